@@ -1,0 +1,65 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { LambdaClient } from "@aws-sdk/client-lambda";
+
+/**
+ * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
+ * (moto_server locally); without it the SDK uses the default AWS endpoints.
+ */
+export interface AwsClientOptions {
+  region: string;
+  /** Overrides AWS_ENDPOINT_URL; used by tests that run their own endpoint. */
+  endpoint?: string;
+  maxAttempts?: number;
+}
+
+export function awsEndpoint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env.AWS_ENDPOINT_URL?.trim();
+  return value ? value : undefined;
+}
+
+function baseConfig(options: AwsClientOptions) {
+  const endpoint = options.endpoint ?? awsEndpoint();
+  const hasCredentials = Boolean(process.env.AWS_ACCESS_KEY_ID || process.env.AWS_PROFILE);
+  return {
+    region: options.region,
+    maxAttempts: options.maxAttempts ?? 5,
+    ...(endpoint
+      ? {
+          endpoint,
+          // A local emulator accepts any credentials; do not make a newcomer invent some.
+          ...(hasCredentials ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }),
+        }
+      : {}),
+  };
+}
+
+export function createS3Client(options: AwsClientOptions): S3Client {
+  const custom = Boolean(options.endpoint ?? awsEndpoint());
+  return new S3Client({
+    ...baseConfig(options),
+    // Local endpoints have no per-bucket DNS names, and S3-compatible servers
+    // reject the default CRC checksums the SDK now adds to every request.
+    ...(custom
+      ? { forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }
+      : {}),
+  });
+}
+
+export function createDynamoDBClient(options: AwsClientOptions): DynamoDBClient {
+  return new DynamoDBClient(baseConfig(options));
+}
+
+export function createDynamoDBStreamsClient(options: AwsClientOptions): DynamoDBStreamsClient {
+  return new DynamoDBStreamsClient(baseConfig(options));
+}
+
+export function createSqsClient(options: AwsClientOptions): SQSClient {
+  return new SQSClient(baseConfig(options));
+}
+
+export function createLambdaClient(options: AwsClientOptions): LambdaClient {
+  return new LambdaClient(baseConfig(options));
+}

@@ -1,0 +1,170 @@
+import { z } from "zod";
+
+/** S3 object keys are at most 1,024 bytes; the prefix and service name are bounded so archive names always fit. */
+export const MAX_PREFIX_BYTES = 128;
+
+const serviceName = z
+  .string()
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
+    "must be 1-63 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
+  );
+
+const tableName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)");
+
+const attributeName = z.string().min(1, "must not be empty").max(255, "must be at most 255 characters");
+
+const keyAttribute = z.object({
+  name: attributeName,
+  type: z.enum(["S", "N", "B"]),
+});
+
+const archivePrefix = z
+  .string()
+  .refine((p) => p === "" || p.endsWith("/"), 'must be "" or end with "/"')
+  .refine((p) => !p.startsWith("/"), 'must not start with "/"')
+  .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), 'must not contain "." or ".." segments')
+  .refine((p) => Buffer.byteLength(p, "utf8") <= MAX_PREFIX_BYTES, `must be at most ${MAX_PREFIX_BYTES} bytes`);
+
+const bucketName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)");
+
+const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, "must be an SQS queue name (1-80 of A-Z a-z 0-9 _ -)");
+
+const functionName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a Lambda function name (1-64 of A-Z a-z 0-9 _ -)");
+
+const onFailure = z.discriminatedUnion("type", [
+  z.object({
+    /** The seed's pattern: the message names the shard and sequence range, not the records. */
+    type: z.literal("sqs"),
+    queueName,
+  }),
+  z.object({
+    /** Keeps the whole failed batch, so a replay works after the stream's 24 hours. */
+    type: z.literal("s3"),
+    bucket: bucketName,
+  }),
+]);
+
+const archiver = z
+  .object({
+    functionName,
+    batchSize: z.number().int().min(1).max(10_000).default(100),
+    maximumBatchingWindowSeconds: z.number().int().min(0).max(300).default(0),
+    /** Stream mappings retry forever by default and can block a shard for a day; always bounded here. */
+    maximumRetryAttempts: z.number().int().min(0).max(10_000).default(5),
+    maximumRecordAgeSeconds: z.number().int().min(60).max(604_800).default(86_400),
+    bisectBatchOnFunctionError: z.boolean().default(true),
+    parallelizationFactor: z.number().int().min(1).max(10).default(1),
+  })
+  .strict();
+
+const service = z
+  .object({
+    name: serviceName,
+    description: z.string().max(200).optional(),
+    table: z
+      .object({
+        name: tableName,
+        partitionKey: keyAttribute,
+        sortKey: keyAttribute.optional(),
+        ttlAttribute: attributeName.optional(),
+        /** true: the infra stack creates and owns the table; false: it imports an existing one. */
+        managed: z.boolean().default(false),
+      })
+      .strict(),
+    archiver,
+    onFailure,
+  })
+  .strict();
+
+const lifecycle = z
+  .object({
+    infrequentAccessAfterDays: z.number().int().min(30).nullable().default(90),
+    glacierAfterDays: z.number().int().min(1).nullable().default(365),
+    expireAfterDays: z.number().int().min(1).nullable().default(2_555),
+    /**
+     * S3 does not transition objects under 128 KB by default, and Standard-IA and Glacier
+     * bill small objects as if they were larger; single archive objects are a few KB.
+     */
+    minimumObjectSizeBytes: z.number().int().min(0).default(131_072),
+  })
+  .strict()
+  .superRefine((l, ctx) => {
+    const steps = [
+      ["infrequentAccessAfterDays", l.infrequentAccessAfterDays],
+      ["glacierAfterDays", l.glacierAfterDays],
+      ["expireAfterDays", l.expireAfterDays],
+    ] as const;
+    let previous: { name: string; days: number } | undefined;
+    for (const [name, days] of steps) {
+      if (days === null) continue;
+      if (previous && days <= previous.days) {
+        ctx.addIssue({ code: "custom", path: [name], message: `must be later than ${previous.name} (${previous.days})` });
+      }
+      previous = { name, days };
+    }
+  });
+
+const objectLock = z
+  .object({
+    enabled: z.boolean().default(false),
+    mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).default("GOVERNANCE"),
+    retentionDays: z.number().int().min(1).default(365),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1"),
+    archive: z
+      .object({
+        bucket: bucketName,
+        prefix: archivePrefix.default(""),
+        lifecycle: lifecycle.prefault({}),
+        objectLock: objectLock.prefault({}),
+      })
+      .strict(),
+    alarms: z
+      .object({
+        iteratorAgeSeconds: z.number().int().min(1).default(3_600),
+        archiverErrors: z.number().int().min(1).default(1),
+      })
+      .strict()
+      .prefault({}),
+    services: z.array(service).min(1, "must name at least one service"),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    c.services.forEach((s, i) => {
+      for (const [kind, value] of [
+        ["name", s.name],
+        ["table.name", s.table.name],
+        ["archiver.functionName", s.archiver.functionName],
+      ] as const) {
+        const id = `${kind}:${value}`;
+        const first = seen.get(id);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["services", i, ...kind.split(".")],
+            message: `"${value}" is already used by services[${first}]`,
+          });
+        } else {
+          seen.set(id, i);
+        }
+      }
+      if (s.table.sortKey && s.table.sortKey.name === s.table.partitionKey.name) {
+        ctx.addIssue({ code: "custom", path: ["services", i, "table", "sortKey", "name"], message: "must differ from the partition key" });
+      }
+    });
+  });
+
+export type LazarusConfig = z.infer<typeof configSchema>;
+export type ServiceConfig = LazarusConfig["services"][number];
+export type KeyAttributeConfig = z.infer<typeof keyAttribute>;
+export type OnFailureConfig = ServiceConfig["onFailure"];

@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+
+/**
+ * Starts moto_server on loopback in its own process group. moto_server is usually a
+ * pyenv shim whose real server is a child process, so stopping means signalling the group.
+ */
+export interface MotoServer {
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export class MotoServerError extends Error {
+  override name = "MotoServerError";
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new MotoServerError(`moto_server exited with code ${child.exitCode} before it was ready:\n${output()}`);
+    }
+    try {
+      const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new MotoServerError(`moto_server did not answer ${endpoint}/moto-api/ within ${timeoutMs} ms:\n${output()}`);
+}
+
+export async function startMotoServer(options: { port?: number; host?: string; command?: string; timeoutMs?: number } = {}): Promise<MotoServer> {
+  const host = options.host ?? "127.0.0.1";
+  const port = options.port ?? (await freePort());
+  const command = options.command ?? process.env.LAZARUS_MOTO_SERVER ?? "moto_server";
+  const child = spawn(command, ["-H", host, "-p", String(port)], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PYTHONUNBUFFERED: "1" },
+  });
+  let log = "";
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString("utf8")).slice(-4_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once("error", (e: NodeJS.ErrnoException) =>
+      reject(
+        new MotoServerError(
+          e.code === "ENOENT"
+            ? `moto_server was not found on PATH. Install it with: pip install "moto[server]"`
+            : `could not start moto_server: ${e.message}`,
+        ),
+      ),
+    ),
+  );
+  const endpoint = `http://${host}:${port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((r) => child.once("exit", () => r()));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 3_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await Promise.race([waitUntilReady(endpoint, child, options.timeoutMs ?? 30_000, () => log), spawnError]);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { endpoint, port, stop };
+}
