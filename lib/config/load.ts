@@ -29,7 +29,7 @@ export function parseConfig(value: unknown, source = "config"): LazarusConfig {
 }
 
 export function configPath(env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(env.LAZARUS_CONFIG ?? DEFAULT_CONFIG_FILE);
+  return resolve(/*turbopackIgnore: true*/ env.LAZARUS_CONFIG ?? DEFAULT_CONFIG_FILE);
 }
 
 export function loadConfigFile(path: string): LazarusConfig {

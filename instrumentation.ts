@@ -1,0 +1,7 @@
+/** Runs once when the server starts: a bad config stops it here, naming the field, not on the first request. */
+export async function register() {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { loadConfig } = await import("./lib/config/load");
+    loadConfig();
+  }
+}
