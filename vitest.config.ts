@@ -14,6 +14,8 @@ export default defineConfig({
           name: "unit",
           include: ["lib/**/*.test.ts", "infra/archiver/**/*.test.ts", "scripts/**/*.test.ts", "tests/unit/**/*.test.ts"],
           environment: "node",
+          // Property tests run hundreds of cases; on a loaded 2-core machine 5 s is too tight.
+          testTimeout: 30_000,
         },
       },
       {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { keyValueSchema, type AttributeMap, type KeyValue } from "./attribute-value";
+import { attributeRecord, keyValueSchema, type AttributeMap, type KeyValue } from "./attribute-value";
 import {
   deletionTypeOf,
   parseStreamRecord,
@@ -158,7 +158,7 @@ export const indexEntryBodySchema = z.object({
   schemaVersion: z.literal(ARCHIVE_SCHEMA_VERSION),
   archiveKey: z.string().min(1),
   bundle: z.object({ key: z.string(), offset: z.number().int().min(0), length: z.number().int().min(0) }).nullable(),
-  keys: z.record(z.string(), keyValueSchema),
+  keys: attributeRecord(keyValueSchema),
   deletedAt: z.iso.datetime(),
   deletionType: z.enum(["ttl", "manual"]),
 });

@@ -18,6 +18,25 @@ export type AttributeValue =
 
 export type AttributeMap = Record<string, AttributeValue>;
 
+/**
+ * z.record for attribute and key maps. zod's record (like any `out[k] = v` copy)
+ * silently drops an own "__proto__" entry, and DynamoDB allows an attribute of that
+ * name: Object.fromEntries keeps it as an ordinary property.
+ */
+export function attributeRecord<T>(valueSchema: z.ZodType<T>): z.ZodType<Record<string, T>> {
+  return z
+    .custom<Record<string, unknown>>((v) => typeof v === "object" && v !== null && !Array.isArray(v), "must be a map of attributes")
+    .transform((map, ctx) => {
+      const entries: Array<[string, T]> = [];
+      for (const [name, value] of Object.entries(map)) {
+        const result = valueSchema.safeParse(value);
+        if (result.success) entries.push([name, result.data]);
+        else for (const issue of result.error.issues) ctx.addIssue({ code: "custom", message: issue.message, path: [name, ...issue.path] });
+      }
+      return Object.fromEntries(entries);
+    });
+}
+
 const number = z.string().regex(/^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/, "must be a DynamoDB number string");
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
 
@@ -29,14 +48,14 @@ export const attributeValueSchema: z.ZodType<AttributeValue> = z.lazy(() =>
     z.strictObject({ SS: z.array(z.string()) }),
     z.strictObject({ NS: z.array(number) }),
     z.strictObject({ BS: z.array(base64) }),
-    z.strictObject({ M: z.record(z.string(), attributeValueSchema) }),
+    z.strictObject({ M: attributeRecord(attributeValueSchema) }),
     z.strictObject({ L: z.array(attributeValueSchema) }),
     z.strictObject({ BOOL: z.boolean() }),
     z.strictObject({ NULL: z.literal(true) }),
   ]),
 );
 
-export const attributeMapSchema: z.ZodType<AttributeMap> = z.record(z.string(), attributeValueSchema);
+export const attributeMapSchema: z.ZodType<AttributeMap> = attributeRecord(attributeValueSchema);
 
 /** A key attribute: only scalar types can be keys. */
 export type KeyValue = { S: string } | { N: string } | { B: string };
@@ -62,11 +81,8 @@ export function toTypedJson(value: unknown): unknown {
   if (value instanceof Set) return [...value].map(toTypedJson);
   if (value instanceof Date) return value.getTime() / 1000;
   if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      if (v !== undefined) out[k] = toTypedJson(v);
-    }
-    return out;
+    // fromEntries, not `out[k] = v`: an attribute may be named "__proto__".
+    return Object.fromEntries(Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : [[k, toTypedJson(v)]])));
   }
   return value;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { attributeMapSchema, keyValueSchema, toTypedJson, type AttributeMap, type KeyValue } from "./attribute-value";
+import { attributeMapSchema, attributeRecord, keyValueSchema, toTypedJson, type AttributeMap, type KeyValue } from "./attribute-value";
 
 /**
  * A DynamoDB stream record in either shape DynamoDB hands out:
@@ -29,7 +29,7 @@ export const streamRecordSchema = z.object({
   awsRegion: z.string().optional(),
   dynamodb: z.object({
     ApproximateCreationDateTime: epochSeconds,
-    Keys: z.record(z.string(), keyValueSchema).refine((k) => Object.keys(k).length > 0, "must name the key"),
+    Keys: attributeRecord(keyValueSchema).refine((k) => Object.keys(k).length > 0, "must name the key"),
     OldImage: attributeMapSchema.optional(),
     NewImage: attributeMapSchema.optional(),
     SequenceNumber: z.string().regex(/^\d+$/, "must be a decimal sequence number"),

@@ -3,32 +3,32 @@ import { z } from "zod";
 /** S3 object keys are at most 1,024 bytes; the prefix and service name are bounded so archive names always fit. */
 export const MAX_PREFIX_BYTES = 128;
 
-const serviceName = z
+export const serviceName = z
   .string()
   .regex(
     /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
     "must be 1-63 lowercase letters, digits or hyphens, starting and ending with a letter or digit",
   );
 
-const tableName = z
+export const tableName = z
   .string()
   .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)");
 
-const attributeName = z.string().min(1, "must not be empty").max(255, "must be at most 255 characters");
+export const attributeName = z.string().min(1, "must not be empty").max(255, "must be at most 255 characters");
 
 const keyAttribute = z.object({
   name: attributeName,
   type: z.enum(["S", "N", "B"]),
 });
 
-const archivePrefix = z
+export const archivePrefix = z
   .string()
   .refine((p) => p === "" || p.endsWith("/"), 'must be "" or end with "/"')
   .refine((p) => !p.startsWith("/"), 'must not start with "/"')
   .refine((p) => !p.split("/").some((s) => s === "." || s === ".."), 'must not contain "." or ".." segments')
   .refine((p) => Buffer.byteLength(p, "utf8") <= MAX_PREFIX_BYTES, `must be at most ${MAX_PREFIX_BYTES} bytes`);
 
-const bucketName = z
+export const bucketName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)");
 
