@@ -1,0 +1,60 @@
+import { Duration } from "aws-cdk-lib";
+import { StorageClass, type LifecycleRule, type Transition } from "aws-cdk-lib/aws-s3";
+import type { LazarusConfig } from "../../lib/config/schema";
+
+type ArchiveConfig = LazarusConfig["archive"];
+
+/** How long an overwritten or erased archive version stays recoverable. */
+export const NONCURRENT_VERSION_DAYS = 30;
+export const INCOMPLETE_UPLOAD_DAYS = 7;
+
+/**
+ * Archive objects sit under `{prefix}{service}/{yyyy}/...`, the by-key index under
+ * `{prefix}{service}/_by-key/...`. Lifecycle filters cannot exclude a prefix, so the
+ * tiering rule matches the dated part only: years 2000-2999 all start with "2",
+ * and "_by-key/" never does. Index entries must stay in Standard because key
+ * lookups read them directly; a Glacier object cannot be read without a restore.
+ */
+export function datedArchivePrefix(prefix: string, service: string): string {
+  return `${prefix}${service}/2`;
+}
+
+/**
+ * One expiry rule and (when any tier is configured) one tiering rule per service.
+ * Tiering applies only above `minimumObjectSizeBytes`: Standard-IA bills every
+ * object as at least 128 KB and Glacier adds ~40 KB of overhead plus a per-object
+ * transition fee, so a few-KB record costs more tiered than left in Standard.
+ * Objects outside the services' prefixes (the audit log) are never expired here.
+ */
+export function archiveLifecycleRules(archive: ArchiveConfig, services: readonly string[]): LifecycleRule[] {
+  const { infrequentAccessAfterDays, glacierAfterDays, expireAfterDays, minimumObjectSizeBytes } = archive.lifecycle;
+  const transitions: Transition[] = [];
+  if (infrequentAccessAfterDays !== null) {
+    transitions.push({ storageClass: StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(infrequentAccessAfterDays) });
+  }
+  if (glacierAfterDays !== null) {
+    transitions.push({ storageClass: StorageClass.GLACIER, transitionAfter: Duration.days(glacierAfterDays) });
+  }
+
+  const rules: LifecycleRule[] = [
+    { id: "abort-incomplete-uploads", abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS) },
+  ];
+  for (const service of services) {
+    rules.push({
+      id: `${service}-expire`,
+      prefix: `${archive.prefix}${service}/`,
+      noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+      // With an expiry in days S3 removes expired delete markers itself; the flag is only allowed without one.
+      ...(expireAfterDays !== null ? { expiration: Duration.days(expireAfterDays) } : { expiredObjectDeleteMarker: true }),
+    });
+    if (transitions.length > 0) {
+      rules.push({
+        id: `${service}-tier`,
+        prefix: datedArchivePrefix(archive.prefix, service),
+        objectSizeGreaterThan: minimumObjectSizeBytes,
+        transitions,
+      });
+    }
+  }
+  return rules;
+}

@@ -1,0 +1,221 @@
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import {
+  ApplicationLogLevel,
+  Architecture,
+  FilterCriteria,
+  FilterRule,
+  LoggingFormat,
+  Runtime,
+  StartingPosition,
+  SystemLogLevel,
+  type IEventSourceDlq,
+} from "aws-cdk-lib/aws-lambda";
+import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
+import { Construct } from "constructs";
+import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
+import { INDEX_SEGMENT } from "../../lib/archive/layout";
+import { kmsViaS3 } from "./kms-via-s3";
+import { S3FailureDestination } from "./s3-failure-destination";
+import { serviceTable } from "./service-table";
+import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
+
+export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const ARCHIVER_ENTRY = fileURLToPath(new URL("../archiver/handler.ts", import.meta.url));
+
+/** Stream records wait in the DLQ this long (SQS's maximum) for someone to replay them. */
+export const DLQ_RETENTION = Duration.days(14);
+export const ARCHIVER_LOG_RETENTION = RetentionDays.THREE_MONTHS;
+export const ARCHIVER_RUNTIME = Runtime.NODEJS_24_X;
+
+export interface ServiceArchiverProps {
+  service: ServiceConfig;
+  archive: { bucket: IBucket; key: IKey; prefix: string };
+  alarms: LazarusConfig["alarms"];
+  /** Where a failed batch goes when onFailure.type is "s3" (shared between services naming the same bucket). */
+  failureBucket?: IBucket;
+  alarmAction?: IAlarmAction;
+}
+
+/**
+ * One service's archive pipeline: its table (created or imported), the archiver
+ * function, the stream mapping that feeds it REMOVE records only, the mapping's
+ * on-failure destination, and alarms on whatever can silently stop archiving.
+ */
+export class ServiceArchiver extends Construct {
+  readonly service: ServiceConfig;
+  readonly table: ITable;
+  readonly function: NodejsFunction;
+  readonly eventSourceMappingArn: string;
+  readonly deadLetterQueue?: Queue;
+  readonly alarms: Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ServiceArchiverProps) {
+    super(scope, id);
+    const { service, archive } = props;
+    this.service = service;
+    this.table = serviceTable(this, "Table", service);
+
+    const role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: `Lazarus archiver for ${service.name}: writes its archive prefix, reads its table's stream`,
+    });
+    const logGroup = new LogGroup(this, "Logs", {
+      logGroupName: `/aws/lambda/${service.archiver.functionName}`,
+      retention: ARCHIVER_LOG_RETENTION,
+      // The log holds key digests and counts only, never item images; nothing to keep once the function is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    logGroup.grantWrite(role);
+
+    this.function = new NodejsFunction(this, "Function", {
+      functionName: service.archiver.functionName,
+      description: `Archives deleted ${service.table.name} items to s3://${archive.bucket.bucketName}/${archive.prefix}${service.name}/`,
+      entry: ARCHIVER_ENTRY,
+      handler: "handler",
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: ARCHIVER_RUNTIME,
+      architecture: Architecture.ARM_64,
+      // A batch is at most 6 MB of records (the invoke payload limit); 256 MB holds it with its writes in flight.
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      environment: {
+        ARCHIVE_BUCKET: archive.bucket.bucketName,
+        ARCHIVE_PREFIX: archive.prefix,
+        SERVICE_NAME: service.name,
+        TABLE_NAME: service.table.name,
+        PARTITION_KEY: service.table.partitionKey.name,
+        ...(service.table.sortKey ? { SORT_KEY: service.table.sortKey.name } : {}),
+      },
+      bundling: {
+        format: OutputFormat.CJS,
+        target: "node24",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Maps minified stack traces back to the sources without a NODE_OPTIONS variable beside the archiver's own.
+        banner: "process.setSourceMapsEnabled(true);",
+        keepNames: true,
+        // Bundle the SDK instead of using the runtime's copy: the conditional
+        // PutObject (If-None-Match) needs a recent client, and a pinned one is reproducible.
+        externalModules: [],
+        forceDockerBundling: false,
+      },
+    });
+
+    this.grantArchiveWrites(role, archive);
+
+    let onFailure: IEventSourceDlq;
+    if (service.onFailure.type === "sqs") {
+      this.deadLetterQueue = this.createDeadLetterQueue(service.onFailure.queueName);
+      onFailure = new SqsDlq(this.deadLetterQueue);
+    } else {
+      if (!props.failureBucket) throw new Error(`Service "${service.name}" sends failed batches to S3 but no failure bucket was given`);
+      onFailure = new S3FailureDestination(props.failureBucket, archive.key);
+    }
+
+    const source = new DynamoEventSource(this.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: service.archiver.batchSize,
+      maxBatchingWindow: Duration.seconds(service.archiver.maximumBatchingWindowSeconds),
+      bisectBatchOnError: service.archiver.bisectBatchOnFunctionError,
+      retryAttempts: service.archiver.maximumRetryAttempts,
+      maxRecordAge: Duration.seconds(service.archiver.maximumRecordAgeSeconds),
+      parallelizationFactor: service.archiver.parallelizationFactor,
+      reportBatchItemFailures: true,
+      // INSERT and MODIFY never reach the function, so they cost no invocation.
+      filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual("REMOVE") })],
+      onFailure,
+    });
+    this.function.addEventSource(source);
+    this.eventSourceMappingArn = source.eventSourceMappingArn;
+
+    acknowledgeWildcardResources(role, ["*"], "dynamodb:ListStreams, granted with the stream mapping, has no resource-level permissions.");
+
+    this.addAlarms(props);
+  }
+
+  /** PutObject on this service's dated archive objects and its by-key index, nothing else. */
+  private grantArchiveWrites(role: Role, archive: ServiceArchiverProps["archive"]): void {
+    const base = `${archive.prefix}${this.service.name}/`;
+    const objects = [archive.bucket.arnForObjects(`${base}????/??/??/*`), archive.bucket.arnForObjects(`${base}${INDEX_SEGMENT}/*`)];
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:PutObject"], resources: objects }));
+    acknowledgeWildcardResources(
+      role,
+      objects,
+      "Archive object names are derived from each deleted key and deletion time; the pattern admits only this service's dated objects and by-key index entries.",
+    );
+    role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:GenerateDataKey"]));
+  }
+
+  private createDeadLetterQueue(queueName: string): Queue {
+    const queue = new Queue(this, "DeadLetterQueue", {
+      queueName,
+      // The message names the shard and sequence range of a failed batch, not its records.
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DLQ_RETENTION,
+    });
+    Validations.of(queue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason:
+        "This queue is the stream mapping's on-failure destination, i.e. the dead-letter queue itself; " +
+        "cdk-nag only recognises DLQs named in another queue's redrive policy.",
+    });
+    return queue;
+  }
+
+  private addAlarms(props: ServiceArchiverProps): void {
+    const name = this.service.name;
+    const fiveMinutes = Duration.minutes(5);
+    this.alarms.push(
+      new Alarm(this, "IteratorAgeAlarm", {
+        alarmName: `lazarus-${name}-iterator-age`,
+        alarmDescription: `The archiver for ${name} is more than ${props.alarms.iteratorAgeSeconds}s behind its table's stream; records older than 24 hours are lost from the stream.`,
+        metric: this.function.metric("IteratorAge", { statistic: "Maximum", period: fiveMinutes }),
+        threshold: props.alarms.iteratorAgeSeconds * 1000,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, "ErrorsAlarm", {
+        alarmName: `lazarus-${name}-archiver-errors`,
+        alarmDescription: `The archiver for ${name} failed whole invocations (crashes, timeouts); its batches are being retried.`,
+        metric: this.function.metricErrors({ statistic: "Sum", period: fiveMinutes }),
+        threshold: props.alarms.archiverErrors,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    if (this.deadLetterQueue) {
+      this.alarms.push(
+        new Alarm(this, "DeadLetterQueueAlarm", {
+          alarmName: `lazarus-${name}-dlq-depth`,
+          alarmDescription: `Deleted ${this.service.table.name} items were not archived after all retries; their batch is described in ${this.deadLetterQueue.queueName} (replay before the stream's 24 hours end).`,
+          metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: "Maximum", period: Duration.minutes(1) }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    if (props.alarmAction) for (const alarm of this.alarms) alarm.addAlarmAction(props.alarmAction);
+  }
+
+}
