@@ -3,6 +3,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
+import { IAMClient } from "@aws-sdk/client-iam";
 
 /**
  * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
@@ -62,4 +63,8 @@ export function createSqsClient(options: AwsClientOptions): SQSClient {
 
 export function createLambdaClient(options: AwsClientOptions): LambdaClient {
   return new LambdaClient(baseConfig(options));
+}
+
+export function createIamClient(options: AwsClientOptions): IAMClient {
+  return new IAMClient(baseConfig(options));
 }
