@@ -2,6 +2,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { BatchProcessor, EventType, processPartialResponse } from "@aws-lambda-powertools/batch";
 import type { Context, DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import pLimit from "p-limit";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { KeyValue } from "./attribute-value";
 import {
   ARCHIVE_CONTENT_TYPE,
@@ -25,6 +26,18 @@ export interface ArchiverTarget {
   table: string;
   partitionKey: string;
   sortKey?: string;
+}
+
+/** The target for a configured service: what infra passes through the function's environment. */
+export function archiverTargetFor(config: LazarusConfig, service: ServiceConfig): ArchiverTarget {
+  return {
+    bucket: config.archive.bucket,
+    prefix: config.archive.prefix,
+    service: service.name,
+    table: service.table.name,
+    partitionKey: service.table.partitionKey.name,
+    ...(service.table.sortKey ? { sortKey: service.table.sortKey.name } : {}),
+  };
 }
 
 export type ArchiveOutcome =

@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { createArchiverHandler, type ArchiverTarget } from "../../lib/archive/archiver";
+import { archiverTargetFor, createArchiverHandler, type ArchiverTarget } from "../../lib/archive/archiver";
 import {
   createDynamoDBClient,
   createDynamoDBStreamsClient,
@@ -51,18 +51,6 @@ export class LocalStackError extends Error {
   override name = "LocalStackError";
 }
 
-/** The archiver's target for a service, as infra passes it through the function's environment. */
-export function archiverTarget(config: LazarusConfig, service: ServiceConfig): ArchiverTarget {
-  return {
-    bucket: config.archive.bucket,
-    prefix: config.archive.prefix,
-    service: service.name,
-    table: service.table.name,
-    partitionKey: service.table.partitionKey.name,
-    ...(service.table.sortKey ? { sortKey: service.table.sortKey.name } : {}),
-  };
-}
-
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const { config } = options;
   const log = options.log ?? (() => {});
@@ -108,7 +96,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       services: config.services.map((service) => {
         const p = provisioned.services.find((s) => s.service === service.name);
         if (!p) throw new LocalStackError(`service ${service.name} was not provisioned`);
-        return { config: service, provisioned: p, handler: handlerFor(service, archiverTarget(config, service)) };
+        return { config: service, provisioned: p, handler: handlerFor(service, archiverTargetFor(config, service)) };
       }),
       clients,
       ledger,

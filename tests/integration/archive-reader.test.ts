@@ -4,7 +4,7 @@ import pLimit from "p-limit";
 import { createS3Client } from "../../lib/aws/clients";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
-import { archiveStreamRecord, type ArchiverTarget } from "../../lib/archive/archiver";
+import { archiverTargetFor, archiveStreamRecord, type ArchiverTarget } from "../../lib/archive/archiver";
 import {
   ArchiveInputError,
   getArchivedRecord,
@@ -44,14 +44,7 @@ function watchedClient() {
 }
 
 function targetOf(service: ServiceConfig): ArchiverTarget {
-  return {
-    bucket: config.archive.bucket,
-    prefix: config.archive.prefix,
-    service: service.name,
-    table: service.table.name,
-    partitionKey: service.table.partitionKey.name,
-    ...(service.table.sortKey ? { sortKey: service.table.sortKey.name } : {}),
-  };
+  return archiverTargetFor(config, service);
 }
 
 async function archive(service: ServiceConfig, deletions: Array<{ keys: Record<string, KeyValue>; at: Date; ttl?: boolean; extra?: AttributeMap }>) {

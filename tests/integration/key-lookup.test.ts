@@ -4,7 +4,7 @@ import pLimit from "p-limit";
 import { createS3Client } from "../../lib/aws/clients";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
-import { archiveStreamRecord } from "../../lib/archive/archiver";
+import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import type { KeyValue } from "../../lib/archive/attribute-value";
 import { encodeKeyValue } from "../../lib/archive/key-codec";
 import { ARCHIVE_SCHEMA_VERSION, type IndexEntryBody } from "../../lib/archive/archive-object";
@@ -48,14 +48,7 @@ async function newArchive(): Promise<LazarusConfig> {
 
 /** Archives deletions through the real archiver; returns each deletion's archive key. */
 async function archive(config: LazarusConfig, service: ServiceConfig, deletions: Array<{ keys: Record<string, KeyValue>; at: string; ttl?: boolean }>) {
-  const target = {
-    bucket: config.archive.bucket,
-    prefix: config.archive.prefix,
-    service: service.name,
-    table: service.table.name,
-    partitionKey: service.table.partitionKey.name,
-    ...(service.table.sortKey ? { sortKey: service.table.sortKey.name } : {}),
-  };
+  const target = archiverTargetFor(config, service);
   const limit = pLimit(48);
   return Promise.all(
     deletions.map((d) =>
