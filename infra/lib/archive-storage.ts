@@ -3,6 +3,7 @@ import { Key } from "aws-cdk-lib/aws-kms";
 import {
   BlockPublicAccess,
   Bucket,
+  type BucketProps,
   BucketEncryption,
   ObjectLockRetention,
   ObjectOwnership,
@@ -64,17 +65,7 @@ export class ArchiveStorage extends Construct {
 
     const lock = archive.objectLock;
     this.bucket = new Bucket(this, "Bucket", {
-      bucketName: archive.bucket,
-      versioned: true,
-      encryption: BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: `${archive.bucket}/`,
+      ...this.dataBucketProps(archive.bucket),
       lifecycleRules: archiveLifecycleRules(archive, props.services),
       ...(lock.enabled
         ? {
@@ -104,17 +95,7 @@ export class ArchiveStorage extends Construct {
     if (existing) return existing;
     const metrics: BucketMetrics[] = [{ id: FAILURE_BUCKET_METRICS_ID }];
     const bucket = new Bucket(this, `FailedBatches-${name}`, {
-      bucketName: name,
-      versioned: true,
-      encryption: BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
-      serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: `${name}/`,
+      ...this.dataBucketProps(name),
       metrics,
       lifecycleRules: [
         {
@@ -128,6 +109,23 @@ export class ArchiveStorage extends Construct {
     });
     this.failureBuckets.set(name, bucket);
     return bucket;
+  }
+
+  /** Customer records live in both the archive and failed batches: same protection for each. */
+  private dataBucketProps(name: string): BucketProps {
+    return {
+      bucketName: name,
+      versioned: true,
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: `${name}/`,
+    };
   }
 }
 
