@@ -4,15 +4,10 @@ import { ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
+import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
 import { kmsViaS3 } from "./kms-via-s3";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 import type { ServiceArchiver } from "./service-archiver";
-
-/**
- * Where the console appends its audit log in the archive bucket. Service names
- * cannot start with "_", so this never collides with a service's archive.
- */
-export const AUDIT_SEGMENT = "_audit";
 
 export interface ConsolePoliciesProps {
   archive: { bucket: IBucket; key: IKey; prefix: string };

@@ -1,0 +1,140 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { z } from "zod";
+import { ArchiveInputError, formatDay, validateDay, type CalendarDay } from "../archive/archive-reader";
+import { listPage, MAX_LIST_KEYS } from "../archive/object-listing";
+import type { LazarusConfig } from "../config/schema";
+import { auditEntrySchema, type AuditEntry } from "./audit-entry";
+import { auditDayPrefix, auditEntryKey, parseAuditEntryName } from "./audit-layout";
+
+export { AUDIT_ACTIONS, AUDIT_OUTCOMES, auditEntrySchema, type AuditAction, type AuditEntry, type AuditOutcome } from "./audit-entry";
+export { AUDIT_SEGMENT } from "./audit-layout";
+
+/**
+ * The append-only audit log in S3: one object per entry, written with
+ * If-None-Match: * and never overwritten or deleted by the console (its IAM policy
+ * grants s3:PutObject on the log, nothing else that writes).
+ */
+
+export type NewAuditEntry = Omit<AuditEntry, "schemaVersion" | "id" | "at">;
+
+let lastAt = 0;
+
+/**
+ * Entries of one process never share a millisecond, so a "started" entry always
+ * lists before the outcome written after it, even on a fast local endpoint.
+ */
+function monotonicNow(): Date {
+  lastAt = Math.max(Date.now(), lastAt + 1);
+  return new Date(lastAt);
+}
+
+export async function appendAuditEntry(s3: S3Client, config: LazarusConfig, entry: NewAuditEntry, now?: Date): Promise<AuditEntry> {
+  const at = now ?? monotonicNow();
+  const full = auditEntrySchema.parse({ ...entry, schemaVersion: 1, id: randomUUID(), at: at.toISOString() });
+  const key = auditEntryKey(config.archive.prefix, at, full.id);
+  // AWS errors pass through unchanged: the one error mapping turns them into messages.
+  await s3.send(
+    new PutObjectCommand({ Bucket: config.archive.bucket, Key: key, Body: JSON.stringify(full), ContentType: "application/json", IfNoneMatch: "*" }),
+  );
+  return full;
+}
+
+export interface AuditPage {
+  /** In time order. */
+  entries: AuditEntry[];
+  nextCursor?: string;
+  /** Objects in the day's folder that are not valid entries; the rest of the page is still complete. */
+  unreadable: { key: string; reason: string }[];
+}
+
+export const DEFAULT_AUDIT_PAGE_SIZE = 100;
+const MAX_ENTRY_BYTES = 64 * 1024;
+const MAX_CURSOR_LENGTH = 4096;
+const READ_CONCURRENCY = 8;
+
+const cursorSchema = z
+  .object({ v: z.literal(1), log: z.literal("audit"), day: z.string(), after: z.string().min(1).max(1024) })
+  .strict();
+
+function encodeAuditCursor(day: CalendarDay, after: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, log: "audit", day: formatDay(day), after }), "utf8").toString("base64url");
+}
+
+function decodeAuditCursor(cursor: string, day: CalendarDay): string {
+  const invalid = new ArchiveInputError("invalid cursor: not a cursor the audit log issued");
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw invalid;
+  }
+  const parsed = cursorSchema.safeParse(json);
+  if (!parsed.success) throw invalid;
+  if (parsed.data.day !== formatDay(day)) {
+    throw new ArchiveInputError(`invalid cursor: it belongs to ${parsed.data.day}, not ${formatDay(day)}`);
+  }
+  return parsed.data.after;
+}
+
+/** One page of a day's entries (UTC): one LIST, then one GET per entry. */
+export async function listAuditEntries(
+  s3: S3Client,
+  config: LazarusConfig,
+  query: { day: CalendarDay; cursor?: string; limit?: number },
+): Promise<AuditPage> {
+  const day = validateDay(query.day);
+  const limit = query.limit ?? DEFAULT_AUDIT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_KEYS) {
+    throw new ArchiveInputError(`invalid limit ${limit}: must be an integer from 1 to ${MAX_LIST_KEYS}`);
+  }
+  const base = auditDayPrefix(config.archive.prefix, day);
+  const after = query.cursor === undefined ? undefined : decodeAuditCursor(query.cursor, day);
+  const page = await listPage(s3, { bucket: config.archive.bucket, prefix: base, maxKeys: limit, ...(after ? { startAfter: base + after } : {}) });
+
+  const read = pLimit(READ_CONCURRENCY);
+  const outcomes = await Promise.all(page.objects.map((o) => read(() => readEntry(s3, config.archive.bucket, day, o.key, o.key.slice(base.length), o.size))));
+  const result: AuditPage = { entries: [], unreadable: [] };
+  outcomes.forEach((outcome, i) => {
+    if (outcome.ok) result.entries.push(outcome.entry);
+    else if (outcome.reason) result.unreadable.push({ key: (page.objects[i] as { key: string }).key, reason: outcome.reason });
+  });
+  const last = page.objects.at(-1);
+  if (page.isTruncated && last) result.nextCursor = encodeAuditCursor(day, last.key.slice(base.length));
+  return result;
+}
+
+type ReadOutcome = { ok: true; entry: AuditEntry } | { ok: false; reason?: string };
+
+async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: string, name: string, size: number): Promise<ReadOutcome> {
+  const named = parseAuditEntryName(name);
+  if (!named) return { ok: false, reason: "not an audit entry name ({time}_{id}.json)" };
+  if (named.at.toISOString().slice(0, 10) !== formatDay(day)) return { ok: false, reason: "the time in its name is not on this day" };
+  if (size > MAX_ENTRY_BYTES) return { ok: false, reason: `${size} bytes, larger than any audit entry` };
+  let text: string;
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    text = (await response.Body?.transformToString("utf-8")) ?? "";
+  } catch (error) {
+    // Gone between the LIST and the GET: nothing to show, and nothing to report.
+    if (error instanceof Error && error.name === "NoSuchKey") return { ok: false };
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "not valid JSON" };
+  }
+  const parsed = auditEntrySchema.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, reason: `invalid entry: ${parsed.error.issues.map((i) => `${i.path.join(".") || "entry"}: ${i.message}`).join("; ")}` };
+  }
+  if (parsed.data.id !== named.id || Date.parse(parsed.data.at) !== named.at.getTime()) {
+    return { ok: false, reason: "the entry's id or time does not match its name" };
+  }
+  return { ok: true, entry: parsed.data };
+}

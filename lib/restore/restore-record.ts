@@ -1,0 +1,262 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { PutItemCommand, type DynamoDBClient, type PutItemCommandInput } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { ArchivedDeletion } from "../archive/archive-object";
+import { ArchiveInputError, assertConfiguredService, getArchivedRecord, validateArchiveKey, type ArchivedRecordResult } from "../archive/archive-reader";
+import type { AttributeMap, AttributeValue, KeyValue } from "../archive/attribute-value";
+import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
+import type { SessionUser } from "../auth/roles";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { getLiveItem, itemFingerprint } from "./live-item";
+import { restoreRequestBodySchema, type RestoreMode } from "./restore-request";
+import { toSdkItem, toSdkValue } from "./sdk-attribute-value";
+import { targetTableProblem } from "./target-table";
+import { applyTtlChoice, ttlChoiceProblem, type TtlChoice } from "./ttl-choice";
+
+/**
+ * Puts one archived item back, exactly as it was deleted (or with only the TTL
+ * change the user chose), following the restore rules in docs/RESTORE.md:
+ * no-clobber by default, overwrite only of the live item the user saw, other
+ * tables only when keyed like the service's table, and every attempt audited,
+ * with a write-ahead entry before anything is written.
+ */
+export type { RestoreMode } from "./restore-request";
+
+export interface RestoreRequest {
+  service: ServiceConfig;
+  archiveKey: string;
+  mode: RestoreMode;
+  expectedLiveFingerprint?: string;
+  ttl: TtlChoice;
+  targetTable?: string;
+  actor: SessionUser;
+}
+
+export type RefusalCode = "live-item-exists" | "live-item-changed" | "archive-unreadable" | "target-table-invalid" | "ttl-choice-invalid";
+
+export type RestoreResult =
+  | { outcome: "restored"; table: string; auditId: string; item: AttributeMap }
+  | { outcome: "refused"; code: RefusalCode; message: string; auditId: string };
+
+export const LIVE_ITEM_CHANGED_MESSAGE = "The live item changed since you looked at it; review the new difference and try again.";
+
+/** DynamoDB's limits on one expression: 4 KB of text and 300 operators. */
+const MAX_EXPRESSION_BYTES = 4096;
+const MAX_EXPRESSION_OPERATORS = 300;
+
+type Guard = "key-absent" | "attributes-unchanged" | "key-exists";
+type Condition = Pick<PutItemCommandInput, "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"> & { guard: Guard };
+type Prepared = { kind: "write"; item: AttributeMap; condition: Condition } | { kind: "refused"; code: RefusalCode; message: string };
+
+export async function restoreRecord(
+  clients: { s3: S3Client; dynamodb: DynamoDBClient },
+  config: LazarusConfig,
+  request: RestoreRequest,
+  now: Date = new Date(),
+): Promise<RestoreResult> {
+  const service = assertConfiguredService(config, request.service);
+  const input = parseRequest(request);
+  validateArchiveKey(config, service, input.archiveKey);
+  const table = input.targetTable ?? service.table.name;
+  const audit = new RestoreAudit(clients.s3, config, {
+    operationId: randomUUID(),
+    actor: { id: request.actor.id, email: request.actor.email, name: request.actor.name },
+    role: request.actor.role,
+    action: "restore",
+    service: service.name,
+    table,
+    archiveKey: input.archiveKey,
+    mode: input.mode,
+    details: { ttl: input.ttl.action, ...(input.ttl.action === "extend" ? { ttlUntil: input.ttl.until } : {}), otherTable: table !== service.table.name },
+  });
+
+  let prepared: Prepared;
+  try {
+    prepared = await prepare(clients, config, service, { ...input, table }, audit, now);
+  } catch (error) {
+    await audit.recordFailure(error);
+    throw error;
+  }
+  if (prepared.kind === "refused") return audit.refuseBeforeWrite(prepared.code, prepared.message);
+
+  // Write-ahead: if this entry cannot be written, nothing is written to DynamoDB.
+  await audit.start({ guard: prepared.condition.guard });
+  const { guard, ...condition } = prepared.condition;
+  try {
+    await clients.dynamodb.send(new PutItemCommand({ TableName: table, Item: toSdkItem(prepared.item), ...condition }));
+  } catch (error) {
+    if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) {
+      await audit.recordFailure(error);
+      throw error;
+    }
+    return guard === "key-absent" && input.mode === "no-clobber"
+      ? audit.refuseAfterStart("live-item-exists", `An item with this key already exists in ${table}; nothing was written. Compare it with the archived record before deciding what to do.`)
+      : audit.refuseAfterStart("live-item-changed", LIVE_ITEM_CHANGED_MESSAGE);
+  }
+  await audit.finish("succeeded", `restored into ${table}`);
+  return { outcome: "restored", table, auditId: audit.operationId, item: prepared.item };
+}
+
+type ParsedRequest = { archiveKey: string; mode: RestoreMode; expectedLiveFingerprint?: string; ttl: TtlChoice; targetTable?: string };
+
+function parseRequest(request: RestoreRequest): ParsedRequest {
+  const parsed = restoreRequestBodySchema.safeParse({
+    archiveKey: request.archiveKey,
+    mode: request.mode,
+    ttl: request.ttl,
+    ...(request.expectedLiveFingerprint !== undefined ? { expectedLiveFingerprint: request.expectedLiveFingerprint } : {}),
+    ...(request.targetTable !== undefined ? { targetTable: request.targetTable } : {}),
+  });
+  if (!parsed.success) {
+    throw new ArchiveInputError(`invalid restore request: ${parsed.error.issues.map((i) => `${i.path.join(".") || "request"} ${i.message}`).join("; ")}`);
+  }
+  return parsed.data;
+}
+
+async function prepare(
+  clients: { s3: S3Client; dynamodb: DynamoDBClient },
+  config: LazarusConfig,
+  service: ServiceConfig,
+  input: ParsedRequest & { table: string },
+  audit: RestoreAudit,
+  now: Date,
+): Promise<Prepared> {
+  const refuse = (code: RefusalCode, message: string): Prepared => ({ kind: "refused", code, message });
+
+  const read = await getArchivedRecord(clients.s3, config, service, input.archiveKey);
+  if (!read.ok) return refuse("archive-unreadable", unreadableMessage(read));
+  const key = tableKey(service, read.deletion);
+  if (typeof key === "string") return refuse("archive-unreadable", `The archived record cannot be restored: ${key}.`);
+  audit.setKey(key);
+
+  const oldImage = read.deletion.oldImage;
+  const ttlProblem = ttlChoiceProblem(oldImage, service.table.ttlAttribute, input.ttl, now);
+  if (ttlProblem) return refuse("ttl-choice-invalid", `The TTL choice cannot be applied: ${ttlProblem}.`);
+
+  if (input.table !== service.table.name) {
+    const problem = await targetTableProblem(clients.dynamodb, config, service, input.table);
+    if (problem) return refuse("target-table-invalid", `The item cannot be restored there: ${problem}.`);
+  }
+
+  const item = applyTtlChoice(oldImage, service.table.ttlAttribute, input.ttl);
+  const partitionKey = service.table.partitionKey.name;
+  if (input.mode === "no-clobber") return { kind: "write", item, condition: keyAbsent(partitionKey) };
+
+  const live = await getLiveItem(clients.dynamodb, input.table, key);
+  if (itemFingerprint(live) !== input.expectedLiveFingerprint) return refuse("live-item-changed", LIVE_ITEM_CHANGED_MESSAGE);
+  return { kind: "write", item, condition: live === null ? keyAbsent(partitionKey) : overwriteCondition(live, partitionKey) };
+}
+
+function unreadableMessage(read: Extract<ArchivedRecordResult, { ok: false }>): string {
+  switch (read.error.kind) {
+    case "archived-in-glacier":
+      return `The archive object is in the ${read.error.storageClass ?? "GLACIER"} storage class and cannot be read until it is retrieved; request a retrieval and restore once it is available.`;
+    case "not-found":
+      return "The archive object does not exist (it may have been erased or expired).";
+    default:
+      return `The archive object cannot be read: ${read.error.message}.`;
+  }
+}
+
+/** The item's key under the service's key schema, or why the archive cannot provide it. */
+function tableKey(service: ServiceConfig, deletion: ArchivedDeletion): Record<string, KeyValue> | string {
+  const key: Record<string, KeyValue> = {};
+  for (const attribute of [service.table.partitionKey, service.table.sortKey]) {
+    if (!attribute) continue;
+    const value = deletion.oldImage[attribute.name];
+    const type = value ? Object.keys(value)[0] : undefined;
+    if (!value || type !== attribute.type) return `its item has no ${attribute.type} attribute "${attribute.name}", which the table's key needs`;
+    const recorded = deletion.keys[attribute.name];
+    if (recorded && JSON.stringify(recorded) !== JSON.stringify(value)) return `its item and its stream record disagree on the key attribute "${attribute.name}"`;
+    key[attribute.name] = value as KeyValue;
+  }
+  return key;
+}
+
+function keyAbsent(partitionKey: string): Condition {
+  return { guard: "key-absent", ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": partitionKey } };
+}
+
+/**
+ * Every attribute of the live item the user saw, unchanged. An item with too many
+ * attributes for one expression falls back to "the key still exists" (see the
+ * residual race in docs/RESTORE.md).
+ */
+export function overwriteCondition(live: AttributeMap, partitionKey: string): Condition {
+  const names = Object.keys(live).sort();
+  const expression = names.map((_, i) => `#a${i} = :a${i}`).join(" AND ");
+  const operators = names.length * 2 - 1;
+  if (names.length === 0 || operators > MAX_EXPRESSION_OPERATORS || Buffer.byteLength(expression, "utf8") > MAX_EXPRESSION_BYTES) {
+    return { guard: "key-exists", ConditionExpression: "attribute_exists(#pk)", ExpressionAttributeNames: { "#pk": partitionKey } };
+  }
+  return {
+    guard: "attributes-unchanged",
+    ConditionExpression: expression,
+    ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#a${i}`, name])),
+    ExpressionAttributeValues: Object.fromEntries(names.map((name, i) => [`:a${i}`, toSdkValue(live[name] as AttributeValue)])),
+  };
+}
+
+/**
+ * The audit entries of one restore attempt: they share an operationId, name the
+ * key and archive object, and never hold the item.
+ */
+class RestoreAudit {
+  readonly operationId: string;
+  private readonly base: NewAuditEntry;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly config: LazarusConfig,
+    base: Omit<NewAuditEntry, "outcome">,
+  ) {
+    this.operationId = base.operationId;
+    this.base = { ...base, outcome: "started" };
+  }
+
+  setKey(key: Record<string, KeyValue>): void {
+    this.base.key = key;
+  }
+
+  private entry(outcome: AuditOutcome, message: string | undefined, details: Record<string, unknown> = {}): NewAuditEntry {
+    return { ...this.base, outcome, ...(message !== undefined ? { message } : {}), details: { ...this.base.details, ...details } };
+  }
+
+  async start(details: Record<string, unknown>): Promise<void> {
+    await appendAuditEntry(this.s3, this.config, this.entry("started", undefined, details));
+  }
+
+  /** Nothing was written: the refusal is the attempt's only entry, and it must be recorded. */
+  async refuseBeforeWrite(code: RefusalCode, message: string): Promise<RestoreResult> {
+    await appendAuditEntry(this.s3, this.config, this.entry("refused", message, { code }));
+    return { outcome: "refused", code, message, auditId: this.operationId };
+  }
+
+  async refuseAfterStart(code: RefusalCode, message: string): Promise<RestoreResult> {
+    await this.finish("refused", message, { code });
+    return { outcome: "refused", code, message, auditId: this.operationId };
+  }
+
+  /**
+   * The outcome after a write-ahead entry. If it cannot be recorded, the "started"
+   * entry already names the attempt; failing the request now would hide what
+   * happened in DynamoDB, so the gap is logged instead.
+   */
+  async finish(outcome: AuditOutcome, message: string, details: Record<string, unknown> = {}): Promise<void> {
+    try {
+      await appendAuditEntry(this.s3, this.config, this.entry(outcome, message, details));
+    } catch (error) {
+      console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: this.operationId, outcome, error: errorName(error) }));
+    }
+  }
+
+  /** Best effort: the caller rethrows the error that ended the attempt. */
+  async recordFailure(error: unknown): Promise<void> {
+    await this.finish("failed", `the restore stopped with ${errorName(error)}`, { error: errorName(error) });
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "an unknown error";
+}

@@ -1,0 +1,130 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { createS3Client } from "../../lib/aws/clients";
+import { parseConfig } from "../../lib/config/load";
+import type { LazarusConfig } from "../../lib/config/schema";
+import { ArchiveInputError } from "../../lib/archive/archive-reader";
+import { appendAuditEntry, listAuditEntries, type AuditEntry, type NewAuditEntry } from "../../lib/audit/audit-log";
+import { auditDayPrefix, auditEntryKey } from "../../lib/audit/audit-layout";
+import { listKeys } from "./local-stack-fixtures";
+import { uniqueName, useMoto } from "../support/aws";
+
+let s3: S3Client;
+let config: LazarusConfig;
+const PREFIX = "deleted/";
+const day = { year: 2024, month: 4, day: 2 };
+const at = (time: string) => new Date(`2024-04-02T${time}Z`);
+
+function entry(operationId: string, outcome: NewAuditEntry["outcome"]): NewAuditEntry {
+  return {
+    operationId,
+    actor: { id: "u1", email: "compliance@example.com", name: "Cora Compliance" },
+    role: "compliance",
+    action: "export",
+    outcome,
+    service: "usr-contact-svc",
+    details: { rows: 12 },
+  };
+}
+
+async function readWholeDay(limit: number): Promise<{ pages: AuditEntry[][]; unreadable: { key: string; reason: string }[] }> {
+  const pages: AuditEntry[][] = [];
+  const unreadable: { key: string; reason: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await listAuditEntries(s3, config, { day, limit, ...(cursor ? { cursor } : {}) });
+    pages.push(page.entries);
+    unreadable.push(...page.unreadable);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return { pages, unreadable };
+}
+
+beforeAll(async () => {
+  const { region } = useMoto();
+  s3 = createS3Client({ region });
+  const bucket = uniqueName("audit");
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  config = parseConfig({
+    region,
+    archive: { bucket, prefix: PREFIX },
+    services: [
+      {
+        name: "usr-contact-svc",
+        table: { name: "usr-contact", partitionKey: { name: "PK", type: "S" } },
+        archiver: { functionName: "archiver-contact" },
+        onFailure: { type: "sqs", queueName: "contact-dlq" },
+      },
+    ],
+  });
+});
+
+describe("audit log", () => {
+  let written: AuditEntry[];
+
+  beforeAll(async () => {
+    // Written out of order: the listing must still come back in time order.
+    written = [];
+    for (const time of ["10:00:00.500", "09:00:00.000", "23:59:59.999", "00:00:00.000", "12:30:00.250"]) {
+      written.push(await appendAuditEntry(s3, config, entry(`op-${time}`, "succeeded"), at(time)));
+    }
+    await appendAuditEntry(s3, config, entry("op-next-day", "succeeded"), new Date("2024-04-03T00:00:00.000Z"));
+  });
+
+  it("stores one object per entry under {prefix}_audit/{yyyy}/{mm}/{dd}/", async () => {
+    const keys = await listKeys(s3, config.archive.bucket, `${PREFIX}_audit/`);
+    expect(keys).toHaveLength(6);
+    expect(keys).toContain(auditEntryKey(PREFIX, at("09:00:00.000"), written[1]!.id));
+    expect(keys.every((k) => /^deleted\/_audit\/2024\/04\/0[23]\/\d{8}T\d{6}\.\d{3}Z_[0-9a-f-]{36}\.json$/.test(k))).toBe(true);
+  });
+
+  it("pages through a day in time order, each entry once", async () => {
+    const { pages, unreadable } = await readWholeDay(2);
+    expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+    expect(unreadable).toEqual([]);
+    expect(pages.flat().map((e) => e.at)).toEqual([
+      "2024-04-02T00:00:00.000Z",
+      "2024-04-02T09:00:00.000Z",
+      "2024-04-02T10:00:00.500Z",
+      "2024-04-02T12:30:00.250Z",
+      "2024-04-02T23:59:59.999Z",
+    ]);
+    expect(pages.flat()[0]).toEqual({ ...entry("op-00:00:00.000", "succeeded"), schemaVersion: 1, id: written[3]!.id, at: "2024-04-02T00:00:00.000Z" });
+  });
+
+  it("refuses damaged cursors, cursors of another day and bad limits", async () => {
+    const { nextCursor } = await listAuditEntries(s3, config, { day, limit: 1 });
+    expect(nextCursor).toBeDefined();
+    await expect(listAuditEntries(s3, config, { day: { ...day, day: 3 }, cursor: nextCursor! })).rejects.toThrow(/belongs to 2024-04-02/);
+    await expect(listAuditEntries(s3, config, { day, cursor: "not a cursor!" })).rejects.toThrow(ArchiveInputError);
+    await expect(listAuditEntries(s3, config, { day, cursor: Buffer.from('{"v":1}').toString("base64url") })).rejects.toThrow(ArchiveInputError);
+    await expect(listAuditEntries(s3, config, { day, limit: 0 })).rejects.toThrow(ArchiveInputError);
+    await expect(listAuditEntries(s3, config, { day: { year: 2024, month: 2, day: 30 } })).rejects.toThrow(ArchiveInputError);
+  });
+
+  it("reports entries it cannot read instead of failing the page", async () => {
+    const otherDay = { year: 2024, month: 4, day: 5 };
+    const base = auditDayPrefix(PREFIX, otherDay);
+    const good = await appendAuditEntry(s3, config, entry("op-good", "started"), new Date("2024-04-05T08:00:00.000Z"));
+    const put = (name: string, body: string) => s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: base + name, Body: body }));
+    const id = "11111111-2222-4333-8444-555555555555";
+    await put(`20240405T090000.000Z_${id}.json`, "{ not json");
+    await put(`20240405T100000.000Z_${id}.json`, JSON.stringify({ ...good, role: "superuser", id }));
+    await put(`20240405T110000.000Z_${id}.json`, JSON.stringify({ ...good, at: "2024-04-05T11:00:00.000Z" }));
+    await put("notes.txt", "hello");
+
+    const page = await listAuditEntries(s3, config, { day: otherDay });
+
+    expect(page.entries.map((e) => e.id)).toEqual([good.id]);
+    expect(page.unreadable.map((u) => [u.key.slice(base.length), u.reason])).toEqual([
+      [`20240405T090000.000Z_${id}.json`, "not valid JSON"],
+      [`20240405T100000.000Z_${id}.json`, expect.stringMatching(/^invalid entry: role/)],
+      [`20240405T110000.000Z_${id}.json`, "the entry's id or time does not match its name"],
+      ["notes.txt", expect.stringMatching(/not an audit entry name/)],
+    ]);
+  });
+
+  it("refuses to write an entry that would not read back", async () => {
+    await expect(appendAuditEntry(s3, config, { ...entry("op", "started"), role: "root" as "admin" })).rejects.toThrow();
+  });
+});
