@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { Role } from "../auth/roles";
 
 /** S3 object keys are at most 1,024 bytes; the prefix and service name are bounded so archive names always fit. */
 export const MAX_PREFIX_BYTES = 128;
@@ -117,6 +118,36 @@ const objectLock = z
   })
   .strict();
 
+/** Who gets which role when signing in with OIDC: by IdP group (a claim in the ID token) or by email. */
+const roleRule = z
+  .object({
+    groups: z.array(z.string().min(1).max(1024)).default([]),
+    emails: z.array(z.email("must be an email address").transform((e) => e.toLowerCase())).default([]),
+  })
+  .strict();
+
+const roleRules = z
+  .object({
+    viewer: roleRule.optional(),
+    support: roleRule.optional(),
+    compliance: roleRule.optional(),
+    admin: roleRule.optional(),
+  } satisfies Record<Role, unknown>)
+  .strict();
+
+const auth = z
+  .object({
+    /** Absolute session length from sign-in; short on purpose (next-auth's default is 30 days). */
+    sessionHours: z.number().min(0.25).max(24).default(8),
+    /** The ID-token claim holding the user's groups: "groups" (Okta, Entra ID), "cognito:groups" (Cognito), "roles" (Entra app roles). */
+    groupsClaim: z.string().min(1).max(256).default("groups"),
+    roles: roleRules.prefault({}),
+  })
+  .strict();
+
+export type AuthConfig = z.infer<typeof auth>;
+export type RoleRule = z.infer<typeof roleRule>;
+
 export const configSchema = z
   .object({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1"),
@@ -136,6 +167,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     services: z.array(service).min(1, "must name at least one service"),
+    auth: auth.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

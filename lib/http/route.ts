@@ -1,0 +1,106 @@
+import "server-only";
+import type { NextRequest } from "next/server";
+import type { z } from "zod";
+import { can, forbiddenMessage, type Permission, type SessionUser } from "../auth/roles";
+import { getSessionUser } from "../auth/session";
+import { loadConfig } from "../config/load";
+import type { LazarusConfig } from "../config/schema";
+import { consoleClients, type ConsoleClients } from "./clients";
+import { errorResponse, formatZodIssues, HttpError, jsonError } from "./error-response";
+import { checkSameOrigin, configuredAppOrigin } from "./same-origin";
+
+/**
+ * The one wrapper every route handler goes through, in this order: session (401),
+ * role (403), same-origin for state-changing methods (403), params / query / body
+ * parsed with zod (400), then the handler; anything thrown goes through the one
+ * error mapping. The wrapped function carries its permission under ROUTE_PERMISSION
+ * so a test can list every handler and what it needs.
+ */
+
+export const ROUTE_PERMISSION: unique symbol = Symbol.for("lazarus.route-permission");
+
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+const MAX_BODY_BYTES = 64 * 1024;
+
+export interface RouteContext<P, Q, B> {
+  request: NextRequest;
+  user: SessionUser;
+  params: P;
+  query: Q;
+  body: B;
+  config: LazarusConfig;
+  /** Created on first use, shared by the process. */
+  aws: () => ConsoleClients;
+}
+
+export interface RouteOptions<P, Q, B> {
+  permission: Permission;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+}
+
+/** Next passes dynamic segments as a promise; assignable from every route's own param map. */
+export interface NextRouteContext {
+  params: Promise<Record<string, string | string[] | undefined>>;
+}
+
+export type RouteHandler = ((request: NextRequest, context: NextRouteContext) => Promise<Response>) & {
+  readonly [ROUTE_PERMISSION]: Permission;
+};
+
+function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new HttpError(400, "invalid-input", `Invalid ${where}: ${formatZodIssues(result.error)}`);
+  return result.data;
+}
+
+async function readJsonBody(request: NextRequest): Promise<unknown> {
+  const text = await request.text();
+  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) throw new HttpError(413, "body-too-large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`);
+  if (text.trim() === "") throw new HttpError(400, "invalid-input", "The request needs a JSON body.");
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new HttpError(400, "invalid-input", "The request body is not valid JSON.");
+  }
+}
+
+/** For checks that depend on the input (an overwrite restore needs more than a plain one). */
+export function requirePermission(user: SessionUser, permission: Permission): void {
+  if (!can(user.role, permission)) throw new HttpError(403, "forbidden", forbiddenMessage(user.role, permission));
+}
+
+export function route<P = undefined, Q = undefined, B = undefined>(
+  options: RouteOptions<P, Q, B>,
+  handler: (context: RouteContext<P, Q, B>) => Promise<Response>,
+): RouteHandler {
+  const wrapped = async (request: NextRequest, context: NextRouteContext): Promise<Response> => {
+    try {
+      const user = await getSessionUser();
+      if (!user) return jsonError(401, "unauthenticated", "Sign in to use Lazarus.");
+      if (!can(user.role, options.permission)) return jsonError(403, "forbidden", forbiddenMessage(user.role, options.permission));
+      if (STATE_CHANGING.has(request.method.toUpperCase())) {
+        const origin = checkSameOrigin(request.headers, configuredAppOrigin());
+        if (!origin.ok) return jsonError(403, "cross-site-request", origin.message);
+      }
+      const params = (options.params ? parseOrThrow(options.params, await context.params, "path") : undefined) as P;
+      const query = (options.query ? parseOrThrow(options.query, Object.fromEntries(request.nextUrl.searchParams), "query") : undefined) as Q;
+      const body = (options.body ? parseOrThrow(options.body, await readJsonBody(request), "body") : undefined) as B;
+      const config = loadConfig();
+      return await handler({ request, user, params, query, body, config, aws: () => consoleClients(config) });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+  return Object.assign(wrapped, { [ROUTE_PERMISSION]: options.permission } as const);
+}
+
+export function permissionOf(handler: unknown): Permission | undefined {
+  return typeof handler === "function" ? (handler as Partial<Record<typeof ROUTE_PERMISSION, Permission>>)[ROUTE_PERMISSION] : undefined;
+}
+
+/** JSON that is never cached: every answer depends on the user and on live AWS state. */
+export function json(data: unknown, status = 200): Response {
+  return Response.json(data, { status, headers: { "Cache-Control": "no-store" } });
+}

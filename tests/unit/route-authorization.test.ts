@@ -1,0 +1,186 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { NextRequest } from "next/server";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { actionPermissionOf } from "@/lib/http/action";
+import { permissionOf } from "@/lib/http/route";
+import { can, ROLES, type Role, type SessionUser } from "@/lib/auth/roles";
+import { getSessionUser } from "@/lib/auth/session";
+import { loadConfig } from "@/lib/config/load";
+
+/**
+ * Every route handler and server action in the app must go through the one
+ * wrapper, and the wrapper must answer 401 / 403 as the role table says. New
+ * routes and actions are found on disk, so forgetting the wrapper fails here.
+ */
+
+vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
+vi.mock("next/headers", () => ({
+  headers: async () => new Headers({ "sec-fetch-site": "same-origin", origin: "http://localhost:3000", host: "localhost:3000" }),
+  cookies: async () => ({ get: () => undefined, getAll: () => [] }),
+}));
+// No handler may reach AWS from a unit test: every command fails the same way.
+vi.mock("@/lib/aws/clients", () => {
+  const failing = () => ({
+    send: async () => {
+      throw Object.assign(new Error("AWS is not available in unit tests"), { name: "UnitTestAwsStub" });
+    },
+    destroy: () => {},
+  });
+  return {
+    awsEndpoint: () => undefined,
+    createS3Client: failing,
+    createDynamoDBClient: failing,
+    createDynamoDBStreamsClient: failing,
+    createSqsClient: failing,
+    createLambdaClient: failing,
+    createIamClient: failing,
+  };
+});
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const HTTP_METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"] as const;
+/** next-auth's own endpoints make the session; they are the one route outside the wrapper. */
+const EXEMPT_ROUTES = new Set([join("app", "api", "auth", "[...nextauth]", "route.ts")]);
+
+function walk(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    if (name === "node_modules" || name.startsWith(".")) return [];
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+const sourceFiles = ["app", "lib", "components"].flatMap((d) => walk(join(ROOT, d))).filter((f) => /\.(ts|tsx)$/.test(f) && !/\.test\.tsx?$/.test(f));
+const routeFiles = sourceFiles
+  .filter((f) => f.startsWith(join(ROOT, "app") + sep) && /(^|[/\\])route\.ts$/.test(f))
+  .map((f) => relative(ROOT, f))
+  .filter((f) => !EXEMPT_ROUTES.has(f))
+  .sort();
+
+/** A file whose first statement is the "use server" directive (comments before it allowed). */
+function isServerActionFile(path: string): boolean {
+  const text = readFileSync(path, "utf8").replace(/^(?:\s+|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*/, "");
+  return /^["']use server["']/.test(text);
+}
+const actionFiles = sourceFiles.filter(isServerActionFile).map((f) => relative(ROOT, f)).sort();
+
+const config = loadConfig();
+const firstService = config.services[0]!.name;
+
+/** Fills a route's dynamic segments with values that pass the wrapper's parsing where possible. */
+function paramsFor(file: string): { url: string; params: Record<string, string | string[]> } {
+  const segments = file.split(sep).slice(1, -1);
+  const params: Record<string, string | string[]> = {};
+  const path = segments.map((segment) => {
+    const catchAll = /^\[\.\.\.(.+)\]$/.exec(segment);
+    if (catchAll) {
+      params[catchAll[1]!] = ["x"];
+      return "x";
+    }
+    const dynamic = /^\[(.+)\]$/.exec(segment);
+    if (!dynamic) return segment;
+    const name = dynamic[1]!;
+    const value = name === "service" ? firstService : name === "date" ? "2024-01-15" : "x";
+    params[name] = value;
+    return value;
+  });
+  return { url: `http://localhost:3000/${path.join("/")}`, params };
+}
+
+function userWith(role: Role): SessionUser {
+  return { id: `test:${role}`, email: `${role}@example.com`, name: `Test ${role}`, role };
+}
+
+const session = vi.mocked(getSessionUser);
+
+async function call(file: string, method: string, handler: unknown): Promise<number> {
+  const { url, params } = paramsFor(file);
+  const request = new NextRequest(url, {
+    method,
+    headers: { "sec-fetch-site": "same-origin", origin: "http://localhost:3000", host: "localhost:3000" },
+  });
+  const response = await (handler as (r: NextRequest, c: { params: Promise<typeof params> }) => Promise<Response>)(request, { params: Promise.resolve(params) });
+  return response.status;
+}
+
+beforeAll(() => {
+  // Handlers that get past the checks fail on the AWS stub and log it; that is expected here.
+  vi.spyOn(console, "error").mockImplementation(() => {});
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+});
+
+describe("route handlers", () => {
+  it("finds the API routes on disk", () => {
+    expect(routeFiles).toEqual(
+      expect.arrayContaining([
+        join("app", "api", "audit", "route.ts"),
+        join("app", "api", "search", "route.ts"),
+        join("app", "api", "services", "[service]", "days", "[date]", "records", "route.ts"),
+        join("app", "api", "services", "[service]", "records", "compare", "route.ts"),
+        join("app", "api", "services", "[service]", "records", "restore", "route.ts"),
+        join("app", "api", "services", "[service]", "records", "retrieval", "route.ts"),
+      ]),
+    );
+  });
+
+  describe.each(routeFiles)("%s", (file) => {
+    it("exports only wrapped HTTP handlers, each answering 401 / 403 by role", async () => {
+      const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+      const methods = HTTP_METHODS.filter((m) => m in module);
+      expect(methods.length, `${file} exports no HTTP method`).toBeGreaterThan(0);
+      for (const method of methods) {
+        const handler = module[method];
+        const permission = permissionOf(handler);
+        expect(permission, `${file} ${method} is not wrapped with route() from lib/http/route.ts`).toBeDefined();
+
+        session.mockResolvedValue(null);
+        expect(await call(file, method, handler), `${file} ${method} signed out`).toBe(401);
+
+        for (const role of ROLES) {
+          session.mockResolvedValue(userWith(role));
+          const status = await call(file, method, handler);
+          if (can(role, permission!)) {
+            expect([401, 403], `${file} ${method} as ${role} (allowed ${permission}) answered ${status}`).not.toContain(status);
+          } else {
+            expect(status, `${file} ${method} as ${role} (lacks ${permission})`).toBe(403);
+          }
+        }
+      }
+    });
+  });
+});
+
+describe("server actions", () => {
+  it.each(actionFiles.length > 0 ? actionFiles : ["(none yet)"])("%s", async (file) => {
+    if (file === "(none yet)") return;
+    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    const exported = Object.entries(module).filter(([, value]) => typeof value === "function");
+    expect(exported.length, `${file} exports no action`).toBeGreaterThan(0);
+    for (const [name, fn] of exported) {
+      const permission = actionPermissionOf(fn);
+      expect(permission, `${file} ${name} is not wrapped with action() from lib/http/action.ts`).toBeDefined();
+      const run = fn as (input: unknown) => Promise<{ ok: boolean; status?: number }>;
+
+      session.mockResolvedValue(null);
+      expect((await run({})).status, `${file} ${name} signed out`).toBe(401);
+      for (const role of ROLES) {
+        session.mockResolvedValue(userWith(role));
+        const result = await run({});
+        if (can(role, permission!)) {
+          expect([401, 403], `${file} ${name} as ${role}`).not.toContain(result.ok ? 200 : result.status);
+        } else {
+          expect(result.status, `${file} ${name} as ${role} (lacks ${permission})`).toBe(403);
+        }
+      }
+    }
+  });
+});
