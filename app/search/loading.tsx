@@ -1,0 +1,13 @@
+import { SearchResultsSkeleton } from "@/components/search/search-results";
+import { Skeleton } from "@/components/ui/skeleton";
+
+export default function SearchLoading() {
+  return (
+    <>
+      <Skeleton className="mb-2 h-8 w-72" />
+      <Skeleton className="mb-6 h-4 w-96 max-w-full" />
+      <Skeleton className="mb-6 h-32 w-full" />
+      <SearchResultsSkeleton />
+    </>
+  );
+}

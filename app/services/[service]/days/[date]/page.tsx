@@ -1,0 +1,65 @@
+import type { Metadata } from "next";
+import { requirePageUser } from "@/lib/auth/page";
+import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
+import { ArchiveInputError, parseDay } from "@/lib/archive/archive-reader";
+import { DayRecords } from "@/components/day/day-records";
+import { BadRequestPanel } from "@/components/ui/message-panel";
+import { PageHeader } from "@/components/ui/page-header";
+import { dayFilterSchema, parseParams } from "@/components/routing/search-params";
+import { serviceHref } from "@/components/routing/links";
+import { monthName } from "@/components/format/time";
+import { archiveContext, serviceFromParam } from "../../../../_server/archive-context";
+
+// Per request: the page reads the session and the archive as they are now.
+export const dynamic = "force-dynamic";
+
+interface Props {
+  params: Promise<{ service: string; date: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { service, date } = await params;
+  return { title: `${service} ${date.slice(0, 10)}` };
+}
+
+export default async function DayPage({ params, searchParams }: Props) {
+  const access = await requirePageUser("archive:read");
+  if (!access.ok) return <ForbiddenPanel message={access.message} />;
+  const { config } = archiveContext();
+  const { service: serviceName, date } = await params;
+  const service = serviceFromParam(config, serviceName);
+  const crumbs = [{ label: "Overview", href: "/" }, { label: service.name, href: serviceHref(service.name) }];
+
+  let day;
+  try {
+    day = parseDay(date);
+  } catch (error) {
+    if (!(error instanceof ArchiveInputError)) throw error;
+    return (
+      <>
+        <PageHeader title="Deletions on a day" crumbs={[...crumbs, { label: "Bad date" }]} />
+        <BadRequestPanel message={`${error.message}.`} />
+      </>
+    );
+  }
+  // The table reads the filters from the URL itself; this check only turns a bad link into a message.
+  const filters = parseParams(dayFilterSchema, await searchParams);
+  return (
+    <>
+      <PageHeader
+        title={`Deletions on ${date}`}
+        crumbs={[
+          ...crumbs,
+          { label: `${monthName(day.month)} ${day.year}`, href: serviceHref(service.name, { year: day.year, month: day.month }) },
+          { label: date },
+        ]}
+      >
+        <p className="text-sm text-slate-600">
+          Everything archived from <code className="font-mono">{service.table.name}</code> on {date} (UTC), in archive order: by deletion time.
+        </p>
+      </PageHeader>
+      {filters.ok ? <DayRecords service={service.name} date={date} /> : <BadRequestPanel message={filters.message} />}
+    </>
+  );
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { renderToStaticMarkup } from "react-dom/server";
+import type { Role } from "@/lib/auth/roles";
+import { SiteHeader } from "./site-header";
+
+function header(role: Role): string {
+  return renderToStaticMarkup(<SiteHeader user={{ id: "u1", email: `${role}@demo.lazarus`, name: `Demo ${role}`, role }} />);
+}
+
+describe("SiteHeader", () => {
+  it("shows the user, their role and a sign-out link", () => {
+    const html = header("support");
+    expect(html).toContain("Demo support");
+    expect(html).toContain("support@demo.lazarus");
+    expect(html).toMatch(/role: <\/span>Support/);
+    expect(html).toContain('href="/api/auth/signout"');
+  });
+
+  it("links the audit log only for roles that may read it", () => {
+    expect(header("viewer")).not.toContain('href="/audit"');
+    expect(header("support")).not.toContain('href="/audit"');
+    expect(header("compliance")).toContain('href="/audit"');
+    expect(header("admin")).toContain('href="/audit"');
+  });
+
+  it("shows no navigation when signed out", () => {
+    const html = renderToStaticMarkup(<SiteHeader user={null} />);
+    expect(html).toContain("Lazarus");
+    expect(html).not.toContain("<nav");
+  });
+});

@@ -1,0 +1,45 @@
+import Link from "next/link";
+import { LogOut, UserRound } from "lucide-react";
+import { can, ROLE_LABELS, type SessionUser } from "@/lib/auth/roles";
+import { NavLinks, type NavItem } from "./nav-links";
+
+export function SiteHeader({ user }: { user: SessionUser | null }) {
+  const items: NavItem[] = [
+    { href: "/", label: "Overview" },
+    { href: "/search", label: "Search" },
+    ...(can(user?.role, "audit:read") ? [{ href: "/audit", label: "Audit" }] : []),
+  ];
+  return (
+    <header className="border-b border-slate-800 bg-slate-900 text-white">
+      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
+        <Link href="/" className="text-lg font-semibold tracking-tight">
+          Lazarus
+        </Link>
+        {user ? (
+          <>
+            <nav aria-label="Main" className="flex-1">
+              <NavLinks items={items} />
+            </nav>
+            <div className="flex items-center gap-3 text-sm">
+              <span className="flex items-center gap-1.5">
+                <UserRound aria-hidden="true" className="size-4" />
+                <span className="flex flex-col leading-tight">
+                  <span>{user.name || user.email}</span>
+                  {user.name && user.name !== user.email ? <span className="text-xs text-slate-300">{user.email}</span> : null}
+                </span>
+                <span className="rounded bg-slate-700 px-1.5 py-0.5 text-xs font-medium">
+                  <span className="sr-only">role: </span>
+                  {ROLE_LABELS[user.role]}
+                </span>
+              </span>
+              <a href="/api/auth/signout" className="flex items-center gap-1 rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white">
+                <LogOut aria-hidden="true" className="size-4" />
+                Sign out
+              </a>
+            </div>
+          </>
+        ) : null}
+      </div>
+    </header>
+  );
+}

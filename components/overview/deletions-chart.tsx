@@ -1,0 +1,30 @@
+"use client";
+
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+
+export interface DayDeletions {
+  date: string;
+  ttl: number;
+  manual: number;
+  unknown: number;
+}
+
+const shortDate = (date: string) => date.slice(5);
+
+export default function DeletionsChart({ data }: { data: DayDeletions[] }) {
+  const hasUnknown = data.some((d) => d.unknown > 0);
+  return (
+    <ResponsiveContainer width="100%" height={180}>
+      <BarChart accessibilityLayer={false} data={data} margin={{ top: 4, right: 8, bottom: 0, left: -16 }}>
+        <CartesianGrid strokeDasharray="3 3" vertical={false} stroke="#e2e8f0" />
+        <XAxis dataKey="date" tickFormatter={shortDate} tick={{ fontSize: 11, fill: "#475569" }} interval="preserveStartEnd" minTickGap={16} />
+        <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#475569" }} width={48} />
+        <Tooltip labelFormatter={(label) => `${String(label)} (UTC)`} />
+        <Legend wrapperStyle={{ fontSize: 12 }} />
+        <Bar dataKey="ttl" name="TTL" stackId="deletions" fill="#d97706" isAnimationActive={false} />
+        <Bar dataKey="manual" name="Manual" stackId="deletions" fill="#0369a1" isAnimationActive={false} />
+        {hasUnknown ? <Bar dataKey="unknown" name="Unknown" stackId="deletions" fill="#94a3b8" isAnimationActive={false} /> : null}
+      </BarChart>
+    </ResponsiveContainer>
+  );
+}

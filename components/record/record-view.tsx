@@ -1,0 +1,187 @@
+import "server-only";
+import { notFound } from "next/navigation";
+import { Suspense } from "react";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { getArchivedRecord, type ArchivedRecordResult } from "@/lib/archive/archive-reader";
+import type { KeyValue } from "@/lib/archive/attribute-value";
+import { awsEndpoint } from "@/lib/aws/clients";
+import { can, type Role } from "@/lib/auth/roles";
+import type { LazarusConfig, ServiceConfig } from "@/lib/config/schema";
+import { toUserFacingError } from "@/lib/http/error-response";
+import { TypedAttributeView } from "../attributes/typed-attribute-view";
+import { formatBytes, formatRelative, formatUtc } from "../format/time";
+import { CopyButton } from "../ui/copy-button";
+import { DeletionTypeBadge } from "../ui/deletion-type-badge";
+import { ErrorPanel, MessagePanel } from "../ui/message-panel";
+import { Skeleton, LoadingRegion } from "../ui/skeleton";
+import { GlacierRetrievalPanel } from "./glacier-retrieval-panel";
+import { LivePanelsSkeleton, PrefetchedLivePanels } from "./prefetched-live-panels";
+import { s3CopyCommand, s3Uri } from "./s3-command";
+
+function keyValueText(value: KeyValue): string {
+  return "S" in value ? value.S : "N" in value ? value.N : value.B;
+}
+
+function ArchiveLocation({ bucket, archiveKey }: { bucket: string; archiveKey: string }) {
+  const command = s3CopyCommand(bucket, archiveKey, awsEndpoint());
+  return (
+    <section aria-labelledby="location-heading" className="space-y-2">
+      <h2 id="location-heading" className="text-sm font-semibold text-slate-700">
+        Archive location
+      </h2>
+      <p className="font-mono text-sm break-all">{s3Uri(bucket, archiveKey)}</p>
+      <div className="flex flex-wrap items-center gap-3">
+        <code className="rounded bg-slate-900 px-2 py-1 font-mono text-xs break-all text-slate-100">{command}</code>
+        <CopyButton text={command} label="Copy command" />
+      </div>
+    </section>
+  );
+}
+
+type Readable = Extract<ArchivedRecordResult, { ok: true }>;
+
+function RecordFacts({ record, service, now }: { record: Readable; service: ServiceConfig; now: Date }) {
+  const { deletion } = record;
+  const { partitionKey, sortKey } = service.table;
+  const pk = deletion.keys[partitionKey.name];
+  const sk = sortKey ? deletion.keys[sortKey.name] : undefined;
+  return (
+    <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-[max-content_1fr]">
+      <dt className="font-medium text-slate-600">{partitionKey.name}</dt>
+      <dd className="font-mono break-all">{pk ? keyValueText(pk) : "—"}</dd>
+      {sortKey ? (
+        <>
+          <dt className="font-medium text-slate-600">{sortKey.name}</dt>
+          <dd className="font-mono break-all">{sk ? keyValueText(sk) : "—"}</dd>
+        </>
+      ) : null}
+      <dt className="font-medium text-slate-600">Deleted</dt>
+      <dd className="flex flex-wrap items-center gap-2">
+        <DeletionTypeBadge type={deletion.deletionType} />
+        <time dateTime={deletion.deletedAt.toISOString()} className="tabular-nums">
+          {formatUtc(deletion.deletedAt)}
+        </time>
+        <span className="text-slate-600">({formatRelative(deletion.deletedAt, now)})</span>
+      </dd>
+      <dt className="font-medium text-slate-600">Why</dt>
+      <dd>
+        {deletion.deletionType === "ttl"
+          ? "DynamoDB's time to live expired the item (the stream record names the DynamoDB service as the deleter)."
+          : "Deleted by a person or an application with DeleteItem or a batch write."}
+      </dd>
+      <dt className="font-medium text-slate-600">Table</dt>
+      <dd className="font-mono">{deletion.table ?? service.table.name}</dd>
+      {deletion.archivedAt ? (
+        <>
+          <dt className="font-medium text-slate-600">Archived</dt>
+          <dd className="tabular-nums">{formatUtc(deletion.archivedAt)}</dd>
+        </>
+      ) : null}
+      <dt className="font-medium text-slate-600">Object</dt>
+      <dd>
+        {formatBytes(record.size)}, storage class {record.storageClass}
+        {deletion.format === "legacy" ? ", legacy layout (the stream record alone; deletion time from the record)" : ""}
+      </dd>
+      <dt className="font-medium text-slate-600">Stream event</dt>
+      <dd className="font-mono text-xs break-all">{deletion.eventId}</dd>
+    </dl>
+  );
+}
+
+/** One archived record: read from S3 on the server, then compared and restored from the browser. */
+export async function RecordView({ s3, dynamodb, config, service, archiveKey, role, now }: { s3: S3Client; dynamodb: DynamoDBClient; config: LazarusConfig; service: ServiceConfig; archiveKey: string; role: Role; now: Date }) {
+  let result: ArchivedRecordResult;
+  try {
+    result = await getArchivedRecord(s3, config, service, archiveKey);
+  } catch (error) {
+    return <ErrorPanel title="Could not read the archived record" message={toUserFacingError(error).message} />;
+  }
+
+  if (!result.ok) {
+    const { error } = result;
+    if (error.kind === "not-found") notFound();
+    if (error.kind === "archived-in-glacier") {
+      const storageClass = error.storageClass ?? "GLACIER";
+      return (
+        <div className="space-y-4">
+          <MessagePanel tone="warning" title={`This record is in ${storageClass === "DEEP_ARCHIVE" ? "Glacier Deep Archive" : "Glacier Flexible Retrieval"}`}>
+            <p>
+              The archive's lifecycle rules moved it to the {storageClass} storage class, where S3 cannot read it directly. S3 can restore a temporary copy
+              (the archived object itself is not changed); once the copy is ready, this page shows the record.
+            </p>
+          </MessagePanel>
+          <section aria-labelledby="retrieval-heading" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4">
+            <h2 id="retrieval-heading" className="text-lg font-semibold">
+              Retrieval
+            </h2>
+            <GlacierRetrievalPanel service={service.name} archiveKey={archiveKey} storageClass={storageClass} canRequest={can(role, "glacier:retrieve")} />
+          </section>
+          <ArchiveLocation bucket={config.archive.bucket} archiveKey={archiveKey} />
+        </div>
+      );
+    }
+    return (
+      <div className="space-y-4">
+        <ErrorPanel title={error.kind === "corrupt" ? "The archive object is damaged" : "This object is not an archived record"} message={error.message} />
+        <ArchiveLocation bucket={config.archive.bucket} archiveKey={archiveKey} />
+      </div>
+    );
+  }
+
+  const { deletion } = result;
+  const keyNames = [service.table.partitionKey.name, ...(service.table.sortKey ? [service.table.sortKey.name] : [])];
+  const keyText = keyNames.map((name) => `${name} = ${deletion.keys[name] ? keyValueText(deletion.keys[name]) : "?"}`).join(", ");
+  return (
+    <div className="space-y-6">
+      <section aria-labelledby="facts-heading" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+        <h2 id="facts-heading" className="sr-only">
+          Deletion
+        </h2>
+        <RecordFacts record={result} service={service} now={now} />
+        <ArchiveLocation bucket={config.archive.bucket} archiveKey={archiveKey} />
+      </section>
+      <Suspense fallback={<LivePanelsSkeleton />}>
+        <PrefetchedLivePanels dynamodb={dynamodb} service={service} deletion={deletion} archiveKey={archiveKey} keyText={keyText} role={role} />
+      </Suspense>
+      <section aria-labelledby="item-heading" className="space-y-3">
+        <h2 id="item-heading" className="text-lg font-semibold">
+          The deleted item
+        </h2>
+        <p className="text-sm text-slate-600">Every attribute with its DynamoDB type, exactly as archived.</p>
+        <TypedAttributeView item={deletion.oldImage} keyNames={keyNames} label="Archived item attributes" />
+      </section>
+      <section aria-labelledby="raw-heading" className="space-y-2">
+        <h2 id="raw-heading" className="text-lg font-semibold">
+          Raw archive object
+        </h2>
+        <details className="rounded-md border border-slate-200 bg-white">
+          <summary className="px-3 py-2 text-sm font-medium">Show the JSON as stored in S3</summary>
+          <pre className="max-h-[32rem] overflow-auto border-t border-slate-200 bg-slate-950 p-3 font-mono text-xs text-slate-100" tabIndex={0}>
+            {JSON.stringify(deletion.raw, null, 2)}
+          </pre>
+        </details>
+      </section>
+    </div>
+  );
+}
+
+export function RecordSkeleton() {
+  return (
+    <LoadingRegion label="Loading the archived record" className="space-y-6">
+      <div className="space-y-2 rounded-lg border border-slate-200 bg-white p-4">
+        {Array.from({ length: 7 }, (_, i) => (
+          <div key={i} className="flex gap-6">
+            <Skeleton className="h-4 w-28" />
+            <Skeleton className="h-4 w-2/3" />
+          </div>
+        ))}
+      </div>
+      <Skeleton className="h-28 w-full" />
+      <Skeleton className="h-6 w-48" />
+      {Array.from({ length: 8 }, (_, i) => (
+        <Skeleton key={i} className="h-6 w-full" />
+      ))}
+    </LoadingRegion>
+  );
+}
