@@ -1,0 +1,33 @@
+import { expect, test } from "@playwright/test";
+import { DEMO_SERVICES } from "../scripts/demo/fixtures";
+import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+
+test.use({ storageState: storageStateFor("viewer") });
+
+test("browse a service's calendar to a day, filter it, and go back", async ({ page }) => {
+  await page.goto(`/services/${DEMO_SERVICES.contacts}`);
+  await expect(page.getByRole("heading", { level: 1, name: DEMO_SERVICES.contacts })).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
+  await saveScreenshot(page, "service-calendar");
+
+  const dayLinks = page.locator(`a[href^="/services/${DEMO_SERVICES.contacts}/days/"]`);
+  await expect(dayLinks.first()).toBeVisible();
+  await dayLinks.last().click();
+  await expect(page.getByRole("heading", { level: 1, name: /Deletions on \d{4}-\d{2}-\d{2}/ })).toBeVisible();
+  const recordLinks = page.locator(`a[href^="/services/${DEMO_SERVICES.contacts}/record?key="]`);
+  await expect(recordLinks.first()).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
+  await saveScreenshot(page, "day");
+
+  const dayUrl = page.url();
+  await page.getByLabel("Deletion type").selectOption("manual");
+  await expect(page).toHaveURL(/type=manual/);
+  await expect(recordLinks.first()).toBeVisible();
+  await expect(page.getByRole("row").filter({ hasText: "TTL" })).toHaveCount(0);
+
+  await recordLinks.first().click();
+  await expect(page.getByRole("heading", { level: 1, name: /Deleted record in/ })).toBeVisible();
+  await page.goBack();
+  await expect(page).toHaveURL(/type=manual/);
+  expect(new URL(page.url()).pathname).toBe(new URL(dayUrl).pathname);
+});

@@ -1,0 +1,31 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Page } from "@playwright/test";
+
+export type DemoRole = "viewer" | "support" | "compliance" | "admin";
+
+export function demoPassword(): string {
+  const password = process.env.LAZARUS_DEMO_PASSWORD;
+  if (!password) throw new Error("LAZARUS_DEMO_PASSWORD is not set: the browser tests sign in with the password the demo was started with");
+  return password;
+}
+
+export function storageStateFor(role: DemoRole): string {
+  const dir = join("e2e", ".auth");
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `${role}.json`);
+}
+
+/** Screenshots of the main screens, kept with the run's results. */
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join("test-results", "screens", `${name}.png`), fullPage: true });
+}
+
+/** Fails on serious or critical accessibility violations, listing them. */
+export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+  if (summary.length > 0) throw new Error(`accessibility violations on ${page.url()}:\n${summary.join("\n")}`);
+}

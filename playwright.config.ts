@@ -1,0 +1,64 @@
+import { existsSync } from "node:fs";
+import { defineConfig } from "@playwright/test";
+
+/**
+ * Browser tests run against the demo (moto on a free port, a small seeded history,
+ * `next start`), never against a real AWS account: the demo sets AWS_ENDPOINT_URL itself.
+ */
+const chromium = process.env.LAZARUS_CHROMIUM ?? "/usr/bin/chromium";
+if (!existsSync(chromium)) {
+  throw new Error(
+    `Chromium not found at ${chromium}. The browser tests need Debian's chromium package: ` +
+      "`apt-get install -y chromium` (or set LAZARUS_CHROMIUM to another Chromium binary).",
+  );
+}
+
+// Set once in the runner; workers inherit the environment, so every process agrees on the port.
+process.env.LAZARUS_E2E_PORT ??= "3100";
+process.env.LAZARUS_DEMO_PASSWORD ??= "lazarus-e2e-password";
+const port = Number(process.env.LAZARUS_E2E_PORT);
+const baseURL = `http://localhost:${port}`;
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results/e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: Boolean(process.env.CI),
+  reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  use: {
+    baseURL,
+    screenshot: "only-on-failure",
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  projects: [
+    { name: "sign-in", testMatch: /auth\.setup\.ts$/ },
+    { name: "chromium", testMatch: /.*\.spec\.ts$/, dependencies: ["sign-in"] },
+  ],
+  webServer: {
+    command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port 0`,
+    url: `${baseURL}/signin`,
+    timeout: 600_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    stderr: "pipe",
+    // The demo stops moto and next on SIGTERM; a kill would leave them running.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 30_000 },
+    env: { LAZARUS_DEMO_PASSWORD: process.env.LAZARUS_DEMO_PASSWORD, NEXT_TELEMETRY_DISABLED: "1" },
+  },
+});
