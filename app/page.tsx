@@ -6,7 +6,7 @@ import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { ServiceStats, ServiceStatsSkeleton } from "@/components/overview/service-stats";
 import { PageHeader } from "@/components/ui/page-header";
 import { serviceHref } from "@/components/routing/links";
-import { archiveContext } from "./_server/archive-context";
+import { archiveContext } from "@/lib/http/archive-context";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";

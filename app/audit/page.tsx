@@ -11,7 +11,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { auditHref } from "@/components/routing/links";
 import { auditParamsSchema, parseParams } from "@/components/routing/search-params";
 import { utcDate } from "@/components/format/time";
-import { archiveContext } from "../_server/archive-context";
+import { archiveContext } from "@/lib/http/archive-context";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";

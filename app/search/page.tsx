@@ -9,7 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { SearchForm } from "@/components/search/search-form";
 import { SearchResults, SearchResultsSkeleton } from "@/components/search/search-results";
 import { parseParams, searchParamsSchema } from "@/components/routing/search-params";
-import { archiveContext } from "../_server/archive-context";
+import { archiveContext } from "@/lib/http/archive-context";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";

@@ -1,5 +1,8 @@
 /** The JSON the console's API routes take and return, as the browser sees it (types only: nothing here reaches the bundle). */
+import type { z } from "zod";
 import type { RetrievalTier } from "@/lib/archive/glacier-retrieval";
+import type { retrievalBodySchema } from "@/lib/http/api-types";
+import type { restoreRequestBodySchema } from "@/lib/restore/restore-request";
 import type { RestoreMode } from "@/lib/restore/restore-request";
 import type { TtlChoice } from "@/lib/restore/ttl-choice";
 
@@ -14,17 +17,8 @@ export type { RetrievalStatus } from "@/lib/archive/glacier-retrieval";
 export type { TtlState } from "@/lib/restore/ttl-choice";
 export type { RestoreMode, RetrievalTier, TtlChoice };
 
-export interface RetrievalBody {
-  archiveKey: string;
-  tier: RetrievalTier;
-  days: number;
-}
+/** What the retrieval form sends; the route parses it with retrievalBodySchema. */
+export type RetrievalBody = z.input<typeof retrievalBodySchema>;
 
 /** What the restore form sends; the route parses it with restoreRequestBodySchema. */
-export interface RestoreBody {
-  archiveKey: string;
-  mode: RestoreMode;
-  expectedLiveFingerprint?: string;
-  ttl: TtlChoice;
-  targetTable?: string;
-}
+export type RestoreBody = z.input<typeof restoreRequestBodySchema>;

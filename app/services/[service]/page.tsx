@@ -7,7 +7,7 @@ import { MonthCalendarSkeleton } from "@/components/calendar/month-calendar";
 import { BadRequestPanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
 import { calendarParamsSchema, parseParams } from "@/components/routing/search-params";
-import { archiveContext, serviceFromParam } from "../../_server/archive-context";
+import { archiveContext, serviceFromParam } from "@/lib/http/archive-context";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";

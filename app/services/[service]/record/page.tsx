@@ -9,7 +9,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { parseParams, recordParamsSchema } from "@/components/routing/search-params";
 import { dayHref, serviceHref } from "@/components/routing/links";
 import { formatDay } from "@/lib/archive/archive-reader";
-import { archiveContext, serviceFromParam } from "../../../_server/archive-context";
+import { archiveContext, serviceFromParam } from "@/lib/http/archive-context";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";

@@ -8,7 +8,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { dayFilterSchema, parseParams } from "@/components/routing/search-params";
 import { serviceHref } from "@/components/routing/links";
 import { monthName } from "@/components/format/time";
-import { archiveContext, serviceFromParam } from "../../../../_server/archive-context";
+import { archiveContext, serviceFromParam } from "@/lib/http/archive-context";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";

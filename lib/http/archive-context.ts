@@ -2,9 +2,9 @@ import "server-only";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { notFound } from "next/navigation";
-import { findService, loadConfig } from "@/lib/config/load";
-import type { LazarusConfig, ServiceConfig } from "@/lib/config/schema";
-import { consoleClients } from "@/lib/http/clients";
+import { findService, loadConfig } from "../config/load";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { consoleClients } from "./clients";
 
 /** What a page needs to read the archive: the config and the process's AWS clients. */
 export function archiveContext(): { config: LazarusConfig; s3: S3Client; dynamodb: DynamoDBClient } {
