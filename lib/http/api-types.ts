@@ -73,6 +73,8 @@ export interface SearchResponse {
   truncated: boolean;
   /** Index entries that could not be read; the results are complete otherwise. */
   unreadable: number;
+  /** Services not searched, and why (e.g. a number key and a query that is not a number). */
+  skipped: { service: string; why: string }[];
 }
 
 // GET /api/services/{service}/records/compare and /retrieval
