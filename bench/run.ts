@@ -1,4 +1,6 @@
 import { benchArchiveBatch } from "./archive-batch";
+import { benchDayListing, benchSearch } from "./console-api";
+import { benchFirstLoadJs } from "./first-load-js";
 import { benchKeyLookup } from "./key-lookup";
 import { machine } from "./harness";
 
@@ -8,3 +10,6 @@ const all = which.size === 0;
 console.log(`Machine: ${machine()}\nDate: ${new Date().toISOString().slice(0, 10)}\nEndpoint: moto_server on loopback\n`);
 if (all || which.has("archive")) console.log(`${await benchArchiveBatch()}\n`);
 if (all || which.has("lookup")) console.log(`${await benchKeyLookup()}\n`);
+if (all || which.has("day-listing")) console.log(`${await benchDayListing()}\n`);
+if (all || which.has("search")) console.log(`${await benchSearch()}\n`);
+if (all || which.has("first-load")) console.log(`${benchFirstLoadJs()}\n`);
