@@ -1,14 +1,27 @@
 import "server-only";
 import { createHash } from "node:crypto";
-import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetItemCommand, ResourceNotFoundException, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import { canonicalItemJson } from "../diff/canonical-item";
 import { fromSdkItem, toSdkItem } from "./sdk-attribute-value";
 
+/** GetItem's "resource not found" does not say which table; this does. */
+export class LiveTableNotFoundError extends Error {
+  override name = "LiveTableNotFoundError";
+  constructor(readonly table: string, options?: { cause: unknown }) {
+    super(`table ${table} does not exist`, options);
+  }
+}
+
 /** The item that holds a key right now: a strongly consistent read, so a write a moment ago is seen. */
 export async function getLiveItem(dynamodb: DynamoDBClient, table: string, key: Record<string, KeyValue>): Promise<AttributeMap | null> {
-  const response = await dynamodb.send(new GetItemCommand({ TableName: table, Key: toSdkItem(key), ConsistentRead: true }));
-  return response.Item ? fromSdkItem(response.Item) : null;
+  try {
+    const response = await dynamodb.send(new GetItemCommand({ TableName: table, Key: toSdkItem(key), ConsistentRead: true }));
+    return response.Item ? fromSdkItem(response.Item) : null;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) throw new LiveTableNotFoundError(table, { cause: error });
+    throw error;
+  }
 }
 
 export const ABSENT_FINGERPRINT = "absent";
