@@ -9,6 +9,7 @@ async function openFromSearch(page: import("@playwright/test").Page, partitionKe
   await page.getByLabel("Partition key").fill(partitionKey);
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByRole("status").filter({ hasText: "found" })).toBeVisible();
+  await expectNoSeriousA11yViolations(page);
   await page.getByRole("link", { name: `${partitionKey} · ${sortKey}` }).first().click();
   await expect(page.getByRole("heading", { level: 1, name: `Deleted record in ${restorable.serviceName}` })).toBeVisible();
 }
