@@ -1,4 +1,4 @@
-import { AuditDaySkeleton } from "@/components/audit/audit-day";
+import { AuditRangeSkeleton } from "@/components/audit/audit-range";
 import { Skeleton } from "@/components/ui/skeleton";
 
 export default function AuditLoading() {
@@ -7,7 +7,7 @@ export default function AuditLoading() {
       <Skeleton className="mb-2 h-8 w-40" />
       <Skeleton className="mb-6 h-4 w-96 max-w-full" />
       <Skeleton className="mb-6 h-16 w-full" />
-      <AuditDaySkeleton />
+      <AuditRangeSkeleton />
     </>
   );
 }

@@ -28,7 +28,7 @@ describe("AuditTable", () => {
   });
 
   it("shows time in UTC, actor, role, key, mode and outcome as text", () => {
-    const text = renderToStaticMarkup(<AuditTable entries={entries} date="2024-01-15" />)
+    const text = renderToStaticMarkup(<AuditTable entries={entries} date="on 2024-01-15" />)
       .replace(/<[^>]+>/g, " ")
       .replace(/\s+/g, " ");
     expect(text).toContain("11:30:00 Sam sam@example.com Support restore usr-contact-svc PK = CUST#1 no-clobber Refused a live item exists");

@@ -1,6 +1,6 @@
 import clsx from "clsx";
 import type { AuditEntry, AuditOutcome } from "@/lib/audit/audit-entry";
-import type { KeyValue } from "@/lib/archive/attribute-value";
+import { keyValueText, type KeyValue } from "@/lib/archive/attribute-value";
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { formatUtcTime } from "../format/time";
 
@@ -19,7 +19,7 @@ export function OutcomeBadge({ outcome }: { outcome: AuditOutcome }) {
 function keyText(key: Record<string, KeyValue> | undefined): string {
   if (!key) return "—";
   return Object.entries(key)
-    .map(([name, v]) => `${name} = ${"S" in v ? v.S : "N" in v ? v.N : `${v.B} (base64)`}`)
+    .map(([name, v]) => `${name} = ${keyValueText(v)}${"B" in v ? " (base64)" : ""}`)
     .join(", ");
 }
 
@@ -28,12 +28,14 @@ export function sortNewestFirst(entries: readonly AuditEntry[]): AuditEntry[] {
   return [...entries].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
 }
 
-export function AuditTable({ entries, date }: { entries: AuditEntry[]; date: string }) {
+export function AuditTable({ entries, date, order = "newest-first" }: { entries: AuditEntry[]; date: string; order?: "newest-first" | "as-given" }) {
   const cell = "px-3 py-2 align-top";
   return (
     <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
       <table className="w-full text-left text-sm">
-        <caption className="sr-only">Audit log entries on {date} (UTC), newest first</caption>
+        <caption className="sr-only">
+          Audit log entries {date} (UTC), {order === "newest-first" ? "newest first" : "oldest first"}
+        </caption>
         <thead className="bg-slate-50 text-slate-700">
           <tr>
             {["Time (UTC)", "Actor", "Role", "Action", "Service", "Key", "Mode", "Outcome", "Message", "Details"].map((h) => (
@@ -44,10 +46,10 @@ export function AuditTable({ entries, date }: { entries: AuditEntry[]; date: str
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">
-          {sortNewestFirst(entries).map((e) => (
+          {(order === "newest-first" ? sortNewestFirst(entries) : entries).map((e) => (
             <tr key={e.id}>
               <th scope="row" className={clsx(cell, "font-normal whitespace-nowrap tabular-nums")}>
-                <time dateTime={e.at}>{formatUtcTime(e.at)}</time>
+                <time dateTime={e.at}>{order === "newest-first" ? formatUtcTime(e.at) : `${e.at.slice(0, 10)} ${formatUtcTime(e.at)}`}</time>
               </th>
               <td className={cell}>
                 <span className="block">{e.actor.name || e.actor.id}</span>

@@ -4,10 +4,11 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/clie
 import pLimit from "p-limit";
 import { z } from "zod";
 import { ArchiveInputError, formatDay, validateDay, type CalendarDay } from "../archive/archive-reader";
-import { listPage, MAX_LIST_KEYS } from "../archive/object-listing";
+import { listFolders, listPage, MAX_LIST_KEYS } from "../archive/object-listing";
 import type { LazarusConfig } from "../config/schema";
 import { auditEntrySchema, type AuditEntry } from "./audit-entry";
-import { auditDayPrefix, auditEntryKey, parseAuditEntryName } from "./audit-layout";
+import { auditDayPrefix, auditEntryKey, auditEntryName, auditPrefix, parseAuditEntryName } from "./audit-layout";
+import { auditEntryMatches, type AuditFilter } from "./audit-filter";
 
 export { AUDIT_ACTIONS, AUDIT_OUTCOMES, auditEntrySchema, type AuditAction, type AuditEntry, type AuditOutcome } from "./audit-entry";
 export { AUDIT_SEGMENT } from "./audit-layout";
@@ -59,7 +60,7 @@ const cursorSchema = z
   .object({ v: z.literal(1), log: z.literal("audit"), day: z.string(), after: z.string().min(1).max(1024) })
   .strict();
 
-function encodeAuditCursor(day: CalendarDay, after: string): string {
+export function encodeAuditCursor(day: CalendarDay, after: string): string {
   return Buffer.from(JSON.stringify({ v: 1, log: "audit", day: formatDay(day), after }), "utf8").toString("base64url");
 }
 
@@ -137,4 +138,146 @@ async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: st
     return { ok: false, reason: "the entry's id or time does not match its name" };
   }
   return { ok: true, entry: parsed.data };
+}
+
+// ---------------------------------------------------------------------------
+// Queries over a range of days (read-only: the log has no update or delete)
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+function monthsBetween(from: string, to: string): { year: number; month: number }[] {
+  const months: { year: number; month: number }[] = [];
+  let y = Number(from.slice(0, 4));
+  let m = Number(from.slice(5, 7));
+  const endY = Number(to.slice(0, 4));
+  const endM = Number(to.slice(5, 7));
+  while (y < endY || (y === endY && m <= endM)) {
+    months.push({ year: y, month: m });
+    m += 1;
+    if (m === 13) {
+      m = 1;
+      y += 1;
+    }
+  }
+  return months;
+}
+
+/**
+ * The days in [from, to] (YYYY-MM-DD, UTC) that have entries, oldest first: one
+ * delimited LIST per month the range touches, so empty days cost nothing.
+ */
+export async function listAuditDays(s3: S3Client, config: LazarusConfig, range: { from: string; to: string }): Promise<string[]> {
+  parseAuditRangeDay(range.from);
+  parseAuditRangeDay(range.to);
+  const base = auditPrefix(config.archive.prefix);
+  const days: string[] = [];
+  for (const { year, month } of monthsBetween(range.from, range.to)) {
+    const monthBase = `${base}${String(year).padStart(4, "0")}/${pad2(month)}/`;
+    for (const folder of await listFolders(s3, { bucket: config.archive.bucket, prefix: monthBase })) {
+      const d = /^(\d{2})\/$/.exec(folder.slice(monthBase.length))?.[1];
+      if (!d) continue;
+      const date = `${String(year).padStart(4, "0")}-${pad2(month)}-${d}`;
+      if (date >= range.from && date <= range.to) days.push(date);
+    }
+  }
+  return days.sort();
+}
+
+function parseAuditRangeDay(text: string): CalendarDay {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) throw new ArchiveInputError(`invalid day "${text.slice(0, 20)}": expected YYYY-MM-DD`);
+  return validateDay({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) });
+}
+
+const rangeCursorSchema = z.object({ v: z.literal(1), log: z.literal("audit-range"), d: z.string().length(10), c: z.string().max(MAX_CURSOR_LENGTH).optional() }).strict();
+
+function encodeRangeCursor(day: string, dayCursor?: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, log: "audit-range", d: day, ...(dayCursor ? { c: dayCursor } : {}) }), "utf8").toString("base64url");
+}
+
+function decodeRangeCursor(cursor: string): { day: string; dayCursor?: string } {
+  const invalid = new ArchiveInputError("invalid cursor: not a cursor the audit log issued");
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH * 2 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
+  let parsed;
+  try {
+    parsed = rangeCursorSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw invalid;
+  }
+  if (!parsed.success) throw invalid;
+  parseAuditRangeDay(parsed.data.d);
+  return { day: parsed.data.d, ...(parsed.data.c ? { dayCursor: parsed.data.c } : {}) };
+}
+
+export interface AuditRangeQuery {
+  from: string;
+  to: string;
+  filter?: AuditFilter;
+  cursor?: string;
+  /** Matching entries to return (default 100, at most 1,000). */
+  limit?: number;
+  /** Entries to read (one GET each) before answering with what matched so far and a cursor. */
+  maxScanned?: number;
+}
+
+export interface AuditRangePage {
+  /** Oldest first. */
+  entries: AuditEntry[];
+  nextCursor?: string;
+  scanned: number;
+  unreadable: { key: string; reason: string }[];
+}
+
+const DEFAULT_MAX_SCANNED = 2000;
+const RANGE_READ_PAGE = 250;
+
+/**
+ * The entries of a range of days that match a filter, oldest first. The names
+ * only carry time and id, so every entry of the listed days is read (one GET
+ * each); a page stops after `maxScanned` reads and hands back a cursor.
+ */
+export async function queryAuditEntries(s3: S3Client, config: LazarusConfig, query: AuditRangeQuery): Promise<AuditRangePage> {
+  const limit = query.limit ?? DEFAULT_AUDIT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIST_KEYS) {
+    throw new ArchiveInputError(`invalid limit ${limit}: must be an integer from 1 to ${MAX_LIST_KEYS}`);
+  }
+  const maxScanned = query.maxScanned ?? DEFAULT_MAX_SCANNED;
+  const result: AuditRangePage = { entries: [], scanned: 0, unreadable: [] };
+  const start = query.cursor ? decodeRangeCursor(query.cursor) : undefined;
+  if (start && (start.day < query.from || start.day > query.to)) throw new ArchiveInputError(`invalid cursor: ${start.day} is outside ${query.from} to ${query.to}`);
+  const days = (await listAuditDays(s3, config, { from: start?.day ?? query.from, to: query.to }));
+  for (const date of days) {
+    const day = parseAuditRangeDay(date);
+    let dayCursor = start && date === start.day ? start.dayCursor : undefined;
+    do {
+      const page = await listAuditEntries(s3, config, { day, ...(dayCursor ? { cursor: dayCursor } : {}), limit: RANGE_READ_PAGE });
+      result.unreadable.push(...page.unreadable);
+      for (const entry of page.entries) {
+        result.scanned += 1;
+        if (query.filter && !auditEntryMatches(entry, query.filter)) {
+          if (result.scanned >= maxScanned) return { ...result, nextCursor: encodeRangeCursor(date, encodeAuditCursor(day, auditEntryName(new Date(entry.at), entry.id))) };
+          continue;
+        }
+        result.entries.push(entry);
+        if (result.entries.length >= limit || result.scanned >= maxScanned) {
+          return { ...result, nextCursor: encodeRangeCursor(date, encodeAuditCursor(day, auditEntryName(new Date(entry.at), entry.id))) };
+        }
+      }
+      dayCursor = page.nextCursor;
+    } while (dayCursor);
+  }
+  return result;
+}
+
+/** Every matching entry of a range, oldest first, a day page at a time (for exports and lookups). */
+export async function* scanAuditEntries(s3: S3Client, config: LazarusConfig, range: { from: string; to: string }, filter?: AuditFilter): AsyncGenerator<AuditEntry> {
+  for (const date of await listAuditDays(s3, config, range)) {
+    const day = parseAuditRangeDay(date);
+    let cursor: string | undefined;
+    do {
+      const page = await listAuditEntries(s3, config, { day, ...(cursor ? { cursor } : {}), limit: RANGE_READ_PAGE });
+      for (const entry of page.entries) if (!filter || auditEntryMatches(entry, filter)) yield entry;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
 }

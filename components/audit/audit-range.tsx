@@ -1,0 +1,84 @@
+import "server-only";
+import Link from "next/link";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { queryAuditEntries } from "@/lib/audit/audit-log";
+import type { AuditFilter } from "@/lib/audit/audit-filter";
+import type { LazarusConfig } from "@/lib/config/schema";
+import { toUserFacingError } from "@/lib/http/error-response";
+import { ErrorPanel, MessagePanel } from "../ui/message-panel";
+import { TableSkeleton } from "../ui/skeleton";
+import { AuditTable } from "./audit-table";
+
+/** Matching entries shown at once; each entry read is one GET, so a page also stops after AUDIT_SCAN_LIMIT reads. */
+export const AUDIT_RANGE_LIMIT = 200;
+export const AUDIT_SCAN_LIMIT = 2000;
+
+export async function AuditRange({
+  s3,
+  config,
+  from,
+  to,
+  filter,
+  cursor,
+  hrefWithCursor,
+}: {
+  s3: S3Client;
+  config: LazarusConfig;
+  from: string;
+  to: string;
+  filter: AuditFilter;
+  cursor?: string;
+  hrefWithCursor: (cursor?: string) => string;
+}) {
+  let page: Awaited<ReturnType<typeof queryAuditEntries>>;
+  try {
+    page = await queryAuditEntries(s3, config, { from, to, filter, limit: AUDIT_RANGE_LIMIT, maxScanned: AUDIT_SCAN_LIMIT, ...(cursor ? { cursor } : {}) });
+  } catch (error) {
+    return <ErrorPanel title="Could not read the audit log" message={toUserFacingError(error).message} />;
+  }
+  const { entries, nextCursor, unreadable } = page;
+  const filtered = Object.keys(filter).length > 0;
+  const span = from === to ? `on ${from}` : `from ${from} to ${to}`;
+  return (
+    <section aria-labelledby="audit-entries-heading" className="space-y-3">
+      <h2 id="audit-entries-heading" className="text-lg font-semibold">
+        Entries {span}
+      </h2>
+      <p role="status" className="text-sm text-slate-700">
+        {entries.length === 0
+          ? nextCursor
+            ? `No matching entries among the first ${page.scanned.toLocaleString("en-US")} read; continue with later entries.`
+            : `No ${filtered ? "matching " : ""}audited actions ${span}.`
+          : `${entries.length.toLocaleString("en-US")} ${filtered ? "matching " : ""}${entries.length === 1 ? "entry" : "entries"}${cursor ? " (continued)" : ""}, oldest first.`}
+      </p>
+      {unreadable.length > 0 ? (
+        <MessagePanel tone="warning" title={`${unreadable.length} ${unreadable.length === 1 ? "object" : "objects"} in the audit folder could not be read as entries`} headingLevel={3}>
+          <ul className="list-disc pl-5 font-mono text-xs break-all">
+            {unreadable.slice(0, 10).map((u) => (
+              <li key={u.key}>
+                {u.key}: {u.reason}
+              </li>
+            ))}
+          </ul>
+        </MessagePanel>
+      ) : null}
+      {entries.length > 0 ? <AuditTable entries={entries} date={span} order="as-given" /> : null}
+      <nav aria-label="Audit pages" className="flex gap-3 text-sm">
+        {cursor ? (
+          <Link href={hrefWithCursor()} className="font-medium text-indigo-800 underline">
+            First entries
+          </Link>
+        ) : null}
+        {nextCursor ? (
+          <Link href={hrefWithCursor(nextCursor)} className="font-medium text-indigo-800 underline">
+            Later entries
+          </Link>
+        ) : null}
+      </nav>
+    </section>
+  );
+}
+
+export function AuditRangeSkeleton() {
+  return <TableSkeleton rows={8} columns={6} label="Loading audit entries" />;
+}
