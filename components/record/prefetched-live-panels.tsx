@@ -4,7 +4,7 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ArchivedDeletion } from "@/lib/archive/archive-object";
 import type { Role } from "@/lib/auth/roles";
 import type { ServiceConfig } from "@/lib/config/schema";
-import { tableKeyOf } from "@/lib/http/archived-record";
+import { liveKeyOf } from "@/lib/http/archived-record";
 import { getLiveItem } from "@/lib/restore/live-item";
 import { planRestore } from "@/lib/restore/restore-planner";
 import { compareQueryOptions } from "../query/archive-queries";
@@ -35,7 +35,7 @@ export async function PrefetchedLivePanels({
 }) {
   const queryClient = getQueryClient();
   try {
-    const live = await getLiveItem(dynamodb, service.table.name, tableKeyOf(service, deletion));
+    const live = await getLiveItem(dynamodb, service.table.name, liveKeyOf(service, deletion));
     const plan: ComparePlan = { ...planRestore({ service, oldImage: deletion.oldImage, live, now: new Date() }), live, table: service.table.name };
     queryClient.setQueryData(compareQueryOptions(service.name, archiveKey).queryKey, plan);
   } catch {

@@ -66,6 +66,13 @@ export const keyValueSchema: z.ZodType<KeyValue> = z.union([
   z.strictObject({ B: base64 }),
 ]);
 
+/** A key value as it reads on screen: S and N as they are, B as base64. */
+export function keyValueText(value: KeyValue): string {
+  if ("S" in value) return value.S;
+  if ("N" in value) return value.N;
+  return value.B;
+}
+
 export function keyValueBytes(value: KeyValue): Buffer {
   if ("B" in value) return Buffer.from(value.B, "base64");
   return Buffer.from("S" in value ? value.S : value.N, "utf8");

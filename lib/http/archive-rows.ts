@@ -1,5 +1,6 @@
 import "server-only";
 import type { DayEntry, NamedKey } from "../archive/archive-reader";
+import { keyValueText } from "../archive/attribute-value";
 import { encodeKeyPrefix } from "../archive/key-codec";
 import type { FoundDeletion } from "../archive/key-lookup";
 import type { DayRecordRow, SearchResultRow } from "./api-types";
@@ -7,10 +8,7 @@ import type { DayRecordRow, SearchResultRow } from "./api-types";
 /** How a key from an object name reads on screen: S and N as they are, B as base64; null when hashed. */
 export function keyDisplayText(key: NamedKey | undefined): string | null {
   if (!key || key.hashed) return null;
-  const value = key.value;
-  if ("S" in value) return value.S;
-  if ("N" in value) return value.N;
-  return value.B;
+  return keyValueText(key.value);
 }
 
 /**

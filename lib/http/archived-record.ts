@@ -2,8 +2,9 @@ import "server-only";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { ArchivedDeletion } from "../archive/archive-object";
 import { getArchivedRecord } from "../archive/archive-reader";
-import { keyValueSchema, type KeyValue } from "../archive/attribute-value";
+import type { KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { tableKeyOf } from "../restore/table-key";
 import { HttpError } from "./error-response";
 
 /** The archived deletion, or the HTTP refusal that says why it cannot be read now. */
@@ -16,17 +17,9 @@ export async function readArchivedDeletion(s3: S3Client, config: LazarusConfig, 
   throw new HttpError(422, "archive-unreadable", `The archive object cannot be read as a record: ${message}.`);
 }
 
-/** The live item's key under the service's key schema, from the stream record's Keys (or the old image). */
-export function tableKeyOf(service: ServiceConfig, deletion: ArchivedDeletion): Record<string, KeyValue> {
-  const key: Record<string, KeyValue> = {};
-  for (const attribute of [service.table.partitionKey, service.table.sortKey]) {
-    if (!attribute) continue;
-    const value = deletion.keys[attribute.name] ?? deletion.oldImage[attribute.name];
-    const parsed = keyValueSchema.safeParse(value);
-    if (!parsed.success || !(attribute.type in parsed.data)) {
-      throw new HttpError(422, "archive-unreadable", `The archived record has no ${attribute.type} key attribute "${attribute.name}", which ${service.table.name}'s key needs.`);
-    }
-    key[attribute.name] = parsed.data;
-  }
+/** The live item's key under the service's key schema, or a 422 that says why the archive cannot give it. */
+export function liveKeyOf(service: ServiceConfig, deletion: ArchivedDeletion): Record<string, KeyValue> {
+  const key = tableKeyOf(service, deletion);
+  if (typeof key === "string") throw new HttpError(422, "archive-unreadable", `The archived record's key cannot be read: ${key}.`);
   return key;
 }

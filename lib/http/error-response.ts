@@ -5,6 +5,7 @@ import { ArchiveInputError } from "../archive/archive-reader";
 import { AuthEnvError } from "../auth/env";
 import { awsEndpoint } from "../aws/clients";
 import { ConfigError } from "../config/load";
+import { ErasedRecordError } from "../erasure/erasure-ledger";
 import { LiveTableNotFoundError } from "../restore/live-item";
 
 /**
@@ -132,6 +133,8 @@ export function toUserFacingError(error: unknown): UserFacingError {
   if (error instanceof ArchiveInputError) return { status: 400, code: "invalid-input", message: error.message };
   // Their messages name settings, never values: the operator reading them needs to know what to fix.
   if (error instanceof ConfigError || error instanceof AuthEnvError) return { status: 500, code: "misconfigured", message: error.message };
+
+  if (error instanceof ErasedRecordError) return { status: 410, code: "erased", message: error.message };
 
   if (error instanceof LiveTableNotFoundError) {
     return { status: 404, code: "table-not-found", message: `The DynamoDB table "${error.table}" does not exist in this AWS account and region.` };

@@ -8,6 +8,9 @@ import type { AttributeMap, AttributeValue, KeyValue } from "../archive/attribut
 import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { erasureBlocking, erasureOfMissingRecord } from "../erasure/erasure-check";
+import { erasedMessage } from "../erasure/erasure-ledger";
+import { tableKeyOf } from "./table-key";
 import { getLiveItem, itemFingerprint } from "./live-item";
 import { restoreRequestBodySchema, type RestoreMode } from "./restore-request";
 import { toSdkItem, toSdkValue } from "./sdk-attribute-value";
@@ -33,7 +36,7 @@ export interface RestoreRequest {
   actor: SessionUser;
 }
 
-export type RefusalCode = "live-item-exists" | "live-item-changed" | "archive-unreadable" | "target-table-invalid" | "ttl-choice-invalid";
+export type RefusalCode = "erased" | "live-item-exists" | "live-item-changed" | "archive-unreadable" | "target-table-invalid" | "ttl-choice-invalid";
 
 export type RestoreResult =
   | { outcome: "restored"; table: string; auditId: string; item: AttributeMap }
@@ -125,10 +128,16 @@ async function prepare(
   const refuse = (code: RefusalCode, message: string): Prepared => ({ kind: "refused", code, message });
 
   const read = await getArchivedRecord(clients.s3, config, service, input.archiveKey);
-  if (!read.ok) return refuse("archive-unreadable", unreadableMessage(read));
-  const key = tableKey(service, read.deletion);
+  if (!read.ok) {
+    const erased = read.error.kind === "not-found" ? await erasureOfMissingRecord(clients.s3, config, service, input.archiveKey) : null;
+    return erased ? refuse("erased", erasedMessage(erased)) : refuse("archive-unreadable", unreadableMessage(read));
+  }
+  const key = tableKeyOf(service, read.deletion);
   if (typeof key === "string") return refuse("archive-unreadable", `The archived record cannot be restored: ${key}.`);
   audit.setKey(key);
+  // An erased key stays erased: checked before anything is written.
+  const erased = await erasureBlocking(clients.s3, config, service, key, read.deletion.deletedAt);
+  if (erased) return refuse("erased", erasedMessage(erased));
 
   const oldImage = read.deletion.oldImage;
   const ttlProblem = ttlChoiceProblem(oldImage, service.table.ttlAttribute, input.ttl, now);
@@ -157,21 +166,6 @@ function unreadableMessage(read: Extract<ArchivedRecordResult, { ok: false }>): 
     default:
       return `The archive object cannot be read: ${read.error.message}.`;
   }
-}
-
-/** The item's key under the service's key schema, or why the archive cannot provide it. */
-function tableKey(service: ServiceConfig, deletion: ArchivedDeletion): Record<string, KeyValue> | string {
-  const key: Record<string, KeyValue> = {};
-  for (const attribute of [service.table.partitionKey, service.table.sortKey]) {
-    if (!attribute) continue;
-    const value = deletion.oldImage[attribute.name];
-    const type = value ? Object.keys(value)[0] : undefined;
-    if (!value || type !== attribute.type) return `its item has no ${attribute.type} attribute "${attribute.name}", which the table's key needs`;
-    const recorded = deletion.keys[attribute.name];
-    if (recorded && JSON.stringify(recorded) !== JSON.stringify(value)) return `its item and its stream record disagree on the key attribute "${attribute.name}"`;
-    key[attribute.name] = value as KeyValue;
-  }
-  return key;
 }
 
 function keyAbsent(partitionKey: string): Condition {

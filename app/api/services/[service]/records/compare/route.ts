@@ -1,5 +1,5 @@
 import { archiveKeyQuerySchema, type CompareResponse } from "@/lib/http/api-types";
-import { readArchivedDeletion, tableKeyOf } from "@/lib/http/archived-record";
+import { readArchivedDeletion, liveKeyOf } from "@/lib/http/archived-record";
 import { requireService, serviceParams } from "@/lib/http/inputs";
 import { json, route } from "@/lib/http/route";
 import { getLiveItem } from "@/lib/restore/live-item";
@@ -12,7 +12,7 @@ export const GET = route(
     const service = requireService(config, params.service);
     const { s3, dynamodb } = aws();
     const deletion = await readArchivedDeletion(s3, config, service, query.archiveKey);
-    const live = await getLiveItem(dynamodb, service.table.name, tableKeyOf(service, deletion));
+    const live = await getLiveItem(dynamodb, service.table.name, liveKeyOf(service, deletion));
     const plan = planRestore({ service, oldImage: deletion.oldImage, live, now: new Date() });
     return json({ ...plan, live, table: service.table.name } satisfies CompareResponse);
   },

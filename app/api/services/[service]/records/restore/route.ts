@@ -6,6 +6,7 @@ import { restoreRecord, type RefusalCode } from "@/lib/restore/restore-record";
 import { restoreRequestBodySchema } from "@/lib/restore/restore-request";
 
 const REFUSAL_STATUS: Record<RefusalCode, number> = {
+  erased: 410,
   "live-item-exists": 409,
   "live-item-changed": 409,
   "archive-unreadable": 422,

@@ -1,0 +1,44 @@
+import { expect, test } from "@playwright/test";
+import { WALKTHROUGH } from "../scripts/demo/fixtures";
+import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+
+// The key no other browser test uses: a contact deleted three times.
+const subject = WALKTHROUGH.deletedThreeTimes;
+
+test.describe("compliance erases a subject's archived records", () => {
+  test.use({ storageState: storageStateFor("compliance") });
+
+  test("find, confirm by typing, erased, nothing left to find", async ({ page }) => {
+    await page.goto("/erasure");
+    await expect(page.getByRole("heading", { level: 1, name: "Erasure of archived personal data" })).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+
+    await page.getByLabel("Partition key").fill(subject.partitionKey);
+    await page.getByRole("checkbox", { name: subject.serviceName }).check();
+    await page.getByRole("button", { name: "Find records" }).click();
+    await expect(page.getByRole("heading", { name: `Findings for ${subject.partitionKey}` })).toBeVisible();
+    const rows = page.getByRole("table").getByRole("row");
+    await expect(rows).toHaveCount(subject.deletions.length + 1);
+    await expect(page.getByText("Not locked").first()).toBeVisible();
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, "erasure-findings");
+
+    const erase = page.getByRole("button", { name: "Erase these records" });
+    await expect(erase).toBeDisabled();
+    await page.getByLabel(/to confirm/).fill(`ERASE ${subject.partitionKey.toLowerCase()}`);
+    await expect(erase).toBeDisabled();
+    await page.getByLabel(/to confirm/).fill(`ERASE ${subject.partitionKey}`);
+    await erase.click();
+
+    const result = page.getByRole("status").filter({ hasText: "Erased" });
+    await expect(result).toBeVisible();
+    await expect(result).toContainText(`Erased ${subject.deletions.length} archived record(s)`);
+    await expect(page.getByTestId("erasure-audit-id")).toHaveText(/^[0-9a-f-]{36}$/);
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, "erasure-result");
+
+    // Searching again finds nothing.
+    await page.getByRole("button", { name: "Find records" }).click();
+    await expect(page.getByText("No archived deletion and no failed-batch copy holds this key")).toBeVisible();
+  });
+});

@@ -1,0 +1,347 @@
+import "server-only";
+import { createHash, randomUUID } from "node:crypto";
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ArchiveInputError } from "../archive/archive-reader";
+import type { KeyValue } from "../archive/attribute-value";
+import { parseArchiveName, servicePrefix, splitDatedKey } from "../archive/layout";
+import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
+import type { SessionUser } from "../auth/roles";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { erasureKeyHash, writeErasure } from "./erasure-ledger";
+import {
+  failedBatchRecords,
+  isSubjectRecord,
+  listVersionsOf,
+  planErasure,
+  readFailedBatch,
+  type ErasurePlan,
+  type ObjectVersion,
+  type PlannedFailureCopy,
+} from "./erasure-plan";
+import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
+import { redactArchiveObject, redactStreamRecord } from "./redaction";
+
+/**
+ * Erases or redacts a subject's archived records, following docs/ERASURE.md:
+ *
+ * 1. plan afresh on the server (never trust what the browser saw);
+ * 2. refuse the whole request, before anything changes, if any object is under
+ *    Object Lock retention or legal hold, if index entries are unreadable, or if
+ *    the match is truncated (one refusal entry in the audit log);
+ * 3. write-ahead "started" audit entry (if it cannot be written, nothing happens);
+ * 4. erase mode: the ledger entry per erased partition key, before any deletion,
+ *    so a partial erasure still blocks restores of the key;
+ * 5. delete (or rewrite) archive objects first, their index entries second (an
+ *    index entry left behind lets a retry find the object), then the failed-batch
+ *    copies; re-list to verify;
+ * 6. the outcome entry, with exactly what was and was not removed.
+ *
+ * Audit entries never hold key text: keys appear as erasureKeyHash values and
+ * objects as "{service}/{yyyy}/{mm}/{dd}/#{record id}" (record ids are hashes of
+ * stream event ids) or, for names that are not standard, "#sha256:{hash of the key}".
+ */
+
+export interface ErasureRequest {
+  query: ErasureQuery;
+  mode: ErasureMode;
+  attributes?: string[];
+  confirmation: string;
+  actor: SessionUser;
+}
+
+export type ErasureResult =
+  | { outcome: "succeeded" | "failed"; auditId: string; message: string; summary: ErasureSummary }
+  | { outcome: "refused"; code: "locked" | "not-erasable"; auditId: string; message: string; reasons: string[] };
+
+const DELETE_BATCH = 1000;
+
+/** Where an object is, without the key text its name may carry. */
+export function recordLocation(config: LazarusConfig, service: string, archiveKey: string): string {
+  const base = servicePrefix(config.archive.prefix, service);
+  const dated = archiveKey.startsWith(base) ? splitDatedKey(archiveKey.slice(base.length)) : undefined;
+  const hash = `#sha256:${createHash("sha256").update(archiveKey, "utf8").digest("hex").slice(0, 32)}`;
+  if (!dated) return `${service}/${hash}`;
+  const day = `${String(dated.day.year).padStart(4, "0")}/${String(dated.day.month).padStart(2, "0")}/${String(dated.day.day).padStart(2, "0")}`;
+  const parsed = parseArchiveName(dated.name, dated.day);
+  return `${service}/${day}/${parsed ? `#${parsed.id}` : hash}`;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "UnknownError";
+}
+
+function queryDigest(query: ErasureQuery): string {
+  return createHash("sha256").update(JSON.stringify([query.match, query.key]), "utf8").digest("hex");
+}
+
+function emptySummary(mode: ErasureMode): ErasureSummary {
+  return {
+    mode,
+    records: 0,
+    keyHashes: [],
+    objectVersionsRemoved: 0,
+    indexEntriesRemoved: 0,
+    objectsRedacted: 0,
+    failureCopiesRewritten: 0,
+    failureCopiesDeleted: 0,
+    failureCopyVersionsRemoved: 0,
+    remaining: [],
+  };
+}
+
+/** Deletes versions in batches of 1,000; returns the ids S3 confirmed and the errors per version. */
+async function deleteVersions(s3: S3Client, bucket: string, targets: { key: string; versionId: string }[]): Promise<{ deleted: number; errors: { key: string; reason: string }[] }> {
+  let deleted = 0;
+  const errors: { key: string; reason: string }[] = [];
+  for (let i = 0; i < targets.length; i += DELETE_BATCH) {
+    const batch = targets.slice(i, i + DELETE_BATCH);
+    try {
+      const out = await s3.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: batch.map((t) => ({ Key: t.key, VersionId: t.versionId })), Quiet: false },
+        }),
+      );
+      deleted += (out.Deleted ?? []).length;
+      for (const e of out.Errors ?? []) errors.push({ key: e.Key ?? "", reason: e.Code ?? "error" });
+    } catch (error) {
+      for (const t of batch) errors.push({ key: t.key, reason: errorName(error) });
+    }
+  }
+  return { deleted, errors };
+}
+
+function versionTargets(key: string, versions: ObjectVersion[]) {
+  return versions.map((v) => ({ key, versionId: v.versionId }));
+}
+
+class ErasureAudit {
+  readonly operationId = randomUUID();
+  constructor(
+    private readonly s3: S3Client,
+    private readonly config: LazarusConfig,
+    private readonly base: Omit<NewAuditEntry, "operationId" | "outcome">,
+  ) {}
+
+  entry(outcome: AuditOutcome, message: string, details: Record<string, unknown>): NewAuditEntry {
+    return { ...this.base, operationId: this.operationId, outcome, message, details: { ...this.base.details, ...details } };
+  }
+
+  async append(outcome: AuditOutcome, message: string, details: Record<string, unknown>): Promise<void> {
+    await appendAuditEntry(this.s3, this.config, this.entry(outcome, message, details));
+  }
+
+  /** After the write-ahead entry the work is done; a lost outcome entry must not hide it from the caller. */
+  async finish(outcome: AuditOutcome, message: string, details: Record<string, unknown>): Promise<void> {
+    try {
+      await this.append(outcome, message, details);
+    } catch (error) {
+      console.error(JSON.stringify({ message: "erasure outcome not recorded", operationId: this.operationId, outcome, error: errorName(error) }));
+    }
+  }
+}
+
+function refusalReasons(plan: ErasurePlan, request: ErasureRequest): string[] {
+  const reasons = [...plan.blockers];
+  if (request.mode === "redact") {
+    const attributes = request.attributes ?? [];
+    if (attributes.length === 0) reasons.push("choose at least one attribute to redact");
+    for (const service of plan.services) {
+      for (const key of [service.table.partitionKey, service.table.sortKey]) {
+        if (key && attributes.includes(key.name) && plan.records.some((r) => r.service === service)) {
+          reasons.push(`"${key.name}" is a key attribute of ${service.name}: keys cannot be redacted (erase the records instead)`);
+        }
+      }
+    }
+    for (const record of plan.records) {
+      if (record.unreadable) reasons.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()} cannot be read (${record.unreadable}), so it cannot be redacted`);
+    }
+  }
+  return [...new Set(reasons)];
+}
+
+export async function eraseSubject(s3: S3Client, config: LazarusConfig, request: ErasureRequest, now: () => Date = () => new Date()): Promise<ErasureResult> {
+  const parsed = erasureRequestSchema.safeParse({ ...request.query, mode: request.mode, attributes: request.attributes, confirmation: request.confirmation });
+  if (!parsed.success) throw new ArchiveInputError(`invalid erasure request: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
+  const query: ErasureQuery = { match: parsed.data.match, key: parsed.data.key, ...(parsed.data.services ? { services: parsed.data.services } : {}) };
+  if (parsed.data.confirmation !== confirmationText(request.mode, query.key)) {
+    throw new ArchiveInputError(`the confirmation does not match: type "${request.mode === "erase" ? "ERASE" : "REDACT"} " followed by the key exactly`);
+  }
+  const attributes = [...new Set(parsed.data.attributes ?? [])].sort();
+
+  const plan = await planErasure(s3, config, query, now());
+  const single = plan.services.length === 1 ? plan.services[0] : undefined;
+  const audit = new ErasureAudit(s3, config, {
+    actor: { id: request.actor.id, email: request.actor.email, name: request.actor.name },
+    role: request.actor.role,
+    action: "erasure",
+    mode: request.mode,
+    ...(single ? { service: single.name, table: single.table.name } : {}),
+    details: {
+      match: query.match,
+      // Exact keys appear as erasureKeyHash per service; a prefix only as a digest of the query.
+      ...(query.match === "exact"
+        ? { keyHashes: Object.fromEntries(plan.services.map((s) => [s.name, erasureKeyHash(s.name, { [s.table.partitionKey.type]: query.key } as KeyValue)])) }
+        : { queryHash: queryDigest(query) }),
+      services: plan.services.map((s) => s.name),
+      ...(request.mode === "redact" ? { attributes: attributes.length } : {}),
+    },
+  });
+  const planned = {
+    records: plan.records.length,
+    objectVersions: plan.records.reduce((n, r) => n + r.objectVersions.length, 0),
+    indexEntries: plan.records.reduce((n, r) => n + r.indexVersions.length, 0),
+    failureCopies: plan.failureCopies.length,
+    failureCopyVersions: plan.failureCopies.reduce((n, c) => n + c.versions.length, 0),
+    locations: plan.records.map((r) => recordLocation(config, r.service.name, r.deletion.archiveKey)),
+    failureCopyLocations: plan.failureCopies.map((c) => `s3://${c.bucket}/${c.objectKey}`),
+  };
+
+  const reasons = refusalReasons(plan, { ...request, attributes });
+  if (reasons.length > 0) {
+    const locked = plan.records.some((r) => r.lock.state !== "none") || plan.failureCopies.some((c) => c.lock.state !== "none");
+    const message = `Nothing was ${request.mode === "erase" ? "erased" : "redacted"}: ${reasons.length} reason(s) prevent it.`;
+    // Reasons name services, dates and lock dates, never key text.
+    await audit.append("refused", message, { planned, reasons: reasons.slice(0, 50) });
+    return { outcome: "refused", code: locked ? "locked" : "not-erasable", auditId: audit.operationId, message, reasons };
+  }
+
+  // Write-ahead: if this cannot be recorded, nothing is changed.
+  await audit.append("started", `${request.mode} of ${planned.records} archived record(s) and ${planned.failureCopies} failed-batch copy(ies)`, { planned });
+
+  const summary = emptySummary(request.mode);
+  summary.records = plan.records.length;
+  try {
+    if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now);
+    else await redactRecords(s3, config, plan, attributes, summary);
+    await cleanFailureCopies(s3, query, plan.failureCopies, request.mode, attributes, summary);
+    await verify(s3, config, plan, request.mode, summary);
+  } catch (error) {
+    summary.remaining.push({ location: "(run)", reason: `stopped with ${errorName(error)}` });
+  }
+
+  const failed = summary.remaining.length > 0;
+  const message = failed
+    ? `Partly done: ${summary.remaining.length} location(s) could not be ${request.mode === "erase" ? "erased" : "redacted"}; see details.remaining.`
+    : request.mode === "erase"
+      ? `Erased ${summary.records} archived record(s): ${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ${summary.failureCopiesRewritten + summary.failureCopiesDeleted} failed-batch copy(ies).`
+      : `Redacted ${summary.objectsRedacted} archived record(s) and ${summary.failureCopiesRewritten} failed-batch copy(ies); ${summary.objectVersionsRemoved} old version(s) removed.`;
+  await audit.finish(failed ? "failed" : "succeeded", message, { planned, result: summary });
+  return { outcome: failed ? "failed" : "succeeded", auditId: audit.operationId, message, summary };
+}
+
+async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, summary: ErasureSummary, auditId: string, now: () => Date): Promise<void> {
+  const bucket = config.archive.bucket;
+  // Ledger first: one entry per (service, partition key), counting that key's records.
+  const byKey = new Map<string, { service: ServiceConfig; key: KeyValue; records: number }>();
+  for (const record of plan.records) {
+    const key = record.partitionKey as KeyValue;
+    const hash = erasureKeyHash(record.service.name, key);
+    const entry = byKey.get(hash) ?? { service: record.service, key, records: 0 };
+    entry.records += 1;
+    byKey.set(hash, entry);
+  }
+  const erasedAt = now();
+  for (const [hash, entry] of byKey) {
+    await writeErasure(s3, config, entry.service, entry.key, { erasedAt, auditId, records: entry.records });
+    summary.keyHashes.push(hash);
+  }
+
+  const locationOf = new Map<string, string>();
+  for (const r of plan.records) {
+    locationOf.set(r.deletion.archiveKey, recordLocation(config, r.service.name, r.deletion.archiveKey));
+    locationOf.set(r.deletion.indexKey, `${recordLocation(config, r.service.name, r.deletion.archiveKey)} (index entry)`);
+  }
+  const objects = await deleteVersions(s3, bucket, plan.records.flatMap((r) => versionTargets(r.deletion.archiveKey, r.objectVersions)));
+  summary.objectVersionsRemoved += objects.deleted;
+  const failedObjects = new Set(objects.errors.map((e) => e.key));
+  // An index entry stays while its object could not be removed, so the erasure can be retried by key.
+  const index = await deleteVersions(
+    s3,
+    bucket,
+    plan.records.filter((r) => !failedObjects.has(r.deletion.archiveKey)).flatMap((r) => versionTargets(r.deletion.indexKey, r.indexVersions)),
+  );
+  summary.indexEntriesRemoved += index.deleted;
+  for (const e of [...objects.errors, ...index.errors]) summary.remaining.push({ location: locationOf.get(e.key) ?? "(unknown)", reason: e.reason });
+}
+
+async function redactRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, attributes: string[], summary: ErasureSummary): Promise<void> {
+  const bucket = config.archive.bucket;
+  for (const record of plan.records) {
+    const key = record.deletion.archiveKey;
+    const location = recordLocation(config, record.service.name, key);
+    try {
+      const current = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      const text = (await current.Body?.transformToString("utf-8")) ?? "";
+      const redacted = redactArchiveObject(text, attributes);
+      const put = await s3.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: redacted.text, ContentType: current.ContentType ?? "application/json" }),
+      );
+      summary.objectsRedacted += 1;
+      const old = record.objectVersions.filter((v) => v.versionId !== put.VersionId);
+      const removed = await deleteVersions(s3, bucket, versionTargets(key, old));
+      summary.objectVersionsRemoved += removed.deleted;
+      for (const e of removed.errors) summary.remaining.push({ location: `${location} (old version)`, reason: e.reason });
+    } catch (error) {
+      summary.remaining.push({ location, reason: errorName(error) });
+    }
+  }
+}
+
+async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: PlannedFailureCopy[], mode: ErasureMode, attributes: string[], summary: ErasureSummary): Promise<void> {
+  for (const copy of copies) {
+    const location = `s3://${copy.bucket}/${copy.objectKey}`;
+    try {
+      const text = await readFailedBatch(s3, copy.bucket, copy.objectKey);
+      const batch = text === null ? null : failedBatchRecords(text);
+      if (!batch) {
+        summary.remaining.push({ location, reason: "the failed batch could not be read again" });
+        continue;
+      }
+      const isSubject = (r: Record<string, unknown>) => isSubjectRecord(r, copy.service, query);
+      const kept =
+        mode === "erase"
+          ? batch.records.filter((r) => !isSubject(r))
+          : batch.records.map((r) => {
+              if (isSubject(r)) redactStreamRecord(r, new Set(attributes));
+              return r;
+            });
+      let keepVersion: string | undefined;
+      if (kept.length > 0) {
+        const body = JSON.stringify({ ...batch.envelope, payload: JSON.stringify({ Records: kept }) });
+        const put = await s3.send(new PutObjectCommand({ Bucket: copy.bucket, Key: copy.objectKey, Body: body, ContentType: "application/json" }));
+        keepVersion = put.VersionId ?? "null";
+        summary.failureCopiesRewritten += 1;
+      }
+      // In an unversioned bucket the rewrite replaced the only copy ("null" version): nothing old is left to delete.
+      const versions = await listVersionsOf(s3, copy.bucket, copy.objectKey);
+      const old = versions.filter((v) => v.versionId !== keepVersion);
+      const removed = await deleteVersions(s3, copy.bucket, versionTargets(copy.objectKey, old));
+      summary.failureCopyVersionsRemoved += removed.deleted;
+      if (kept.length === 0 && removed.errors.length === 0) summary.failureCopiesDeleted += 1;
+      for (const e of removed.errors) summary.remaining.push({ location, reason: e.reason });
+    } catch (error) {
+      summary.remaining.push({ location, reason: errorName(error) });
+    }
+  }
+}
+
+/** Lists again: whatever is still there is reported, never assumed gone. */
+async function verify(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, mode: ErasureMode, summary: ErasureSummary): Promise<void> {
+  const bucket = config.archive.bucket;
+  const reported = new Set(summary.remaining.map((r) => r.location));
+  for (const record of plan.records) {
+    const location = recordLocation(config, record.service.name, record.deletion.archiveKey);
+    const objectVersions = await listVersionsOf(s3, bucket, record.deletion.archiveKey);
+    const expected = mode === "erase" ? 0 : 1;
+    if (objectVersions.length > expected && !reported.has(location)) {
+      summary.remaining.push({ location, reason: `${objectVersions.length - expected} version(s) still present` });
+    }
+    if (mode === "erase") {
+      const indexVersions = await listVersionsOf(s3, bucket, record.deletion.indexKey);
+      if (indexVersions.length > 0 && !reported.has(`${location} (index entry)`)) {
+        summary.remaining.push({ location: `${location} (index entry)`, reason: `${indexVersions.length} version(s) still present` });
+      }
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import "server-only";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { classifyArchiveName, validateArchiveKey } from "../archive/archive-reader";
+import type { KeyValue } from "../archive/attribute-value";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { erasureCovers, findErasure, type ErasureRecord } from "./erasure-ledger";
+
+/**
+ * The ledger checks a single restore makes: one GET of the ledger object. Kept
+ * here so restore-record.ts only calls them.
+ */
+
+/** The erasure that covers this archived deletion of the item with this table key, if any. */
+export async function erasureBlocking(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  tableKey: Record<string, KeyValue>,
+  deletedAt: Date,
+): Promise<ErasureRecord | null> {
+  const partitionKey = tableKey[service.table.partitionKey.name];
+  if (!partitionKey) return null;
+  const erasure = await findErasure(s3, config, service, partitionKey);
+  return erasure && erasureCovers(erasure, deletedAt) ? erasure : null;
+}
+
+/**
+ * For an archive object that no longer exists: the erasure that removed it, read
+ * from the key and time its name carries (names with hashed keys cannot say).
+ */
+export async function erasureOfMissingRecord(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<ErasureRecord | null> {
+  const { day, name } = validateArchiveKey(config, service, archiveKey);
+  const named = classifyArchiveName(service, day, name);
+  if (named.kind !== "record" || named.partitionKey.hashed) return null;
+  return erasureBlocking(s3, config, service, { [service.table.partitionKey.name]: named.partitionKey.value }, named.deletedAt);
+}

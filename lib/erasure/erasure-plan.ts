@@ -1,0 +1,369 @@
+import "server-only";
+import {
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import type { KeyValue } from "../archive/attribute-value";
+import { ArchiveInputError, getArchivedRecord, type NamedKey } from "../archive/archive-reader";
+import { findDeletionsByKeyPrefix, findDeletionsByPartitionKey, MAX_LOOKUP_LIMIT, type FoundDeletion } from "../archive/key-lookup";
+import { listObjects } from "../archive/object-listing";
+import { findService } from "../config/load";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import type { ErasureFinding, ErasureQuery, FailureCopyFinding, LockState } from "./erasure-request";
+
+/**
+ * Finds everything an erasure of one subject would touch: every archived deletion
+ * of the key (through the by-key index), every version of each archive object and
+ * index entry, the Object Lock state of each version, and the failed batches an S3
+ * on-failure destination keeps that hold the subject's records. Reads only.
+ */
+
+export interface ObjectVersion {
+  versionId: string;
+  isDeleteMarker: boolean;
+  isLatest: boolean;
+}
+
+export interface PlannedRecord {
+  service: ServiceConfig;
+  deletion: FoundDeletion;
+  /** The full partition key, for the ledger; null when neither the name nor the object gives it. */
+  partitionKey: KeyValue | null;
+  objectVersions: ObjectVersion[];
+  indexVersions: ObjectVersion[];
+  lock: LockState;
+  attributeNames: string[];
+  unreadable?: string;
+}
+
+export interface PlannedFailureCopy {
+  service: ServiceConfig;
+  bucket: string;
+  objectKey: string;
+  subjectRecords: number;
+  otherRecords: number;
+  versions: ObjectVersion[];
+  lock: LockState;
+}
+
+export interface ErasurePlan {
+  services: ServiceConfig[];
+  records: PlannedRecord[];
+  failureCopies: PlannedFailureCopy[];
+  blockers: string[];
+}
+
+/** The subject's key as this service types it; null when the text cannot be a key of that type. */
+export function subjectKeyFor(service: ServiceConfig, text: string): KeyValue | null {
+  switch (service.table.partitionKey.type) {
+    case "S":
+      return { S: text };
+    case "N":
+      return /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? { N: text } : null;
+    case "B":
+      return /^[A-Za-z0-9+/]+={0,2}$/.test(text) && text.length % 4 === 0 ? { B: text } : null;
+  }
+}
+
+/** Whether a partition key matches the query: the same typed key, or (prefix) starting with the text. */
+export function keyMatches(query: Pick<ErasureQuery, "match" | "key">, service: ServiceConfig, value: KeyValue | undefined): boolean {
+  if (!value) return false;
+  if (query.match === "exact") {
+    const subject = subjectKeyFor(service, query.key);
+    if (!subject) return false;
+    const [type] = Object.keys(subject);
+    if (Object.keys(value)[0] !== type) return false;
+    if ("B" in value && "B" in subject) return Buffer.from(value.B, "base64").equals(Buffer.from(subject.B, "base64"));
+    return JSON.stringify(value) === JSON.stringify(subject);
+  }
+  if ("S" in value) return value.S.startsWith(query.key);
+  if ("N" in value) return value.N.startsWith(query.key);
+  return false;
+}
+
+export function servicesInScope(config: LazarusConfig, names: readonly string[] | undefined): ServiceConfig[] {
+  if (!names || names.length === 0) return config.services;
+  return [...new Set(names)].map((name) => {
+    const service = findService(config, name);
+    if (!service) throw new ArchiveInputError(`unknown service "${name}"`);
+    return service;
+  });
+}
+
+export function namedKeyText(key: NamedKey | undefined): string | null {
+  if (!key || key.hashed) return null;
+  const v = key.value;
+  return "S" in v ? v.S : "N" in v ? v.N : v.B;
+}
+
+const CONCURRENCY = 8;
+const FAILURE_COPY_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Every version of exactly this key (ListObjectVersions lists a prefix), delete markers included. */
+export async function listVersionsOf(s3: S3Client, bucket: string, key: string): Promise<ObjectVersion[]> {
+  const out: ObjectVersion[] = [];
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: key,
+        MaxKeys: 1000,
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+      }),
+    );
+    for (const v of page.Versions ?? []) if (v.Key === key) out.push({ versionId: v.VersionId ?? "null", isDeleteMarker: false, isLatest: v.IsLatest === true });
+    for (const m of page.DeleteMarkers ?? []) if (m.Key === key) out.push({ versionId: m.VersionId ?? "null", isDeleteMarker: true, isLatest: m.IsLatest === true });
+    if (!page.IsTruncated) return out;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+    if (!keyMarker && !versionIdMarker) return out;
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : "";
+}
+
+/** Whether a bucket has Object Lock turned on; one request, so unlocked buckets cost no per-object checks. */
+export async function bucketHasObjectLock(s3: S3Client, bucket: string): Promise<boolean> {
+  try {
+    const out = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+    return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
+  } catch (error) {
+    if (["ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound", "NoSuchObjectLockConfiguration"].includes(errorName(error))) return false;
+    throw error;
+  }
+}
+
+/**
+ * Retention and legal hold of one version, from one HEAD: S3 returns the lock
+ * headers to callers allowed s3:GetObjectRetention and s3:GetObjectLegalHold
+ * (the console's erasure policy grants both). GetObjectRetention would cost a
+ * second request per version and fails on versions that never had retention.
+ */
+async function versionLock(s3: S3Client, bucket: string, key: string, versionId: string, now: Date): Promise<LockState> {
+  let head;
+  try {
+    head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId === "null" ? {} : { VersionId: versionId }) }));
+  } catch (error) {
+    if (["NotFound", "NoSuchKey", "NoSuchVersion"].includes(errorName(error))) return { state: "none" };
+    throw error;
+  }
+  const mode = head.ObjectLockMode;
+  const until = head.ObjectLockRetainUntilDate;
+  const legalHold = head.ObjectLockLegalHoldStatus === "ON";
+  if ((mode === "GOVERNANCE" || mode === "COMPLIANCE") && until && new Date(until).getTime() > now.getTime()) {
+    return { state: "retention", mode, until: new Date(until).toISOString(), legalHold };
+  }
+  return legalHold ? { state: "legal-hold" } : { state: "none" };
+}
+
+/** The strictest of several locks: a legal hold has no end date, then the latest retain-until. */
+export function strictestLock(locks: LockState[]): LockState {
+  const legalHold = locks.some((l) => l.state === "legal-hold" || (l.state === "retention" && l.legalHold));
+  let latest: Extract<LockState, { state: "retention" }> | undefined;
+  for (const lock of locks) if (lock.state === "retention" && (!latest || lock.until > latest.until)) latest = lock;
+  if (latest) return { ...latest, legalHold };
+  return legalHold ? { state: "legal-hold" } : { state: "none" };
+}
+
+async function locksOf(s3: S3Client, bucket: string, key: string, versions: ObjectVersion[], lockEnabled: boolean, now: Date): Promise<LockState> {
+  if (!lockEnabled) return { state: "none" };
+  const locks = await Promise.all(versions.filter((v) => !v.isDeleteMarker).map((v) => versionLock(s3, bucket, key, v.versionId, now)));
+  return strictestLock(locks);
+}
+
+export function describeLock(lock: LockState): string | null {
+  if (lock.state === "none") return null;
+  if (lock.state === "legal-hold") return "a legal hold is on (it has no end date: it must be released first)";
+  const until = `Object Lock ${lock.mode} retention until ${lock.until}`;
+  return lock.legalHold ? `${until}, and a legal hold is on` : until;
+}
+
+async function planRecord(s3: S3Client, config: LazarusConfig, service: ServiceConfig, query: ErasureQuery, deletion: FoundDeletion, lockEnabled: boolean, now: Date): Promise<PlannedRecord> {
+  const bucket = config.archive.bucket;
+  const [objectVersions, indexVersions, read] = await Promise.all([
+    listVersionsOf(s3, bucket, deletion.archiveKey),
+    listVersionsOf(s3, bucket, deletion.indexKey),
+    getArchivedRecord(s3, config, service, deletion.archiveKey),
+  ]);
+  const [objectLock, indexLock] = await Promise.all([
+    locksOf(s3, bucket, deletion.archiveKey, objectVersions, lockEnabled, now),
+    locksOf(s3, bucket, deletion.indexKey, indexVersions, lockEnabled, now),
+  ]);
+  const pkName = service.table.partitionKey.name;
+  let partitionKey: KeyValue | null = null;
+  if (read.ok) partitionKey = read.deletion.keys[pkName] ?? (read.deletion.oldImage[pkName] as KeyValue | undefined) ?? null;
+  if (!partitionKey && !deletion.partitionKey.hashed) partitionKey = deletion.partitionKey.value;
+  if (!partitionKey && query.match === "exact") partitionKey = subjectKeyFor(service, query.key);
+  return {
+    service,
+    deletion,
+    partitionKey,
+    objectVersions,
+    indexVersions,
+    lock: strictestLock([objectLock, indexLock]),
+    attributeNames: read.ok ? Object.keys(read.deletion.oldImage).sort() : [],
+    ...(read.ok ? {} : { unreadable: read.error.kind === "not-found" ? "only older versions or delete markers remain" : read.error.message }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Failed batches kept by an S3 on-failure destination
+
+/** The stream records of a failed-batch object: its `payload` is the invocation's {Records: [...]} as a JSON string. */
+export function failedBatchRecords(text: string): { envelope: Record<string, unknown>; records: Record<string, unknown>[] } | null {
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof envelope !== "object" || envelope === null || typeof (envelope as { payload?: unknown }).payload !== "string") return null;
+  let payload: unknown;
+  try {
+    payload = JSON.parse((envelope as { payload: string }).payload);
+  } catch {
+    return null;
+  }
+  const records = (payload as { Records?: unknown } | null)?.Records;
+  if (!Array.isArray(records)) return null;
+  return { envelope: envelope as Record<string, unknown>, records: records.filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null) };
+}
+
+/** Whether a record of a failed batch is one of the subject's, in this service's table. */
+export function isSubjectRecord(record: Record<string, unknown>, service: ServiceConfig, query: ErasureQuery): boolean {
+  const arn = typeof record.eventSourceARN === "string" ? record.eventSourceARN : undefined;
+  // A destination bucket may serve several tables; the stream ARN names the table.
+  if (arn && !arn.includes(`:table/${service.table.name}/stream/`)) return false;
+  const dynamodb = record.dynamodb as { Keys?: Record<string, KeyValue> } | undefined;
+  return keyMatches(query, service, dynamodb?.Keys?.[service.table.partitionKey.name]);
+}
+
+export async function readFailedBatch(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<string | null> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    if ((out.ContentLength ?? 0) > FAILURE_COPY_MAX_BYTES) return null;
+    return (await out.Body?.transformToString("utf-8")) ?? "";
+  } catch (error) {
+    if (["NoSuchKey", "NotFound", "InvalidObjectState"].includes(errorName(error))) return null;
+    throw error;
+  }
+}
+
+async function planFailureCopies(s3: S3Client, service: ServiceConfig, query: ErasureQuery, now: Date): Promise<PlannedFailureCopy[]> {
+  if (service.onFailure.type !== "s3") return [];
+  const bucket = service.onFailure.bucket;
+  const lockEnabled = await bucketHasObjectLock(s3, bucket);
+  const limit = pLimit(CONCURRENCY);
+  const found: Array<Promise<PlannedFailureCopy | null>> = [];
+  // Failed batches are few (each is an incident), so every one is read: the records inside are not indexed by key.
+  for await (const object of listObjects(s3, { bucket, prefix: "aws/lambda/" })) {
+    found.push(
+      limit(async () => {
+        const text = await readFailedBatch(s3, bucket, object.key);
+        const batch = text === null ? null : failedBatchRecords(text);
+        if (!batch) return null;
+        const subjectRecords = batch.records.filter((r) => isSubjectRecord(r, service, query)).length;
+        if (subjectRecords === 0) return null;
+        const versions = await listVersionsOf(s3, bucket, object.key);
+        return {
+          service,
+          bucket,
+          objectKey: object.key,
+          subjectRecords,
+          otherRecords: batch.records.length - subjectRecords,
+          versions,
+          lock: await locksOf(s3, bucket, object.key, versions, lockEnabled, now),
+        };
+      }),
+    );
+  }
+  return (await Promise.all(found)).filter((c): c is PlannedFailureCopy => c !== null);
+}
+
+// ---------------------------------------------------------------------------
+
+export async function planErasure(s3: S3Client, config: LazarusConfig, query: ErasureQuery, now: Date = new Date()): Promise<ErasurePlan> {
+  const services = servicesInScope(config, query.services).filter((service) =>
+    query.match === "exact" ? subjectKeyFor(service, query.key) !== null : service.table.partitionKey.type !== "B",
+  );
+  if (services.length === 0) {
+    throw new ArchiveInputError(
+      query.match === "prefix" ? "no chosen service can be searched by key prefix (binary keys are found by exact value only)" : "the key cannot be a partition key of any chosen service (check its type)",
+    );
+  }
+  const lockEnabled = await bucketHasObjectLock(s3, config.archive.bucket);
+  const blockers: string[] = [];
+  const records: PlannedRecord[] = [];
+  const failureCopies: PlannedFailureCopy[] = [];
+  const limit = pLimit(CONCURRENCY);
+
+  for (const service of services) {
+    const lookup =
+      query.match === "exact"
+        ? await findDeletionsByPartitionKey(s3, config, service, subjectKeyFor(service, query.key) as KeyValue, { limit: MAX_LOOKUP_LIMIT })
+        : await findDeletionsByKeyPrefix(s3, config, service, query.key, { limit: MAX_LOOKUP_LIMIT });
+    if (lookup.truncated) blockers.push(`${service.name}: more than ${MAX_LOOKUP_LIMIT} archived deletions match; narrow the key prefix`);
+    if (lookup.unreadable.length > 0) {
+      blockers.push(`${service.name}: ${lookup.unreadable.length} index entries under this key could not be read; run "npm run reindex -- --service ${service.name}" and check them first`);
+    }
+    records.push(...(await Promise.all(lookup.deletions.map((d) => limit(() => planRecord(s3, config, service, query, d, lockEnabled, now))))));
+    failureCopies.push(...(await planFailureCopies(s3, service, query, now)));
+  }
+
+  for (const record of records) {
+    const lock = describeLock(record.lock);
+    if (lock) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: ${lock}`);
+    if (!record.partitionKey) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: its full key cannot be read, so its erasure cannot be recorded in the ledger`);
+  }
+  for (const copy of failureCopies) {
+    const lock = describeLock(copy.lock);
+    if (lock) blockers.push(`failed batch s3://${copy.bucket}/${copy.objectKey}: ${lock}`);
+  }
+  return { services, records, failureCopies, blockers };
+}
+
+/** What the browser sees of a plan. */
+export function planFindings(plan: ErasurePlan): { findings: ErasureFinding[]; failureCopies: FailureCopyFinding[]; keyAttributes: string[] } {
+  const keyAttributes = new Set<string>();
+  for (const s of plan.services) {
+    keyAttributes.add(s.table.partitionKey.name);
+    if (s.table.sortKey) keyAttributes.add(s.table.sortKey.name);
+  }
+  return {
+    findings: plan.records.map((r) => {
+      const pk = r.partitionKey;
+      return {
+        service: r.service.name,
+        archiveKey: r.deletion.archiveKey,
+        deletedAt: r.deletion.deletedAt.toISOString(),
+        deletionType: r.deletion.deletionType,
+        partitionKey: pk ? ("S" in pk ? pk.S : "N" in pk ? pk.N : pk.B) : namedKeyText(r.deletion.partitionKey),
+        sortKey: namedKeyText(r.deletion.sortKey),
+        versions: r.objectVersions.length,
+        indexEntries: r.indexVersions.length,
+        lock: r.lock,
+        attributeNames: r.attributeNames,
+        ...(r.unreadable ? { unreadable: r.unreadable } : {}),
+      };
+    }),
+    failureCopies: plan.failureCopies.map((c) => ({
+      service: c.service.name,
+      bucket: c.bucket,
+      objectKey: c.objectKey,
+      subjectRecords: c.subjectRecords,
+      otherRecords: c.otherRecords,
+      versions: c.versions.length,
+      lock: c.lock,
+    })),
+    keyAttributes: [...keyAttributes].sort(),
+  };
+}
