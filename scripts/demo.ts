@@ -12,6 +12,7 @@ import {
 } from "../lib/aws/clients";
 import { ConfigError, configPath, loadConfigFile } from "../lib/config/load";
 import type { LazarusConfig } from "../lib/config/schema";
+import { LOCAL_STACK_MAPPINGS_ENV } from "../lib/protection/local-stack-mapping";
 import { DEMO_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "./demo/fixtures";
 import { DemoConfigError, type DemoScale } from "./demo/history";
 import { assertPortFree, buildConsole, ConsoleServerError, staleBuildReason, startConsole, stopBuild, type ConsoleServer } from "./demo/next-server";
@@ -207,6 +208,8 @@ function consoleEnvironment(config: LazarusConfig, endpoint: string, options: De
     LAZARUS_DEMO_PASSWORD: password,
     LAZARUS_CONFIG: resolve(configPath()),
     NEXT_TELEMETRY_DISABLED: "1",
+    // The local stack runs stream mappings itself; the protection report describes those.
+    [LOCAL_STACK_MAPPINGS_ENV]: "1",
   };
   // Real credentials have no business with a local endpoint.
   for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI"]) delete env[name];

@@ -4,6 +4,7 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 
 /**
  * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
@@ -67,4 +68,8 @@ export function createLambdaClient(options: AwsClientOptions): LambdaClient {
 
 export function createIamClient(options: AwsClientOptions): IAMClient {
   return new IAMClient(baseConfig(options));
+}
+
+export function createCloudWatchClient(options: AwsClientOptions): CloudWatchClient {
+  return new CloudWatchClient(baseConfig(options));
 }

@@ -146,6 +146,21 @@ const auth = z
   .strict();
 
 export type AuthConfig = z.infer<typeof auth>;
+
+/** Thresholds the protection health page grades tables against. */
+const protection = z
+  .object({
+    /**
+     * Amber when PITR's restorable window (latest minus earliest) is shorter than this; a freshly
+     * enabled table starts at 0 and gains a day a day. 0 turns the coverage check off.
+     */
+    pitrCoverageDays: z.number().int().min(0).max(35).default(30),
+    /** Amber when the table's PITR recovery period (1-35 days, AWS default 35) is shorter than policy. */
+    pitrRecoveryPeriodDays: z.number().int().min(1).max(35).default(35),
+  })
+  .strict();
+
+export type ProtectionConfig = z.infer<typeof protection>;
 export type RoleRule = z.infer<typeof roleRule>;
 
 export const configSchema = z
@@ -168,6 +183,7 @@ export const configSchema = z
       .prefault({}),
     services: z.array(service).min(1, "must name at least one service"),
     auth: auth.prefault({}),
+    protection: protection.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import {
   CreateBucketCommand,
   PutBucketEncryptionCommand,
@@ -32,8 +31,10 @@ import {
   UpdateFunctionConfigurationCommand,
   type LambdaClient,
 } from "@aws-sdk/client-lambda";
+import { CloudWatchClient, PutMetricAlarmCommand, type PutMetricAlarmCommandInput } from "@aws-sdk/client-cloudwatch";
 import { strToU8, zipSync } from "fflate";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
+import { mappingUuid } from "../../lib/protection/local-stack-mapping";
 
 /**
  * Creates, idempotently, everything lazarus.config.json names, on the local endpoint:
@@ -49,6 +50,8 @@ export interface ProvisionClients {
   sqs: SQSClient;
   lambda: LambdaClient;
   iam: IAMClient;
+  /** When absent, one is made with the Lambda client's endpoint, region and credentials. */
+  cloudwatch?: CloudWatchClient;
 }
 
 export type ProvisionedOnFailure =
@@ -86,6 +89,8 @@ export interface ProvisionedStack {
   accountId: string;
   archiveBucket: { name: string; arn: string; objectLock: boolean };
   services: ProvisionedService[];
+  /** The CloudWatch alarms infra creates, by name (their metrics stay empty locally, so they sit in INSUFFICIENT_DATA). */
+  alarms: string[];
 }
 
 export class ProvisionError extends Error {
@@ -178,12 +183,112 @@ export async function provisionLocalStack(
 
   const firstTable = services[0]?.table;
   if (!firstTable) throw new ProvisionError("the config names no services");
+  const alarms = await ensureAlarms(clients, config);
+  log(`${alarms.length} CloudWatch alarms (${alarms.join(", ")})`);
   return {
     region: config.region,
     accountId: accountOf(firstTable.arn),
     archiveBucket: { name: archive.bucket, arn: `arn:aws:s3:::${archive.bucket}`, objectLock: archive.objectLock.enabled },
     services,
+    alarms,
   };
+}
+
+/**
+ * The alarms infra/lib/service-archiver.ts and lazarus-stack.ts create, with the same
+ * names, metrics and thresholds, so the console's alarm check finds them. PutMetricAlarm
+ * replaces an alarm of the same name, so running this twice changes nothing.
+ */
+export function alarmDefinitions(config: LazarusConfig): PutMetricAlarmCommandInput[] {
+  const fiveMinutes = 300;
+  const definitions: PutMetricAlarmCommandInput[] = [];
+  for (const service of config.services) {
+    const fn = [{ Name: "FunctionName", Value: service.archiver.functionName }];
+    definitions.push(
+      {
+        AlarmName: `lazarus-${service.name}-iterator-age`,
+        AlarmDescription: `The archiver for ${service.name} is more than ${config.alarms.iteratorAgeSeconds}s behind its table's stream; records older than 24 hours are lost from the stream.`,
+        Namespace: "AWS/Lambda",
+        MetricName: "IteratorAge",
+        Dimensions: fn,
+        Statistic: "Maximum",
+        Period: fiveMinutes,
+        Threshold: config.alarms.iteratorAgeSeconds * 1000,
+        ComparisonOperator: "GreaterThanThreshold",
+        EvaluationPeriods: 1,
+        TreatMissingData: "notBreaching",
+      },
+      {
+        AlarmName: `lazarus-${service.name}-archiver-errors`,
+        AlarmDescription: `The archiver for ${service.name} failed whole invocations (crashes, timeouts); its batches are being retried.`,
+        Namespace: "AWS/Lambda",
+        MetricName: "Errors",
+        Dimensions: fn,
+        Statistic: "Sum",
+        Period: fiveMinutes,
+        Threshold: config.alarms.archiverErrors,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        EvaluationPeriods: 1,
+        TreatMissingData: "notBreaching",
+      },
+    );
+    if (service.onFailure.type === "sqs") {
+      definitions.push({
+        AlarmName: `lazarus-${service.name}-dlq-depth`,
+        AlarmDescription: `Deleted ${service.table.name} items were not archived after all retries; their batch is described in ${service.onFailure.queueName} (replay before the stream's 24 hours end).`,
+        Namespace: "AWS/SQS",
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Dimensions: [{ Name: "QueueName", Value: service.onFailure.queueName }],
+        Statistic: "Maximum",
+        Period: 60,
+        Threshold: 0,
+        ComparisonOperator: "GreaterThanThreshold",
+        EvaluationPeriods: 1,
+        TreatMissingData: "notBreaching",
+      });
+    }
+  }
+  const failureBuckets = new Set(config.services.flatMap((s) => (s.onFailure.type === "s3" ? [s.onFailure.bucket] : [])));
+  for (const bucket of failureBuckets) {
+    definitions.push({
+      AlarmName: `lazarus-${bucket}-failed-batches`,
+      AlarmDescription: `A stream batch could not be archived after all retries and was written to s3://${bucket}/; replay it from there.`,
+      Namespace: "AWS/S3",
+      MetricName: "PutRequests",
+      Dimensions: [
+        { Name: "BucketName", Value: bucket },
+        { Name: "FilterId", Value: "failed-batches" },
+      ],
+      Statistic: "Sum",
+      Period: fiveMinutes,
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    });
+  }
+  return definitions;
+}
+
+async function ensureAlarms(clients: ProvisionClients, config: LazarusConfig): Promise<string[]> {
+  let cloudwatch = clients.cloudwatch;
+  let owned = false;
+  if (!cloudwatch) {
+    const endpoint = await clients.lambda.config.endpoint?.();
+    cloudwatch = new CloudWatchClient({
+      region: config.region,
+      credentials: clients.lambda.config.credentials,
+      ...(endpoint ? { endpoint: `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ""}${endpoint.path}` } : {}),
+    });
+    owned = true;
+  }
+  try {
+    const definitions = alarmDefinitions(config);
+    for (const definition of definitions) await cloudwatch.send(new PutMetricAlarmCommand(definition));
+    return definitions.map((d) => d.AlarmName ?? "");
+  } finally {
+    if (owned) cloudwatch.destroy();
+  }
 }
 
 /**
@@ -501,8 +606,5 @@ function accountOf(arn: string): string {
   return account;
 }
 
-/** A UUID-shaped digest: the same function and stream give the same mapping id on every run. */
-export function mappingUuid(functionArn: string, streamArn: string): string {
-  const hex = createHash("sha256").update(`${functionArn}\n${streamArn}`).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
+/** Kept here for callers that already import it (the seed); the console computes the same id. */
+export { mappingUuid };

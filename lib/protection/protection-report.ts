@@ -1,0 +1,329 @@
+import "server-only";
+import {
+  DescribeContinuousBackupsCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  type DescribeContinuousBackupsCommandOutput,
+  type DescribeTableCommandOutput,
+  type DescribeTimeToLiveCommandOutput,
+  type DynamoDBClient,
+} from "@aws-sdk/client-dynamodb";
+import { ListEventSourceMappingsCommand, type EventSourceMappingConfiguration, type LambdaClient } from "@aws-sdk/client-lambda";
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { DescribeAlarmsCommand, GetMetricStatisticsCommand, type CloudWatchClient, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { toUserFacingError } from "../http/error-response";
+import {
+  STREAM_RETENTION_HOURS,
+  evaluateAlarms,
+  evaluateDeletionProtection,
+  evaluateDlq,
+  evaluateMapping,
+  evaluatePitr,
+  evaluateStream,
+  evaluateTtl,
+  expectedAlarmNames,
+  failureSample,
+  type DlqInput,
+  type Fetched,
+  type FailureSample,
+} from "./protection-rules";
+import { TtlCache } from "./ttl-cache";
+import { worstLight, type ProtectionReport, type ServiceProtection } from "./protection-types";
+
+export interface ProtectionClients {
+  dynamodb: DynamoDBClient;
+  lambda: LambdaClient;
+  sqs: SQSClient;
+  cloudwatch: CloudWatchClient;
+  s3: S3Client;
+}
+
+export interface ReportOptions {
+  now?: Date;
+  cache?: TtlCache;
+  /** AWS calls in flight at once across the fleet (DescribeContinuousBackups allows about 10 a second). */
+  concurrency?: number;
+  /**
+   * Mapping configurations to use when Lambda has none for a function (the local
+   * stack runs the mapping outside moto; see docs/LOCAL-STACK.md). Never set in production.
+   */
+  fallbackMappings?: (service: ServiceConfig, streamArn: string | undefined) => EventSourceMappingConfiguration | undefined;
+}
+
+/** Describe answers are reused this long: a page reload or a monitoring poll costs no AWS calls. */
+export const DESCRIBE_TTL_MS = 30_000;
+/** Messages read from a DLQ to date its failures; each is made visible again at once. */
+const DLQ_PEEK_LIMIT = 50;
+/** Long enough for the ChangeMessageVisibility that follows; short in case it fails. */
+const PEEK_VISIBILITY_SECONDS = 5;
+const FAILURE_LIST_LIMIT = 1_000;
+
+const sharedCache = new TtlCache(DESCRIBE_TTL_MS);
+
+export function protectionCache(): TtlCache {
+  return sharedCache;
+}
+
+async function fetched<T>(load: () => Promise<T>): Promise<Fetched<T>> {
+  try {
+    return { ok: true, value: await load() };
+  } catch (error) {
+    return { ok: false, error: checkError(error) };
+  }
+}
+
+/**
+ * A describe call's failure as the check shows it. AWS's own client errors for
+ * describe calls ("The specified queue does not exist") name the resource, never
+ * data, and say more than a generic message; throttling, access and network
+ * errors get the console's usual wording.
+ */
+export function checkError(error: unknown): string {
+  const e = error as { name?: string; message?: string; $fault?: string };
+  if (e?.$fault === "client" && e.name && !/throttl|denied|unauthori|credential|token|signature/i.test(e.name)) {
+    return `${e.name}: ${e.message ?? "no message"}`;
+  }
+  return toUserFacingError(error).message;
+}
+
+export async function buildProtectionReport(
+  clients: ProtectionClients,
+  config: LazarusConfig,
+  options: ReportOptions = {},
+): Promise<ProtectionReport> {
+  const now = options.now ?? new Date();
+  const cache = options.cache ?? sharedCache;
+  const limit = pLimit(options.concurrency ?? 8);
+  const call = <T>(key: string, load: () => Promise<T>) => cache.get(key, () => limit(load));
+
+  // One DescribeAlarms for the fleet instead of one per service (it takes up to 100 names).
+  const alarmNames = config.services.flatMap(expectedAlarmNames);
+  const alarms = fetched(async () => {
+    const found: MetricAlarm[] = [];
+    for (let i = 0; i < alarmNames.length; i += 100) {
+      const names = alarmNames.slice(i, i + 100);
+      const answer = await call(`alarms:${names.join(",")}`, () => clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names, MaxRecords: 100 })));
+      found.push(...(answer.MetricAlarms ?? []));
+    }
+    return found;
+  });
+
+  const services = await Promise.all(config.services.map((service) => serviceProtection(clients, config, service, { call, now, alarms, options })));
+  return {
+    generatedAt: now.toISOString(),
+    status: worstLight(services.map((s) => s.status)),
+    thresholds: { ...config.protection, streamRetentionHours: STREAM_RETENTION_HOURS },
+    services,
+  };
+}
+
+type Call = <T>(key: string, load: () => Promise<T>) => Promise<T>;
+
+async function serviceProtection(
+  clients: ProtectionClients,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  context: { call: Call; now: Date; alarms: Promise<Fetched<MetricAlarm[]>>; options: ReportOptions },
+): Promise<ServiceProtection> {
+  const { call, now } = context;
+  const table = service.table.name;
+  const [described, backups, ttl] = await Promise.all([
+    fetched<DescribeTableCommandOutput>(() => call(`table:${table}`, () => clients.dynamodb.send(new DescribeTableCommand({ TableName: table })))),
+    fetched<DescribeContinuousBackupsCommandOutput>(() =>
+      call(`pitr:${table}`, () => clients.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: table }))),
+    ),
+    fetched<DescribeTimeToLiveCommandOutput>(() => call(`ttl:${table}`, () => clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table })))),
+  ]);
+  const streamArn = described.ok ? described.value.Table?.LatestStreamArn : undefined;
+
+  const mappings = await fetched(async () => {
+    const found = await call(`mappings:${service.archiver.functionName}`, () => listMappings(clients.lambda, service.archiver.functionName));
+    // A mapping on an older stream of the table (before a stream was re-enabled) reads nothing.
+    const onStream = streamArn ? found.filter((m) => m.EventSourceArn === streamArn) : found.filter((m) => m.EventSourceArn?.includes(`:table/${table}/stream/`));
+    if (onStream.length > 0) return { mappings: onStream, source: undefined };
+    const fallback = context.options.fallbackMappings?.(service, streamArn);
+    return fallback ? { mappings: [fallback], source: "the local stack's mapping runner (moto cannot hold the mapping)" } : { mappings: [], source: undefined };
+  });
+  const mapping = mappings.ok ? mappings.value.mappings[0] : undefined;
+
+  const iteratorAge = fetched(() =>
+    call(`iterator-age:${service.archiver.functionName}`, () =>
+      metricMaximums(clients.cloudwatch, {
+        namespace: "AWS/Lambda",
+        metric: "IteratorAge",
+        dimension: { Name: "FunctionName", Value: service.archiver.functionName },
+        now,
+        minutes: 30,
+        periodSeconds: 300,
+      }),
+    ),
+  );
+
+  const dlq = dlqInput(clients, service, mapping, { call, now });
+
+  const [iteratorAgeMs, dlqValue, alarms] = await Promise.all([iteratorAge, dlq, context.alarms]);
+  const checks = [
+    evaluatePitr(table, backups, config.protection),
+    evaluateDeletionProtection(table, described),
+    evaluateStream(table, described),
+    evaluateTtl(table, service, ttl),
+    evaluateMapping(
+      service,
+      {
+        mappings: mappings.ok ? { ok: true, value: mappings.value.mappings } : mappings,
+        iteratorAgeMs,
+        ...(mappings.ok && mappings.value.source ? { source: mappings.value.source } : {}),
+      },
+      config.alarms.iteratorAgeSeconds,
+    ),
+    evaluateDlq(service, dlqValue, now),
+    evaluateAlarms(service, alarms),
+  ];
+  return { service: service.name, table, status: worstLight(checks.map((c) => c.status)), checks };
+}
+
+async function listMappings(lambda: LambdaClient, functionName: string): Promise<EventSourceMappingConfiguration[]> {
+  const found: EventSourceMappingConfiguration[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await lambda.send(new ListEventSourceMappingsCommand({ FunctionName: functionName, ...(marker ? { Marker: marker } : {}) }));
+    found.push(...(page.EventSourceMappings ?? []));
+    marker = page.NextMarker;
+  } while (marker);
+  return found;
+}
+
+async function metricMaximums(
+  cloudwatch: CloudWatchClient,
+  query: { namespace: string; metric: string; dimension: { Name: string; Value: string }; now: Date; minutes: number; periodSeconds: number },
+): Promise<{ at: Date; maximum: number }[] | null> {
+  const answer = await cloudwatch.send(
+    new GetMetricStatisticsCommand({
+      Namespace: query.namespace,
+      MetricName: query.metric,
+      Dimensions: [query.dimension],
+      StartTime: new Date(query.now.getTime() - query.minutes * 60_000),
+      EndTime: query.now,
+      Period: query.periodSeconds,
+      Statistics: ["Maximum"],
+    }),
+  );
+  const points = (answer.Datapoints ?? [])
+    .filter((p): p is typeof p & { Timestamp: Date; Maximum: number } => p.Timestamp !== undefined && p.Maximum !== undefined)
+    .map((p) => ({ at: p.Timestamp, maximum: p.Maximum }))
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+  return points.length > 0 ? points : null;
+}
+
+async function dlqInput(
+  clients: ProtectionClients,
+  service: ServiceConfig,
+  mapping: EventSourceMappingConfiguration | undefined,
+  context: { call: Call; now: Date },
+): Promise<DlqInput> {
+  const { call, now } = context;
+  const destination = service.onFailure;
+  if (destination.type === "s3") {
+    // Lambda writes aws/lambda/<mapping UUID>/<shard>/...; a bucket shared by services is told apart by the UUID.
+    const prefix = mapping?.UUID ? `aws/lambda/${mapping.UUID}/` : "";
+    return {
+      type: "s3",
+      bucket: destination.bucket,
+      prefix,
+      objects: await fetched(() => call(`failures:${destination.bucket}:${prefix}`, () => listFailureObjects(clients.s3, destination.bucket, prefix, now))),
+    };
+  }
+  const queueName = destination.queueName;
+  const url = await fetched(() => call(`queue-url:${queueName}`, async () => (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? ""));
+  if (!url.ok) return { type: "sqs", queueName, attributes: url, oldestAgeSeconds: { ok: true, value: null }, sample: null };
+  const attributes = await fetched(() =>
+    call(`queue-depth:${queueName}`, async () => {
+      const answer = await clients.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: url.value, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
+      );
+      return {
+        visible: Number(answer.Attributes?.ApproximateNumberOfMessages ?? 0),
+        inFlight: Number(answer.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+      };
+    }),
+  );
+  const oldestAgeSeconds = fetched(() =>
+    call(`queue-age:${queueName}`, async () => {
+      const points = await metricMaximums(clients.cloudwatch, {
+        namespace: "AWS/SQS",
+        metric: "ApproximateAgeOfOldestMessage",
+        dimension: { Name: "QueueName", Value: queueName },
+        now,
+        minutes: 15,
+        periodSeconds: 60,
+      });
+      return points?.[points.length - 1]?.maximum ?? null;
+    }),
+  );
+  const hasMessages = attributes.ok && attributes.value.visible > 0;
+  const sample = hasMessages ? await fetched(() => call(`queue-peek:${queueName}`, () => peekFailures(clients.sqs, url.value, now))) : null;
+  return { type: "sqs", queueName, attributes, oldestAgeSeconds: await oldestAgeSeconds, sample };
+}
+
+/**
+ * Reads up to DLQ_PEEK_LIMIT messages without consuming them: received with a
+ * short visibility timeout, then made visible again at once (a timeout of 0 on
+ * ReceiveMessage would let the next receive return the same messages). A DLQ
+ * replay running at the same moment may find those messages hidden for a few seconds.
+ */
+async function peekFailures(sqs: SQSClient, queueUrl: string, now: Date): Promise<FailureSample> {
+  const arrivals: Date[] = [];
+  const seen = new Set<string>();
+  for (let round = 0; round < Math.ceil(DLQ_PEEK_LIMIT / 10) && seen.size < DLQ_PEEK_LIMIT; round++) {
+    const answer = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ["SentTimestamp"],
+      }),
+    );
+    const messages = (answer.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
+    if (messages.length === 0) break;
+    for (const message of messages) {
+      seen.add(message.MessageId as string);
+      arrivals.push(failureArrival(message.Body, message.Attributes?.SentTimestamp));
+    }
+    const entries = messages.flatMap((m, i) => (m.ReceiptHandle ? [{ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }] : []));
+    if (entries.length > 0) await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+  }
+  return failureSample(arrivals, now);
+}
+
+/** When the failed batch's first record reached the stream (the invocation record says), else when the failure was sent. */
+export function failureArrival(body: string | undefined, sentTimestamp: string | undefined): Date {
+  try {
+    const parsed = JSON.parse(body ?? "") as { DDBStreamBatchInfo?: { approximateArrivalOfFirstRecord?: string }; timestamp?: string };
+    const first = parsed.DDBStreamBatchInfo?.approximateArrivalOfFirstRecord ?? parsed.timestamp;
+    if (first && !Number.isNaN(Date.parse(first))) return new Date(first);
+  } catch {
+    // Not an invocation record; fall back to when SQS received it.
+  }
+  const sent = Number(sentTimestamp);
+  return Number.isFinite(sent) && sent > 0 ? new Date(sent) : new Date(0);
+}
+
+async function listFailureObjects(s3: S3Client, bucket: string, prefix: string, now: Date): Promise<{ count: number; truncated: boolean; sample: FailureSample }> {
+  const modified: Date[] = [];
+  let token: string | undefined;
+  let truncated = false;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const object of page.Contents ?? []) if (object.LastModified) modified.push(object.LastModified);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    if (token && modified.length >= FAILURE_LIST_LIMIT) {
+      truncated = true;
+      break;
+    }
+  } while (token);
+  return { count: modified.length, truncated, sample: failureSample(modified, now) };
+}
