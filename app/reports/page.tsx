@@ -1,0 +1,212 @@
+import { Suspense } from "react";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { requirePageUser } from "@/lib/auth/page";
+import { archiveContext } from "@/lib/http/archive-context";
+import { HttpError, toUserFacingError } from "@/lib/http/error-response";
+import { countServiceDays, buildReport } from "@/lib/reports/deletion-report";
+import { readReportSelection, type ReportSelection } from "@/lib/reports/report-params";
+import { quarterOf, reportQuerySchema } from "@/lib/reports/report-range";
+import { resolveReportScope } from "@/lib/reports/report-scope";
+import { ExportPanel } from "@/components/reports/export-panel";
+import { ReportChart } from "@/components/reports/report-chart";
+import { ReportForm } from "@/components/reports/report-form";
+import { ReportRecordsList } from "@/components/reports/report-records-list";
+import { dayHref } from "@/components/routing/links";
+import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
+import { BadRequestPanel, ErrorPanel, MessagePanel } from "@/components/ui/message-panel";
+import { PageHeader } from "@/components/ui/page-header";
+import { TableSkeleton } from "@/components/ui/skeleton";
+
+// Per request: the page reads the session and the archive as they are now.
+export const dynamic = "force-dynamic";
+
+export const metadata: Metadata = { title: "Deletion report" };
+
+const n = (v: number) => v.toLocaleString("en-US");
+
+function rangeText(range: { from: string; to: string; label: string }): string {
+  const names: Record<string, string> = { last7: "last 7 days", last30: "last 30 days", last90: "last 90 days", custom: "custom range" };
+  return `${range.from} to ${range.to} (${names[range.label] ?? range.label}, UTC)`;
+}
+
+export default async function ReportsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const access = await requirePageUser("report:export");
+  if (!access.ok) return <ForbiddenPanel message={access.message} />;
+  const { config, s3 } = archiveContext();
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  const defaults = { services: config.services.map((s) => s.name), quarter: quarterOf(today), year: today.slice(0, 4), today };
+  const selection: ReportSelection = readReportSelection(await searchParams, defaults);
+
+  let problem: string | undefined;
+  let scope: ReturnType<typeof resolveReportScope> | undefined;
+  const parsed = reportQuerySchema.safeParse({ services: selection.services.join(","), range: selection.range, from: selection.from, to: selection.to });
+  if (!parsed.success) problem = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  else {
+    try {
+      scope = resolveReportScope(config, parsed.data, now);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      problem = error.message;
+    }
+  }
+
+  return (
+    <>
+      <PageHeader title="Deletion report">
+        <p className="text-sm text-slate-600">
+          What was deleted from which services, when and how (TTL expiry or by hand), counted from the archive&apos;s object names. Days are UTC.
+        </p>
+      </PageHeader>
+      <div className="space-y-6">
+        <ReportForm services={config.services.map((s) => ({ name: s.name, table: s.table.name }))} selection={selection} defaults={defaults} />
+        {problem || !scope ? (
+          <BadRequestPanel message={problem ?? "Choose services and a range."} />
+        ) : (
+          <Suspense key={JSON.stringify(selection)} fallback={<TableSkeleton rows={6} columns={4} label="Counting deletions" />}>
+            <ReportBody selection={selection} scope={scope} now={now} />
+          </Suspense>
+        )}
+      </div>
+    </>
+  );
+}
+
+async function ReportBody({ selection, scope, now }: { selection: ReportSelection; scope: ReturnType<typeof resolveReportScope>; now: Date }) {
+  const { config, s3 } = archiveContext();
+  let counted;
+  try {
+    counted = await countServiceDays(s3, config, scope.services, scope.range);
+  } catch (error) {
+    return <ErrorPanel title="Could not count the deletions" message={toUserFacingError(error).message} />;
+  }
+  const report = buildReport(scope.range, counted, now);
+  const { totals } = report;
+  const cell = "px-3 py-2";
+  return (
+    <>
+      <section aria-labelledby="summary-heading" className="space-y-4 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+        <h2 id="summary-heading" className="text-lg font-semibold">
+          {report.services.join(", ")}: {rangeText(report.range)}
+        </h2>
+        <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
+          {[
+            ["Deletions", totals.total],
+            ["TTL expiries", totals.ttl],
+            ["Manual", totals.manual],
+            ["Type unknown", totals.unknown],
+          ].map(([label, value]) => (
+            <div key={label} className="rounded-md bg-slate-50 p-3">
+              <dt className="text-xs font-medium text-slate-600">{label}</dt>
+              <dd className="text-2xl font-semibold tabular-nums">{n(value as number)}</dd>
+            </div>
+          ))}
+        </dl>
+        {report.approximate ? (
+          <MessagePanel tone="warning" title="Approximate" headingLevel={3}>
+            <p>
+              {n(totals.unknown)} objects use the original archive layout, whose names do not say how the item was deleted. They are counted by their folder&apos;s day as
+              &ldquo;type unknown&rdquo;; only reading each object would tell TTL from manual.
+            </p>
+          </MessagePanel>
+        ) : (
+          <p className="text-xs text-slate-600">Exact: every object in range names its deletion type.</p>
+        )}
+        <ReportChart
+          data={report.perDay}
+          label={`Deletions per day from ${report.range.from} to ${report.range.to}: ${n(totals.ttl)} TTL, ${n(totals.manual)} manual${totals.unknown ? `, ${n(totals.unknown)} unknown` : ""}`}
+          caption={`Deletions per day, ${report.range.from} to ${report.range.to} (UTC), TTL and manual stacked`}
+        />
+      </section>
+
+      <div className="grid gap-6 lg:grid-cols-2">
+        <section aria-labelledby="tables-heading" className="space-y-2">
+          <h2 id="tables-heading" className="text-lg font-semibold">
+            Top tables
+          </h2>
+          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+            <table className="w-full text-left text-sm">
+              <thead className="bg-slate-50 text-slate-700">
+                <tr>
+                  {["Table", "Service", "Deletions", "TTL", "Manual", "Unknown", "Active days"].map((h) => (
+                    <th key={h} scope="col" className={`${cell} font-semibold whitespace-nowrap`}>
+                      {h}
+                    </th>
+                  ))}
+                </tr>
+              </thead>
+              <tbody className="divide-y divide-slate-100 tabular-nums">
+                {report.topTables.map((t) => (
+                  <tr key={t.service}>
+                    <th scope="row" className={`${cell} font-mono text-xs font-normal`}>
+                      {t.table}
+                    </th>
+                    <td className={cell}>{t.service}</td>
+                    <td className={cell}>{n(t.totals.total)}</td>
+                    <td className={cell}>{n(t.totals.ttl)}</td>
+                    <td className={cell}>{n(t.totals.manual)}</td>
+                    <td className={cell}>{n(t.totals.unknown)}</td>
+                    <td className={cell}>{n(t.activeDays)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </section>
+        <section aria-labelledby="days-heading" className="space-y-2">
+          <h2 id="days-heading" className="text-lg font-semibold">
+            Busiest days
+          </h2>
+          {report.topDays.length === 0 ? (
+            <p className="text-sm text-slate-600">No deletions in this range.</p>
+          ) : (
+            <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+              <table className="w-full text-left text-sm">
+                <thead className="bg-slate-50 text-slate-700">
+                  <tr>
+                    {["Day (UTC)", "Deletions", "TTL", "Manual", "Unknown"].map((h) => (
+                      <th key={h} scope="col" className={`${cell} font-semibold whitespace-nowrap`}>
+                        {h}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100 tabular-nums">
+                  {report.topDays.map((d) => (
+                    <tr key={d.date}>
+                      <th scope="row" className={`${cell} font-normal`}>
+                        {report.services.length === 1 ? (
+                          <Link href={dayHref(report.services[0]!, d.date)} className="text-indigo-800 underline">
+                            {d.date}
+                          </Link>
+                        ) : (
+                          d.date
+                        )}
+                      </th>
+                      <td className={cell}>{n(d.ttl + d.manual + d.unknown)}</td>
+                      <td className={cell}>{n(d.ttl)}</td>
+                      <td className={cell}>{n(d.manual)}</td>
+                      <td className={cell}>{n(d.unknown)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </section>
+      </div>
+
+      <ExportPanel selection={selection} expectedRows={totals.total} />
+
+      <section aria-labelledby="records-heading" className="space-y-2">
+        <h2 id="records-heading" className="text-lg font-semibold">
+          Records
+        </h2>
+        <Suspense key={selection.cursor ?? ""} fallback={<TableSkeleton rows={8} columns={5} label="Loading records" />}>
+          <ReportRecordsList s3={s3} config={config} scope={counted} selection={selection} />
+        </Suspense>
+      </section>
+    </>
+  );
+}

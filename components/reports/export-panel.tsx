@@ -1,0 +1,200 @@
+"use client";
+
+import { useRef, useState } from "react";
+import { Download, FileCheck2, X } from "lucide-react";
+import { COLUMN_LABELS, EXPORT_COLUMNS, type ExportColumn, type ExportFormat, type ExportManifest } from "@/lib/exports/export-format";
+import type { ReportSelection } from "@/lib/reports/report-params";
+import { ApiError, errorMessage, fetchJson } from "../query/api-client";
+import { formatBytes } from "../format/time";
+
+type State =
+  | { phase: "idle" }
+  | { phase: "downloading"; bytes: number; rows: number; expected: number }
+  | { phase: "done"; fileName: string; rows: number; bytes: number; exportId: string; manifest: ExportManifest | null; verified: boolean | null }
+  | { phase: "error"; message: string };
+
+function fileNameFrom(header: string | null, fallback: string): string {
+  const m = /filename="([^"]+)"/.exec(header ?? "");
+  return m?.[1] ?? fallback;
+}
+
+function saveBlob(blob: Blob, fileName: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = fileName;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+async function sha256Hex(blob: Blob): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Downloads the report's records through the streamed export route, counting bytes
+ * and lines as they arrive against the report's total, then fetches the manifest
+ * the server stored and checks the file's SHA-256 against it in the browser.
+ */
+export function ExportPanel({ selection, expectedRows }: { selection: ReportSelection; expectedRows: number }) {
+  const [format, setFormat] = useState<ExportFormat>("csv");
+  const [columns, setColumns] = useState<ExportColumn[]>([...EXPORT_COLUMNS]);
+  const [state, setState] = useState<State>({ phase: "idle" });
+  const abort = useRef<AbortController | null>(null);
+
+  const toggle = (column: ExportColumn) => setColumns((cols) => (cols.includes(column) ? cols.filter((c) => c !== column) : [...cols, column]));
+
+  async function run() {
+    const controller = new AbortController();
+    abort.current = controller;
+    setState({ phase: "downloading", bytes: 0, rows: 0, expected: expectedRows });
+    try {
+      const response = await fetch("/api/exports", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          services: selection.services.join(","),
+          range: selection.range,
+          ...(selection.from ? { from: selection.from } : {}),
+          ...(selection.to ? { to: selection.to } : {}),
+          format,
+          columns,
+        }),
+        credentials: "same-origin",
+        signal: controller.signal,
+      });
+      if (!response.ok || !response.body) {
+        let message = `The server answered ${response.status}.`;
+        try {
+          const body = (await response.json()) as { error?: { message?: string } };
+          if (body.error?.message) message = body.error.message;
+        } catch {}
+        throw new ApiError(response.status, "export-failed", message);
+      }
+      const expected = Number(response.headers.get("X-Lazarus-Expected-Rows") ?? expectedRows);
+      const exportId = response.headers.get("X-Lazarus-Export-Id") ?? "";
+      const fileName = fileNameFrom(response.headers.get("Content-Disposition"), `lazarus-export.${format}`);
+      const reader = response.body.getReader();
+      const chunks: Uint8Array<ArrayBuffer>[] = [];
+      let bytes = 0;
+      let lines = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        bytes += value.byteLength;
+        for (const b of value) if (b === 10) lines += 1;
+        const rows = format === "csv" ? Math.max(0, lines - 1) : lines;
+        setState({ phase: "downloading", bytes, rows, expected });
+      }
+      const blob = new Blob(chunks, { type: format === "csv" ? "text/csv" : "application/x-ndjson" });
+      saveBlob(blob, fileName);
+      let manifest: ExportManifest | null = null;
+      let verified: boolean | null = null;
+      try {
+        manifest = await fetchJson<ExportManifest>(`/api/exports/${exportId}/manifest`);
+        verified = (await sha256Hex(blob)) === manifest.sha256;
+      } catch {
+        manifest = null;
+      }
+      setState({ phase: "done", fileName, rows: manifest?.rowCount ?? (format === "csv" ? lines - 1 : lines), bytes, exportId, manifest, verified });
+    } catch (error) {
+      if (error instanceof DOMException && error.name === "AbortError") setState({ phase: "error", message: "The download was cancelled." });
+      else setState({ phase: "error", message: errorMessage(error) });
+    } finally {
+      abort.current = null;
+    }
+  }
+
+  const busy = state.phase === "downloading";
+  return (
+    <section aria-labelledby="export-heading" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
+      <h2 id="export-heading" className="text-lg font-semibold">
+        Export the records
+      </h2>
+      <p className="text-sm text-slate-600">
+        Streamed from the server and audited. A SHA-256 manifest is stored with every export and offered here once the file is complete.
+      </p>
+      <fieldset className="flex flex-wrap gap-4">
+        <legend className="mb-1 text-sm font-medium">Format</legend>
+        {(["csv", "jsonl"] as const).map((f) => (
+          <label key={f} className="flex items-center gap-2 text-sm">
+            <input type="radio" name="export-format" value={f} checked={format === f} onChange={() => setFormat(f)} disabled={busy} />
+            {f === "csv" ? "CSV" : "JSON Lines"}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend className="mb-1 text-sm font-medium">Columns</legend>
+        <div className="grid gap-1 sm:grid-cols-2 lg:grid-cols-3">
+          {EXPORT_COLUMNS.map((c) => (
+            <label key={c} className="flex items-center gap-2 text-sm">
+              <input type="checkbox" checked={columns.includes(c)} onChange={() => toggle(c)} disabled={busy} />
+              {COLUMN_LABELS[c]}
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      <div className="flex flex-wrap items-center gap-3">
+        <button
+          type="button"
+          onClick={run}
+          disabled={busy || columns.length === 0 || expectedRows === 0}
+          className="inline-flex items-center gap-2 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50"
+        >
+          <Download aria-hidden="true" className="size-4" />
+          Download {format === "csv" ? "CSV" : "JSON Lines"}
+        </button>
+        {busy ? (
+          <button type="button" onClick={() => abort.current?.abort()} className="inline-flex items-center gap-1 rounded-md px-3 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-100">
+            <X aria-hidden="true" className="size-4" />
+            Cancel
+          </button>
+        ) : null}
+        {columns.length === 0 ? <p className="text-sm text-amber-800">Choose at least one column.</p> : null}
+        {expectedRows === 0 ? <p className="text-sm text-slate-600">Nothing to export in this range.</p> : null}
+      </div>
+      {state.phase === "downloading" ? (
+        <div className="space-y-1">
+          <progress className="h-2 w-full" aria-label="Export progress" max={Math.max(state.expected, 1)} value={Math.min(state.rows, state.expected)} />
+          <p role="status" className="text-sm tabular-nums">
+            {state.rows.toLocaleString("en-US")} of about {state.expected.toLocaleString("en-US")} rows · {formatBytes(state.bytes)}
+          </p>
+        </div>
+      ) : null}
+      {state.phase === "done" ? (
+        <div role="status" className="space-y-2 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-950">
+          <p className="font-medium">
+            Downloaded {state.fileName}: {state.rows.toLocaleString("en-US")} rows, {formatBytes(state.bytes)}.
+          </p>
+          {state.manifest ? (
+            <>
+              <p className="break-all">
+                SHA-256 <code className="font-mono">{state.manifest.sha256}</code>
+                {state.verified === true ? " — matches the file received." : state.verified === false ? " — does NOT match the file received." : ""}
+              </p>
+              <a
+                href={`/api/exports/${state.exportId}/manifest`}
+                download={`${state.fileName}.manifest.json`}
+                className="inline-flex items-center gap-2 rounded-md px-3 py-1.5 font-medium text-indigo-800 ring-1 ring-indigo-300 hover:bg-white"
+              >
+                <FileCheck2 aria-hidden="true" className="size-4" />
+                Download the manifest
+              </a>
+            </>
+          ) : (
+            <p>The manifest could not be fetched; it is stored under export id {state.exportId}.</p>
+          )}
+        </div>
+      ) : null}
+      {state.phase === "error" ? (
+        <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-950">
+          {state.message}
+        </p>
+      ) : null}
+    </section>
+  );
+}

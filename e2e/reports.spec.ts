@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { expect, test } from "@playwright/test";
+import { DEMO_SERVICES } from "../scripts/demo/fixtures";
+import { parseCsv } from "../lib/exports/csv-read";
+import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+
+const SERVICES = [DEMO_SERVICES.contacts, DEMO_SERVICES.orders];
+const HEADER = ["service", "table", "partition_key", "sort_key", "deleted_at", "deletion_type", "archive_location", "restored_since", "restored_at", "restored_by"];
+
+test.describe("compliance: deletion report, CSV export, audit log", () => {
+  test.use({ storageState: storageStateFor("compliance") });
+
+  test("a report with its chart, a CSV checked line by line, and the export in the audit log", async ({ page }) => {
+    await page.goto(`/reports?services=${SERVICES.join(",")}&range=last30`);
+    await expect(page.getByRole("heading", { level: 1, name: "Deletion report" })).toBeVisible();
+    const summary = page.getByRole("region", { name: new RegExp(`${SERVICES.join(", ")}:`) });
+    await expect(summary).toBeVisible();
+    // The chart is drawn: recharts loads after the numbers and renders an SVG with one bar per day and type.
+    const chart = page.getByTestId("report-chart");
+    await expect(chart.getByRole("img", { name: /Deletions per day from/ })).toBeVisible();
+    try {
+      await expect(chart.locator(".recharts-rectangle").first()).toBeVisible();
+    } catch (error) {
+      console.log(`chart markup: ${(await chart.innerHTML()).slice(0, 2000)}`);
+      throw error;
+    }
+    await expect(page.getByRole("heading", { name: "Top tables" })).toBeVisible();
+    await expect(page.getByRole("status").filter({ hasText: /records, by service/ })).toBeVisible();
+    const totalText = await summary.getByText("Deletions", { exact: true }).locator("xpath=following-sibling::dd").textContent();
+    const total = Number(totalText!.replace(/,/g, ""));
+    // The demo's clean-up incident (12 days ago) alone puts orders in the last 30 days.
+    expect(total).toBeGreaterThan(0);
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, "report");
+
+    const downloadPromise = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Download CSV" }).click();
+    const download = await downloadPromise;
+    const today = new Date().toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
+    expect(download.suggestedFilename()).toBe(`lazarus-deletions_${[...SERVICES].sort().join("+")}_${from}_${today}.csv`);
+    const path = await download.path();
+    const text = readFileSync(path, "utf8");
+    const rows = parseCsv(text);
+    expect(rows[0]).toEqual(HEADER);
+    const body = rows.slice(1);
+    expect(body).toHaveLength(total);
+    for (const [i, row] of body.entries()) {
+      const where = `line ${i + 2}`;
+      expect(row, where).toHaveLength(HEADER.length);
+      expect(SERVICES, where).toContain(row[0]);
+      expect(row[2], where).not.toBe("");
+      expect(["ttl", "manual", "unknown"], where).toContain(row[5]);
+      if (row[5] !== "unknown") {
+        expect(row[4], where).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000Z$/);
+        expect(row[4]!.slice(0, 10) >= from && row[4]!.slice(0, 10) <= today, where).toBe(true);
+      }
+      expect(row[6], where).toMatch(new RegExp(`^s3://[^/]+/${row[0]}/\\d{4}/\\d{2}/\\d{2}/.+\\.json$`));
+      expect(["yes", "no"], where).toContain(row[7]);
+      if (row[7] === "no") expect(row.slice(8), where).toEqual(["", ""]);
+    }
+
+    // The manifest is offered, and its hash matches the file received.
+    const done = page.getByRole("status").filter({ hasText: "Downloaded" });
+    await expect(done).toContainText(`${total.toLocaleString("en-US")} rows`);
+    await expect(done).toContainText("matches the file received");
+    const manifestPromise = page.waitForEvent("download");
+    await done.getByRole("link", { name: "Download the manifest" }).click();
+    const manifest = JSON.parse(readFileSync(await (await manifestPromise).path(), "utf8")) as { rowCount: number; sha256: string; fileName: string };
+    expect(manifest.rowCount).toBe(total);
+    expect(manifest.fileName).toBe(download.suggestedFilename());
+    const { createHash } = await import("node:crypto");
+    expect(manifest.sha256).toBe(createHash("sha256").update(readFileSync(path)).digest("hex"));
+    await saveScreenshot(page, "report-exported");
+
+    // The audit log, filtered by action, shows the export with its outcome.
+    await page.goto("/audit");
+    await page.getByLabel("Action").selectOption("export");
+    await page.getByRole("button", { name: "Show" }).click();
+    await expect(page).toHaveURL(/action=export/);
+    const rows2 = page.getByRole("row").filter({ hasText: "compliance@demo.lazarus" });
+    await expect(rows2.filter({ hasText: /Succeeded/ }).first()).toBeVisible();
+    await expect(rows2.filter({ hasText: /Started/ }).first()).toBeVisible();
+    // Only exports are listed.
+    const actions = await page.locator("tbody tr td:nth-child(4)").allTextContents();
+    expect(actions.length).toBeGreaterThan(0);
+    expect(new Set(actions)).toEqual(new Set(["export"]));
+    await expectNoSeriousA11yViolations(page);
+    await saveScreenshot(page, "audit-filtered");
+  });
+});

@@ -1,0 +1,156 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { appendAuditEntry } from "../audit/audit-log";
+import type { SessionUser } from "../auth/roles";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { countServiceDays, type ServiceDays } from "../reports/deletion-report";
+import { reportRecordPages, type ReportRecord } from "../reports/report-records";
+import { utcToday, type ReportRange } from "../reports/report-range";
+import {
+  COLUMN_HEADERS,
+  CONTENT_TYPES,
+  exportFileName,
+  needsRestoreLookup,
+  type ExportColumn,
+  type ExportFormat,
+  type ExportManifest,
+} from "./export-format";
+import { writeManifest } from "./export-manifest";
+import { createExportStream, type ExportResult } from "./export-stream";
+import { buildRestoreLookup, type RestoreLookup } from "./restore-lookup";
+
+/**
+ * An export of a deletion report: audited before the first byte ("started"), the
+ * rows generated day by day and page by page while the browser reads, and when the
+ * last byte is out, the manifest written to S3 and the outcome audited with the
+ * row count and the SHA-256 of exactly those bytes.
+ */
+
+export interface DeletionExportInput {
+  services: readonly ServiceConfig[];
+  range: ReportRange;
+  format: ExportFormat;
+  columns: readonly ExportColumn[];
+  actor: SessionUser;
+}
+
+export interface StartedExport {
+  exportId: string;
+  fileName: string;
+  contentType: string;
+  expectedRows: number;
+  stream: ReadableStream<Uint8Array>;
+}
+
+export function recordCells(record: ReportRecord, columns: readonly ExportColumn[], bucket: string, restores: RestoreLookup | null): string[] {
+  const restore = restores?.get(record.archiveKey);
+  return columns.map((column) => {
+    switch (column) {
+      case "service":
+        return record.service;
+      case "table":
+        return record.table;
+      case "partitionKey":
+        return record.partitionKey;
+      case "sortKey":
+        return record.sortKey ?? "";
+      case "deletedAt":
+        return record.deletedAt;
+      case "deletionType":
+        return record.deletionType;
+      case "archiveLocation":
+        return `s3://${bucket}/${record.archiveKey}`;
+      case "restored":
+        return restore ? "yes" : "no";
+      case "restoredAt":
+        return restore?.at ?? "";
+      case "restoredBy":
+        return restore?.by ?? "";
+    }
+  });
+}
+
+async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null) {
+  for await (const page of reportRecordPages(s3, config, scope)) {
+    yield page.records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
+  }
+}
+
+function actorOf(user: SessionUser) {
+  return { id: user.id, email: user.email, name: user.name };
+}
+
+export async function startDeletionExport(s3: S3Client, config: LazarusConfig, input: DeletionExportInput, now = new Date()): Promise<StartedExport> {
+  const scope = await countServiceDays(s3, config, input.services, input.range);
+  const expectedRows = scope.reduce((n, s) => n + s.days.reduce((m, d) => m + d.ttl + d.manual + d.unknown, 0), 0);
+  const services = input.services.map((s) => s.name);
+  const fileName = exportFileName("deletions", services, input.range, input.format);
+  const exportId = randomUUID();
+  const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]) };
+  const base = { operationId: exportId, actor: actorOf(input.actor), role: input.actor.role, action: "export" as const };
+
+  // Write-ahead: if the log cannot be written, nothing is exported.
+  await appendAuditEntry(s3, config, {
+    ...base,
+    outcome: "started",
+    ...(services.length === 1 ? { service: services[0] } : {}),
+    message: `export of ${fileName} started`,
+    details: { exportId, fileName, format: input.format, filter, expectedRows },
+  });
+
+  const restores = needsRestoreLookup(input.columns) ? await buildRestoreLookup(s3, config, { from: input.range.from, to: utcToday(now) }) : null;
+  const generatedAt = now.toISOString();
+
+  const stream = createExportStream({
+    format: input.format,
+    headers: input.columns.map((c) => COLUMN_HEADERS[c]),
+    batches: recordBatches(s3, config, scope, input.columns, restores),
+    onComplete: async (result: ExportResult) => {
+      const manifest: ExportManifest = {
+        schemaVersion: 1,
+        exportId,
+        fileName,
+        format: input.format,
+        contentType: CONTENT_TYPES[input.format],
+        ...result,
+        filter,
+        generatedAt,
+        completedAt: new Date().toISOString(),
+        generatedBy: { ...actorOf(input.actor), role: input.actor.role },
+        auditOperationId: exportId,
+      };
+      const manifestKey = await writeManifest(s3, config, manifest);
+      await appendAuditEntry(s3, config, {
+        ...base,
+        outcome: "succeeded",
+        ...(services.length === 1 ? { service: services[0] } : {}),
+        message: `exported ${result.rowCount} rows to ${fileName}`,
+        details: { exportId, fileName, format: input.format, filter, rowCount: result.rowCount, byteCount: result.byteCount, sha256: result.sha256, manifestKey },
+      });
+    },
+    onAbort: async ({ kind, message, rowsSoFar }) => {
+      await appendAuditEntry(s3, config, {
+        ...base,
+        outcome: "failed",
+        message: `${kind === "cancelled" ? "cancelled" : "failed"} after ${rowsSoFar} rows: ${message}`.slice(0, 2000),
+        details: { exportId, fileName, filter, rowsSoFar },
+      });
+    },
+  });
+  return { exportId, fileName, contentType: CONTENT_TYPES[input.format], expectedRows, stream };
+}
+
+/** Response headers for a started export (attachment with its file name, progress total, manifest id). */
+export function exportHeaders(started: { exportId: string; fileName: string; contentType: string; expectedRows?: number }): Headers {
+  const headers = new Headers({
+    "Content-Type": started.contentType,
+    "Content-Disposition": `attachment; filename="${started.fileName}"`,
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "X-Lazarus-Export-Id": started.exportId,
+  });
+  if (started.expectedRows !== undefined) headers.set("X-Lazarus-Expected-Rows", String(started.expectedRows));
+  return headers;
+}
+

@@ -1,0 +1,160 @@
+import "server-only";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { z } from "zod";
+import { ArchiveInputError, listDayRecords, parseDay, type DayEntry, type NamedKey } from "../archive/archive-reader";
+import { keyValueText } from "../archive/attribute-value";
+import { MAX_LIST_KEYS } from "../archive/object-listing";
+import type { LazarusConfig } from "../config/schema";
+import type { ServiceDays } from "./deletion-report";
+
+/**
+ * The records of a report, service by service, day by day, one LIST page at a time
+ * (names only, no GETs). Only days the report counted are listed. Objects that do
+ * not belong to the archive layout ("unknown") are left out, as the counts do.
+ */
+
+export interface ReportRecord {
+  service: string;
+  table: string;
+  archiveKey: string;
+  kind: "record" | "legacy";
+  /** ISO time; for a legacy object only its folder's day is known (YYYY-MM-DD). */
+  deletedAt: string;
+  deletionType: "ttl" | "manual" | "unknown";
+  /** Display text of the key; for a hashed name, "hashed:" and the name's encoding (the object holds the full key). */
+  partitionKey: string;
+  sortKey: string | null;
+  hashedKey: boolean;
+}
+
+function keyText(key: NamedKey | undefined): string | null {
+  if (!key) return null;
+  if (key.hashed) return `hashed:${key.encoded}`;
+  return keyValueText(key.value);
+}
+
+export function toReportRecord(service: string, table: string, date: string, entry: DayEntry): ReportRecord | null {
+  if (entry.kind === "unknown") return null;
+  if (entry.kind === "legacy") {
+    const stem = entry.name.replace(/\.json$/, "");
+    return { service, table, archiveKey: entry.archiveKey, kind: "legacy", deletedAt: date, deletionType: "unknown", partitionKey: stem, sortKey: null, hashedKey: false };
+  }
+  return {
+    service,
+    table,
+    archiveKey: entry.archiveKey,
+    kind: "record",
+    deletedAt: entry.deletedAt.toISOString(),
+    deletionType: entry.deletionType,
+    partitionKey: keyText(entry.partitionKey) ?? "",
+    sortKey: keyText(entry.sortKey),
+    hashedKey: entry.partitionKey.hashed || entry.sortKey?.hashed === true,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Positions
+
+export interface RecordPosition {
+  service: string;
+  date: string;
+  /** The day cursor inside that day; absent at the day's start. */
+  dayCursor?: string;
+}
+
+const positionSchema = z.object({ v: z.literal(1), s: z.string().min(1).max(63), d: z.string().length(10), c: z.string().max(4096).optional() }).strict();
+
+export function encodeRecordCursor(position: RecordPosition): string {
+  return Buffer.from(JSON.stringify({ v: 1, s: position.service, d: position.date, ...(position.dayCursor ? { c: position.dayCursor } : {}) }), "utf8").toString("base64url");
+}
+
+export function decodeRecordCursor(cursor: string): RecordPosition {
+  const invalid = new ArchiveInputError("invalid cursor: not a cursor this report issued");
+  if (cursor.length > 6000 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid;
+  let parsed;
+  try {
+    parsed = positionSchema.safeParse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    throw invalid;
+  }
+  if (!parsed.success) throw invalid;
+  parseDay(parsed.data.d);
+  return { service: parsed.data.s, date: parsed.data.d, ...(parsed.data.c ? { dayCursor: parsed.data.c } : {}) };
+}
+
+/** The (service, day) pairs still to list from a position, in report order. */
+function remainingDays(scope: readonly ServiceDays[], from: RecordPosition | undefined): { scope: ServiceDays; date: string; dayCursor?: string }[] {
+  const out: { scope: ServiceDays; date: string; dayCursor?: string }[] = [];
+  let started = from === undefined;
+  const serviceIndex = from ? scope.findIndex((s) => s.service.name === from.service) : 0;
+  if (from && serviceIndex < 0) throw new ArchiveInputError(`invalid cursor: service "${from.service}" is not in this report`);
+  for (const [i, s] of scope.entries()) {
+    if (i < serviceIndex) continue;
+    for (const d of s.days) {
+      if (!started) {
+        if (d.date < from!.date) continue;
+        started = true;
+        if (d.date === from!.date && from!.dayCursor) {
+          out.push({ scope: s, date: d.date, dayCursor: from!.dayCursor });
+          continue;
+        }
+      }
+      out.push({ scope: s, date: d.date });
+    }
+    started = true;
+  }
+  return out;
+}
+
+export interface RecordPage {
+  records: ReportRecord[];
+  /** Where the next page starts; absent after the report's last record. */
+  next?: RecordPosition;
+}
+
+/**
+ * Pages of at most `pageSize` listed names (≤ 1,000), each one LIST. A page may hold
+ * fewer records than names (unknown objects are skipped) and never crosses a day.
+ */
+export async function* reportRecordPages(
+  s3: S3Client,
+  config: LazarusConfig,
+  scope: readonly ServiceDays[],
+  options: { from?: RecordPosition; pageSize?: number } = {},
+): AsyncGenerator<RecordPage> {
+  const pageSize = Math.min(options.pageSize ?? MAX_LIST_KEYS, MAX_LIST_KEYS);
+  const days = remainingDays(scope, options.from);
+  for (const [i, { scope: s, date, dayCursor }] of days.entries()) {
+    let cursor = dayCursor;
+    do {
+      const page = await listDayRecords(s3, config, s.service, parseDay(date), { ...(cursor ? { cursor } : {}), limit: pageSize });
+      const records = page.entries.flatMap((e) => toReportRecord(s.service.name, s.service.table.name, date, e) ?? []);
+      cursor = page.nextCursor;
+      const following = days[i + 1];
+      const next: RecordPosition | undefined = cursor
+        ? { service: s.service.name, date, dayCursor: cursor }
+        : following
+          ? { service: following.scope.service.name, date: following.date }
+          : undefined;
+      yield { records, ...(next ? { next } : {}) };
+    } while (cursor);
+  }
+}
+
+/** One screen of the record list: at least `limit` records unless the report ends first. */
+export async function reportRecordsScreen(
+  s3: S3Client,
+  config: LazarusConfig,
+  scope: readonly ServiceDays[],
+  options: { cursor?: string; limit: number },
+): Promise<{ records: ReportRecord[]; nextCursor?: string }> {
+  const from = options.cursor ? decodeRecordCursor(options.cursor) : undefined;
+  const records: ReportRecord[] = [];
+  let next: RecordPosition | undefined;
+  for await (const page of reportRecordPages(s3, config, scope, { ...(from ? { from } : {}), pageSize: Math.min(options.limit, MAX_LIST_KEYS) })) {
+    records.push(...page.records);
+    next = page.next;
+    if (records.length >= options.limit) break;
+  }
+  return { records, ...(next ? { nextCursor: encodeRecordCursor(next) } : {}) };
+}
