@@ -7,6 +7,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import clsx from "clsx";
 import { Filter, RotateCw, X } from "lucide-react";
+import { BulkSelectionBar } from "../bulk-restore/day-selection";
 import { dayRecordsQueryOptions } from "../query/archive-queries";
 import { errorMessage } from "../query/api-client";
 import type { DayFilter } from "../routing/search-params";
@@ -104,8 +105,19 @@ function FilterBar({ filter, onChange }: { filter: DayFilter; onChange: (next: D
   );
 }
 
-export function DayRecords({ service, date }: { service: string; date: string }) {
+/** `bulkRestore`: the user may bulk-restore, so rows get checkboxes and the selection bar appears. */
+export function DayRecords({ service, date, bulkRestore = false }: { service: string; date: string; bulkRestore?: boolean }) {
   const { filter, setFilter } = useDayFilter();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
+  // A new filter shows other rows: a selection made under the old one would act on rows no longer shown.
+  useEffect(() => setSelected(new Set()), [filter.type, filter.prefix]);
+  const toggle = (archiveKey: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(archiveKey);
+      else next.delete(archiveKey);
+      return next;
+    });
   const query = useInfiniteQuery(dayRecordsQueryOptions({ service, date, type: filter.type, prefix: filter.prefix }));
   const { data, hasNextPage, isFetchingNextPage, fetchNextPage, isFetchNextPageError } = query;
   const rows = data?.pages.flatMap((p) => p.entries) ?? [];
@@ -140,6 +152,17 @@ export function DayRecords({ service, date }: { service: string; date: string })
       <p role="status" aria-live="polite" className="mb-2 text-sm text-slate-700">
         {status}
       </p>
+      {bulkRestore && rows.length > 0 ? (
+        <BulkSelectionBar
+          service={service}
+          date={date}
+          filter={filter}
+          selected={selected}
+          loadedKeys={rows.filter((r) => r.kind !== "unknown").map((r) => r.archiveKey)}
+          onSelectAll={(keys) => setSelected(new Set(keys))}
+          onClear={() => setSelected(new Set())}
+        />
+      ) : null}
 
       {query.isPending ? (
         <DayRecordsSkeleton />
@@ -167,6 +190,11 @@ export function DayRecords({ service, date }: { service: string; date: string })
           <table className="grid w-full text-sm" aria-rowcount={hasNextPage ? -1 : rows.length + 1}>
             <thead className="sticky top-0 z-10 grid bg-slate-50 text-left text-slate-700 shadow-[0_1px_0_0_var(--color-slate-200)]">
               <tr className="flex w-full gap-3 px-3 py-2" aria-rowindex={1}>
+                {bulkRestore ? (
+                  <th scope="col" className="w-6 shrink-0">
+                    <span className="sr-only">Select</span>
+                  </th>
+                ) : null}
                 <th scope="col" className={clsx(DAY_COLUMNS.key, "font-semibold")}>Key</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.deletedAt, "font-semibold")}>Deleted at (UTC)</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.type, "font-semibold")}>Type</th>
@@ -187,6 +215,18 @@ export function DayRecords({ service, date }: { service: string; date: string })
                     className="absolute flex w-full items-center gap-3 border-b border-slate-100 px-3 py-2 hover:bg-slate-50"
                     style={{ transform: `translateY(${virtualRow.start}px)` }}
                   >
+                    {bulkRestore ? (
+                      <td className="w-6 shrink-0">
+                        {row.kind !== "unknown" ? (
+                          <input
+                            type="checkbox"
+                            aria-label={`Select ${key.text}`}
+                            checked={selected.has(row.archiveKey)}
+                            onChange={(e) => toggle(row.archiveKey, e.target.checked)}
+                          />
+                        ) : null}
+                      </td>
+                    ) : null}
                     <td className={DAY_COLUMNS.key}>
                       <Link href={recordHref(service, row.archiveKey)} className="block truncate font-mono text-indigo-800 underline-offset-2 hover:underline" title={key.text}>
                         {key.text}

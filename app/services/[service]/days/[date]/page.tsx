@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page";
+import { can } from "@/lib/auth/roles";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { ArchiveInputError, parseDay } from "@/lib/archive/archive-reader";
 import { DayRecords } from "@/components/day/day-records";
@@ -59,7 +60,7 @@ export default async function DayPage({ params, searchParams }: Props) {
           Everything archived from <code className="font-mono">{service.table.name}</code> on {date} (UTC), in archive order: by deletion time.
         </p>
       </PageHeader>
-      {filters.ok ? <DayRecords service={service.name} date={date} /> : <BadRequestPanel message={filters.message} />}
+      {filters.ok ? <DayRecords service={service.name} date={date} bulkRestore={can(access.user.role, "bulk-restore")} /> : <BadRequestPanel message={filters.message} />}
     </>
   );
 }

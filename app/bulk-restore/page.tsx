@@ -1,0 +1,85 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { requirePageUser } from "@/lib/auth/page";
+import { listJobs } from "@/lib/bulk-restore/jobs";
+import { archiveContext } from "@/lib/http/archive-context";
+import { toUserFacingError } from "@/lib/http/error-response";
+import { NewJobForm, type NewJobDefaults } from "@/components/bulk-restore/new-job-form";
+import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
+import { ErrorPanel } from "@/components/ui/message-panel";
+import { PageHeader } from "@/components/ui/page-header";
+
+export const dynamic = "force-dynamic";
+export const metadata: Metadata = { title: "Bulk restore" };
+
+interface Props {
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}
+
+const one = (value: string | string[] | undefined) => (typeof value === "string" ? value : undefined);
+const day = (value: string | undefined) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
+
+export default async function BulkRestorePage({ searchParams }: Props) {
+  const access = await requirePageUser("bulk-restore");
+  if (!access.ok) return <ForbiddenPanel message={access.message} />;
+  const { config, s3 } = archiveContext();
+  const params = await searchParams;
+  const type = one(params.type);
+  const defaults: NewJobDefaults = {
+    ...(one(params.service) ? { service: one(params.service) } : {}),
+    ...(day(one(params.from)) ? { from: day(one(params.from)) } : {}),
+    ...(day(one(params.to)) ? { to: day(one(params.to)) } : {}),
+    ...(type === "ttl" || type === "manual" ? { type } : {}),
+    ...(one(params.prefix) ? { prefix: one(params.prefix)!.slice(0, 512) } : {}),
+  };
+  let jobs;
+  let jobsError: string | undefined;
+  try {
+    jobs = await listJobs(s3, config);
+  } catch (error) {
+    jobsError = toUserFacingError(error).message;
+  }
+  return (
+    <>
+      <PageHeader title="Bulk restore" crumbs={[{ label: "Overview", href: "/" }, { label: "Bulk restore" }]}>
+        <p className="text-sm text-slate-600">Plan first (absent / identical / conflicting per record), then run: conditional writes, never an overwrite unless you ask for it, resumable.</p>
+      </PageHeader>
+      <NewJobForm services={config.services.map((s) => s.name)} defaults={defaults} />
+      <section aria-labelledby="recent-heading" className="mt-8">
+        <h2 id="recent-heading" className="mb-2 text-lg font-semibold">Recent jobs</h2>
+        {jobsError ? (
+          <ErrorPanel title="Could not list the jobs" message={jobsError} headingLevel={3} />
+        ) : jobs && jobs.length > 0 ? (
+          <table className="w-full rounded-md border border-slate-200 bg-white text-sm">
+            <thead className="bg-slate-50 text-left">
+              <tr>
+                <th scope="col" className="px-3 py-2">Job</th>
+                <th scope="col" className="px-3 py-2">Service</th>
+                <th scope="col" className="px-3 py-2">Items</th>
+                <th scope="col" className="px-3 py-2">Status</th>
+                <th scope="col" className="px-3 py-2">Created by</th>
+              </tr>
+            </thead>
+            <tbody>
+              {jobs.map((job) => (
+                <tr key={job.id} className="border-t border-slate-100">
+                  <td className="px-3 py-2">
+                    <Link href={`/bulk-restore/${job.id}`} className="font-mono text-indigo-800 underline">
+                      {job.createdAt.replace("T", " ").slice(0, 19)}
+                    </Link>
+                  </td>
+                  <td className="px-3 py-2">{job.service}</td>
+                  <td className="px-3 py-2 tabular-nums">{job.itemCount.toLocaleString("en-US")}</td>
+                  <td className="px-3 py-2">{job.status}</td>
+                  <td className="px-3 py-2">{job.createdBy}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <p className="text-sm text-slate-600">No bulk-restore jobs yet.</p>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,235 @@
+"use client";
+
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { AlertTriangle, Ban, Download, Play } from "lucide-react";
+import { errorMessage, fetchJson } from "../query/api-client";
+import type { BulkRestoreJob, JobView, PlanCategory, PlanItem, RunOptions } from "@/lib/bulk-restore/job-types";
+import type { DiffChange } from "@/lib/diff/item-diff";
+import { formatEta, formatRate } from "./format";
+
+const POLL_MS = 1_000;
+
+const CATEGORY_LABEL: Record<PlanCategory, string> = {
+  absent: "Absent (will be restored)",
+  identical: "Identical (nothing to do)",
+  conflicting: "Conflicting (live item differs)",
+  duplicate: "Superseded by a later deletion",
+  unreadable: "Unreadable",
+  erased: "Erased (refused)",
+};
+
+function jobQueryOptions(jobId: string, initial: JobView) {
+  return {
+    queryKey: ["bulk-restore-job", jobId] as const,
+    queryFn: ({ signal }: { signal: AbortSignal }) => fetchJson<JobView>(`/api/bulk-restore/${jobId}`, { signal }),
+    initialData: initial,
+    refetchInterval: (query: { state: { data?: JobView } }) => {
+      const job = query.state.data?.job;
+      return job && (job.status === "running" || (job.status === "cancelled" && job.run && !job.finishedAt)) ? POLL_MS : false;
+    },
+  };
+}
+
+export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: JobView; items: PlanItem[]; diffs: Record<number, DiffChange[]>; itemsTruncated: boolean }) {
+  const jobId = initial.job.id;
+  const queryClient = useQueryClient();
+  const query = useQuery(jobQueryOptions(jobId, initial));
+  const view = query.data ?? initial;
+  const { job, progress } = view;
+  const refresh = (next: { job: BulkRestoreJob }) => {
+    queryClient.setQueryData<JobView>(["bulk-restore-job", jobId], (old) => (old ? { ...old, job: next.job } : old));
+    void queryClient.invalidateQueries({ queryKey: ["bulk-restore-job", jobId] });
+  };
+  const run = useMutation({ mutationFn: (options: RunOptions) => fetchJson<{ job: BulkRestoreJob }>(`/api/bulk-restore/${jobId}/run`, { method: "POST", body: options }), onSuccess: refresh });
+  const cancel = useMutation({ mutationFn: () => fetchJson<{ job: BulkRestoreJob }>(`/api/bulk-restore/${jobId}/cancel`, { method: "POST" }), onSuccess: refresh });
+
+  return (
+    <div className="space-y-6">
+      <PlanSummary job={job} />
+      {job.status === "planned" ? <RunForm job={job} pending={run.isPending} error={run.isError ? errorMessage(run.error) : null} onRun={(o) => run.mutate(o)} /> : null}
+      {job.status !== "planned" ? (
+        <section aria-labelledby="progress-heading" className="rounded-md border border-slate-200 bg-white p-4">
+          <h2 id="progress-heading" className="mb-2 text-lg font-semibold">Progress</h2>
+          <p role="status" aria-live="polite" className="mb-2 text-sm">
+            {job.status === "completed" ? "Completed" : job.status === "cancelled" ? (job.finishedAt ? "Cancelled" : "Cancelling…") : "Running"} — {progress.processed.toLocaleString("en-US")} of {progress.total.toLocaleString("en-US")} items
+          </p>
+          <div role="progressbar" aria-label="Items processed" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress.percent} aria-valuetext={`${progress.percent}%`} className="h-3 w-full overflow-hidden rounded bg-slate-200">
+            <div className="h-full bg-indigo-700 transition-[width]" style={{ width: `${progress.percent}%` }} />
+          </div>
+          <dl className="mt-3 grid grid-cols-2 gap-2 text-sm sm:grid-cols-5">
+            <Stat label="Done" value={progress.done} />
+            <Stat label="Skipped" value={progress.skipped} />
+            <Stat label="Failed" value={progress.failed} />
+            <Stat label="Rate" value={formatRate(progress.itemsPerSecond)} />
+            <Stat label="ETA" value={job.status === "running" ? formatEta(progress.etaSeconds) : "—"} />
+          </dl>
+          <div className="mt-3 flex flex-wrap gap-3">
+            {job.status === "running" ? (
+              <button type="button" onClick={() => cancel.mutate()} disabled={cancel.isPending} className="inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium text-red-800 ring-1 ring-red-300 hover:bg-red-50 disabled:opacity-60">
+                <Ban aria-hidden="true" className="size-4" />
+                Cancel
+              </button>
+            ) : null}
+            <a href={`/api/bulk-restore/${jobId}/results.csv`} className="inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-100">
+              <Download aria-hidden="true" className="size-4" />
+              Download results (CSV)
+            </a>
+          </div>
+          {cancel.isError ? <p role="alert" className="mt-2 text-sm text-red-800">{errorMessage(cancel.error)}</p> : null}
+          {query.isError ? <p role="alert" className="mt-2 text-sm text-red-800">Could not refresh the progress: {errorMessage(query.error)}</p> : null}
+        </section>
+      ) : null}
+      <PlanTable items={items} diffs={diffs} truncated={itemsTruncated} />
+    </div>
+  );
+}
+
+function Stat({ label, value }: { label: string; value: number | string }) {
+  return (
+    <div>
+      <dt className="text-slate-600">{label}</dt>
+      <dd className="font-semibold tabular-nums">{typeof value === "number" ? value.toLocaleString("en-US") : value}</dd>
+    </div>
+  );
+}
+
+function PlanSummary({ job }: { job: BulkRestoreJob }) {
+  const { counts, ttl, unresolved } = job.plan;
+  return (
+    <section aria-labelledby="plan-heading" className="rounded-md border border-slate-200 bg-white p-4">
+      <h2 id="plan-heading" className="mb-2 text-lg font-semibold">Plan</h2>
+      <p className="mb-2 text-sm text-slate-700">
+        {job.itemCount.toLocaleString("en-US")} records from <strong>{job.service}</strong> into <code className="font-mono">{job.table}</code>, planned {job.plan.plannedAt.replace("T", " ").slice(0, 19)} UTC by {job.createdBy.email}.
+      </p>
+      <dl className="grid grid-cols-2 gap-2 text-sm sm:grid-cols-3">
+        {(Object.keys(CATEGORY_LABEL) as PlanCategory[]).map((c) => (
+          <div key={c}>
+            <dt className="text-slate-600">{CATEGORY_LABEL[c]}</dt>
+            <dd className="font-semibold tabular-nums" data-testid={`plan-${c}`}>{counts[c].toLocaleString("en-US")}</dd>
+          </div>
+        ))}
+      </dl>
+      {ttl && ttl.expired > 0 ? (
+        <p className="mt-3 flex items-start gap-2 rounded bg-amber-50 p-2 text-sm text-amber-900">
+          <AlertTriangle aria-hidden="true" className="mt-0.5 size-4 shrink-0" />
+          {ttl.expired.toLocaleString("en-US")} of these records carry an expired TTL ({ttl.attribute}): restored as they are, DynamoDB deletes them again, typically within days. Choose below what to do with the TTL.
+        </p>
+      ) : null}
+      {unresolved.length > 0 ? (
+        <details className="mt-3 text-sm">
+          <summary className="cursor-pointer font-medium">{unresolved.length} lines did not resolve</summary>
+          <ul className="mt-1 list-disc pl-5">
+            {unresolved.map((u, i) => (
+              <li key={i}><code className="font-mono">{u.input}</code>: {u.reason}</li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </section>
+  );
+}
+
+function RunForm({ job, pending, error, onRun }: { job: BulkRestoreJob; pending: boolean; error: string | null; onRun: (options: RunOptions) => void }) {
+  const [ttl, setTtl] = useState<"keep" | "drop" | "extend">("keep");
+  const [until, setUntil] = useState("");
+  const [overwrite, setOverwrite] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const writes = job.plan.counts.absent + (overwrite ? job.plan.counts.conflicting : 0);
+  const options = (): RunOptions => ({ overwriteConflicting: overwrite, ttl: ttl === "extend" ? { action: "extend", until: new Date(`${until}T00:00:00Z`).toISOString() } : { action: ttl } });
+  return (
+    <section aria-labelledby="run-heading" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
+      <h2 id="run-heading" className="text-lg font-semibold">Run</h2>
+      {job.plan.ttl ? (
+        <fieldset>
+          <legend className="mb-1 text-sm font-medium">TTL attribute ({job.plan.ttl.attribute}) of restored items</legend>
+          <div className="flex flex-wrap items-center gap-4 text-sm">
+            {(["keep", "drop", "extend"] as const).map((choice) => (
+              <label key={choice} className="flex items-center gap-2">
+                <input type="radio" name="ttl" checked={ttl === choice} onChange={() => setTtl(choice)} />
+                {choice === "keep" ? "Keep as archived" : choice === "drop" ? "Drop it (never expires)" : "Extend to"}
+              </label>
+            ))}
+            {ttl === "extend" ? (
+              <input type="date" aria-label="New expiry day (UTC)" required value={until} onChange={(e) => setUntil(e.target.value)} className="rounded-md border border-slate-300 px-2 py-1" />
+            ) : null}
+          </div>
+        </fieldset>
+      ) : null}
+      {job.plan.counts.conflicting > 0 ? (
+        <label className="flex items-start gap-2 text-sm">
+          <input type="checkbox" checked={overwrite} onChange={(e) => setOverwrite(e.target.checked)} className="mt-1" />
+          <span>
+            Also overwrite the {job.plan.counts.conflicting} conflicting live items. Each is overwritten only if it is still exactly the item this plan saw; otherwise it is skipped.
+          </span>
+        </label>
+      ) : null}
+      {confirming ? (
+        <div role="group" aria-label="Confirm the run" className="flex flex-wrap items-center gap-3 rounded bg-indigo-50 p-3 text-sm">
+          <span>
+            Write up to {writes.toLocaleString("en-US")} items into <code className="font-mono">{job.table}</code>?
+          </span>
+          <button type="button" disabled={pending || (ttl === "extend" && !until)} onClick={() => onRun(options())} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
+            <Play aria-hidden="true" className="size-4" />
+            {pending ? "Starting…" : "Yes, start the restore"}
+          </button>
+          <button type="button" onClick={() => setConfirming(false)} className="rounded-md px-3 py-1.5 font-medium ring-1 ring-slate-300 hover:bg-white">
+            Back
+          </button>
+        </div>
+      ) : (
+        <button type="button" disabled={writes === 0} onClick={() => setConfirming(true)} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
+          <Play aria-hidden="true" className="size-4" />
+          Run the restore
+        </button>
+      )}
+      {error ? <p role="alert" className="text-sm text-red-800">{error}</p> : null}
+    </section>
+  );
+}
+
+function valueText(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length > 80 ? `${text.slice(0, 77)}…` : text;
+}
+
+function PlanTable({ items, diffs, truncated }: { items: PlanItem[]; diffs: Record<number, DiffChange[]>; truncated: boolean }) {
+  return (
+    <section aria-labelledby="items-heading">
+      <h2 id="items-heading" className="mb-2 text-lg font-semibold">Items</h2>
+      {truncated ? <p className="mb-2 text-sm text-slate-600">Showing the first {items.length.toLocaleString("en-US")} items; the CSV holds all of them.</p> : null}
+      <div className="max-h-[60vh] overflow-auto rounded-md border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Planned items">
+        <table className="w-full text-sm">
+          <thead className="sticky top-0 bg-slate-50 text-left">
+            <tr>
+              <th scope="col" className="px-3 py-2">Key</th>
+              <th scope="col" className="px-3 py-2">Plan</th>
+              <th scope="col" className="px-3 py-2">Details</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((item) => (
+              <tr key={item.i} className="border-t border-slate-100 align-top">
+                <td className="px-3 py-2 font-mono">{item.keyText}</td>
+                <td className="px-3 py-2">{item.category}</td>
+                <td className="px-3 py-2">
+                  {diffs[item.i] ? (
+                    <ul className="space-y-0.5">
+                      {diffs[item.i]!.map((change, j) => (
+                        <li key={j} className="font-mono text-xs">
+                          {change.path.join(".")}: {change.kind === "added" ? `only live ${valueText(change.live)}` : change.kind === "removed" ? `only archived ${valueText(change.archived)}` : `archived ${valueText(change.archived)} → live ${valueText(change.live)}`}
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    <span className="text-slate-600">{item.reason ?? (item.ttlExpired ? "TTL expired" : "")}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,241 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { z } from "zod";
+import { compactTime } from "../audit/audit-layout";
+import { listFolders, listObjects } from "../archive/object-listing";
+import type { LazarusConfig } from "../config/schema";
+import type { DiffChange } from "../diff/item-diff";
+import type { BulkRestoreJob, ChunkResult, PlanItem } from "./job-types";
+
+/**
+ * Bulk-restore jobs live in the archive bucket, never in server memory, so any
+ * console instance can show, run, resume or cancel any job:
+ *
+ *   {prefix}_jobs/bulk-restore/{jobId}/job.json          the job (rewritten with If-Match)
+ *   {prefix}_jobs/bulk-restore/{jobId}/items.json        the plan's item list: keys and categories, no images
+ *   {prefix}_jobs/bulk-restore/{jobId}/diffs.json        the differences of conflicting items, for the plan table
+ *   {prefix}_jobs/bulk-restore/{jobId}/lease.json        which runner holds the job, until when (If-Match)
+ *   {prefix}_jobs/bulk-restore/{jobId}/results/{chunk}.json   one chunk's results (If-None-Match: written once)
+ *
+ * Service names cannot start with "_", so the folder never collides with an archive.
+ */
+export const JOBS_SEGMENT = "_jobs";
+
+export function jobsPrefix(archivePrefix: string): string {
+  return `${archivePrefix}${JOBS_SEGMENT}/bulk-restore/`;
+}
+
+const JOB_ID = /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{12}$/;
+export const jobIdSchema = z.string().regex(JOB_ID, "is not a bulk-restore job id");
+
+/** Sorts by creation time, so the newest jobs list last. */
+export function newJobId(now: Date): string {
+  return `${compactTime(now)}-${randomBytes(6).toString("hex")}`;
+}
+
+export function jobObjectKey(archivePrefix: string, jobId: string, name: "job.json" | "items.json" | "diffs.json" | "lease.json"): string {
+  return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/${name}`;
+}
+
+export function chunkResultKey(archivePrefix: string, jobId: string, chunk: number): string {
+  return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/results/${String(chunk).padStart(6, "0")}.json`;
+}
+
+export class JobNotFoundError extends Error {
+  override name = "JobNotFoundError";
+  constructor(readonly jobId: string) {
+    super(`there is no bulk-restore job ${jobId}`);
+  }
+}
+
+/** Another writer changed the object since it was read (If-Match) or created it first (If-None-Match). */
+export function isPreconditionFailed(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return error.name === "PreconditionFailed" || error.name === "ConditionalRequestConflict" || status === 412 || status === 409;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound");
+}
+
+export interface Versioned<T> {
+  value: T;
+  etag: string;
+}
+
+async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<Versioned<T> | null> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const text = (await response.Body?.transformToString("utf-8")) ?? "";
+    return { value: JSON.parse(text) as T, etag: response.ETag ?? "" };
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+async function putJson(s3: S3Client, bucket: string, key: string, value: unknown, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<string> {
+  const response = await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: JSON.stringify(value),
+      ContentType: "application/json",
+      ...(condition && "ifMatch" in condition ? { IfMatch: condition.ifMatch } : {}),
+      ...(condition && "ifNoneMatch" in condition ? { IfNoneMatch: "*" } : {}),
+    }),
+  );
+  return response.ETag ?? "";
+}
+
+export class JobStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly config: LazarusConfig,
+  ) {}
+
+  private get bucket() {
+    return this.config.archive.bucket;
+  }
+
+  private key(jobId: string, name: "job.json" | "items.json" | "diffs.json" | "lease.json") {
+    return jobObjectKey(this.config.archive.prefix, jobId, name);
+  }
+
+  /** Items and diffs first: a job.json that exists always has its plan. */
+  async create(job: BulkRestoreJob, items: PlanItem[], diffs: Record<number, DiffChange[]>): Promise<void> {
+    await putJson(this.s3, this.bucket, this.key(job.id, "items.json"), { items }, { ifNoneMatch: true });
+    await putJson(this.s3, this.bucket, this.key(job.id, "diffs.json"), { diffs }, { ifNoneMatch: true });
+    await putJson(this.s3, this.bucket, this.key(job.id, "job.json"), job, { ifNoneMatch: true });
+  }
+
+  async get(jobId: string): Promise<Versioned<BulkRestoreJob>> {
+    const found = await getJson<BulkRestoreJob>(this.s3, this.bucket, this.key(jobId, "job.json"));
+    if (!found) throw new JobNotFoundError(jobId);
+    return found;
+  }
+
+  /**
+   * Read-modify-write with If-Match: concurrent updates (a cancel while a runner
+   * completes the job) are applied one after the other, never lost. `change`
+   * returns null to leave the job as it is.
+   */
+  async update(jobId: string, change: (job: BulkRestoreJob) => BulkRestoreJob | null): Promise<{ job: BulkRestoreJob; changed: boolean }> {
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      const current = await this.get(jobId);
+      const next = change(current.value);
+      if (next === null) return { job: current.value, changed: false };
+      try {
+        await putJson(this.s3, this.bucket, this.key(jobId, "job.json"), next, { ifMatch: current.etag });
+        return { job: next, changed: true };
+      } catch (error) {
+        if (!isPreconditionFailed(error)) throw error;
+      }
+    }
+    throw new Error(`job ${jobId} kept changing under concurrent updates`);
+  }
+
+  async items(jobId: string): Promise<PlanItem[]> {
+    const found = await getJson<{ items: PlanItem[] }>(this.s3, this.bucket, this.key(jobId, "items.json"));
+    if (!found) throw new JobNotFoundError(jobId);
+    return found.value.items;
+  }
+
+  async diffs(jobId: string): Promise<Record<number, DiffChange[]>> {
+    return (await getJson<{ diffs: Record<number, DiffChange[]> }>(this.s3, this.bucket, this.key(jobId, "diffs.json")))?.value.diffs ?? {};
+  }
+
+  itemListLocation(jobId: string): string {
+    return `s3://${this.bucket}/${this.key(jobId, "items.json")}`;
+  }
+
+  async getLease(jobId: string): Promise<Versioned<Lease> | null> {
+    return getJson<Lease>(this.s3, this.bucket, this.key(jobId, "lease.json"));
+  }
+
+  /** Creates (etag null) or replaces (the etag read) the lease; throws PreconditionFailed when someone else moved first. */
+  async putLease(jobId: string, lease: Lease, etag: string | null): Promise<string> {
+    return putJson(this.s3, this.bucket, this.key(jobId, "lease.json"), lease, etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
+  }
+
+  async getChunkResult(jobId: string, chunk: number): Promise<ChunkResult | null> {
+    return (await getJson<ChunkResult>(this.s3, this.bucket, chunkResultKey(this.config.archive.prefix, jobId, chunk)))?.value ?? null;
+  }
+
+  /** Records a chunk once. Returns the result that stands: ours, or the one another runner recorded first. */
+  async recordChunkResult(jobId: string, result: ChunkResult): Promise<{ recorded: boolean; result: ChunkResult }> {
+    const key = chunkResultKey(this.config.archive.prefix, jobId, result.chunk);
+    try {
+      await putJson(this.s3, this.bucket, key, result, { ifNoneMatch: true });
+      return { recorded: true, result };
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+      const existing = await getJson<ChunkResult>(this.s3, this.bucket, key);
+      if (!existing) throw error;
+      return { recorded: false, result: existing.value };
+    }
+  }
+
+  /** Chunk numbers with a recorded result: one LIST per 1,000 chunks. */
+  async recordedChunks(jobId: string): Promise<number[]> {
+    const prefix = `${jobsPrefix(this.config.archive.prefix)}${jobIdSchema.parse(jobId)}/results/`;
+    const numbers: number[] = [];
+    for await (const o of listObjects(this.s3, { bucket: this.bucket, prefix })) {
+      const n = /^(\d{6})\.json$/.exec(o.key.slice(prefix.length))?.[1];
+      if (n !== undefined) numbers.push(Number(n));
+    }
+    return numbers.sort((a, b) => a - b);
+  }
+
+  /**
+   * Every recorded chunk result. Results never change once written, so a process
+   * keeps the ones it has read and each poll fetches only new chunks.
+   */
+  async chunkResults(jobId: string): Promise<ChunkResult[]> {
+    const numbers = await this.recordedChunks(jobId);
+    const cache = resultCache(jobId);
+    const missing = numbers.filter((n) => !cache.has(n));
+    for (let i = 0; i < missing.length; i += 16) {
+      const batch = missing.slice(i, i + 16);
+      const read = await Promise.all(batch.map((n) => this.getChunkResult(jobId, n)));
+      read.forEach((r, j) => {
+        if (r) cache.set(batch[j] as number, r);
+      });
+    }
+    return numbers.map((n) => cache.get(n)).filter((r): r is ChunkResult => r !== undefined);
+  }
+
+  /** The newest jobs first: one delimited LIST, then one GET per job shown. */
+  async recent(limit: number): Promise<BulkRestoreJob[]> {
+    const prefix = jobsPrefix(this.config.archive.prefix);
+    const folders = await listFolders(this.s3, { bucket: this.bucket, prefix });
+    const ids = folders
+      .map((f) => f.slice(prefix.length, -1))
+      .filter((id) => JOB_ID.test(id))
+      .sort()
+      .reverse()
+      .slice(0, limit);
+    const jobs = await Promise.all(ids.map((id) => getJson<BulkRestoreJob>(this.s3, this.bucket, this.key(id, "job.json"))));
+    return jobs.filter((j): j is Versioned<BulkRestoreJob> => j !== null).map((j) => j.value);
+  }
+}
+
+export interface Lease {
+  runner: string;
+  expiresAt: string;
+}
+
+const RESULT_CACHE_JOBS = 50;
+const resultCaches = new Map<string, Map<number, ChunkResult>>();
+
+function resultCache(jobId: string): Map<number, ChunkResult> {
+  let cache = resultCaches.get(jobId);
+  if (!cache) {
+    cache = new Map();
+    resultCaches.set(jobId, cache);
+    if (resultCaches.size > RESULT_CACHE_JOBS) resultCaches.delete(resultCaches.keys().next().value as string);
+  }
+  return cache;
+}

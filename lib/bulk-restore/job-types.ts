@@ -1,0 +1,171 @@
+import { z } from "zod";
+import type { KeyValue } from "../archive/attribute-value";
+import type { Role } from "../auth/roles";
+import type { DiffChange } from "../diff/item-diff";
+import { ttlChoiceSchema, type TtlChoice } from "../restore/ttl-choice";
+
+/**
+ * The bulk-restore job as it is stored in S3 and served to the browser.
+ * Isomorphic: the routes parse requests with these schemas and the pages read
+ * these types. docs/BULK-RESTORE.md describes the lifecycle.
+ */
+
+/** One job restores at most this many items; a larger selection is refused before any work. */
+export const MAX_JOB_ITEMS = 10_000;
+/** A filter may span at most this many days. */
+export const MAX_FILTER_DAYS = 92;
+/** Items per checkpoint: a chunk's results are one S3 object, written once. */
+export const DEFAULT_CHUNK_SIZE = 100;
+
+const dayText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD");
+
+export const selectionSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("archive-keys"),
+    service: z.string().min(1).max(63),
+    archiveKeys: z.array(z.string().min(1).max(1024)).min(1, "select at least one record").max(MAX_JOB_ITEMS, `a job holds at most ${MAX_JOB_ITEMS.toLocaleString("en-US")} items`),
+  }),
+  z.strictObject({
+    kind: z.literal("filter"),
+    service: z.string().min(1).max(63),
+    from: dayText,
+    to: dayText,
+    type: z.enum(["ttl", "manual"]).optional(),
+    prefix: z.string().min(1).max(2048).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal("pasted-keys"),
+    service: z.string().min(1).max(63),
+    /** One key per line: partition key, optionally a tab and the sort key. */
+    text: z.string().min(1, "paste at least one key").max(60_000),
+  }),
+]);
+export type Selection = z.infer<typeof selectionSchema>;
+
+export const planRequestSchema = z.strictObject({ selection: selectionSchema });
+
+export const runOptionsSchema = z.strictObject({
+  /** Conflicting items are written only when an admin asks for it, each guarded by the live fingerprint seen in the plan. */
+  overwriteConflicting: z.boolean().default(false),
+  ttl: ttlChoiceSchema.default({ action: "keep" }),
+});
+export type RunOptions = { overwriteConflicting: boolean; ttl: TtlChoice };
+
+export const PLAN_CATEGORIES = ["absent", "identical", "conflicting", "duplicate", "unreadable", "erased"] as const;
+export type PlanCategory = (typeof PLAN_CATEGORIES)[number];
+
+export interface PlanItem {
+  /** Position in the job's item list; chunk c holds items [c * chunkSize, (c + 1) * chunkSize). */
+  i: number;
+  archiveKey: string;
+  /** The table key taken from the archived image; null when the archive cannot supply it. */
+  key: Record<string, KeyValue> | null;
+  keyText: string;
+  deletedAt: string | null;
+  category: PlanCategory;
+  reason?: string;
+  /** itemFingerprint of the live item the plan saw ("absent" for none). */
+  liveFingerprint?: string;
+  /** itemFingerprint of the archived image: equal to the live one once the item is restored as it was. */
+  archivedFingerprint?: string;
+  ttlExpired?: boolean;
+}
+
+export type PlanCounts = Record<PlanCategory, number>;
+
+export interface PlanSummary {
+  counts: PlanCounts;
+  ttl: { attribute: string; withTtl: number; expired: number } | null;
+  /** Pasted lines (or selected keys) that did not resolve to an archived deletion. */
+  unresolved: { input: string; reason: string }[];
+  plannedAt: string;
+  durationMs: number;
+}
+
+export const JOB_STATUSES = ["planned", "running", "cancelled", "completed"] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface JobActor {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface BulkRestoreJob {
+  schemaVersion: 1;
+  id: string;
+  service: string;
+  table: string;
+  createdAt: string;
+  createdBy: JobActor;
+  selection: Selection;
+  status: JobStatus;
+  itemCount: number;
+  chunkSize: number;
+  chunkCount: number;
+  plan: PlanSummary;
+  /** Set when the job is started. */
+  options?: RunOptions;
+  run?: { startedAt: string; startedBy: JobActor; role: Role; auditOperationId: string };
+  cancelledAt?: string;
+  cancelledBy?: JobActor;
+  finishedAt?: string;
+}
+
+export const ITEM_OUTCOMES = ["restored", "already-restored", "skipped", "failed"] as const;
+export type ItemOutcome = (typeof ITEM_OUTCOMES)[number];
+
+export interface ItemResult {
+  i: number;
+  archiveKey: string;
+  keyText: string;
+  outcome: ItemOutcome;
+  /** Why an item was skipped or failed; what was done for the others. */
+  reason: string;
+  attempts: number;
+}
+
+export interface ChunkResult {
+  schemaVersion: 1;
+  chunk: number;
+  runner: string;
+  startedAt: string;
+  finishedAt: string;
+  items: ItemResult[];
+  /** The runner stopped at a cancel: only the items listed were handled. */
+  partial?: boolean;
+}
+
+export interface JobProgress {
+  total: number;
+  /** Restored, or found restored already. */
+  done: number;
+  skipped: number;
+  failed: number;
+  processed: number;
+  percent: number;
+  itemsPerSecond: number | null;
+  etaSeconds: number | null;
+  chunksRecorded: number;
+}
+
+export interface JobView {
+  job: BulkRestoreJob;
+  progress: JobProgress;
+  /** True when no runner holds a live lease on a running job (it will be resumed by this request). */
+  resumed: boolean;
+}
+
+export interface PlanItemsView {
+  items: PlanItem[];
+  diffs: Record<number, DiffChange[]>;
+}
+
+export interface JobListEntry {
+  id: string;
+  service: string;
+  status: JobStatus;
+  itemCount: number;
+  createdAt: string;
+  createdBy: string;
+}

@@ -1,0 +1,137 @@
+import "server-only";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import type { ArchivedDeletion } from "../archive/archive-object";
+import { getArchivedRecord } from "../archive/archive-reader";
+import type { AttributeMap, KeyValue } from "../archive/attribute-value";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { compareItems, type DiffChange } from "../diff/item-diff";
+import { erasedMessage, erasureCovers, erasureKeyHash, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
+import { itemFingerprint } from "../restore/live-item";
+import { tableKeyOf, tableKeyText } from "../restore/table-key";
+import { readTtlState } from "../restore/ttl-choice";
+import type { PlanCounts, PlanItem, PlanSummary } from "./job-types";
+import { PLAN_CATEGORIES } from "./job-types";
+import { batchGetLiveItems, keyId } from "./live-items";
+
+const ARCHIVE_READ_CONCURRENCY = 16;
+
+export function erasureOf(erasures: Map<string, ErasureRecord>, service: ServiceConfig, key: Record<string, KeyValue>, deletedAt: string | null): ErasureRecord | null {
+  const pk = key[service.table.partitionKey.name];
+  if (!pk) return null;
+  const erasure = erasures.get(erasureKeyHash(service.name, pk));
+  return erasure && erasureCovers(erasure, deletedAt) ? erasure : null;
+}
+
+export interface Plan {
+  items: PlanItem[];
+  diffs: Record<number, DiffChange[]>;
+  summary: Omit<PlanSummary, "unresolved" | "plannedAt" | "durationMs">;
+}
+
+export interface PlanStats {
+  archiveReads: number;
+  batchGetRequests: number;
+}
+
+/**
+ * Reads every archived item (bounded concurrency), looks the live items up with
+ * BatchGetItem, and sorts each item into absent / identical / conflicting /
+ * duplicate / unreadable / erased. Nothing is written.
+ */
+export async function planBulkRestore(
+  clients: { s3: S3Client; dynamodb: DynamoDBClient },
+  config: LazarusConfig,
+  service: ServiceConfig,
+  archiveKeys: string[],
+  now: Date,
+  stats: PlanStats = { archiveReads: 0, batchGetRequests: 0 },
+): Promise<Plan> {
+  const erasures = await loadErasures(clients.s3, config, service);
+  const read = pLimit(ARCHIVE_READ_CONCURRENCY);
+  const archived = await Promise.all(
+    archiveKeys.map((archiveKey) =>
+      read(async () => {
+        stats.archiveReads += 1;
+        return getArchivedRecord(clients.s3, config, service, archiveKey);
+      }),
+    ),
+  );
+
+  const items: PlanItem[] = [];
+  const images = new Map<number, AttributeMap>();
+  // The same item deleted more than once in the selection: only its latest deletion is restored.
+  const latestByKey = new Map<string, number>();
+  archived.forEach((record, i) => {
+    const archiveKey = archiveKeys[i] as string;
+    if (!record.ok) {
+      items.push({ i, archiveKey, key: null, keyText: archiveKey.split("/").at(-1) ?? archiveKey, deletedAt: null, category: "unreadable", reason: record.error.message });
+      return;
+    }
+    const deletedAt = record.deletion.deletedAt ? new Date(record.deletion.deletedAt).toISOString() : null;
+    const key = tableKeyOf(service, record.deletion);
+    if (typeof key === "string") {
+      items.push({ i, archiveKey, key: null, keyText: archiveKey.split("/").at(-1) ?? archiveKey, deletedAt, category: "unreadable", reason: `cannot be restored: ${key}` });
+      return;
+    }
+    const item: PlanItem = { i, archiveKey, key, keyText: tableKeyText(service, key), deletedAt, category: "absent", archivedFingerprint: itemFingerprint(record.deletion.oldImage) };
+    const ttl = readTtlState(record.deletion.oldImage, service.table.ttlAttribute, now);
+    if (ttl) item.ttlExpired = ttl.expired;
+    const erasure = erasureOf(erasures, service, key, deletedAt);
+    if (erasure) {
+      items.push({ ...item, category: "erased", reason: erasedMessage(erasure) });
+      return;
+    }
+    const id = keyId(key);
+    const earlier = latestByKey.get(id);
+    if (earlier !== undefined) {
+      const other = items[earlier] as PlanItem;
+      const otherIsOlder = (other.deletedAt ?? "") <= (deletedAt ?? "");
+      const older = otherIsOlder ? other : item;
+      older.category = "duplicate";
+      older.reason = "a later deletion of the same item is in this job";
+      if (otherIsOlder) {
+        images.delete(earlier);
+        latestByKey.set(id, i);
+        images.set(i, record.deletion.oldImage);
+      }
+      items.push(item);
+      return;
+    }
+    latestByKey.set(id, i);
+    images.set(i, record.deletion.oldImage);
+    items.push(item);
+  });
+
+  const candidates = items.filter((item) => images.has(item.i) && item.category === "absent");
+  const live = await batchGetLiveItems(
+    clients.dynamodb,
+    service.table.name,
+    candidates.map((item) => item.key as Record<string, KeyValue>),
+    { onRequest: () => (stats.batchGetRequests += 1) },
+  );
+  const diffs: Record<number, DiffChange[]> = {};
+  for (const item of candidates) {
+    const liveItem = live.get(keyId(item.key as Record<string, KeyValue>)) ?? null;
+    const comparison = compareItems(images.get(item.i) as AttributeMap, liveItem);
+    item.liveFingerprint = itemFingerprint(liveItem);
+    if (comparison.status === "identical") item.category = "identical";
+    if (comparison.status === "changed") {
+      item.category = "conflicting";
+      diffs[item.i] = comparison.changes;
+    }
+  }
+
+  const counts = Object.fromEntries(PLAN_CATEGORIES.map((c) => [c, 0])) as PlanCounts;
+  for (const item of items) counts[item.category] += 1;
+  const withTtl = items.filter((item) => item.ttlExpired !== undefined);
+  return {
+    items,
+    diffs,
+    summary: {
+      counts,
+      ttl: service.table.ttlAttribute ? { attribute: service.table.ttlAttribute, withTtl: withTtl.length, expired: withTtl.filter((item) => item.ttlExpired).length } : null,
+    },
+  };
+}

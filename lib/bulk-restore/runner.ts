@@ -1,0 +1,334 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { PutItemCommand, type DynamoDBClient, type PutItemCommandInput } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { getArchivedRecord } from "../archive/archive-reader";
+import type { KeyValue } from "../archive/attribute-value";
+import { appendAuditEntry } from "../audit/audit-log";
+import { findService } from "../config/load";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { erasedMessage, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
+import { getLiveItem, itemFingerprint } from "../restore/live-item";
+import { overwriteCondition } from "../restore/restore-record";
+import { toSdkItem } from "../restore/sdk-attribute-value";
+import { applyTtlChoice } from "../restore/ttl-choice";
+import type { BulkRestoreJob, ChunkResult, ItemResult, PlanItem, RunOptions } from "./job-types";
+import { isPreconditionFailed, JobStore, type Lease } from "./job-store";
+import { erasureOf } from "./planner";
+import { chunkBounds, computeProgress } from "./progress";
+import { DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from "./retry";
+
+/**
+ * Runs a planned job: chunk by chunk, items of a chunk with bounded concurrency,
+ * one conditional PutItem per item (BatchWriteItem cannot carry conditions), and
+ * one result object per chunk written once. Why no item is written twice, even
+ * across crashes and two runners, is in docs/BULK-RESTORE.md ("Exactly once").
+ */
+
+export interface RunnerDeps {
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+  config: LazarusConfig;
+  concurrency?: number;
+  /** How long a runner's claim on a job lasts without renewal. */
+  leaseMs?: number;
+  backoff?: BackoffOptions;
+  runnerId?: string;
+  /**
+   * Aborting stops the runner the way a crash would: no result recorded for the
+   * chunk in hand, lease not released. Tests use it to kill a runner mid-job.
+   */
+  crash?: AbortSignal;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_LEASE_MS = 30_000;
+
+export type RunEnd = "completed" | "cancelled" | "busy" | "lease-lost" | "not-running" | "crashed";
+
+class CrashedError extends Error {
+  override name = "CrashedError";
+}
+
+/** Runners of this process, so a cancel here stops at the next item without waiting for a poll. */
+const active = new Map<string, JobRunner>();
+
+export function isRunningHere(jobId: string): boolean {
+  return active.has(jobId);
+}
+
+/** Starts a runner for the job in this process unless one is already here; does not wait for it. */
+export function startRunner(deps: RunnerDeps, jobId: string): Promise<RunEnd> {
+  const existing = active.get(jobId);
+  if (existing) return existing.done;
+  const runner = new JobRunner(deps, jobId);
+  active.set(jobId, runner);
+  runner.done = runner.run().finally(() => active.delete(jobId));
+  // A background runner's failure is logged; the job stays resumable.
+  runner.done.catch((error) => console.error(JSON.stringify({ message: "bulk-restore runner stopped", jobId, error: error instanceof Error ? error.name : "unknown" })));
+  return runner.done;
+}
+
+export function cancelHere(jobId: string): void {
+  active.get(jobId)?.cancel();
+}
+
+export function leaseExpired(lease: Lease | null, now: Date): boolean {
+  return lease === null || Date.parse(lease.expiresAt) <= now.getTime();
+}
+
+class JobRunner {
+  done: Promise<RunEnd> = Promise.resolve("not-running");
+  private readonly store: JobStore;
+  private readonly runnerId: string;
+  private readonly leaseMs: number;
+  private cancelled = false;
+  private leaseLost = false;
+  private leaseEtag: string | null = null;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    private readonly jobId: string,
+  ) {
+    this.store = new JobStore(deps.s3, deps.config);
+    this.runnerId = deps.runnerId ?? randomUUID();
+    this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+  }
+
+  private checkCrash(): void {
+    if (this.deps.crash?.aborted) throw new CrashedError("runner crashed");
+  }
+
+  private async acquireLease(): Promise<boolean> {
+    const current = await this.store.getLease(this.jobId);
+    if (current && current.value.runner !== this.runnerId && !leaseExpired(current.value, new Date())) return false;
+    try {
+      this.leaseEtag = await this.store.putLease(this.jobId, this.lease(), current?.etag ?? null);
+      return true;
+    } catch (error) {
+      if (isPreconditionFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  private lease(expiresAt = new Date(Date.now() + this.leaseMs)): Lease {
+    return { runner: this.runnerId, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** Renews the lease and reads the job's status, so a cancel from another instance is seen within a third of a lease. */
+  private async heartbeat(): Promise<void> {
+    if (this.leaseLost || this.leaseEtag === null) return;
+    try {
+      this.leaseEtag = await this.store.putLease(this.jobId, this.lease(), this.leaseEtag);
+    } catch (error) {
+      if (isPreconditionFailed(error)) this.leaseLost = true;
+      else throw error;
+    }
+    const { value } = await this.store.get(this.jobId);
+    if (value.status !== "running") this.cancelled = true;
+  }
+
+  async run(): Promise<RunEnd> {
+    if (!(await this.acquireLease())) return "busy";
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const { value: job } = await this.store.get(this.jobId);
+      if (job.status !== "running" || !job.options) {
+        if (job.status === "cancelled") await finalizeJob(this.deps, this.jobId);
+        return "not-running";
+      }
+      const service = findService(this.deps.config, job.service);
+      if (!service) throw new Error(`job ${job.id} names service ${job.service}, which is no longer configured`);
+      const items = await this.store.items(this.jobId);
+      // Read again at run time: a key erased after the plan must still be refused.
+      const erasures = await loadErasures(this.deps.s3, this.deps.config, service);
+      const recorded = new Set(await this.store.recordedChunks(this.jobId));
+      let beating = false;
+      timer = setInterval(() => {
+        if (beating) return;
+        beating = true;
+        this.heartbeat()
+          .catch(() => undefined)
+          .finally(() => (beating = false));
+      }, Math.max(50, Math.floor(this.leaseMs / 3)));
+
+      for (let chunk = 0; chunk < job.chunkCount; chunk += 1) {
+        this.checkCrash();
+        if (this.cancelled || this.leaseLost) break;
+        if (recorded.has(chunk)) continue;
+        // Another runner may have recorded it since the LIST: read before writing.
+        if (await this.store.getChunkResult(this.jobId, chunk)) continue;
+        const { start, end } = chunkBounds(chunk, job.chunkSize, job.itemCount);
+        await this.runChunk(job, service, job.options, erasures, chunk, items.slice(start, end));
+      }
+      this.checkCrash();
+      if (this.leaseLost) return "lease-lost";
+      clearInterval(timer);
+      timer = undefined;
+      const end = await finalizeJob(this.deps, this.jobId);
+      await this.releaseLease();
+      return end;
+    } catch (error) {
+      if (error instanceof CrashedError) return "crashed";
+      await this.releaseLease().catch(() => undefined);
+      throw error;
+    } finally {
+      if (timer) clearInterval(timer);
+    }
+  }
+
+  private async releaseLease(): Promise<void> {
+    if (this.leaseEtag === null || this.leaseLost || this.deps.crash?.aborted) return;
+    try {
+      await this.store.putLease(this.jobId, this.lease(new Date(0)), this.leaseEtag);
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+    }
+  }
+
+  private async runChunk(job: BulkRestoreJob, service: ServiceConfig, options: RunOptions, erasures: Map<string, ErasureRecord>, chunk: number, items: PlanItem[]): Promise<void> {
+    const startedAt = new Date().toISOString();
+    const limit = pLimit(this.deps.concurrency ?? DEFAULT_CONCURRENCY);
+    const results: (ItemResult | undefined)[] = await Promise.all(
+      items.map((item) =>
+        limit(async () => {
+          this.checkCrash();
+          if (this.cancelled || this.leaseLost) return undefined;
+          const result = await restoreItem(this.deps, service, options, erasures, item);
+          this.checkCrash();
+          return result;
+        }),
+      ),
+    );
+    const handled = results.filter((r): r is ItemResult => r !== undefined);
+    if (this.leaseLost) return;
+    if (handled.length === 0 && items.length > 0) return;
+    const result: ChunkResult = {
+      schemaVersion: 1,
+      chunk,
+      runner: this.runnerId,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      items: handled,
+      ...(handled.length < items.length ? { partial: true } : {}),
+    };
+    await this.store.recordChunkResult(job.id, result);
+  }
+}
+
+const DONE_MESSAGE_ALREADY = "already restored: the live item equals the archived one (an earlier run wrote it)";
+const CHANGED_MESSAGE = "skipped: live item appeared/changed since the plan; it was not overwritten";
+
+function errorText(error: unknown): string {
+  if (error instanceof RetriesExhaustedError) return error.message;
+  return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : "unknown error";
+}
+
+/** One item: never throws for the item's own problems, which become its result. */
+export async function restoreItem(
+  deps: Pick<RunnerDeps, "s3" | "dynamodb" | "config" | "backoff">,
+  service: ServiceConfig,
+  options: RunOptions,
+  erasures: Map<string, ErasureRecord>,
+  item: PlanItem,
+): Promise<ItemResult> {
+  let attempts = 0;
+  const backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  const base = { i: item.i, archiveKey: item.archiveKey, keyText: item.keyText };
+  const result = (outcome: ItemResult["outcome"], reason: string): ItemResult => ({ ...base, outcome, reason, attempts });
+  const aws = async <T>(fn: () => Promise<T>): Promise<T> => (await withBackoff(() => ((attempts += 1), fn()), backoff)).value;
+
+  switch (item.category) {
+    case "identical":
+      return result("skipped", "the live item is identical to the archived one; nothing to write");
+    case "duplicate":
+    case "unreadable":
+    case "erased":
+      return result("skipped", `${item.category}: ${item.reason ?? ""}`.trim());
+    case "conflicting":
+      if (!options.overwriteConflicting) return result("skipped", "conflicting live item: not overwritten (overwrite was not chosen)");
+      break;
+    case "absent":
+      break;
+  }
+  const key = item.key as Record<string, KeyValue>;
+  const erasure = erasureOf(erasures, service, key, item.deletedAt);
+  if (erasure) return result("skipped", `refused: ${erasedMessage(erasure)}`);
+
+  try {
+    const read = await aws(() => getArchivedRecord(deps.s3, deps.config, service, item.archiveKey));
+    if (!read.ok) return result("failed", `archive unreadable: ${read.error.message}`);
+    const ttlAttribute = service.table.ttlAttribute;
+    const applies = options.ttl.action === "keep" || (ttlAttribute !== undefined && Object.hasOwn(read.deletion.oldImage, ttlAttribute));
+    const image = applies ? applyTtlChoice(read.deletion.oldImage, ttlAttribute, options.ttl) : read.deletion.oldImage;
+    const restoredFingerprint = itemFingerprint(image);
+    const table = service.table.name;
+    const partitionKey = service.table.partitionKey.name;
+
+    let condition: Pick<PutItemCommandInput, "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues">;
+    if (item.category === "absent") {
+      condition = { ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": partitionKey } };
+    } else {
+      const live = await aws(() => getLiveItem(deps.dynamodb, table, key));
+      const seen = itemFingerprint(live);
+      if (seen === restoredFingerprint) return result("already-restored", DONE_MESSAGE_ALREADY);
+      if (seen !== item.liveFingerprint || live === null) return result("skipped", CHANGED_MESSAGE);
+      const { guard: _guard, ...guarded } = overwriteCondition(live, partitionKey);
+      condition = guarded;
+    }
+
+    try {
+      await aws(() => deps.dynamodb.send(new PutItemCommand({ TableName: table, Item: toSdkItem(image), ...condition })));
+      return result("restored", item.category === "absent" ? "restored (no live item)" : "restored (overwrote the conflicting live item seen in the plan)");
+    } catch (error) {
+      if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
+      // Refused by the condition: either this runner (or one before a crash) already wrote it, or someone else did.
+      const live = await aws(() => getLiveItem(deps.dynamodb, table, key));
+      return itemFingerprint(live) === restoredFingerprint ? result("already-restored", DONE_MESSAGE_ALREADY) : result("skipped", CHANGED_MESSAGE);
+    }
+  } catch (error) {
+    return result("failed", errorText(error));
+  }
+}
+
+/**
+ * Ends a job once: the first caller to set finishedAt (If-Match on job.json)
+ * writes the audit outcome. Called by the runner that completes or notices a
+ * cancel, and by a poller that finds a cancelled job whose runner is gone.
+ */
+export async function finalizeJob(deps: Pick<RunnerDeps, "s3" | "config">, jobId: string): Promise<"completed" | "cancelled"> {
+  const store = new JobStore(deps.s3, deps.config);
+  const finishedAt = new Date().toISOString();
+  const { job, changed } = await store.update(jobId, (current) => {
+    if (current.finishedAt) return null;
+    if (current.status === "running") return { ...current, status: "completed", finishedAt };
+    if (current.status === "cancelled") return { ...current, finishedAt };
+    return null;
+  });
+  if (changed && job.run) {
+    const progress = computeProgress(job.itemCount, await store.chunkResults(jobId));
+    const cancelled = job.status === "cancelled";
+    try {
+      await appendAuditEntry(deps.s3, deps.config, {
+        operationId: job.run.auditOperationId,
+        actor: job.run.startedBy,
+        role: job.run.role,
+        action: "bulk-restore",
+        outcome: progress.failed > 0 ? "failed" : "succeeded",
+        service: job.service,
+        table: job.table,
+        mode: job.options?.overwriteConflicting ? "overwrite" : "no-clobber",
+        message: `${cancelled ? "cancelled" : "completed"}: ${progress.done} restored, ${progress.skipped} skipped, ${progress.failed} failed of ${job.itemCount}`,
+        details: { jobId, cancelled, itemCount: job.itemCount, done: progress.done, skipped: progress.skipped, failed: progress.failed, processed: progress.processed, ...(job.cancelledBy ? { cancelledBy: job.cancelledBy.email } : {}) },
+      });
+    } catch (error) {
+      console.error(JSON.stringify({ message: "bulk-restore audit outcome not recorded", jobId, error: error instanceof Error ? error.name : "unknown" }));
+    }
+  }
+  return job.status === "cancelled" ? "cancelled" : "completed";
+}
