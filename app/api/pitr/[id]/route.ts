@@ -1,0 +1,9 @@
+import { json, route } from "@/lib/http/route";
+import { pitrJobParams, requireJob } from "@/lib/pitr/pitr-http";
+import { refreshJob } from "@/lib/pitr/pitr-restore";
+
+/** One restore with its target's current status; the page polls this until ACTIVE. */
+export const GET = route({ permission: "pitr", params: pitrJobParams }, async ({ params, config, aws }) => {
+  const { job } = await requireJob(aws(), config, params.id);
+  return json({ job: await refreshJob(aws(), config, job) });
+});

@@ -1,0 +1,108 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
+import type { SessionUser } from "../auth/roles";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { erasedMessage, erasureCovers, erasureKeyHash, loadErasures } from "../erasure/erasure-ledger";
+import { overwriteCondition } from "../restore/restore-record";
+import { getLiveItem, itemFingerprint } from "../restore/live-item";
+import { toSdkItem } from "../restore/sdk-attribute-value";
+import { loadCompareChunk } from "./pitr-store";
+import { withThrottleRetry } from "./retry";
+import type { CompareEntry, CompareState, CopyBackBody, CopyBackItemResult, CopyBackOutcome, CopyBackResult, PitrJob } from "./pitr-types";
+import type { KeyValue } from "../archive/attribute-value";
+
+/**
+ * Copies chosen items of a finished compare from the restored table back into the
+ * live one (docs/PITR.md, "Copy back"). Each write is conditioned on the live item
+ * still being what the compare saw: absent for only-in-restored, the same
+ * attributes (after a fingerprint re-check) for changed. Anything else is refused
+ * as changed since the compare, and erased keys are refused as erased.
+ */
+
+export const COPY_BACK_CONCURRENCY = 8;
+export const CHANGED_SINCE_COMPARE = "changed since compare: the live item is no longer what the compare saw; run the compare again";
+
+type Clients = { s3: S3Client; dynamodb: DynamoDBClient };
+
+export class CopyBackInputError extends Error {
+  override name = "CopyBackInputError";
+}
+
+async function selectedEntries(clients: Clients, config: LazarusConfig, state: CompareState, body: CopyBackBody): Promise<CompareEntry[]> {
+  const chunks = state.chunks[body.category];
+  const wanted = "ids" in body.selection ? new Set(body.selection.ids) : null;
+  const chunkNumbers = wanted ? [...new Set([...wanted].map((id) => Number(id.split(":")[0])))] : Array.from({ length: chunks }, (_, i) => i);
+  const entries: CompareEntry[] = [];
+  for (const n of chunkNumbers.sort((a, b) => a - b)) {
+    if (n >= chunks) throw new CopyBackInputError(`there is no chunk ${n} in this compare's ${body.category} list`);
+    const chunk = await loadCompareChunk(clients.s3, config, state.jobId, state.compareId, body.category, n);
+    if (!chunk) throw new CopyBackInputError(`chunk ${n} of the compare is missing; run the compare again`);
+    entries.push(...(wanted ? chunk.entries.filter((e) => wanted.has(e.id)) : chunk.entries));
+  }
+  if (wanted && entries.length !== wanted.size) throw new CopyBackInputError("some selected items are not in this compare; reload the list");
+  return entries;
+}
+
+export async function copyBack(clients: Clients, config: LazarusConfig, service: ServiceConfig, job: PitrJob, state: CompareState, body: CopyBackBody, actor: SessionUser): Promise<CopyBackResult> {
+  if (state.status !== "done") throw new CopyBackInputError("the compare has not finished; copy back once it is done");
+  if (state.compareId !== body.compareId) throw new CopyBackInputError("a newer compare exists; review its results before copying back");
+  const entries = await selectedEntries(clients, config, state, body);
+  const erasures = await loadErasures(clients.s3, config, service);
+  const restorePoint = job.restoreDateTime ?? job.requestedTime ?? null;
+
+  const audit: Omit<NewAuditEntry, "outcome"> = {
+    operationId: randomUUID(),
+    actor: { id: actor.id, email: actor.email, name: actor.name },
+    role: actor.role,
+    action: "pitr-restore",
+    service: service.name,
+    table: service.table.name,
+    mode: `copy-back-${body.category}`,
+    details: { jobId: job.id, compareId: state.compareId, sourceTable: job.targetTable, requested: entries.length, all: "all" in body.selection },
+  };
+  // Write-ahead: nothing is written to the live table that the audit log does not announce.
+  await appendAuditEntry(clients.s3, config, { ...audit, outcome: "started" });
+
+  const limit = pLimit(COPY_BACK_CONCURRENCY);
+  const pk = service.table.partitionKey.name;
+  const items = await Promise.all(
+    entries.map((entry) =>
+      limit(async (): Promise<CopyBackItemResult> => {
+        const base = { id: entry.id, key: entry.key };
+        const erasure = erasures.get(erasureKeyHash(service.name, entry.key[pk] as KeyValue));
+        if (erasure && erasureCovers(erasure, restorePoint)) return { ...base, outcome: "erased", message: erasedMessage(erasure) };
+        if (!entry.restored) return { ...base, outcome: "failed", message: "the compare holds no restored item for this key" };
+        try {
+          let condition;
+          if (body.category === "only-in-restored") {
+            condition = { ConditionExpression: "attribute_not_exists(#pk)", ExpressionAttributeNames: { "#pk": pk } };
+          } else {
+            const live = await withThrottleRetry(() => getLiveItem(clients.dynamodb, service.table.name, entry.key));
+            if (itemFingerprint(live) !== entry.liveFingerprint || live === null) return { ...base, outcome: "changed-since-compare", message: CHANGED_SINCE_COMPARE };
+            const { guard: _guard, ...rest } = overwriteCondition(live, pk);
+            condition = rest;
+          }
+          await withThrottleRetry(() => clients.dynamodb.send(new PutItemCommand({ TableName: service.table.name, Item: toSdkItem(entry.restored!), ...condition })));
+          return { ...base, outcome: "copied" };
+        } catch (error) {
+          if (error instanceof Error && error.name === "ConditionalCheckFailedException") return { ...base, outcome: "changed-since-compare", message: CHANGED_SINCE_COMPARE };
+          return { ...base, outcome: "failed", message: error instanceof Error ? error.name : "unknown error" };
+        }
+      }),
+    ),
+  );
+  const counts: Record<CopyBackOutcome, number> = { copied: 0, "changed-since-compare": 0, erased: 0, failed: 0 };
+  for (const item of items) counts[item.outcome]++;
+  const outcome = counts.copied === items.length ? "succeeded" : counts.copied === 0 && counts.failed === 0 ? "refused" : counts.failed > 0 ? "failed" : "succeeded";
+  await appendAuditEntry(clients.s3, config, {
+    ...audit,
+    outcome,
+    message: `copied ${counts.copied} of ${items.length} items back into ${service.table.name}`,
+    details: { ...audit.details, counts },
+  }).catch((error) => console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: audit.operationId, error: error instanceof Error ? error.name : "unknown" })));
+  return { auditId: audit.operationId, counts, items };
+}

@@ -1,0 +1,66 @@
+import "server-only";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import type { LazarusConfig } from "../config/schema";
+import { listPages } from "../archive/object-listing";
+import type { CompareCategory, CompareChunk, CompareState, PitrJob } from "./pitr-types";
+
+/**
+ * PITR jobs live in the archive bucket, not in server memory, so any console
+ * instance can show them: `{prefix}_jobs/pitr/{id}.json` for the job and
+ * `{prefix}_jobs/pitr/{id}/compare/{compareId}/...` for a compare's state and chunks.
+ */
+
+export const PITR_JOBS_SEGMENT = "_jobs/pitr/";
+
+const jobsPrefix = (config: LazarusConfig) => `${config.archive.prefix}${PITR_JOBS_SEGMENT}`;
+export const jobKey = (config: LazarusConfig, id: string) => `${jobsPrefix(config)}${id}.json`;
+const compareRoot = (config: LazarusConfig, id: string) => `${jobsPrefix(config)}${id}/compare/`;
+export const compareStateKey = (config: LazarusConfig, id: string, compareId: string) => `${compareRoot(config, id)}${compareId}/state.json`;
+export const latestCompareKey = (config: LazarusConfig, id: string) => `${compareRoot(config, id)}latest.json`;
+export const compareChunkKey = (config: LazarusConfig, id: string, compareId: string, category: CompareCategory, chunk: number) =>
+  `${compareRoot(config, id)}${compareId}/${category}/${String(chunk).padStart(7, "0")}.json`;
+
+async function putJson(s3: S3Client, config: LazarusConfig, key: string, value: unknown): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: key, Body: JSON.stringify(value), ContentType: "application/json" }));
+}
+
+async function getJson<T>(s3: S3Client, config: LazarusConfig, key: string): Promise<T | null> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: key }));
+    return JSON.parse(await response.Body!.transformToString("utf8")) as T;
+  } catch (error) {
+    if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound")) return null;
+    throw error;
+  }
+}
+
+export const saveJob = (s3: S3Client, config: LazarusConfig, job: PitrJob) => putJson(s3, config, jobKey(config, job.id), job);
+export const loadJob = (s3: S3Client, config: LazarusConfig, id: string) => getJson<PitrJob>(s3, config, jobKey(config, id));
+
+/** The most recent jobs first. Lists only the top level (one LIST page per 1,000 jobs), then reads the newest `limit`. */
+export async function listJobs(s3: S3Client, config: LazarusConfig, limit = 50): Promise<PitrJob[]> {
+  const keys: { key: string; modified: number }[] = [];
+  for await (const page of listPages(s3, { bucket: config.archive.bucket, prefix: jobsPrefix(config), delimiter: "/" })) {
+    for (const object of page.objects) if (object.key.endsWith(".json")) keys.push({ key: object.key, modified: object.lastModified?.getTime() ?? 0 });
+  }
+  keys.sort((a, b) => b.modified - a.modified);
+  const read = pLimit(8);
+  const jobs = await Promise.all(keys.slice(0, limit).map((k) => read(() => getJson<PitrJob>(s3, config, k.key))));
+  return jobs.filter((j): j is PitrJob => j !== null).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
+}
+
+export const saveCompareState = (s3: S3Client, config: LazarusConfig, state: CompareState) =>
+  putJson(s3, config, compareStateKey(config, state.jobId, state.compareId), state);
+export const saveLatestCompare = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string) =>
+  putJson(s3, config, latestCompareKey(config, jobId), { compareId });
+export const loadCompareState = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string) =>
+  getJson<CompareState>(s3, config, compareStateKey(config, jobId, compareId));
+export async function loadLatestCompareState(s3: S3Client, config: LazarusConfig, jobId: string): Promise<CompareState | null> {
+  const latest = await getJson<{ compareId: string }>(s3, config, latestCompareKey(config, jobId));
+  return latest ? loadCompareState(s3, config, jobId, latest.compareId) : null;
+}
+export const saveCompareChunk = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, chunk: CompareChunk) =>
+  putJson(s3, config, compareChunkKey(config, jobId, compareId, chunk.category, chunk.chunk), chunk);
+export const loadCompareChunk = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, category: CompareCategory, chunk: number) =>
+  getJson<CompareChunk>(s3, config, compareChunkKey(config, jobId, compareId, category, chunk));

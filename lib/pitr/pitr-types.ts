@@ -1,0 +1,136 @@
+import { z } from "zod";
+import type { AttributeMap, KeyValue } from "../archive/attribute-value";
+import type { DiffChange } from "../diff/item-diff";
+
+/**
+ * What the PITR pages and routes exchange. Isomorphic: the browser validates the
+ * start form with the same schemas the server parses with.
+ */
+
+/** DynamoDB's table-name rule. */
+export const TABLE_NAME_PATTERN = /^[A-Za-z0-9_.-]{3,255}$/;
+
+/** Restore times are whole seconds in UTC, as the console shows them. */
+export const restoreTimeSchema = z.union([
+  z.literal("latest"),
+  z.iso.datetime({ offset: false, precision: 0, message: "must be a UTC time to the second, e.g. 2024-03-05T10:29:59Z, or \"latest\"" }),
+]);
+
+export const startPitrBodySchema = z
+  .object({
+    service: z.string().min(1).max(63),
+    time: restoreTimeSchema,
+    targetTable: z.string().regex(TABLE_NAME_PATTERN, "must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)"),
+  })
+  .strict();
+export type StartPitrBody = z.infer<typeof startPitrBodySchema>;
+
+export const pitrJobIdSchema = z.uuid();
+
+export type PitrTableStatus = "CREATING" | "ACTIVE" | "UPDATING" | "DELETING" | "MISSING" | "UNKNOWN";
+
+export interface PitrJob {
+  schemaVersion: 1;
+  id: string;
+  service: string;
+  sourceTable: string;
+  targetTable: string;
+  /** The requested time; null for "latest". */
+  requestedTime: string | null;
+  requestedBy: { id: string; email: string; name: string };
+  startedAt: string;
+  auditId: string;
+  /** First seen ACTIVE by a poll; elapsed time runs from startedAt to here. */
+  activeAt?: string;
+  /** RestoreSummary.RestoreDateTime: the point in time DynamoDB restored to. */
+  restoreDateTime?: string;
+  status: PitrTableStatus;
+}
+
+export interface PitrJobView extends PitrJob {
+  elapsedSeconds: number;
+}
+
+export const COMPARE_CATEGORIES = ["only-in-restored", "only-in-live", "changed"] as const;
+export type CompareCategory = (typeof COMPARE_CATEGORIES)[number];
+export const compareCategorySchema = z.enum(COMPARE_CATEGORIES);
+
+export interface CompareState {
+  schemaVersion: 1;
+  jobId: string;
+  compareId: string;
+  status: "running" | "done" | "failed";
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  segments: number;
+  scanned: { live: number; restored: number };
+  /** Live items counted by DescribeTable when the compare started (approximate, for a progress estimate). */
+  approximateCounts: { live: number | null; restored: number | null };
+  counts: Record<CompareCategory, number>;
+  identical: number;
+  chunks: Record<CompareCategory, number>;
+  error?: string;
+}
+
+/** One entry of a compare chunk. `id` is `{chunk}:{index}` and names it for copy-back. */
+export interface CompareEntry {
+  id: string;
+  key: Record<string, KeyValue>;
+  /** The restored item (only-in-restored, changed). */
+  restored?: AttributeMap;
+  /** The live item as the compare read it (changed). */
+  live?: AttributeMap;
+  /** Fingerprint of the live item the compare saw; "absent" for only-in-restored. */
+  liveFingerprint: string;
+}
+
+export interface CompareChunk {
+  category: CompareCategory;
+  chunk: number;
+  entries: CompareEntry[];
+}
+
+export interface CompareEntryView extends CompareEntry {
+  changes?: DiffChange[];
+}
+
+export const ENTRY_ID_PATTERN = /^\d{1,7}:\d{1,4}$/;
+
+export const copyBackBodySchema = z
+  .object({
+    compareId: z.uuid(),
+    category: z.enum(["only-in-restored", "changed"]),
+    selection: z.union([z.object({ all: z.literal(true) }).strict(), z.object({ ids: z.array(z.string().regex(ENTRY_ID_PATTERN)).min(1).max(2000) }).strict()]),
+  })
+  .strict();
+export type CopyBackBody = z.infer<typeof copyBackBodySchema>;
+
+export type CopyBackOutcome = "copied" | "changed-since-compare" | "erased" | "failed";
+export interface CopyBackItemResult {
+  id: string;
+  key: Record<string, KeyValue>;
+  outcome: CopyBackOutcome;
+  message?: string;
+}
+export interface CopyBackResult {
+  auditId: string;
+  counts: Record<CopyBackOutcome, number>;
+  items: CopyBackItemResult[];
+}
+
+export type ChecklistState = "ok" | "todo" | "manual";
+export interface ChecklistItem {
+  id: string;
+  label: string;
+  state: ChecklistState;
+  detail: string;
+  command?: string;
+}
+
+/** `{table}-restored-{yyyymmddTHHMMSSZ}`, cut to DynamoDB's 255 characters. */
+export function suggestTargetName(table: string, at: Date): string {
+  const stamp = at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+  const suffix = `-restored-${stamp}`;
+  return `${table.slice(0, 255 - suffix.length)}${suffix}`;
+}

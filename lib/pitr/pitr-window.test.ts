@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { restoreTimeProblem } from "./pitr-window";
+import { startPitrBodySchema, suggestTargetName } from "./pitr-types";
+
+const window = { enabled: true, earliest: new Date("2024-03-01T10:00:00.250Z"), latest: new Date("2024-03-05T10:25:00.000Z") };
+
+describe("restoreTimeProblem", () => {
+  it("accepts a time inside the window and latest", () => {
+    expect(restoreTimeProblem("orders", window, new Date("2024-03-05T10:24:59Z"))).toBeUndefined();
+    expect(restoreTimeProblem("orders", window, new Date("2024-03-05T10:25:00Z"))).toBeUndefined();
+    expect(restoreTimeProblem("orders", window, "latest")).toBeUndefined();
+  });
+  it("refuses a whole second before the earliest instant, and after the latest", () => {
+    expect(restoreTimeProblem("orders", window, new Date("2024-03-01T10:00:00Z"))).toMatch(/outside orders's restorable window/);
+    expect(restoreTimeProblem("orders", window, new Date("2024-03-05T10:25:01Z"))).toMatch(/outside/);
+  });
+  it("refuses any time, latest included, when PITR is off", () => {
+    expect(restoreTimeProblem("orders", { enabled: false, earliest: null, latest: null }, "latest")).toMatch(/not enabled/);
+  });
+});
+
+describe("start request", () => {
+  it("suggests {table}-restored-{yyyymmddTHHMMSSZ}", () => {
+    expect(suggestTargetName("sor-service-order", new Date("2024-03-05T10:29:59.123Z"))).toBe("sor-service-order-restored-20240305T102959Z");
+    expect(suggestTargetName("t".repeat(255), new Date(0))).toHaveLength(255);
+  });
+  it("takes UTC times to the second only", () => {
+    const parse = (time: string) => startPitrBodySchema.safeParse({ service: "s", time, targetTable: "abc" }).success;
+    expect(parse("2024-03-05T10:29:59Z")).toBe(true);
+    expect(parse("latest")).toBe(true);
+    expect(parse("2024-03-05T10:29:59.5Z")).toBe(false);
+    expect(parse("2024-03-05T10:29:59+01:00")).toBe(false);
+  });
+});
