@@ -17,7 +17,7 @@ function isCurrent(pathname: string, href: string): boolean {
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname() ?? "";
   return (
-    <ul className="flex items-center gap-1">
+    <ul className="flex flex-wrap items-center gap-1">
       {items.map((item) => {
         const current = isCurrent(pathname, item.href);
         return (

@@ -7,7 +7,13 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
   const items: NavItem[] = [
     { href: "/", label: "Overview" },
     { href: "/search", label: "Search" },
+    { href: "/protection", label: "Protection" },
+    ...(can(user?.role, "report:export") ? [{ href: "/reports", label: "Reports" }] : []),
     ...(can(user?.role, "audit:read") ? [{ href: "/audit", label: "Audit" }] : []),
+    ...(can(user?.role, "erasure") ? [{ href: "/erasure", label: "Erasure" }] : []),
+    ...(can(user?.role, "bulk-restore") ? [{ href: "/bulk-restore", label: "Bulk restore" }] : []),
+    ...(can(user?.role, "pitr") ? [{ href: "/pitr", label: "Point-in-time" }] : []),
+    ...(can(user?.role, "dlq") ? [{ href: "/dlq", label: "DLQ" }] : []),
   ];
   return (
     <header className="border-b border-slate-800 bg-slate-900 text-white">
