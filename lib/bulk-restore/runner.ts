@@ -311,7 +311,10 @@ export async function finalizeJob(deps: Pick<RunnerDeps, "s3" | "config">, jobId
     return null;
   });
   if (changed && job.run) {
-    const progress = computeProgress(job.itemCount, await store.chunkResults(jobId));
+    const chunks = await store.chunkResults(jobId);
+    const progress = computeProgress(job.itemCount, chunks);
+    // Named in the outcome so reports can say "restored since, by whom" per record.
+    const archiveKeys = chunks.flatMap((c) => c.items.filter((r) => r.outcome === "restored" || r.outcome === "already-restored").map((r) => r.archiveKey));
     const cancelled = job.status === "cancelled";
     try {
       await appendAuditEntry(deps.s3, deps.config, {
@@ -324,7 +327,7 @@ export async function finalizeJob(deps: Pick<RunnerDeps, "s3" | "config">, jobId
         table: job.table,
         mode: job.options?.overwriteConflicting ? "overwrite" : "no-clobber",
         message: `${cancelled ? "cancelled" : "completed"}: ${progress.done} restored, ${progress.skipped} skipped, ${progress.failed} failed of ${job.itemCount}`,
-        details: { jobId, cancelled, itemCount: job.itemCount, done: progress.done, skipped: progress.skipped, failed: progress.failed, processed: progress.processed, ...(job.cancelledBy ? { cancelledBy: job.cancelledBy.email } : {}) },
+        details: { jobId, cancelled, itemCount: job.itemCount, done: progress.done, skipped: progress.skipped, failed: progress.failed, processed: progress.processed, ...(job.cancelledBy ? { cancelledBy: job.cancelledBy.email } : {}), archiveKeys },
       });
     } catch (error) {
       console.error(JSON.stringify({ message: "bulk-restore audit outcome not recorded", jobId, error: error instanceof Error ? error.name : "unknown" }));

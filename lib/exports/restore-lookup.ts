@@ -19,10 +19,14 @@ export type RestoreLookup = Map<string, RestoreFact>;
 
 const RESTORE_ACTIONS = new Set(["restore", "bulk-restore"]);
 
-/** The archive objects a succeeded restore entry names: its archiveKey, or a bulk entry's list. */
+/**
+ * The archive objects a restore entry says were written: a succeeded single restore's
+ * archiveKey, or a finished bulk job's list (which names only the items it restored,
+ * so it counts even when other items of the job failed).
+ */
 export function restoredArchiveKeys(entry: AuditEntry): string[] {
-  if (!RESTORE_ACTIONS.has(entry.action) || entry.outcome !== "succeeded") return [];
-  const keys = entry.archiveKey ? [entry.archiveKey] : [];
+  if (!RESTORE_ACTIONS.has(entry.action) || entry.outcome === "started") return [];
+  const keys = entry.archiveKey && entry.outcome === "succeeded" ? [entry.archiveKey] : [];
   const listed = entry.details?.archiveKeys;
   if (Array.isArray(listed)) for (const k of listed) if (typeof k === "string") keys.push(k);
   return keys;

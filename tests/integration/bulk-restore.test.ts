@@ -9,6 +9,7 @@ import { createDynamoDBClient, createS3Client } from "../../lib/aws/clients";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { writeErasure } from "../../lib/erasure/erasure-ledger";
+import { restoredArchiveKeys } from "../../lib/exports/restore-lookup";
 import { JobStore } from "../../lib/bulk-restore/job-store";
 import { cancelJob, createJob, getJobView, resultsCsv, startJob } from "../../lib/bulk-restore/jobs";
 import type { ChunkResult, ItemResult } from "../../lib/bulk-restore/job-types";
@@ -195,6 +196,10 @@ describe("bulk restore", () => {
     expect(entries.map((e) => e.outcome)).toEqual(["started", "failed"]);
     expect(entries[0]!.details).toMatchObject({ jobId: job.id, itemCount: 141, itemList: expect.stringMatching(/^s3:\/\/.+\/deleted\/_jobs\/bulk-restore\/.+\/items\.json$/) });
     expect(entries[1]!.details).toMatchObject({ done: 116, skipped: 23, failed: 2 });
+    // The outcome names exactly the archive objects written, so exports can say "restored since, by whom".
+    const restoredKeys = (await allResults(job.id)).filter((r) => r.outcome === "restored").map((r) => r.archiveKey);
+    expect(restoredKeys).toHaveLength(116);
+    expect(new Set(restoredArchiveKeys(entries[1]!))).toEqual(new Set(restoredKeys));
     expect(JSON.stringify(entries)).not.toContain("scheduled");
 
     const csv = await new Response(resultsCsv(s3, config, job.id)).text();
