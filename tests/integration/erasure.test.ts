@@ -6,6 +6,7 @@ import {
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
   type S3Client,
 } from "@aws-sdk/client-s3";
@@ -308,5 +309,27 @@ describe("Object Lock", () => {
     const entries = await erasureAuditEntries(config, result.auditId);
     expect(entries.map((e) => e.outcome)).toEqual(["refused"]);
     expect(JSON.stringify(entries)).not.toContain("c-1");
+  });
+
+  it("refuses an object under a legal hold, says it must be released first, and deletes nothing", async () => {
+    const bucket = uniqueName("held");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+    const config = configFor(bucket, uniqueName("unused"));
+    const usr = findService(config, "usr-contact-svc")!;
+    const held = await archive(config, usr, item(SUBJECT, "PROFILE"), "2024-05-10T09:00:00Z");
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket: bucket, Key: held, LegalHold: { Status: "ON" } }));
+    const before = await listing(bucket, ["deleted/_audit/"]);
+
+    const plan = await planErasure(s3, config, { match: "exact", key: SUBJECT, services: ["usr-contact-svc"] });
+    expect(plan.records.find((r) => r.deletion.archiveKey === held)?.lock).toEqual({ state: "legal-hold" });
+
+    const result = await erase(config, { match: "exact", key: SUBJECT, services: ["usr-contact-svc"] });
+    expect(result.outcome).toBe("refused");
+    if (result.outcome !== "refused") throw new Error("not refused");
+    expect(result.code).toBe("locked");
+    expect(result.reasons.join("\n")).toContain("legal hold is on");
+    expect(result.reasons.join("\n")).toContain("released first");
+    expect(await listing(bucket, ["deleted/_audit/"])).toEqual(before);
+    expect(await findErasure(s3, config, usr, { S: SUBJECT })).toBeNull();
   });
 });
