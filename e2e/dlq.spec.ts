@@ -2,10 +2,12 @@ import { expect, test } from "@playwright/test";
 import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 /**
- * The demo seeds poison batches: SQS messages for usr-contact-svc and unt-svc whose
- * sequence ranges are not in the local stream (as after the stream's 24 hours), and an
- * S3 failure object for sor-service-order-svc that holds its records. Replaying an SQS
- * one must say exactly what is lost, and keep the message.
+ * The demo seeds failed batches: SQS messages for usr-contact-svc and unt-svc whose
+ * sequence ranges are not in the local stream (as after the stream's 24 hours), and two
+ * S3 failure objects for sor-service-order-svc that hold their records, one with a
+ * poison record and one that failed for a passing reason. Replaying an SQS one must say
+ * exactly what is lost and keep the message; replaying the passing one archives its
+ * records and deletes it.
  */
 test.describe("an admin inspects and replays the DLQ", () => {
   test.use({ storageState: storageStateFor("admin") });
@@ -21,8 +23,8 @@ test.describe("an admin inspects and replays the DLQ", () => {
 
     const orders = page.getByRole("region", { name: "sor-service-order-svc" });
     await expect(orders.getByText("S3 bucket lazarus-archiver-failures")).toBeVisible();
-    await expect(orders.getByTestId("dlq-failure")).toHaveCount(1);
-    await expect(orders.getByText("In the failure object")).toBeVisible();
+    await expect(orders.getByTestId("dlq-failure")).toHaveCount(2);
+    await expect(orders.getByText("In the failure object").first()).toBeVisible();
     await expect(page.getByRole("region", { name: "unt-svc" }).getByTestId("dlq-failure")).toHaveCount(1);
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "dlq-list");
@@ -43,6 +45,16 @@ test.describe("an admin inspects and replays the DLQ", () => {
     // Not deleted: it stays as the record of what was lost.
     await outcome.getByRole("button", { name: "Refresh the list" }).click();
     await expect(contacts.getByTestId("dlq-failure")).toHaveCount(2);
+
+    await orders.getByRole("button", { name: /^Replay the batch of 4 records/ }).click();
+    await expect(orders.getByText("Run the archiver on these 4 records?")).toBeVisible();
+    await orders.getByRole("button", { name: "Confirm replay" }).click();
+    const replayed = orders.getByRole("status").filter({ hasText: "Replayed: every record is archived, the failure was deleted" });
+    await expect(replayed).toBeVisible({ timeout: 30_000 });
+    await expect(replayed.getByTestId("replay-counts")).toContainText("Archived:4");
+    await saveScreenshot(page, "dlq-replay-archived");
+    await replayed.getByRole("button", { name: "Refresh the list" }).click();
+    await expect(orders.getByTestId("dlq-failure")).toHaveCount(1);
   });
 });
 

@@ -153,7 +153,7 @@ export const EXPIRING_SOON = {
 };
 
 /** Failed batches the demo leaves in each service's on-failure destination (SQS messages or S3 objects, as configured). */
-export const DEMO_POISON = { contacts: 2, orders: 1, units: 1 } as const;
+export const DEMO_FAILED_BATCHES = { contacts: 2, orders: 2, units: 1 } as const;
 
 export function walkthroughDeletedAt(deletion: WalkthroughDeletion, seededAt: Date): Date {
   const day = Date.UTC(seededAt.getUTCFullYear(), seededAt.getUTCMonth(), seededAt.getUTCDate()) - deletion.daysAgo * 86_400_000;

@@ -9,9 +9,10 @@ import { Random, stableUuid } from "./random";
 /**
  * Failed batches for the demo's on-failure destinations, shaped as the stream mapping
  * runner (and AWS Lambda) writes them: the invocation record for an SQS DLQ, the same
- * plus the whole batch as `payload` for an S3 destination. Each batch starts with a
+ * plus the whole batch as `payload` for an S3 destination. Most batches start with a
  * poison record (a REMOVE without OldImage, from a time the stream was KEYS_ONLY),
- * which the archiver refuses however often it is retried.
+ * which the archiver refuses however often it is retried; one order batch failed for
+ * a passing reason (the archive bucket refused writes for a while) and replays cleanly.
  */
 
 interface BatchSpec {
@@ -25,15 +26,20 @@ interface BatchSpec {
   records: number;
   /** How long before `time` the first record reached the stream. */
   ageSeconds: number;
+  /** Whether the batch starts with a poison record; without one, a replay archives it all. */
+  poison: boolean;
 }
 
 const BATCHES: Record<DemoKind, BatchSpec[]> = {
   contacts: [
-    { daysAgo: 2, time: "03:14:07", condition: "RetryAttemptsExhausted", invocations: 6, response: "unhandled", records: 3, ageSeconds: 95 },
-    { daysAgo: 9, time: "22:41:53", condition: "RecordAgeExceeded", invocations: 4, response: "unhandled", records: 12, ageSeconds: 86_460 },
+    { daysAgo: 2, time: "03:14:07", condition: "RetryAttemptsExhausted", invocations: 6, response: "unhandled", records: 3, ageSeconds: 95, poison: true },
+    { daysAgo: 9, time: "22:41:53", condition: "RecordAgeExceeded", invocations: 4, response: "unhandled", records: 12, ageSeconds: 86_460, poison: true },
   ],
-  orders: [{ daysAgo: 2, time: "22:05:31", condition: "RetryAttemptsExhausted", invocations: 6, response: "partial", records: 3, ageSeconds: 70 }],
-  units: [{ daysAgo: 1, time: "17:40:12", condition: "RetryAttemptsExhausted", invocations: 6, response: "unhandled", records: 1, ageSeconds: 64 }],
+  orders: [
+    { daysAgo: 2, time: "22:05:31", condition: "RetryAttemptsExhausted", invocations: 6, response: "partial", records: 3, ageSeconds: 70, poison: true },
+    { daysAgo: 5, time: "04:12:09", condition: "RetryAttemptsExhausted", invocations: 6, response: "unhandled", records: 4, ageSeconds: 75, poison: false },
+  ],
+  units: [{ daysAgo: 1, time: "17:40:12", condition: "RetryAttemptsExhausted", invocations: 6, response: "unhandled", records: 1, ageSeconds: 64, poison: true }],
 };
 
 /** Where the service's mapping lives in the local stack: what an on-failure record names. */
@@ -83,7 +89,7 @@ export function failedBatches(service: DemoService, mapping: MappingIdentity, da
       const arrival = new Date(firstArrival.getTime() + i * rng.int(0, 2) * 1_000);
       // Far above the history's numbers for the same second, so the two never meet.
       const sequenceNumber = (4n * 10n ** 24n + BigInt(Math.floor(arrival.getTime() / 1_000)) * 1_000_000n + 900_000n + BigInt(i)).toString();
-      return streamRecord(service, mapping, rng, arrival, sequenceNumber, `${label}/${i}`, i === 0);
+      return streamRecord(service, mapping, rng, arrival, sequenceNumber, `${label}/${i}`, spec.poison && i === 0);
     });
     const first = records[0] as DynamoDBRecord;
     const last = records.at(-1) as DynamoDBRecord;
