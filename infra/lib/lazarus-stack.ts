@@ -58,6 +58,7 @@ export class LazarusStack extends Stack {
       archive,
       services: this.services,
       alarms: [...this.services.flatMap((s) => s.alarms), ...failureAlarms],
+      failureBuckets: [...failureBucketNames].map((name) => this.storage.failureBucket(name)),
     });
 
     new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });
@@ -68,6 +69,14 @@ export class LazarusStack extends Stack {
     new CfnOutput(this, "ConsoleRestorePolicyArn", {
       value: this.consolePolicies.restore.managedPolicyArn,
       description: "Attach to the console's role to allow restores (includes read-only)",
+    });
+    new CfnOutput(this, "ConsoleCompliancePolicyArn", {
+      value: this.consolePolicies.compliance.managedPolicyArn,
+      description: "Attach to the console's role to allow erasure and exports (includes restore)",
+    });
+    new CfnOutput(this, "ConsoleAdminPolicyArn", {
+      value: this.consolePolicies.admin.managedPolicyArn,
+      description: "Attach to the console's role to allow everything the console does: DLQ replay, bulk and PITR restores, protection fixes (includes compliance)",
     });
   }
 

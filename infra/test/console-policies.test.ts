@@ -1,4 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "../../lib/archive/layout";
+import { auditEntryKey } from "../../lib/audit/audit-layout";
+import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bulk-restore/job-store";
+import { loadConfigFile } from "../../lib/config/load";
+import { FAILURE_OBJECT_PREFIX } from "../../lib/dlq/failure-source";
+import { ERASURE_SEGMENT, erasureLedgerKey, erasuresPrefix } from "../../lib/erasure/erasure-ledger";
+import { EXPORTS_SEGMENT, manifestKey } from "../../lib/exports/export-manifest";
+import { compareChunkKey, jobKey, PITR_JOBS_SEGMENT } from "../../lib/pitr/pitr-store";
+import { suggestTargetName } from "../../lib/pitr/pitr-types";
+import { CONSOLE_KEY_SEGMENTS } from "../lib/console-policies";
 import {
   actionsOf,
   logicalIdOf,
@@ -13,88 +23,319 @@ import {
 } from "./fixtures";
 
 const READ_ONLY_ACTION = /^[a-z0-9]+:(Get|List|Describe|BatchGet)[A-Za-z]*$/;
-const WRITE_VERB = /:(Put|Delete|Update|Create|Restore|Write|Batch(Write)|Send|Purge|Tag|Untag|Invoke|Encrypt|GenerateDataKey|ReEncrypt)/;
+const WRITE_VERB = /:(Put|Delete|Update|Create|Restore|Write|Batch(Write)|Send|Purge|Tag|Untag|Invoke|Encrypt|GenerateDataKey|ReEncrypt|Receive|Change)/;
+const TIERS = ["read-only", "restore", "compliance", "admin"] as const;
+type Tier = (typeof TIERS)[number];
 
-function consolePolicy(description: RegExp) {
-  const { template } = synthStack(testConfig());
-  const [, policy] = onlyResource(template, "AWS::IAM::ManagedPolicy", (r: Resource) => description.test(String(r.Properties.Description)));
-  const id = (name: string, type: string) => logicalIdOf(template, type, (r) => r.Properties.BucketName === name || r.Properties.TableName === name);
-  return { template, statements: statementsOf(policy), bucketId: id("test-archive", "AWS::S3::Bucket"), id };
+const config = testConfig();
+const { template } = synthStack(config);
+const json = template.toJSON() as { Outputs: Record<string, { Value: unknown }> };
+
+const idOf = (type: string, name: string) => logicalIdOf(template, type, (r) => r.Properties.BucketName === name || r.Properties.TableName === name);
+const archive = `\${${idOf("AWS::S3::Bucket", "test-archive")}.Arn}`;
+const failures = `\${${idOf("AWS::S3::Bucket", "test-failed-batches")}.Arn}`;
+const contactTable = `\${${idOf("AWS::DynamoDB::Table", "contact")}.Arn}`;
+const orderTable = `\${${idOf("AWS::DynamoDB::Table", "order")}.Arn}`;
+const queue = `\${${logicalIdOf(template, "AWS::SQS::Queue", (r) => r.Properties.QueueName === "contact-dlq")}.Arn}`;
+/** A table in the stack's account and region, as the template renders it. */
+const tableArn = (name: string) => `arn:aws:dynamodb:eu-west-1:\${AWS::AccountId}:table/${name}`;
+const restoredTable = (table: string) => tableArn(suggestTargetName(table, new Date("2024-03-01T10:00:00Z")));
+
+function policyStatements(tier: Tier): Statement[] {
+  const [, policy] = onlyResource(template, "AWS::IAM::ManagedPolicy", (r: Resource) => r.Properties.ManagedPolicyName === `lazarus-console-${tier}-eu-west-1`);
+  return statementsOf(policy);
+}
+const policies = Object.fromEntries(TIERS.map((t) => [t, policyStatements(t)])) as Record<Tier, Statement[]>;
+
+/** IAM's wildcards: `*` any run of characters, `?` one. */
+function matches(pattern: string, arn: string): boolean {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${source}$`).test(arn);
 }
 
-const withAction = (statements: Statement[], action: string) => statements.filter((s) => actionsOf(s).includes(action));
+/** Whether some statement allows the action on the ARN (object actions carry no conditions here). */
+function allows(statements: Statement[], action: string, arn: string): boolean {
+  return statements.some((s) => s.Effect === "Allow" && actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).some((p) => matches(p, arn)));
+}
 
-describe("console read-only policy", () => {
-  const { statements, bucketId, id } = consolePolicy(/read-only:/);
+function resourcesFor(statements: Statement[], action: string): string[] {
+  return statements.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf).map(renderArn).sort();
+}
 
-  it("has a stable name per region, to attach by", () => {
-    const { template } = synthStack(testConfig());
-    template.hasResourceProperties("AWS::IAM::ManagedPolicy", { ManagedPolicyName: "lazarus-console-read-only-eu-west-1" });
-    template.hasResourceProperties("AWS::IAM::ManagedPolicy", { ManagedPolicyName: "lazarus-console-restore-eu-west-1" });
+/** Every (action, resource, list prefix) a policy grants, to compare tiers. */
+function grants(statements: Statement[]): Set<string> {
+  return new Set(
+    statements.flatMap((s) => {
+      const prefixes = (s.Condition?.StringLike as Record<string, string[]> | undefined)?.["s3:prefix"] ?? [""];
+      return actionsOf(s).flatMap((a) => resourcesOf(s).flatMap((r) => prefixes.map((p) => `${a} ${renderArn(r)} ${p}`)));
+    }),
+  );
+}
+
+function listPrefixes(statements: Statement[], action: "s3:ListBucket" | "s3:ListBucketVersions", bucket: string): string[] {
+  return statements
+    .filter((s) => actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).includes(bucket))
+    .flatMap((s) => (s.Condition?.StringLike as Record<string, string[]> | undefined)?.["s3:prefix"] ?? ["(any)"])
+    .sort();
+}
+
+// Keys the console's own code writes and reads, built with the code's own layout functions.
+const prefix = config.archive.prefix;
+const deletion: ArchiveKeyParts = {
+  prefix,
+  service: "contact-svc",
+  deletedAt: new Date("2024-01-15T10:30:05Z"),
+  deletionType: "manual",
+  partitionKey: { S: "CONTACT#c-1" },
+  sortKey: { S: "PROFILE" },
+  eventId: "event-1",
+};
+const hash = "a".repeat(64);
+const jobId = newJobId(new Date("2024-03-01T10:00:00Z"));
+const key = {
+  archiveObject: `${archive}/${archiveObjectKey(deletion)}`,
+  indexEntry: `${archive}/${indexEntryKey(deletion)}`,
+  otherServiceObject: `${archive}/${archiveObjectKey({ ...deletion, service: "order-svc", sortKey: undefined } as ArchiveKeyParts)}`,
+  audit: `${archive}/${auditEntryKey(prefix, new Date("2024-03-01T10:00:00Z"), "5f0c2a9d-3e41-4b7a-9c2d-000000000001")}`,
+  ledger: `${archive}/${erasureLedgerKey(prefix, "contact-svc", hash)}`,
+  manifest: `${archive}/${manifestKey(prefix, "5f0c2a9d-3e41-4b7a-9c2d-000000000002")}`,
+  bulkJob: `${archive}/${jobObjectKey(prefix, jobId, "job.json")}`,
+  bulkChunk: `${archive}/${chunkResultKey(prefix, jobId, 3)}`,
+  pitrJob: `${archive}/${jobKey(config, "job-1")}`,
+  pitrChunk: `${archive}/${compareChunkKey(config, "job-1", "compare-1", "changed", 1)}`,
+  failedBatch: `${failures}/${FAILURE_OBJECT_PREFIX}0a1b2c3d-0000-0000-0000-000000000000/shardId-0001/2024/01/15/2024-01-15T10:30:05.000Z-abc.json`,
+  outsideAnyPrefix: `${archive}/somewhere-else/x.json`,
+};
+const stream = (table: string) => `${table}/stream/2024-01-15T00:00:00.000`;
+
+describe("console policies", () => {
+  it("are four, with stable names per region, to attach by, and stack outputs", () => {
+    for (const tier of TIERS) template.hasResourceProperties("AWS::IAM::ManagedPolicy", { ManagedPolicyName: `lazarus-console-${tier}-eu-west-1` });
+    expect(Object.keys(json.Outputs)).toEqual(
+      expect.arrayContaining(["ConsoleReadOnlyPolicyArn", "ConsoleRestorePolicyArn", "ConsoleCompliancePolicyArn", "ConsoleAdminPolicyArn"]),
+    );
   });
 
-  it("grants reads only, by name, never an action wildcard", () => {
+  it.each(TIERS.slice(1).map((tier, i) => [tier, TIERS[i]!] as const))("%s grants everything %s does, and more", (tier, below) => {
+    const higher = grants(policies[tier]);
+    const lower = [...grants(policies[below])];
+    expect(lower.filter((g) => !higher.has(g))).toEqual([]);
+    expect(higher.size).toBeGreaterThan(lower.length);
+  });
+
+  it.each(TIERS)("%s names every action, and uses \"*\" only for the two reads AWS cannot scope", (tier) => {
+    for (const action of policies[tier].flatMap(actionsOf)) expect(action).not.toContain("*");
+    const unscoped = policies[tier].filter((s) => resourcesOf(s).includes("*"));
+    expect(unscoped.flatMap(actionsOf).sort()).toEqual(["cloudwatch:GetMetricStatistics", "lambda:ListEventSourceMappings"]);
+    const kms = policies[tier].filter((s) => actionsOf(s).some((a) => a.startsWith("kms:")));
+    for (const s of kms) expect(s.Condition).toMatchObject({ StringEquals: { "kms:ViaService": expect.anything() } });
+  });
+
+  it.each(TIERS)("%s never deletes an audit entry (append-only), and touches nothing outside the console's prefixes", (tier) => {
+    for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention"]) {
+      expect(allows(policies[tier], action, key.audit), action).toBe(false);
+    }
+    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(allows(policies[tier], action, key.outsideAnyPrefix), action).toBe(false);
+  });
+
+  it("keep the key segments the console's code uses (repeated in infra, whose app cannot load server-only modules)", () => {
+    expect(CONSOLE_KEY_SEGMENTS.erasures).toBe(ERASURE_SEGMENT);
+    expect(erasuresPrefix("p/", "svc")).toBe(`p/${CONSOLE_KEY_SEGMENTS.erasures}/svc/`);
+    expect(CONSOLE_KEY_SEGMENTS.exports).toBe(EXPORTS_SEGMENT);
+    expect(jobsPrefix("p/")).toBe(`p/${CONSOLE_KEY_SEGMENTS.bulkRestoreJobs}/`);
+    expect(PITR_JOBS_SEGMENT).toBe(`${CONSOLE_KEY_SEGMENTS.pitrJobs}/`);
+    expect(FAILURE_OBJECT_PREFIX).toBe(CONSOLE_KEY_SEGMENTS.failedBatches);
+    expect(suggestTargetName("contact", new Date())).toMatch(new RegExp(`^contact${CONSOLE_KEY_SEGMENTS.restoredTable}`));
+  });
+});
+
+describe("console read-only policy", () => {
+  const statements = policies["read-only"];
+
+  it("grants reads only, by name", () => {
     const actions = statements.flatMap(actionsOf);
     for (const action of actions) {
-      expect(action).not.toContain("*");
       // kms:Decrypt is how S3 reads a KMS-encrypted object; it cannot encrypt or write.
       if (action !== "kms:Decrypt") expect(action).toMatch(READ_ONLY_ACTION);
       expect(action).not.toMatch(WRITE_VERB);
     }
-    expect(actions).toEqual(expect.arrayContaining(["s3:GetObject", "s3:GetObjectVersion", "dynamodb:DescribeTable", "dynamodb:GetItem"]));
+    expect(actions).toEqual(expect.arrayContaining(["s3:GetObject", "s3:GetObjectVersion", "dynamodb:DescribeTable", "dynamodb:GetItem", "cloudwatch:GetMetricStatistics"]));
   });
 
   it("lists and reads only the configured services' archive prefixes and the audit log", () => {
-    const [list] = withAction(statements, "s3:ListBucket");
-    expect(list?.Resource).toEqual({ "Fn::GetAtt": [bucketId, "Arn"] });
-    expect(list?.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/contact-svc/*", "deleted/order-svc/*", "deleted/_audit/*"] } });
-    const reads = withAction(statements, "s3:GetObject").flatMap(resourcesOf).map(renderArn);
-    expect(reads.sort()).toEqual(
-      ["deleted/_audit/*", "deleted/contact-svc/*", "deleted/order-svc/*"].map((p) => `\${${bucketId}.Arn}/${p}`),
-    );
+    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/_audit/*", "deleted/contact-svc/*", "deleted/order-svc/*"]);
+    expect(resourcesFor(statements, "s3:GetObject")).toEqual(["deleted/_audit/*", "deleted/contact-svc/*", "deleted/order-svc/*"].map((p) => `${archive}/${p}`));
+    expect(allows(statements, "s3:GetObject", key.archiveObject)).toBe(true);
+    expect(allows(statements, "s3:GetObject", key.indexEntry)).toBe(true);
+    expect(allows(statements, "s3:GetObject", key.ledger)).toBe(false);
   });
 
-  it("scopes every resource to a configured table, mapping, queue, alarm or key", () => {
-    const tables = withAction(statements, "dynamodb:GetItem").flatMap(resourcesOf);
-    expect(tables).toEqual([
-      { "Fn::GetAtt": [id("contact", "AWS::DynamoDB::Table"), "Arn"] },
-      { "Fn::GetAtt": [id("order", "AWS::DynamoDB::Table"), "Arn"] },
-    ]);
-    const unscoped = statements.filter((s) => resourcesOf(s).includes("*"));
-    expect(unscoped.flatMap(actionsOf)).toEqual(["lambda:ListEventSourceMappings"]);
-    expect(withAction(statements, "cloudwatch:DescribeAlarms").flatMap(resourcesOf)).toHaveLength(6);
-    expect(withAction(statements, "lambda:GetEventSourceMapping").flatMap(resourcesOf)).toHaveLength(2);
-    expect(withAction(statements, "sqs:GetQueueAttributes").flatMap(resourcesOf)).toHaveLength(1);
-    const [decrypt] = withAction(statements, "kms:Decrypt");
-    expect(decrypt?.Condition).toMatchObject({ StringEquals: { "kms:ViaService": expect.anything() } });
+  it("sees protection status: tables, alarms, queue depth, failed batches, but does not receive DLQ messages", () => {
+    expect(resourcesFor(statements, "dynamodb:DescribeContinuousBackups")).toEqual([contactTable, orderTable].sort());
+    expect(resourcesFor(statements, "cloudwatch:DescribeAlarms")).toHaveLength(6);
+    expect(resourcesFor(statements, "sqs:GetQueueAttributes")).toEqual([queue]);
+    expect(listPrefixes(statements, "s3:ListBucket", failures)).toEqual(["(any)"]);
+    // The report's DLQ peek (ReceiveMessage, then ChangeMessageVisibility) hides messages for a moment: admin only.
+    expect(resourcesFor(statements, "sqs:ReceiveMessage")).toEqual([]);
+    expect(resourcesFor(statements, "s3:GetObject").some((r) => r.startsWith(failures))).toBe(false);
   });
 });
 
 describe("console restore policy", () => {
-  const { statements, bucketId, id } = consolePolicy(/restore:/);
+  const statements = policies.restore;
 
-  it("adds PutItem and ConditionCheckItem on the configured tables only", () => {
-    const puts = withAction(statements, "dynamodb:PutItem");
-    expect(puts).toHaveLength(1);
-    expect(actionsOf(puts[0]!).sort()).toEqual(["dynamodb:ConditionCheckItem", "dynamodb:PutItem"]);
-    expect(resourcesOf(puts[0]!)).toEqual([
-      { "Fn::GetAtt": [id("contact", "AWS::DynamoDB::Table"), "Arn"] },
-      { "Fn::GetAtt": [id("order", "AWS::DynamoDB::Table"), "Arn"] },
-    ]);
+  it("puts items back into the configured tables only, and changes no table", () => {
+    expect(resourcesFor(statements, "dynamodb:PutItem")).toEqual([contactTable, orderTable].sort());
+    for (const action of ["dynamodb:UpdateTable", "dynamodb:UpdateContinuousBackups", "dynamodb:RestoreTableToPointInTime", "dynamodb:DeleteItem", "dynamodb:UpdateItem"]) {
+      expect(resourcesFor(statements, action), action).toEqual([]);
+    }
   });
 
-  it("writes S3 only to the audit log, and retrieves archived objects from Glacier", () => {
-    expect(withAction(statements, "s3:PutObject").flatMap(resourcesOf).map(renderArn)).toEqual([`\${${bucketId}.Arn}/deleted/_audit/*`]);
-    expect(withAction(statements, "s3:RestoreObject").flatMap(resourcesOf).map(renderArn).sort()).toEqual(
-      ["deleted/contact-svc/*", "deleted/order-svc/*"].map((p) => `\${${bucketId}.Arn}/${p}`),
-    );
+  it("writes S3 only to the audit log, reads the erasure ledger, retrieves from Glacier, and deletes nothing", () => {
+    expect(resourcesFor(statements, "s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`]);
+    expect(allows(statements, "s3:GetObject", key.ledger)).toBe(true);
+    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(expect.arrayContaining(["deleted/_erasures/contact-svc/*", "deleted/_erasures/order-svc/*"]));
+    expect(resourcesFor(statements, "s3:RestoreObject")).toEqual(["deleted/contact-svc/*", "deleted/order-svc/*"].map((p) => `${archive}/${p}`));
     const s3Actions = new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith("s3:")));
     expect([...s3Actions].sort()).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject", "s3:RestoreObject"]);
   });
+});
 
-  it("includes everything the read-only policy grants", () => {
-    const readOnly = consolePolicy(/read-only:/).statements.flatMap(actionsOf);
-    expect(statements.flatMap(actionsOf)).toEqual(expect.arrayContaining(readOnly));
-    for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
+describe("console compliance policy", () => {
+  const statements = policies.compliance;
+
+  it("deletes object versions only under the services' prefixes (records and index entries) and of failed batches", () => {
+    for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) {
+      expect(resourcesFor(statements, action)).toEqual([`${archive}/deleted/contact-svc/*`, `${archive}/deleted/order-svc/*`, `${failures}/aws/lambda/*`].sort());
+      for (const target of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.failedBatch]) expect(allows(statements, action, target), target).toBe(true);
+      for (const kept of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob]) expect(allows(statements, action, kept), kept).toBe(false);
+    }
+    expect(listPrefixes(statements, "s3:ListBucketVersions", archive)).toEqual(["deleted/contact-svc/*", "deleted/order-svc/*"]);
+  });
+
+  it("writes only redacted records, the erasure ledger, export manifests, the audit log and rewritten failed batches", () => {
+    for (const written of [key.archiveObject, key.ledger, key.manifest, key.audit, key.failedBatch]) expect(allows(statements, "s3:PutObject", written), written).toBe(true);
+    for (const untouched of [key.indexEntry, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) expect(allows(statements, "s3:PutObject", untouched), untouched).toBe(false);
+    expect(allows(statements, "s3:GetObject", key.manifest)).toBe(true);
+  });
+
+  it("reads Object Lock state before erasing, and can never bypass it", () => {
+    expect(resourcesFor(statements, "s3:GetBucketObjectLockConfiguration")).toEqual([archive, failures].sort());
+    expect(allows(statements, "s3:GetObjectRetention", key.archiveObject)).toBe(true);
+    expect(allows(statements, "s3:GetObjectLegalHold", key.failedBatch)).toBe(true);
+    expect(statements.flatMap(actionsOf)).not.toContain("s3:BypassGovernanceRetention");
+  });
+
+  it("has none of the admin actions: no PITR, protection changes, DLQ consumption, stream reads or job state", () => {
+    const actions = statements.flatMap(actionsOf);
+    for (const action of [
+      "dynamodb:RestoreTableToPointInTime",
+      "dynamodb:UpdateContinuousBackups",
+      "dynamodb:UpdateTable",
+      "dynamodb:Scan",
+      "dynamodb:GetRecords",
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+    ]) {
+      expect(actions, action).not.toContain(action);
+    }
+    expect(resourcesFor(statements, "dynamodb:PutItem")).toEqual([contactTable, orderTable].sort());
+  });
+});
+
+describe("console admin policy", () => {
+  const statements = policies.admin;
+
+  it("fixes protection on the configured tables only", () => {
+    expect(resourcesFor(statements, "dynamodb:UpdateContinuousBackups")).toEqual([contactTable, orderTable].sort());
+    expect(resourcesFor(statements, "dynamodb:UpdateTable")).toEqual([contactTable, orderTable].sort());
+  });
+
+  it("replays failed batches: consumes the DLQ, reads the table's stream, writes the archive as the archiver does", () => {
+    for (const action of ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"]) expect(resourcesFor(statements, action)).toEqual([queue]);
+    for (const action of ["dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"]) {
+      expect(resourcesFor(statements, action)).toEqual([`${contactTable}/stream/*`, `${orderTable}/stream/*`].sort());
+    }
+    expect(allows(statements, "dynamodb:GetRecords", stream(contactTable))).toBe(true);
+    expect(allows(statements, "s3:PutObject", key.archiveObject)).toBe(true);
+    expect(allows(statements, "s3:PutObject", key.indexEntry)).toBe(true);
+    expect(allows(statements, "s3:DeleteObjectVersion", key.failedBatch)).toBe(true);
+  });
+
+  it("runs bulk restores: job state under _jobs/bulk-restore/, batch reads and conditional puts on the tables", () => {
+    for (const target of [key.bulkJob, key.bulkChunk]) {
+      expect(allows(statements, "s3:GetObject", target)).toBe(true);
+      expect(allows(statements, "s3:PutObject", target)).toBe(true);
+    }
+    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(expect.arrayContaining(["deleted/_jobs/bulk-restore/*", "deleted/_jobs/pitr/*"]));
+    expect(resourcesFor(statements, "dynamodb:BatchGetItem")).toEqual([contactTable, orderTable].sort());
+  });
+
+  it("restores to a point in time only into {table}-restored-* tables, and writes items of no other new table", () => {
+    expect(resourcesFor(statements, "dynamodb:RestoreTableToPointInTime")).toEqual(
+      [contactTable, orderTable, tableArn("contact-restored-*"), tableArn("order-restored-*")].sort(),
+    );
+    for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan", "dynamodb:DescribeTable"]) {
+      expect(allows(statements, action, restoredTable("contact")), action).toBe(true);
+    }
+    expect(allows(statements, "dynamodb:PutItem", tableArn("contact-copy"))).toBe(false);
+    expect(allows(statements, "dynamodb:RestoreTableToPointInTime", tableArn("contact-copy"))).toBe(false);
+    // The live tables get scans and conditional puts, never deletes or blind updates.
+    for (const action of ["dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"]) expect(allows(statements, action, contactTable), action).toBe(false);
+    expect(allows(statements, "dynamodb:Scan", contactTable)).toBe(true);
+    for (const target of [key.pitrJob, key.pitrChunk]) expect(allows(statements, "s3:PutObject", target)).toBe(true);
+  });
+
+  it("receives the DLQ for the protection report's peek", () => {
+    expect(allows(statements, "sqs:ChangeMessageVisibility", queue)).toBe(true);
+  });
+});
+
+describe("console policy size", () => {
+  /**
+   * IAM refuses a managed policy over 6,144 characters (white space not counted),
+   * measured on the deployed document: references resolved to real ARNs.
+   */
+  const shipped = loadConfigFile(new URL("../../lazarus.config.json", import.meta.url).pathname);
+  const { template: t } = synthStack(shipped);
+  const resources = (t.toJSON() as { Resources: Record<string, Resource> }).Resources;
+  const account = "123456789012";
+  const region = shipped.region;
+  const arnOf = (id: string): string => {
+    const r = resources[id]!;
+    const name = (k: string) => String(r.Properties[k]);
+    switch (r.Type) {
+      case "AWS::S3::Bucket":
+        return `arn:aws:s3:::${name("BucketName")}`;
+      case "AWS::DynamoDB::Table":
+        return `arn:aws:dynamodb:${region}:${account}:table/${name("TableName")}`;
+      case "AWS::SQS::Queue":
+        return `arn:aws:sqs:${region}:${account}:${name("QueueName")}`;
+      case "AWS::CloudWatch::Alarm":
+        return `arn:aws:cloudwatch:${region}:${account}:alarm:${name("AlarmName")}`;
+      case "AWS::KMS::Key":
+        return `arn:aws:kms:${region}:${account}:key/00000000-0000-0000-0000-000000000000`;
+      default:
+        throw new Error(`no ARN for ${r.Type}`);
+    }
+  };
+  const resolve = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (typeof v !== "object" || v === null) return v;
+    const o = v as Record<string, unknown>;
+    if (Array.isArray(o["Fn::Join"])) {
+      const [sep, parts] = o["Fn::Join"] as [string, unknown[]];
+      return parts.map(resolve).join(sep);
+    }
+    if (Array.isArray(o["Fn::GetAtt"])) return arnOf((o["Fn::GetAtt"] as string[])[0]!);
+    if (typeof o.Ref === "string") return ({ "AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": region } as Record<string, string>)[o.Ref] ?? `<${o.Ref}>`;
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+  };
+
+  it.each(TIERS)("%s fits IAM's limit for the shipped config", (tier) => {
+    const [, policy] = onlyResource(t, "AWS::IAM::ManagedPolicy", (r) => r.Properties.ManagedPolicyName === `lazarus-console-${tier}-${region}`);
+    const text = JSON.stringify(resolve(policy.Properties.PolicyDocument));
+    expect(text).not.toMatch(/<|Token\[/);
+    expect(text.replace(/\s/g, "").length).toBeLessThanOrEqual(6144);
   });
 });
