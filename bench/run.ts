@@ -1,8 +1,11 @@
 import { benchArchiveBatch } from "./archive-batch";
+import { benchBulkRestore } from "./bulk-restore";
 import { benchDayListing, benchSearch } from "./console-api";
+import { benchExport } from "./export";
 import { benchFirstLoadJs } from "./first-load-js";
 import { benchKeyLookup } from "./key-lookup";
 import { machine } from "./harness";
+import { benchPitrCompare } from "./pitr-compare";
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -13,3 +16,6 @@ if (all || which.has("lookup")) console.log(`${await benchKeyLookup()}\n`);
 if (all || which.has("day-listing")) console.log(`${await benchDayListing()}\n`);
 if (all || which.has("search")) console.log(`${await benchSearch()}\n`);
 if (all || which.has("first-load")) console.log(`${benchFirstLoadJs()}\n`);
+if (all || which.has("bulk-restore")) console.log(`${await benchBulkRestore()}\n`);
+if (all || which.has("pitr-compare")) console.log(`${await benchPitrCompare()}\n`);
+if (all || which.has("export")) console.log(`${await benchExport()}\n`);
