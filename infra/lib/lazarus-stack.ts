@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { ServicePrincipal } from "aws-cdk-lib/aws-iam";
@@ -10,7 +10,7 @@ import type { Construct } from "constructs";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { ALARM_EMAIL_CONTEXT, ContextError } from "./app-context";
 import { ArchiveStorage, FAILURE_BUCKET_METRICS_ID } from "./archive-storage";
-import { ConsolePolicies } from "./console-policies";
+import { ConsolePolicies, type ConsoleTier } from "./console-policies";
 import { ServiceArchiver } from "./service-archiver";
 
 export interface LazarusStackProps extends StackProps {
@@ -62,22 +62,19 @@ export class LazarusStack extends Stack {
     });
 
     new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });
-    new CfnOutput(this, "ConsoleReadOnlyPolicyArn", {
-      value: this.consolePolicies.readOnly.managedPolicyArn,
-      description: "Attach to the console's role for browsing only",
-    });
-    new CfnOutput(this, "ConsoleRestorePolicyArn", {
-      value: this.consolePolicies.restore.managedPolicyArn,
-      description: "Attach to the console's role to allow restores (includes read-only)",
-    });
-    new CfnOutput(this, "ConsoleCompliancePolicyArn", {
-      value: this.consolePolicies.compliance.managedPolicyArn,
-      description: "Attach to the console's role to allow erasure and exports (includes restore)",
-    });
-    new CfnOutput(this, "ConsoleAdminPolicyArn", {
-      value: this.consolePolicies.admin.managedPolicyArn,
-      description: "Attach to the console's role to allow everything the console does: DLQ replay, bulk and PITR restores, protection fixes (includes compliance)",
-    });
+    // One output per tier (names kept from when a tier was one policy): every policy ARN of the tier, comma-separated.
+    const tierOutputs: Array<[string, ConsoleTier, string]> = [
+      ["ConsoleReadOnlyPolicyArn", "read-only", "browsing only"],
+      ["ConsoleRestorePolicyArn", "restore", "restores (includes read-only)"],
+      ["ConsoleCompliancePolicyArn", "compliance", "erasure and exports (includes restore)"],
+      ["ConsoleAdminPolicyArn", "admin", "everything the console does: DLQ replay, bulk and PITR restores, protection fixes (includes compliance)"],
+    ];
+    for (const [outputId, tier, allows] of tierOutputs) {
+      new CfnOutput(this, outputId, {
+        value: Fn.join(",", this.consolePolicies.tier(tier).map((p) => p.managedPolicyArn)),
+        description: `The ${tier} tier's policies, comma-separated: attach every one to the console's role to allow ${allows}`,
+      });
+    }
   }
 
   private createAlarmTopic(): Topic | undefined {

@@ -2,23 +2,28 @@ import { describe, expect, it } from "vitest";
 import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "../../lib/archive/layout";
 import { auditEntryKey } from "../../lib/audit/audit-layout";
 import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bulk-restore/job-store";
-import { loadConfigFile } from "../../lib/config/load";
+import { ConfigError, parseConfig } from "../../lib/config/load";
+import type { LazarusConfig } from "../../lib/config/schema";
 import { FAILURE_OBJECT_PREFIX } from "../../lib/dlq/failure-source";
 import { ERASURE_SEGMENT, erasureLedgerKey, erasuresPrefix } from "../../lib/erasure/erasure-ledger";
 import { EXPORTS_SEGMENT, manifestKey } from "../../lib/exports/export-manifest";
 import { compareChunkKey, jobKey, PITR_JOBS_SEGMENT } from "../../lib/pitr/pitr-store";
 import { suggestTargetName } from "../../lib/pitr/pitr-types";
-import { CONSOLE_KEY_SEGMENTS } from "../lib/console-policies";
+import { Stack } from "aws-cdk-lib";
+import { CfnManagedPolicy } from "aws-cdk-lib/aws-iam";
+import { CONSOLE_KEY_SEGMENTS, CONSOLE_POLICY_TARGET_CHARS, ROLE_MANAGED_POLICY_LIMIT } from "../lib/console-policies";
+import { MANAGED_POLICY_MAX_CHARS } from "../lib/policy-size";
 import {
   actionsOf,
+  deployedValue,
   logicalIdOf,
-  onlyResource,
   renderArn,
   resourcesOf,
+  shippedConfigWithServices,
   statementsOf,
   synthStack,
   testConfig,
-  type Resource,
+  tierPolicies,
   type Statement,
 } from "./fixtures";
 
@@ -31,7 +36,7 @@ const config = testConfig();
 const { template } = synthStack(config);
 const json = template.toJSON() as { Outputs: Record<string, { Value: unknown }> };
 
-const idOf = (type: string, name: string) => logicalIdOf(template, type, (r) => r.Properties.BucketName === name || r.Properties.TableName === name);
+const idOf = (type: string, name: string, t = template) => logicalIdOf(t, type, (r) => r.Properties.BucketName === name || r.Properties.TableName === name);
 const archive = `\${${idOf("AWS::S3::Bucket", "test-archive")}.Arn}`;
 const failures = `\${${idOf("AWS::S3::Bucket", "test-failed-batches")}.Arn}`;
 const contactTable = `\${${idOf("AWS::DynamoDB::Table", "contact")}.Arn}`;
@@ -41,11 +46,13 @@ const queue = `\${${logicalIdOf(template, "AWS::SQS::Queue", (r) => r.Properties
 const tableArn = (name: string) => `arn:aws:dynamodb:eu-west-1:\${AWS::AccountId}:table/${name}`;
 const restoredTable = (table: string) => tableArn(suggestTargetName(table, new Date("2024-03-01T10:00:00Z")));
 
-function policyStatements(tier: Tier): Statement[] {
-  const [, policy] = onlyResource(template, "AWS::IAM::ManagedPolicy", (r: Resource) => r.Properties.ManagedPolicyName === `lazarus-console-${tier}-eu-west-1`);
-  return statementsOf(policy);
+/** Every statement of a tier's policies: the role attaches them all, so what they grant together is what counts. */
+function policyStatements(t: typeof template, tier: Tier, region = "eu-west-1"): Statement[] {
+  const found = tierPolicies(t, tier, region);
+  expect(found.length, tier).toBeGreaterThan(0);
+  return found.flatMap(([, policy]) => statementsOf(policy));
 }
-const policies = Object.fromEntries(TIERS.map((t) => [t, policyStatements(t)])) as Record<Tier, Statement[]>;
+const policies = Object.fromEntries(TIERS.map((t) => [t, policyStatements(template, t)])) as Record<Tier, Statement[]>;
 
 /** IAM's wildcards: `*` any run of characters, `?` one. */
 function matches(pattern: string, arn: string): boolean {
@@ -109,7 +116,7 @@ const key = {
 const stream = (table: string) => `${table}/stream/2024-01-15T00:00:00.000`;
 
 describe("console policies", () => {
-  it("are four, with stable names per region, to attach by, and stack outputs", () => {
+  it("are four tiers, with stable names per region, to attach by, and stack outputs", () => {
     for (const tier of TIERS) template.hasResourceProperties("AWS::IAM::ManagedPolicy", { ManagedPolicyName: `lazarus-console-${tier}-eu-west-1` });
     expect(Object.keys(json.Outputs)).toEqual(
       expect.arrayContaining(["ConsoleReadOnlyPolicyArn", "ConsoleRestorePolicyArn", "ConsoleCompliancePolicyArn", "ConsoleAdminPolicyArn"]),
@@ -291,51 +298,136 @@ describe("console admin policy", () => {
   });
 });
 
-describe("console policy size", () => {
+
+/** The shipped config's services with every name the policies repeat at the longest the config schema allows. */
+function withLongestNames(count: number): LazarusConfig {
+  const config = shippedConfigWithServices(count);
+  const pad = (stem: string, length: number) => stem.padEnd(length, "x");
+  return parseConfig(
+    {
+      ...config,
+      archive: { ...config.archive, bucket: pad("lazarus-archive-", 63), prefix: `${pad("deleted-records-", 127)}/` },
+      services: config.services.map((s, i) => ({
+        ...s,
+        name: pad(`svc-${i}-`, 63),
+        table: { ...s.table, name: pad(`table-${i}-`, 255) },
+        archiver: { ...s.archiver, functionName: pad(`archiver-${i}-`, 64) },
+        onFailure: s.onFailure.type === "sqs" ? { ...s.onFailure, queueName: pad(`dlq-${i}-`, 80) } : { ...s.onFailure, bucket: pad(`failures-${i}-`, 63) },
+      })),
+    },
+    "config with the longest names",
+  );
+}
+
+describe("console policy sets", () => {
+  const configs = {
+    "1 service": () => shippedConfigWithServices(1),
+    "the shipped 3 services": () => shippedConfigWithServices(3),
+    "12 services": () => shippedConfigWithServices(12),
+    "3 services with the longest names the config allows": () => withLongestNames(3),
+  };
+  type Name = keyof typeof configs;
+  const synths = new Map<Name, ReturnType<typeof synthStack> & { config: LazarusConfig }>();
+  const synthOf = (name: Name) => {
+    if (!synths.has(name)) {
+      const config = configs[name]();
+      synths.set(name, { config, ...synthStack(config) });
+    }
+    return synths.get(name)!;
+  };
+
   /**
    * IAM refuses a managed policy over 6,144 characters (white space not counted),
    * measured on the deployed document: references resolved to real ARNs.
    */
-  const shipped = loadConfigFile(new URL("../../lazarus.config.json", import.meta.url).pathname);
-  const { template: t } = synthStack(shipped);
-  const resources = (t.toJSON() as { Resources: Record<string, Resource> }).Resources;
-  const account = "123456789012";
-  const region = shipped.region;
-  const arnOf = (id: string): string => {
-    const r = resources[id]!;
-    const name = (k: string) => String(r.Properties[k]);
-    switch (r.Type) {
-      case "AWS::S3::Bucket":
-        return `arn:aws:s3:::${name("BucketName")}`;
-      case "AWS::DynamoDB::Table":
-        return `arn:aws:dynamodb:${region}:${account}:table/${name("TableName")}`;
-      case "AWS::SQS::Queue":
-        return `arn:aws:sqs:${region}:${account}:${name("QueueName")}`;
-      case "AWS::CloudWatch::Alarm":
-        return `arn:aws:cloudwatch:${region}:${account}:alarm:${name("AlarmName")}`;
-      case "AWS::KMS::Key":
-        return `arn:aws:kms:${region}:${account}:key/00000000-0000-0000-0000-000000000000`;
-      default:
-        throw new Error(`no ARN for ${r.Type}`);
+  it.each(Object.keys(configs) as Name[])("fit IAM's limit in every policy of every tier, for %s, measured with real-length ARNs", (name) => {
+    const { config, stack, template: t } = synthOf(name);
+    const deployed = deployedValue(t, config.region);
+    for (const tier of TIERS) {
+      const found = tierPolicies(t, tier, config.region);
+      const managed = stack.consolePolicies.tier(tier);
+      expect(found.map(([, , n]) => n), tier).toEqual(managed.map((_, i) => i + 1));
+      expect(found.map(([id]) => id)).toEqual(managed.map((p) => Stack.of(p).getLogicalId(p.node.defaultChild as CfnManagedPolicy)));
+      expect(managed.length).toBeLessThanOrEqual(ROLE_MANAGED_POLICY_LIMIT);
+      found.forEach(([, policy], i) => {
+        const text = JSON.stringify(deployed(policy.Properties.PolicyDocument));
+        expect(text).not.toMatch(/<|Token\[/);
+        const measured = text.replace(/\s/g, "").length;
+        expect(measured, `${tier} ${i + 1}`).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+        // The synth-time estimate, which the packing goes by, is never short of the real size.
+        const estimated = stack.consolePolicies.estimatedSizes.get(managed[i]!)!;
+        expect(estimated, `${tier} ${i + 1}`).toBeGreaterThanOrEqual(measured);
+        expect(estimated).toBeLessThanOrEqual(CONSOLE_POLICY_TARGET_CHARS);
+      });
     }
-  };
-  const resolve = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(resolve);
-    if (typeof v !== "object" || v === null) return v;
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o["Fn::Join"])) {
-      const [sep, parts] = o["Fn::Join"] as [string, unknown[]];
-      return parts.map(resolve).join(sep);
-    }
-    if (Array.isArray(o["Fn::GetAtt"])) return arnOf((o["Fn::GetAtt"] as string[])[0]!);
-    if (typeof o.Ref === "string") return ({ "AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": region } as Record<string, string>)[o.Ref] ?? `<${o.Ref}>`;
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
-  };
+  });
 
-  it.each(TIERS)("%s fits IAM's limit for the shipped config", (tier) => {
-    const [, policy] = onlyResource(t, "AWS::IAM::ManagedPolicy", (r) => r.Properties.ManagedPolicyName === `lazarus-console-${tier}-${region}`);
-    const text = JSON.stringify(resolve(policy.Properties.PolicyDocument));
-    expect(text).not.toMatch(/<|Token\[/);
-    expect(text.replace(/\s/g, "").length).toBeLessThanOrEqual(6144);
+  it("keep the first policy's name, construct and description, number the others -2, -3, ..., and keep Sids unique across a tier", () => {
+    const { config, stack, template: t } = synthOf("12 services");
+    expect(stack.consolePolicies.admin.length).toBeGreaterThan(2);
+    for (const [tier, construct] of [["read-only", "ReadOnly"], ["restore", "Restore"], ["compliance", "Compliance"], ["admin", "Admin"]] as const) {
+      const managed = stack.consolePolicies.tier(tier);
+      expect(managed.map((p) => p.node.path)).toEqual(managed.map((_, i) => `Lazarus/Console/${construct}${i === 0 ? "" : i + 1}`));
+      const found = tierPolicies(t, tier, config.region);
+      expect(found.map(([, r]) => r.Properties.ManagedPolicyName)).toEqual(
+        found.map((_, i) => `lazarus-console-${tier}-${config.region}${i === 0 ? "" : `-${i + 1}`}`),
+      );
+      expect(found[0]![1].Properties.Description).not.toMatch(/part/);
+      const sids = found.flatMap(([, r]) => statementsOf(r).map((s) => s.Sid));
+      for (const sid of sids) expect(sid).toMatch(/^[A-Za-z0-9]+$/);
+      expect(new Set(sids).size, tier).toBe(sids.length);
+    }
+  });
+
+  it("grant together what one policy would, for 12 services: each tier includes the one before, every service is covered", () => {
+    const { config, template: t } = synthOf("12 services");
+    const statements = Object.fromEntries(TIERS.map((tier) => [tier, policyStatements(t, tier, config.region)])) as Record<Tier, Statement[]>;
+    TIERS.slice(1).forEach((tier, i) => {
+      const higher = grants(statements[tier]);
+      expect([...grants(statements[TIERS[i]!])].filter((g) => !higher.has(g)), tier).toEqual([]);
+    });
+    const archiveArn = `\${${idOf("AWS::S3::Bucket", config.archive.bucket, t)}.Arn}`;
+    const tables = config.services.map((s) => `\${${idOf("AWS::DynamoDB::Table", s.table.name, t)}.Arn}`).sort();
+    expect(listPrefixes(statements["read-only"], "s3:ListBucket", archiveArn)).toEqual(
+      expect.arrayContaining(config.services.map((s) => `${config.archive.prefix}${s.name}/*`)),
+    );
+    expect(resourcesFor(statements.restore, "dynamodb:PutItem")).toEqual(tables);
+    expect(resourcesFor(statements.admin, "dynamodb:UpdateTable")).toEqual(tables);
+    expect(resourcesFor(statements.admin, "sqs:ReceiveMessage")).toHaveLength(config.services.filter((s) => s.onFailure.type === "sqs").length);
+    expect(resourcesFor(statements.compliance, "s3:DeleteObjectVersion").filter((r) => r.endsWith("/aws/lambda/*"))).toHaveLength(
+      new Set(config.services.flatMap((s) => (s.onFailure.type === "s3" ? [s.onFailure.bucket] : []))).size,
+    );
+    for (const action of statements["read-only"].flatMap(actionsOf)) if (action !== "kms:Decrypt") expect(action).toMatch(READ_ONLY_ACTION);
+    for (const tier of TIERS) {
+      expect(statements[tier].filter((s) => resourcesOf(s).includes("*")).flatMap(actionsOf).sort()).toEqual([
+        "cloudwatch:GetMetricStatistics",
+        "lambda:ListEventSourceMappings",
+      ]);
+      for (const kms of statements[tier].filter((s) => actionsOf(s).some((a) => a.startsWith("kms:")))) {
+        expect(kms.Condition).toMatchObject({ StringEquals: { "kms:ViaService": expect.anything() } });
+      }
+    }
+  });
+
+  it("are listed in the stack outputs, one per tier: every policy ARN, comma-separated, first to last", () => {
+    const { config, template: t } = synthOf("12 services");
+    const deployed = deployedValue(t, config.region);
+    const outputs = (t.toJSON() as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    for (const [output, tier] of [
+      ["ConsoleReadOnlyPolicyArn", "read-only"],
+      ["ConsoleRestorePolicyArn", "restore"],
+      ["ConsoleCompliancePolicyArn", "compliance"],
+      ["ConsoleAdminPolicyArn", "admin"],
+    ] as const) {
+      expect(String(deployed(outputs[output]!.Value)).split(",")).toEqual(
+        tierPolicies(t, tier, config.region).map(([, r]) => `arn:aws:iam::123456789012:policy/${String(r.Properties.ManagedPolicyName)}`),
+      );
+    }
+  });
+
+  it(`fail the synth when a tier would need more than the ${ROLE_MANAGED_POLICY_LIMIT} policies a role can attach, saying how many services and what to do`, () => {
+    const synth = () => synthStack(withLongestNames(11));
+    expect(synth).toThrow(ConfigError);
+    expect(synth).toThrow(/admin tier needs \d+ managed policies for the 11 services in the config.*at most 10\. Deploy the services in more than one stack/);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
@@ -136,4 +136,93 @@ export function renderArn(value: unknown): string {
 
 export function logicalIdOf(template: Template, type: string, where: (r: Resource) => boolean): string {
   return onlyResource(template, type, where)[0];
+}
+
+const SHIPPED_CONFIG = new URL("../../lazarus.config.json", import.meta.url).pathname;
+
+/**
+ * The shipped lazarus.config.json with `count` services: its own three first, then
+ * copies of them with a numbered suffix on every name (each S3 copy with a failure
+ * bucket of its own), so names keep the shipped ones' realistic lengths.
+ */
+export function shippedConfigWithServices(count: number): LazarusConfig {
+  const raw = JSON.parse(readFileSync(SHIPPED_CONFIG, "utf8")) as Json;
+  const shipped = raw.services as Json[];
+  raw.services = Array.from({ length: count }, (_, i) => {
+    const service = structuredClone(shipped[i % shipped.length]!) as Json & { table: Json; archiver: Json; onFailure: Json };
+    const copy = Math.floor(i / shipped.length);
+    if (copy > 0) {
+      const suffix = `-${copy + 1}`;
+      service.name = `${String(service.name)}${suffix}`;
+      service.table.name = `${String(service.table.name)}${suffix}`;
+      service.archiver.functionName = `${String(service.archiver.functionName)}${suffix}`;
+      if (service.onFailure.type === "sqs") service.onFailure.queueName = `${String(service.onFailure.queueName)}${suffix}`;
+      else service.onFailure.bucket = `${String(service.onFailure.bucket)}${suffix}`;
+    }
+    return service;
+  });
+  return parseConfig(raw, `lazarus.config.json with ${count} services`);
+}
+
+/** Stand-ins for what only a deployment knows, of realistic length. */
+export const DEPLOYED_ACCOUNT = "123456789012";
+
+/**
+ * A template value as it will be deployed: references to the stack's buckets, tables,
+ * queues, alarms and keys become their real-length ARNs (from the names the template
+ * gives them), pseudo-parameters the account, the region and the "aws" partition. An
+ * unknown reference becomes `<LogicalId>`.
+ */
+export function deployedValue(template: Template, region: string): (value: unknown) => unknown {
+  const resources = (template.toJSON() as { Resources: Record<string, Resource> }).Resources;
+  const account = DEPLOYED_ACCOUNT;
+  const arnOf = (id: string): string => {
+    const r = resources[id]!;
+    const name = (k: string) => String(r.Properties[k]);
+    switch (r.Type) {
+      case "AWS::S3::Bucket":
+        return `arn:aws:s3:::${name("BucketName")}`;
+      case "AWS::DynamoDB::Table":
+        return `arn:aws:dynamodb:${region}:${account}:table/${name("TableName")}`;
+      case "AWS::SQS::Queue":
+        return `arn:aws:sqs:${region}:${account}:${name("QueueName")}`;
+      case "AWS::CloudWatch::Alarm":
+        return `arn:aws:cloudwatch:${region}:${account}:alarm:${name("AlarmName")}`;
+      case "AWS::KMS::Key":
+        return `arn:aws:kms:${region}:${account}:key/00000000-0000-0000-0000-000000000000`;
+      case "AWS::IAM::ManagedPolicy":
+        return `arn:aws:iam::${account}:policy/${name("ManagedPolicyName")}`;
+      default:
+        throw new Error(`no ARN for ${r.Type}`);
+    }
+  };
+  const resolve = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(resolve);
+    if (typeof v !== "object" || v === null) return v;
+    const o = v as Json;
+    if (Array.isArray(o["Fn::Join"])) {
+      const [sep, parts] = o["Fn::Join"] as [string, unknown[]];
+      return parts.map(resolve).join(sep);
+    }
+    if (Array.isArray(o["Fn::GetAtt"])) return arnOf((o["Fn::GetAtt"] as string[])[0]!);
+    if (typeof o.Ref === "string") {
+      const pseudo = ({ "AWS::Partition": "aws", "AWS::AccountId": account, "AWS::Region": region } as Record<string, string>)[o.Ref];
+      if (pseudo) return pseudo;
+      // A managed policy's Ref is its ARN.
+      return resources[o.Ref]?.Type === "AWS::IAM::ManagedPolicy" ? arnOf(o.Ref) : `<${o.Ref}>`;
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, resolve(x)]));
+  };
+  return resolve;
+}
+
+/** A tier's managed policies, first to last, as [logical ID, resource, number] (the first is 1). */
+export function tierPolicies(template: Template, tier: string, region: string): Array<[string, Resource, number]> {
+  const name = new RegExp(`^lazarus-console-${tier}-${region}(?:-(\\d+))?$`);
+  return resourcesOfType(template, "AWS::IAM::ManagedPolicy")
+    .flatMap(([id, r]): Array<[string, Resource, number]> => {
+      const match = name.exec(String(r.Properties.ManagedPolicyName));
+      return match ? [[id, r, match[1] ? Number(match[1]) : 1]] : [];
+    })
+    .sort((a, b) => a[2] - b[2]);
 }

@@ -7,7 +7,7 @@ import { loadConfigFile } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { createLazarusApp, streamArnContextKey } from "../lib/app-context";
 import { LazarusStack } from "../lib/lazarus-stack";
-import { serviceAt, tempOutdir, testConfig } from "./fixtures";
+import { serviceAt, shippedConfigWithServices, tempOutdir, testConfig } from "./fixtures";
 
 /**
  * cdk-nag 3 runs as a CDK policy-validation plugin rather than an Aspect, so its
@@ -54,6 +54,7 @@ describe("cdk-nag AwsSolutions checks", () => {
     ["the shipped lazarus.config.json", shippedConfig, {}],
     ["SQS and S3 failure destinations with custom lifecycle", testConfig(), {}],
     ["Object Lock, an imported table and an alarm topic", withLockAndImport, importContext],
+    ["12 services, whose console tiers take several policies each", shippedConfigWithServices(12), {}],
   ])("leave no unacknowledged error or warning for %s", (_name, config, context) => {
     const app = synthWithNag(config, context);
     expect(findings(app)).toEqual([]);
