@@ -17,6 +17,9 @@ if (!existsSync(chromium)) {
 process.env.LAZARUS_E2E_PORT ??= "3100";
 process.env.LAZARUS_DEMO_PASSWORD ??= "lazarus-e2e-password";
 const port = Number(process.env.LAZARUS_E2E_PORT);
+// Specs that change live tables behind the console's back (as other writers would) reach moto here.
+process.env.LAZARUS_E2E_MOTO_PORT ??= String(port + 1000);
+const motoPort = Number(process.env.LAZARUS_E2E_MOTO_PORT);
 const baseURL = `http://localhost:${port}`;
 
 export default defineConfig({
@@ -51,7 +54,7 @@ export default defineConfig({
     { name: "chromium", testMatch: /.*\.spec\.ts$/, dependencies: ["sign-in"] },
   ],
   webServer: {
-    command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port 0`,
+    command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port ${motoPort}`,
     url: `${baseURL}/signin`,
     timeout: 600_000,
     reuseExistingServer: false,

@@ -1,15 +1,20 @@
+import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { expect, test } from "@playwright/test";
-import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { demoDynamoDB, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 /**
  * An admin restores the demo's service-order table to the latest restorable time,
- * watches it become ACTIVE, and compares it with live. The local stack's moto copies
- * the table as it is at the call, so every count is a number (usually 0 differences).
+ * watches it become ACTIVE, compares it with live and copies items back. moto copies
+ * the table as it is at the call, so the test then changes live as writers after the
+ * restore point would (2 deleted, 2 changed, 1 created) and expects exactly those.
  */
+const TABLE = "sor-service-order";
+const keyOf = (item: Record<string, AttributeValue>) => ({ PK: item.PK!, SK: item.SK! });
+const pkOf = (item: Record<string, AttributeValue>) => item.PK!.S!;
 test.describe("admin runs a point-in-time restore with compare", () => {
   test.use({ storageState: storageStateFor("admin") });
 
-  test("start, ACTIVE, checklist, compare counts", async ({ page }) => {
+  test("start, ACTIVE, checklist, compare with exact counts, copy changed and deleted items back", async ({ page }) => {
     await page.goto("/pitr");
     await expect(page.getByRole("heading", { level: 1, name: "Point-in-time restore" })).toBeVisible();
     await page.getByLabel("Service and table").selectOption("sor-service-order-svc");
@@ -25,14 +30,57 @@ test.describe("admin runs a point-in-time restore with compare", () => {
     await expect(page.getByRole("heading", { name: "What the restore did not bring back" })).toBeVisible();
     await expect(page.getByText("Stream (NEW_AND_OLD_IMAGES) and the archiver", { exact: true })).toBeVisible();
 
+    const target = (await page.getByTestId("pitr-target").textContent())!.trim();
+
+    // Writers after the restore point: items without a TTL, so the sweeper cannot move the counts.
+    const dynamodb = await demoDynamoDB();
+    const scanned = (await dynamodb.send(new ScanCommand({ TableName: TABLE, Limit: 200 }))).Items ?? [];
+    const stable = scanned.filter((i) => !i.ttl && pkOf(i).startsWith("ORDER#")).sort((a, b) => pkOf(a).localeCompare(pkOf(b)));
+    expect(stable.length).toBeGreaterThanOrEqual(4);
+    const [deleted1, deleted2, changed1, changed2] = stable as [Record<string, AttributeValue>, ...Record<string, AttributeValue>[]];
+    for (const item of [deleted1, deleted2!]) await dynamodb.send(new DeleteItemCommand({ TableName: TABLE, Key: keyOf(item) }));
+    for (const item of [changed1!, changed2!]) await dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { ...item, notes: { S: "overwritten by a bad deployment" } } }));
+    await dynamodb.send(new PutItemCommand({ TableName: TABLE, Item: { PK: { S: "ORDER#o-e2e-created" }, SK: { S: "DETAILS" }, status: { S: "NEW" } } }));
+
     await page.getByRole("button", { name: "Run compare" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Compare finished" })).toBeVisible({ timeout: 60_000 });
-    for (const id of ["count-only-in-restored", "count-only-in-live", "count-changed", "count-identical"]) {
-      await expect(page.getByTestId(id)).toHaveText(/^\d+$/);
-    }
-    await expect(page.getByRole("tab", { name: /Only in restored/ })).toBeVisible();
+    await expect(page.getByTestId("count-only-in-restored")).toHaveText("2");
+    await expect(page.getByTestId("count-only-in-live")).toHaveText("1");
+    await expect(page.getByTestId("count-changed")).toHaveText("2");
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "pitr-compare");
+
+    // The changed items' diff, then all of them back.
+    await page.getByRole("tab", { name: /^Changed/ }).click();
+    await page.getByText("1 attribute change").first().click();
+    await expect(page.getByRole("cell", { name: '{"S":"overwritten by a bad deployment"}' }).first()).toBeVisible();
+    await page.getByRole("button", { name: "Copy all 2 back…" }).click();
+    await page.getByRole("button", { name: "Copy back", exact: true }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Copied 2; changed since compare 0" })).toBeVisible({ timeout: 30_000 });
+    await saveScreenshot(page, "pitr-copied-back");
+
+    // One of the deleted items, chosen by its checkbox.
+    await page.getByRole("tab", { name: /^Only in restored/ }).click();
+    await page.getByRole("checkbox", { name: `Select ${pkOf(deleted1)} / ${deleted1.SK!.S}` }).check();
+    await page.getByRole("button", { name: "Copy 1 selected back…" }).click();
+    await page.getByRole("button", { name: "Copy back", exact: true }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Copied 1; changed since compare 0" })).toBeVisible({ timeout: 30_000 });
+
+    // Live now holds exactly what the restored table holds for those keys; the other deletion stays deleted.
+    for (const item of [changed1!, changed2!, deleted1]) {
+      const [live, restored] = await Promise.all(
+        [TABLE, target].map(async (TableName) => (await dynamodb.send(new GetItemCommand({ TableName, Key: keyOf(item), ConsistentRead: true }))).Item),
+      );
+      expect(live, pkOf(item)).toEqual(restored);
+      expect(live, pkOf(item)).toEqual(item);
+    }
+    expect((await dynamodb.send(new GetItemCommand({ TableName: TABLE, Key: keyOf(deleted2!) }))).Item).toBeUndefined();
+
+    // Audited: the restore and both copy-backs.
+    await page.goto("/audit?action=pitr-restore");
+    const rows = page.getByRole("row").filter({ hasText: "admin@demo.lazarus" });
+    await expect(rows.filter({ hasText: "copy-back-changed" }).filter({ hasText: /Succeeded/ })).toHaveCount(1);
+    await expect(rows.filter({ hasText: "copy-back-only-in-restored" }).filter({ hasText: /Succeeded/ })).toHaveCount(1);
 
     await page.goto("/pitr");
     await expect(page.getByRole("link", { name: /^sor-service-order-restored-/ }).first()).toBeVisible();

@@ -29,3 +29,11 @@ export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
   const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   if (summary.length > 0) throw new Error(`accessibility violations on ${page.url()}:\n${summary.join("\n")}`);
 }
+
+/** The demo's DynamoDB, for specs that change live tables as other writers would. */
+export async function demoDynamoDB() {
+  const { DynamoDBClient } = await import("@aws-sdk/client-dynamodb");
+  const port = process.env.LAZARUS_E2E_MOTO_PORT;
+  if (!port) throw new Error("LAZARUS_E2E_MOTO_PORT is not set: playwright.config.ts sets it for the demo it starts");
+  return new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+}

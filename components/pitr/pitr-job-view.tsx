@@ -29,7 +29,7 @@ export function PitrJobPanel({ id }: { id: string }) {
           <dt className="font-medium">Status</dt>
           <dd data-testid="pitr-status"><StatusBadge status={j.status} /> {j.status === "ACTIVE" ? `ready after ${formatElapsed(j.elapsedSeconds)}` : `${formatElapsed(j.elapsedSeconds)} so far`}</dd>
           <dt className="font-medium">Restored table</dt>
-          <dd className="font-mono">{j.targetTable}</dd>
+          <dd className="font-mono" data-testid="pitr-target">{j.targetTable}</dd>
           <dt className="font-medium">From</dt>
           <dd>{j.service} (<span className="font-mono">{j.sourceTable}</span>)</dd>
           <dt className="font-medium">Point in time</dt>
@@ -112,7 +112,13 @@ function ComparePanel({ job }: { job: PitrJobView }) {
       {state ? (
         <div className="space-y-2 text-sm" data-testid="pitr-compare">
           <p role="status">
-            {state.status === "running" ? "Comparing…" : state.status === "done" ? `Compare finished at ${state.finishedAt}.` : `The compare failed: ${state.error ?? "unknown error"}.`}{" "}
+            {state.status === "running"
+              ? "Comparing…"
+              : state.status === "done"
+                ? `Compare finished at ${state.finishedAt}.`
+                : state.status === "stalled"
+                  ? `The compare stopped: ${state.error ?? "its server stopped"}.`
+                  : `The compare failed: ${state.error ?? "unknown error"}.`}{" "}
             Live: {state.scanned.live} items scanned{pct(state.scanned.live, state.approximateCounts.live) !== null ? ` (~${pct(state.scanned.live, state.approximateCounts.live)} %)` : ""}; restored: {state.scanned.restored} items scanned
             {pct(state.scanned.restored, state.approximateCounts.restored) !== null ? ` (~${pct(state.scanned.restored, state.approximateCounts.restored)} %)` : ""}; {state.segments} segments.
           </p>

@@ -81,6 +81,18 @@ async function approximateCount(dynamodb: DynamoDBClient, table: string): Promis
   }
 }
 
+/**
+ * A running compare writes its progress at least every few seconds; one silent for
+ * this long belongs to a server that stopped (a restart, a crash), and nothing will
+ * finish it, so it is shown as stalled and a new one may start.
+ */
+export const COMPARE_STALE_MS = 60_000;
+
+export function withStallStatus(state: CompareState | null, now = Date.now()): CompareState | null {
+  if (state?.status !== "running" || now - new Date(state.updatedAt).getTime() < COMPARE_STALE_MS) return state;
+  return { ...state, status: "stalled", error: `no progress since ${state.updatedAt}: the server running it stopped; run the compare again` };
+}
+
 /** Writes the first state and runs the compare in the background; the state in S3 is what the UI polls. */
 export async function startCompare(clients: Clients, config: LazarusConfig, service: ServiceConfig, job: PitrJob, options: { segments?: number } = {}): Promise<{ state: CompareState; done: Promise<CompareState> }> {
   const segments = Math.min(MAX_SEGMENTS, Math.max(1, options.segments ?? DEFAULT_SEGMENTS));

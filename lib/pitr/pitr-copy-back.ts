@@ -10,7 +10,7 @@ import { erasedMessage, erasureCovers, erasureKeyHash, loadErasures } from "../e
 import { overwriteCondition } from "../restore/restore-record";
 import { getLiveItem, itemFingerprint } from "../restore/live-item";
 import { toSdkItem } from "../restore/sdk-attribute-value";
-import { loadCompareChunk } from "./pitr-store";
+import { loadCompareChunk, saveCopyBackResults } from "./pitr-store";
 import { withThrottleRetry } from "./retry";
 import type { CompareEntry, CompareState, CopyBackBody, CopyBackItemResult, CopyBackOutcome, CopyBackResult, PitrJob } from "./pitr-types";
 import type { KeyValue } from "../archive/attribute-value";
@@ -49,6 +49,7 @@ async function selectedEntries(clients: Clients, config: LazarusConfig, state: C
 
 export async function copyBack(clients: Clients, config: LazarusConfig, service: ServiceConfig, job: PitrJob, state: CompareState, body: CopyBackBody, actor: SessionUser): Promise<CopyBackResult> {
   if (state.status !== "done") throw new CopyBackInputError("the compare has not finished; copy back once it is done");
+  // `state` is the latest compare: a selection made on an older one's page is stale.
   if (state.compareId !== body.compareId) throw new CopyBackInputError("a newer compare exists; review its results before copying back");
   const entries = await selectedEntries(clients, config, state, body);
   const erasures = await loadErasures(clients.s3, config, service);
@@ -97,12 +98,26 @@ export async function copyBack(clients: Clients, config: LazarusConfig, service:
   );
   const counts: Record<CopyBackOutcome, number> = { copied: 0, "changed-since-compare": 0, erased: 0, failed: 0 };
   for (const item of items) counts[item.outcome]++;
+  // The list of keys written or refused can be long; the entry names where it is kept.
+  const results = await saveCopyBackResults(clients.s3, config, job.id, state.compareId, audit.operationId, {
+    operationId: audit.operationId,
+    category: body.category,
+    // An erased key is named by its ledger hash: this list must not bring it back either.
+    items: items.map(({ key, outcome, message }) => ({
+      ...(outcome === "erased" ? { keyHash: erasureKeyHash(service.name, key[pk] as KeyValue) } : { key }),
+      outcome,
+      ...(message ? { message } : {}),
+    })),
+  }).catch((error: unknown) => {
+    console.error(JSON.stringify({ message: "copy-back results not stored", operationId: audit.operationId, error: error instanceof Error ? error.name : "unknown" }));
+    return null;
+  });
   const outcome = counts.copied === items.length ? "succeeded" : counts.copied === 0 && counts.failed === 0 ? "refused" : counts.failed > 0 ? "failed" : "succeeded";
   await appendAuditEntry(clients.s3, config, {
     ...audit,
     outcome,
     message: `copied ${counts.copied} of ${items.length} items back into ${service.table.name}`,
-    details: { ...audit.details, counts },
+    details: { ...audit.details, counts, ...(results ? { results } : { results: "not stored: see the server log" }) },
   }).catch((error) => console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: audit.operationId, error: error instanceof Error ? error.name : "unknown" })));
   return { auditId: audit.operationId, counts, items };
 }

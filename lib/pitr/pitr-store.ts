@@ -18,6 +18,9 @@ export const jobKey = (config: LazarusConfig, id: string) => `${jobsPrefix(confi
 const compareRoot = (config: LazarusConfig, id: string) => `${jobsPrefix(config)}${id}/compare/`;
 export const compareStateKey = (config: LazarusConfig, id: string, compareId: string) => `${compareRoot(config, id)}${compareId}/state.json`;
 export const latestCompareKey = (config: LazarusConfig, id: string) => `${compareRoot(config, id)}latest.json`;
+/** Per-item outcomes of one copy-back, named by its audit operation. */
+export const copyBackResultsKey = (config: LazarusConfig, id: string, compareId: string, operationId: string) =>
+  `${compareRoot(config, id)}${compareId}/copy-back/${operationId}.json`;
 export const compareChunkKey = (config: LazarusConfig, id: string, compareId: string, category: CompareCategory, chunk: number) =>
   `${compareRoot(config, id)}${compareId}/${category}/${String(chunk).padStart(7, "0")}.json`;
 
@@ -59,6 +62,11 @@ export const loadCompareState = (s3: S3Client, config: LazarusConfig, jobId: str
 export async function loadLatestCompareState(s3: S3Client, config: LazarusConfig, jobId: string): Promise<CompareState | null> {
   const latest = await getJson<{ compareId: string }>(s3, config, latestCompareKey(config, jobId));
   return latest ? loadCompareState(s3, config, jobId, latest.compareId) : null;
+}
+export async function saveCopyBackResults(s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, operationId: string, value: unknown): Promise<string> {
+  const key = copyBackResultsKey(config, jobId, compareId, operationId);
+  await putJson(s3, config, key, value);
+  return `s3://${config.archive.bucket}/${key}`;
 }
 export const saveCompareChunk = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, chunk: CompareChunk) =>
   putJson(s3, config, compareChunkKey(config, jobId, compareId, chunk.category, chunk.chunk), chunk);

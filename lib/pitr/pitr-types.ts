@@ -59,7 +59,8 @@ export interface CompareState {
   schemaVersion: 1;
   jobId: string;
   compareId: string;
-  status: "running" | "done" | "failed";
+  /** "stalled": running, but no progress written for COMPARE_STALE_MS (its server stopped); never stored. */
+  status: "running" | "done" | "failed" | "stalled";
   startedAt: string;
   updatedAt: string;
   finishedAt?: string;

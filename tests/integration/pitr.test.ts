@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand, DeleteItemCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { NextRequest } from "next/server";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as listPitr, POST as startPitr } from "@/app/api/pitr/route";
@@ -18,10 +18,11 @@ import { listAuditEntries } from "@/lib/audit/audit-log";
 import { createDynamoDBClient, createS3Client } from "@/lib/aws/clients";
 import { findService, parseConfig } from "@/lib/config/load";
 import type { LazarusConfig } from "@/lib/config/schema";
-import { writeErasure } from "@/lib/erasure/erasure-ledger";
+import { erasureKeyHash, writeErasure } from "@/lib/erasure/erasure-ledger";
 import { getLiveItem } from "@/lib/restore/live-item";
 import { copyBack } from "@/lib/pitr/pitr-copy-back";
 import { startCompare } from "@/lib/pitr/pitr-compare";
+import { saveCompareState, saveLatestCompare } from "@/lib/pitr/pitr-store";
 import type { CompareEntryView, CompareState, CopyBackResult, PitrJobView } from "@/lib/pitr/pitr-types";
 import { uniqueName, useMoto } from "../support/aws";
 
@@ -250,6 +251,19 @@ describe("restore, track, compare, copy back", () => {
     expect(await getLiveItem(dynamodb, table, key(22))).toEqual(item(22));
     expect(await getLiveItem(dynamodb, table, key(23))).toEqual(item(23));
     expect((await getLiveItem(dynamodb, table, key(21)))?.status).toEqual({ S: "edited-after-compare" });
+
+    // Audited: the outcome names where the per-item list is kept, and that list says what was written.
+    const today = new Date();
+    const audit = await listAuditEntries(s3, config, { day: { year: today.getUTCFullYear(), month: today.getUTCMonth() + 1, day: today.getUTCDate() }, limit: 1000 });
+    const entries = audit.entries.filter((e) => e.operationId === body.result.auditId);
+    expect(entries.map((e) => e.outcome)).toEqual(["started", "succeeded"]);
+    expect(entries[1]!.mode).toBe("copy-back-changed");
+    const results = entries[1]!.details?.results as string;
+    expect(results).toMatch(new RegExp(`^s3://${config.archive.bucket}/.+/copy-back/${body.result.auditId}\\.json$`));
+    const stored = JSON.parse(
+      await (await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: results.replace(`s3://${config.archive.bucket}/`, "") }))).Body!.transformToString(),
+    ) as { items: { key: { PK: { S: string } }; outcome: string }[] };
+    expect(stored.items.map((i) => `${i.key.PK.S}:${i.outcome}`).sort()).toEqual(["ORDER#020:copied", "ORDER#021:changed-since-compare", "ORDER#022:copied", "ORDER#023:copied"]);
   });
 
   it("copies back chosen deleted items, refusing erased keys and keys re-created since", async () => {
@@ -272,6 +286,47 @@ describe("restore, track, compare, copy back", () => {
     expect(await getLiveItem(dynamodb, table, key(12))).toEqual(item(12));
     expect(await getLiveItem(dynamodb, table, key(10))).toBeNull();
     expect(await getLiveItem(dynamodb, table, key(14))).toBeNull();
+    // The stored list names the erased key by its hash only.
+    const today = new Date();
+    const audit = await listAuditEntries(s3, config, { day: { year: today.getUTCFullYear(), month: today.getUTCMonth() + 1, day: today.getUTCDate() }, limit: 1000 });
+    const results = audit.entries.find((e) => e.operationId === body.result.auditId && e.outcome !== "started")!.details!.results as string;
+    const stored = await (await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: results.replace(`s3://${config.archive.bucket}/`, "") }))).Body!.transformToString();
+    expect(stored).toContain("ORDER#012");
+    expect(stored).not.toContain("ORDER#010");
+    expect(stored).toContain(erasureKeyHash("orders-svc", { S: "ORDER#010" }));
+  });
+
+  it("refuses a copy-back chosen from an older compare than the latest", async () => {
+    as("admin");
+    const { status, body } = await call<{ error: { message: string } }>(postCopyBack, `/api/pitr/${job.id}/copy-back`, { id: job.id }, {
+      method: "POST",
+      body: { compareId: "00000000-0000-4000-8000-000000000000", category: "changed", selection: { all: true } },
+    });
+    expect(status).toBe(400);
+    expect(JSON.stringify(body)).toContain("a newer compare exists");
+  });
+
+  it("shows a compare whose server stopped as stalled, and lets a new one start", async () => {
+    as("admin");
+    // What a server that died mid-compare leaves behind: a running state nobody updates.
+    const stale = new Date(Date.now() - 5 * 60_000).toISOString();
+    const orphan: CompareState = { ...compare, compareId: "11111111-1111-4111-8111-111111111111", status: "running", updatedAt: stale };
+    delete orphan.finishedAt;
+    await saveCompareState(s3, config, orphan);
+    await saveLatestCompare(s3, config, job.id, orphan.compareId);
+
+    const seen = (await call<{ compare: CompareState }>(getCompare, `/api/pitr/${job.id}/compare`, { id: job.id })).body.compare;
+    expect(seen.status).toBe("stalled");
+    expect(seen.error).toContain("run the compare again");
+    const again = await call<{ compare: CompareState }>(postCompare, `/api/pitr/${job.id}/compare`, { id: job.id }, { method: "POST", body: { segments: 2 } });
+    expect(again.status).toBe(202);
+    expect(again.body.compare.compareId).not.toBe(orphan.compareId);
+    for (let i = 0; i < 100; i++) {
+      compare = (await call<{ compare: CompareState }>(getCompare, `/api/pitr/${job.id}/compare`, { id: job.id })).body.compare;
+      if (compare.status !== "running") break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(compare.status).toBe("done");
   });
 
   it("refuses a selection that is not in the compare", async () => {

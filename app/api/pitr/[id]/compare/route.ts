@@ -1,26 +1,23 @@
 import { z } from "zod";
 import { HttpError } from "@/lib/http/error-response";
 import { json, route } from "@/lib/http/route";
-import { DEFAULT_SEGMENTS, MAX_SEGMENTS, startCompare } from "@/lib/pitr/pitr-compare";
+import { DEFAULT_SEGMENTS, MAX_SEGMENTS, startCompare, withStallStatus } from "@/lib/pitr/pitr-compare";
 import { pitrJobParams, requireJob } from "@/lib/pitr/pitr-http";
 import { loadLatestCompareState } from "@/lib/pitr/pitr-store";
 
 /** A compare's state (progress, counts); the page polls it while it runs. */
 export const GET = route({ permission: "pitr", params: pitrJobParams }, async ({ params, config, aws }) => {
   await requireJob(aws(), config, params.id);
-  return json({ compare: await loadLatestCompareState(aws().s3, config, params.id) });
+  return json({ compare: withStallStatus(await loadLatestCompareState(aws().s3, config, params.id)) });
 });
-
-/** A compare older than this without progress belongs to a server that stopped; a new one may start. */
-const STALE_MS = 60_000;
 
 export const POST = route(
   { permission: "pitr", params: pitrJobParams, body: z.object({ segments: z.number().int().min(1).max(MAX_SEGMENTS).default(DEFAULT_SEGMENTS) }).strict() },
   async ({ params, body, config, aws }) => {
     const { job, service } = await requireJob(aws(), config, params.id);
     if (job.status !== "ACTIVE") throw new HttpError(409, "restore-not-active", `The restored table ${job.targetTable} is ${job.status}; compare it once it is ACTIVE.`);
-    const current = await loadLatestCompareState(aws().s3, config, job.id);
-    if (current?.status === "running" && Date.now() - new Date(current.updatedAt).getTime() < STALE_MS) {
+    const current = withStallStatus(await loadLatestCompareState(aws().s3, config, job.id));
+    if (current?.status === "running") {
       throw new HttpError(409, "compare-running", "A compare of this restore is already running.");
     }
     // Runs on after the response; its state in S3 is what every instance shows.
