@@ -9,7 +9,7 @@ import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audi
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasureBlocking, erasureOfMissingRecord } from "../erasure/erasure-check";
-import { erasedMessage } from "../erasure/erasure-ledger";
+import { erasedMessage, type ErasureRecord } from "../erasure/erasure-ledger";
 import { tableKeyOf } from "./table-key";
 import { getLiveItem, itemFingerprint } from "./live-item";
 import { restoreRequestBodySchema, type RestoreMode } from "./restore-request";
@@ -50,7 +50,9 @@ const MAX_EXPRESSION_OPERATORS = 300;
 
 type Guard = "key-absent" | "attributes-unchanged" | "key-exists";
 type Condition = Pick<PutItemCommandInput, "ConditionExpression" | "ExpressionAttributeNames" | "ExpressionAttributeValues"> & { guard: Guard };
-type Prepared = { kind: "write"; item: AttributeMap; condition: Condition } | { kind: "refused"; code: RefusalCode; message: string };
+type Prepared =
+  | { kind: "write"; item: AttributeMap; condition: Condition }
+  | { kind: "refused"; code: RefusalCode; message: string; erasure?: ErasureRecord };
 
 export async function restoreRecord(
   clients: { s3: S3Client; dynamodb: DynamoDBClient },
@@ -81,7 +83,9 @@ export async function restoreRecord(
     await audit.recordFailure(error);
     throw error;
   }
-  if (prepared.kind === "refused") return audit.refuseBeforeWrite(prepared.code, prepared.message);
+  if (prepared.kind === "refused") {
+    return prepared.erasure ? audit.refuseErased(prepared.erasure, prepared.message) : audit.refuseBeforeWrite(prepared.code, prepared.message);
+  }
 
   // Write-ahead: if this entry cannot be written, nothing is written to DynamoDB.
   await audit.start({ guard: prepared.condition.guard });
@@ -130,14 +134,14 @@ async function prepare(
   const read = await getArchivedRecord(clients.s3, config, service, input.archiveKey);
   if (!read.ok) {
     const erased = read.error.kind === "not-found" ? await erasureOfMissingRecord(clients.s3, config, service, input.archiveKey) : null;
-    return erased ? refuse("erased", erasedMessage(erased)) : refuse("archive-unreadable", unreadableMessage(read));
+    return erased ? { kind: "refused", code: "erased", message: erasedMessage(erased), erasure: erased } : refuse("archive-unreadable", unreadableMessage(read));
   }
   const key = tableKeyOf(service, read.deletion);
   if (typeof key === "string") return refuse("archive-unreadable", `The archived record cannot be restored: ${key}.`);
   audit.setKey(key);
   // An erased key stays erased: checked before anything is written.
   const erased = await erasureBlocking(clients.s3, config, service, key, read.deletion.deletedAt);
-  if (erased) return refuse("erased", erasedMessage(erased));
+  if (erased) return { kind: "refused", code: "erased", message: erasedMessage(erased), erasure: erased };
 
   const oldImage = read.deletion.oldImage;
   const ttlProblem = ttlChoiceProblem(oldImage, service.table.ttlAttribute, input.ttl, now);
@@ -225,6 +229,17 @@ class RestoreAudit {
   async refuseBeforeWrite(code: RefusalCode, message: string): Promise<RestoreResult> {
     await appendAuditEntry(this.s3, this.config, this.entry("refused", message, { code }));
     return { outcome: "refused", code, message, auditId: this.operationId };
+  }
+
+  /**
+   * An erased key must not come back into the log through a refusal: the entry names
+   * the key by the ledger's hash and the erasure, never by its text or an archive
+   * object name (which contains it).
+   */
+  async refuseErased(erasure: ErasureRecord, message: string): Promise<RestoreResult> {
+    const { key: _key, archiveKey: _archiveKey, ...anonymous } = this.base;
+    await appendAuditEntry(this.s3, this.config, { ...anonymous, outcome: "refused", message, details: { ...this.base.details, code: "erased", keyHash: erasure.keyHash, erasureAuditId: erasure.auditId } });
+    return { outcome: "refused", code: "erased", message, auditId: this.operationId };
   }
 
   async refuseAfterStart(code: RefusalCode, message: string): Promise<RestoreResult> {

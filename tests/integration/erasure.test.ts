@@ -216,6 +216,9 @@ describe("erase mode", () => {
     const restoreEntries = await erasureAuditEntries(config, restore.auditId);
     expect(restoreEntries).toHaveLength(1);
     expect(restoreEntries[0]).toMatchObject({ action: "restore", outcome: "refused", message: `erased on ${today}` });
+    // The refusal names the key by its hash only: the log does not get the erased key back.
+    expect(restoreEntries[0]!.details).toMatchObject({ code: "erased", keyHash: erasureKeyHash(usr.name, { S: SUBJECT }), erasureAuditId: result.auditId });
+    expect(JSON.stringify(restoreEntries)).not.toContain("c-1");
   });
 
   it("refuses a restore of a record still in the archive when the ledger covers it", async () => {
@@ -234,6 +237,10 @@ describe("erase mode", () => {
       actor: { ...officer, role: "admin" },
     });
     expect(restore).toMatchObject({ outcome: "refused", code: "erased", message: "erased on 2024-05-01" });
+    // Still in the archive, yet its refusal does not write the key (or the object name holding it) to the log.
+    const entries = await erasureAuditEntries(config, restore.auditId);
+    expect(entries.map((e) => e.outcome)).toEqual(["refused"]);
+    expect(JSON.stringify(entries)).not.toContain("c-77");
   });
 
   it("checks the typed confirmation on the server", async () => {
