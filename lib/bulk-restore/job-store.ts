@@ -34,7 +34,9 @@ export function newJobId(now: Date): string {
   return `${compactTime(now)}-${randomBytes(6).toString("hex")}`;
 }
 
-export function jobObjectKey(archivePrefix: string, jobId: string, name: "job.json" | "items.json" | "diffs.json" | "lease.json"): string {
+type JobObjectName = "job.json" | "items.json" | "diffs.json" | "lease.json" | "restored.json";
+
+export function jobObjectKey(archivePrefix: string, jobId: string, name: JobObjectName): string {
   return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/${name}`;
 }
 
@@ -100,7 +102,7 @@ export class JobStore {
     return this.config.archive.bucket;
   }
 
-  private key(jobId: string, name: "job.json" | "items.json" | "diffs.json" | "lease.json") {
+  private key(jobId: string, name: JobObjectName) {
     return jobObjectKey(this.config.archive.prefix, jobId, name);
   }
 
@@ -149,6 +151,16 @@ export class JobStore {
 
   itemListLocation(jobId: string): string {
     return `s3://${this.bucket}/${this.key(jobId, "items.json")}`;
+  }
+
+  /**
+   * The archive objects a finished job restored, for "restored since" in reports: too
+   * many for an audit entry (entries are capped at 64 KiB), so the entry names this
+   * object instead. Returns its s3:// location.
+   */
+  async writeRestoredList(jobId: string, archiveKeys: string[]): Promise<string> {
+    await putJson(this.s3, this.bucket, this.key(jobId, "restored.json"), { archiveKeys }, null);
+    return `s3://${this.bucket}/${this.key(jobId, "restored.json")}`;
   }
 
   async getLease(jobId: string): Promise<Versioned<Lease> | null> {

@@ -14,7 +14,7 @@ import { ttlChoiceSchema, type TtlChoice } from "../restore/ttl-choice";
 export const MAX_JOB_ITEMS = 10_000;
 /** A filter may span at most this many days. */
 export const MAX_FILTER_DAYS = 92;
-/** Items per checkpoint: a chunk's results are one S3 object, written once. */
+/** Items per checkpoint at most: a chunk's results are one S3 object, written once. */
 export const DEFAULT_CHUNK_SIZE = 100;
 
 const dayText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD");

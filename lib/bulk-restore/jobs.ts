@@ -12,7 +12,7 @@ import { ttlChoiceProblem } from "../restore/ttl-choice";
 import { DEFAULT_CHUNK_SIZE, MAX_JOB_ITEMS, type BulkRestoreJob, type JobActor, type JobListEntry, type JobView, type RunOptions, type Selection } from "./job-types";
 import { JobStore, newJobId } from "./job-store";
 import { planBulkRestore } from "./planner";
-import { chunkCount, computeProgress } from "./progress";
+import { chunkCount, chunkSizeFor, computeProgress } from "./progress";
 import { cancelHere, finalizeJob, isRunningHere, leaseExpired, startRunner, type RunnerDeps } from "./runner";
 import { JobTooLargeError, resolveSelection } from "./selection";
 
@@ -26,7 +26,7 @@ type Clients = { s3: S3Client; dynamodb: DynamoDBClient };
 
 const actorOf = (user: SessionUser): JobActor => ({ id: user.id, email: user.email, name: user.name });
 
-export async function createJob(clients: Clients, config: LazarusConfig, selection: Selection, user: SessionUser, now = new Date(), chunkSize = DEFAULT_CHUNK_SIZE): Promise<BulkRestoreJob> {
+export async function createJob(clients: Clients, config: LazarusConfig, selection: Selection, user: SessionUser, now = new Date(), fixedChunkSize?: number): Promise<BulkRestoreJob> {
   const service = findService(config, selection.service);
   if (!service) throw new ArchiveInputError(`there is no service named "${selection.service}" in Lazarus's configuration`);
   const started = Date.now();
@@ -36,6 +36,7 @@ export async function createJob(clients: Clients, config: LazarusConfig, selecti
     throw new ArchiveInputError(resolved.unresolved.length > 0 ? "none of the pasted keys has an archived deletion" : "the selection holds no archived records");
   }
   const plan = await planBulkRestore(clients, config, service, resolved.archiveKeys, now);
+  const chunkSize = fixedChunkSize ?? chunkSizeFor(plan.items.length, DEFAULT_CHUNK_SIZE);
   const job: BulkRestoreJob = {
     schemaVersion: 1,
     id: newJobId(now),

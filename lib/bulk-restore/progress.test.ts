@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ItemResult } from "./job-types";
-import { chunkBounds, chunkCount, chunkItems, computeProgress } from "./progress";
+import { chunkBounds, chunkCount, chunkItems, chunkSizeFor, computeProgress } from "./progress";
 
 const result = (i: number, outcome: ItemResult["outcome"]): ItemResult => ({ i, archiveKey: `k${i}`, keyText: `k${i}`, outcome, reason: "", attempts: 1 });
 
@@ -12,6 +12,17 @@ describe("chunking", () => {
     expect(chunkBounds(2, 100, 250)).toEqual({ start: 200, end: 250 });
     expect(chunkBounds(3, 100, 250)).toEqual({ start: 250, end: 250 });
     expect(() => chunkBounds(-1, 100, 250)).toThrow(RangeError);
+  });
+});
+
+describe("chunk size", () => {
+  it("gives a small job about 20 steps of at least 5 items, and a large one chunks of at most the maximum", () => {
+    expect(chunkSizeFor(32, 100)).toBe(5);
+    expect(chunkCount(32, chunkSizeFor(32, 100))).toBe(7);
+    expect(chunkSizeFor(400, 100)).toBe(20);
+    expect(chunkCount(400, chunkSizeFor(400, 100))).toBe(20);
+    expect(chunkSizeFor(2000, 100)).toBe(100);
+    expect(chunkSizeFor(10_000, 100)).toBe(100);
   });
 });
 

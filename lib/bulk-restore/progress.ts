@@ -7,6 +7,15 @@ export function chunkBounds(chunk: number, chunkSize: number, itemCount: number)
   return { start: Math.min(start, itemCount), end: Math.min(start + chunkSize, itemCount) };
 }
 
+/**
+ * Progress moves a chunk at a time, so a small job gets small chunks (about 20 steps,
+ * at least 5 items each) and a large one chunks of at most `max`, which keeps the
+ * checkpoint writes (a few S3 requests per chunk) a small share of the work.
+ */
+export function chunkSizeFor(itemCount: number, max: number): number {
+  return Math.min(max, Math.max(5, Math.ceil(itemCount / 20)));
+}
+
 export function chunkCount(itemCount: number, chunkSize: number): number {
   return Math.ceil(itemCount / chunkSize);
 }

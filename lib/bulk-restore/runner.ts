@@ -313,8 +313,12 @@ export async function finalizeJob(deps: Pick<RunnerDeps, "s3" | "config">, jobId
   if (changed && job.run) {
     const chunks = await store.chunkResults(jobId);
     const progress = computeProgress(job.itemCount, chunks);
-    // Named in the outcome so reports can say "restored since, by whom" per record.
+    // Listed beside the job and named in the outcome, so reports can say "restored since, by whom" per record.
     const archiveKeys = chunks.flatMap((c) => c.items.filter((r) => r.outcome === "restored" || r.outcome === "already-restored").map((r) => r.archiveKey));
+    const restoredList = await store.writeRestoredList(jobId, archiveKeys).catch((error: unknown) => {
+      console.error(JSON.stringify({ message: "bulk-restore restored list not written", jobId, error: error instanceof Error ? error.name : "unknown" }));
+      return null;
+    });
     const cancelled = job.status === "cancelled";
     try {
       await appendAuditEntry(deps.s3, deps.config, {
@@ -327,7 +331,7 @@ export async function finalizeJob(deps: Pick<RunnerDeps, "s3" | "config">, jobId
         table: job.table,
         mode: job.options?.overwriteConflicting ? "overwrite" : "no-clobber",
         message: `${cancelled ? "cancelled" : "completed"}: ${progress.done} restored, ${progress.skipped} skipped, ${progress.failed} failed of ${job.itemCount}`,
-        details: { jobId, cancelled, itemCount: job.itemCount, done: progress.done, skipped: progress.skipped, failed: progress.failed, processed: progress.processed, ...(job.cancelledBy ? { cancelledBy: job.cancelledBy.email } : {}), archiveKeys },
+        details: { jobId, cancelled, itemCount: job.itemCount, done: progress.done, skipped: progress.skipped, failed: progress.failed, processed: progress.processed, ...(job.cancelledBy ? { cancelledBy: job.cancelledBy.email } : {}), restoredCount: archiveKeys.length, restoredList: restoredList ?? "not written: see the server log" },
       });
     } catch (error) {
       console.error(JSON.stringify({ message: "bulk-restore audit outcome not recorded", jobId, error: error instanceof Error ? error.name : "unknown" }));

@@ -9,7 +9,7 @@ import { createDynamoDBClient, createS3Client } from "../../lib/aws/clients";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { writeErasure } from "../../lib/erasure/erasure-ledger";
-import { restoredArchiveKeys } from "../../lib/exports/restore-lookup";
+import { buildRestoreLookup } from "../../lib/exports/restore-lookup";
 import { JobStore } from "../../lib/bulk-restore/job-store";
 import { cancelJob, createJob, getJobView, resultsCsv, startJob } from "../../lib/bulk-restore/jobs";
 import type { ChunkResult, ItemResult } from "../../lib/bulk-restore/job-types";
@@ -196,10 +196,16 @@ describe("bulk restore", () => {
     expect(entries.map((e) => e.outcome)).toEqual(["started", "failed"]);
     expect(entries[0]!.details).toMatchObject({ jobId: job.id, itemCount: 141, itemList: expect.stringMatching(/^s3:\/\/.+\/deleted\/_jobs\/bulk-restore\/.+\/items\.json$/) });
     expect(entries[1]!.details).toMatchObject({ done: 116, skipped: 23, failed: 2 });
-    // The outcome names exactly the archive objects written, so exports can say "restored since, by whom".
+    // The outcome names the list of archive objects written (kept beside the job: too long
+    // for an entry), so exports can say "restored since, by whom" for exactly those.
     const restoredKeys = (await allResults(job.id)).filter((r) => r.outcome === "restored").map((r) => r.archiveKey);
     expect(restoredKeys).toHaveLength(116);
-    expect(new Set(restoredArchiveKeys(entries[1]!))).toEqual(new Set(restoredKeys));
+    expect(entries[1]!.details).toMatchObject({ restoredCount: 116, restoredList: expect.stringMatching(/\/_jobs\/bulk-restore\/.+\/restored\.json$/) });
+    expect(JSON.stringify(entries[1]).length).toBeLessThan(4096);
+    const today = now.toISOString().slice(0, 10);
+    const lookup = await buildRestoreLookup(s3, config, { from: today, to: today });
+    const restoredByThisJob = [...lookup].filter(([, fact]) => fact.by.includes(admin.email));
+    expect(new Set(restoredByThisJob.map(([key]) => key))).toEqual(new Set(restoredKeys));
     expect(JSON.stringify(entries)).not.toContain("scheduled");
 
     const csv = await new Response(resultsCsv(s3, config, job.id)).text();
