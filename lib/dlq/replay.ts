@@ -68,7 +68,7 @@ export async function replayFailure(
       ...base,
       outcome: result.deleted ? "succeeded" : "failed",
       message: result.message,
-      details: { ...where, counts: result.counts, deleted: result.deleted, ...(result.lost ? { lostReason: result.lost.reason } : {}), ...(result.keptBecause ? { keptBecause: result.keptBecause } : {}) },
+      details: { ...where, counts: result.counts, deleted: result.deleted, ...(result.erasures.length > 0 ? { erasures: result.erasures } : {}), ...(result.lost ? { lostReason: result.lost.reason } : {}), ...(result.keptBecause ? { keptBecause: result.keptBecause } : {}) },
     });
     return result;
   } catch (error) {

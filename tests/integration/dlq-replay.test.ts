@@ -181,7 +181,9 @@ describe("DLQ replay against the local stack", () => {
     const { deletions } = await readArchive(clients().s3, config);
     expect(deletions.map(partitionKeyOf).sort()).toEqual(["good-9", "poison"]);
     const audit = await auditEntriesOf(config, result.operationId);
-    expect(audit[1]).toMatchObject({ outcome: "succeeded", details: { counts: { erased: 1 } } });
+    // Refused because erased, and audited with the erasure's date, never the key.
+    expect(audit[1]).toMatchObject({ outcome: "succeeded", details: { counts: { erased: 1 }, erasures: [{ erasedOn: erasedAt.toISOString().slice(0, 10), count: 1 }] } });
+    expect(JSON.stringify(audit)).not.toContain("erased-1");
     expect(JSON.stringify(audit)).not.toContain("erased-1");
   });
 
