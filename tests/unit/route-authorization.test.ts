@@ -132,6 +132,28 @@ describe("route handlers", () => {
     );
   });
 
+  // The feature behind each route decides who reaches it; a route rewired to a weaker
+  // permission would still answer 401/403 consistently, so the permission itself is pinned.
+  const FEATURE_PERMISSIONS: [prefix: string, permission: string][] = [
+    [join("app", "api", "reports"), "report:export"],
+    [join("app", "api", "exports"), "report:export"],
+    [join("app", "api", "audit"), "audit:read"],
+    [join("app", "api", "erasure"), "erasure"],
+    [join("app", "api", "bulk-restore"), "bulk-restore"],
+    [join("app", "api", "pitr"), "pitr"],
+    [join("app", "api", "dlq"), "dlq"],
+    [join("app", "api", "protection", "[service]", "fixes"), "protection:change"],
+  ];
+
+  it.each(FEATURE_PERMISSIONS)("every route under %s needs %s", async (prefix, expected) => {
+    const files = routeFiles.filter((f) => f.startsWith(prefix + sep));
+    expect(files.length, `no routes under ${prefix}`).toBeGreaterThan(0);
+    for (const file of files) {
+      const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+      for (const method of HTTP_METHODS.filter((m) => m in module)) expect(permissionOf(module[method]), `${file} ${method}`).toBe(expected);
+    }
+  });
+
   describe.each(routeFiles)("%s", (file) => {
     it("exports only wrapped HTTP handlers, each answering 401 / 403 by role", async () => {
       const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
