@@ -13,6 +13,7 @@ import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, GetQueu
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, type CloudWatchClient, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
+import pThrottle from "p-throttle";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { toUserFacingError } from "../http/error-response";
 import {
@@ -63,6 +64,26 @@ const FAILURE_LIST_LIMIT = 1_000;
 
 const sharedCache = new TtlCache(DESCRIBE_TTL_MS);
 
+/**
+ * Calls per second, per describe API, across every request this process serves. The
+ * cache makes warm reports free; these keep a cold one for a fleet of tables under
+ * DynamoDB's control-plane rates (DescribeContinuousBackups allows about 10 a second).
+ * Keyed by the call key's prefix.
+ */
+export const DESCRIBE_RATES: Record<string, number> = { pitr: 8, ttl: 8, table: 20 };
+const throttles = new Map<string, <T>(load: () => Promise<T>) => Promise<T>>(
+  Object.entries(DESCRIBE_RATES).map(([api, limit]) => {
+    // strict: a sliding window, so two fixed windows cannot add up to a burst of twice the limit.
+    const throttled = pThrottle({ limit, interval: 1_000, strict: true })((load: () => Promise<unknown>) => load());
+    return [api, <T>(load: () => Promise<T>) => throttled(load) as Promise<T>];
+  }),
+);
+
+function rateLimited<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const throttle = throttles.get(key.slice(0, key.indexOf(":")));
+  return throttle ? throttle(load) : load();
+}
+
 export function protectionCache(): TtlCache {
   return sharedCache;
 }
@@ -97,7 +118,8 @@ export async function buildProtectionReport(
   const now = options.now ?? new Date();
   const cache = options.cache ?? sharedCache;
   const limit = pLimit(options.concurrency ?? 8);
-  const call = <T>(key: string, load: () => Promise<T>) => cache.get(key, () => limit(load));
+  // Throttled inside the concurrency limit, so a call leaves the moment the throttle lets it go.
+  const call = <T>(key: string, load: () => Promise<T>) => cache.get(key, () => limit(() => rateLimited(key, load)));
 
   // One DescribeAlarms for the fleet instead of one per service (it takes up to 100 names).
   const alarmNames = config.services.flatMap(expectedAlarmNames);
