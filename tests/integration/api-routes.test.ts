@@ -21,6 +21,7 @@ import type { LazarusConfig } from "@/lib/config/schema";
 import type { CompareResponse, DayRecordRow, DayRecordsResponse, SearchResponse } from "@/lib/http/api-types";
 import { uniqueName, useMoto } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
+import { callRoute } from "../support/route-request";
 
 /**
  * The API routes end to end against moto: the wrapper, the zod parsing, the reader
@@ -41,13 +42,7 @@ const archiveKeys = new Map<string, string>();
 type Handler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 async function call(handler: Handler, path: string, params: Record<string, string>, init: { method?: string; body?: unknown } = {}) {
-  const request = new NextRequest(`${ORIGIN}${path}`, {
-    method: init.method ?? "GET",
-    headers: { "sec-fetch-site": "same-origin", host: "localhost:3000", "content-type": "application/json" },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const response = await handler(request, { params: Promise.resolve(params) });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return callRoute(handler, path, { ...init, params });
 }
 
 async function dayPage(query: string) {

@@ -12,6 +12,7 @@ import { createS3Client } from "@/lib/aws/clients";
 import type { DlqListResponse, ReplayResult } from "@/lib/dlq/failure-record";
 import { uniqueName, useMoto } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
+import { callRoute } from "../support/route-request";
 
 /** The DLQ routes through the one wrapper, against moto: permissions, input checks, listing and replay. */
 
@@ -19,17 +20,10 @@ vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
 const session = vi.mocked(getSessionUser);
 const as = (role: Role) => session.mockResolvedValue({ id: `test:${role}`, email: `${role}@example.com`, name: `Test ${role}`, role });
 
-const ORIGIN = "http://localhost:3000";
 type Handler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 async function call(handler: Handler, path: string, init: { method?: string; body?: unknown } = {}) {
-  const request = new NextRequest(`${ORIGIN}${path}`, {
-    method: init.method ?? "GET",
-    headers: { "sec-fetch-site": "same-origin", host: "localhost:3000", "content-type": "application/json" },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const response = await handler(request, { params: Promise.resolve({}) });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return callRoute(handler, path, init);
 }
 
 let s3: S3Client;

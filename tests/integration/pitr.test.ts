@@ -3,7 +3,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateTableCommand, DeleteItemCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { NextRequest } from "next/server";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as listPitr, POST as startPitr } from "@/app/api/pitr/route";
 import { GET as getJob } from "@/app/api/pitr/[id]/route";
@@ -25,6 +24,7 @@ import { startCompare } from "@/lib/pitr/pitr-compare";
 import { saveCompareState, saveLatestCompare } from "@/lib/pitr/pitr-store";
 import type { CompareEntryView, CompareState, CopyBackResult, PitrJobView } from "@/lib/pitr/pitr-types";
 import { uniqueName, useMoto } from "../support/aws";
+import { callRoute } from "../support/route-request";
 
 /**
  * Point-in-time restore through its API routes against moto_server. moto accepts
@@ -38,22 +38,14 @@ vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
 const session = vi.mocked(getSessionUser);
 const as = (role: Role) => session.mockResolvedValue({ id: `test:${role}`, email: `${role}@example.com`, name: `Test ${role}`, role });
 
-const ORIGIN = "http://localhost:3000";
 let config: LazarusConfig;
 let s3: S3Client;
 let dynamodb: DynamoDBClient;
 let table: string;
 let unprotected: string;
 
-type Handler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 async function call<T = Record<string, unknown>>(handler: unknown, path: string, params: Record<string, string>, init: { method?: string; body?: unknown } = {}) {
-  const request = new NextRequest(`${ORIGIN}${path}`, {
-    method: init.method ?? "GET",
-    headers: { "sec-fetch-site": "same-origin", host: "localhost:3000", "content-type": "application/json" },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const response = await (handler as Handler)(request, { params: Promise.resolve(params) });
-  return { status: response.status, body: (await response.json()) as T & { error?: { code: string; message: string } } };
+  return callRoute<T>(handler, path, { ...init, params });
 }
 
 const item = (n: number, extra: Record<string, unknown> = {}) => ({ PK: { S: `ORDER#${String(n).padStart(3, "0")}` }, SK: { S: "ORDER" }, total: { N: `${n}.50` }, status: { S: "open" }, ...extra });

@@ -16,6 +16,7 @@ import type { LazarusConfig } from "@/lib/config/schema";
 import type { ProtectionReport, ServiceProtection } from "@/lib/protection/protection-types";
 import { provisionLocalStack } from "../../scripts/local-stack/provision";
 import { uniqueName, useMoto } from "../support/aws";
+import { callRoute } from "../support/route-request";
 
 /**
  * The protection report and the admin fixes through their routes, against moto:
@@ -31,13 +32,7 @@ const ORIGIN = "http://localhost:3000";
 type Handler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 async function call(handler: Handler, path: string, params: Record<string, string>, init: { method?: string; body?: unknown } = {}) {
-  const request = new NextRequest(`${ORIGIN}${path}`, {
-    method: init.method ?? "GET",
-    headers: { "sec-fetch-site": "same-origin", host: "localhost:3000", origin: ORIGIN, "content-type": "application/json" },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const response = await handler(request, { params: Promise.resolve(params) });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  return callRoute(handler, path, { ...init, params, headers: { origin: ORIGIN } });
 }
 
 let config: LazarusConfig;

@@ -3,7 +3,6 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { NextRequest } from "next/server";
 import pLimit from "p-limit";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as auditRoute } from "@/app/api/audit/route";
@@ -28,6 +27,7 @@ import type { DeletionReport } from "@/lib/reports/report-types";
 import type { ReportRecord } from "@/lib/reports/report-records";
 import { uniqueName, useMoto } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
+import { invokeRoute } from "../support/route-request";
 
 /**
  * Reports, exports and the audit log browser against moto: counts equal what was
@@ -39,7 +39,6 @@ vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
 const session = vi.mocked(getSessionUser);
 const as = (role: Role, name = `Test ${role}`) => session.mockResolvedValue({ id: `test:${role}`, email: `${role}@example.com`, name, role });
 
-const ORIGIN = "http://localhost:3000";
 let s3: S3Client;
 let config: LazarusConfig;
 let contacts: ServiceConfig;
@@ -75,15 +74,9 @@ const ORDER_DELETIONS: Array<[string, boolean]> = [
 // Keys a CSV must carry intact.
 const AWKWARD_KEYS = ['ACME, Inc.', 'say "hi"', "multi\nline"];
 
-type Handler = (request: NextRequest, context: { params: Promise<Record<string, string>> }) => Promise<Response>;
 
 async function call(handler: unknown, path: string, init: { method?: string; body?: unknown; params?: Record<string, string> } = {}) {
-  const request = new NextRequest(`${ORIGIN}${path}`, {
-    method: init.method ?? "GET",
-    headers: { "sec-fetch-site": "same-origin", host: "localhost:3000", "content-type": "application/json" },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  return (handler as Handler)(request, { params: Promise.resolve(init.params ?? {}) });
+  return invokeRoute(handler, path, init);
 }
 
 const count = (list: Archived[], from: string, to: string, service?: string) =>
