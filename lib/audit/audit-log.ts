@@ -1,11 +1,11 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { z } from "zod";
 import { ArchiveInputError, formatDay, validateDay, type CalendarDay } from "../archive/archive-reader";
 import { listFolders, listPage, MAX_LIST_KEYS } from "../archive/object-listing";
-import type { LazarusConfig } from "../config/schema";
+import type { AuditConfig, LazarusConfig } from "../config/schema";
 import { auditEntrySchema, type AuditEntry } from "./audit-entry";
 import { auditDayPrefix, auditEntryKey, auditEntryName, auditPrefix, parseAuditEntryName } from "./audit-layout";
 import { auditEntryMatches, type AuditFilter } from "./audit-filter";
@@ -16,7 +16,8 @@ export { AUDIT_SEGMENT } from "./audit-layout";
 /**
  * The append-only audit log in S3: one object per entry, written with
  * If-None-Match: * and never overwritten or deleted by the console (its IAM policy
- * grants s3:PutObject on the log, nothing else that writes).
+ * grants s3:PutObject on the log, nothing else that writes). With `audit.objectLock`
+ * each entry also carries its own Object Lock retention, so S3 refuses to delete it.
  */
 
 export type NewAuditEntry = Omit<AuditEntry, "schemaVersion" | "id" | "at">;
@@ -32,13 +33,40 @@ function monotonicNow(): Date {
   return new Date(lastAt);
 }
 
+const DAY_MS = 86_400_000;
+type AuditLockMode = NonNullable<AuditConfig["objectLock"]>["mode"];
+
+/**
+ * The Object Lock retention an entry written at `at` carries (config `audit.objectLock`),
+ * counted from the entry's own time so its name and its lock tell one story.
+ */
+export function auditEntryRetention(config: LazarusConfig, at: Date): { mode: AuditLockMode; retainUntil: Date } | undefined {
+  const lock = config.audit.objectLock;
+  return lock ? { mode: lock.mode, retainUntil: new Date(at.getTime() + lock.retentionDays * DAY_MS) } : undefined;
+}
+
 export async function appendAuditEntry(s3: S3Client, config: LazarusConfig, entry: NewAuditEntry, now?: Date): Promise<AuditEntry> {
   const at = now ?? monotonicNow();
   const full = auditEntrySchema.parse({ ...entry, schemaVersion: 1, id: randomUUID(), at: at.toISOString() });
   const key = auditEntryKey(config.archive.prefix, at, full.id);
-  // AWS errors pass through unchanged: the one error mapping turns them into messages.
+  const body = JSON.stringify(full);
+  const retention = auditEntryRetention(config, at);
+  // AWS errors pass through unchanged: the one error mapping turns them into messages. A
+  // bucket without Object Lock refuses a locked entry (InvalidRequest) like any other
+  // failed write, so an entry meant to be locked is never written unlocked.
   await s3.send(
-    new PutObjectCommand({ Bucket: config.archive.bucket, Key: key, Body: JSON.stringify(full), ContentType: "application/json", IfNoneMatch: "*" }),
+    new PutObjectCommand({
+      Bucket: config.archive.bucket,
+      Key: key,
+      Body: body,
+      ContentType: "application/json",
+      IfNoneMatch: "*",
+      // S3 refuses a PutObject with Object Lock parameters without Content-MD5 or a flexible
+      // checksum, and the client adds the latter only for AWS itself (lib/aws/clients.ts).
+      // Sent on every entry, locked or not: one way to write, and S3 checks the bytes.
+      ContentMD5: createHash("md5").update(body, "utf8").digest("base64"),
+      ...(retention ? { ObjectLockMode: retention.mode, ObjectLockRetainUntilDate: retention.retainUntil } : {}),
+    }),
   );
   return full;
 }

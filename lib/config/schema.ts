@@ -114,7 +114,12 @@ const objectLock = z
   .object({
     enabled: z.boolean().default(false),
     mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).default("GOVERNANCE"),
-    retentionDays: z.number().int().min(1).default(365),
+    /**
+     * Default retention for every new object in the bucket. null: Object Lock on with no
+     * default, so only what is written with its own retention is locked (the audit log,
+     * `audit.objectLock`) and archived records stay erasable.
+     */
+    retentionDays: z.number().int().min(1).nullable().default(365),
   })
   .strict();
 
@@ -161,6 +166,32 @@ const protection = z
   .strict();
 
 export type ProtectionConfig = z.infer<typeof protection>;
+
+/** 100 years: longer than any records policy, so a larger number is a typo. */
+export const MAX_AUDIT_LOCK_DAYS = 36_500;
+
+/**
+ * The audit log's own Object Lock: each entry is written with a retention of its own
+ * (PutObject with ObjectLockMode and ObjectLockRetainUntilDate), under `_audit/` only.
+ * A bucket-wide default retention (`archive.objectLock.retentionDays` in infra) would
+ * lock every archive object too, and a locked object cannot be erased; per-entry
+ * retention locks the log and leaves the archive erasable. Absent: entries are not locked.
+ */
+const audit = z
+  .object({
+    objectLock: z
+      .object({
+        /** GOVERNANCE: a role with s3:BypassGovernanceRetention can still delete; COMPLIANCE: nobody can until the date. */
+        mode: z.enum(["GOVERNANCE", "COMPLIANCE"]).default("GOVERNANCE"),
+        /** Days from the entry's time; no default, because how long a log is kept is a policy decision. */
+        retentionDays: z.number().int().min(1).max(MAX_AUDIT_LOCK_DAYS),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type AuditConfig = z.infer<typeof audit>;
 export type RoleRule = z.infer<typeof roleRule>;
 
 export const configSchema = z
@@ -184,9 +215,14 @@ export const configSchema = z
     services: z.array(service).min(1, "must name at least one service"),
     auth: auth.prefault({}),
     protection: protection.prefault({}),
+    audit: audit.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.audit.objectLock && !c.archive.objectLock.enabled) {
+      // S3 accepts a retention only on objects in a bucket created with Object Lock; every audited action would fail.
+      ctx.addIssue({ code: "custom", path: ["audit", "objectLock"], message: "needs archive.objectLock.enabled: S3 locks objects only in a bucket created with Object Lock" });
+    }
     const seen = new Map<string, number>();
     c.services.forEach((s, i) => {
       for (const [kind, value] of [

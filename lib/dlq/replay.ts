@@ -6,7 +6,7 @@ import { parseStreamRecord, type ParsedStreamRecord } from "../archive/stream-re
 import { appendAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { erasedMessage, erasureCovers, erasureKeyHash, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
+import { erasedOn, erasureCovers, erasureKeyHash, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
 import type { DlqClients } from "./clients";
 import { rangeText, recordsText, type ReplayCounts, type ReplayResult } from "./failure-record";
 import { deleteFailureObject, deleteMessageById, locateFailure, type LocatedFailure } from "./failure-source";
@@ -99,7 +99,8 @@ async function replayRecords(
 
   const counts: ReplayCounts = { total: Math.max(info.batchSize, records.length), archived: 0, alreadyArchived: 0, erased: 0, failed: 0, lost: 0, ignored: 0 };
   const failures: ReplayResult["failures"] = [];
-  const erasedOn = new Map<string, number>();
+  // Refused records are counted per erasure day: the audit can say which erasures held, never which keys.
+  const erasedDays = new Map<string, number>();
   const target = archiverTargetFor(config, service);
   const erasures = records.length > 0 ? await loadErasures(clients.s3, config, service) : new Map<string, ErasureRecord>();
   const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
@@ -123,8 +124,8 @@ async function replayRecords(
         const erasure = partitionKey ? erasures.get(erasureKeyHash(service.name, partitionKey)) : undefined;
         if (erasure && erasureCovers(erasure, parsed.createdAt)) {
           counts.erased += 1;
-          const day = erasedMessage(erasure).replace(/^erased on /, "");
-          erasedOn.set(day, (erasedOn.get(day) ?? 0) + 1);
+          const day = erasedOn(erasure);
+          erasedDays.set(day, (erasedDays.get(day) ?? 0) + 1);
           return;
         }
         try {
@@ -181,7 +182,7 @@ async function replayRecords(
     deleted,
     ...(keptBecause ? { keptBecause } : {}),
     ...(lost ? { lost } : {}),
-    erasures: [...erasedOn].sort(([a], [b]) => a.localeCompare(b)).map(([day, count]) => ({ erasedOn: day, count })),
+    erasures: [...erasedDays].sort(([a], [b]) => a.localeCompare(b)).map(([day, count]) => ({ erasedOn: day, count })),
     failures: failures.slice(0, 100),
     message: summary(counts, deleted, lost, info),
   };

@@ -3,7 +3,6 @@ import { createHash, randomUUID } from "node:crypto";
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ArchiveInputError } from "../archive/archive-reader";
 import type { KeyValue } from "../archive/attribute-value";
-import { parseArchiveName, servicePrefix, splitDatedKey } from "../archive/layout";
 import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
@@ -19,6 +18,7 @@ import {
   type PlannedFailureCopy,
 } from "./erasure-plan";
 import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
+import { recordLocation } from "./record-location";
 import { redactArchiveObject, redactStreamRecord } from "./redaction";
 
 /**
@@ -54,17 +54,6 @@ export type ErasureResult =
   | { outcome: "refused"; code: "locked" | "not-erasable"; auditId: string; message: string; reasons: string[] };
 
 const DELETE_BATCH = 1000;
-
-/** Where an object is, without the key text its name may carry. */
-export function recordLocation(config: LazarusConfig, service: string, archiveKey: string): string {
-  const base = servicePrefix(config.archive.prefix, service);
-  const dated = archiveKey.startsWith(base) ? splitDatedKey(archiveKey.slice(base.length)) : undefined;
-  const hash = `#sha256:${createHash("sha256").update(archiveKey, "utf8").digest("hex").slice(0, 32)}`;
-  if (!dated) return `${service}/${hash}`;
-  const day = `${String(dated.day.year).padStart(4, "0")}/${String(dated.day.month).padStart(2, "0")}/${String(dated.day.day).padStart(2, "0")}`;
-  const parsed = parseArchiveName(dated.name, dated.day);
-  return `${service}/${day}/${parsed ? `#${parsed.id}` : hash}`;
-}
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "UnknownError";

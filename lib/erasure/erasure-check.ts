@@ -4,10 +4,12 @@ import { classifyArchiveName, validateArchiveKey } from "../archive/archive-read
 import type { KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasureCovers, findErasure, type ErasureRecord } from "./erasure-ledger";
+import { recordLocation } from "./record-location";
 
 /**
- * The ledger checks a single restore makes: one GET of the ledger object. Kept
- * here so restore-record.ts only calls them.
+ * The ledger checks a single restore makes (one GET of the ledger object), and what
+ * its audit entry may say when one refuses it. Kept here so restore-record.ts only
+ * calls them.
  */
 
 /** The erasure that covers this archived deletion of the item with this table key, if any. */
@@ -33,4 +35,19 @@ export async function erasureOfMissingRecord(s3: S3Client, config: LazarusConfig
   const named = classifyArchiveName(service, day, name);
   if (named.kind !== "record" || named.partitionKey.hashed) return null;
   return erasureBlocking(s3, config, service, { [service.table.partitionKey.name]: named.partitionKey.value }, named.deletedAt);
+}
+
+/**
+ * The details of an audit entry for a request refused because its record was erased.
+ * The key is named only by the ledger's hash and the record by its location (day and
+ * record id): the object name in the request contains the key, and writing it would
+ * put the erased key back into the log.
+ */
+export function erasedRefusalDetails(
+  config: LazarusConfig,
+  service: ServiceConfig,
+  archiveKey: string,
+  erasure: ErasureRecord,
+): { code: "erased"; keyHash: string; erasureAuditId: string; location: string } {
+  return { code: "erased", keyHash: erasure.keyHash, erasureAuditId: erasure.auditId, location: recordLocation(config, service.name, archiveKey) };
 }

@@ -90,7 +90,7 @@ describe("the ledger in S3", () => {
     const input = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
     expect(input.Key).toBe(ledgerKey);
     expect(JSON.parse(input.Body as string)).toEqual({ schemaVersion: 1, service: "usr-contact-svc", keyHash: hash, erasedAt: "2024-03-05T10:00:00.000Z", auditId: "op-1", records: 3 });
-    expect(input.Body as string).not.toContain("c-1");
+    expect(input.Body as string).not.toContain("CONTACT#c-1");
     expect(entry.records).toBe(3);
   });
 

@@ -56,9 +56,14 @@ export class ErasedRecordError extends Error {
   }
 }
 
+/** The UTC day of an erasure, YYYY-MM-DD: what refusals name, in messages and in audit counts. */
+export function erasedOn(erasure: Pick<ErasureRecord, "erasedAt">): string {
+  return erasure.erasedAt.slice(0, 10);
+}
+
 /** "erased on 2024-03-05": the day (UTC) is what a person needs; the audit entry has the exact time. */
 export function erasedMessage(erasure: Pick<ErasureRecord, "erasedAt">): string {
-  return `erased on ${erasure.erasedAt.slice(0, 10)}`;
+  return `erased on ${erasedOn(erasure)}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../config/load";
 import { toUserFacingError } from "../http/error-response";
-import { recordLocation } from "./erase";
+import { recordLocation } from "./record-location";
 import { ErasedRecordError } from "./erasure-ledger";
 import { failedBatchRecords, isSubjectRecord, keyMatches, strictestLock, subjectKeyFor } from "./erasure-plan";
 import { confirmationText } from "./erasure-request";

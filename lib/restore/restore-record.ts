@@ -8,8 +8,8 @@ import type { AttributeMap, AttributeValue, KeyValue } from "../archive/attribut
 import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { erasureBlocking, erasureOfMissingRecord } from "../erasure/erasure-check";
-import { erasedMessage, type ErasureRecord } from "../erasure/erasure-ledger";
+import { erasedRefusalDetails, erasureBlocking, erasureOfMissingRecord } from "../erasure/erasure-check";
+import { erasedMessage, ErasureLedgerError, type ErasureRecord } from "../erasure/erasure-ledger";
 import { tableKeyOf } from "./table-key";
 import { getLiveItem, itemFingerprint } from "./live-item";
 import { restoreRequestBodySchema, type RestoreMode } from "./restore-request";
@@ -84,7 +84,9 @@ export async function restoreRecord(
     throw error;
   }
   if (prepared.kind === "refused") {
-    return prepared.erasure ? audit.refuseErased(prepared.erasure, prepared.message) : audit.refuseBeforeWrite(prepared.code, prepared.message);
+    return prepared.erasure
+      ? audit.refuseErased(erasedRefusalDetails(config, service, input.archiveKey, prepared.erasure), prepared.message)
+      : audit.refuseBeforeWrite(prepared.code, prepared.message);
   }
 
   // Write-ahead: if this entry cannot be written, nothing is written to DynamoDB.
@@ -233,13 +235,17 @@ class RestoreAudit {
 
   /**
    * An erased key must not come back into the log through a refusal: the entry names
-   * the key by the ledger's hash and the erasure, never by its text or an archive
-   * object name (which contains it).
+   * the key by the ledger's hash, the erasure and the record's location (day and record
+   * id), never by its text or an archive object name (which contains it).
    */
-  async refuseErased(erasure: ErasureRecord, message: string): Promise<RestoreResult> {
-    const { key: _key, archiveKey: _archiveKey, ...anonymous } = this.base;
-    await appendAuditEntry(this.s3, this.config, { ...anonymous, outcome: "refused", message, details: { ...this.base.details, code: "erased", keyHash: erasure.keyHash, erasureAuditId: erasure.auditId } });
+  async refuseErased(erased: ReturnType<typeof erasedRefusalDetails>, message: string): Promise<RestoreResult> {
+    await appendAuditEntry(this.s3, this.config, { ...this.withoutKey(), outcome: "refused", message, details: { ...this.base.details, ...erased } });
     return { outcome: "refused", code: "erased", message, auditId: this.operationId };
+  }
+
+  private withoutKey(): Omit<NewAuditEntry, "key" | "archiveKey"> {
+    const { key: _key, archiveKey: _archiveKey, ...rest } = this.base;
+    return rest;
   }
 
   async refuseAfterStart(code: RefusalCode, message: string): Promise<RestoreResult> {
@@ -253,15 +259,25 @@ class RestoreAudit {
    * happened in DynamoDB, so the gap is logged instead.
    */
   async finish(outcome: AuditOutcome, message: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.appendOutcome(this.entry(outcome, message, details));
+  }
+
+  private async appendOutcome(entry: NewAuditEntry): Promise<void> {
     try {
-      await appendAuditEntry(this.s3, this.config, this.entry(outcome, message, details));
+      await appendAuditEntry(this.s3, this.config, entry);
     } catch (error) {
-      console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: this.operationId, outcome, error: errorName(error) }));
+      console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: this.operationId, outcome: entry.outcome, error: errorName(error) }));
     }
   }
 
   /** Best effort: the caller rethrows the error that ended the attempt. */
   async recordFailure(error: unknown): Promise<void> {
+    if (error instanceof ErasureLedgerError) {
+      // An unreadable ledger entry means the key may have been erased: recorded like an
+      // erased refusal, by the ledger object (named by the key's hash), never the key.
+      await this.appendOutcome({ ...this.withoutKey(), outcome: "failed", message: `the restore stopped with ${error.name}`, details: { ...this.base.details, error: error.name, ledgerObject: error.key } });
+      return;
+    }
     await this.finish("failed", `the restore stopped with ${errorName(error)}`, { error: errorName(error) });
   }
 }

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../lib/aws/clients";
 import { parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
@@ -11,6 +11,7 @@ import { uniqueName, useMoto } from "../support/aws";
 
 let s3: S3Client;
 let config: LazarusConfig;
+let region: string;
 const PREFIX = "deleted/";
 const day = { year: 2024, month: 4, day: 2 };
 const at = (time: string) => new Date(`2024-04-02T${time}Z`);
@@ -40,14 +41,10 @@ async function readWholeDay(limit: number): Promise<{ pages: AuditEntry[][]; unr
   return { pages, unreadable };
 }
 
-beforeAll(async () => {
-  const { region } = useMoto();
-  s3 = createS3Client({ region });
-  const bucket = uniqueName("audit");
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  config = parseConfig({
+function configFor(archive: Record<string, unknown>, extra: Record<string, unknown> = {}): LazarusConfig {
+  return parseConfig({
     region,
-    archive: { bucket, prefix: PREFIX },
+    archive: { prefix: PREFIX, ...archive },
     services: [
       {
         name: "usr-contact-svc",
@@ -56,7 +53,16 @@ beforeAll(async () => {
         onFailure: { type: "sqs", queueName: "contact-dlq" },
       },
     ],
+    ...extra,
   });
+}
+
+beforeAll(async () => {
+  ({ region } = useMoto());
+  s3 = createS3Client({ region });
+  const bucket = uniqueName("audit");
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  config = configFor({ bucket });
 });
 
 describe("audit log", () => {
@@ -126,5 +132,45 @@ describe("audit log", () => {
 
   it("refuses to write an entry that would not read back", async () => {
     await expect(appendAuditEntry(s3, config, { ...entry("op", "started"), role: "root" as "admin" })).rejects.toThrow();
+  });
+});
+
+describe("audit log under Object Lock (audit.objectLock)", () => {
+  const DAY_MS = 86_400_000;
+
+  it("gives every entry its own retention, so S3 refuses to delete it, while the rest of the bucket stays unlocked", async () => {
+    // Object Lock enabled and no default retention: only what is written with a retention is locked.
+    const bucket = uniqueName("audit-locked");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+    const locked = configFor({ bucket, objectLock: { enabled: true } }, { audit: { objectLock: { mode: "COMPLIANCE", retentionDays: 30 } } });
+
+    const written = await appendAuditEntry(s3, locked, entry("op-locked", "started"));
+    const key = auditEntryKey(PREFIX, new Date(written.at), written.id);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    expect(head.ObjectLockMode).toBe("COMPLIANCE");
+    expect(Math.abs(head.ObjectLockRetainUntilDate!.getTime() - (Date.parse(written.at) + 30 * DAY_MS))).toBeLessThan(1_000);
+
+    // Neither the entry's version nor the entry itself can be removed.
+    await expect(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: head.VersionId }))).rejects.toMatchObject({ name: "AccessDenied" });
+    const now = new Date(written.at);
+    const today = { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1, day: now.getUTCDate() };
+    expect((await listAuditEntries(s3, locked, { day: today })).entries).toEqual([written]);
+
+    // An archive object in the same bucket gets no retention, so erasure can still delete it.
+    const archiveKey = `${PREFIX}usr-contact-svc/2024/04/02/record.json`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: archiveKey, Body: "{}" }));
+    const archived = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: archiveKey }));
+    expect(archived.ObjectLockMode).toBeUndefined();
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: archiveKey, VersionId: archived.VersionId }));
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: archiveKey }));
+    expect(versions.Versions ?? []).toEqual([]);
+  });
+
+  it("refuses to write an entry it should lock into a bucket without Object Lock, rather than write it unlocked", async () => {
+    const bucket = uniqueName("audit-unlockable");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const misdeployed = configFor({ bucket, objectLock: { enabled: true } }, { audit: { objectLock: { retentionDays: 30 } } });
+    await expect(appendAuditEntry(s3, misdeployed, entry("op-unlockable", "started"))).rejects.toMatchObject({ name: "InvalidRequest" });
+    expect(await listKeys(s3, bucket, `${PREFIX}_audit/`)).toEqual([]);
   });
 });

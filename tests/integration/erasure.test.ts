@@ -3,6 +3,7 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -16,9 +17,10 @@ import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
 import { listAuditEntries, type AuditEntry } from "../../lib/audit/audit-log";
+import { auditEntryKey } from "../../lib/audit/audit-layout";
 import type { SessionUser } from "../../lib/auth/roles";
 import { eraseSubject, type ErasureResult } from "../../lib/erasure/erase";
-import { erasureKeyHash, findErasure } from "../../lib/erasure/erasure-ledger";
+import { erasureKeyHash, erasureLedgerKey, findErasure } from "../../lib/erasure/erasure-ledger";
 import { planErasure } from "../../lib/erasure/erasure-plan";
 import { confirmationText, type ErasureQuery } from "../../lib/erasure/erasure-request";
 import { restoreRecord } from "../../lib/restore/restore-record";
@@ -31,10 +33,12 @@ let s3: S3Client;
 const officer: SessionUser = { id: "u-compliance", email: "cora@example.com", name: "Cora Compliance", role: "compliance" };
 const SUBJECT = "CONTACT#c-1";
 
-function configFor(bucket: string, failures: string): LazarusConfig {
+/** `lockAudit`: the bucket has Object Lock (without a default retention) and audit entries are locked one by one. */
+function configFor(bucket: string, failures: string, lockAudit = false): LazarusConfig {
   return parseConfig({
     region,
-    archive: { bucket, prefix: "deleted/" },
+    archive: { bucket, prefix: "deleted/", ...(lockAudit ? { objectLock: { enabled: true } } : {}) },
+    ...(lockAudit ? { audit: { objectLock: { retentionDays: 365 } } } : {}),
     services: [
       {
         name: "usr-contact-svc",
@@ -197,7 +201,7 @@ describe("erase mode", () => {
     const entries = await erasureAuditEntries(config, result.auditId);
     expect(entries.map((e) => e.outcome)).toEqual(["started", "succeeded"]);
     const text = JSON.stringify(entries);
-    expect(text).not.toContain("c-1");
+    expect(text).not.toContain(SUBJECT);
     expect(text).not.toContain("example.com\"}}"); // no item contents
     expect(text).toContain(erasureKeyHash(usr.name, { S: SUBJECT }));
     expect(entries[1]!.details).toMatchObject({ result: { objectVersionsRemoved: 5, indexEntriesRemoved: 3 } });
@@ -218,7 +222,12 @@ describe("erase mode", () => {
     expect(restoreEntries[0]).toMatchObject({ action: "restore", outcome: "refused", message: `erased on ${today}` });
     // The refusal names the key by its hash only: the log does not get the erased key back.
     expect(restoreEntries[0]!.details).toMatchObject({ code: "erased", keyHash: erasureKeyHash(usr.name, { S: SUBJECT }), erasureAuditId: result.auditId });
-    expect(JSON.stringify(restoreEntries)).not.toContain("c-1");
+    // Where the refused record was, in the erasure's own terms: an auditor matches it to the erasure's locations.
+    expect((entries[0]!.details as { planned: { locations: string[] } }).planned.locations).toContain(restoreEntries[0]!.details!.location);
+    expect(restoreEntries[0]!.details!.location).toMatch(/^usr-contact-svc\/2024\/03\/10\/#[0-9a-f]{16}$/);
+    expect(restoreEntries[0]).not.toHaveProperty("key");
+    expect(restoreEntries[0]).not.toHaveProperty("archiveKey");
+    expect(JSON.stringify(restoreEntries)).not.toContain(SUBJECT);
   });
 
   it("refuses a restore of a record still in the archive when the ledger covers it", async () => {
@@ -241,6 +250,31 @@ describe("erase mode", () => {
     const entries = await erasureAuditEntries(config, restore.auditId);
     expect(entries.map((e) => e.outcome)).toEqual(["refused"]);
     expect(JSON.stringify(entries)).not.toContain("c-77");
+  });
+
+  it("fails closed on a damaged ledger entry, and its failure names the ledger object, not the key", async () => {
+    const bucket = uniqueName("erase-damaged");
+    await versionedBucket(bucket);
+    const config = configFor(bucket, uniqueName("unused"));
+    const usr = findService(config, "usr-contact-svc")!;
+    const archiveKey = await archive(config, usr, item("CONTACT#c-88", "PROFILE"), "2024-03-10T09:00:00Z");
+    const ledgerObject = erasureLedgerKey(config.archive.prefix, usr.name, erasureKeyHash(usr.name, { S: "CONTACT#c-88" }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: ledgerObject, Body: "{ damaged" }));
+
+    const attempt = restoreRecord({ s3, dynamodb: createDynamoDBClient({ region }) }, config, {
+      service: usr,
+      archiveKey,
+      mode: "no-clobber",
+      ttl: { action: "keep" },
+      actor: { ...officer, role: "admin" },
+    });
+    await expect(attempt).rejects.toMatchObject({ name: "ErasureLedgerError" });
+    const now = new Date();
+    const page = await listAuditEntries(s3, config, { day: { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1, day: now.getUTCDate() }, limit: 1000 });
+    const failed = page.entries.filter((e) => e.action === "restore");
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ outcome: "failed", details: { error: "ErasureLedgerError", ledgerObject } });
+    expect(JSON.stringify(failed)).not.toContain("c-88");
   });
 
   it("checks the typed confirmation on the server", async () => {
@@ -291,6 +325,29 @@ describe("redact mode", () => {
 });
 
 describe("Object Lock", () => {
+  it("erases in a bucket where only the audit log is locked, and the erasure's own entries cannot be deleted", async () => {
+    const bucket = uniqueName("audit-lock");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+    const config = configFor(bucket, uniqueName("unused"), true);
+    const usr = findService(config, "usr-contact-svc")!;
+    const archiveKey = await archive(config, usr, item(SUBJECT, "PROFILE"), "2024-03-10T09:00:00Z");
+
+    const result = await erase(config, { match: "exact", key: SUBJECT, services: ["usr-contact-svc"] });
+    expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 1, objectVersionsRemoved: 1, indexEntriesRemoved: 1, remaining: [] } });
+    expect([...(await listing(bucket))].filter((v) => v.startsWith(archiveKey))).toEqual([]);
+
+    const entries = await erasureAuditEntries(config, result.auditId);
+    expect(entries.map((e) => e.outcome)).toEqual(["started", "succeeded"]);
+    for (const entry of entries) {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: auditEntryKey(config.archive.prefix, new Date(entry.at), entry.id) }));
+      expect(head.ObjectLockMode).toBe("GOVERNANCE");
+      expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(Date.now() + 364 * 86_400_000);
+    }
+    const proof = auditEntryKey(config.archive.prefix, new Date(entries[1]!.at), entries[1]!.id);
+    const { VersionId } = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: proof }));
+    await expect(s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: proof, VersionId }))).rejects.toMatchObject({ name: "AccessDenied" });
+  });
+
   it("refuses a locked object with its retention date and deletes nothing", async () => {
     const bucket = uniqueName("locked");
     await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
@@ -315,7 +372,7 @@ describe("Object Lock", () => {
     expect(await findErasure(s3, config, usr, { S: SUBJECT })).toBeNull();
     const entries = await erasureAuditEntries(config, result.auditId);
     expect(entries.map((e) => e.outcome)).toEqual(["refused"]);
-    expect(JSON.stringify(entries)).not.toContain("c-1");
+    expect(JSON.stringify(entries)).not.toContain(SUBJECT);
   });
 
   it("refuses an object under a legal hold, says it must be released first, and deletes nothing", async () => {
