@@ -70,10 +70,14 @@ export class ArchiveStorage extends Construct {
       ...(lock.enabled
         ? {
             objectLockEnabled: true,
-            objectLockDefaultRetention:
-              lock.mode === "COMPLIANCE"
-                ? ObjectLockRetention.compliance(Duration.days(lock.retentionDays))
-                : ObjectLockRetention.governance(Duration.days(lock.retentionDays)),
+            ...(lock.retentionDays !== null
+              ? {
+                  objectLockDefaultRetention:
+                    lock.mode === "COMPLIANCE"
+                      ? ObjectLockRetention.compliance(Duration.days(lock.retentionDays))
+                      : ObjectLockRetention.governance(Duration.days(lock.retentionDays)),
+                }
+              : {}),
           }
         : {}),
     });

@@ -329,7 +329,8 @@ function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups: Grant[
   perService("WriteArchiveObjects", from("compliance", "s3:PutObject"), (s) => [s.datedObjects]);
   perService("WriteIndexEntries", from("admin", "s3:PutObject"), (s) => [s.indexEntries]);
   // Append-only: no tier may delete an entry.
-  grant(SHARED, "AuditLog", ["s3:GetObject", "s3:GetObjectVersion", ...from("restore", "s3:PutObject")], [r.auditObjects]);
+  // PutObjectRetention: entries carry their own Object Lock retention when `audit.objectLock` is set.
+  grant(SHARED, "AuditLog", ["s3:GetObject", "s3:GetObjectVersion", ...from("restore", "s3:PutObject", "s3:PutObjectRetention")], [r.auditObjects]);
   // Every restore path refuses a key the ledger says was erased; erasure records it.
   perService("ErasureLedger", [...from("restore", "s3:GetObject"), ...from("compliance", "s3:PutObject")], (s) => [s.ledgerObjects]);
   grant(SHARED, "ExportManifests", from("compliance", "s3:GetObject", "s3:PutObject"), [r.exportObjects]);

@@ -137,6 +137,17 @@ describe("archive bucket", () => {
     });
   });
 
+  it("can enable Object Lock with no default retention, so only the audit log's entries (locked one by one) are locked", () => {
+    const { bucket } = archiveBucket(
+      testConfig((raw) => {
+        (raw.archive as Record<string, unknown>).objectLock = { enabled: true, retentionDays: null };
+      }),
+    );
+    expect(bucket.Properties.ObjectLockEnabled).toBe(true);
+    const configuration = bucket.Properties.ObjectLockConfiguration as { Rule?: unknown } | undefined;
+    expect(configuration?.Rule).toBeUndefined();
+  });
+
   it("keeps failed batches in their own encrypted, private, retained bucket with request metrics", () => {
     const { template } = archiveBucket();
     const [, failures] = onlyResource(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-failed-batches");

@@ -139,7 +139,9 @@ describe("console policies", () => {
   });
 
   it.each(TIERS)("%s never deletes an audit entry (append-only), and touches nothing outside the console's prefixes", (tier) => {
-    for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObjectRetention", "s3:BypassGovernanceRetention"]) {
+    // s3:PutObjectRetention is granted (S3 needs it to write an entry with its own lock); without
+    // BypassGovernanceRetention it can only lengthen a retention, never shorten or remove one.
+    for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]) {
       expect(allows(policies[tier], action, key.audit), action).toBe(false);
     }
     for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(allows(policies[tier], action, key.outsideAnyPrefix), action).toBe(false);
@@ -204,7 +206,8 @@ describe("console restore policy", () => {
     expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(expect.arrayContaining(["deleted/_erasures/contact-svc/*", "deleted/_erasures/order-svc/*"]));
     expect(resourcesFor(statements, "s3:RestoreObject")).toEqual(["deleted/contact-svc/*", "deleted/order-svc/*"].map((p) => `${archive}/${p}`));
     const s3Actions = new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith("s3:")));
-    expect([...s3Actions].sort()).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject", "s3:RestoreObject"]);
+    expect([...s3Actions].sort()).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject", "s3:PutObjectRetention", "s3:RestoreObject"]);
+    expect(resourcesFor(statements, "s3:PutObjectRetention")).toEqual([`${archive}/deleted/_audit/*`]);
   });
 });
 

@@ -124,7 +124,7 @@ export async function provisionLocalStack(
 
   await ensureBucket(clients.s3, config.region, archive.bucket, { objectLock: archive.objectLock.enabled });
   await clients.s3.send(new PutBucketVersioningCommand({ Bucket: archive.bucket, VersioningConfiguration: { Status: "Enabled" } }));
-  if (archive.objectLock.enabled) {
+  if (archive.objectLock.enabled && archive.objectLock.retentionDays !== null) {
     await clients.s3.send(
       new PutObjectLockConfigurationCommand({
         Bucket: archive.bucket,
