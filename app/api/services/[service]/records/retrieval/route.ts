@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import { ArchiveInputError, validateArchiveKey } from "@/lib/archive/archive-reader";
 import { ArchiveObjectNotFoundError, getRetrievalStatus, requestRetrieval, type RetrievalStatus } from "@/lib/archive/glacier-retrieval";
 import { appendAuditEntry, type NewAuditEntry } from "@/lib/audit/audit-log";
+import { erasedRefusalDetails, erasureOfMissingRecord } from "@/lib/erasure/erasure-check";
+import { ErasedRecordError } from "@/lib/erasure/erasure-ledger";
 import { archiveKeyQuerySchema, retrievalBodySchema } from "@/lib/http/api-types";
 import { HttpError } from "@/lib/http/error-response";
 import { requireService, serviceParams } from "@/lib/http/inputs";
@@ -25,7 +27,8 @@ export const GET = route(
 /**
  * Asks S3 for a temporary readable copy of a record in Glacier. Retrievals cost
  * money, so each is audited: a "started" entry before the request (no entry, no
- * request), then its outcome.
+ * request), then its outcome. A record erased since it was listed is refused before
+ * anything else, and its entry names the key by hash and location, never the object name.
  */
 export const POST = route(
   { permission: "glacier:retrieve", params: serviceParams, body: retrievalBodySchema },
@@ -33,15 +36,26 @@ export const POST = route(
     const service = requireService(config, params.service);
     validateArchiveKey(config, service, body.archiveKey);
     const { s3 } = aws();
-    const entry: Omit<NewAuditEntry, "outcome"> = {
+    const anonymous: Omit<NewAuditEntry, "outcome" | "archiveKey"> = {
       operationId: randomUUID(),
       actor: { id: user.id, email: user.email, name: user.name },
       role: user.role,
       action: "glacier-retrieval",
       service: service.name,
-      archiveKey: body.archiveKey,
       details: { tier: body.tier, days: body.days },
     };
+    const erasure = await erasureOfMissingRecord(s3, config, service, body.archiveKey);
+    if (erasure) {
+      const refusal = new ErasedRecordError(erasure);
+      await appendAuditEntry(s3, config, {
+        ...anonymous,
+        outcome: "refused",
+        message: refusal.message,
+        details: { ...anonymous.details, ...erasedRefusalDetails(config, service, body.archiveKey, erasure) },
+      });
+      throw refusal;
+    }
+    const entry: Omit<NewAuditEntry, "outcome"> = { ...anonymous, archiveKey: body.archiveKey };
     await appendAuditEntry(s3, config, { ...entry, outcome: "started" });
 
     let status: RetrievalStatus;
