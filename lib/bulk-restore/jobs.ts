@@ -122,20 +122,62 @@ export async function cancelJob(deps: RunnerDeps, jobId: string, user: SessionUs
  */
 export async function getJobView(deps: RunnerDeps, jobId: string, now = new Date()): Promise<JobView> {
   const store = new JobStore(deps.s3, deps.config);
-  let { value: job } = await store.get(jobId);
-  let resumed = false;
-  const orphan = !job.finishedAt && (job.status === "running" || (job.status === "cancelled" && job.run !== undefined)) && !isRunningHere(jobId);
-  if (orphan && leaseExpired((await store.getLease(jobId))?.value ?? null, now)) {
-    if (job.status === "running") {
-      resumed = true;
-      void startRunner(deps, jobId);
-    } else {
-      await finalizeJob(deps, jobId);
-      job = (await store.get(jobId)).value;
-    }
-  }
+  const { value } = await store.get(jobId);
+  const { job, resumed } = await takeOverIfOrphaned(deps, store, value, now);
   const progress = computeProgress(job.itemCount, await store.chunkResults(jobId));
   return { job, progress, resumed };
+}
+
+interface TakeOver {
+  job: BulkRestoreJob;
+  resumed: boolean;
+  /** An unfinished job whose runner elsewhere still holds the lease: when it lapses if not renewed. */
+  leaseExpiresAt?: Date;
+}
+
+/**
+ * A job left unfinished by a runner that is gone (its lease lapsed): a running one is
+ * resumed here, a cancelled one is finalized. The chunk results in S3 say what was
+ * done, so the new runner writes nothing twice.
+ */
+async function takeOverIfOrphaned(deps: RunnerDeps, store: JobStore, job: BulkRestoreJob, now: Date): Promise<TakeOver> {
+  const orphan = !job.finishedAt && (job.status === "running" || (job.status === "cancelled" && job.run !== undefined)) && !isRunningHere(job.id);
+  if (!orphan) return { job, resumed: false };
+  const lease = (await store.getLease(job.id))?.value ?? null;
+  if (!leaseExpired(lease, now)) return { job, resumed: false, leaseExpiresAt: new Date(lease!.expiresAt) };
+  if (job.status === "running") {
+    void startRunner(deps, job.id);
+    return { job, resumed: true };
+  }
+  await finalizeJob(deps, job.id);
+  return { job: (await store.get(job.id)).value, resumed: false };
+}
+
+/** How many of the newest jobs a sweep looks at; older unfinished jobs resume when opened. */
+export const SWEEP_JOBS = 100;
+
+export interface SweepResult {
+  resumed: string[];
+  /** The earliest lapse of a lease held elsewhere, when another sweep could take that job over. */
+  nextCheckAt: Date | null;
+}
+
+/**
+ * Takes over the recent jobs whose runners are gone, without waiting for someone to
+ * open them: what a console instance does when it starts, so a job interrupted by a
+ * server restart carries on by itself.
+ */
+export async function resumeOrphanedJobs(deps: RunnerDeps, now = new Date()): Promise<SweepResult> {
+  const store = new JobStore(deps.s3, deps.config);
+  const unfinished = (await store.recent(SWEEP_JOBS)).filter((j) => !j.finishedAt && j.status !== "planned");
+  const resumed: string[] = [];
+  let nextCheckAt: Date | null = null;
+  for (const job of unfinished) {
+    const outcome = await takeOverIfOrphaned(deps, store, job, now);
+    if (outcome.resumed) resumed.push(job.id);
+    if (outcome.leaseExpiresAt && (!nextCheckAt || outcome.leaseExpiresAt < nextCheckAt)) nextCheckAt = outcome.leaseExpiresAt;
+  }
+  return { resumed, nextCheckAt };
 }
 
 export async function listJobs(s3: S3Client, config: LazarusConfig, limit = 20): Promise<JobListEntry[]> {

@@ -1,0 +1,197 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateTableCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
+import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
+import type { SessionUser } from "../../lib/auth/roles";
+import { createDynamoDBClient, createS3Client } from "../../lib/aws/clients";
+import { JobStore } from "../../lib/bulk-restore/job-store";
+import { createJob, getJobView, resumeOrphanedJobs } from "../../lib/bulk-restore/jobs";
+import { startRunner, type RunnerDeps } from "../../lib/bulk-restore/runner";
+import { findService, loadConfigFile } from "../../lib/config/load";
+import type { LazarusConfig } from "../../lib/config/schema";
+import { uniqueName, useMoto } from "../support/aws";
+import { removeRecord } from "../support/stream-events";
+
+/**
+ * A console server killed with SIGKILL in the middle of a bulk restore: no lease
+ * released, no chunk in hand recorded, writes possibly in flight. A new server's start
+ * sweep takes the job over once the dead runner's lease lapses and finishes it without
+ * writing any item a second time; DynamoDB's own count of writes is the witness.
+ */
+
+const ITEMS = 230;
+const CHUNK = 50;
+const KILL_AFTER_ITEMS = 70;
+const LEASE_MS = 1_500;
+const admin: SessionUser = { id: "u-admin", email: "admin@example.com", name: "Ada Admin", role: "admin" };
+
+let region: string;
+let s3: S3Client;
+let config: LazarusConfig;
+let configPath: string;
+let table: string;
+let child: ChildProcess | undefined;
+
+/** PutItem successes per key made by this (the surviving) process. */
+const survivorWrites = new Map<string, number>();
+
+function survivorClient(): DynamoDBClient {
+  const client = createDynamoDBClient({ region });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      const item = (args.input as { Item?: Record<string, { S?: string }> }).Item;
+      if (context.commandName === "PutItemCommand" && item) survivorWrites.set(item.PK!.S!, (survivorWrites.get(item.PK!.S!) ?? 0) + 1);
+      return out;
+    },
+    { step: "initialize", name: "countWrites" },
+  );
+  return client;
+}
+
+async function liveKeys(dynamodb: DynamoDBClient): Promise<Set<string>> {
+  const keys = new Set<string>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamodb.send(new ScanCommand({ TableName: table, ProjectionExpression: "PK", ExclusiveStartKey: start as never }));
+    for (const item of page.Items ?? []) keys.add(item.PK!.S!);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return keys;
+}
+
+async function liveCount(dynamodb: DynamoDBClient): Promise<number> {
+  return (await dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT" }))).Count ?? 0;
+}
+
+beforeAll(async () => {
+  ({ region } = useMoto());
+  s3 = createS3Client({ region });
+  const bucket = uniqueName("bulk-kill");
+  table = uniqueName("orders-kill");
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const dir = mkdtempSync(join(tmpdir(), "lazarus-bulk-kill-"));
+  configPath = join(dir, "lazarus.config.json");
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      region,
+      archive: { bucket, prefix: "deleted/" },
+      services: [
+        {
+          name: "orders",
+          table: { name: table, partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } },
+          archiver: { functionName: "archiver-orders" },
+          onFailure: { type: "sqs", queueName: "orders-dlq" },
+        },
+      ],
+    }),
+  );
+  config = loadConfigFile(configPath);
+  await createDynamoDBClient({ region }).send(
+    new CreateTableCommand({
+      TableName: table,
+      KeySchema: [
+        { AttributeName: "PK", KeyType: "HASH" },
+        { AttributeName: "SK", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "PK", AttributeType: "S" },
+        { AttributeName: "SK", AttributeType: "S" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+});
+
+afterAll(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+});
+
+describe("bulk restore across a killed server", () => {
+  it("is taken over by the next server's start sweep and finishes with every item written exactly once", async () => {
+    const service = findService(config, "orders")!;
+    const archiveKeys: string[] = [];
+    for (let i = 0; i < ITEMS; i++) {
+      const pk = `ORDER#k-${String(i).padStart(4, "0")}`;
+      const item: AttributeMap = { PK: { S: pk }, SK: { S: "DETAILS" }, status: { S: "scheduled" } };
+      const keys: Record<string, KeyValue> = { PK: item.PK as KeyValue, SK: item.SK as KeyValue };
+      const outcome = await archiveStreamRecord(s3, archiverTargetFor(config, service), removeRecord({ keys, oldImage: item, at: new Date("2024-04-02T10:30:00Z") }));
+      if (outcome.status !== "archived") throw new Error(`fixture not archived: ${outcome.status}`);
+      archiveKeys.push(outcome.archiveKey);
+    }
+    const observer = createDynamoDBClient({ region });
+    const job = await createJob({ s3, dynamodb: observer }, config, { kind: "archive-keys", service: "orders", archiveKeys }, admin, new Date(), CHUNK);
+
+    // The first server: a separate process running the job.
+    child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "tests/support/bulk-restore-process.ts", configPath, job.id, String(LEASE_MS)], {
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
+    const exited = once(child, "exit");
+
+    let written = 0;
+    const deadline = Date.now() + 60_000;
+    while ((written = await liveCount(observer)) < KILL_AFTER_ITEMS) {
+      if (child.exitCode !== null) throw new Error(`the job process ended before it could be killed:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`the job process wrote ${written} items in 60 s:\n${output}`);
+      await sleep(20);
+    }
+    child.kill("SIGKILL");
+    const [, signal] = await exited;
+    expect(signal).toBe("SIGKILL");
+    expect(output).not.toContain("completed");
+    expect(written).toBeLessThan(ITEMS);
+
+    // The job is left as a dead server leaves it: running, some chunks recorded, the lease not released.
+    const store = new JobStore(s3, config);
+    expect((await store.get(job.id)).value.status).toBe("running");
+    expect((await store.recordedChunks(job.id)).length).toBeLessThan(job.chunkCount);
+
+    // The next server starts: its sweep sees the job but leaves it while the dead runner's lease lasts.
+    const survivor = survivorClient();
+    const deps: RunnerDeps = { s3, dynamodb: survivor, config, leaseMs: LEASE_MS, backoff: { maxAttempts: 8, baseMs: 1, maxMs: 20 } };
+    const early = await resumeOrphanedJobs(deps);
+    expect(early.resumed).toEqual([]);
+    expect(early.nextCheckAt).not.toBeNull();
+    expect(early.nextCheckAt!.getTime()).toBeGreaterThan(Date.now());
+
+    await sleep(early.nextCheckAt!.getTime() - Date.now() + 100);
+    // Writes the dead process had in flight have landed by now.
+    const liveBeforeResume = await liveKeys(observer);
+    const chunksByDeadServer = new Set(await store.recordedChunks(job.id));
+    const late = await resumeOrphanedJobs(deps);
+    expect(late.resumed).toEqual([job.id]);
+    expect(await startRunner(deps, job.id)).toBe("completed");
+
+    const allKeys = archiveKeys.map((_, i) => `ORDER#k-${String(i).padStart(4, "0")}`);
+    expect(await liveKeys(observer)).toEqual(new Set(allKeys));
+    // The survivor wrote exactly the items the dead server had not, each once.
+    expect([...survivorWrites.keys()].filter((k) => liveBeforeResume.has(k))).toEqual([]);
+    expect(new Set([...survivorWrites.keys(), ...liveBeforeResume])).toEqual(new Set(allKeys));
+    expect([...survivorWrites.values()].every((n) => n === 1)).toBe(true);
+
+    const results = (await store.chunkResults(job.id)).flatMap((c) => c.items);
+    expect(results).toHaveLength(ITEMS);
+    expect(results.every((r) => r.outcome === "restored" || r.outcome === "already-restored")).toBe(true);
+    // What the dead server wrote after its last checkpoint is reported as found restored, not written again.
+    const keyOf = (r: { keyText: string }) => r.keyText.split(" / ")[0]!;
+    const doneByDeadServer = new Set((await store.chunkResults(job.id)).filter((c) => chunksByDeadServer.has(c.chunk)).flatMap((c) => c.items.map(keyOf)));
+    const foundRestored = new Set(results.filter((r) => r.outcome === "already-restored").map(keyOf));
+    expect(foundRestored.size).toBeGreaterThan(0);
+    expect(foundRestored).toEqual(new Set([...liveBeforeResume].filter((k) => !doneByDeadServer.has(k))));
+    const view = await getJobView(deps, job.id);
+    expect(view.job.status).toBe("completed");
+    expect(view.progress).toMatchObject({ done: ITEMS, failed: 0, percent: 100 });
+  });
+});
