@@ -22,7 +22,11 @@ export interface AuthEnv {
   secret: string;
   oidc: OidcSettings | null;
   demo: { password: string } | null;
+  /** Bearer token that lets a monitoring system read the routes that allow it (the protection report). */
+  monitoringToken: string | null;
 }
+
+export const MIN_MONITORING_TOKEN_LENGTH = 32;
 
 export class AuthEnvError extends Error {
   override name = "AuthEnvError";
@@ -77,6 +81,13 @@ const envSchema = z.object({
   LAZARUS_OIDC_NAME: optional.pipe(z.string().max(60, "must be at most 60 characters").optional()),
   LAZARUS_DEMO_USERS: optional.pipe(z.enum(["true", "false"], { error: 'must be "true" or "false"' }).optional()),
   LAZARUS_DEMO_PASSWORD: z.string().optional(),
+  LAZARUS_MONITORING_TOKEN: optional.pipe(
+    z
+      .string()
+      .min(MIN_MONITORING_TOKEN_LENGTH, `must be at least ${MIN_MONITORING_TOKEN_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`)
+      .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces: it is sent in an Authorization header")
+      .optional(),
+  ),
 });
 
 const OIDC_REQUIRED = ["LAZARUS_OIDC_ISSUER", "LAZARUS_OIDC_CLIENT_ID", "LAZARUS_OIDC_CLIENT_SECRET"] as const;
@@ -117,5 +128,6 @@ export function readAuthEnv(env: Readonly<Record<string, string | undefined>> = 
       ? { ...oidc, scope: [...new Set([...BASE_SCOPES, ...extraScopes])].join(" "), name: e.LAZARUS_OIDC_NAME ?? "Single sign-on" }
       : null,
     demo: demoEnabled ? { password: demoPassword } : null,
+    monitoringToken: e.LAZARUS_MONITORING_TOKEN ?? null,
   };
 }

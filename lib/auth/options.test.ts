@@ -54,6 +54,10 @@ describe("readAuthEnv", () => {
     expect(() => readAuthEnv({ NEXTAUTH_SECRET: SECRET, LAZARUS_DEMO_USERS: "true", LAZARUS_DEMO_PASSWORD: "short" })).toThrow(/LAZARUS_DEMO_PASSWORD/);
     expect(() => readAuthEnv({ NEXTAUTH_SECRET: SECRET, LAZARUS_DEMO_USERS: "yes", LAZARUS_DEMO_PASSWORD: "demo-password" })).toThrow(/LAZARUS_DEMO_USERS: must be "true" or "false"/);
     expect(() => readAuthEnv({ NEXTAUTH_SECRET: SECRET, NEXTAUTH_URL: "not a url", ...DEMO })).toThrow(/NEXTAUTH_URL/);
+    expect(() => readAuthEnv({ NEXTAUTH_SECRET: SECRET, ...DEMO, LAZARUS_MONITORING_TOKEN: "too-short" })).toThrow(/LAZARUS_MONITORING_TOKEN: must be at least 32 characters/);
+    expect(() => readAuthEnv({ NEXTAUTH_SECRET: SECRET, ...DEMO, LAZARUS_MONITORING_TOKEN: `${"x".repeat(32)} y` })).toThrow(/LAZARUS_MONITORING_TOKEN: must be printable ASCII without spaces/);
+    expect(readAuthEnv({ NEXTAUTH_SECRET: SECRET, ...DEMO, LAZARUS_MONITORING_TOKEN: "t".repeat(40) }).monitoringToken).toBe("t".repeat(40));
+    expect(readAuthEnv({ NEXTAUTH_SECRET: SECRET, ...DEMO }).monitoringToken).toBeNull();
   });
 
   it("refuses to start with no way to sign in", () => {

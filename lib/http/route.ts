@@ -1,6 +1,8 @@
 import "server-only";
 import type { NextRequest } from "next/server";
 import type { z } from "zod";
+import { checkMonitoringToken, MONITORING_PRINCIPAL } from "../auth/monitoring-token";
+import { getAuthEnv } from "../auth/options";
 import { can, forbiddenMessage, type Permission, type SessionUser } from "../auth/roles";
 import { getSessionUser } from "../auth/session";
 import { loadConfig } from "../config/load";
@@ -14,7 +16,8 @@ import { checkSameOrigin, configuredAppOrigin } from "./same-origin";
  * role (403), same-origin for state-changing methods (403), params / query / body
  * parsed with zod (400), then the handler; anything thrown goes through the one
  * error mapping. The wrapped function carries its permission under ROUTE_PERMISSION
- * so a test can list every handler and what it needs.
+ * so a test can list every handler and what it needs. A route with `monitoring: true`
+ * (GET only) also accepts the monitoring bearer token in place of a session.
  */
 
 export const ROUTE_PERMISSION: unique symbol = Symbol.for("lazarus.route-permission");
@@ -35,6 +38,8 @@ export interface RouteContext<P, Q, B> {
 
 export interface RouteOptions<P, Q, B> {
   permission: Permission;
+  /** Also reachable with `Authorization: Bearer $LAZARUS_MONITORING_TOKEN`, as a viewer. For read-only GETs. */
+  monitoring?: boolean;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
   body?: z.ZodType<B>;
@@ -66,6 +71,17 @@ async function readJsonBody(request: NextRequest): Promise<unknown> {
   }
 }
 
+/** The session's user; for a monitoring route, the monitoring principal when the request carries the token. */
+async function authenticate(request: NextRequest, monitoring: boolean): Promise<SessionUser | "invalid-token" | null> {
+  const readOnly = request.method === "GET" || request.method === "HEAD";
+  if (monitoring && readOnly && request.headers.has("authorization")) {
+    const token = checkMonitoringToken(request.headers, getAuthEnv().monitoringToken);
+    if (token === "valid") return MONITORING_PRINCIPAL;
+    if (token === "invalid") return "invalid-token";
+  }
+  return getSessionUser();
+}
+
 /** For checks that depend on the input (an overwrite restore needs more than a plain one). */
 export function requirePermission(user: SessionUser, permission: Permission): void {
   if (!can(user.role, permission)) throw new HttpError(403, "forbidden", forbiddenMessage(user.role, permission));
@@ -77,7 +93,8 @@ export function route<P = undefined, Q = undefined, B = undefined>(
 ): RouteHandler {
   const wrapped = async (request: NextRequest, context: NextRouteContext): Promise<Response> => {
     try {
-      const user = await getSessionUser();
+      const user = await authenticate(request, options.monitoring === true);
+      if (user === "invalid-token") return jsonError(401, "invalid-token", "The bearer token is not this console's monitoring token (LAZARUS_MONITORING_TOKEN).");
       if (!user) return jsonError(401, "unauthenticated", "Sign in to use Lazarus.");
       if (!can(user.role, options.permission)) return jsonError(403, "forbidden", forbiddenMessage(user.role, options.permission));
       if (STATE_CHANGING.has(request.method.toUpperCase())) {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CreateTableCommand, DescribeContinuousBackupsCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { NextRequest } from "next/server";
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { GET as getReport } from "@/app/api/protection/route";
 import { POST as postFix } from "@/app/api/protection/[service]/fixes/route";
 import { listAuditEntries } from "@/lib/audit/audit-log";
@@ -188,5 +188,23 @@ describe("protection report against moto", () => {
     const { status } = await call(postFix as Handler, `/api/protection/${bareName}/fixes`, { service: bareName }, { method: "POST", body: { fix: "enable-deletion-protection", confirmTable: bareTable } });
     expect(status).toBe(200);
     expect(checkOf((await report()).services.find((s) => s.service === bareName), "deletion-protection")?.status).toBe("green");
+  });
+
+  it("answers a monitoring system's bearer token, without a session, with the same report", async () => {
+    const token = "a-monitoring-token-of-more-than-32-characters";
+    vi.stubEnv("NEXTAUTH_SECRET", "a-secret-of-at-least-thirty-two-characters");
+    vi.stubEnv("LAZARUS_DEMO_USERS", "true");
+    vi.stubEnv("LAZARUS_DEMO_PASSWORD", "demo-password");
+    vi.stubEnv("LAZARUS_MONITORING_TOKEN", token);
+    onTestFinished(() => void vi.unstubAllEnvs());
+    const viewed = await report();
+    session.mockResolvedValue(null);
+    const { status, body } = await callRoute(getReport, "/api/protection", { headers: { authorization: `Bearer ${token}` } });
+    expect(status).toBe(200);
+    const monitored = body as unknown as ProtectionReport;
+    expect(monitored.status).toBe(viewed.status);
+    expect(monitored.services.map((s) => [s.service, s.status])).toEqual(viewed.services.map((s) => [s.service, s.status]));
+    expect((await callRoute(getReport, "/api/protection", { headers: { authorization: "Bearer not-the-token" } })).status).toBe(401);
+    expect((await callRoute(getReport, "/api/protection")).status).toBe(401);
   });
 });

@@ -100,14 +100,17 @@ function userWith(role: Role): SessionUser {
 
 const session = vi.mocked(getSessionUser);
 
-async function call(file: string, method: string, handler: unknown): Promise<number> {
+async function respond(file: string, method: string, handler: unknown, headers: Record<string, string> = {}): Promise<Response> {
   const { url, params } = paramsFor(file);
   const request = new NextRequest(url, {
     method,
-    headers: { "sec-fetch-site": "same-origin", origin: "http://localhost:3000", host: "localhost:3000" },
+    headers: { "sec-fetch-site": "same-origin", origin: "http://localhost:3000", host: "localhost:3000", ...headers },
   });
-  const response = await (handler as (r: NextRequest, c: { params: Promise<typeof params> }) => Promise<Response>)(request, { params: Promise.resolve(params) });
-  return response.status;
+  return (handler as (r: NextRequest, c: { params: Promise<typeof params> }) => Promise<Response>)(request, { params: Promise.resolve(params) });
+}
+
+async function call(file: string, method: string, handler: unknown, headers: Record<string, string> = {}): Promise<number> {
+  return (await respond(file, method, handler, headers)).status;
 }
 
 beforeAll(() => {
@@ -178,6 +181,46 @@ describe("route handlers", () => {
         }
       }
     });
+  });
+});
+
+describe("the monitoring token", () => {
+  const TOKEN = "monitoring-token-for-the-route-authorization-test";
+  /** The only handlers a monitoring system may reach without a session. */
+  const MONITORING_ROUTES = new Set([`${join("app", "api", "protection", "route.ts")} GET`]);
+
+  beforeAll(() => {
+    vi.stubEnv("NEXTAUTH_SECRET", "a-secret-of-at-least-thirty-two-characters");
+    vi.stubEnv("LAZARUS_DEMO_USERS", "true");
+    vi.stubEnv("LAZARUS_DEMO_PASSWORD", "demo-password");
+    vi.stubEnv("LAZARUS_MONITORING_TOKEN", TOKEN);
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it.each(routeFiles)("%s: reached with the token only where monitoring is allowed", async (file) => {
+    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    session.mockResolvedValue(null);
+    for (const method of HTTP_METHODS.filter((m) => m in module)) {
+      const status = await call(file, method, module[method], { authorization: `Bearer ${TOKEN}` });
+      if (MONITORING_ROUTES.has(`${file} ${method}`)) {
+        expect([401, 403], `${file} ${method} with the token answered ${status}`).not.toContain(status);
+      } else {
+        expect(status, `${file} ${method} must ignore the monitoring token`).toBe(401);
+      }
+    }
+  });
+
+  it("answers a wrong token with 401 invalid-token, not with the session's sign-in message", async () => {
+    const file = join("app", "api", "protection", "route.ts");
+    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    session.mockResolvedValue(null);
+    for (const header of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, "Basic dXNlcjpwYXNz", `Bearer`]) {
+      const response = await respond(file, "GET", module.GET, { authorization: header });
+      expect(response.status, header).toBe(401);
+      expect(((await response.json()) as { error: { code: string } }).error.code, header).toBe("invalid-token");
+    }
   });
 });
 
