@@ -78,7 +78,7 @@ export async function benchPitrCompare(): Promise<string> {
       const heapBefore = process.memoryUsage().heapUsed;
       let peak = heapBefore;
       const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().heapUsed)), 50);
-      const { result, ms } = await timed(async () => (await (await startCompare({ s3, dynamodb }, config, service, job, { segments })).done));
+      const { result, ms } = await timed(async () => (await (await startCompare({ s3, dynamodb }, config, service, job, { segments, latestEtag: null })).done));
       clearInterval(sampler);
       if (result.status !== "done") throw new Error(`compare failed: ${result.error}`);
       rows.push({

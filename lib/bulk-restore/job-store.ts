@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { compactTime } from "../audit/audit-layout";
+import { isPreconditionFailed } from "../aws/conditional-write";
 import { listFolders, listObjects } from "../archive/object-listing";
 import type { LazarusConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
@@ -49,13 +50,6 @@ export class JobNotFoundError extends Error {
   constructor(readonly jobId: string) {
     super(`there is no bulk-restore job ${jobId}`);
   }
-}
-
-/** Another writer changed the object since it was read (If-Match) or created it first (If-None-Match). */
-export function isPreconditionFailed(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return error.name === "PreconditionFailed" || error.name === "ConditionalRequestConflict" || status === 412 || status === 409;
 }
 
 function isNotFound(error: unknown): boolean {

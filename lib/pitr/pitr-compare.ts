@@ -7,7 +7,7 @@ import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { getLiveItem, itemFingerprint, ABSENT_FINGERPRINT } from "../restore/live-item";
 import { fromSdkItem } from "../restore/sdk-attribute-value";
-import { saveCompareChunk, saveCompareState, saveLatestCompare } from "./pitr-store";
+import { claimLatestCompare, saveCompareChunk, saveCompareState } from "./pitr-store";
 import { withThrottleRetry } from "./retry";
 import { COMPARE_CATEGORIES, type CompareCategory, type CompareEntry, type CompareState, type PitrJob } from "./pitr-types";
 
@@ -93,8 +93,19 @@ export function withStallStatus(state: CompareState | null, now = Date.now()): C
   return { ...state, status: "stalled", error: `no progress since ${state.updatedAt}: the server running it stopped; run the compare again` };
 }
 
-/** Writes the first state and runs the compare in the background; the state in S3 is what the UI polls. */
-export async function startCompare(clients: Clients, config: LazarusConfig, service: ServiceConfig, job: PitrJob, options: { segments?: number } = {}): Promise<{ state: CompareState; done: Promise<CompareState> }> {
+/**
+ * Writes the first state, makes it the latest compare (conditionally on `latestEtag`,
+ * the ETag of latest.json the caller saw, null for none: throws
+ * CompareStartedElsewhereError if another instance moved first) and runs the compare in
+ * the background; the state in S3 is what the UI polls.
+ */
+export async function startCompare(
+  clients: Clients,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  job: PitrJob,
+  options: { segments?: number; latestEtag: string | null },
+): Promise<{ state: CompareState; done: Promise<CompareState> }> {
   const segments = Math.min(MAX_SEGMENTS, Math.max(1, options.segments ?? DEFAULT_SEGMENTS));
   const now = new Date().toISOString();
   const [live, restored] = await Promise.all([approximateCount(clients.dynamodb, service.table.name), approximateCount(clients.dynamodb, job.targetTable)]);
@@ -113,7 +124,7 @@ export async function startCompare(clients: Clients, config: LazarusConfig, serv
     chunks: { "only-in-restored": 0, "only-in-live": 0, changed: 0 },
   };
   await saveCompareState(clients.s3, config, state);
-  await saveLatestCompare(clients.s3, config, job.id, state.compareId);
+  await claimLatestCompare(clients.s3, config, job.id, state.compareId, options.latestEtag);
   const done = runCompare(clients, config, service, job, state).catch(async (error: unknown) => {
     const failed: CompareState = { ...state, status: "failed", updatedAt: new Date().toISOString(), error: error instanceof Error ? `${error.name}: ${error.message}` : "unknown error" };
     console.error(JSON.stringify({ message: "pitr compare failed", jobId: job.id, compareId: state.compareId, error: error instanceof Error ? error.name : "unknown" }));

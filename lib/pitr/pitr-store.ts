@@ -1,6 +1,7 @@
 import "server-only";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
+import { isPreconditionFailed } from "../aws/conditional-write";
 import type { LazarusConfig } from "../config/schema";
 import { listPages } from "../archive/object-listing";
 import type { CompareCategory, CompareChunk, CompareState, PitrJob } from "./pitr-types";
@@ -28,14 +29,18 @@ async function putJson(s3: S3Client, config: LazarusConfig, key: string, value: 
   await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: key, Body: JSON.stringify(value), ContentType: "application/json" }));
 }
 
-async function getJson<T>(s3: S3Client, config: LazarusConfig, key: string): Promise<T | null> {
+async function getJsonWithEtag<T>(s3: S3Client, config: LazarusConfig, key: string): Promise<{ value: T; etag: string } | null> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: key }));
-    return JSON.parse(await response.Body!.transformToString("utf8")) as T;
+    return { value: JSON.parse(await response.Body!.transformToString("utf8")) as T, etag: response.ETag ?? "" };
   } catch (error) {
     if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound")) return null;
     throw error;
   }
+}
+
+async function getJson<T>(s3: S3Client, config: LazarusConfig, key: string): Promise<T | null> {
+  return (await getJsonWithEtag<T>(s3, config, key))?.value ?? null;
 }
 
 export const saveJob = (s3: S3Client, config: LazarusConfig, job: PitrJob) => putJson(s3, config, jobKey(config, job.id), job);
@@ -55,13 +60,47 @@ export async function listJobs(s3: S3Client, config: LazarusConfig, limit = 50):
 
 export const saveCompareState = (s3: S3Client, config: LazarusConfig, state: CompareState) =>
   putJson(s3, config, compareStateKey(config, state.jobId, state.compareId), state);
-export const saveLatestCompare = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string) =>
-  putJson(s3, config, latestCompareKey(config, jobId), { compareId });
+
+/** Another instance started a compare of the same restore between our read of latest.json and our write. */
+export class CompareStartedElsewhereError extends Error {
+  override name = "CompareStartedElsewhereError";
+  constructor() {
+    super("another compare of this restore was started at the same moment");
+  }
+}
+
+/**
+ * Makes `compareId` the restore's latest compare, only if latest.json is still what the
+ * caller read (`etag`; null: there was none). Two instances starting a compare at once
+ * both pass the "none running" check; exactly one of their writes lands.
+ */
+export async function claimLatestCompare(s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, etag: string | null): Promise<void> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: config.archive.bucket,
+        Key: latestCompareKey(config, jobId),
+        Body: JSON.stringify({ compareId }),
+        ContentType: "application/json",
+        ...(etag === null ? { IfNoneMatch: "*" } : { IfMatch: etag }),
+      }),
+    );
+  } catch (error) {
+    if (isPreconditionFailed(error)) throw new CompareStartedElsewhereError();
+    throw error;
+  }
+}
 export const loadCompareState = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string) =>
   getJson<CompareState>(s3, config, compareStateKey(config, jobId, compareId));
 export async function loadLatestCompareState(s3: S3Client, config: LazarusConfig, jobId: string): Promise<CompareState | null> {
-  const latest = await getJson<{ compareId: string }>(s3, config, latestCompareKey(config, jobId));
-  return latest ? loadCompareState(s3, config, jobId, latest.compareId) : null;
+  return (await loadLatestCompare(s3, config, jobId)).state;
+}
+
+/** The latest compare's state and the ETag of latest.json, for claimLatestCompare. */
+export async function loadLatestCompare(s3: S3Client, config: LazarusConfig, jobId: string): Promise<{ state: CompareState | null; etag: string | null }> {
+  const latest = await getJsonWithEtag<{ compareId: string }>(s3, config, latestCompareKey(config, jobId));
+  if (!latest) return { state: null, etag: null };
+  return { state: await loadCompareState(s3, config, jobId, latest.value.compareId), etag: latest.etag };
 }
 export async function saveCopyBackResults(s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, operationId: string, value: unknown): Promise<string> {
   const key = copyBackResultsKey(config, jobId, compareId, operationId);

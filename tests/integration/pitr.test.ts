@@ -21,7 +21,7 @@ import { erasureKeyHash, writeErasure } from "@/lib/erasure/erasure-ledger";
 import { getLiveItem } from "@/lib/restore/live-item";
 import { copyBack } from "@/lib/pitr/pitr-copy-back";
 import { startCompare } from "@/lib/pitr/pitr-compare";
-import { saveCompareState, saveLatestCompare } from "@/lib/pitr/pitr-store";
+import { claimLatestCompare, CompareStartedElsewhereError, loadLatestCompare, saveCompareState } from "@/lib/pitr/pitr-store";
 import type { CompareEntryView, CompareState, CopyBackResult, PitrJobView } from "@/lib/pitr/pitr-types";
 import { uniqueName, useMoto } from "../support/aws";
 import { callRoute } from "../support/route-request";
@@ -305,7 +305,7 @@ describe("restore, track, compare, copy back", () => {
     const orphan: CompareState = { ...compare, compareId: "11111111-1111-4111-8111-111111111111", status: "running", updatedAt: stale };
     delete orphan.finishedAt;
     await saveCompareState(s3, config, orphan);
-    await saveLatestCompare(s3, config, job.id, orphan.compareId);
+    await claimLatestCompare(s3, config, job.id, orphan.compareId, (await loadLatestCompare(s3, config, job.id)).etag);
 
     const seen = (await call<{ compare: CompareState }>(getCompare, `/api/pitr/${job.id}/compare`, { id: job.id })).body.compare;
     expect(seen.status).toBe("stalled");
@@ -319,6 +319,21 @@ describe("restore, track, compare, copy back", () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(compare.status).toBe("done");
+  });
+
+  it("lets only one of two instances that saw no running compare start one", async () => {
+    const service = findService(config, "orders-svc")!;
+    // Both instances read latest.json before either wrote: the running-compare check passes for both.
+    const { etag } = await loadLatestCompare(s3, config, job.id);
+    const attempts = await Promise.allSettled([0, 1].map(() => startCompare({ s3, dynamodb }, config, service, job, { segments: 2, latestEtag: etag })));
+    const started = attempts.filter((a) => a.status === "fulfilled");
+    const refused = attempts.filter((a) => a.status === "rejected");
+    expect(started).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(CompareStartedElsewhereError);
+    compare = await (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startCompare>>>).value.done;
+    expect(compare.status).toBe("done");
+    expect((await loadLatestCompare(s3, config, job.id)).state?.compareId).toBe(compare.compareId);
   });
 
   it("refuses a selection that is not in the compare", async () => {
@@ -339,7 +354,7 @@ describe("copy-back under throttling", () => {
     const job = started.body.job;
     for (const n of [100, 101, 102]) await dynamodb.send(new DeleteItemCommand({ TableName: table, Key: key(n) }));
     const service = findService(config, "orders-svc")!;
-    const { done } = await startCompare({ s3, dynamodb }, config, service, { ...job, status: "ACTIVE" }, { segments: 2 });
+    const { done } = await startCompare({ s3, dynamodb }, config, service, { ...job, status: "ACTIVE" }, { segments: 2, latestEtag: null });
     const state = await done;
     expect(state.counts["only-in-restored"]).toBe(3);
 

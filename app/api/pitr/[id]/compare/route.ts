@@ -3,7 +3,7 @@ import { HttpError } from "@/lib/http/error-response";
 import { json, route } from "@/lib/http/route";
 import { DEFAULT_SEGMENTS, MAX_SEGMENTS, startCompare, withStallStatus } from "@/lib/pitr/pitr-compare";
 import { pitrJobParams, requireJob } from "@/lib/pitr/pitr-http";
-import { loadLatestCompareState } from "@/lib/pitr/pitr-store";
+import { CompareStartedElsewhereError, loadLatestCompare, loadLatestCompareState } from "@/lib/pitr/pitr-store";
 
 /** A compare's state (progress, counts); the page polls it while it runs. */
 export const GET = route({ permission: "pitr", params: pitrJobParams }, async ({ params, config, aws }) => {
@@ -16,12 +16,17 @@ export const POST = route(
   async ({ params, body, config, aws }) => {
     const { job, service } = await requireJob(aws(), config, params.id);
     if (job.status !== "ACTIVE") throw new HttpError(409, "restore-not-active", `The restored table ${job.targetTable} is ${job.status}; compare it once it is ACTIVE.`);
-    const current = withStallStatus(await loadLatestCompareState(aws().s3, config, job.id));
-    if (current?.status === "running") {
+    const latest = await loadLatestCompare(aws().s3, config, job.id);
+    if (withStallStatus(latest.state)?.status === "running") {
       throw new HttpError(409, "compare-running", "A compare of this restore is already running.");
     }
-    // Runs on after the response; its state in S3 is what every instance shows.
-    const { state } = await startCompare(aws(), config, service, job, { segments: body.segments });
-    return json({ compare: state }, 202);
+    try {
+      // Runs on after the response; its state in S3 is what every instance shows.
+      const { state } = await startCompare(aws(), config, service, job, { segments: body.segments, latestEtag: latest.etag });
+      return json({ compare: state }, 202);
+    } catch (error) {
+      if (error instanceof CompareStartedElsewhereError) throw new HttpError(409, "compare-running", "A compare of this restore was started by someone else a moment ago; it is shown now.");
+      throw error;
+    }
   },
 );
