@@ -209,7 +209,10 @@ export function ErasureConsole({ services }: { services: string[] }) {
                 {plan.data.findings.length} archived record(s).{" "}
                 {plan.data.failureCopies.length > 0
                   ? `${plan.data.failureCopies.length} failed batch(es) kept by an S3 on-failure destination hold ${plan.data.failureCopies.reduce((n, c) => n + c.subjectRecords, 0)} of this subject's stream record(s); they are cleaned too.`
-                  : "No failed-batch copy holds this subject."}
+                  : "No failed-batch copy holds this subject."}{" "}
+                {plan.data.jobFiles > 0
+                  ? `${plan.data.jobFiles} bulk-restore or point-in-time compare file(s) hold this subject's keys or values; they are cleaned too.`
+                  : "No bulk-restore or compare file holds this subject."}
               </p>
               {blocked ? (
                 <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-900">

@@ -48,7 +48,7 @@ export type ConsoleTier = (typeof CONSOLE_TIERS)[number];
 const DESCRIPTIONS: Record<ConsoleTier, string> = {
   "read-only": "Lazarus console, read-only: browse and preview archived deletions, compare with live items, see protection status",
   restore: "Lazarus console, restore: read-only plus putting archived items back, Glacier retrievals and the audit log",
-  compliance: "Lazarus console, compliance: restore plus erasure and redaction of archived records and failed batches, and report exports",
+  compliance: "Lazarus console, compliance: restore plus erasure and redaction of archived records, failed batches and job state, and report exports",
   admin: "Lazarus console, admin: compliance plus DLQ replay, bulk restore, point-in-time restore and table protection fixes",
 };
 
@@ -305,8 +305,10 @@ function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups: Grant[
 
   // S3 answers a missing object with 404 only to callers who may list it: the ledger, job and manifest lookups rely on that.
   grant(SHARED, "ListArchive", ["s3:ListBucket"], [r.bucket], {
-    listPrefixes: [r.auditPrefix, ...from("compliance", r.exportsPrefix), ...from("admin", r.bulkRestorePrefix, r.pitrPrefix)],
+    // Compliance reads job state too: an erasure cleans the subject out of bulk-restore and compare files.
+    listPrefixes: [r.auditPrefix, ...from("compliance", r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix)],
   });
+  grant(SHARED, "ListJobVersions", from("compliance", "s3:ListBucketVersions"), [r.bucket], { listPrefixes: [r.bulkRestorePrefix, r.pitrPrefix] });
   perService("ListArchive", ["s3:ListBucket"], () => [r.bucket], (s) => [s.prefix, ...from("restore", s.ledgerPrefix)]);
   // Erasure removes every version of an archive object and of its index entry.
   perService("ListArchiveVersions", from("compliance", "s3:ListBucketVersions"), () => [r.bucket], (s) => [s.prefix]);
@@ -334,7 +336,8 @@ function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups: Grant[
   // Every restore path refuses a key the ledger says was erased; erasure records it.
   perService("ErasureLedger", [...from("restore", "s3:GetObject"), ...from("compliance", "s3:PutObject")], (s) => [s.ledgerObjects]);
   grant(SHARED, "ExportManifests", from("compliance", "s3:GetObject", "s3:PutObject"), [r.exportObjects]);
-  grant(SHARED, "ConsoleJobs", from("admin", "s3:GetObject", "s3:PutObject"), [r.bulkRestoreObjects, r.pitrObjects]);
+  // Admins run jobs; an erasure rewrites the job files holding the subject and deletes their older versions.
+  grant(SHARED, "ConsoleJobs", from("compliance", "s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"), [r.bulkRestoreObjects, r.pitrObjects]);
   // The archive key, only through S3: reading objects, and writing them (audit entries first of all).
   const key = kmsViaS3(r.key, ["kms:Decrypt", ...from("restore", "kms:GenerateDataKey")]);
   grant(SHARED, "ArchiveKeyViaS3", [...key.actions], [...key.resources], { conditions: key.conditions as Grant["conditions"] });

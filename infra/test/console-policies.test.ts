@@ -214,18 +214,24 @@ describe("console restore policy", () => {
 describe("console compliance policy", () => {
   const statements = policies.compliance;
 
-  it("deletes object versions only under the services' prefixes (records and index entries) and of failed batches", () => {
+  it("deletes object versions only under the services' prefixes (records and index entries), of failed batches and of job state", () => {
     for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) {
-      expect(resourcesFor(statements, action)).toEqual([`${archive}/deleted/contact-svc/*`, `${archive}/deleted/order-svc/*`, `${failures}/aws/lambda/*`].sort());
-      for (const target of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.failedBatch]) expect(allows(statements, action, target), target).toBe(true);
-      for (const kept of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob]) expect(allows(statements, action, kept), kept).toBe(false);
+      expect(resourcesFor(statements, action)).toEqual(
+        [`${archive}/deleted/contact-svc/*`, `${archive}/deleted/order-svc/*`, `${failures}/aws/lambda/*`, `${archive}/deleted/_jobs/bulk-restore/*`, `${archive}/deleted/_jobs/pitr/*`].sort(),
+      );
+      for (const target of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.failedBatch, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) {
+        expect(allows(statements, action, target), target).toBe(true);
+      }
+      for (const kept of [key.audit, key.ledger, key.manifest]) expect(allows(statements, action, kept), kept).toBe(false);
     }
-    expect(listPrefixes(statements, "s3:ListBucketVersions", archive)).toEqual(["deleted/contact-svc/*", "deleted/order-svc/*"]);
+    expect(listPrefixes(statements, "s3:ListBucketVersions", archive)).toEqual(["deleted/_jobs/bulk-restore/*", "deleted/_jobs/pitr/*", "deleted/contact-svc/*", "deleted/order-svc/*"]);
   });
 
-  it("writes only redacted records, the erasure ledger, export manifests, the audit log and rewritten failed batches", () => {
-    for (const written of [key.archiveObject, key.ledger, key.manifest, key.audit, key.failedBatch]) expect(allows(statements, "s3:PutObject", written), written).toBe(true);
-    for (const untouched of [key.indexEntry, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) expect(allows(statements, "s3:PutObject", untouched), untouched).toBe(false);
+  it("writes only redacted records, the erasure ledger, export manifests, the audit log, rewritten failed batches and rewritten job state", () => {
+    for (const written of [key.archiveObject, key.ledger, key.manifest, key.audit, key.failedBatch, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) {
+      expect(allows(statements, "s3:PutObject", written), written).toBe(true);
+    }
+    expect(allows(statements, "s3:PutObject", key.indexEntry), key.indexEntry).toBe(false);
     expect(allows(statements, "s3:GetObject", key.manifest)).toBe(true);
   });
 

@@ -18,6 +18,7 @@ import {
   type PlannedFailureCopy,
 } from "./erasure-plan";
 import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
+import { planJobState, writeJobState, type JobStatePlan } from "./job-state";
 import { recordLocation } from "./record-location";
 import { redactArchiveObject, redactStreamRecord } from "./redaction";
 
@@ -74,6 +75,8 @@ function emptySummary(mode: ErasureMode): ErasureSummary {
     failureCopiesRewritten: 0,
     failureCopiesDeleted: 0,
     failureCopyVersionsRemoved: 0,
+    jobStateObjectsRewritten: 0,
+    jobStateVersionsRemoved: 0,
     remaining: [],
   };
 }
@@ -159,6 +162,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const attributes = [...new Set(parsed.data.attributes ?? [])].sort();
 
   const plan = await planErasure(s3, config, query, now());
+  const jobState = await planJobState(s3, { config, query, services: plan.services, archiveKeys: new Set(plan.records.map((r) => r.deletion.archiveKey)) }, request.mode, attributes);
   const single = plan.services.length === 1 ? plan.services[0] : undefined;
   const audit = new ErasureAudit(s3, config, {
     actor: { id: request.actor.id, email: request.actor.email, name: request.actor.name },
@@ -184,9 +188,11 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
     failureCopyVersions: plan.failureCopies.reduce((n, c) => n + c.versions.length, 0),
     locations: plan.records.map((r) => recordLocation(config, r.service.name, r.deletion.archiveKey)),
     failureCopyLocations: plan.failureCopies.map((c) => `s3://${c.bucket}/${c.objectKey}`),
+    jobStateObjects: jobState.rewrites.length,
+    jobStateLocations: jobState.rewrites.map((r) => `s3://${config.archive.bucket}/${r.objectKey}`),
   };
 
-  const reasons = refusalReasons(plan, { ...request, attributes });
+  const reasons = [...refusalReasons(plan, { ...request, attributes }), ...jobState.blockers];
   if (reasons.length > 0) {
     const locked = plan.records.some((r) => r.lock.state !== "none") || plan.failureCopies.some((c) => c.lock.state !== "none");
     const message = `Nothing was ${request.mode === "erase" ? "erased" : "redacted"}: ${reasons.length} reason(s) prevent it.`;
@@ -204,6 +210,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
     if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now);
     else await redactRecords(s3, config, plan, attributes, summary);
     await cleanFailureCopies(s3, query, plan.failureCopies, request.mode, attributes, summary);
+    await cleanJobState(s3, config, jobState, summary);
     await verify(s3, config, plan, request.mode, summary);
   } catch (error) {
     summary.remaining.push({ location: "(run)", reason: `stopped with ${errorName(error)}` });
@@ -213,8 +220,8 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const message = failed
     ? `Partly done: ${summary.remaining.length} location(s) could not be ${request.mode === "erase" ? "erased" : "redacted"}; see details.remaining.`
     : request.mode === "erase"
-      ? `Erased ${summary.records} archived record(s): ${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ${summary.failureCopiesRewritten + summary.failureCopiesDeleted} failed-batch copy(ies).`
-      : `Redacted ${summary.objectsRedacted} archived record(s) and ${summary.failureCopiesRewritten} failed-batch copy(ies); ${summary.objectVersionsRemoved} old version(s) removed.`;
+      ? `Erased ${summary.records} archived record(s): ${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ${summary.failureCopiesRewritten + summary.failureCopiesDeleted} failed-batch copy(ies), ${summary.jobStateObjectsRewritten} job file(s).`
+      : `Redacted ${summary.objectsRedacted} archived record(s), ${summary.failureCopiesRewritten} failed-batch copy(ies) and ${summary.jobStateObjectsRewritten} job file(s); ${summary.objectVersionsRemoved} old version(s) removed.`;
   await audit.finish(failed ? "failed" : "succeeded", message, { planned, result: summary });
   return { outcome: failed ? "failed" : "succeeded", auditId: audit.operationId, message, summary };
 }
@@ -309,6 +316,24 @@ async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: Pla
       summary.failureCopyVersionsRemoved += removed.deleted;
       if (kept.length === 0 && removed.errors.length === 0) summary.failureCopiesDeleted += 1;
       for (const e of removed.errors) summary.remaining.push({ location, reason: e.reason });
+    } catch (error) {
+      summary.remaining.push({ location, reason: errorName(error) });
+    }
+  }
+}
+
+/** Rewrites each job object, then deletes its older versions: they still hold the subject. */
+async function cleanJobState(s3: S3Client, config: LazarusConfig, jobState: JobStatePlan, summary: ErasureSummary): Promise<void> {
+  const bucket = config.archive.bucket;
+  for (const rewrite of jobState.rewrites) {
+    const location = `s3://${bucket}/${rewrite.objectKey}`;
+    try {
+      const keep = await writeJobState(s3, config, rewrite);
+      summary.jobStateObjectsRewritten += 1;
+      const old = (await listVersionsOf(s3, bucket, rewrite.objectKey)).filter((v) => v.versionId !== keep);
+      const removed = await deleteVersions(s3, bucket, versionTargets(rewrite.objectKey, old));
+      summary.jobStateVersionsRemoved += removed.deleted;
+      for (const e of removed.errors) summary.remaining.push({ location: `${location} (old version)`, reason: e.reason });
     } catch (error) {
       summary.remaining.push({ location, reason: errorName(error) });
     }

@@ -79,6 +79,8 @@ export interface ErasurePlanResponse {
   failureCopies: FailureCopyFinding[];
   /** Attribute names that are keys in some matched service: these cannot be redacted. */
   keyAttributes: string[];
+  /** Bulk-restore and PITR compare files under `_jobs/` that hold the subject (as an erasure would clean them). */
+  jobFiles: number;
   /** Reasons the erasure would be refused as things stand (locks, unreadable index entries, too many matches). */
   blockers: string[];
 }
@@ -94,6 +96,10 @@ export interface ErasureSummary {
   failureCopiesRewritten: number;
   failureCopiesDeleted: number;
   failureCopyVersionsRemoved: number;
+  /** Bulk-restore and PITR compare objects under `_jobs/` rewritten without the subject (erase) or with its values replaced (redact). */
+  jobStateObjectsRewritten: number;
+  /** Their older versions, which still held the subject, deleted. */
+  jobStateVersionsRemoved: number;
   /** What could not be removed, by location (no key text). */
   remaining: { location: string; reason: string }[];
 }

@@ -13,8 +13,8 @@ function isObject(value: Json): value is Record<string, Json> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** Replaces attributes of one image; returns how many were present. */
-function redactImage(image: Json, attributes: ReadonlySet<string>): number {
+/** Replaces attributes of one image (an item as typed JSON); returns how many were present. */
+export function redactImage(image: Json, attributes: ReadonlySet<string>): number {
   if (!isObject(image)) return 0;
   let count = 0;
   for (const name of Object.keys(image)) {

@@ -1,0 +1,282 @@
+import "server-only";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { AttributeMap, KeyValue } from "../archive/attribute-value";
+import { listFolders, listObjects, listPages } from "../archive/object-listing";
+import { jobObjectKey, jobsPrefix } from "../bulk-restore/job-store";
+import type { BulkRestoreJob, ChunkResult, PlanItem } from "../bulk-restore/job-types";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import type { DiffChange } from "../diff/item-diff";
+import { COMPARE_STALE_MS } from "../pitr/pitr-compare";
+import { PITR_JOBS_SEGMENT } from "../pitr/pitr-store";
+import type { CompareChunk, CompareState, CopyBackResult, PitrJob } from "../pitr/pitr-types";
+import { erasureKeyHash } from "./erasure-ledger";
+import { keyMatches } from "./erasure-plan";
+import type { ErasureMode, ErasureQuery } from "./erasure-request";
+import { recordLocation } from "./record-location";
+import { redactImage } from "./redaction";
+
+/**
+ * The subject's keys in job state, the working copies Lazarus keeps beside the archive
+ * under `{prefix}_jobs/`: bulk-restore jobs (item lists, diffs, results, restored lists,
+ * the job's selection) and point-in-time compares (chunks holding whole items,
+ * copy-back result lists). Each object holds many people's keys, so the subject's
+ * entries are rewritten out of it (erase) or their attribute values replaced (redact),
+ * and the object's older versions, which still hold them, are deleted.
+ *
+ * Finding them reads every job of the services in scope: erasures are rare and jobs
+ * are not indexed by key.
+ */
+
+export interface JobStateScope {
+  config: LazarusConfig;
+  query: ErasureQuery;
+  services: ServiceConfig[];
+  /** Archive objects of the records being erased: items whose key could not be read are matched by these. */
+  archiveKeys: ReadonlySet<string>;
+}
+
+/** One job object that holds the subject, with the text it must hold instead. */
+export interface JobStateRewrite {
+  /** S3 key in the archive bucket. */
+  objectKey: string;
+  /** What the subject's entries in it are, for the audit entry (no key text). */
+  kind: "bulk-restore item list" | "bulk-restore diffs" | "bulk-restore results" | "bulk-restore restored list" | "bulk-restore job" | "pitr compare chunk" | "pitr copy-back results";
+  entries: number;
+  body: string;
+}
+
+export interface JobStatePlan {
+  rewrites: JobStateRewrite[];
+  /** Reasons the erasure must wait: a job that holds the subject is still running. */
+  blockers: string[];
+}
+
+async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | null> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return JSON.parse((await out.Body?.transformToString("utf-8")) ?? "null") as T;
+  } catch (error) {
+    if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound")) return null;
+    throw error;
+  }
+}
+
+const REDACTED_DIFF_VALUE = { S: "[redacted]" } as const;
+
+function textHoldsSubject(query: ErasureQuery, text: string): boolean {
+  return text.includes(query.key);
+}
+
+/** The key of an erased entry, as job state may keep it: its ledger hash, never its text. */
+function hashOf(service: ServiceConfig, key: Record<string, KeyValue> | null): string | null {
+  const partition = key?.[service.table.partitionKey.name];
+  return partition ? erasureKeyHash(service.name, partition) : null;
+}
+
+function erasedPlanItem(config: LazarusConfig, service: ServiceConfig, item: PlanItem): PlanItem {
+  const keyHash = hashOf(service, item.key);
+  return {
+    i: item.i,
+    archiveKey: recordLocation(config, service.name, item.archiveKey),
+    key: null,
+    keyText: keyHash ? `erased (key hash ${keyHash})` : "erased",
+    deletedAt: item.deletedAt,
+    category: "erased",
+    reason: "erased from the archive after this job was planned",
+  };
+}
+
+async function planBulkRestoreJob(s3: S3Client, scope: JobStateScope, service: ServiceConfig, job: BulkRestoreJob, plan: JobStatePlan): Promise<void> {
+  const { config, query } = scope;
+  const bucket = config.archive.bucket;
+  const itemsKey = jobObjectKey(config.archive.prefix, job.id, "items.json");
+  const items = (await readJson<{ items: PlanItem[] }>(s3, bucket, itemsKey))?.items ?? [];
+  const partitionKey = service.table.partitionKey.name;
+  const matched = new Map<number, PlanItem>();
+  for (const item of items) {
+    if (item.category === "erased" && item.key === null) continue;
+    if (keyMatches(query, service, item.key?.[partitionKey]) || scope.archiveKeys.has(item.archiveKey)) matched.set(item.i, item);
+  }
+  const selectionText = job.selection.kind === "pasted-keys" && textHoldsSubject(query, job.selection.text);
+  const unresolved = job.plan.unresolved.filter((u) => textHoldsSubject(query, u.input));
+  if (matched.size === 0 && !selectionText && unresolved.length === 0) return;
+  if (job.status === "running" && !job.finishedAt) {
+    plan.blockers.push(`bulk-restore job ${job.id} (${service.name}) is running and holds this subject's records: wait for it to finish or cancel it, then erase`);
+    return;
+  }
+
+  if (matched.size > 0) {
+    plan.rewrites.push({
+      objectKey: itemsKey,
+      kind: "bulk-restore item list",
+      entries: matched.size,
+      body: JSON.stringify({ items: items.map((item) => (matched.has(item.i) ? erasedPlanItem(config, service, item) : item)) }),
+    });
+    const diffsKey = jobObjectKey(config.archive.prefix, job.id, "diffs.json");
+    const diffs = (await readJson<{ diffs: Record<string, DiffChange[]> }>(s3, bucket, diffsKey))?.diffs ?? {};
+    const subjectDiffs = Object.keys(diffs).filter((i) => matched.has(Number(i)));
+    if (subjectDiffs.length > 0) {
+      plan.rewrites.push({
+        objectKey: diffsKey,
+        kind: "bulk-restore diffs",
+        entries: subjectDiffs.length,
+        body: JSON.stringify({ diffs: Object.fromEntries(Object.entries(diffs).filter(([i]) => !matched.has(Number(i)))) }),
+      });
+    }
+    for await (const object of listObjects(s3, { bucket, prefix: `${jobsPrefix(config.archive.prefix)}${job.id}/results/` })) {
+      const chunk = await readJson<ChunkResult>(s3, bucket, object.key);
+      const subject = chunk?.items.filter((r) => matched.has(r.i)) ?? [];
+      if (!chunk || subject.length === 0) continue;
+      plan.rewrites.push({
+        objectKey: object.key,
+        kind: "bulk-restore results",
+        entries: subject.length,
+        body: JSON.stringify({
+          ...chunk,
+          items: chunk.items.map((r) => {
+            if (!matched.has(r.i)) return r;
+            const erased = erasedPlanItem(config, service, matched.get(r.i)!);
+            return { ...r, archiveKey: erased.archiveKey, keyText: erased.keyText };
+          }),
+        }),
+      });
+    }
+    const restoredKey = jobObjectKey(config.archive.prefix, job.id, "restored.json");
+    const restored = await readJson<{ archiveKeys: string[] }>(s3, bucket, restoredKey);
+    const subjectArchiveKeys = new Set([...matched.values()].map((item) => item.archiveKey));
+    const restoredSubject = restored?.archiveKeys.filter((k) => subjectArchiveKeys.has(k)) ?? [];
+    if (restored && restoredSubject.length > 0) {
+      // Its records are gone from the archive: no report can list them as "restored since" any more.
+      plan.rewrites.push({ objectKey: restoredKey, kind: "bulk-restore restored list", entries: restoredSubject.length, body: JSON.stringify({ archiveKeys: restored.archiveKeys.filter((k) => !subjectArchiveKeys.has(k)) }) });
+    }
+  }
+
+  const selection = job.selection;
+  const selectionHolds =
+    (selection.kind === "archive-keys" && selection.archiveKeys.some((k) => scope.archiveKeys.has(k) || [...matched.values()].some((m) => m.archiveKey === k))) || selectionText;
+  if (selectionHolds || unresolved.length > 0) {
+    const subjectKeys = new Set([...matched.values()].map((m) => m.archiveKey));
+    const scrubbed: BulkRestoreJob = {
+      ...job,
+      selection:
+        selection.kind === "archive-keys"
+          ? { ...selection, archiveKeys: selection.archiveKeys.filter((k) => !scope.archiveKeys.has(k) && !subjectKeys.has(k)) }
+          : selection.kind === "pasted-keys"
+            ? { ...selection, text: selection.text.split("\n").filter((line) => !textHoldsSubject(query, line)).join("\n") || "(every line was erased)" }
+            : selection,
+      plan: { ...job.plan, unresolved: job.plan.unresolved.filter((u) => !textHoldsSubject(query, u.input)) },
+    };
+    plan.rewrites.push({ objectKey: jobObjectKey(config.archive.prefix, job.id, "job.json"), kind: "bulk-restore job", entries: 1, body: JSON.stringify(scrubbed) });
+  }
+}
+
+function redactEntries<T extends { restored?: AttributeMap; live?: AttributeMap }>(entries: T[], attributes: ReadonlySet<string>): void {
+  for (const entry of entries) {
+    if (entry.restored) redactImage(entry.restored, attributes);
+    if (entry.live) redactImage(entry.live, attributes);
+  }
+}
+
+async function planPitrJob(s3: S3Client, scope: JobStateScope, service: ServiceConfig, job: PitrJob, mode: ErasureMode, attributes: ReadonlySet<string>, plan: JobStatePlan): Promise<void> {
+  const { config, query } = scope;
+  const bucket = config.archive.bucket;
+  const partitionKey = service.table.partitionKey.name;
+  const isSubject = (key: Record<string, KeyValue> | undefined) => keyMatches(query, service, key?.[partitionKey]);
+  for await (const object of listObjects(s3, { bucket, prefix: `${config.archive.prefix}${PITR_JOBS_SEGMENT}${job.id}/compare/` })) {
+    if (object.key.endsWith("/state.json")) {
+      const state = await readJson<CompareState>(s3, bucket, object.key);
+      if (state?.status === "running" && Date.now() - new Date(state.updatedAt).getTime() < COMPARE_STALE_MS) {
+        plan.blockers.push(`a compare of point-in-time restore ${job.id} (${service.name}) is running: wait for it to finish, then erase`);
+      }
+      continue;
+    }
+    if (object.key.includes("/copy-back/")) {
+      if (mode !== "erase") continue;
+      const result = await readJson<CopyBackResult>(s3, bucket, object.key);
+      const subject = result?.items.filter((r) => r.key && isSubject(r.key)) ?? [];
+      if (!result || subject.length === 0) continue;
+      plan.rewrites.push({
+        objectKey: object.key,
+        kind: "pitr copy-back results",
+        entries: subject.length,
+        // The shape copy-back itself uses for an erased key: its ledger hash instead of the key.
+        body: JSON.stringify({ ...result, items: result.items.map((r) => (r.key && isSubject(r.key) ? { id: r.id, keyHash: hashOf(service, r.key), outcome: r.outcome, ...(r.message ? { message: r.message } : {}) } : r)) }),
+      });
+      continue;
+    }
+    if (object.key.endsWith("/latest.json")) continue;
+    const chunk = await readJson<CompareChunk>(s3, bucket, object.key);
+    const subject = chunk?.entries.filter((e) => isSubject(e.key)) ?? [];
+    if (!chunk || subject.length === 0) continue;
+    if (mode === "redact") redactEntries(subject, attributes);
+    // Entry ids ("chunk:index") are stored with each entry, so removing one leaves the others' ids valid.
+    const entries = mode === "erase" ? chunk.entries.filter((e) => !isSubject(e.key)) : chunk.entries;
+    plan.rewrites.push({ objectKey: object.key, kind: "pitr compare chunk", entries: subject.length, body: JSON.stringify({ ...chunk, entries }) });
+  }
+}
+
+/** Redact mode keeps keys: only attribute values in job state change (bulk-restore diffs, compare items). */
+async function planBulkRestoreRedaction(s3: S3Client, scope: JobStateScope, service: ServiceConfig, job: BulkRestoreJob, attributes: ReadonlySet<string>, plan: JobStatePlan): Promise<void> {
+  const { config, query } = scope;
+  const bucket = config.archive.bucket;
+  const items = (await readJson<{ items: PlanItem[] }>(s3, bucket, jobObjectKey(config.archive.prefix, job.id, "items.json")))?.items ?? [];
+  const matched = new Set(items.filter((item) => keyMatches(query, service, item.key?.[service.table.partitionKey.name]) || scope.archiveKeys.has(item.archiveKey)).map((item) => item.i));
+  if (matched.size === 0) return;
+  const diffsKey = jobObjectKey(config.archive.prefix, job.id, "diffs.json");
+  const diffs = (await readJson<{ diffs: Record<string, DiffChange[]> }>(s3, bucket, diffsKey))?.diffs ?? {};
+  let entries = 0;
+  const redacted = Object.fromEntries(
+    Object.entries(diffs).map(([i, changes]) => {
+      if (!matched.has(Number(i))) return [i, changes];
+      return [
+        i,
+        changes.map((change) => {
+          if (!attributes.has(String(change.path[0]))) return change;
+          entries += 1;
+          return { ...change, ...("archived" in change ? { archived: REDACTED_DIFF_VALUE } : {}), ...("live" in change ? { live: REDACTED_DIFF_VALUE } : {}) } as DiffChange;
+        }),
+      ];
+    }),
+  );
+  if (entries === 0) return;
+  if (job.status === "running" && !job.finishedAt) {
+    plan.blockers.push(`bulk-restore job ${job.id} (${service.name}) is running and holds this subject's records: wait for it to finish or cancel it, then redact`);
+    return;
+  }
+  plan.rewrites.push({ objectKey: diffsKey, kind: "bulk-restore diffs", entries, body: JSON.stringify({ diffs: redacted }) });
+}
+
+export async function planJobState(s3: S3Client, scope: JobStateScope, mode: ErasureMode, attributes: readonly string[]): Promise<JobStatePlan> {
+  const { config } = scope;
+  const bucket = config.archive.bucket;
+  const plan: JobStatePlan = { rewrites: [], blockers: [] };
+  const byName = new Map(scope.services.map((s) => [s.name, s]));
+  const attributeSet = new Set(attributes);
+
+  const bulkPrefix = jobsPrefix(config.archive.prefix);
+  for (const folder of await listFolders(s3, { bucket, prefix: bulkPrefix })) {
+    const job = await readJson<BulkRestoreJob>(s3, bucket, `${folder}job.json`);
+    const service = job ? byName.get(job.service) : undefined;
+    if (!job || !service) continue;
+    if (mode === "erase") await planBulkRestoreJob(s3, scope, service, job, plan);
+    else await planBulkRestoreRedaction(s3, scope, service, job, attributeSet, plan);
+  }
+
+  const pitrPrefix = `${config.archive.prefix}${PITR_JOBS_SEGMENT}`;
+  for await (const page of listPages(s3, { bucket, prefix: pitrPrefix, delimiter: "/" })) {
+    for (const object of page.objects) {
+      if (!object.key.endsWith(".json")) continue;
+      const job = await readJson<PitrJob>(s3, bucket, object.key);
+      const service = job ? byName.get(job.service) : undefined;
+      if (!job || !service) continue;
+      await planPitrJob(s3, scope, service, job, mode, attributeSet, plan);
+    }
+  }
+  return plan;
+}
+
+/** Writes each rewrite; returns the new version id per object, for deleting the older ones. */
+export async function writeJobState(s3: S3Client, config: LazarusConfig, rewrite: JobStateRewrite): Promise<string> {
+  const put = await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: rewrite.objectKey, Body: rewrite.body, ContentType: "application/json" }));
+  return put.VersionId ?? "null";
+}
