@@ -1,9 +1,9 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { compactTime } from "../audit/audit-layout";
-import { isPreconditionFailed } from "../aws/conditional-write";
+import { getJson, isPreconditionFailed, putJson, type Versioned } from "../aws/s3-json";
 import { listFolders, listObjects } from "../archive/object-listing";
 import type { LazarusConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
@@ -50,40 +50,6 @@ export class JobNotFoundError extends Error {
   constructor(readonly jobId: string) {
     super(`there is no bulk-restore job ${jobId}`);
   }
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound");
-}
-
-export interface Versioned<T> {
-  value: T;
-  etag: string;
-}
-
-async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<Versioned<T> | null> {
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const text = (await response.Body?.transformToString("utf-8")) ?? "";
-    return { value: JSON.parse(text) as T, etag: response.ETag ?? "" };
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
-}
-
-async function putJson(s3: S3Client, bucket: string, key: string, value: unknown, condition: { ifMatch: string } | { ifNoneMatch: true } | null): Promise<string> {
-  const response = await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: JSON.stringify(value),
-      ContentType: "application/json",
-      ...(condition && "ifMatch" in condition ? { IfMatch: condition.ifMatch } : {}),
-      ...(condition && "ifNoneMatch" in condition ? { IfNoneMatch: "*" } : {}),
-    }),
-  );
-  return response.ETag ?? "";
 }
 
 export class JobStore {

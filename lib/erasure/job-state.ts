@@ -1,7 +1,8 @@
 import "server-only";
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import { listFolders, listObjects, listPages } from "../archive/object-listing";
+import { getJson } from "../aws/s3-json";
 import { jobObjectKey, jobsPrefix } from "../bulk-restore/job-store";
 import type { BulkRestoreJob, ChunkResult, PlanItem } from "../bulk-restore/job-types";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
@@ -52,13 +53,7 @@ export interface JobStatePlan {
 }
 
 async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | null> {
-  try {
-    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return JSON.parse((await out.Body?.transformToString("utf-8")) ?? "null") as T;
-  } catch (error) {
-    if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound")) return null;
-    throw error;
-  }
+  return (await getJson<T>(s3, bucket, key))?.value ?? null;
 }
 
 const REDACTED_DIFF_VALUE = { S: "[redacted]" } as const;

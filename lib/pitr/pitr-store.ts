@@ -1,7 +1,7 @@
 import "server-only";
-import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { isPreconditionFailed } from "../aws/conditional-write";
+import { getJson as getS3Json, isPreconditionFailed, putJson as putS3Json } from "../aws/s3-json";
 import type { LazarusConfig } from "../config/schema";
 import { listPages } from "../archive/object-listing";
 import type { CompareCategory, CompareChunk, CompareState, PitrJob } from "./pitr-types";
@@ -25,22 +25,10 @@ export const copyBackResultsKey = (config: LazarusConfig, id: string, compareId:
 export const compareChunkKey = (config: LazarusConfig, id: string, compareId: string, category: CompareCategory, chunk: number) =>
   `${compareRoot(config, id)}${compareId}/${category}/${String(chunk).padStart(7, "0")}.json`;
 
-async function putJson(s3: S3Client, config: LazarusConfig, key: string, value: unknown): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: key, Body: JSON.stringify(value), ContentType: "application/json" }));
-}
-
-async function getJsonWithEtag<T>(s3: S3Client, config: LazarusConfig, key: string): Promise<{ value: T; etag: string } | null> {
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: key }));
-    return { value: JSON.parse(await response.Body!.transformToString("utf8")) as T, etag: response.ETag ?? "" };
-  } catch (error) {
-    if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound")) return null;
-    throw error;
-  }
-}
+const putJson = (s3: S3Client, config: LazarusConfig, key: string, value: unknown) => putS3Json(s3, config.archive.bucket, key, value);
 
 async function getJson<T>(s3: S3Client, config: LazarusConfig, key: string): Promise<T | null> {
-  return (await getJsonWithEtag<T>(s3, config, key))?.value ?? null;
+  return (await getS3Json<T>(s3, config.archive.bucket, key))?.value ?? null;
 }
 
 export const saveJob = (s3: S3Client, config: LazarusConfig, job: PitrJob) => putJson(s3, config, jobKey(config, job.id), job);
@@ -76,15 +64,7 @@ export class CompareStartedElsewhereError extends Error {
  */
 export async function claimLatestCompare(s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, etag: string | null): Promise<void> {
   try {
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: config.archive.bucket,
-        Key: latestCompareKey(config, jobId),
-        Body: JSON.stringify({ compareId }),
-        ContentType: "application/json",
-        ...(etag === null ? { IfNoneMatch: "*" } : { IfMatch: etag }),
-      }),
-    );
+    await putS3Json(s3, config.archive.bucket, latestCompareKey(config, jobId), { compareId }, etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
   } catch (error) {
     if (isPreconditionFailed(error)) throw new CompareStartedElsewhereError();
     throw error;
@@ -98,7 +78,7 @@ export async function loadLatestCompareState(s3: S3Client, config: LazarusConfig
 
 /** The latest compare's state and the ETag of latest.json, for claimLatestCompare. */
 export async function loadLatestCompare(s3: S3Client, config: LazarusConfig, jobId: string): Promise<{ state: CompareState | null; etag: string | null }> {
-  const latest = await getJsonWithEtag<{ compareId: string }>(s3, config, latestCompareKey(config, jobId));
+  const latest = await getS3Json<{ compareId: string }>(s3, config.archive.bucket, latestCompareKey(config, jobId));
   if (!latest) return { state: null, etag: null };
   return { state: await loadCompareState(s3, config, jobId, latest.value.compareId), etag: latest.etag };
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
-import { CreateTableCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
@@ -16,7 +16,7 @@ import { createJob, getJobView, resumeOrphanedJobs } from "../../lib/bulk-restor
 import { startRunner, type RunnerDeps } from "../../lib/bulk-restore/runner";
 import { findService, loadConfigFile } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
-import { uniqueName, useMoto } from "../support/aws";
+import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -95,20 +95,7 @@ beforeAll(async () => {
     }),
   );
   config = loadConfigFile(configPath);
-  await createDynamoDBClient({ region }).send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [
-        { AttributeName: "PK", KeyType: "HASH" },
-        { AttributeName: "SK", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "PK", AttributeType: "S" },
-        { AttributeName: "SK", AttributeType: "S" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createPkSkTable(createDynamoDBClient({ region }), table);
 });
 
 afterAll(() => {

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
-import { CreateTableCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
@@ -17,7 +17,7 @@ import { startRunner, type RunnerDeps } from "../../lib/bulk-restore/runner";
 import { JobTooLargeError } from "../../lib/bulk-restore/selection";
 import { getLiveItem } from "../../lib/restore/live-item";
 import { toSdkItem } from "../../lib/restore/sdk-attribute-value";
-import { uniqueName, useMoto } from "../support/aws";
+import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -119,20 +119,7 @@ beforeAll(async () => {
     ],
   });
   service = findService(config, "orders")!;
-  await createDynamoDBClient({ region }).send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [
-        { AttributeName: "PK", KeyType: "HASH" },
-        { AttributeName: "SK", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "PK", AttributeType: "S" },
-        { AttributeName: "SK", AttributeType: "S" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createPkSkTable(createDynamoDBClient({ region }), table);
 });
 
 describe("bulk restore", () => {

@@ -1,5 +1,5 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
-import { CreateTableCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { beforeAll, describe, expect, it } from "vitest";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
@@ -16,7 +16,7 @@ import { confirmationText } from "../../lib/erasure/erasure-request";
 import { loadCompareChunk, saveCompareChunk, saveCompareState, saveCopyBackResults, saveJob } from "../../lib/pitr/pitr-store";
 import type { CompareState, PitrJob } from "../../lib/pitr/pitr-types";
 import { toSdkItem } from "../../lib/restore/sdk-attribute-value";
-import { uniqueName, useMoto } from "../support/aws";
+import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -87,20 +87,7 @@ beforeAll(async () => {
     ],
   });
   service = findService(config, "customers")!;
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      KeySchema: [
-        { AttributeName: "PK", KeyType: "HASH" },
-        { AttributeName: "SK", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "PK", AttributeType: "S" },
-        { AttributeName: "SK", AttributeType: "S" },
-      ],
-      BillingMode: "PAY_PER_REQUEST",
-    }),
-  );
+  await createPkSkTable(dynamodb, table);
 });
 
 describe("erasure of job state", () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { inject } from "vitest";
 
 /** Environment for talking to the run's moto_server through the real SDK. */
@@ -13,4 +14,22 @@ export function useMoto(): { endpoint: string; region: string } {
 /** A name no other test file uses, valid for buckets, tables and queues. */
 export function uniqueName(base: string): string {
   return `${base}-${randomBytes(4).toString("hex")}`;
+}
+
+/** An on-demand table keyed by string PK and SK, as most services in these tests are. */
+export async function createPkSkTable(dynamodb: DynamoDBClient, name: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      KeySchema: [
+        { AttributeName: "PK", KeyType: "HASH" },
+        { AttributeName: "SK", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "PK", AttributeType: "S" },
+        { AttributeName: "SK", AttributeType: "S" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
 }
