@@ -1,6 +1,9 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { getArchivedRecord } from "../archive/archive-reader";
+import { keyValueText } from "../archive/attribute-value";
 import { appendAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
@@ -71,9 +74,39 @@ export function recordCells(record: ReportRecord, columns: readonly ExportColumn
   });
 }
 
+/** GETs of archived objects at once while a page's hashed names are resolved. */
+const KEY_READS = 8;
+
+/**
+ * A key too long or binary for an object name is hashed there; the object holds it.
+ * Those rows (rare) read their object so the export shows the key itself. One that
+ * cannot be read (in Glacier, removed meanwhile) keeps the name's `hashed:` text,
+ * which still identifies the object.
+ */
+async function withFullKeys(s3: S3Client, config: LazarusConfig, records: ReportRecord[]): Promise<ReportRecord[]> {
+  const read = pLimit(KEY_READS);
+  return Promise.all(
+    records.map((record) => {
+      if (!record.hashedKey) return record;
+      const service = config.services.find((s) => s.name === record.service);
+      if (!service) return record;
+      return read(async () => {
+        const result = await getArchivedRecord(s3, config, service, record.archiveKey);
+        if (!result.ok) return record;
+        const { keys } = result.deletion;
+        const partition = keys[service.table.partitionKey.name];
+        const sort = service.table.sortKey ? keys[service.table.sortKey.name] : undefined;
+        return { ...record, partitionKey: partition ? keyValueText(partition) : record.partitionKey, sortKey: sort ? keyValueText(sort) : record.sortKey };
+      });
+    }),
+  );
+}
+
 async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null) {
+  const needsKeys = columns.includes("partitionKey") || columns.includes("sortKey");
   for await (const page of reportRecordPages(s3, config, scope)) {
-    yield page.records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
+    const records = needsKeys ? await withFullKeys(s3, config, page.records) : page.records;
+    yield records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
   }
 }
 

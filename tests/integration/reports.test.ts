@@ -70,7 +70,10 @@ const ORDER_DELETIONS: Array<[string, boolean]> = [
   ["2026-02-28T10:30:00Z", false],
   ["2026-02-28T10:31:00Z", false],
   ["2026-03-01T00:00:00Z", true],
+  ["2026-02-27T08:00:00Z", false],
 ];
+// Too long for an object name: the name holds a hash, the export reads the key from the object.
+const LONG_ORDER_ID = `ORD-${"7".repeat(240)}`;
 // Keys a CSV must carry intact.
 const AWKWARD_KEYS = ['ACME, Inc.', 'say "hi"', "multi\nline"];
 
@@ -118,7 +121,10 @@ beforeAll(async () => {
   const limit = pLimit(8);
   const jobs = [
     ...CONTACT_DELETIONS.map(([at, ttl], i) => ({ service: contacts, at, ttl, keys: { PK: { S: AWKWARD_KEYS[i] ?? `CUST#${i}` }, SK: { S: "PROFILE" } }, pk: AWKWARD_KEYS[i] ?? `CUST#${i}` })),
-    ...ORDER_DELETIONS.map(([at, ttl], i) => ({ service: orders, at, ttl, keys: { orderId: { S: `ORD-${i}` } }, pk: `ORD-${i}` })),
+    ...ORDER_DELETIONS.map(([at, ttl], i) => {
+      const pk = i === ORDER_DELETIONS.length - 1 ? LONG_ORDER_ID : `ORD-${i}`;
+      return { service: orders, at, ttl, keys: { orderId: { S: pk } }, pk };
+    }),
   ];
   await Promise.all(
     jobs.map((job) =>
@@ -256,6 +262,8 @@ describe("exports", () => {
       const isRestored = a.archiveKey === restoreEntry.archiveKey;
       expect(row!.slice(7)).toEqual(isRestored ? ["yes", restoreEntry.at, "Sam <sam@example.com>"] : ["no", "", ""]);
     }
+    // A key hashed in its object's name is exported in full.
+    expect(body.map((r) => r[2])).toContain(LONG_ORDER_ID);
     // Keys with a comma, quotes and a newline survive the round trip.
     expect(body.map((r) => r[2])).toEqual(expect.arrayContaining(AWKWARD_KEYS.filter((k) => expected.some((a) => a.pk === k))));
 
