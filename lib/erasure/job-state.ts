@@ -58,6 +58,11 @@ async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T
 
 const REDACTED_DIFF_VALUE = { S: "[redacted]" } as const;
 
+/** Started and not finished: a runner may still be writing its files (a cancelled job's runner stops at its next item). */
+function mayBeRunning(job: BulkRestoreJob): boolean {
+  return job.status !== "planned" && !job.finishedAt;
+}
+
 function textHoldsSubject(query: ErasureQuery, text: string): boolean {
   return text.includes(query.key);
 }
@@ -95,7 +100,7 @@ async function planBulkRestoreJob(s3: S3Client, scope: JobStateScope, service: S
   const selectionText = job.selection.kind === "pasted-keys" && textHoldsSubject(query, job.selection.text);
   const unresolved = job.plan.unresolved.filter((u) => textHoldsSubject(query, u.input));
   if (matched.size === 0 && !selectionText && unresolved.length === 0) return;
-  if (job.status === "running" && !job.finishedAt) {
+  if (mayBeRunning(job)) {
     plan.blockers.push(`bulk-restore job ${job.id} (${service.name}) is running and holds this subject's records: wait for it to finish or cancel it, then erase`);
     return;
   }
@@ -234,7 +239,7 @@ async function planBulkRestoreRedaction(s3: S3Client, scope: JobStateScope, serv
     }),
   );
   if (entries === 0) return;
-  if (job.status === "running" && !job.finishedAt) {
+  if (mayBeRunning(job)) {
     plan.blockers.push(`bulk-restore job ${job.id} (${service.name}) is running and holds this subject's records: wait for it to finish or cancel it, then redact`);
     return;
   }
