@@ -152,15 +152,14 @@ async function planBulkRestoreJob(s3: S3Client, scope: JobStateScope, service: S
   }
 
   const selection = job.selection;
-  const selectionHolds =
-    (selection.kind === "archive-keys" && selection.archiveKeys.some((k) => scope.archiveKeys.has(k) || [...matched.values()].some((m) => m.archiveKey === k))) || selectionText;
+  const subjectKeys = new Set([...scope.archiveKeys, ...[...matched.values()].map((m) => m.archiveKey)]);
+  const selectionHolds = (selection.kind === "archive-keys" && selection.archiveKeys.some((k) => subjectKeys.has(k))) || selectionText;
   if (selectionHolds || unresolved.length > 0) {
-    const subjectKeys = new Set([...matched.values()].map((m) => m.archiveKey));
     const scrubbed: BulkRestoreJob = {
       ...job,
       selection:
         selection.kind === "archive-keys"
-          ? { ...selection, archiveKeys: selection.archiveKeys.filter((k) => !scope.archiveKeys.has(k) && !subjectKeys.has(k)) }
+          ? { ...selection, archiveKeys: selection.archiveKeys.filter((k) => !subjectKeys.has(k)) }
           : selection.kind === "pasted-keys"
             ? { ...selection, text: selection.text.split("\n").filter((line) => !textHoldsSubject(query, line)).join("\n") || "(every line was erased)" }
             : selection,

@@ -6,6 +6,7 @@ import { getArchivedRecord } from "../archive/archive-reader";
 import { keyValueText } from "../archive/attribute-value";
 import { appendAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
+import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { countServiceDays, type ServiceDays } from "../reports/deletion-report";
 import { reportRecordPages, type ReportRecord } from "../reports/report-records";
@@ -88,7 +89,7 @@ async function withFullKeys(s3: S3Client, config: LazarusConfig, records: Report
   return Promise.all(
     records.map((record) => {
       if (!record.hashedKey) return record;
-      const service = config.services.find((s) => s.name === record.service);
+      const service = findService(config, record.service);
       if (!service) return record;
       return read(async () => {
         const result = await getArchivedRecord(s3, config, service, record.archiveKey);
