@@ -13,6 +13,8 @@ export interface ListedObject {
   size: number;
   lastModified?: Date;
   storageClass: string;
+  /** Changes when the object is rewritten. */
+  etag?: string;
 }
 
 export interface ListPage {
@@ -57,6 +59,7 @@ export async function listPage(s3: S3Client, request: ListPageRequest): Promise<
       size: o.Size ?? 0,
       ...(o.LastModified ? { lastModified: o.LastModified } : {}),
       storageClass: o.StorageClass ?? "STANDARD",
+      ...(o.ETag ? { etag: o.ETag } : {}),
     });
   }
   const isTruncated = out.IsTruncated === true;

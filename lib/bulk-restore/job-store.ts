@@ -152,31 +152,37 @@ export class JobStore {
 
   /** Chunk numbers with a recorded result: one LIST per 1,000 chunks. */
   async recordedChunks(jobId: string): Promise<number[]> {
+    return (await this.listedChunks(jobId)).map((c) => c.chunk);
+  }
+
+  private async listedChunks(jobId: string): Promise<{ chunk: number; etag: string }[]> {
     const prefix = `${jobsPrefix(this.config.archive.prefix)}${jobIdSchema.parse(jobId)}/results/`;
-    const numbers: number[] = [];
+    const chunks: { chunk: number; etag: string }[] = [];
     for await (const o of listObjects(this.s3, { bucket: this.bucket, prefix })) {
       const n = /^(\d{6})\.json$/.exec(o.key.slice(prefix.length))?.[1];
-      if (n !== undefined) numbers.push(Number(n));
+      if (n !== undefined) chunks.push({ chunk: Number(n), etag: o.etag ?? "" });
     }
-    return numbers.sort((a, b) => a - b);
+    return chunks.sort((a, b) => a.chunk - b.chunk);
   }
 
   /**
-   * Every recorded chunk result. Results never change once written, so a process
-   * keeps the ones it has read and each poll fetches only new chunks.
+   * Every recorded chunk result. A runner writes each result once; only an erasure
+   * rewrites one (docs/ERASURE.md). So a process keeps what it has read by ETag, and a
+   * poll fetches only new or rewritten chunks.
    */
   async chunkResults(jobId: string): Promise<ChunkResult[]> {
-    const numbers = await this.recordedChunks(jobId);
+    const listed = await this.listedChunks(jobId);
     const cache = resultCache(jobId);
-    const missing = numbers.filter((n) => !cache.has(n));
-    for (let i = 0; i < missing.length; i += 16) {
-      const batch = missing.slice(i, i + 16);
-      const read = await Promise.all(batch.map((n) => this.getChunkResult(jobId, n)));
-      read.forEach((r, j) => {
-        if (r) cache.set(batch[j] as number, r);
+    const stale = listed.filter((c) => cache.get(c.chunk)?.etag !== c.etag);
+    for (let i = 0; i < stale.length; i += 16) {
+      const batch = stale.slice(i, i + 16);
+      const read = await Promise.all(batch.map((c) => this.getChunkResult(jobId, c.chunk)));
+      read.forEach((result, j) => {
+        const { chunk, etag } = batch[j]!;
+        if (result) cache.set(chunk, { etag, result });
       });
     }
-    return numbers.map((n) => cache.get(n)).filter((r): r is ChunkResult => r !== undefined);
+    return listed.map((c) => cache.get(c.chunk)?.result).filter((r): r is ChunkResult => r !== undefined);
   }
 
   /** The newest jobs first: one delimited LIST, then one GET per job shown. */
@@ -200,9 +206,10 @@ export interface Lease {
 }
 
 const RESULT_CACHE_JOBS = 50;
-const resultCaches = new Map<string, Map<number, ChunkResult>>();
+type ResultCache = Map<number, { etag: string; result: ChunkResult }>;
+const resultCaches = new Map<string, ResultCache>();
 
-function resultCache(jobId: string): Map<number, ChunkResult> {
+function resultCache(jobId: string): ResultCache {
   let cache = resultCaches.get(jobId);
   if (!cache) {
     cache = new Map();

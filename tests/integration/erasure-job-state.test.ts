@@ -104,6 +104,8 @@ describe("erasure of job state", () => {
     expect(await startRunner(deps, job.id)).toBe("completed");
     const store = new JobStore(s3, config);
     expect(Object.keys(await store.diffs(job.id))).toHaveLength(1);
+    // This process has read the results (a progress poll does): what it keeps must not outlive the erasure.
+    expect(JSON.stringify(await store.chunkResults(job.id))).toContain(SUBJECT);
 
     // A point-in-time compare as the compare leaves it: the subject's deleted item only in the restored table.
     const pitr: PitrJob = {
@@ -175,6 +177,7 @@ describe("erasure of job state", () => {
     const erasedItems = items.filter((i) => i.category === "erased");
     expect(erasedItems).toHaveLength(2);
     expect(erasedItems[0]!.keyText).toBe(`erased (key hash ${erasureKeyHash("customers", { S: SUBJECT })})`);
+    expect(JSON.stringify(await store.chunkResults(job.id))).not.toContain(SUBJECT);
     const view = await getJobView(deps, job.id);
     expect(view.job.status).toBe("completed");
     expect(view.progress.total).toBe(3);
