@@ -107,6 +107,12 @@ function versionTargets(key: string, versions: ObjectVersion[]) {
   return versions.map((v) => ({ key, versionId: v.versionId }));
 }
 
+/** After a rewrite: deletes every version but the one just written ("null" in an unversioned bucket, which leaves nothing to delete). */
+async function deleteOlderVersions(s3: S3Client, bucket: string, key: string, keepVersion: string | undefined) {
+  const old = (await listVersionsOf(s3, bucket, key)).filter((v) => v.versionId !== keepVersion);
+  return deleteVersions(s3, bucket, versionTargets(key, old));
+}
+
 class ErasureAudit {
   readonly operationId = randomUUID();
   constructor(
@@ -309,10 +315,7 @@ async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: Pla
         keepVersion = put.VersionId ?? "null";
         summary.failureCopiesRewritten += 1;
       }
-      // In an unversioned bucket the rewrite replaced the only copy ("null" version): nothing old is left to delete.
-      const versions = await listVersionsOf(s3, copy.bucket, copy.objectKey);
-      const old = versions.filter((v) => v.versionId !== keepVersion);
-      const removed = await deleteVersions(s3, copy.bucket, versionTargets(copy.objectKey, old));
+      const removed = await deleteOlderVersions(s3, copy.bucket, copy.objectKey, keepVersion);
       summary.failureCopyVersionsRemoved += removed.deleted;
       if (kept.length === 0 && removed.errors.length === 0) summary.failureCopiesDeleted += 1;
       for (const e of removed.errors) summary.remaining.push({ location, reason: e.reason });
@@ -330,8 +333,7 @@ async function cleanJobState(s3: S3Client, config: LazarusConfig, jobState: JobS
     try {
       const keep = await writeJobState(s3, config, rewrite);
       summary.jobStateObjectsRewritten += 1;
-      const old = (await listVersionsOf(s3, bucket, rewrite.objectKey)).filter((v) => v.versionId !== keep);
-      const removed = await deleteVersions(s3, bucket, versionTargets(rewrite.objectKey, old));
+      const removed = await deleteOlderVersions(s3, bucket, rewrite.objectKey, keep);
       summary.jobStateVersionsRemoved += removed.deleted;
       for (const e of removed.errors) summary.remaining.push({ location: `${location} (old version)`, reason: e.reason });
     } catch (error) {

@@ -1,14 +1,14 @@
 import "server-only";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
-import { listFolders, listObjects, listPages } from "../archive/object-listing";
+import { listObjects } from "../archive/object-listing";
 import { getJson } from "../aws/s3-json";
-import { jobObjectKey, jobsPrefix } from "../bulk-restore/job-store";
-import type { BulkRestoreJob, ChunkResult, PlanItem } from "../bulk-restore/job-types";
+import { chunkResultKey, jobObjectKey, JobStore } from "../bulk-restore/job-store";
+import type { BulkRestoreJob, PlanItem } from "../bulk-restore/job-types";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
 import { COMPARE_STALE_MS } from "../pitr/pitr-compare";
-import { PITR_JOBS_SEGMENT } from "../pitr/pitr-store";
+import { listJobs as listPitrJobs, PITR_JOBS_SEGMENT } from "../pitr/pitr-store";
 import type { CompareChunk, CompareState, CopyBackResult, PitrJob } from "../pitr/pitr-types";
 import { erasureKeyHash } from "./erasure-ledger";
 import { keyMatches } from "./erasure-plan";
@@ -86,17 +86,17 @@ function erasedPlanItem(config: LazarusConfig, service: ServiceConfig, item: Pla
   };
 }
 
-async function planBulkRestoreJob(s3: S3Client, scope: JobStateScope, service: ServiceConfig, job: BulkRestoreJob, plan: JobStatePlan): Promise<void> {
+/** The job's items that are the subject's: by key, or by archive object when the key could not be read. */
+function subjectItems(scope: JobStateScope, service: ServiceConfig, items: PlanItem[]): Map<number, PlanItem> {
+  const partitionKey = service.table.partitionKey.name;
+  return new Map(items.filter((item) => keyMatches(scope.query, service, item.key?.[partitionKey]) || scope.archiveKeys.has(item.archiveKey)).map((item) => [item.i, item]));
+}
+
+async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobStateScope, service: ServiceConfig, job: BulkRestoreJob, plan: JobStatePlan): Promise<void> {
   const { config, query } = scope;
   const bucket = config.archive.bucket;
-  const itemsKey = jobObjectKey(config.archive.prefix, job.id, "items.json");
-  const items = (await readJson<{ items: PlanItem[] }>(s3, bucket, itemsKey))?.items ?? [];
-  const partitionKey = service.table.partitionKey.name;
-  const matched = new Map<number, PlanItem>();
-  for (const item of items) {
-    if (item.category === "erased" && item.key === null) continue;
-    if (keyMatches(query, service, item.key?.[partitionKey]) || scope.archiveKeys.has(item.archiveKey)) matched.set(item.i, item);
-  }
+  const items = await store.items(job.id);
+  const matched = subjectItems(scope, service, items);
   const selectionText = job.selection.kind === "pasted-keys" && textHoldsSubject(query, job.selection.text);
   const unresolved = job.plan.unresolved.filter((u) => textHoldsSubject(query, u.input));
   if (matched.size === 0 && !selectionText && unresolved.length === 0) return;
@@ -107,13 +107,13 @@ async function planBulkRestoreJob(s3: S3Client, scope: JobStateScope, service: S
 
   if (matched.size > 0) {
     plan.rewrites.push({
-      objectKey: itemsKey,
+      objectKey: jobObjectKey(config.archive.prefix, job.id, "items.json"),
       kind: "bulk-restore item list",
       entries: matched.size,
       body: JSON.stringify({ items: items.map((item) => (matched.has(item.i) ? erasedPlanItem(config, service, item) : item)) }),
     });
     const diffsKey = jobObjectKey(config.archive.prefix, job.id, "diffs.json");
-    const diffs = (await readJson<{ diffs: Record<string, DiffChange[]> }>(s3, bucket, diffsKey))?.diffs ?? {};
+    const diffs = await store.diffs(job.id);
     const subjectDiffs = Object.keys(diffs).filter((i) => matched.has(Number(i)));
     if (subjectDiffs.length > 0) {
       plan.rewrites.push({
@@ -123,12 +123,11 @@ async function planBulkRestoreJob(s3: S3Client, scope: JobStateScope, service: S
         body: JSON.stringify({ diffs: Object.fromEntries(Object.entries(diffs).filter(([i]) => !matched.has(Number(i)))) }),
       });
     }
-    for await (const object of listObjects(s3, { bucket, prefix: `${jobsPrefix(config.archive.prefix)}${job.id}/results/` })) {
-      const chunk = await readJson<ChunkResult>(s3, bucket, object.key);
-      const subject = chunk?.items.filter((r) => matched.has(r.i)) ?? [];
-      if (!chunk || subject.length === 0) continue;
+    for (const chunk of await store.chunkResults(job.id)) {
+      const subject = chunk.items.filter((r) => matched.has(r.i));
+      if (subject.length === 0) continue;
       plan.rewrites.push({
-        objectKey: object.key,
+        objectKey: chunkResultKey(config.archive.prefix, job.id, chunk.chunk),
         kind: "bulk-restore results",
         entries: subject.length,
         body: JSON.stringify({
@@ -215,14 +214,11 @@ async function planPitrJob(s3: S3Client, scope: JobStateScope, service: ServiceC
 }
 
 /** Redact mode keeps keys: only attribute values in job state change (bulk-restore diffs, compare items). */
-async function planBulkRestoreRedaction(s3: S3Client, scope: JobStateScope, service: ServiceConfig, job: BulkRestoreJob, attributes: ReadonlySet<string>, plan: JobStatePlan): Promise<void> {
-  const { config, query } = scope;
-  const bucket = config.archive.bucket;
-  const items = (await readJson<{ items: PlanItem[] }>(s3, bucket, jobObjectKey(config.archive.prefix, job.id, "items.json")))?.items ?? [];
-  const matched = new Set(items.filter((item) => keyMatches(query, service, item.key?.[service.table.partitionKey.name]) || scope.archiveKeys.has(item.archiveKey)).map((item) => item.i));
+async function planBulkRestoreRedaction(store: JobStore, scope: JobStateScope, service: ServiceConfig, job: BulkRestoreJob, attributes: ReadonlySet<string>, plan: JobStatePlan): Promise<void> {
+  const matched = subjectItems(scope, service, await store.items(job.id));
   if (matched.size === 0) return;
-  const diffsKey = jobObjectKey(config.archive.prefix, job.id, "diffs.json");
-  const diffs = (await readJson<{ diffs: Record<string, DiffChange[]> }>(s3, bucket, diffsKey))?.diffs ?? {};
+  const diffsKey = jobObjectKey(scope.config.archive.prefix, job.id, "diffs.json");
+  const diffs = await store.diffs(job.id);
   let entries = 0;
   const redacted = Object.fromEntries(
     Object.entries(diffs).map(([i, changes]) => {
@@ -246,30 +242,20 @@ async function planBulkRestoreRedaction(s3: S3Client, scope: JobStateScope, serv
 }
 
 export async function planJobState(s3: S3Client, scope: JobStateScope, mode: ErasureMode, attributes: readonly string[]): Promise<JobStatePlan> {
-  const { config } = scope;
-  const bucket = config.archive.bucket;
   const plan: JobStatePlan = { rewrites: [], blockers: [] };
   const byName = new Map(scope.services.map((s) => [s.name, s]));
   const attributeSet = new Set(attributes);
 
-  const bulkPrefix = jobsPrefix(config.archive.prefix);
-  for (const folder of await listFolders(s3, { bucket, prefix: bulkPrefix })) {
-    const job = await readJson<BulkRestoreJob>(s3, bucket, `${folder}job.json`);
-    const service = job ? byName.get(job.service) : undefined;
-    if (!job || !service) continue;
-    if (mode === "erase") await planBulkRestoreJob(s3, scope, service, job, plan);
-    else await planBulkRestoreRedaction(s3, scope, service, job, attributeSet, plan);
+  const store = new JobStore(s3, scope.config);
+  for (const job of await store.recent(Number.POSITIVE_INFINITY)) {
+    const service = byName.get(job.service);
+    if (!service) continue;
+    if (mode === "erase") await planBulkRestoreJob(s3, store, scope, service, job, plan);
+    else await planBulkRestoreRedaction(store, scope, service, job, attributeSet, plan);
   }
-
-  const pitrPrefix = `${config.archive.prefix}${PITR_JOBS_SEGMENT}`;
-  for await (const page of listPages(s3, { bucket, prefix: pitrPrefix, delimiter: "/" })) {
-    for (const object of page.objects) {
-      if (!object.key.endsWith(".json")) continue;
-      const job = await readJson<PitrJob>(s3, bucket, object.key);
-      const service = job ? byName.get(job.service) : undefined;
-      if (!job || !service) continue;
-      await planPitrJob(s3, scope, service, job, mode, attributeSet, plan);
-    }
+  for (const job of await listPitrJobs(s3, scope.config, Number.POSITIVE_INFINITY)) {
+    const service = byName.get(job.service);
+    if (service) await planPitrJob(s3, scope, service, job, mode, attributeSet, plan);
   }
   return plan;
 }
