@@ -25,10 +25,22 @@ describe("config", () => {
   it("fills safe defaults: bounded retries, bisect, lifecycle tiers", () => {
     const config = parseConfig(minimal);
     const service = config.services[0]!;
-    expect(service.archiver).toMatchObject({ batchSize: 100, maximumRetryAttempts: 5, bisectBatchOnFunctionError: true, maximumRecordAgeSeconds: 86_400 });
+    expect(service.archiver).toMatchObject({ batchSize: 100, maximumRetryAttempts: 5, bisectBatchOnFunctionError: true, maximumRecordAgeSeconds: 21_600 });
     expect(config.archive.prefix).toBe("");
-    expect(config.archive.lifecycle).toEqual({ infrequentAccessAfterDays: 90, glacierAfterDays: 365, expireAfterDays: 2_555, minimumObjectSizeBytes: 131_072 });
+    expect(config.archive.lifecycle).toEqual({ infrequentAccessAfterDays: 90, glacierAfterDays: 365, expireAfterDays: 2_555, minimumObjectSizeBytes: 131_072, noncurrentVersionDays: 30 });
     expect(config.archive.objectLock.enabled).toBe(false);
+  });
+
+  it("sends failed batches to S3 by default, and keeps an SQS batch's records replayable", () => {
+    const { onFailure: _omit, ...withoutDestination } = minimal.services[0]!;
+    const s3 = parseConfig({ ...minimal, services: [withoutDestination] }).services[0]!;
+    expect(s3.onFailure).toEqual({ type: "s3", bucket: "my-archive-failed" });
+    expect(s3.archiver.maximumRecordAgeSeconds).toBe(86_400);
+    expect(() => parseConfig(withService({ archiver: { functionName: "archiver-usr", maximumRecordAgeSeconds: 86_400 } }))).toThrow(
+      /services\[0\]\.archiver\.maximumRecordAgeSeconds: must be at most 21600 with an SQS destination/,
+    );
+    const longName = { ...minimal, archive: { bucket: "a".repeat(60) }, services: [withoutDestination] };
+    expect(() => parseConfig(longName)).toThrow(/archive\.failureBucket: is required/);
   });
 
   it("names the bad field in its message", () => {

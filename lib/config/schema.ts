@@ -37,6 +37,16 @@ const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, "must be an SQS queu
 
 const functionName = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a Lambda function name (1-64 of A-Z a-z 0-9 _ -)");
 
+/** DynamoDB Streams keeps a record this long. */
+export const STREAM_RETENTION_SECONDS = 86_400;
+/**
+ * An SQS failure message names the shard and sequence range of a failed batch, not its
+ * records, so a replay reads them back from the stream. A batch given up at this age
+ * leaves 18 of the stream's 24 hours to notice the alarm and replay it; given up at 24
+ * hours, its records leave the stream as the message arrives.
+ */
+export const SQS_MAX_RECORD_AGE_SECONDS = 21_600;
+
 const onFailure = z.discriminatedUnion("type", [
   z.object({
     /** The seed's pattern: the message names the shard and sequence range, not the records. */
@@ -57,9 +67,12 @@ const archiver = z
     maximumBatchingWindowSeconds: z.number().int().min(0).max(300).default(0),
     /** Stream mappings retry forever by default and can block a shard for a day; always bounded here. */
     maximumRetryAttempts: z.number().int().min(0).max(10_000).default(5),
-    maximumRecordAgeSeconds: z.number().int().min(60).max(604_800).default(86_400),
+    /** Default: the stream's 24 hours with an S3 destination, SQS_MAX_RECORD_AGE_SECONDS with SQS. */
+    maximumRecordAgeSeconds: z.number().int().min(60).max(604_800).optional(),
     bisectBatchOnFunctionError: z.boolean().default(true),
     parallelizationFactor: z.number().int().min(1).max(10).default(1),
+    /** Concurrent executions kept for this archiver alone (shards × parallelizationFactor is what it can use). */
+    reservedConcurrency: z.number().int().min(1).max(1_000).optional(),
   })
   .strict();
 
@@ -78,7 +91,10 @@ const service = z
       })
       .strict(),
     archiver,
-    onFailure,
+    /** Default: S3, in `archive.failureBucket`. */
+    onFailure: onFailure.optional(),
+    /** The infra stack (0 to fleet.stacks - 1) that deploys this service's archiver; default: from a hash of its name. */
+    stack: z.number().int().min(0).max(99).optional(),
   })
   .strict();
 
@@ -92,6 +108,12 @@ const lifecycle = z
      * bill small objects as if they were larger; single archive objects are a few KB.
      */
     minimumObjectSizeBytes: z.number().int().min(0).default(131_072),
+    /**
+     * How long an overwritten or erased version stays recoverable. Longer protects against a
+     * mistaken or malicious delete; shorter makes an erasure final sooner (the erased record
+     * lives on as a noncurrent version until then).
+     */
+    noncurrentVersionDays: z.number().int().min(1).max(3_650).default(30),
   })
   .strict()
   .superRefine((l, ctx) => {
@@ -192,6 +214,71 @@ const audit = z
   .strict();
 
 export type AuditConfig = z.infer<typeof audit>;
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD");
+const snsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN");
+const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*-]+$/, "must be an IAM role or user ARN (wildcards allowed)");
+
+/**
+ * Where alarms go. Infra refuses to deploy without at least one destination: a failed
+ * batch sits in its destination with nobody told, and with SQS its records leave the
+ * stream within hours.
+ */
+const alerts = z
+  .object({
+    /** Subscribed to the alarm topic (each confirms the subscription from its inbox). */
+    email: z.array(z.email("must be an email address")).default([]),
+    /** An existing topic (e.g. one feeding a pager) that alarms publish to as well; its policy must allow cloudwatch.amazonaws.com. */
+    snsTopicArn: snsTopicArn.optional(),
+    /** A Slack-compatible webhook; its URL is a secret, so infra reads it from Secrets Manager by this name. */
+    webhook: z.object({ urlSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "must be a Secrets Manager secret name") }).strict().optional(),
+  })
+  .strict();
+
+export type AlertsConfig = z.infer<typeof alerts>;
+
+/** How the archivers are split between CloudFormation stacks (each holds at most 500 resources). */
+const fleet = z
+  .object({
+    /** Service stacks; a service's stack comes from a hash of its name, so changing this moves services. Fix it before the first deploy. */
+    stacks: z.number().int().min(1).max(100).default(16),
+  })
+  .strict();
+
+/** A service removed from `services` whose archive still expires by its lifecycle rule until its records are gone. */
+const retiredService = z.object({ name: serviceName, retiredOn: isoDate }).strict();
+
+/** A second copy of the archive that the archive account's own administrators cannot destroy. */
+const secondCopy = z
+  .object({
+    /** S3 Replication to a bucket in another account (versioned; Object Lock there if it should be locked). */
+    replication: z
+      .object({
+        destinationBucket: bucketName,
+        destinationAccount: z.string().regex(/^\d{12}$/, "must be a 12-digit account ID"),
+        /** The destination bucket's KMS key (replicas are re-encrypted with it). */
+        destinationKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN"),
+      })
+      .strict()
+      .optional(),
+    /** AWS Backup of the archive bucket into a vault with Vault Lock. */
+    backup: z
+      .object({
+        /** Recovery points are kept this long; erasure reaches them only by expiry, so keep it within the erasure deadline you promise. */
+        retentionDays: z.number().int().min(1).max(36_500).default(30),
+        /** Vault Lock: in compliance mode, after `changeableForDays` nobody (not even the account root) can shorten retention or delete the vault. */
+        vaultLock: z
+          .object({
+            mode: z.enum(["governance", "compliance"]).default("compliance"),
+            changeableForDays: z.number().int().min(3).max(36_500).default(3),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
 export type RoleRule = z.infer<typeof roleRule>;
 
 export const configSchema = z
@@ -203,6 +290,12 @@ export const configSchema = z
         prefix: archivePrefix.default(""),
         lifecycle: lifecycle.prefault({}),
         objectLock: objectLock.prefault({}),
+        /** Where services without an `onFailure` send failed batches; default `{bucket}-failed`. */
+        failureBucket: bucketName.optional(),
+        retiredServices: z.array(retiredService).default([]),
+        secondCopy: secondCopy.prefault({}),
+        /** Principals that may administer the archive key (policy, rotation, deletion); none of them may use it. Default: any IAM principal allowed by its own policies. */
+        keyAdministrators: z.array(iamPrincipalArn).default([]),
       })
       .strict(),
     alarms: z
@@ -216,9 +309,33 @@ export const configSchema = z
     auth: auth.prefault({}),
     protection: protection.prefault({}),
     audit: audit.prefault({}),
+    alerts: alerts.prefault({}),
+    fleet: fleet.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {
+    const defaultBucket = defaultFailureBucket(c.archive);
+    c.services.forEach((s, i) => {
+      if (s.onFailure === undefined && !bucketName.safeParse(defaultBucket).success) {
+        ctx.addIssue({ code: "custom", path: ["archive", "failureBucket"], message: `is required: services[${i}] has no onFailure, and "${defaultBucket}" is not a valid bucket name` });
+      }
+      const age = s.archiver.maximumRecordAgeSeconds;
+      if (s.onFailure?.type === "sqs" && age !== undefined && age > SQS_MAX_RECORD_AGE_SECONDS) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["services", i, "archiver", "maximumRecordAgeSeconds"],
+          message: `must be at most ${SQS_MAX_RECORD_AGE_SECONDS} with an SQS destination: its message names stream records that leave the stream after ${STREAM_RETENTION_SECONDS / 3_600} hours, so a replay needs time left (or use onFailure type "s3", which keeps the records)`,
+        });
+      }
+      if (s.stack !== undefined && s.stack >= c.fleet.stacks) {
+        ctx.addIssue({ code: "custom", path: ["services", i, "stack"], message: `must be below fleet.stacks (${c.fleet.stacks})` });
+      }
+    });
+    c.archive.retiredServices.forEach((r, i) => {
+      if (c.services.some((s) => s.name === r.name)) {
+        ctx.addIssue({ code: "custom", path: ["archive", "retiredServices", i, "name"], message: `"${r.name}" is still in services` });
+      }
+    });
     if (c.audit.objectLock && !c.archive.objectLock.enabled) {
       // S3 accepts a retention only on objects in a bucket created with Object Lock; every audited action would fail.
       ctx.addIssue({ code: "custom", path: ["audit", "objectLock"], message: "needs archive.objectLock.enabled: S3 locks objects only in a bucket created with Object Lock" });
@@ -246,7 +363,21 @@ export const configSchema = z
         ctx.addIssue({ code: "custom", path: ["services", i, "table", "sortKey", "name"], message: "must differ from the partition key" });
       }
     });
-  });
+  })
+  .transform((c) => ({
+    ...c,
+    services: c.services.map((s) => {
+      const onFailure: OnFailure = s.onFailure ?? { type: "s3", bucket: defaultFailureBucket(c.archive) };
+      const maximumRecordAgeSeconds = s.archiver.maximumRecordAgeSeconds ?? (onFailure.type === "sqs" ? SQS_MAX_RECORD_AGE_SECONDS : STREAM_RETENTION_SECONDS);
+      return { ...s, onFailure, archiver: { ...s.archiver, maximumRecordAgeSeconds } };
+    }),
+  }));
+
+type OnFailure = z.infer<typeof onFailure>;
+
+function defaultFailureBucket(archive: { bucket: string; failureBucket?: string | undefined }): string {
+  return archive.failureBucket ?? `${archive.bucket}-failed`;
+}
 
 export type LazarusConfig = z.infer<typeof configSchema>;
 export type ServiceConfig = LazarusConfig["services"][number];
