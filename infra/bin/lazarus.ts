@@ -2,7 +2,7 @@ import { Validations } from "aws-cdk-lib";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { ConfigError, loadConfig } from "../../lib/config/load";
 import { ContextError, createLazarusApp } from "../lib/app-context";
-import { LazarusStack } from "../lib/lazarus-stack";
+import { buildLazarus } from "../lib/lazarus-app";
 
 function main(): void {
   const config = loadConfig();
@@ -10,11 +10,7 @@ function main(): void {
   const app = createLazarusApp(process.env.CDK_OUTDIR ? {} : { outdir: "cdk.out" });
   // The region is the config's, so the archive lands where the console looks for it;
   // the account is whichever the deploying credentials belong to.
-  new LazarusStack(app, "Lazarus", {
-    config,
-    env: { region: config.region },
-    description: `Lazarus delete archive: ${config.services.map((s) => s.name).join(", ")}`,
-  });
+  buildLazarus(app, config);
   // Any unacknowledged AwsSolutions finding fails the synth, and with it every deploy.
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();

@@ -4,9 +4,8 @@ import type { LazarusConfig } from "../../lib/config/schema";
 
 type ArchiveConfig = LazarusConfig["archive"];
 
-/** How long an overwritten or erased archive version stays recoverable. */
-export const NONCURRENT_VERSION_DAYS = 30;
 export const INCOMPLETE_UPLOAD_DAYS = 7;
+const DAY_MS = 86_400_000;
 
 /**
  * Archive objects sit under `{prefix}{service}/{yyyy}/...`, the by-key index under
@@ -17,6 +16,22 @@ export const INCOMPLETE_UPLOAD_DAYS = 7;
  */
 export function datedArchivePrefix(prefix: string, service: string): string {
   return `${prefix}${service}/2`;
+}
+
+/**
+ * The services whose archive the lifecycle still expires: the configured ones, and each
+ * retired one until its last record (written on the day it retired) has expired and its
+ * last noncurrent version is gone. Dropping a retired service's rule earlier would keep
+ * its records forever; an archive that never expires keeps retired services' rules too.
+ */
+export function servicesWithLifecycle(archive: ArchiveConfig, services: readonly string[], now: Date): string[] {
+  const { expireAfterDays, noncurrentVersionDays } = archive.lifecycle;
+  const retired = archive.retiredServices.filter((r) => {
+    if (expireAfterDays === null) return true;
+    const done = Date.parse(`${r.retiredOn}T00:00:00Z`) + (expireAfterDays + noncurrentVersionDays + 1) * DAY_MS;
+    return now.getTime() < done;
+  });
+  return [...services, ...retired.map((r) => r.name)];
 }
 
 /**
@@ -43,7 +58,7 @@ export function archiveLifecycleRules(archive: ArchiveConfig, services: readonly
     rules.push({
       id: `${service}-expire`,
       prefix: `${archive.prefix}${service}/`,
-      noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+      noncurrentVersionExpiration: Duration.days(archive.lifecycle.noncurrentVersionDays),
       // With an expiry in days S3 removes expired delete markers itself; the flag is only allowed without one.
       ...(expireAfterDays !== null ? { expiration: Duration.days(expireAfterDays) } : { expiredObjectDeleteMarker: true }),
     });

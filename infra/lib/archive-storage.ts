@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { AccountRootPrincipal, AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import {
   BlockPublicAccess,
@@ -11,12 +12,53 @@ import {
 } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import type { LazarusConfig } from "../../lib/config/schema";
-import { INCOMPLETE_UPLOAD_DAYS, NONCURRENT_VERSION_DAYS, archiveLifecycleRules } from "./archive-lifecycle";
+import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
+import { INCOMPLETE_UPLOAD_DAYS, archiveLifecycleRules, servicesWithLifecycle } from "./archive-lifecycle";
 
 export interface ArchiveStorageProps {
   archive: LazarusConfig["archive"];
   services: readonly string[];
+  /** The day the lifecycle is written for: retired services keep their rules until their records have expired. */
+  now: Date;
 }
+
+/**
+ * What a key administrator may do: manage the key's life, policy, rotation and aliases,
+ * never encrypt or decrypt, and never create grants (a grant would be a way to use it).
+ */
+export const KEY_ADMINISTRATION_ACTIONS = [
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "kms:PutKeyPolicy",
+  "kms:GetKeyRotationStatus",
+  "kms:EnableKeyRotation",
+  "kms:DisableKeyRotation",
+  "kms:RotateKeyOnDemand",
+  "kms:ListKeyRotations",
+  "kms:ListResourceTags",
+  "kms:ListGrants",
+  "kms:ListKeyPolicies",
+  "kms:RevokeGrant",
+  "kms:TagResource",
+  "kms:UntagResource",
+  "kms:UpdateKeyDescription",
+  "kms:CreateAlias",
+  "kms:UpdateAlias",
+  "kms:DeleteAlias",
+  "kms:EnableKey",
+  "kms:DisableKey",
+  "kms:ScheduleKeyDeletion",
+  "kms:CancelKeyDeletion",
+] as const;
+
+/** What S3 needs of the key on behalf of a caller allowed by its own IAM policy. */
+export const KEY_USE_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:DescribeKey"] as const;
+
+/**
+ * The CloudFormation execution role of `cdk bootstrap` must stay a key administrator, or
+ * KMS refuses the key policy (it may not lock out the principal that sets it).
+ */
+const CDK_DEPLOY_ROLE = `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/cdk-*-cfn-exec-role-${Aws.ACCOUNT_ID}-${Aws.REGION}`;
 
 /** Server access logs are kept this long: long enough to answer "who read this record" for a year. */
 export const ACCESS_LOG_RETENTION_DAYS = 365;
@@ -36,17 +78,20 @@ export class ArchiveStorage extends Construct {
   readonly bucket: Bucket;
   readonly accessLogs: Bucket;
   private readonly expireAfterDays: number | null;
+  private readonly noncurrentVersionDays: number;
   private readonly failureBuckets = new Map<string, Bucket>();
 
   constructor(scope: Construct, id: string, props: ArchiveStorageProps) {
     super(scope, id);
     const { archive } = props;
     this.expireAfterDays = archive.lifecycle.expireAfterDays;
+    this.noncurrentVersionDays = archive.lifecycle.noncurrentVersionDays;
 
     this.key = new Key(this, "Key", {
       description: `Encrypts the Lazarus delete archive (${archive.bucket}) and failed stream batches`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      policy: archiveKeyPolicy(archive.keyAdministrators),
     });
 
     // Server access logs can only be delivered to an SSE-S3 bucket, never SSE-KMS.
@@ -66,7 +111,7 @@ export class ArchiveStorage extends Construct {
     const lock = archive.objectLock;
     this.bucket = new Bucket(this, "Bucket", {
       ...this.dataBucketProps(archive.bucket),
-      lifecycleRules: archiveLifecycleRules(archive, props.services),
+      lifecycleRules: archiveLifecycleRules(archive, servicesWithLifecycle(archive, props.services, props.now)),
       ...(lock.enabled
         ? {
             objectLockEnabled: true,
@@ -81,6 +126,7 @@ export class ArchiveStorage extends Construct {
           }
         : {}),
     });
+    this.guardAuditLog(archive.prefix);
     Validations.of(this.bucket).acknowledge({
       id: "CloudFormation-Validate::W9003",
       reason:
@@ -104,7 +150,7 @@ export class ArchiveStorage extends Construct {
       lifecycleRules: [
         {
           id: "expire-failed-batches",
-          noncurrentVersionExpiration: Duration.days(NONCURRENT_VERSION_DAYS),
+          noncurrentVersionExpiration: Duration.days(this.noncurrentVersionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS),
           // A failed batch holds the same records as the archive and is kept no longer than they are.
           ...(this.expireAfterDays !== null ? { expiration: Duration.days(this.expireAfterDays) } : {}),
@@ -113,6 +159,35 @@ export class ArchiveStorage extends Construct {
     });
     this.failureBuckets.set(name, bucket);
     return bucket;
+  }
+
+  /**
+   * The audit log is append-only for every principal, whatever its IAM policies say: an
+   * entry is written only where none exists (If-None-Match), and no version of one is
+   * ever deleted. Changing that takes a bucket policy change, which CloudTrail records.
+   */
+  private guardAuditLog(prefix: string): void {
+    const entries = this.bucket.arnForObjects(`${prefix}${AUDIT_SEGMENT}/*`);
+    this.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AuditEntriesAreWrittenOnce",
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ["s3:PutObject"],
+        resources: [entries],
+        conditions: { Null: { "s3:if-none-match": "true" } },
+      }),
+    );
+    this.bucket.addToResourcePolicy(
+      new PolicyStatement({
+        sid: "AuditEntriesAreNeverDeleted",
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        // A delete marker would hide an entry from every listing as surely as deleting it.
+        actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        resources: [entries],
+      }),
+    );
   }
 
   /** Customer records live in both the archive and failed batches: same protection for each. */
@@ -134,3 +209,30 @@ export class ArchiveStorage extends Construct {
 }
 
 export const FAILURE_BUCKET_METRICS_ID = "failed-batches";
+
+/**
+ * Administration and use of the archive key are separate statements. Administrators (the
+ * configured principals, else whoever IAM allows) manage the key but cannot use it; use is
+ * for principals of this account whose own IAM policy allows it, and only through S3, so
+ * no one decrypts archive data keys outside an S3 request that CloudTrail also records.
+ */
+function archiveKeyPolicy(administrators: readonly string[]): PolicyDocument {
+  return new PolicyDocument({
+    statements: [
+      new PolicyStatement({
+        sid: "KeyAdministration",
+        principals: [new AccountRootPrincipal()],
+        actions: [...KEY_ADMINISTRATION_ACTIONS],
+        resources: ["*"],
+        ...(administrators.length > 0 ? { conditions: { ArnLike: { "aws:PrincipalArn": [...administrators, CDK_DEPLOY_ROLE] } } } : {}),
+      }),
+      new PolicyStatement({
+        sid: "KeyUseThroughS3Only",
+        principals: [new AccountRootPrincipal()],
+        actions: [...KEY_USE_ACTIONS],
+        resources: ["*"],
+        conditions: { StringEquals: { "kms:ViaService": `s3.${Aws.REGION}.amazonaws.com`, "kms:CallerAccount": Aws.ACCOUNT_ID } },
+      }),
+    ],
+  });
+}

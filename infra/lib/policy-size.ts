@@ -18,7 +18,7 @@ const DOCUMENT_OVERHEAD = JSON.stringify({ Version: "2012-10-17", Statement: [] 
 /** A statement as IAM receives it, before its references are resolved. */
 export interface StatementJson {
   Sid: string;
-  Effect: "Allow";
+  Effect: "Allow" | "Deny";
   Action: string[];
   Resource: string[];
   Condition?: Record<string, Record<string, unknown>>;

@@ -1,8 +1,8 @@
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
-import { Alarm, ComparisonOperator, TreatMissingData, type IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
+import { Duration, RemovalPolicy, Tags, Validations } from "aws-cdk-lib";
+import type { Alarm, IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
 import type { ITable } from "aws-cdk-lib/aws-dynamodb";
-import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Effect, Policy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import {
   ApplicationLogLevel,
@@ -23,6 +23,8 @@ import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
+import { archiverAlarms } from "./archiver-alarms";
+import { archiverSize } from "./archiver-sizing";
 import { kmsViaS3 } from "./kms-via-s3";
 import { S3FailureDestination } from "./s3-failure-destination";
 import { serviceTable } from "./service-table";
@@ -42,8 +44,11 @@ export interface ServiceArchiverProps {
   alarms: LazarusConfig["alarms"];
   /** Where a failed batch goes when onFailure.type is "s3" (shared between services naming the same bucket). */
   failureBucket?: IBucket;
-  alarmAction?: IAlarmAction;
+  alarmActions: readonly IAlarmAction[];
 }
+
+/** Tag on everything a service's pipeline creates, so cost and ownership can be read per service. */
+export const SERVICE_TAG = "lazarus:service";
 
 /**
  * One service's archive pipeline: its table (created or imported), the archiver
@@ -56,13 +61,16 @@ export class ServiceArchiver extends Construct {
   readonly function: NodejsFunction;
   readonly eventSourceMappingArn: string;
   readonly deadLetterQueue?: Queue;
-  readonly alarms: Alarm[] = [];
+  readonly alarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: ServiceArchiverProps) {
     super(scope, id);
     const { service, archive } = props;
     this.service = service;
     this.table = serviceTable(this, "Table", service);
+    Tags.of(this).add(SERVICE_TAG, service.name);
+    const size = archiverSize(service.archiver.batchSize);
+    const timeout = Duration.seconds(size.timeoutSeconds);
 
     const role = new Role(this, "Role", {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
@@ -78,16 +86,17 @@ export class ServiceArchiver extends Construct {
 
     this.function = new NodejsFunction(this, "Function", {
       functionName: service.archiver.functionName,
-      description: `Archives deleted ${service.table.name} items to s3://${archive.bucket.bucketName}/${archive.prefix}${service.name}/`,
+      description: functionDescription(service, archive),
       entry: ARCHIVER_ENTRY,
       handler: "handler",
       projectRoot: REPO_ROOT,
       depsLockFilePath: `${REPO_ROOT}package-lock.json`,
       runtime: ARCHIVER_RUNTIME,
       architecture: Architecture.ARM_64,
-      // A batch is at most 6 MB of records (the invoke payload limit); 256 MB holds it with its writes in flight.
-      memorySize: 256,
-      timeout: Duration.seconds(60),
+      // Memory buys CPU, and a full batch must finish well inside the timeout (archiver-sizing.ts).
+      memorySize: size.memoryMb,
+      timeout,
+      ...(service.archiver.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: service.archiver.reservedConcurrency } : {}),
       role,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
@@ -143,17 +152,58 @@ export class ServiceArchiver extends Construct {
     });
     this.function.addEventSource(source);
     this.eventSourceMappingArn = source.eventSourceMappingArn;
+    if (props.failureBucket) this.confineFailureWrites(role, archive, props.failureBucket, source.eventSourceMappingId);
 
     acknowledgeWildcardResources(role, ["*"], "dynamodb:ListStreams, granted with the stream mapping, has no resource-level permissions.");
 
-    this.addAlarms(props);
+    this.alarms = archiverAlarms(this, {
+      service,
+      function: this.function,
+      logGroup,
+      timeout,
+      ...(this.deadLetterQueue ? { deadLetterQueue: this.deadLetterQueue } : {}),
+      alarms: props.alarms,
+      actions: props.alarmActions,
+    });
   }
 
-  /** PutObject on this service's dated archive objects and its by-key index, nothing else. */
+  /**
+   * Lambda names a failed batch `aws/lambda/{mapping UUID}/...`, and services may share a
+   * failure bucket. The grant the mapping needs when it is created covers the whole
+   * bucket; once the mapping exists (and its UUID is known), this deny confines the
+   * archiver's writes to its own mapping's folder and its own archive prefix, so one
+   * service's archiver cannot overwrite another's failed batches.
+   */
+  private confineFailureWrites(role: Role, archive: ServiceArchiverProps["archive"], failureBucket: IBucket, mappingId: string): void {
+    const base = `${archive.prefix}${this.service.name}/`;
+    const guard = new Policy(this, "WriteGuard", {
+      statements: [
+        new PolicyStatement({
+          sid: "WritesOnlyOwnObjects",
+          effect: Effect.DENY,
+          actions: ["s3:PutObject"],
+          notResources: [
+            failureBucket.arnForObjects(`aws/lambda/${mappingId}/*`),
+            archive.bucket.arnForObjects(`${base}????/??/??/*`),
+            archive.bucket.arnForObjects(`${base}${INDEX_SEGMENT}/*`),
+          ],
+        }),
+      ],
+    });
+    guard.attachToRole(role);
+  }
+
+  /**
+   * PutObject on this service's dated archive objects and its by-key index, nothing else,
+   * and only as a conditional write (If-None-Match): the archiver adds records, it never
+   * replaces one, so a compromised archiver cannot rewrite the archive either.
+   */
   private grantArchiveWrites(role: Role, archive: ServiceArchiverProps["archive"]): void {
     const base = `${archive.prefix}${this.service.name}/`;
     const objects = [archive.bucket.arnForObjects(`${base}????/??/??/*`), archive.bucket.arnForObjects(`${base}${INDEX_SEGMENT}/*`)];
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:PutObject"], resources: objects }));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["s3:PutObject"], resources: objects, conditions: { Null: { "s3:if-none-match": "false" } } }),
+    );
     acknowledgeWildcardResources(
       role,
       objects,
@@ -178,44 +228,10 @@ export class ServiceArchiver extends Construct {
     });
     return queue;
   }
+}
 
-  private addAlarms(props: ServiceArchiverProps): void {
-    const name = this.service.name;
-    const fiveMinutes = Duration.minutes(5);
-    this.alarms.push(
-      new Alarm(this, "IteratorAgeAlarm", {
-        alarmName: `lazarus-${name}-iterator-age`,
-        alarmDescription: `The archiver for ${name} is more than ${props.alarms.iteratorAgeSeconds}s behind its table's stream; records older than 24 hours are lost from the stream.`,
-        metric: this.function.metric("IteratorAge", { statistic: "Maximum", period: fiveMinutes }),
-        threshold: props.alarms.iteratorAgeSeconds * 1000,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, "ErrorsAlarm", {
-        alarmName: `lazarus-${name}-archiver-errors`,
-        alarmDescription: `The archiver for ${name} failed whole invocations (crashes, timeouts); its batches are being retried.`,
-        metric: this.function.metricErrors({ statistic: "Sum", period: fiveMinutes }),
-        threshold: props.alarms.archiverErrors,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-    );
-    if (this.deadLetterQueue) {
-      this.alarms.push(
-        new Alarm(this, "DeadLetterQueueAlarm", {
-          alarmName: `lazarus-${name}-dlq-depth`,
-          alarmDescription: `Deleted ${this.service.table.name} items were not archived after all retries; their batch is described in ${this.deadLetterQueue.queueName} (replay before the stream's 24 hours end).`,
-          metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: "Maximum", period: Duration.minutes(1) }),
-          threshold: 0,
-          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-          evaluationPeriods: 1,
-          treatMissingData: TreatMissingData.NOT_BREACHING,
-        }),
-      );
-    }
-    if (props.alarmAction) for (const alarm of this.alarms) alarm.addAlarmAction(props.alarmAction);
-  }
-
+/** Lambda allows 256 characters of description; the table and prefix can be longer, the service name cannot. */
+function functionDescription(service: ServiceConfig, archive: ServiceArchiverProps["archive"]): string {
+  const full = `Archives deleted ${service.table.name} items to s3://${archive.bucket.bucketName}/${archive.prefix}${service.name}/`;
+  return full.length <= 256 ? full : `Archives the deleted items of Lazarus service ${service.name}`;
 }

@@ -17,6 +17,7 @@ import {
   actionsOf,
   deployedValue,
   logicalIdOf,
+  onlyResource,
   renderArn,
   resourcesOf,
   shippedConfigWithServices,
@@ -33,17 +34,17 @@ const TIERS = ["read-only", "restore", "compliance", "admin"] as const;
 type Tier = (typeof TIERS)[number];
 
 const config = testConfig();
-const { template } = synthStack(config);
+const { template, stacks } = synthStack(config);
 const json = template.toJSON() as { Outputs: Record<string, { Value: unknown }> };
 
 const idOf = (type: string, name: string, t = template) => logicalIdOf(t, type, (r) => r.Properties.BucketName === name || r.Properties.TableName === name);
 const archive = `\${${idOf("AWS::S3::Bucket", "test-archive")}.Arn}`;
 const failures = `\${${idOf("AWS::S3::Bucket", "test-failed-batches")}.Arn}`;
-const contactTable = `\${${idOf("AWS::DynamoDB::Table", "contact")}.Arn}`;
-const orderTable = `\${${idOf("AWS::DynamoDB::Table", "order")}.Arn}`;
-const queue = `\${${logicalIdOf(template, "AWS::SQS::Queue", (r) => r.Properties.QueueName === "contact-dlq")}.Arn}`;
-/** A table in the stack's account and region, as the template renders it. */
+/** A table in the stack's account and region, as the template renders it: named from the config, not referenced. */
 const tableArn = (name: string) => `arn:aws:dynamodb:eu-west-1:\${AWS::AccountId}:table/${name}`;
+const contactTable = tableArn("contact");
+const orderTable = tableArn("order");
+const queue = "arn:aws:sqs:eu-west-1:${AWS::AccountId}:contact-dlq";
 const restoredTable = (table: string) => tableArn(suggestTargetName(table, new Date("2024-03-01T10:00:00Z")));
 
 /** Every statement of a tier's policies: the role attaches them all, so what they grant together is what counts. */
@@ -60,19 +61,25 @@ function matches(pattern: string, arn: string): boolean {
   return new RegExp(`^${source}$`).test(arn);
 }
 
-/** Whether some statement allows the action on the ARN (object actions carry no conditions here). */
+/** Whether the statements allow the action on the ARN: some Allow matches, and no unconditional Deny does. */
 function allows(statements: Statement[], action: string, arn: string): boolean {
-  return statements.some((s) => s.Effect === "Allow" && actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).some((p) => matches(p, arn)));
+  const hits = (s: Statement) => actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).some((p) => matches(p, arn));
+  return statements.some((s) => s.Effect === "Allow" && hits(s)) && !statements.some((s) => s.Effect === "Deny" && !s.Condition && hits(s));
 }
 
+/** The archive bucket policy's statements, which bind every principal as well. */
+const bucketPolicy = statementsOf(onlyResource(template, "AWS::S3::BucketPolicy", (r) => renderArn(r.Properties.Bucket) === `\${${idOf("AWS::S3::Bucket", "test-archive")}}`)[1]).map(
+  (s) => ({ ...s, Resource: resourcesOf(s).map(renderArn) }),
+);
+
 function resourcesFor(statements: Statement[], action: string): string[] {
-  return statements.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf).map(renderArn).sort();
+  return statements.filter((s) => s.Effect === "Allow" && actionsOf(s).includes(action)).flatMap(resourcesOf).map(renderArn).sort();
 }
 
 /** Every (action, resource, list prefix) a policy grants, to compare tiers. */
 function grants(statements: Statement[]): Set<string> {
   return new Set(
-    statements.flatMap((s) => {
+    statements.filter((s) => s.Effect === "Allow").flatMap((s) => {
       const prefixes = (s.Condition?.StringLike as Record<string, string[]> | undefined)?.["s3:prefix"] ?? [""];
       return actionsOf(s).flatMap((a) => resourcesOf(s).flatMap((r) => prefixes.map((p) => `${a} ${renderArn(r)} ${p}`)));
     }),
@@ -81,7 +88,7 @@ function grants(statements: Statement[]): Set<string> {
 
 function listPrefixes(statements: Statement[], action: "s3:ListBucket" | "s3:ListBucketVersions", bucket: string): string[] {
   return statements
-    .filter((s) => actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).includes(bucket))
+    .filter((s) => s.Effect === "Allow" && actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).includes(bucket))
     .flatMap((s) => (s.Condition?.StringLike as Record<string, string[]> | undefined)?.["s3:prefix"] ?? ["(any)"])
     .sort();
 }
@@ -138,13 +145,19 @@ describe("console policies", () => {
     for (const s of kms) expect(s.Condition).toMatchObject({ StringEquals: { "kms:ViaService": expect.anything() } });
   });
 
-  it.each(TIERS)("%s never deletes an audit entry (append-only), and touches nothing outside the console's prefixes", (tier) => {
-    // s3:PutObjectRetention is granted (S3 needs it to write an entry with its own lock); without
-    // BypassGovernanceRetention it can only lengthen a retention, never shorten or remove one.
+  it.each(TIERS)("%s never deletes an audit entry, a ledger entry or a manifest, and touches nothing outside the archive prefix", (tier) => {
+    // Identity policies and the bucket policy together: either one's Deny wins.
+    const effective = [...policies[tier], ...bucketPolicy];
     for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]) {
-      expect(allows(policies[tier], action, key.audit), action).toBe(false);
+      for (const kept of [key.audit, key.ledger, key.manifest]) expect(allows(effective, action, kept), `${action} ${kept}`).toBe(false);
     }
     for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(allows(policies[tier], action, key.outsideAnyPrefix), action).toBe(false);
+    // An audit entry is only ever added: the bucket policy refuses a write without If-None-Match to everyone.
+    expect(bucketPolicy).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ Effect: "Deny", Action: "s3:PutObject", Condition: { Null: { "s3:if-none-match": "true" } }, Resource: [`${archive}/deleted/_audit/*`] }),
+      ]),
+    );
   });
 
   it("keep the key segments the console's code uses (repeated in infra, whose app cannot load server-only modules)", () => {
@@ -156,13 +169,20 @@ describe("console policies", () => {
     expect(FAILURE_OBJECT_PREFIX).toBe(CONSOLE_KEY_SEGMENTS.failedBatches);
     expect(suggestTargetName("contact", new Date())).toMatch(new RegExp(`^contact${CONSOLE_KEY_SEGMENTS.restoredTable}`));
   });
+
+  it("name archive objects by prefix, not per service, so their size does not grow with the fleet", () => {
+    for (const tier of TIERS) {
+      const s3 = policies[tier].filter((s) => resourcesOf(s).map(renderArn).some((r) => r.startsWith(`${archive}/`)));
+      for (const resource of s3.flatMap(resourcesOf).map(renderArn)) expect(resource).not.toMatch(/contact-svc|order-svc/);
+    }
+  });
 });
 
 describe("console read-only policy", () => {
   const statements = policies["read-only"];
 
   it("grants reads only, by name", () => {
-    const actions = statements.flatMap(actionsOf);
+    const actions = statements.filter((s) => s.Effect === "Allow").flatMap(actionsOf);
     for (const action of actions) {
       // kms:Decrypt is how S3 reads a KMS-encrypted object; it cannot encrypt or write.
       if (action !== "kms:Decrypt") expect(action).toMatch(READ_ONLY_ACTION);
@@ -171,17 +191,20 @@ describe("console read-only policy", () => {
     expect(actions).toEqual(expect.arrayContaining(["s3:GetObject", "s3:GetObjectVersion", "dynamodb:DescribeTable", "dynamodb:GetItem", "cloudwatch:GetMetricStatistics"]));
   });
 
-  it("lists and reads only the configured services' archive prefixes and the audit log", () => {
-    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/_audit/*", "deleted/contact-svc/*", "deleted/order-svc/*"]);
-    expect(resourcesFor(statements, "s3:GetObject")).toEqual(["deleted/_audit/*", "deleted/contact-svc/*", "deleted/order-svc/*"].map((p) => `${archive}/${p}`));
-    expect(allows(statements, "s3:GetObject", key.archiveObject)).toBe(true);
-    expect(allows(statements, "s3:GetObject", key.indexEntry)).toBe(true);
-    expect(allows(statements, "s3:GetObject", key.ledger)).toBe(false);
+  it("reads every service's archived records, but not the audit log or any other console state", () => {
+    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/?*"]);
+    for (const record of [key.archiveObject, key.indexEntry, key.otherServiceObject]) expect(allows(statements, "s3:GetObject", record), record).toBe(true);
+    for (const state of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob]) {
+      expect(allows(statements, "s3:GetObject", state), state).toBe(false);
+      expect(allows(statements, "s3:GetObjectVersion", state), state).toBe(false);
+    }
+    const listingDeny = statements.find((s) => s.Effect === "Deny" && actionsOf(s).includes("s3:ListBucket"));
+    expect(listingDeny?.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/_*"] } });
   });
 
   it("sees protection status: tables, alarms, queue depth, failed batches, but does not receive DLQ messages", () => {
     expect(resourcesFor(statements, "dynamodb:DescribeContinuousBackups")).toEqual([contactTable, orderTable].sort());
-    expect(resourcesFor(statements, "cloudwatch:DescribeAlarms")).toHaveLength(6);
+    expect(resourcesFor(statements, "cloudwatch:DescribeAlarms")).toEqual(["arn:aws:cloudwatch:eu-west-1:${AWS::AccountId}:alarm:lazarus-*"]);
     expect(resourcesFor(statements, "sqs:GetQueueAttributes")).toEqual([queue]);
     expect(listPrefixes(statements, "s3:ListBucket", failures)).toEqual(["(any)"]);
     // The report's DLQ peek (ReceiveMessage, then ChangeMessageVisibility) hides messages for a moment: admin only.
@@ -200,12 +223,15 @@ describe("console restore policy", () => {
     }
   });
 
-  it("writes S3 only to the audit log, reads the erasure ledger, retrieves from Glacier, and deletes nothing", () => {
-    expect(resourcesFor(statements, "s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`]);
+  it("appends to the audit log only with If-None-Match, reads the erasure ledger, retrieves from Glacier, and deletes nothing", () => {
+    const puts = statements.filter((s) => s.Effect === "Allow" && actionsOf(s).includes("s3:PutObject"));
+    expect(puts.flatMap(resourcesOf).map(renderArn)).toEqual([`${archive}/deleted/_audit/*`]);
+    for (const put of puts) expect(put.Condition).toEqual({ Null: { "s3:if-none-match": "false" } });
     expect(allows(statements, "s3:GetObject", key.ledger)).toBe(true);
-    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(expect.arrayContaining(["deleted/_erasures/contact-svc/*", "deleted/_erasures/order-svc/*"]));
-    expect(resourcesFor(statements, "s3:RestoreObject")).toEqual(["deleted/contact-svc/*", "deleted/order-svc/*"].map((p) => `${archive}/${p}`));
-    const s3Actions = new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith("s3:")));
+    expect(allows(statements, "s3:GetObject", key.audit)).toBe(true);
+    for (const other of [key.manifest, key.bulkJob, key.pitrChunk]) expect(allows(statements, "s3:GetObject", other), other).toBe(false);
+    expect(resourcesFor(statements, "s3:RestoreObject")).toEqual([`${archive}/deleted/*`]);
+    const s3Actions = new Set(statements.filter((s) => s.Effect === "Allow").flatMap(actionsOf).filter((a) => a.startsWith("s3:")));
     expect([...s3Actions].sort()).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject", "s3:PutObjectRetention", "s3:RestoreObject"]);
     expect(resourcesFor(statements, "s3:PutObjectRetention")).toEqual([`${archive}/deleted/_audit/*`]);
   });
@@ -214,17 +240,17 @@ describe("console restore policy", () => {
 describe("console compliance policy", () => {
   const statements = policies.compliance;
 
-  it("deletes object versions only under the services' prefixes (records and index entries), of failed batches and of job state", () => {
+  it("is, with admin, the only tier that deletes versions: archived records, failed batches and job state, for erasure", () => {
+    for (const tier of ["read-only", "restore"] as const) {
+      for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) expect(resourcesFor(policies[tier], action), `${tier} ${action}`).toEqual([]);
+    }
     for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) {
-      expect(resourcesFor(statements, action)).toEqual(
-        [`${archive}/deleted/contact-svc/*`, `${archive}/deleted/order-svc/*`, `${failures}/aws/lambda/*`, `${archive}/deleted/_jobs/bulk-restore/*`, `${archive}/deleted/_jobs/pitr/*`].sort(),
-      );
+      expect(resourcesFor(statements, action)).toEqual([`${archive}/deleted/*`, `${failures}/aws/lambda/*`].sort());
       for (const target of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.failedBatch, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) {
         expect(allows(statements, action, target), target).toBe(true);
       }
-      for (const kept of [key.audit, key.ledger, key.manifest]) expect(allows(statements, action, kept), kept).toBe(false);
     }
-    expect(listPrefixes(statements, "s3:ListBucketVersions", archive)).toEqual(["deleted/_jobs/bulk-restore/*", "deleted/_jobs/pitr/*", "deleted/contact-svc/*", "deleted/order-svc/*"]);
+    expect(listPrefixes(statements, "s3:ListBucketVersions", archive)).toEqual(["deleted/?*"]);
   });
 
   it("writes only redacted records, the erasure ledger, export manifests, the audit log, rewritten failed batches and rewritten job state", () => {
@@ -267,10 +293,11 @@ describe("console admin policy", () => {
     expect(resourcesFor(statements, "dynamodb:UpdateTable")).toEqual([contactTable, orderTable].sort());
   });
 
-  it("replays failed batches: consumes the DLQ, reads the table's stream, writes the archive as the archiver does", () => {
+  it("replays failed batches: consumes the DLQ, reads the stream of SQS services, writes the archive as the archiver does", () => {
     for (const action of ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage"]) expect(resourcesFor(statements, action)).toEqual([queue]);
+    // Only an SQS failure points back into the stream; an S3 failure holds its records.
     for (const action of ["dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"]) {
-      expect(resourcesFor(statements, action)).toEqual([`${contactTable}/stream/*`, `${orderTable}/stream/*`].sort());
+      expect(resourcesFor(statements, action)).toEqual([`${contactTable}/stream/*`]);
     }
     expect(allows(statements, "dynamodb:GetRecords", stream(contactTable))).toBe(true);
     expect(allows(statements, "s3:PutObject", key.archiveObject)).toBe(true);
@@ -283,7 +310,7 @@ describe("console admin policy", () => {
       expect(allows(statements, "s3:GetObject", target)).toBe(true);
       expect(allows(statements, "s3:PutObject", target)).toBe(true);
     }
-    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(expect.arrayContaining(["deleted/_jobs/bulk-restore/*", "deleted/_jobs/pitr/*"]));
+    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/?*"]);
     expect(resourcesFor(statements, "dynamodb:BatchGetItem")).toEqual([contactTable, orderTable].sort());
   });
 
@@ -301,12 +328,7 @@ describe("console admin policy", () => {
     expect(allows(statements, "dynamodb:Scan", contactTable)).toBe(true);
     for (const target of [key.pitrJob, key.pitrChunk]) expect(allows(statements, "s3:PutObject", target)).toBe(true);
   });
-
-  it("receives the DLQ for the protection report's peek", () => {
-    expect(allows(statements, "sqs:ChangeMessageVisibility", queue)).toBe(true);
-  });
 });
-
 
 /** The shipped config's services with every name the policies repeat at the longest the config schema allows. */
 function withLongestNames(count: number): LazarusConfig {
@@ -315,7 +337,7 @@ function withLongestNames(count: number): LazarusConfig {
   return parseConfig(
     {
       ...config,
-      archive: { ...config.archive, bucket: pad("lazarus-archive-", 63), prefix: `${pad("deleted-records-", 127)}/` },
+      archive: { ...config.archive, bucket: pad("lazarus-archive-", 56), prefix: `${pad("deleted-records-", 127)}/` },
       services: config.services.map((s, i) => ({
         ...s,
         name: pad(`svc-${i}-`, 63),
@@ -332,15 +354,15 @@ describe("console policy sets", () => {
   const configs = {
     "1 service": () => shippedConfigWithServices(1),
     "the shipped 3 services": () => shippedConfigWithServices(3),
-    "12 services": () => shippedConfigWithServices(12),
-    "3 services with the longest names the config allows": () => withLongestNames(3),
+    "12 services with the longest names the config allows": () => withLongestNames(12),
   };
   type Name = keyof typeof configs;
-  const synths = new Map<Name, ReturnType<typeof synthStack> & { config: LazarusConfig }>();
+  const synths = new Map<Name, Pick<ReturnType<typeof synthStack>, "stacks" | "template"> & { config: LazarusConfig }>();
   const synthOf = (name: Name) => {
     if (!synths.has(name)) {
       const config = configs[name]();
-      synths.set(name, { config, ...synthStack(config) });
+      const { stacks: built, template: t } = synthStack(config);
+      synths.set(name, { config, stacks: built, template: t });
     }
     return synths.get(name)!;
   };
@@ -350,11 +372,11 @@ describe("console policy sets", () => {
    * measured on the deployed document: references resolved to real ARNs.
    */
   it.each(Object.keys(configs) as Name[])("fit IAM's limit in every policy of every tier, for %s, measured with real-length ARNs", (name) => {
-    const { config, stack, template: t } = synthOf(name);
+    const { config, stacks: s, template: t } = synthOf(name);
     const deployed = deployedValue(t, config.region);
     for (const tier of TIERS) {
       const found = tierPolicies(t, tier, config.region);
-      const managed = stack.consolePolicies.tier(tier);
+      const managed = s.foundation.consolePolicies.tier(tier);
       expect(found.map(([, , n]) => n), tier).toEqual(managed.map((_, i) => i + 1));
       expect(found.map(([id]) => id)).toEqual(managed.map((p) => Stack.of(p).getLogicalId(p.node.defaultChild as CfnManagedPolicy)));
       expect(managed.length).toBeLessThanOrEqual(ROLE_MANAGED_POLICY_LIMIT);
@@ -364,7 +386,7 @@ describe("console policy sets", () => {
         const measured = text.replace(/\s/g, "").length;
         expect(measured, `${tier} ${i + 1}`).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
         // The synth-time estimate, which the packing goes by, is never short of the real size.
-        const estimated = stack.consolePolicies.estimatedSizes.get(managed[i]!)!;
+        const estimated = s.foundation.consolePolicies.estimatedSizes.get(managed[i]!)!;
         expect(estimated, `${tier} ${i + 1}`).toBeGreaterThanOrEqual(measured);
         expect(estimated).toBeLessThanOrEqual(CONSOLE_POLICY_TARGET_CHARS);
       });
@@ -372,54 +394,39 @@ describe("console policy sets", () => {
   });
 
   it("keep the first policy's name, construct and description, number the others -2, -3, ..., and keep Sids unique across a tier", () => {
-    const { config, stack, template: t } = synthOf("12 services");
-    expect(stack.consolePolicies.admin.length).toBeGreaterThan(2);
+    const { config, stacks: s, template: t } = synthOf("12 services with the longest names the config allows");
+    expect(s.foundation.consolePolicies.admin.length).toBeGreaterThan(1);
     for (const [tier, construct] of [["read-only", "ReadOnly"], ["restore", "Restore"], ["compliance", "Compliance"], ["admin", "Admin"]] as const) {
-      const managed = stack.consolePolicies.tier(tier);
+      const managed = s.foundation.consolePolicies.tier(tier);
       expect(managed.map((p) => p.node.path)).toEqual(managed.map((_, i) => `Lazarus/Console/${construct}${i === 0 ? "" : i + 1}`));
       const found = tierPolicies(t, tier, config.region);
       expect(found.map(([, r]) => r.Properties.ManagedPolicyName)).toEqual(
         found.map((_, i) => `lazarus-console-${tier}-${config.region}${i === 0 ? "" : `-${i + 1}`}`),
       );
       expect(found[0]![1].Properties.Description).not.toMatch(/part/);
-      const sids = found.flatMap(([, r]) => statementsOf(r).map((s) => s.Sid));
+      const sids = found.flatMap(([, r]) => statementsOf(r).map((x) => x.Sid));
       for (const sid of sids) expect(sid).toMatch(/^[A-Za-z0-9]+$/);
       expect(new Set(sids).size, tier).toBe(sids.length);
     }
   });
 
-  it("grant together what one policy would, for 12 services: each tier includes the one before, every service is covered", () => {
-    const { config, template: t } = synthOf("12 services");
+  it("grant together what one policy would: each tier includes the one before, every table is covered", () => {
+    const { config, template: t } = synthOf("12 services with the longest names the config allows");
     const statements = Object.fromEntries(TIERS.map((tier) => [tier, policyStatements(t, tier, config.region)])) as Record<Tier, Statement[]>;
     TIERS.slice(1).forEach((tier, i) => {
       const higher = grants(statements[tier]);
       expect([...grants(statements[TIERS[i]!])].filter((g) => !higher.has(g)), tier).toEqual([]);
     });
-    const archiveArn = `\${${idOf("AWS::S3::Bucket", config.archive.bucket, t)}.Arn}`;
-    const tables = config.services.map((s) => `\${${idOf("AWS::DynamoDB::Table", s.table.name, t)}.Arn}`).sort();
-    expect(listPrefixes(statements["read-only"], "s3:ListBucket", archiveArn)).toEqual(
-      expect.arrayContaining(config.services.map((s) => `${config.archive.prefix}${s.name}/*`)),
-    );
+    const tables = config.services.map((x) => `arn:aws:dynamodb:${config.region}:\${AWS::AccountId}:table/${x.table.name}`).sort();
     expect(resourcesFor(statements.restore, "dynamodb:PutItem")).toEqual(tables);
     expect(resourcesFor(statements.admin, "dynamodb:UpdateTable")).toEqual(tables);
-    expect(resourcesFor(statements.admin, "sqs:ReceiveMessage")).toHaveLength(config.services.filter((s) => s.onFailure.type === "sqs").length);
-    expect(resourcesFor(statements.compliance, "s3:DeleteObjectVersion").filter((r) => r.endsWith("/aws/lambda/*"))).toHaveLength(
-      new Set(config.services.flatMap((s) => (s.onFailure.type === "s3" ? [s.onFailure.bucket] : []))).size,
-    );
-    for (const action of statements["read-only"].flatMap(actionsOf)) if (action !== "kms:Decrypt") expect(action).toMatch(READ_ONLY_ACTION);
-    for (const tier of TIERS) {
-      expect(statements[tier].filter((s) => resourcesOf(s).includes("*")).flatMap(actionsOf).sort()).toEqual([
-        "cloudwatch:GetMetricStatistics",
-        "lambda:ListEventSourceMappings",
-      ]);
-      for (const kms of statements[tier].filter((s) => actionsOf(s).some((a) => a.startsWith("kms:")))) {
-        expect(kms.Condition).toMatchObject({ StringEquals: { "kms:ViaService": expect.anything() } });
-      }
-    }
+    expect(resourcesFor(statements.admin, "sqs:ReceiveMessage")).toHaveLength(config.services.filter((x) => x.onFailure.type === "sqs").length);
+    // The guards sit in the first policy of the tier, which every role attaches.
+    expect(statementsOf(tierPolicies(t, "read-only", config.region)[0]![1]).filter((x) => x.Effect === "Deny").length).toBeGreaterThan(0);
   });
 
   it("are listed in the stack outputs, one per tier: every policy ARN, comma-separated, first to last", () => {
-    const { config, template: t } = synthOf("12 services");
+    const { config, template: t } = synthOf("12 services with the longest names the config allows");
     const deployed = deployedValue(t, config.region);
     const outputs = (t.toJSON() as { Outputs: Record<string, { Value: unknown }> }).Outputs;
     for (const [output, tier] of [
@@ -435,8 +442,8 @@ describe("console policy sets", () => {
   });
 
   it(`fail the synth when a tier would need more than the ${ROLE_MANAGED_POLICY_LIMIT} policies a role can attach, saying how many services and what to do`, () => {
-    const synth = () => synthStack(withLongestNames(11));
+    const synth = () => synthStack(withLongestNames(90));
     expect(synth).toThrow(ConfigError);
-    expect(synth).toThrow(/admin tier needs \d+ managed policies for the 11 services in the config.*at most 10\. Deploy the services in more than one stack/);
+    expect(synth).toThrow(/admin tier needs \d+ managed policies for the 90 services in the config.*at most 10\. Deploy the services from more than one config/);
   });
 });

@@ -6,7 +6,7 @@ import { afterAll } from "vitest";
 import { parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { createLazarusApp } from "../lib/app-context";
-import { LazarusStack } from "../lib/lazarus-stack";
+import { buildLazarus, type LazarusStacks } from "../lib/lazarus-app";
 
 type Json = Record<string, unknown>;
 
@@ -32,6 +32,9 @@ export function rawTestConfig(): Json {
       lifecycle: { infrequentAccessAfterDays: 60, glacierAfterDays: 200, expireAfterDays: 1000, minimumObjectSizeBytes: 262144 },
     },
     alarms: { iteratorAgeSeconds: 900, archiverErrors: 3 },
+    alerts: { email: ["ops@example.com"] },
+    // One archivers stack, so a test reads every pipeline from one template.
+    fleet: { stacks: 1 },
     services: [
       {
         name: "contact-svc",
@@ -79,13 +82,34 @@ export interface SynthOptions {
   outdir?: string;
 }
 
-export function synthStack(config: LazarusConfig, options: SynthOptions = {}): { stack: LazarusStack; template: Template } {
+/** A fixed day for lifecycle rules, so retired services' rules do not depend on when the tests run. */
+export const TEST_NOW = new Date("2026-12-01T00:00:00Z");
+
+export interface Synth {
+  stacks: LazarusStacks;
+  /** The foundation stack's template: archive, alerting, dashboard, console policies. */
+  template: Template;
+  /** The template of the only archivers stack (the test configs use one). */
+  services: Template;
+}
+
+export function synthStack(config: LazarusConfig, options: SynthOptions = {}): Synth {
   const app = createLazarusApp({
     outdir: options.outdir ?? tempOutdir(),
     context: { ...(options.bundle ? {} : { "aws:cdk:bundling-stacks": [] }), ...options.context },
   });
-  const stack = new LazarusStack(app, "Lazarus", { config, env: { region: config.region } });
-  return { stack, template: Template.fromStack(stack) };
+  const stacks = buildLazarus(app, config, { now: TEST_NOW });
+  const template = Template.fromStack(stacks.foundation);
+  let services: Template | undefined;
+  return {
+    stacks,
+    template,
+    get services() {
+      if (stacks.archivers.length !== 1) throw new Error(`expected one archivers stack, found ${stacks.archivers.length}`);
+      services ??= Template.fromStack(stacks.archivers[0]!);
+      return services;
+    },
+  };
 }
 
 export type Resource = { Type: string; Properties: Json; DeletionPolicy?: string; UpdateReplacePolicy?: string };

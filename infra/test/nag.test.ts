@@ -1,13 +1,14 @@
 import { Validations, type App } from "aws-cdk-lib";
 import { Table, AttributeType } from "aws-cdk-lib/aws-dynamodb";
 import { PolicyStatement } from "aws-cdk-lib/aws-iam";
+import { Bucket } from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { createLazarusApp, streamArnContextKey } from "../lib/app-context";
-import { LazarusStack } from "../lib/lazarus-stack";
-import { serviceAt, shippedConfigWithServices, tempOutdir, testConfig } from "./fixtures";
+import { buildLazarus, type LazarusStacks } from "../lib/lazarus-app";
+import { TEST_NOW, serviceAt, shippedConfigWithServices, tempOutdir, testConfig } from "./fixtures";
 
 /**
  * cdk-nag 3 runs as a CDK policy-validation plugin rather than an Aspect, so its
@@ -15,10 +16,10 @@ import { serviceAt, shippedConfigWithServices, tempOutdir, testConfig } from "./
  * app.synth() throw with the report, and validateScope() returns the findings
  * of the same pack directly.
  */
-function synthWithNag(config: LazarusConfig, context: Record<string, unknown> = {}, mutate: (stack: LazarusStack) => void = () => {}) {
+function synthWithNag(config: LazarusConfig, context: Record<string, unknown> = {}, mutate: (stacks: LazarusStacks) => void = () => {}) {
   const app: App = createLazarusApp({ outdir: tempOutdir(), context: { "aws:cdk:bundling-stacks": [], ...context } });
-  const stack = new LazarusStack(app, "Lazarus", { config, env: { region: config.region } });
-  mutate(stack);
+  const stacks = buildLazarus(app, config, { now: TEST_NOW });
+  mutate(stacks);
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
   return app;
@@ -44,6 +45,21 @@ const withLockAndImport = testConfig((raw) => {
   (raw.archive as Record<string, unknown>).objectLock = { enabled: true };
   (serviceAt(raw, 0).table as Record<string, unknown>).managed = false;
 });
+const withEveryOption = testConfig((raw) => {
+  const archive = raw.archive as Record<string, unknown>;
+  archive.secondCopy = {
+    replication: {
+      destinationBucket: "test-archive-replica",
+      destinationAccount: "444455556666",
+      destinationKmsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/11111111-2222-3333-4444-555555555555",
+    },
+    backup: { retentionDays: 30, vaultLock: { mode: "compliance", changeableForDays: 3 } },
+  };
+  archive.keyAdministrators = ["arn:aws:iam::111122223333:role/key-admins"];
+  archive.retiredServices = [{ name: "old-svc", retiredOn: "2026-11-01" }];
+  raw.alerts = { email: ["ops@example.com"], snsTopicArn: "arn:aws:sns:eu-west-1:111122223333:pager", webhook: { urlSecretName: "lazarus/alerts-webhook" } };
+  (serviceAt(raw, 1).archiver as Record<string, unknown>).reservedConcurrency = 5;
+});
 const importContext = {
   [streamArnContextKey("contact-svc")]: "arn:aws:dynamodb:eu-west-1:111122223333:table/contact/stream/2024-01-15T00:00:00.000",
   "lazarus:alarmEmail": "ops@example.com",
@@ -54,7 +70,8 @@ describe("cdk-nag AwsSolutions checks", () => {
     ["the shipped lazarus.config.json", shippedConfig, {}],
     ["SQS and S3 failure destinations with custom lifecycle", testConfig(), {}],
     ["Object Lock, an imported table and an alarm topic", withLockAndImport, importContext],
-    ["12 services, whose console tiers take several policies each", shippedConfigWithServices(12), {}],
+    ["40 services in several archivers stacks", shippedConfigWithServices(40), {}],
+    ["a replica, a locked backup vault, key administrators, every alarm destination", withEveryOption, {}],
   ])("leave no unacknowledged error or warning for %s", (_name, config, context) => {
     const app = synthWithNag(config, context);
     expect(findings(app)).toEqual([]);
@@ -73,16 +90,18 @@ describe("cdk-nag AwsSolutions checks", () => {
 
   it("fail the synth for a wildcard nobody justified", () => {
     expect(() =>
-      synthWithNag(testConfig(), {}, (stack) => {
-        stack.services[0]!.function.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: [stack.storage.bucket.arnForObjects("*")] }));
+      synthWithNag(testConfig(), {}, (stacks) => {
+        const archiver = stacks.archivers[0]!.services[0]!;
+        const bucket = Bucket.fromBucketName(archiver, "Archive", "test-archive");
+        archiver.function.addToRolePolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: [bucket.arnForObjects("*")] }));
       }),
-    ).toThrow(/AwsSolutions-IAM5\[Resource::<ArchiveBucket[0-9A-F]+\.Arn>\/\*\]/);
+    ).toThrow(/AwsSolutions-IAM5\[Resource::arn:aws:s3:::test-archive\/\*\]/);
   });
 
   it("fail the synth on a warning too, such as a table without PITR", () => {
     expect(() =>
-      synthWithNag(testConfig(), {}, (stack) => {
-        new Table(stack, "Unprotected", { partitionKey: { name: "id", type: AttributeType.STRING } });
+      synthWithNag(testConfig(), {}, (stacks) => {
+        new Table(stacks.foundation, "Unprotected", { partitionKey: { name: "id", type: AttributeType.STRING } });
       }),
     ).toThrow(/WARNING The DynamoDB table does not have Point-in-time Recovery enabled[\s\S]*Lazarus\/Unprotected/);
   });

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { streamArnContextKey } from "../lib/app-context";
+import { archiverSize } from "../lib/archiver-sizing";
 import {
   actionsOf,
   logicalIdOf,
@@ -19,6 +20,14 @@ import {
 } from "./fixtures";
 
 const byFunctionName = (name: string) => (r: Resource) => r.Properties.FunctionName === name;
+
+/** One synth of the test config for every test that only reads it. */
+const main = synthStack(
+  testConfig((raw) => {
+    (serviceAt(raw, 1).archiver as Record<string, unknown>).batchSize = 10_000;
+    (serviceAt(raw, 1).archiver as Record<string, unknown>).reservedConcurrency = 4;
+  }),
+);
 
 function mappingFor(template: ReturnType<typeof synthStack>["template"], functionName: string): Resource {
   const fnId = logicalIdOf(template, "AWS::Lambda::Function", byFunctionName(functionName));
@@ -37,7 +46,7 @@ function archiverPolicy(template: ReturnType<typeof synthStack>["template"], fun
 
 describe("stream mapping", () => {
   it("feeds the archiver only REMOVE records, with bounded retries, bisect and partial batch responses from config", () => {
-    const { template } = synthStack(testConfig());
+    const template = main.services;
     expect(mappingFor(template, "archiver-contact").Properties).toMatchObject({
       StartingPosition: "TRIM_HORIZON",
       FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ["REMOVE"] }) }] },
@@ -52,7 +61,7 @@ describe("stream mapping", () => {
   });
 
   it("sends a failed batch to an encrypted SQS queue kept 14 days, configured on the mapping", () => {
-    const { template } = synthStack(testConfig());
+    const template = main.services;
     const [queueId, queue] = onlyResource(template, "AWS::SQS::Queue", (r) => r.Properties.QueueName === "contact-dlq");
     expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
     expect(mappingFor(template, "archiver-contact").Properties.DestinationConfig).toEqual({
@@ -67,31 +76,29 @@ describe("stream mapping", () => {
   });
 
   it("sends a failed batch to the S3 failure bucket when the config says so, configured on the mapping", () => {
-    const { template } = synthStack(testConfig());
-    const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-failed-batches");
-    expect(mappingFor(template, "archiver-order").Properties.DestinationConfig).toEqual({
-      OnFailure: { Destination: { "Fn::GetAtt": [bucketId, "Arn"] } },
-    });
+    const template = main.services;
+    const failureBucket = "arn:aws:s3:::test-failed-batches";
+    const destination = (mappingFor(template, "archiver-order").Properties.DestinationConfig as { OnFailure: { Destination: unknown } }).OnFailure.Destination;
+    expect(renderArn(destination)).toBe(failureBucket);
     const [, fn] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-order"));
     expect(fn.Properties.DeadLetterConfig).toBeUndefined();
     expect(resourcesOfType(template, "AWS::SQS::Queue").map(([, q]) => q.Properties.QueueName)).toEqual(["contact-dlq"]);
 
     const { statements } = archiverPolicy(template, "archiver-order");
-    const onFailureBucket = statements.filter((s) => resourcesOf(s).some((r) => renderArn(r).startsWith(`\${${bucketId}.Arn}`)));
-    expect(onFailureBucket.flatMap(actionsOf).sort()).toEqual(["s3:ListBucket", "s3:PutObject"]);
+    const allowed = statements.filter((s) => s.Effect === "Allow" && resourcesOf(s).some((r) => renderArn(r).startsWith(failureBucket)));
+    expect(allowed.flatMap(actionsOf).sort()).toEqual(["s3:ListBucket", "s3:PutObject"]);
   });
 });
 
 describe("archiver function", () => {
   it("runs on arm64 Node 20+ with its own log group, and gets exactly the contract's environment", () => {
-    const { template } = synthStack(testConfig());
+    const template = main.services;
     const [, fn] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-contact"));
-    const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
     expect(Number(/^nodejs(\d+)\.x$/.exec(String(fn.Properties.Runtime))?.[1])).toBeGreaterThanOrEqual(20);
     expect(fn.Properties.Architectures).toEqual(["arm64"]);
     expect(fn.Properties.Environment).toEqual({
       Variables: {
-        ARCHIVE_BUCKET: { Ref: bucketId },
+        ARCHIVE_BUCKET: "test-archive",
         ARCHIVE_PREFIX: "deleted/",
         SERVICE_NAME: "contact-svc",
         TABLE_NAME: "contact",
@@ -110,7 +117,7 @@ describe("archiver function", () => {
 
   it("is bundled with the local esbuild from infra/archiver/handler.ts into a code asset", () => {
     const outdir = tempOutdir();
-    const { template } = synthStack(testConfig(), { bundle: true, outdir });
+    const template = synthStack(testConfig(), { bundle: true, outdir }).services;
     const [, fn] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-contact"));
     const code = fn.Properties.Code as { S3Key: string };
     expect(code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
@@ -125,21 +132,22 @@ describe("archiver function", () => {
 
 describe("archiver permissions", () => {
   it("can put objects only under its own service's dated archive prefix and by-key index", () => {
-    const { template } = synthStack(testConfig());
-    const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
+    const template = main.services;
     const { statements, managed } = archiverPolicy(template, "archiver-contact");
     expect(managed).toBeUndefined();
     const s3Writes = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
     expect(s3Writes.flatMap(actionsOf)).toEqual(["s3:PutObject"]);
     expect(s3Writes.flatMap(resourcesOf).map(renderArn).sort()).toEqual([
-      `\${${bucketId}.Arn}/deleted/contact-svc/????/??/??/*`,
-      `\${${bucketId}.Arn}/deleted/contact-svc/_by-key/*`,
+      "arn:aws:s3:::test-archive/deleted/contact-svc/????/??/??/*",
+      "arn:aws:s3:::test-archive/deleted/contact-svc/_by-key/*",
     ]);
+    // Records are only ever added: S3 refuses the write unless it carries If-None-Match.
+    expect(s3Writes[0]!.Condition).toEqual({ Null: { "s3:if-none-match": "false" } });
     for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
   });
 
   it("reads its table's stream and nothing else of DynamoDB", () => {
-    const { template } = synthStack(testConfig());
+    const template = main.services;
     const tableId = logicalIdOf(template, "AWS::DynamoDB::Table", (r) => r.Properties.TableName === "contact");
     const { statements } = archiverPolicy(template, "archiver-contact");
     const dynamo = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("dynamodb:")));
@@ -151,7 +159,7 @@ describe("archiver permissions", () => {
 
 describe("service table", () => {
   it("is created with PITR, deletion protection, an old-image stream and TTL, and retained", () => {
-    const { template } = synthStack(testConfig());
+    const template = main.services;
     const [, table] = onlyResource(template, "AWS::DynamoDB::Table", (r) => r.Properties.TableName === "contact");
     expect(table.Properties).toMatchObject({
       KeySchema: [
@@ -174,7 +182,7 @@ describe("service table", () => {
   const importContact = testConfig((raw) => ((serviceAt(raw, 0).table as Record<string, unknown>).managed = false));
 
   it("is imported by its stream ARN when the stack does not own it", () => {
-    const { template } = synthStack(importContact, { context: { [streamArnContextKey("contact-svc")]: importedStream } });
+    const template = synthStack(importContact, { context: { [streamArnContextKey("contact-svc")]: importedStream } }).services;
     expect(resourcesOfType(template, "AWS::DynamoDB::Table").map(([, t]) => t.Properties.TableName)).toEqual(["order"]);
     expect(mappingFor(template, "archiver-contact").Properties.EventSourceArn).toBe(importedStream);
     const { statements } = archiverPolicy(template, "archiver-contact");
@@ -196,63 +204,41 @@ describe("service table", () => {
   });
 });
 
-describe("alarms", () => {
-  it("watch DLQ depth, iterator age and function errors with the configured thresholds", () => {
-    const { template } = synthStack(testConfig());
-    const queueId = logicalIdOf(template, "AWS::SQS::Queue", (r) => r.Properties.QueueName === "contact-dlq");
-    const fnId = logicalIdOf(template, "AWS::Lambda::Function", byFunctionName("archiver-contact"));
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "AWS/SQS",
-      MetricName: "ApproximateNumberOfMessagesVisible",
-      Dimensions: [{ Name: "QueueName", Value: { "Fn::GetAtt": [queueId, "QueueName"] } }],
-      ComparisonOperator: "GreaterThanThreshold",
-      Threshold: 0,
-    });
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "AWS/Lambda",
-      MetricName: "IteratorAge",
-      Dimensions: [{ Name: "FunctionName", Value: { Ref: fnId } }],
-      Statistic: "Maximum",
-      ComparisonOperator: "GreaterThanThreshold",
-      Threshold: 900_000,
-    });
-    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-      Namespace: "AWS/Lambda",
-      MetricName: "Errors",
-      Dimensions: [{ Name: "FunctionName", Value: { Ref: fnId } }],
-      ComparisonOperator: "GreaterThanOrEqualToThreshold",
-      Threshold: 3,
-    });
+describe("sizing", () => {
+  it("gives a large batch more memory and a timeout that a full batch fits three times over", () => {
+    const template = main.services;
+    const [, small] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-contact"));
+    const [, large] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-order"));
+    expect(small.Properties).toMatchObject({ MemorySize: 256, Timeout: 60 });
+    const size = archiverSize(10_000);
+    expect(large.Properties).toMatchObject({ MemorySize: size.memoryMb, Timeout: size.timeoutSeconds });
+    expect(size.memoryMb).toBeGreaterThan(1_024);
+    expect(size.timeoutSeconds).toBeGreaterThanOrEqual(size.expectedSeconds * 3);
+    expect(size.timeoutSeconds).toBeLessThanOrEqual(900);
   });
 
-  it("watch writes to the S3 failure bucket, once per bucket", () => {
-    const config = testConfig((raw) => {
-      const services = raw.services as Array<Record<string, unknown>>;
-      services.push({ ...services[1], name: "extra-svc", table: { name: "extra", partitionKey: { name: "id", type: "S" }, managed: true }, archiver: { functionName: "archiver-extra" } });
-    });
-    const { template } = synthStack(config);
-    const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm").filter(([, a]) => a.Properties.MetricName === "PutRequests");
-    expect(alarms).toHaveLength(1);
-    expect(alarms[0]![1].Properties).toMatchObject({
-      Namespace: "AWS/S3",
-      Dimensions: expect.arrayContaining([{ Name: "FilterId", Value: "failed-batches" }]),
-      ComparisonOperator: "GreaterThanThreshold",
-      Threshold: 0,
-    });
+  it("reserves concurrency only for the services that ask for it", () => {
+    const template = main.services;
+    const [, contact] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-contact"));
+    const [, order] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-order"));
+    expect(contact.Properties.ReservedConcurrentExecutions).toBeUndefined();
+    expect(order.Properties.ReservedConcurrentExecutions).toBe(4);
   });
+});
 
-  it("notify an encrypted SNS topic only when an alarm email is given", () => {
-    const quiet = synthStack(testConfig()).template;
-    quiet.resourceCountIs("AWS::SNS::Topic", 0);
-    for (const [, alarm] of resourcesOfType(quiet, "AWS::CloudWatch::Alarm")) expect(alarm.Properties.AlarmActions).toBeUndefined();
-
-    const { template } = synthStack(testConfig(), { context: { "lazarus:alarmEmail": "ops@example.com" } });
-    const [topicId, topic] = onlyResource(template, "AWS::SNS::Topic");
-    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
-    template.hasResourceProperties("AWS::SNS::Subscription", { Protocol: "email", Endpoint: "ops@example.com", TopicArn: { Ref: topicId } });
-    const alarms = resourcesOfType(template, "AWS::CloudWatch::Alarm");
-    expect(alarms.length).toBe(6);
-    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
-    expect(() => synthStack(testConfig(), { context: { "lazarus:alarmEmail": "not-an-email" } })).toThrow(/must be an email address/);
+describe("shared failure bucket", () => {
+  it("confines each archiver's writes to its own mapping's failed batches once the mapping exists", () => {
+    const template = main.services;
+    const fnId = logicalIdOf(template, "AWS::Lambda::Function", byFunctionName("archiver-order"));
+    const mappingId = logicalIdOf(template, "AWS::Lambda::EventSourceMapping", (r) => (r.Properties.FunctionName as { Ref: string }).Ref === fnId);
+    const { statements } = archiverPolicy(template, "archiver-order");
+    const guard = statements.find((s) => s.Sid === "WritesOnlyOwnObjects");
+    expect(guard).toMatchObject({ Effect: "Deny", Action: "s3:PutObject" });
+    const allowedOnly = ((guard as unknown as { NotResource: unknown[] }).NotResource ?? []).map(renderArn).sort();
+    expect(allowedOnly).toEqual([
+      `arn:aws:s3:::test-archive/deleted/order-svc/????/??/??/*`,
+      `arn:aws:s3:::test-archive/deleted/order-svc/_by-key/*`,
+      `arn:aws:s3:::test-failed-batches/aws/lambda/\${${mappingId}}/*`,
+    ]);
   });
 });

@@ -1,0 +1,149 @@
+import type { ConsoleResources, FailureBucketResources, ServiceResources } from "./console-resources";
+import { type ConsoleTier, fromTier } from "./console-tiers";
+import { kmsViaS3 } from "./kms-via-s3";
+import type { Grant } from "./policy-packing";
+
+const SHARED = "shared";
+/** Every write of the console's own state that must never replace an existing object carries If-None-Match. */
+const WRITE_ONCE = { Null: { "s3:if-none-match": "false" } };
+
+/**
+ * A tier's grants by group, shared first, and the order of their Sids; a grant whose
+ * tier allows no action is left out. The archive is granted by prefix, so the shared
+ * group does not grow with the services; tables, their streams and restore targets,
+ * and queues are named one by one (their names are arbitrary), in a group per service.
+ */
+export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups: Grant[][]; sids: string[] } {
+  const from = <T>(first: ConsoleTier, ...items: T[]): T[] => fromTier(tier, first, ...items);
+  const groups = new Map<string, Grant[]>([
+    [SHARED, []],
+    ...r.services.map((s): [string, Grant[]] => [`service ${s.name}`, []]),
+    ...r.failureBuckets.map((_, i): [string, Grant[]] => [`failure bucket ${i}`, []]),
+  ]);
+  const sids = new Set<string>();
+  const grant = (group: string, sid: string, actions: string[], resources: string[], extra: Pick<Grant, "listPrefixes" | "conditions" | "deny"> = {}) => {
+    if (actions.length === 0 || resources.length === 0 || extra.listPrefixes?.length === 0) return;
+    groups.get(group)!.push({ sid, actions, resources, ...extra });
+    sids.add(sid);
+  };
+  const perService = (sid: string, actions: string[], resources: (s: ServiceResources) => Array<string | undefined>) => {
+    for (const s of r.services) grant(`service ${s.name}`, sid, actions, resources(s).filter((x) => x !== undefined));
+  };
+  const perFailureBucket = (sid: string, actions: string[], resource: (b: FailureBucketResources) => string) =>
+    r.failureBuckets.forEach((b, i) => grant(`failure bucket ${i}`, sid, actions, [resource(b)]));
+
+  // S3 answers a missing object with 404 only to callers who may list it: the ledger, job and manifest lookups rely on that.
+  // A listing must name a folder (`?`), so no tier lists the bucket's top, where read-only would see the console's state.
+  grant(SHARED, "ListArchive", ["s3:ListBucket"], [r.bucket], { listPrefixes: [`${r.prefix}?`] });
+  // Erasure removes every version of an archive object, its index entry and the job files holding the subject.
+  grant(SHARED, "ListArchiveVersions", from("compliance", "s3:ListBucketVersions"), [r.bucket], { listPrefixes: [`${r.prefix}?`] });
+  // Erasure checks Object Lock before deleting anything.
+  grant(SHARED, "ReadBucketObjectLock", from("compliance", "s3:GetBucketObjectLockConfiguration"), [r.bucket]);
+  perFailureBucket("ReadBucketObjectLock", from("compliance", "s3:GetBucketObjectLockConfiguration"), (b) => b.bucket);
+  grant(
+    SHARED,
+    "ArchivedRecords",
+    [
+      "s3:GetObject",
+      "s3:GetObjectVersion",
+      ...from("restore", "s3:RestoreObject"),
+      // Erasure: without the lock reads HeadObject omits the lock headers, and a locked version shows only when its
+      // delete fails; DeleteObjects needs s3:DeleteObject as well as s3:DeleteObjectVersion for the versions it names.
+      // This is the only permanent delete any tier holds, and the console audits every erasure before it runs.
+      ...from("compliance", "s3:GetObjectRetention", "s3:GetObjectLegalHold", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+    ],
+    [r.archiveObjects],
+  );
+  // Redaction rewrites archive objects; a DLQ replay writes the ones the archiver missed (conditionally, never over one).
+  grant(SHARED, "WriteArchiveObjects", from("compliance", "s3:PutObject"), [r.datedObjects]);
+  grant(SHARED, "WriteIndexEntries", from("admin", "s3:PutObject"), [r.indexEntries]);
+  // Append-only: entries are only ever added (the bucket policy refuses the rest to everyone), and entries
+  // carry their own Object Lock retention when `audit.objectLock` is set.
+  grant(SHARED, "AuditLog", from("restore", "s3:PutObjectRetention"), [r.auditObjects]);
+  grant(SHARED, "AppendAuditLog", from("restore", "s3:PutObject"), [r.auditObjects], { conditions: WRITE_ONCE });
+  // Every restore path refuses a key the ledger says was erased; erasure records it.
+  grant(SHARED, "ErasureLedger", from("compliance", "s3:PutObject"), [r.ledgerObjects]);
+  grant(SHARED, "ExportManifests", from("compliance", "s3:PutObject"), [r.exportObjects]);
+  // Admins run jobs; an erasure rewrites the job files holding the subject.
+  grant(SHARED, "ConsoleJobs", from("compliance", "s3:PutObject"), [r.bulkRestoreObjects, r.pitrObjects]);
+  // The archive key, only through S3: reading objects, and writing them (audit entries first of all).
+  const key = kmsViaS3(r.key, ["kms:Decrypt", ...from("restore", "kms:GenerateDataKey")]);
+  grant(SHARED, "ArchiveKeyViaS3", [...key.actions], [...key.resources], { conditions: key.conditions as Grant["conditions"] });
+
+  // Whatever else allows it, no tier deletes an audit entry, an erasure ledger entry or an export manifest.
+  grant(SHARED, "KeepRecordsOfActions", ["s3:DeleteObject", "s3:DeleteObjectVersion"], [r.auditObjects, r.ledgerObjects, r.exportObjects], { deny: true });
+  // The dated-object pattern also matches index entries (their names hold a date too); only admin's replay writes those.
+  grant(SHARED, "NoIndexRewrites", tier === "compliance" ? ["s3:PutObject"] : [], [r.indexEntries], { deny: true });
+  // The console's own state is out of bounds for the tiers that do not use it: read-only sees archived
+  // records only (not the audit log, the ledger, exports or jobs); restore adds the audit log and the ledger.
+  const forbidden = tier === "read-only" ? [r.stateObjects] : tier === "restore" ? [r.exportObjects, r.bulkRestoreObjects, r.pitrObjects] : [];
+  grant(SHARED, "NoConsoleState", ["s3:GetObject", "s3:GetObjectVersion"], forbidden, { deny: true });
+  const forbiddenListings = tier === "read-only" ? [r.statePrefix] : tier === "restore" ? [r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix] : [];
+  if (forbiddenListings.length > 0) {
+    grant(SHARED, "NoConsoleStateListing", ["s3:ListBucket"], [r.bucket], {
+      deny: true,
+      conditions: { StringLike: { "s3:prefix": forbiddenListings.map((p) => `${p}*`) } },
+    });
+  }
+
+  // Failure buckets hold only what Lambda writes there, so they are listed whole: the protection
+  // report does so when it cannot name the mapping. Erasure rewrites or removes batches holding the
+  // subject's records; a DLQ replay reads a batch and removes it with all its versions.
+  perFailureBucket("FailureBuckets", ["s3:ListBucket", ...from("compliance", "s3:ListBucketVersions")], (b) => b.bucket);
+  perFailureBucket(
+    "FailedBatches",
+    from("compliance", "s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention", "s3:GetObjectLegalHold", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+    (b) => b.batches,
+  );
+
+  perService(
+    "Tables",
+    [
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:GetItem",
+      // A bulk-restore plan compares 100 items per request instead of one.
+      "dynamodb:BatchGetItem",
+      // No-clobber restores are conditional PutItems; ConditionCheckItem guards transactional ones.
+      ...from("restore", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"),
+      // Protection fixes (IAM cannot tell an UpdateTable that enables deletion protection from any other),
+      // PITR restores from the table, and the compare's scan and tag check.
+      ...from("admin", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:RestoreTableToPointInTime", "dynamodb:Scan", "dynamodb:ListTagsOfResource"),
+    ],
+    (s) => [s.table],
+  );
+  perService(
+    "PitrRestoredTables",
+    from(
+      "admin",
+      // DynamoDB authorises a restore on the table it creates too, with these item actions on it.
+      "dynamodb:RestoreTableToPointInTime",
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "dynamodb:Scan",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:BatchWriteItem",
+      // The checklist, and restores of single records into the side table.
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
+    ),
+    (s) => [s.restoredTables],
+  );
+  // An SQS failure names a range of the stream; replay reads it back.
+  perService("TableStreams", from("admin", "dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"), (s) => (s.queue ? [s.stream] : []));
+  // Reading a queue is receiving it: each listing makes its messages visible again; a replay deletes its message.
+  perService(
+    "DeadLetterQueues",
+    ["sqs:GetQueueAttributes", "sqs:GetQueueUrl", ...from("admin", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage")],
+    (s) => [s.queue],
+  );
+  grant(SHARED, "Alarms", ["cloudwatch:DescribeAlarms"], [r.alarms]);
+  // The protection report: mappings per function, iterator and DLQ ages.
+  grant(SHARED, "Unscoped", ["lambda:ListEventSourceMappings", "cloudwatch:GetMetricStatistics"], ["*"]);
+  return { groups: [...groups.values()].filter((g) => g.length > 0), sids: [...sids] };
+}

@@ -1,0 +1,154 @@
+import { ArnFormat, Stack } from "aws-cdk-lib";
+import type { ManagedPolicy, PolicyStatement } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import type { Construct } from "constructs";
+import { INDEX_SEGMENT } from "../../lib/archive/layout";
+import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
+import type { ServiceConfig } from "../../lib/config/schema";
+import { ALARM_NAME_PREFIX } from "./alerting";
+import { CONSOLE_KEY_SEGMENTS, CONSOLE_STATE_MARK } from "./console-tiers";
+import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
+
+export interface ConsoleResourcesProps {
+  archive: { bucket: IBucket; key: IKey; prefix: string };
+  services: readonly ServiceConfig[];
+  /** The buckets S3 on-failure destinations write failed batches to (encrypted with the archive key). */
+  failureBuckets: readonly IBucket[];
+}
+
+/** One configured service's resources that IAM can only name one by one. */
+export interface ServiceResources {
+  name: string;
+  table: string;
+  stream: string;
+  restoredTables: string;
+  queue?: string;
+}
+
+export interface FailureBucketResources {
+  bucket: string;
+  batches: string;
+}
+
+/**
+ * The ARNs and prefixes the console's statements name, all derived from the config's
+ * names (so the policies never wait on another stack), and why each wildcard among them
+ * is one. Archive objects are granted by prefix, not per service: `{prefix}*` holds the
+ * services' records, and `{prefix}_*` the console's own state, which the tiers that must
+ * not see it are denied.
+ */
+export class ConsoleResources {
+  readonly bucket: string;
+  readonly key: IKey;
+  readonly prefix: string;
+  readonly auditPrefix: string;
+  readonly erasuresPrefix: string;
+  readonly exportsPrefix: string;
+  readonly bulkRestorePrefix: string;
+  readonly pitrPrefix: string;
+  readonly statePrefix: string;
+  /** Everything under the archive prefix: every service's records and index, and the console's state. */
+  readonly archiveObjects: string;
+  readonly datedObjects: string;
+  readonly indexEntries: string;
+  readonly stateObjects: string;
+  readonly auditObjects: string;
+  readonly ledgerObjects: string;
+  readonly exportObjects: string;
+  readonly bulkRestoreObjects: string;
+  readonly pitrObjects: string;
+  readonly alarms: string;
+  readonly services: ServiceResources[];
+  readonly failureBuckets: FailureBucketResources[];
+
+  private readonly reasons = new Map<string, string>();
+
+  constructor(scope: Construct, props: ConsoleResourcesProps) {
+    const { archive } = props;
+    const bucket = archive.bucket;
+    const stack = Stack.of(scope);
+    const folder = (segment: string) => `${archive.prefix}${segment}/`;
+    const objects = (pattern: string, reason: string) => this.explain(bucket.arnForObjects(pattern), reason);
+    this.bucket = bucket.bucketArn;
+    this.key = archive.key;
+    this.prefix = archive.prefix;
+
+    this.auditPrefix = folder(AUDIT_SEGMENT);
+    this.erasuresPrefix = folder(CONSOLE_KEY_SEGMENTS.erasures);
+    this.exportsPrefix = folder(CONSOLE_KEY_SEGMENTS.exports);
+    this.bulkRestorePrefix = folder(CONSOLE_KEY_SEGMENTS.bulkRestoreJobs);
+    this.pitrPrefix = folder(CONSOLE_KEY_SEGMENTS.pitrJobs);
+    this.statePrefix = `${archive.prefix}${CONSOLE_STATE_MARK}`;
+
+    this.archiveObjects = objects(
+      `${archive.prefix}*`,
+      "Objects under the archive prefix: every configured (and retired) service's records, named from deleted keys; the console's own state under _-folders is denied separately to tiers that must not read it.",
+    );
+    this.datedObjects = objects(
+      `${archive.prefix}*/????/??/??/*`,
+      "Services' dated archive objects, named by deletion time and key: redaction rewrites them and a DLQ replay writes missing ones.",
+    );
+    this.indexEntries = objects(`${archive.prefix}*/${INDEX_SEGMENT}/*`, "Services' by-key index entries, named by key and deletion time: a DLQ replay writes the entry of each record it archives.");
+    this.stateObjects = objects(`${this.statePrefix}*`, "The console's own state (audit log, erasure ledger, exports, jobs), kept under folders starting with _.");
+    this.auditObjects = objects(`${this.auditPrefix}*`, "Entries of the append-only audit log, one object per action, named when the action happens.");
+    this.ledgerObjects = objects(`${this.erasuresPrefix}*`, "The erasure ledger: one object per erased partition key, named by the service and the key's hash.");
+    this.exportObjects = objects(`${this.exportsPrefix}*`, "Export manifests, one per export, named by the export's id when it finishes.");
+    this.bulkRestoreObjects = objects(
+      `${this.bulkRestorePrefix}*`,
+      "Bulk-restore job state (job, plan, lease, chunk results) in a folder per job, named when the job is planned.",
+    );
+    this.pitrObjects = objects(`${this.pitrPrefix}*`, "PITR job history and compare chunks, named by the job's id when the restore starts.");
+    this.alarms = this.explain(
+      stack.formatArn({ service: "cloudwatch", resource: "alarm", resourceName: `${ALARM_NAME_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+      "Every alarm Lazarus creates is named lazarus-{service or bucket}-{check}; DescribeAlarms only reads them.",
+    );
+
+    this.services = props.services.map((s) => {
+      const table = stack.formatArn({ service: "dynamodb", resource: "table", resourceName: s.table.name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+      return {
+        name: s.name,
+        table,
+        stream: this.explain(
+          `${table}/stream/*`,
+          "The configured tables' streams: a stream's label is its creation time, and a failure may name the table's previous stream.",
+        ),
+        restoredTables: this.explain(
+          stack.formatArn({
+            service: "dynamodb",
+            resource: "table",
+            resourceName: `${s.table.name}${CONSOLE_KEY_SEGMENTS.restoredTable}*`,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+          "Tables a PITR restore of a configured table creates, named {table}-restored-{time} when the restore starts.",
+        ),
+        ...(s.onFailure.type === "sqs" ? { queue: stack.formatArn({ service: "sqs", resource: s.onFailure.queueName }) } : {}),
+      };
+    });
+    this.failureBuckets = props.failureBuckets.map((b) => ({
+      bucket: b.bucketArn,
+      batches: this.explain(
+        b.arnForObjects(`${CONSOLE_KEY_SEGMENTS.failedBatches}*`),
+        "Failed-batch objects, which Lambda names by mapping, shard and time; the failure buckets hold nothing else.",
+      ),
+    }));
+    this.explain("*", "lambda:ListEventSourceMappings and cloudwatch:GetMetricStatistics have no resource-level permissions; AWS authorises them only on \"*\".");
+  }
+
+  private explain(resource: string, reason: string): string {
+    if (!this.reasons.has(resource)) this.reasons.set(resource, reason);
+    return resource;
+  }
+
+  /** Acknowledges exactly the wildcard resources a policy allows; one without a reason is a mistake here. */
+  acknowledgeWildcards(policy: ManagedPolicy, statements: readonly PolicyStatement[]): void {
+    const byReason = new Map<string, Set<string>>();
+    for (const resource of statements.filter((s) => s.effect === "Allow").flatMap((s) => s.resources)) {
+      if (!resource.includes("*")) continue;
+      const reason = this.reasons.get(resource);
+      if (!reason) throw new Error(`console policy ${policy.node.id} names the wildcard resource ${resource} without a reason`);
+      byReason.set(reason, (byReason.get(reason) ?? new Set<string>()).add(resource));
+    }
+    for (const [reason, resources] of byReason) acknowledgeWildcardResources(policy, [...resources], reason);
+  }
+}

@@ -1,0 +1,86 @@
+import { CfnOutput, Duration, Fn, Stack, type StackProps } from "aws-cdk-lib";
+import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import type { Construct } from "constructs";
+import type { LazarusConfig } from "../../lib/config/schema";
+import { ArchiveCopy } from "./archive-copy";
+import { ArchiveStorage, FAILURE_BUCKET_METRICS_ID } from "./archive-storage";
+import { Alerting, alarmActions, type AlarmDestinations } from "./alerting";
+import { ConsolePolicies } from "./console-policies";
+import type { ConsoleTier } from "./console-tiers";
+import { FleetDashboard } from "./fleet-dashboard";
+
+export interface FoundationStackProps extends StackProps {
+  config: LazarusConfig;
+  destinations: AlarmDestinations;
+  /** The day the lifecycle rules are written for (retired services keep theirs until their records have expired). */
+  now: Date;
+}
+
+/**
+ * What every service shares and what holds data for years: the archive bucket and its
+ * key, the failure buckets, the second copy, alerting, the fleet's dashboard and the
+ * console's policies. Everything here is derived from the config's names, never from
+ * another stack, so the archivers stacks can come and go without touching it.
+ */
+export class FoundationStack extends Stack {
+  readonly storage: ArchiveStorage;
+  readonly alerting: Alerting;
+  readonly consolePolicies: ConsolePolicies;
+  readonly failureAlarms: Alarm[];
+
+  constructor(scope: Construct, id: string, props: FoundationStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.storage = new ArchiveStorage(this, "Archive", { archive: config.archive, services: config.services.map((s) => s.name), now: props.now });
+    const archive = { bucket: this.storage.bucket, key: this.storage.key, prefix: config.archive.prefix };
+    new ArchiveCopy(this, "Copy", { copy: config.archive.secondCopy, bucket: this.storage.bucket, key: this.storage.key });
+
+    this.alerting = new Alerting(this, "Alerting", { destinations: props.destinations, bucket: config.archive.bucket });
+    const actions = alarmActions(this, props.destinations, config.archive.bucket);
+
+    const failureBucketNames = [...new Set(config.services.flatMap((s) => (s.onFailure.type === "s3" ? [s.onFailure.bucket] : [])))];
+    const failureBuckets = failureBucketNames.map((name) => this.storage.failureBucket(name));
+    this.failureAlarms = failureBucketNames.map((name, i) => this.failedBatchAlarm(name, failureBuckets[i]!, actions));
+
+    this.consolePolicies = new ConsolePolicies(this, "Console", { archive, services: config.services, failureBuckets });
+    new FleetDashboard(this, "Dashboard", { config, failureBuckets: failureBucketNames });
+
+    new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });
+    // One output per tier (names kept from when a tier was one policy): every policy ARN of the tier, comma-separated.
+    const tierOutputs: Array<[string, ConsoleTier, string]> = [
+      ["ConsoleReadOnlyPolicyArn", "read-only", "browsing only"],
+      ["ConsoleRestorePolicyArn", "restore", "restores (includes read-only)"],
+      ["ConsoleCompliancePolicyArn", "compliance", "erasure and exports (includes restore)"],
+      ["ConsoleAdminPolicyArn", "admin", "everything the console does: DLQ replay, bulk and PITR restores, protection fixes (includes compliance)"],
+    ];
+    for (const [outputId, tier, allows] of tierOutputs) {
+      new CfnOutput(this, outputId, {
+        value: Fn.join(",", this.consolePolicies.tier(tier).map((p) => p.managedPolicyArn)),
+        description: `The ${tier} tier's policies, comma-separated: attach every one to the console's role to allow ${allows}`,
+      });
+    }
+  }
+
+  /** Any write to a failure bucket is a failed batch: deletions that were not archived. */
+  private failedBatchAlarm(name: string, bucket: IBucket, actions: readonly IAlarmAction[]): Alarm {
+    const alarm = new Alarm(this, `FailedBatchesAlarm-${name}`, {
+      alarmName: `lazarus-${name}-failed-batches`,
+      alarmDescription: `A stream batch could not be archived after all retries and was written to s3://${name}/; replay it from there.`,
+      metric: new Metric({
+        namespace: "AWS/S3",
+        metricName: "PutRequests",
+        dimensionsMap: { BucketName: bucket.bucketName, FilterId: FAILURE_BUCKET_METRICS_ID },
+        statistic: "Sum",
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const action of actions) alarm.addAlarmAction(action);
+    return alarm;
+  }
+}
