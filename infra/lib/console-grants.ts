@@ -113,7 +113,8 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
     ],
     (s) => [s.table],
   );
-  perService(
+  grant(
+    SHARED,
     "PitrRestoredTables",
     from(
       "admin",
@@ -132,7 +133,7 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
       "dynamodb:DescribeTimeToLive",
       "dynamodb:ListTagsOfResource",
     ),
-    (s) => [s.restoredTables],
+    [r.restoredTables],
   );
   // An SQS failure names a range of the stream; replay reads it back.
   perService("TableStreams", from("admin", "dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"), (s) => (s.queue ? [s.stream] : []));

@@ -22,7 +22,6 @@ export interface ServiceResources {
   name: string;
   table: string;
   stream: string;
-  restoredTables: string;
   queue?: string;
 }
 
@@ -59,6 +58,7 @@ export class ConsoleResources {
   readonly bulkRestoreObjects: string;
   readonly pitrObjects: string;
   readonly alarms: string;
+  readonly restoredTables: string;
   readonly services: ServiceResources[];
   readonly failureBuckets: FailureBucketResources[];
 
@@ -104,6 +104,13 @@ export class ConsoleResources {
       "Every alarm Lazarus creates is named lazarus-{service or bucket}-{check}; DescribeAlarms only reads them.",
     );
 
+    // One pattern for every table's PITR targets, not one per table: with hundreds of tables the per-table
+    // patterns alone would fill the admin tier's ten policies.
+    const restoredTables = this.explain(
+      stack.formatArn({ service: "dynamodb", resource: "table", resourceName: `*${CONSOLE_KEY_SEGMENTS.restoredTable}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      "Tables a PITR restore creates, named {table}-restored-{time} when the restore starts.",
+    );
+    this.restoredTables = restoredTables;
     this.services = props.services.map((s) => {
       const table = stack.formatArn({ service: "dynamodb", resource: "table", resourceName: s.table.name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
       return {
@@ -112,15 +119,6 @@ export class ConsoleResources {
         stream: this.explain(
           `${table}/stream/*`,
           "The configured tables' streams: a stream's label is its creation time, and a failure may name the table's previous stream.",
-        ),
-        restoredTables: this.explain(
-          stack.formatArn({
-            service: "dynamodb",
-            resource: "table",
-            resourceName: `${s.table.name}${CONSOLE_KEY_SEGMENTS.restoredTable}*`,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-          "Tables a PITR restore of a configured table creates, named {table}-restored-{time} when the restore starts.",
         ),
         ...(s.onFailure.type === "sqs" ? { queue: stack.formatArn({ service: "sqs", resource: s.onFailure.queueName }) } : {}),
       };

@@ -39,8 +39,8 @@ export function buildLazarus(app: App, config: LazarusConfig, options: BuildOpti
       archiveKeyArn: foundation.storage.key.keyArn,
       destinations,
       env,
-      // CloudFormation allows 1,024 characters of description.
-      description: `Lazarus archivers into s3://${config.archive.bucket}: ${names.length > 900 ? `${services.length} services` : names}`,
+      // aws-cdk-lib refuses a stack description over 512 characters.
+      description: `Lazarus archivers into s3://${config.archive.bucket}: ${names.length > 400 ? `${services.length} services` : names}`,
     });
   });
   for (const stack of [foundation, ...archivers]) assertWithinResourceLimit(stack, config);

@@ -314,9 +314,9 @@ describe("console admin policy", () => {
     expect(resourcesFor(statements, "dynamodb:BatchGetItem")).toEqual([contactTable, orderTable].sort());
   });
 
-  it("restores to a point in time only into {table}-restored-* tables, and writes items of no other new table", () => {
+  it("restores to a point in time only into *-restored-* tables, and writes items of no other new table", () => {
     expect(resourcesFor(statements, "dynamodb:RestoreTableToPointInTime")).toEqual(
-      [contactTable, orderTable, tableArn("contact-restored-*"), tableArn("order-restored-*")].sort(),
+      [contactTable, orderTable, tableArn("*-restored-*")].sort(),
     );
     for (const action of ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:Scan", "dynamodb:DescribeTable"]) {
       expect(allows(statements, action, restoredTable("contact")), action).toBe(true);
