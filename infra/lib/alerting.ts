@@ -1,4 +1,4 @@
-import { Arn, Aws, SecretValue, Stack } from "aws-cdk-lib";
+import { SecretValue, Stack } from "aws-cdk-lib";
 import type { IAlarmAction } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { ApiDestination, Authorization, Connection, HttpMethod, RuleTargetInput, EventField, Rule } from "aws-cdk-lib/aws-events";
@@ -62,7 +62,7 @@ export function alarmActions(scope: Construct, destinations: AlarmDestinations, 
   const stack = Stack.of(scope);
   const actions: IAlarmAction[] = [];
   if (destinations.emails.length > 0) {
-    const arn = Arn.format({ service: "sns", resource: alarmTopicName(bucket), region: Aws.REGION, account: Aws.ACCOUNT_ID, partition: Aws.PARTITION }, stack);
+    const arn = stack.formatArn({ service: "sns", resource: alarmTopicName(bucket) });
     actions.push(new SnsAction(Topic.fromTopicArn(scope, "LazarusAlarmTopic", arn)));
   }
   if (destinations.topicArn) actions.push(new SnsAction(Topic.fromTopicArn(scope, "ExistingAlarmTopic", destinations.topicArn)));
