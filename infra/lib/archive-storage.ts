@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { AccountRootPrincipal, AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from "aws-cdk-lib/aws-iam";
 import { Key } from "aws-cdk-lib/aws-kms";
 import {
@@ -91,7 +91,7 @@ export class ArchiveStorage extends Construct {
       description: `Encrypts the Lazarus delete archive (${archive.bucket}) and failed stream batches`,
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-      policy: archiveKeyPolicy(archive.keyAdministrators),
+      policy: archiveKeyPolicy(archive.keyAdministrators, Stack.of(this).region),
     });
 
     // Server access logs can only be delivered to an SSE-S3 bucket, never SSE-KMS.
@@ -216,7 +216,7 @@ export const FAILURE_BUCKET_METRICS_ID = "failed-batches";
  * for principals of this account whose own IAM policy allows it, and only through S3, so
  * no one decrypts archive data keys outside an S3 request that CloudTrail also records.
  */
-function archiveKeyPolicy(administrators: readonly string[]): PolicyDocument {
+function archiveKeyPolicy(administrators: readonly string[], region: string): PolicyDocument {
   return new PolicyDocument({
     statements: [
       new PolicyStatement({
@@ -231,7 +231,7 @@ function archiveKeyPolicy(administrators: readonly string[]): PolicyDocument {
         principals: [new AccountRootPrincipal()],
         actions: [...KEY_USE_ACTIONS],
         resources: ["*"],
-        conditions: { StringEquals: { "kms:ViaService": `s3.${Aws.REGION}.amazonaws.com`, "kms:CallerAccount": Aws.ACCOUNT_ID } },
+        conditions: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:CallerAccount": Aws.ACCOUNT_ID } },
       }),
     ],
   });

@@ -1,7 +1,7 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
-import { logicalIdOf, onlyResource, resourcesOfType, synthStack, testConfig, type Resource } from "./fixtures";
+import { logicalIdOf, onlyResource, renderArn, resourcesOfType, synthStack, testConfig, type Resource } from "./fixtures";
 
 type Rule = {
   Id: string;
@@ -157,5 +157,80 @@ describe("archive bucket", () => {
     });
     expect(failures.Properties.MetricsConfigurations).toEqual([{ Id: "failed-batches" }]);
     expect(resourcesOfType(template, "AWS::S3::Bucket")).toHaveLength(3);
+  });
+});
+
+describe("tamper resistance", () => {
+  const withCopies = testConfig((raw) => {
+    const archive = raw.archive as Record<string, unknown>;
+    (archive.lifecycle as Record<string, unknown>).noncurrentVersionDays = 10;
+    archive.retiredServices = [
+      { name: "recent-svc", retiredOn: "2026-11-01" },
+      { name: "long-gone-svc", retiredOn: "2020-01-01" },
+    ];
+    archive.keyAdministrators = ["arn:aws:iam::111122223333:role/key-admins"];
+    archive.secondCopy = {
+      replication: {
+        destinationBucket: "test-archive-replica",
+        destinationAccount: "444455556666",
+        destinationKmsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/11111111-2222-3333-4444-555555555555",
+      },
+      backup: { retentionDays: 30, vaultLock: { mode: "compliance", changeableForDays: 3 } },
+    };
+  });
+  const { template, bucket, rules } = archiveBucket(withCopies);
+
+  it("keeps overwritten and erased versions for the configured days", () => {
+    for (const rule of rules.filter((r) => r.Id.endsWith("-expire"))) expect(rule.NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 10 });
+  });
+
+  it("keeps a retired service's expiry rule until its last records have expired, then drops it", () => {
+    const ids = rules.map((r) => r.Id);
+    expect(ids).toContain("recent-svc-expire");
+    expect(ids).not.toContain("long-gone-svc-expire");
+  });
+
+  it("separates key administration from key use: administrators cannot decrypt, and use is only through S3", () => {
+    const [, key] = onlyResource(template, "AWS::KMS::Key", (r) => String(r.Properties.Description).includes("delete archive"));
+    const statements = (key.Properties.KeyPolicy as { Statement: Array<{ Sid: string; Action: string[]; Condition?: Record<string, Record<string, unknown>> }> }).Statement;
+    expect(statements.map((s) => s.Sid)).toEqual(["KeyAdministration", "KeyUseThroughS3Only"]);
+    const [admin, use] = statements as [(typeof statements)[0], (typeof statements)[0]];
+    for (const action of ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:ReEncryptFrom"]) expect(admin.Action).not.toContain(action);
+    expect(admin.Action).toEqual(expect.arrayContaining(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:EnableKeyRotation"]));
+    const principals = admin.Condition?.ArnLike?.["aws:PrincipalArn"] as unknown[];
+    expect(principals[0]).toBe("arn:aws:iam::111122223333:role/key-admins");
+    expect(renderArn(principals[1])).toMatch(/role\/cdk-\*-cfn-exec-role-/);
+    expect(use.Action).toEqual(expect.arrayContaining(["kms:Decrypt", "kms:GenerateDataKey"]));
+    expect(use.Action).not.toContain("kms:PutKeyPolicy");
+    expect(use.Condition?.StringEquals).toMatchObject({ "kms:ViaService": "s3.eu-west-1.amazonaws.com" });
+  });
+
+  it("replicates every new version to another account, and never a delete", () => {
+    const replication = bucket.Properties.ReplicationConfiguration as { Rules: Array<Record<string, unknown>>; Role: unknown };
+    expect(replication.Rules).toEqual([
+      expect.objectContaining({
+        Status: "Enabled",
+        DeleteMarkerReplication: { Status: "Disabled" },
+        SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: "Enabled" } },
+        Destination: expect.objectContaining({ Account: "444455556666", AccessControlTranslation: { Owner: "Destination" } }),
+      }),
+    ]);
+    const roleId = (replication.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+    const actions = resourcesOfType(template, "AWS::IAM::Policy")
+      .filter(([, p]) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
+      .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Array<{ Action: string | string[] }> }).Statement.flatMap((s) => s.Action));
+    expect(actions).toContain("s3:ReplicateObject");
+    expect(actions).not.toContain("s3:ReplicateDelete");
+  });
+
+  it("backs the bucket up daily into a vault whose lock keeps recovery points for the configured days", () => {
+    const [vaultId, vault] = onlyResource(template, "AWS::Backup::BackupVault");
+    expect(vault.Properties.LockConfiguration).toEqual({ MinRetentionDays: 30, ChangeableForDays: 3 });
+    expect(vault.DeletionPolicy).toBe("Retain");
+    template.hasResourceProperties("AWS::Backup::BackupPlan", {
+      BackupPlan: { BackupPlanRule: [Match.objectLike({ Lifecycle: { DeleteAfterDays: 30 }, TargetBackupVault: { "Fn::GetAtt": [vaultId, "BackupVaultName"] } })] },
+    });
+    const [, selection] = onlyResource(template, "AWS::Backup::BackupSelection");
+    expect(JSON.stringify(selection.Properties)).toContain(logicalIdOf(template, "AWS::S3::Bucket", isArchiveBucket));
   });
 });
