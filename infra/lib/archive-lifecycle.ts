@@ -1,10 +1,13 @@
 import { Duration } from "aws-cdk-lib";
 import { StorageClass, type LifecycleRule, type Transition } from "aws-cdk-lib/aws-s3";
+import { ConfigError } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 
 type ArchiveConfig = LazarusConfig["archive"];
 
 export const INCOMPLETE_UPLOAD_DAYS = 7;
+/** S3 accepts at most this many rules in a bucket's lifecycle configuration. */
+export const MAX_LIFECYCLE_RULES = 1_000;
 const DAY_MS = 86_400_000;
 
 /**
@@ -70,6 +73,12 @@ export function archiveLifecycleRules(archive: ArchiveConfig, services: readonly
         transitions,
       });
     }
+  }
+  if (rules.length > MAX_LIFECYCLE_RULES) {
+    throw new ConfigError(
+      `The archive bucket would need ${rules.length} lifecycle rules (an expiry and a tiering rule per configured or retired service); ` +
+        `S3 allows ${MAX_LIFECYCLE_RULES}. Archive some services into another bucket (a config of their own).`,
+    );
   }
   return rules;
 }

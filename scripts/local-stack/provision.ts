@@ -101,8 +101,6 @@ export class ProvisionError extends Error {
 export const ARCHIVER_TIMEOUT_SECONDS = 60;
 /** Longest an SQS queue keeps a message; a DLQ should outlive anyone's holiday. */
 const DLQ_RETENTION_SECONDS = 1_209_600;
-/** How long an overwritten or erased version stays recoverable (as infra). */
-const NONCURRENT_VERSION_DAYS = 30;
 const INCOMPLETE_UPLOAD_DAYS = 7;
 /** S3's own default: since 2024 objects under 128 KB are not transitioned unless a rule says otherwise. */
 const S3_DEFAULT_MINIMUM_TRANSITION_BYTES = 131_072;
@@ -320,7 +318,7 @@ export function archiveLifecycle(config: LazarusConfig): {
       ID: `${service.name}-expire`,
       Status: "Enabled",
       Filter: { Prefix: servicePrefix },
-      NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
+      NoncurrentVersionExpiration: { NoncurrentDays: l.noncurrentVersionDays },
       // With an expiry in days S3 removes expired delete markers itself; the flag is only allowed without one.
       Expiration: l.expireAfterDays !== null ? { Days: l.expireAfterDays } : { ExpiredObjectDeleteMarker: true },
     });
@@ -358,7 +356,7 @@ function failureBucketLifecycle(config: LazarusConfig): LifecycleRule[] {
       ID: "expire-failed-batches",
       Status: "Enabled",
       Filter: { Prefix: "" },
-      NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
+      NoncurrentVersionExpiration: { NoncurrentDays: config.archive.lifecycle.noncurrentVersionDays },
       AbortIncompleteMultipartUpload: { DaysAfterInitiation: INCOMPLETE_UPLOAD_DAYS },
       ...(expireAfterDays !== null ? { Expiration: { Days: expireAfterDays } } : {}),
     },
