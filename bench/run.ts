@@ -1,4 +1,5 @@
 import { benchArchiveBatch } from "./archive-batch";
+import { benchArchiverCost } from "./archiver-cost";
 import { benchBulkRestore } from "./bulk-restore";
 import { benchDayListing, benchSearch } from "./console-api";
 import { benchExport } from "./export";
@@ -12,6 +13,7 @@ const all = which.size === 0;
 
 console.log(`Machine: ${machine()}\nDate: ${new Date().toISOString().slice(0, 10)}\nEndpoint: moto_server on loopback\n`);
 if (all || which.has("archive")) console.log(`${await benchArchiveBatch()}\n`);
+if (all || which.has("archiver-cost")) console.log(`${await benchArchiverCost()}\n`);
 if (all || which.has("lookup")) console.log(`${await benchKeyLookup()}\n`);
 if (all || which.has("day-listing")) console.log(`${await benchDayListing()}\n`);
 if (all || which.has("search")) console.log(`${await benchSearch()}\n`);
