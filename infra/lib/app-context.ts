@@ -11,9 +11,11 @@ export const FEATURE_FLAGS = {
   "@aws-cdk/core:enablePartitionLiterals": true,
   "@aws-cdk/aws-kms:reduceCrossAccountRegionPolicyScope": true,
   "@aws-cdk/aws-iam:standardizedServicePrincipals": true,
+  // The archivers stacks import the archive key's ARN: the foundation must keep exporting it while any of them does.
+  "@aws-cdk/core:defaultCrossStackReferences": "strong",
 } as const;
 
-/** `-c lazarus:alarmEmail=ops@example.com` subscribes that address to every alarm. */
+/** `-c lazarus:alarmEmail=ops@example.com` adds that address to the alarm topic's subscribers (beside `alerts.email`). */
 export const ALARM_EMAIL_CONTEXT = "lazarus:alarmEmail";
 
 /**
