@@ -107,7 +107,8 @@ describe("event source mapping", () => {
   it.each([
     ["no on-failure destination", { DestinationConfig: undefined }, "no on-failure destination"],
     ["unbounded retries", { MaximumRetryAttempts: -1 }, "--maximum-retry-attempts 5"],
-    ["unbounded record age", { MaximumRecordAgeInSeconds: -1 }, "--maximum-record-age-in-seconds 86400"],
+    // The SQS service's configured age: 6 hours, so a replay still finds its records in the stream.
+    ["unbounded record age", { MaximumRecordAgeInSeconds: -1 }, "--maximum-record-age-in-seconds 21600"],
     ["disabled", { State: "Disabled" }, "--enabled"],
   ])("is red when %s", (_name, change, expected) => {
     const c = evaluate({ ...good, ...change });
