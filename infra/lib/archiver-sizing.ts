@@ -3,7 +3,8 @@ import { DEFAULT_CONCURRENCY } from "../../lib/archive/archiver";
 /**
  * CPU time the handler spends per record at one full vCPU: parsing, building the
  * archive object and index entry, and the SDK's serialization and signing of both
- * PUTs. Measured with `npm run bench -- archiver-cost` (docs/BENCHMARKS.md).
+ * PUTs. `npm run bench -- archiver-cost` measured 0.83 ms on one x86 core
+ * (docs/BENCHMARKS.md); this is 1.6 times that, for an arm64 Lambda vCPU and noisy neighbours.
  */
 export const CPU_MS_PER_RECORD = 1.35;
 /** Lambda gives a function a whole vCPU at 1,769 MB and a proportional share below. */
