@@ -290,6 +290,17 @@ async function redactRecords(s3: S3Client, config: LazarusConfig, plan: ErasureP
   }
 }
 
+/**
+ * A replay counts a batch's records against its `batchSize` and keeps a failure that
+ * holds fewer as "lost": once the subject's records are taken out, the size must say
+ * how many are left, or the failure could never be replayed and deleted.
+ */
+function withBatchSize(envelope: Record<string, unknown>, size: number): Record<string, unknown> {
+  const info = envelope.DDBStreamBatchInfo;
+  if (typeof info !== "object" || info === null) return envelope;
+  return { ...envelope, DDBStreamBatchInfo: { ...info, batchSize: size } };
+}
+
 async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: PlannedFailureCopy[], mode: ErasureMode, attributes: string[], summary: ErasureSummary): Promise<void> {
   for (const copy of copies) {
     const location = `s3://${copy.bucket}/${copy.objectKey}`;
@@ -310,7 +321,7 @@ async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: Pla
             });
       let keepVersion: string | undefined;
       if (kept.length > 0) {
-        const body = JSON.stringify({ ...batch.envelope, payload: JSON.stringify({ Records: kept }) });
+        const body = JSON.stringify({ ...withBatchSize(batch.envelope, kept.length), payload: JSON.stringify({ Records: kept }) });
         const put = await s3.send(new PutObjectCommand({ Bucket: copy.bucket, Key: copy.objectKey, Body: body, ContentType: "application/json" }));
         keepVersion = put.VersionId ?? "null";
         summary.failureCopiesRewritten += 1;

@@ -1,0 +1,191 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { archiverTargetFor, archiveStreamRecord, createArchiverHandler } from "../../lib/archive/archiver";
+import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
+import { rebuildIndex } from "../../lib/archive/reindex";
+import type { SessionUser } from "../../lib/auth/roles";
+import { createDynamoDBClient, createDynamoDBStreamsClient, createS3Client, createSqsClient } from "../../lib/aws/clients";
+import { createJob } from "../../lib/bulk-restore/jobs";
+import { JobStore } from "../../lib/bulk-restore/job-store";
+import { findService, parseConfig } from "../../lib/config/load";
+import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
+import { replayFailure } from "../../lib/dlq/replay";
+import { eraseSubject, type ErasureResult } from "../../lib/erasure/erase";
+import { planErasure } from "../../lib/erasure/erasure-plan";
+import { confirmationText } from "../../lib/erasure/erasure-request";
+import { listAuditEntries } from "../../lib/audit/audit-log";
+import { startCompare } from "../../lib/pitr/pitr-compare";
+import { saveJob } from "../../lib/pitr/pitr-store";
+import type { PitrJob } from "../../lib/pitr/pitr-types";
+import { restoreRecord } from "../../lib/restore/restore-record";
+import { toSdkItem } from "../../lib/restore/sdk-attribute-value";
+import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
+import { removeRecord, streamEvent } from "../support/stream-events";
+import { findTraces } from "../support/trace-scan";
+
+/**
+ * Issue 16: an erased subject stays erased. Each test ends as a compliance officer
+ * would check: every object version and delete marker of the archive and failure
+ * buckets, read for the subject's key and values; the other customer (whose key
+ * starts with the subject's) byte-identical.
+ */
+
+const SUBJECT = "CONTACT#subj-77";
+const CONTROL = "CONTACT#subj-770";
+const officer: SessionUser = { id: "u-compliance", email: "cora@example.com", name: "Cora Compliance", role: "compliance" };
+const admin: SessionUser = { id: "u-admin", email: "ada@example.com", name: "Ada Admin", role: "admin" };
+
+const SUBJECT_VALUES = ["Sybil Subjectova", "sybil.subjectova@example.com", "+33 6 77 77 77 77"];
+const CONTROL_VALUES = ["Conrad Control", "conrad.control@example.com", "+33 6 70 70 70 70"];
+
+/** The key in the places it appears (JSON string, name field, index folder, pasted line), never as a mere prefix of the control's. */
+function needles(key: string, values: string[]): string[] {
+  return [`"${key}"`, `${key}_`, `${key}/`, `${key}\\t`, `${key}\\n`, ...values];
+}
+const SUBJECT_NEEDLES = needles(SUBJECT, SUBJECT_VALUES);
+
+let region: string;
+let s3: S3Client;
+let dynamodb: DynamoDBClient;
+
+interface World {
+  bucket: string;
+  failures: string;
+  table: string;
+  config: LazarusConfig;
+  service: ServiceConfig;
+}
+
+async function versionedBucket(name: string): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: name }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: "Enabled" } }));
+}
+
+async function world(): Promise<World> {
+  const bucket = uniqueName("stays-erased");
+  const failures = uniqueName("stays-failures");
+  const table = uniqueName("usr-contact");
+  await versionedBucket(bucket);
+  await versionedBucket(failures);
+  const config = parseConfig({
+    region,
+    archive: { bucket, prefix: "deleted/" },
+    services: [
+      {
+        name: "usr-contact-svc",
+        table: { name: table, partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } },
+        archiver: { functionName: "archiver-usr", maximumRecordAgeSeconds: 3600 },
+        onFailure: { type: "s3", bucket: failures },
+      },
+    ],
+  });
+  return { bucket, failures, table, config, service: findService(config, "usr-contact-svc")! };
+}
+
+function person(pk: string, sk: string, values: string[]): AttributeMap {
+  const [name, email, phone] = values as [string, string, string];
+  return { PK: { S: pk }, SK: { S: sk }, name: { S: name }, email: { S: email }, phone: { S: phone }, balance: { N: "12345678901234567890123456789012345678" } };
+}
+
+function keysOf(image: AttributeMap): Record<string, KeyValue> {
+  return { PK: image.PK as KeyValue, SK: image.SK as KeyValue };
+}
+
+async function archive(w: World, image: AttributeMap, at: string): Promise<{ archiveKey: string; indexKey: string }> {
+  const outcome = await archiveStreamRecord(s3, archiverTargetFor(w.config, w.service), removeRecord({ keys: keysOf(image), oldImage: image, at: new Date(at) }));
+  if (outcome.status !== "archived") throw new Error(`fixture not archived: ${outcome.status}`);
+  return outcome;
+}
+
+function erase(w: World, key: string): Promise<ErasureResult> {
+  return eraseSubject(s3, w.config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer });
+}
+
+/** Every version of every object whose name or body holds the control's key, with its bytes: what must not change. */
+async function controlSnapshot(w: World): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const bucket of [w.bucket, w.failures]) {
+    let keyMarker: string | undefined;
+    let versionIdMarker: string | undefined;
+    for (;;) {
+      const page = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, ...(keyMarker ? { KeyMarker: keyMarker, VersionIdMarker: versionIdMarker } : {}) }));
+      for (const v of page.Versions ?? []) {
+        if (v.Key!.includes("/_audit/") || v.Key!.includes("/_jobs/") || v.Key!.startsWith("aws/lambda/")) continue;
+        const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }));
+        const text = (await body.Body?.transformToString("utf-8")) ?? "";
+        if (v.Key!.includes(`${CONTROL}_`) || text.includes(`"${CONTROL}"`)) out.set(`${bucket}/${v.Key}@${v.VersionId}`, text);
+      }
+      if (!page.IsTruncated) break;
+      keyMarker = page.NextKeyMarker;
+      versionIdMarker = page.NextVersionIdMarker;
+    }
+  }
+  return out;
+}
+
+async function expectNoTraceOfSubject(w: World, subjectNeedles = SUBJECT_NEEDLES): Promise<void> {
+  expect(await findTraces(s3, [w.bucket, w.failures], subjectNeedles)).toEqual([]);
+}
+
+beforeAll(() => {
+  ({ region } = useMoto());
+  s3 = createS3Client({ region });
+  dynamodb = createDynamoDBClient({ region });
+});
+
+describe("finding 5: exact keys only", () => {
+  it("removes the subject's pasted lines from a bulk-restore job and keeps the line of a key that starts with the subject's", async () => {
+    const w = await world();
+    await createPkSkTable(dynamodb, w.table);
+    await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), "2024-03-10T09:00:00Z");
+    const text = [SUBJECT, CONTROL, `${SUBJECT}\tNO-SUCH-ITEM`, `${CONTROL}\tNO-SUCH-ITEM`].join("\n");
+    const job = await createJob({ s3, dynamodb }, w.config, { kind: "pasted-keys", service: w.service.name, text }, admin);
+    const control = await controlSnapshot(w);
+
+    expect((await erase(w, SUBJECT)).outcome).toBe("succeeded");
+    const after = (await new JobStore(s3, w.config).get(job.id)).value;
+    expect(after?.selection).toMatchObject({ kind: "pasted-keys", text: [CONTROL, `${CONTROL}\tNO-SUCH-ITEM`].join("\n") });
+    expect(after?.plan.unresolved.map((u) => u.input)).toEqual([`${CONTROL}\tNO-SUCH-ITEM`]);
+    await expectNoTraceOfSubject(w);
+    expect(await controlSnapshot(w)).toEqual(control);
+  });
+});
+
+describe("finding 6: a rewritten failed batch", () => {
+  it("carries its true size, so its replay archives the rest and deletes the failure", async () => {
+    const w = await world();
+    const arn = `arn:aws:dynamodb:${region}:123456789012:table/${w.table}/stream/2024-01-01T00:00:00.000`;
+    const records = [
+      person(SUBJECT, "PROFILE", SUBJECT_VALUES),
+      person(SUBJECT, "ADDRESS", SUBJECT_VALUES),
+      person(CONTROL, "PROFILE", CONTROL_VALUES),
+    ].map((image, i) => ({ ...removeRecord({ keys: keysOf(image), oldImage: image, at: new Date(`2024-03-11T09:00:0${i}Z`) }), eventSourceARN: arn }));
+    const failureKey = "aws/lambda/11111111-2222-3333-4444-555555555555/shardId-00000001/2024/03/11/2024-03-11T09.00.05-abcd";
+    const invocation = {
+      requestContext: { requestId: "r-1", functionArn: "arn:aws:lambda:us-east-1:123456789012:function:archiver-usr", condition: "RetryAttemptsExhausted", approximateInvokeCount: 3 },
+      version: "1.0",
+      timestamp: "2024-03-11T09:00:10.000Z",
+      DDBStreamBatchInfo: {
+        shardId: "shardId-00000001",
+        startSequenceNumber: records[0]!.dynamodb!.SequenceNumber!,
+        endSequenceNumber: records[2]!.dynamodb!.SequenceNumber!,
+        batchSize: 3,
+        streamArn: arn,
+      },
+      payload: JSON.stringify({ Records: records }),
+    };
+    await s3.send(new PutObjectCommand({ Bucket: w.failures, Key: failureKey, Body: JSON.stringify(invocation), ContentType: "application/json" }));
+
+    const erased = await erase(w, SUBJECT);
+    expect(erased).toMatchObject({ outcome: "succeeded", summary: { failureCopiesRewritten: 1 } });
+    await expectNoTraceOfSubject(w);
+
+    const clients = { s3, sqs: createSqsClient({ region }), streams: createDynamoDBStreamsClient({ region }) };
+    const replay = await replayFailure(clients, w.config, w.service, failureKey, admin);
+    expect(replay).toMatchObject({ deleted: true, counts: { total: 1, archived: 1, lost: 0 } });
+    expect(await findTraces(s3, [w.bucket], ["conrad.control@example.com"])).toHaveLength(1);
+    await expectNoTraceOfSubject(w);
+  });
+});
