@@ -2,6 +2,7 @@ import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ArchiveInputError } from "../archive/archive-reader";
+import { MAX_LOOKUP_LIMIT } from "../archive/key-lookup";
 import type { KeyValue } from "../archive/attribute-value";
 import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
@@ -10,16 +11,18 @@ import { erasureKeyHash, writeErasure } from "./erasure-ledger";
 import {
   failedBatchRecords,
   isSubjectRecord,
-  listVersionsOf,
+  keyMatches,
   planErasure,
+  planFailureCopies,
   readFailedBatch,
+  subjectKeysOf,
   type ErasurePlan,
-  type ObjectVersion,
   type PlannedFailureCopy,
 } from "./erasure-plan";
 import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
 import { planJobState, writeJobState, type JobStatePlan } from "./job-state";
 import { recordLocation } from "./record-location";
+import { findSubjectRecords, listVersionsOf, type ObjectVersion } from "./record-sources";
 import { redactArchiveObject, redactStreamRecord } from "./redaction";
 
 /**
@@ -217,7 +220,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
     else await redactRecords(s3, config, plan, attributes, summary);
     await cleanFailureCopies(s3, query, plan.failureCopies, request.mode, attributes, summary);
     await cleanJobState(s3, config, jobState, summary);
-    await verify(s3, config, plan, request.mode, summary);
+    await verify(s3, config, query, plan, request.mode, summary);
   } catch (error) {
     summary.remaining.push({ location: "(run)", reason: `stopped with ${errorName(error)}` });
   }
@@ -353,22 +356,39 @@ async function cleanJobState(s3: S3Client, config: LazarusConfig, jobState: JobS
   }
 }
 
-/** Lists again: whatever is still there is reported, never assumed gone. */
-async function verify(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, mode: ErasureMode, summary: ErasureSummary): Promise<void> {
+/**
+ * Lists again: whatever is still there is reported, never assumed gone. In erase mode
+ * the record sources are searched afresh (every version under the subject's index
+ * folder, every failed batch), so a record the plan did not know about (archived while
+ * the erasure ran, or missed) is reported too, not only what the plan listed.
+ */
+async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, plan: ErasurePlan, mode: ErasureMode, summary: ErasureSummary): Promise<void> {
   const bucket = config.archive.bucket;
   const reported = new Set(summary.remaining.map((r) => r.location));
+  const report = (location: string, reason: string) => {
+    if (reported.has(location)) return;
+    reported.add(location);
+    summary.remaining.push({ location, reason });
+  };
   for (const record of plan.records) {
     const location = recordLocation(config, record.service.name, record.deletion.archiveKey);
     const objectVersions = await listVersionsOf(s3, bucket, record.deletion.archiveKey);
     const expected = mode === "erase" ? 0 : 1;
-    if (objectVersions.length > expected && !reported.has(location)) {
-      summary.remaining.push({ location, reason: `${objectVersions.length - expected} version(s) still present` });
-    }
+    if (objectVersions.length > expected) report(location, `${objectVersions.length - expected} version(s) still present`);
     if (mode === "erase") {
       const indexVersions = await listVersionsOf(s3, bucket, record.deletion.indexKey);
-      if (indexVersions.length > 0 && !reported.has(`${location} (index entry)`)) {
-        summary.remaining.push({ location: `${location} (index entry)`, reason: `${indexVersions.length} version(s) still present` });
-      }
+      if (indexVersions.length > 0) report(`${location} (index entry)`, `${indexVersions.length} version(s) still present`);
     }
+  }
+  for (const copy of plan.failureCopies) {
+    const versions = await listVersionsOf(s3, copy.bucket, copy.objectKey);
+    if (versions.length > 1) report(`s3://${copy.bucket}/${copy.objectKey}`, `${versions.length - 1} older version(s) still present`);
+  }
+  if (mode !== "erase") return;
+  for (const service of plan.services) {
+    const again = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
+    for (const deletion of again.deletions) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (archived while it ran?): erase again");
+    for (const entry of again.unreadable) report(`${service.name} index entry #sha256:${createHash("sha256").update(entry.indexKey, "utf8").digest("hex").slice(0, 32)}`, entry.reason);
+    for (const copy of await planFailureCopies(s3, service, query, new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
   }
 }

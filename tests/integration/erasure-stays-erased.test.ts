@@ -134,6 +134,66 @@ beforeAll(() => {
   dynamodb = createDynamoDBClient({ region });
 });
 
+describe("finding 1: copies behind delete markers", () => {
+  it("erases a record whose object and index entry both expired under the lifecycle rule (noncurrent only)", async () => {
+    const w = await world();
+    const expired = await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2019-02-01T09:00:00Z");
+    // What an Expiration action does in a versioned bucket: a delete marker over each, the data kept as a noncurrent version.
+    await s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: expired.archiveKey }));
+    await s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: expired.indexKey }));
+    const current = await archive(w, person(SUBJECT, "ADDRESS", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), "2019-02-01T09:00:00Z");
+    const control = await controlSnapshot(w);
+
+    const plan = await planErasure(s3, w.config, { match: "exact", key: SUBJECT });
+    expect(plan.records.map((r) => r.deletion.archiveKey).sort()).toEqual([expired.archiveKey, current.archiveKey].sort());
+
+    const result = await erase(w, SUBJECT);
+    expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 2, remaining: [] } });
+    await expectNoTraceOfSubject(w);
+    expect(await controlSnapshot(w)).toEqual(control);
+  });
+
+  it("erases a record whose object was deleted and whose index entry `reindex --prune` delete-marked", async () => {
+    const w = await world();
+    const record = await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2023-06-01T09:00:00Z");
+    await s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: record.archiveKey }));
+    const reindex = await rebuildIndex(s3, w.config, w.service, { prune: true });
+    expect(reindex.pruned).toBe(1);
+    await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), "2023-06-01T09:00:00Z");
+    const control = await controlSnapshot(w);
+
+    const result = await erase(w, SUBJECT);
+    expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 1, remaining: [] } });
+    await expectNoTraceOfSubject(w);
+    expect(await controlSnapshot(w)).toEqual(control);
+  });
+  it("verifies by listing versions again: a record archived while the erasure ran is reported as remaining, never 'nothing remaining'", async () => {
+    const w = await world();
+    await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    // A client whose first deletion is followed by the archiver writing another of the subject's records.
+    const racing = createS3Client({ region });
+    let late: { archiveKey: string } | undefined;
+    racing.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        if (context.commandName === "DeleteObjectsCommand" && !late) late = await archive(w, person(SUBJECT, "LATE", SUBJECT_VALUES), "2024-03-11T09:00:00Z");
+        return out;
+      },
+      { step: "initialize", name: "archiverRacesTheErasure" },
+    );
+    const result = await eraseSubject(racing, w.config, { query: { match: "exact", key: SUBJECT }, mode: "erase", confirmation: confirmationText("erase", SUBJECT), actor: officer });
+    expect(late).toBeDefined();
+    expect(result.outcome).toBe("failed");
+    if (result.outcome === "refused") return;
+    expect(result.summary.remaining).toContainEqual({ location: expect.stringMatching(/^usr-contact-svc\/2024\/03\/11\/#[0-9a-f]{16}$/), reason: expect.stringContaining("still found") });
+    // Erasing again finishes the job.
+    expect(await erase(w, SUBJECT)).toMatchObject({ outcome: "succeeded", summary: { records: 1, remaining: [] } });
+    await expectNoTraceOfSubject(w);
+  });
+});
+
+
 describe("finding 5: exact keys only", () => {
   it("removes the subject's pasted lines from a bulk-restore job and keeps the line of a key that starts with the subject's", async () => {
     const w = await world();
