@@ -10,14 +10,15 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasureKeyHash, writeErasure } from "./erasure-ledger";
 import {
   failedBatchRecords,
-  isSubjectRecord,
   keyMatches,
   planErasure,
   planFailureCopies,
   readFailedBatch,
+  recordMatches,
   subjectKeysOf,
   type ErasurePlan,
   type PlannedFailureCopy,
+  type RecordMatcher,
 } from "./erasure-plan";
 import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
 import { planJobState, writeJobState, type JobStatePlan } from "./job-state";
@@ -85,7 +86,7 @@ function emptySummary(mode: ErasureMode): ErasureSummary {
 }
 
 /** Deletes versions in batches of 1,000; returns the ids S3 confirmed and the errors per version. */
-async function deleteVersions(s3: S3Client, bucket: string, targets: { key: string; versionId: string }[]): Promise<{ deleted: number; errors: { key: string; reason: string }[] }> {
+export async function deleteVersions(s3: S3Client, bucket: string, targets: { key: string; versionId: string }[]): Promise<{ deleted: number; errors: { key: string; reason: string }[] }> {
   let deleted = 0;
   const errors: { key: string; reason: string }[] = [];
   for (let i = 0; i < targets.length; i += DELETE_BATCH) {
@@ -106,7 +107,7 @@ async function deleteVersions(s3: S3Client, bucket: string, targets: { key: stri
   return { deleted, errors };
 }
 
-function versionTargets(key: string, versions: ObjectVersion[]) {
+export function versionTargets(key: string, versions: ObjectVersion[]) {
   return versions.map((v) => ({ key, versionId: v.versionId }));
 }
 
@@ -218,7 +219,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   try {
     if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now);
     else await redactRecords(s3, config, plan, attributes, summary);
-    await cleanFailureCopies(s3, query, plan.failureCopies, request.mode, attributes, summary);
+    await cleanFailureCopies(s3, plan.failureCopies, request.mode, attributes, summary, (service) => (pk) => keyMatches(query, service, pk));
     await cleanJobState(s3, config, jobState, summary);
     await verify(s3, config, query, plan, request.mode, summary);
   } catch (error) {
@@ -304,7 +305,14 @@ function withBatchSize(envelope: Record<string, unknown>, size: number): Record<
   return { ...envelope, DDBStreamBatchInfo: { ...info, batchSize: size } };
 }
 
-async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: PlannedFailureCopy[], mode: ErasureMode, attributes: string[], summary: ErasureSummary): Promise<void> {
+export async function cleanFailureCopies(
+  s3: S3Client,
+  copies: PlannedFailureCopy[],
+  mode: ErasureMode,
+  attributes: string[],
+  summary: Pick<ErasureSummary, "failureCopiesRewritten" | "failureCopiesDeleted" | "failureCopyVersionsRemoved" | "remaining">,
+  matcherFor: (service: ServiceConfig) => RecordMatcher,
+): Promise<void> {
   for (const copy of copies) {
     const location = `s3://${copy.bucket}/${copy.objectKey}`;
     try {
@@ -314,7 +322,8 @@ async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: Pla
         summary.remaining.push({ location, reason: "the failed batch could not be read again" });
         continue;
       }
-      const isSubject = (r: Record<string, unknown>) => isSubjectRecord(r, copy.service, query);
+      const matches = matcherFor(copy.service);
+      const isSubject = (r: Record<string, unknown>) => recordMatches(r, copy.service, matches);
       const kept =
         mode === "erase"
           ? batch.records.filter((r) => !isSubject(r))
@@ -389,6 +398,6 @@ async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, 
     const again = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
     for (const deletion of again.deletions) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (archived while it ran?): erase again");
     for (const entry of again.unreadable) report(`${service.name} index entry #sha256:${createHash("sha256").update(entry.indexKey, "utf8").digest("hex").slice(0, 32)}`, entry.reason);
-    for (const copy of await planFailureCopies(s3, service, query, new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
+    for (const copy of await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
   }
 }

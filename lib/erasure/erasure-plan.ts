@@ -209,13 +209,24 @@ export function failedBatchRecords(text: string): { envelope: Record<string, unk
   return { envelope: envelope as Record<string, unknown>, records: records.filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null) };
 }
 
-/** Whether a record of a failed batch is one of the subject's, in this service's table. */
-export function isSubjectRecord(record: Record<string, unknown>, service: ServiceConfig, query: ErasureQuery): boolean {
+/** Which records of a failed batch to take out: by partition key, and the deletion time (null when the record has none). */
+export type RecordMatcher = (partitionKey: KeyValue, deletedAt: Date | null) => boolean;
+
+/** Whether a record of a failed batch is one the matcher picks, in this service's table. */
+export function recordMatches(record: Record<string, unknown>, service: ServiceConfig, matches: RecordMatcher): boolean {
   const arn = typeof record.eventSourceARN === "string" ? record.eventSourceARN : undefined;
   // A destination bucket may serve several tables; the stream ARN names the table.
   if (arn && !arn.includes(`:table/${service.table.name}/stream/`)) return false;
-  const dynamodb = record.dynamodb as { Keys?: Record<string, KeyValue> } | undefined;
-  return keyMatches(query, service, dynamodb?.Keys?.[service.table.partitionKey.name]);
+  const dynamodb = record.dynamodb as { Keys?: Record<string, KeyValue>; ApproximateCreationDateTime?: unknown } | undefined;
+  const partitionKey = dynamodb?.Keys?.[service.table.partitionKey.name];
+  if (!partitionKey) return false;
+  const seconds = dynamodb?.ApproximateCreationDateTime;
+  return matches(partitionKey, typeof seconds === "number" ? new Date(seconds * 1000) : null);
+}
+
+/** Whether a record of a failed batch is one of the subject's, in this service's table. */
+export function isSubjectRecord(record: Record<string, unknown>, service: ServiceConfig, query: ErasureQuery): boolean {
+  return recordMatches(record, service, (pk) => keyMatches(query, service, pk));
 }
 
 export async function readFailedBatch(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<string | null> {
@@ -229,7 +240,7 @@ export async function readFailedBatch(s3: S3Client, bucket: string, key: string,
   }
 }
 
-export async function planFailureCopies(s3: S3Client, service: ServiceConfig, query: ErasureQuery, now: Date): Promise<PlannedFailureCopy[]> {
+export async function planFailureCopies(s3: S3Client, service: ServiceConfig, matches: RecordMatcher, now: Date): Promise<PlannedFailureCopy[]> {
   if (service.onFailure.type !== "s3") return [];
   const bucket = service.onFailure.bucket;
   const lockEnabled = await bucketHasObjectLock(s3, bucket);
@@ -242,7 +253,7 @@ export async function planFailureCopies(s3: S3Client, service: ServiceConfig, qu
         const text = await readFailedBatch(s3, bucket, object.key);
         const batch = text === null ? null : failedBatchRecords(text);
         if (!batch) return null;
-        const subjectRecords = batch.records.filter((r) => isSubjectRecord(r, service, query)).length;
+        const subjectRecords = batch.records.filter((r) => recordMatches(r, service, matches)).length;
         if (subjectRecords === 0) return null;
         const versions = await listVersionsOf(s3, bucket, object.key);
         return {
@@ -284,7 +295,7 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
       blockers.push(`${service.name}: ${lookup.unreadable.length} index entries under this key could not be read; run "npm run reindex -- --service ${service.name}" and check them first`);
     }
     records.push(...(await Promise.all(lookup.deletions.map((d) => limit(() => planRecord(s3, config, service, query, d, lockEnabled, now))))));
-    failureCopies.push(...(await planFailureCopies(s3, service, query, now)));
+    failureCopies.push(...(await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), now)));
   }
 
   for (const record of records) {

@@ -14,6 +14,8 @@ import { replayFailure } from "../../lib/dlq/replay";
 import { eraseSubject, type ErasureResult } from "../../lib/erasure/erase";
 import { planErasure } from "../../lib/erasure/erasure-plan";
 import { confirmationText } from "../../lib/erasure/erasure-request";
+import { ARCHIVER_ERASURE_CACHE_MS, recheckDelayMs } from "../../lib/erasure/ledger-format";
+import { recheckErasures } from "../../lib/erasure/erasure-recheck";
 import { listAuditEntries } from "../../lib/audit/audit-log";
 import { startCompare } from "../../lib/pitr/pitr-compare";
 import { saveJob } from "../../lib/pitr/pitr-store";
@@ -193,6 +195,107 @@ describe("finding 1: copies behind delete markers", () => {
   });
 });
 
+
+describe("finding 2: redelivery after an erasure", () => {
+  it("refuses a redelivered record and a first delivery of a deletion made before the erasure, as 'erased', not as failures", async () => {
+    const w = await world();
+    const target = archiverTargetFor(w.config, w.service);
+    const redelivered = removeRecord({ keys: keysOf(person(SUBJECT, "PROFILE", SUBJECT_VALUES)), oldImage: person(SUBJECT, "PROFILE", SUBJECT_VALUES), at: new Date(Date.now() - 20 * 60_000) });
+    const late = removeRecord({ keys: keysOf(person(SUBJECT, "ADDRESS", SUBJECT_VALUES)), oldImage: person(SUBJECT, "ADDRESS", SUBJECT_VALUES), at: new Date(Date.now() - 10 * 60_000) });
+    const controlRecord = removeRecord({ keys: keysOf(person(CONTROL, "PROFILE", CONTROL_VALUES)), oldImage: person(CONTROL, "PROFILE", CONTROL_VALUES), at: new Date(Date.now() - 10 * 60_000) });
+    expect(await createArchiverHandler({ s3, target })(streamEvent(redelivered))).toEqual({ batchItemFailures: [] });
+    expect((await erase(w, SUBJECT)).outcome).toBe("succeeded");
+
+    const logged: string[] = [];
+    const info = console.info;
+    console.info = (line: string) => logged.push(line);
+    let response;
+    try {
+      // A cold start after the erasure (a Lambda retry, a replayed shard).
+      response = await createArchiverHandler({ s3, target })(streamEvent(redelivered, late, controlRecord));
+    } finally {
+      console.info = info;
+    }
+    expect(response).toEqual({ batchItemFailures: [] });
+    const summary = JSON.parse(logged.find((l) => l.includes("archiver batch processed"))!);
+    expect(summary).toMatchObject({ records: 3, archived: 1, erased: 2, failed: 0 });
+    expect(JSON.stringify(summary)).not.toContain(SUBJECT);
+    await expectNoTraceOfSubject(w);
+  });
+
+  it("archives a deletion made after the erasure: the item was created again, which is new data", async () => {
+    const w = await world();
+    const target = archiverTargetFor(w.config, w.service);
+    await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    expect((await erase(w, SUBJECT)).outcome).toBe("succeeded");
+    const newValues = ["Sybil Returned", "sybil.returned@example.com", "+33 6 11 11 11 11"];
+    const after = removeRecord({ keys: keysOf(person(SUBJECT, "PROFILE", newValues)), oldImage: person(SUBJECT, "PROFILE", newValues), at: new Date(Date.now() + 60_000) });
+    expect(await createArchiverHandler({ s3, target })(streamEvent(after))).toEqual({ batchItemFailures: [] });
+    expect(await findTraces(s3, [w.bucket], ["sybil.returned@example.com"])).toHaveLength(1);
+    await expectNoTraceOfSubject(w, SUBJECT_VALUES);
+  });
+
+  it("costs the archiver no request per record: one ledger LIST per cache window, and one GET only for a record of an erased key", async () => {
+    const w = await world();
+    const target = archiverTargetFor(w.config, w.service);
+    for (let i = 0; i < 5; i++) await archive(w, person(`CONTACT#gone-${i}`, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    for (let i = 0; i < 5; i++) expect((await erase(w, `CONTACT#gone-${i}`)).outcome).toBe("succeeded");
+    const counting = createS3Client({ region });
+    const requests: Record<string, number> = {};
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        requests[context.commandName ?? "?"] = (requests[context.commandName ?? "?"] ?? 0) + 1;
+        return next(args);
+      },
+      { step: "initialize", name: "countRequests" },
+    );
+    const handler = createArchiverHandler({ s3: counting, target });
+    const batch = (n: number, offset: number) =>
+      Array.from({ length: n }, (_, i) => removeRecord({ keys: { PK: { S: `CONTACT#live-${offset + i}` }, SK: { S: "PROFILE" } }, at: new Date(Date.now() - 60_000) }));
+    await handler(streamEvent(...batch(100, 0)));
+    await handler(streamEvent(...batch(100, 100), removeRecord({ keys: { PK: { S: "CONTACT#gone-3" }, SK: { S: "PROFILE" } }, at: new Date(Date.now() - 60_000) })));
+    // 200 records archived (object + index entry each), 1 refused: 1 LIST for both batches, 1 GET for the hit.
+    expect(requests).toEqual({ ListObjectsV2Command: 1, GetObjectCommand: 1, PutObjectCommand: 400 });
+  });
+
+  it("lets a record through only within the cache window, and the scheduled re-check removes it after the window and the maximum record age", async () => {
+    const w = await world();
+    const target = archiverTargetFor(w.config, w.service);
+    const t0 = Date.now();
+    let clock = t0;
+    const warm = createArchiverHandler({ s3, target, now: () => new Date(clock) });
+    const first = removeRecord({ keys: keysOf(person(SUBJECT, "PROFILE", SUBJECT_VALUES)), oldImage: person(SUBJECT, "PROFILE", SUBJECT_VALUES), at: new Date(t0 - 5 * 60_000) });
+    await warm(streamEvent(first));
+    const erasure = await erase(w, SUBJECT);
+    expect(erasure.outcome).toBe("succeeded");
+    await expectNoTraceOfSubject(w);
+
+    // Inside the window: this instance's cache was read before the erasure, so a redelivery slips through.
+    clock = t0 + ARCHIVER_ERASURE_CACHE_MS - 1_000;
+    await warm(streamEvent(first));
+    expect(await findTraces(s3, [w.bucket], SUBJECT_VALUES)).not.toEqual([]);
+    // After it the same instance reads the ledger again and refuses.
+    clock = t0 + ARCHIVER_ERASURE_CACHE_MS + 1_000;
+    const second = removeRecord({ keys: keysOf(person(SUBJECT, "OTHER", SUBJECT_VALUES)), oldImage: person(SUBJECT, "OTHER", SUBJECT_VALUES), at: new Date(t0 - 4 * 60_000) });
+    await warm(streamEvent(second));
+    expect(await findTraces(s3, [w.bucket], [`${SUBJECT}_OTHER`])).toEqual([]);
+
+    // Not yet due: the re-check waits until no stream record older than the erasure can still arrive.
+    const early = await recheckErasures(s3, w.config, { now: new Date(Date.now() + recheckDelayMs(w.service) - 60_000) });
+    expect(early).toMatchObject({ due: 0 });
+    const due = await recheckErasures(s3, w.config, { now: new Date(Date.now() + recheckDelayMs(w.service) + 60_000) });
+    expect(due).toMatchObject({ due: 1, recordsRemoved: 1, remaining: [] });
+    await expectNoTraceOfSubject(w);
+    // Audited like an erasure, by hash and location only; and done once.
+    const today = new Date();
+    const entries = (await listAuditEntries(s3, w.config, { day: { year: today.getUTCFullYear(), month: today.getUTCMonth() + 1, day: today.getUTCDate() }, limit: 1000 })).entries.filter((e) => e.operationId === due.auditId);
+    expect(entries.map((e) => [e.action, e.mode, e.outcome])).toEqual([
+      ["erasure", "recheck", "started"],
+      ["erasure", "recheck", "succeeded"],
+    ]);
+    expect((await recheckErasures(s3, w.config, { now: new Date(Date.now() + recheckDelayMs(w.service) + 120_000) })).due).toBe(0);
+  });
+});
 
 describe("finding 5: exact keys only", () => {
   it("removes the subject's pasted lines from a bulk-restore job and keeps the line of a key that starts with the subject's", async () => {
