@@ -4,7 +4,19 @@ import pLimit from "p-limit";
 import type { KeyValue } from "../archive/attribute-value";
 import { assertConfiguredService } from "../archive/archive-reader";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { erasureKeyHash, erasureLedgerKey, listLedger, readLedgerEntry, toRecord, type ErasureLedgerEntry, type ErasureRecord } from "./ledger-format";
+import { encodeKeyValue } from "../archive/key-codec";
+import {
+  erasureKeyHash,
+  erasureLedgerKey,
+  erasureNameAliasKey,
+  listLedger,
+  nameHashOf,
+  readLedgerEntry,
+  readNameAlias,
+  toRecord,
+  type ErasureLedgerEntry,
+  type ErasureRecord,
+} from "./ledger-format";
 
 /**
  * The ledger as the console reads and writes it (format and shared checks in
@@ -64,5 +76,28 @@ export async function writeErasure(
       ContentType: "application/json",
     }),
   );
+  const nameHash = nameHashOf(encodeKeyValue(partitionKey));
+  if (nameHash) {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: config.archive.bucket,
+        Key: erasureNameAliasKey(config.archive.prefix, service.name, nameHash),
+        Body: JSON.stringify({ schemaVersion: 1, keyHash }),
+        ContentType: "application/json",
+      }),
+    );
+  }
   return entry;
+}
+
+/**
+ * The erasure of the key an object name shows hashed (see erasureNameAliasKey): two GETs,
+ * the alias and the entry it names; null when the key was never erased.
+ */
+export async function findErasureByNameHash(s3: S3Client, config: LazarusConfig, service: ServiceConfig, nameHash: string): Promise<ErasureRecord | null> {
+  assertConfiguredService(config, service);
+  const keyHash = await readNameAlias(s3, config.archive.bucket, erasureNameAliasKey(config.archive.prefix, service.name, nameHash));
+  if (!keyHash) return null;
+  const entry = await readLedgerEntry(s3, config.archive.bucket, erasureLedgerKey(config.archive.prefix, service.name, keyHash));
+  return entry ? toRecord(entry) : null;
 }

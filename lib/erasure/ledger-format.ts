@@ -214,3 +214,43 @@ export async function listLedger(s3: S3Client, bucket: string, archivePrefix: st
   } while (token);
   return listing;
 }
+
+/**
+ * An object name shows a long or binary key only as a hash of its bytes (key-codec.ts),
+ * which is not the ledger's hash: the ledger cannot be found from such a name alone.
+ * For those keys an erasure also writes a small alias, named by the name's hash and
+ * holding the ledger's hash, so a request that names only the object (a restore of an
+ * object that is gone) is still recognised as erased.
+ */
+export function erasureNameAliasKey(archivePrefix: string, service: string, nameHash: string): string {
+  return `${erasuresPrefix(archivePrefix, service)}names/${nameHash}.json`;
+}
+
+/** The hash a name shows for this key, or null when the name shows the key itself. */
+export function nameHashOf(encodedKey: string): string | null {
+  const tilde = encodedKey.lastIndexOf("~");
+  return tilde < 0 ? null : encodedKey.slice(tilde + 1);
+}
+
+const nameAliasSchema = z.object({ schemaVersion: z.literal(1), keyHash: z.string().regex(/^[0-9a-f]{64}$/) });
+
+/** The ledger entry an alias points at; null when there is no alias. A damaged alias fails closed, as a damaged entry does. */
+export async function readNameAlias(s3: S3Client, bucket: string, key: string): Promise<string | null> {
+  let text: string;
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    text = (await response.Body?.transformToString("utf-8")) ?? "";
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ErasureLedgerError(key, "not JSON");
+  }
+  const parsed = nameAliasSchema.safeParse(json);
+  if (!parsed.success) throw new ErasureLedgerError(key, "not a name alias");
+  return parsed.data.keyHash;
+}

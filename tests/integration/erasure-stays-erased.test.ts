@@ -297,6 +297,20 @@ describe("finding 2: redelivery after an erasure", () => {
   });
 });
 
+describe("finding 3: hashed object names", () => {
+  it("refuses a restore of an erased record whose name holds its key hashed as 'erased', and its audit entry holds no key text", async () => {
+    const w = await world();
+    const long = `${SUBJECT}-${"long-name-".repeat(25)}`;
+    const record = await archive(w, person(long, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    expect(record.archiveKey).toContain("~");
+    expect((await erase(w, long)).outcome).toBe("succeeded");
+
+    const restore = await restoreRecord({ s3, dynamodb }, w.config, { service: w.service, archiveKey: record.archiveKey, mode: "no-clobber", ttl: { action: "keep" }, actor: admin });
+    expect(restore).toMatchObject({ outcome: "refused", code: "erased" });
+    await expectNoTraceOfSubject(w, [...needles(long, SUBJECT_VALUES), "subj-77-long-name"]);
+  });
+});
+
 describe("finding 5: exact keys only", () => {
   it("removes the subject's pasted lines from a bulk-restore job and keeps the line of a key that starts with the subject's", async () => {
     const w = await world();
