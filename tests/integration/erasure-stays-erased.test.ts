@@ -311,6 +311,41 @@ describe("finding 3: hashed object names", () => {
   });
 });
 
+describe("finding 4: a compare after the erasure", () => {
+  it("writes no entry of the erased subject into compare job state", async () => {
+    const w = await world();
+    await createPkSkTable(dynamodb, w.table);
+    const restoredTable = `${w.table}-restored`;
+    await createPkSkTable(dynamodb, restoredTable);
+    await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    // The restored table is the table as it was before the application deleted the subject.
+    await dynamodb.send(new PutItemCommand({ TableName: restoredTable, Item: toSdkItem(person(SUBJECT, "PROFILE", SUBJECT_VALUES)) }));
+    await dynamodb.send(new PutItemCommand({ TableName: restoredTable, Item: toSdkItem(person(CONTROL, "PROFILE", CONTROL_VALUES)) }));
+    await dynamodb.send(new PutItemCommand({ TableName: w.table, Item: toSdkItem(person(CONTROL, "PROFILE", ["Conrad Control", "conrad.new@example.com", "+33 6 70 70 70 70"])) }));
+    const job: PitrJob = {
+      schemaVersion: 1,
+      id: "33333333-3333-4333-8333-333333333333",
+      service: w.service.name,
+      sourceTable: w.table,
+      targetTable: restoredTable,
+      requestedTime: "2024-03-01T00:00:00.000Z",
+      restoreDateTime: "2024-03-01T00:00:00.000Z",
+      requestedBy: { id: admin.id, email: admin.email, name: admin.name },
+      startedAt: "2024-03-01T00:00:00.000Z",
+      auditId: "pitr-1",
+      status: "ACTIVE",
+    };
+    await saveJob(s3, w.config, job);
+    expect((await erase(w, SUBJECT)).outcome).toBe("succeeded");
+
+    const { done } = await startCompare({ s3, dynamodb }, w.config, w.service, job, { segments: 1, latestEtag: null });
+    const state = await done;
+    expect(state).toMatchObject({ status: "done", counts: { "only-in-restored": 0, changed: 1 }, erased: 1 });
+    await expectNoTraceOfSubject(w);
+    expect(await findTraces(s3, [w.bucket], ["conrad.new@example.com"])).not.toEqual([]);
+  });
+});
+
 describe("finding 5: exact keys only", () => {
   it("removes the subject's pasted lines from a bulk-restore job and keeps the line of a key that starts with the subject's", async () => {
     const w = await world();
