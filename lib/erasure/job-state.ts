@@ -14,7 +14,7 @@ import type { CompareChunk, CompareState, CopyBackResult, PitrJob } from "../pit
 import { erasureKeyHash } from "./erasure-ledger";
 import { keyMatches, subjectKeyFor } from "./erasure-plan";
 import type { ErasureMode, ErasureQuery } from "./erasure-request";
-import { recordLocation } from "./record-location";
+import { erasedItemView } from "./erased-item";
 import { redactImage } from "./redaction";
 
 /**
@@ -82,12 +82,10 @@ function hashOf(service: ServiceConfig, key: Record<string, KeyValue> | null): s
 }
 
 function erasedPlanItem(config: LazarusConfig, service: ServiceConfig, item: PlanItem): PlanItem {
-  const keyHash = hashOf(service, item.key);
   return {
     i: item.i,
-    archiveKey: recordLocation(config, service.name, item.archiveKey),
+    ...erasedItemView(config, service, item),
     key: null,
-    keyText: keyHash ? `erased (key hash ${keyHash})` : "erased",
     deletedAt: item.deletedAt,
     category: "erased",
     reason: "erased from the archive after this job was planned",

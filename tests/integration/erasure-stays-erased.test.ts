@@ -311,6 +311,29 @@ describe("finding 3: hashed object names", () => {
   });
 });
 
+describe("finding 3: bulk plans after the erasure", () => {
+  it("plans an erased record named by its object (readable or hashed) or by a pasted key as erased, and writes no key text into the job", async () => {
+    const w = await world();
+    await createPkSkTable(dynamodb, w.table);
+    const long = `${SUBJECT}-${"long-name-".repeat(25)}`;
+    const readable = await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    const hashed = await archive(w, person(long, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:01Z");
+    const control = await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), "2024-03-10T09:00:02Z");
+    expect((await erase(w, SUBJECT)).outcome).toBe("succeeded");
+    expect((await erase(w, long)).outcome).toBe("succeeded");
+
+    // Object names kept from before the erasure (a bookmark, an export), and keys pasted from a ticket.
+    const byName = await createJob({ s3, dynamodb }, w.config, { kind: "archive-keys", service: w.service.name, archiveKeys: [readable.archiveKey, hashed.archiveKey, control.archiveKey] }, admin);
+    expect(byName.plan.counts).toMatchObject({ erased: 2, absent: 1 });
+    const pasted = await createJob({ s3, dynamodb }, w.config, { kind: "pasted-keys", service: w.service.name, text: [SUBJECT, CONTROL].join("\n") }, admin);
+    expect(pasted.selection).toMatchObject({ text: CONTROL });
+    expect(pasted.plan.unresolved.map((u) => u.input)).toEqual([expect.stringMatching(/^erased \(key hash [0-9a-f]{64}\)$/)]);
+    const items = await new JobStore(s3, w.config).items(byName.id);
+    expect(items.map((i) => i.category)).toEqual(["erased", "erased", "absent"]);
+    await expectNoTraceOfSubject(w, [...SUBJECT_NEEDLES, "subj-77-long-name"]);
+  });
+});
+
 describe("finding 4: a compare after the erasure", () => {
   it("writes no entry of the erased subject into compare job state", async () => {
     const w = await world();
