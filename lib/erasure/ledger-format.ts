@@ -131,7 +131,7 @@ function isNotFound(error: unknown): boolean {
  * cannot be parsed still means "this key was erased": failing open would bring
  * erased data back, so it throws instead.
  */
-export async function readLedgerEntry(s3: S3Client, bucket: string, key: string): Promise<ErasureLedgerEntry | null> {
+async function readLedgerObject<T>(s3: S3Client, bucket: string, key: string, schema: z.ZodType<T>, what: string): Promise<T | null> {
   let text: string;
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -140,16 +140,20 @@ export async function readLedgerEntry(s3: S3Client, bucket: string, key: string)
     if (isNotFound(error)) return null;
     throw error;
   }
-  if (Buffer.byteLength(text, "utf8") > MAX_LEDGER_ENTRY_BYTES) throw new ErasureLedgerError(key, "larger than any ledger entry");
+  if (Buffer.byteLength(text, "utf8") > MAX_LEDGER_ENTRY_BYTES) throw new ErasureLedgerError(key, `larger than any ${what}`);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     throw new ErasureLedgerError(key, "not JSON");
   }
-  const parsed = ledgerEntrySchema.safeParse(json);
-  if (!parsed.success) throw new ErasureLedgerError(key, "not a ledger entry");
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new ErasureLedgerError(key, `not a ${what}`);
   return parsed.data;
+}
+
+export function readLedgerEntry(s3: S3Client, bucket: string, key: string): Promise<ErasureLedgerEntry | null> {
+  return readLedgerObject(s3, bucket, key, ledgerEntrySchema, "ledger entry");
 }
 
 export class ErasureLedgerError extends Error {
@@ -236,21 +240,5 @@ const nameAliasSchema = z.object({ schemaVersion: z.literal(1), keyHash: z.strin
 
 /** The ledger entry an alias points at; null when there is no alias. A damaged alias fails closed, as a damaged entry does. */
 export async function readNameAlias(s3: S3Client, bucket: string, key: string): Promise<string | null> {
-  let text: string;
-  try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    text = (await response.Body?.transformToString("utf-8")) ?? "";
-  } catch (error) {
-    if (isNotFound(error)) return null;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new ErasureLedgerError(key, "not JSON");
-  }
-  const parsed = nameAliasSchema.safeParse(json);
-  if (!parsed.success) throw new ErasureLedgerError(key, "not a name alias");
-  return parsed.data.keyHash;
+  return (await readLedgerObject(s3, bucket, key, nameAliasSchema, "name alias"))?.keyHash ?? null;
 }
