@@ -156,6 +156,24 @@ describe("finding 1: copies behind delete markers", () => {
     expect(await controlSnapshot(w)).toEqual(control);
   });
 
+  it("finds an expired pair whose names show the key hashed, by exact key and by prefix", async () => {
+    for (const match of ["exact", "prefix"] as const) {
+      const w = await world();
+      const long = `${SUBJECT}-${"long-name-".repeat(25)}`;
+      const expired = await archive(w, person(long, "PROFILE", SUBJECT_VALUES), "2019-02-01T09:00:00Z");
+      expect(expired.archiveKey).toContain("~");
+      await s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: expired.archiveKey }));
+      await s3.send(new DeleteObjectCommand({ Bucket: w.bucket, Key: expired.indexKey }));
+      await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), "2019-02-01T09:00:00Z");
+      const control = await controlSnapshot(w);
+      const key = match === "exact" ? long : `${SUBJECT}-long`;
+      const result = await eraseSubject(s3, w.config, { query: { match, key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer });
+      expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 1, remaining: [] } });
+      await expectNoTraceOfSubject(w, [...needles(long, SUBJECT_VALUES), "subj-77-long-name"]);
+      expect(await controlSnapshot(w)).toEqual(control);
+    }
+  });
+
   it("erases a record whose object was deleted and whose index entry `reindex --prune` delete-marked", async () => {
     const w = await world();
     const record = await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2023-06-01T09:00:00Z");
