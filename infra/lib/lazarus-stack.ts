@@ -11,6 +11,7 @@ import type { LazarusConfig } from "../../lib/config/schema";
 import { ALARM_EMAIL_CONTEXT, ContextError } from "./app-context";
 import { ArchiveStorage, FAILURE_BUCKET_METRICS_ID } from "./archive-storage";
 import { ConsolePolicies, type ConsoleTier } from "./console-policies";
+import { ErasureRecheckSchedule } from "./erasure-recheck-schedule";
 import { ServiceArchiver } from "./service-archiver";
 
 export interface LazarusStackProps extends StackProps {
@@ -60,6 +61,7 @@ export class LazarusStack extends Stack {
       alarms: [...this.services.flatMap((s) => s.alarms), ...failureAlarms],
       failureBuckets: [...failureBucketNames].map((name) => this.storage.failureBucket(name)),
     });
+    new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets: [...failureBucketNames].map((name) => this.storage.failureBucket(name)) });
 
     new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });
     // One output per tier (names kept from when a tier was one policy): every policy ARN of the tier, comma-separated.
