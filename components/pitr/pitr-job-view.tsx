@@ -134,6 +134,11 @@ function ComparePanel({ job }: { job: PitrJobView }) {
               <dd className="text-xl font-semibold" data-testid="count-identical">{state.identical}</dd>
             </div>
           </dl>
+          {state.erased ? (
+            <p className="text-sm text-slate-700" data-testid="count-erased">
+              {state.erased} difference(s) of keys erased from the archive are left out of this compare.
+            </p>
+          ) : null}
           {state.status === "done" ? <CompareBrowser job={job} state={state} /> : null}
         </div>
       ) : null}

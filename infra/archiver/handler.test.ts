@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { build } from "esbuild";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -74,6 +74,8 @@ describe("Lambda entry point", () => {
 
   beforeEach(() => {
     s3Mock.reset();
+    // No key is erased: the ledger folder lists empty.
+    s3Mock.on(ListObjectsV2Command).resolves({});
     vi.spyOn(console, "info").mockImplementation(() => undefined);
     vi.spyOn(console, "error").mockImplementation(() => undefined);
   });
@@ -140,8 +142,10 @@ describe("Lambda bundle", () => {
       const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], {
         env: { PATH: process.env.PATH ?? "", ...validEnv } as unknown as NodeJS.ProcessEnv,
       });
-      const [summary, response] = stdout.trim().split("\n");
+      const [summary, metrics, response] = stdout.trim().split("\n");
       expect(JSON.parse(summary ?? "")).toMatchObject({ message: "archiver batch processed", records: 0 });
+      // CloudWatch embedded metrics: a refused erased key is counted as Erased, apart from Failed.
+      expect(JSON.parse(metrics ?? "")).toMatchObject({ _aws: { CloudWatchMetrics: [{ Namespace: "Lazarus/Archiver", Dimensions: [["Service"]] }] }, Service: "usr-contact-svc", Erased: 0, Failed: 0 });
       expect(JSON.parse(response ?? "")).toEqual({ batchItemFailures: [] });
     } finally {
       await rm(dir, { recursive: true, force: true });

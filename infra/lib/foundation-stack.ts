@@ -7,6 +7,7 @@ import { ArchiveCopy } from "./archive-copy";
 import { ArchiveStorage, FAILURE_BUCKET_METRICS_ID } from "./archive-storage";
 import { Alerting, alarmActions, type AlarmDestinations } from "./alerting";
 import { ConsolePolicies } from "./console-policies";
+import { ErasureRecheckSchedule } from "./erasure-recheck-schedule";
 import type { ConsoleTier } from "./console-tiers";
 import { FleetDashboard } from "./fleet-dashboard";
 
@@ -46,6 +47,7 @@ export class FoundationStack extends Stack {
 
     this.consolePolicies = new ConsolePolicies(this, "Console", { archive, services: config.services, failureBuckets });
     new FleetDashboard(this, "Dashboard", { config, failureBuckets: failureBucketNames });
+    new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets });
 
     new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });
     // One output per tier (names kept from when a tier was one policy): every policy ARN of the tier, comma-separated.

@@ -25,6 +25,7 @@ import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import { archiverAlarms } from "./archiver-alarms";
 import { archiverSize } from "./archiver-sizing";
+import { erasuresPrefix } from "../../lib/erasure/ledger-format";
 import { kmsViaS3 } from "./kms-via-s3";
 import { S3FailureDestination } from "./s3-failure-destination";
 import { serviceTable } from "./service-table";
@@ -127,6 +128,7 @@ export class ServiceArchiver extends Construct {
     });
 
     this.grantArchiveWrites(role, archive);
+    this.grantLedgerReads(role, archive);
 
     let onFailure: IEventSourceDlq;
     if (service.onFailure.type === "sqs") {
@@ -210,6 +212,19 @@ export class ServiceArchiver extends Construct {
       "Archive object names are derived from each deleted key and deletion time; the pattern admits only this service's dated objects and by-key index entries.",
     );
     role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:GenerateDataKey"]));
+  }
+
+  /**
+   * Lists and reads its own service's erasure ledger, and nothing else of it: the
+   * archiver refuses erased keys (lib/erasure/erasure-cache.ts).
+   */
+  private grantLedgerReads(role: Role, archive: ServiceArchiverProps["archive"]): void {
+    const ledger = erasuresPrefix(archive.prefix, this.service.name);
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:ListBucket"], resources: [archive.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": [`${ledger}*`] } } }));
+    const entries = [archive.bucket.arnForObjects(`${ledger}*`)];
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:GetObject"], resources: entries }));
+    acknowledgeWildcardResources(role, entries, "Ledger entries are named by the hash of each erased key; the pattern admits only this service's ledger folder.");
+    role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:Decrypt"]));
   }
 
   private createDeadLetterQueue(queueName: string): Queue {

@@ -135,7 +135,7 @@ describe("archiver permissions", () => {
     const template = main.services;
     const { statements, managed } = archiverPolicy(template, "archiver-contact");
     expect(managed).toBeUndefined();
-    const s3Writes = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:")));
+    const s3Writes = statements.filter((s) => actionsOf(s).some((a) => a.startsWith("s3:Put")));
     expect(s3Writes.flatMap(actionsOf)).toEqual(["s3:PutObject"]);
     expect(s3Writes.flatMap(resourcesOf).map(renderArn).sort()).toEqual([
       "arn:aws:s3:::test-archive/deleted/contact-svc/????/??/??/*",
@@ -144,6 +144,17 @@ describe("archiver permissions", () => {
     // Records are only ever added: S3 refuses the write unless it carries If-None-Match.
     expect(s3Writes[0]!.Condition).toEqual({ Null: { "s3:if-none-match": "false" } });
     for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
+  });
+
+  it("lists and reads its own service's erasure ledger, and no other object", () => {
+    const { template } = synthStack(testConfig());
+    const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
+    const { statements } = archiverPolicy(template, "archiver-contact");
+    const reads = statements.filter((s) => actionsOf(s).some((a) => a === "s3:GetObject" || a === "s3:ListBucket"));
+    expect(reads.map((s) => [actionsOf(s), resourcesOf(s).map(renderArn), s.Condition ?? null])).toEqual([
+      [["s3:ListBucket"], [`\${${bucketId}.Arn}`], { StringLike: { "s3:prefix": ["deleted/_erasures/contact-svc/*"] } }],
+      [["s3:GetObject"], [`\${${bucketId}.Arn}/deleted/_erasures/contact-svc/*`], null],
+    ]);
   });
 
   it("reads its table's stream and nothing else of DynamoDB", () => {

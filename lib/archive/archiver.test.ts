@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3ServiceException, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, PutObjectCommand, S3ServiceException, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -53,6 +53,8 @@ let logs: string[] = [];
 beforeEach(() => {
   s3Mock.reset();
   s3Mock.on(PutObjectCommand).resolves({ ETag: '"etag"' });
+  // No key is erased: the ledger folder lists empty.
+  s3Mock.on(ListObjectsV2Command).resolves({});
   logs = [];
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logs.push(args.map(String).join(" ")));

@@ -13,6 +13,8 @@ import {
 } from "./archive-object";
 import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "./layout";
 import { parseStreamRecord } from "./stream-record";
+import { ErasedKeyCache } from "../erasure/erasure-cache";
+import { erasedOn } from "../erasure/ledger-format";
 
 /**
  * The archiver: turns each REMOVE stream record into one archive object and one
@@ -44,6 +46,9 @@ export type ArchiveOutcome =
   | { status: "archived" | "already-archived"; archiveKey: string; indexKey: string }
   | { status: "ignored"; reason: string };
 
+/** The key was erased after this deletion: nothing is written, and the record is settled, not failed. */
+export type ErasedOutcome = { status: "erased"; erasedOn: string };
+
 export class ArchiverError extends Error {
   override name = "ArchiverError";
 }
@@ -55,14 +60,22 @@ export class ArchiverError extends Error {
  */
 export const DEFAULT_CONCURRENCY = 32;
 
+export async function archiveStreamRecord(s3: S3Client, target: ArchiverTarget, record: unknown, now?: Date): Promise<ArchiveOutcome>;
+export async function archiveStreamRecord(s3: S3Client, target: ArchiverTarget, record: unknown, now: Date, options: { erasures: ErasedKeyCache }): Promise<ArchiveOutcome | ErasedOutcome>;
 export async function archiveStreamRecord(
   s3: S3Client,
   target: ArchiverTarget,
   record: unknown,
   now: Date = new Date(),
-): Promise<ArchiveOutcome> {
+  options: { erasures?: ErasedKeyCache } = {},
+): Promise<ArchiveOutcome | ErasedOutcome> {
   const parsed = parseStreamRecord(record);
   if (parsed.eventName !== "REMOVE") return { status: "ignored", reason: `${parsed.eventName} records are not archived` };
+  if (options.erasures) {
+    // A redelivery, or a first delivery that lagged behind an erasure: If-None-Match cannot stop it, the object is gone.
+    const erasure = await options.erasures.erasureCovering(keyAttribute(parsed.keys, target.partitionKey, "partition key (PARTITION_KEY)"), parsed.createdAt, now);
+    if (erasure) return { status: "erased", erasedOn: erasedOn(erasure) };
+  }
 
   const archive = buildArchiveObject(parsed, { service: target.service, table: target.table, archivedAt: now });
   const sortKey = target.sortKey === undefined ? undefined : keyAttribute(parsed.keys, target.sortKey, "sort key (SORT_KEY)");
@@ -139,6 +152,8 @@ export interface ArchiverDeps {
   target: ArchiverTarget;
   now?: () => Date;
   concurrency?: number;
+  /** The erased keys this handler refuses; by default its own cache of the service's ledger, kept across invocations. */
+  erasures?: ErasedKeyCache;
 }
 
 /**
@@ -150,11 +165,12 @@ export interface ArchiverDeps {
  */
 export function createArchiverHandler(deps: ArchiverDeps): (event: DynamoDBStreamEvent, context?: Context) => Promise<DynamoDBBatchResponse> {
   const now = deps.now ?? (() => new Date());
+  const erasures = deps.erasures ?? new ErasedKeyCache(deps.s3, deps.target);
   return async (event, context) => {
     const limit = pLimit(deps.concurrency ?? DEFAULT_CONCURRENCY);
-    const counts = { archived: 0, "already-archived": 0, ignored: 0 };
+    const counts = { archived: 0, "already-archived": 0, ignored: 0, erased: 0 };
     const archiveRecord = async (record: DynamoDBRecord) => {
-      const outcome = await limit(() => archiveStreamRecord(deps.s3, deps.target, record, now()));
+      const outcome = await limit(() => archiveStreamRecord(deps.s3, deps.target, record, now(), { erasures }));
       counts[outcome.status] += 1;
       return outcome;
     };
@@ -167,12 +183,15 @@ export function createArchiverHandler(deps: ArchiverDeps): (event: DynamoDBStrea
         processInParallel: true,
       });
     } finally {
-      logSummary(event, counts, processor.failureMessages as DynamoDBRecord[], processor.errors);
+      logSummary(deps.target.service, event, counts, processor.failureMessages as DynamoDBRecord[], processor.errors);
     }
   };
 }
 
-function logSummary(event: DynamoDBStreamEvent, counts: Record<ArchiveOutcome["status"], number>, failed: DynamoDBRecord[], errors: Error[]) {
+/** CloudWatch metrics of each batch, in the embedded metric format (namespace Lazarus/Archiver, dimension Service). */
+export const ARCHIVER_METRICS_NAMESPACE = "Lazarus/Archiver";
+
+function logSummary(service: string, event: DynamoDBStreamEvent, counts: Record<(ArchiveOutcome | ErasedOutcome)["status"], number>, failed: DynamoDBRecord[], errors: Error[]) {
   // Counts, sequence numbers and error messages only: never images, never key values.
   const line = {
     message: "archiver batch processed",
@@ -182,4 +201,13 @@ function logSummary(event: DynamoDBStreamEvent, counts: Record<ArchiveOutcome["s
     failures: failed.map((record, i) => ({ sequenceNumber: record.dynamodb?.SequenceNumber, error: errors[i]?.message })),
   };
   (failed.length > 0 ? console.error : console.info)(JSON.stringify(line));
+  // Written to stdout itself: Lambda's JSON log format wraps console output, and CloudWatch reads EMF only from a bare JSON line.
+  const metrics = { Archived: counts.archived, AlreadyArchived: counts["already-archived"], Erased: counts.erased, Failed: failed.length };
+  process.stdout.write(
+    `${JSON.stringify({
+      _aws: { Timestamp: Date.now(), CloudWatchMetrics: [{ Namespace: ARCHIVER_METRICS_NAMESPACE, Dimensions: [["Service"]], Metrics: Object.keys(metrics).map((Name) => ({ Name, Unit: "Count" })) }] },
+      Service: service,
+      ...metrics,
+    })}\n`,
+  );
 }

@@ -175,7 +175,7 @@ interface Scan {
   limit: number;
 }
 
-type EntryOutcome = { kind: "match"; deletion: FoundDeletion } | { kind: "skip" } | { kind: "unreadable"; reason: string };
+export type EntryOutcome = { kind: "match"; deletion: FoundDeletion } | { kind: "skip" } | { kind: "unreadable"; reason: string };
 
 async function scanIndex(s3: S3Client, config: LazarusConfig, service: ServiceConfig, scan: Scan): Promise<KeyLookupResult> {
   const result: KeyLookupResult = { deletions: [], unreadable: [], truncated: false };
@@ -201,11 +201,16 @@ async function scanIndex(s3: S3Client, config: LazarusConfig, service: ServiceCo
   return result;
 }
 
-async function readIndexEntry(
+/**
+ * One index entry: decided from its name when the name shows the full partition key,
+ * else from its body. `versionId` reads a given version of the body (an erasure walks
+ * every version, including entries whose latest version is a delete marker).
+ */
+export async function readIndexEntry(
   s3: S3Client,
   config: LazarusConfig,
   service: ServiceConfig,
-  object: ListedObject,
+  object: Pick<ListedObject, "key" | "size"> & { versionId?: string },
   matches: (partitionKey: KeyValue) => boolean,
   readBodies: ReturnType<typeof pLimit>,
 ): Promise<EntryOutcome> {
@@ -241,17 +246,19 @@ async function readIndexEntryBody(
   s3: S3Client,
   config: LazarusConfig,
   service: ServiceConfig,
-  object: ListedObject,
+  object: Pick<ListedObject, "key" | "size"> & { versionId?: string },
   matches: (partitionKey: KeyValue) => boolean,
 ): Promise<EntryOutcome> {
   if (object.size > MAX_INDEX_ENTRY_BYTES) return { kind: "unreadable", reason: `${object.size} bytes, larger than any index entry` };
   let text: string;
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: object.key }));
+    const response = await s3.send(
+      new GetObjectCommand({ Bucket: config.archive.bucket, Key: object.key, ...(object.versionId && object.versionId !== "null" ? { VersionId: object.versionId } : {}) }),
+    );
     text = (await response.Body?.transformToString("utf-8")) ?? "";
   } catch (error) {
     // Deleted between the LIST and the GET (erasure, prune): it no longer points anywhere.
-    if (error instanceof Error && error.name === "NoSuchKey") return { kind: "skip" };
+    if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NoSuchVersion")) return { kind: "skip" };
     throw error;
   }
   let json: unknown;

@@ -15,6 +15,7 @@ import { planBulkRestore } from "./planner";
 import { chunkCount, chunkSizeFor, computeProgress } from "./progress";
 import { cancelHere, finalizeJob, isRunningHere, leaseExpired, startRunner, type RunnerDeps } from "./runner";
 import { JobTooLargeError, resolveSelection } from "./selection";
+import { withoutErasedInputs } from "../erasure/erased-item";
 
 /** What the routes call: plan, start, cancel, view (resuming orphans), list and export jobs. */
 
@@ -36,6 +37,7 @@ export async function createJob(clients: Clients, config: LazarusConfig, selecti
     throw new ArchiveInputError(resolved.unresolved.length > 0 ? "none of the pasted keys has an archived deletion" : "the selection holds no archived records");
   }
   const plan = await planBulkRestore(clients, config, service, resolved.archiveKeys, now);
+  const inputs = withoutErasedInputs(service, selection, resolved, plan.items, plan.erasures);
   const chunkSize = fixedChunkSize ?? chunkSizeFor(plan.items.length, DEFAULT_CHUNK_SIZE);
   const job: BulkRestoreJob = {
     schemaVersion: 1,
@@ -45,12 +47,12 @@ export async function createJob(clients: Clients, config: LazarusConfig, selecti
     createdAt: now.toISOString(),
     createdBy: actorOf(user),
     // Pasted text can be long and is kept in the item list's resolution; the job keeps its size.
-    selection: selection.kind === "pasted-keys" ? { ...selection, text: selection.text.slice(0, 2000) } : selection,
+    selection: inputs.selection.kind === "pasted-keys" ? { ...inputs.selection, text: inputs.selection.text.slice(0, 2000) } : inputs.selection,
     status: "planned",
     itemCount: plan.items.length,
     chunkSize,
     chunkCount: chunkCount(plan.items.length, chunkSize),
-    plan: { ...plan.summary, unresolved: resolved.unresolved.slice(0, 1000), plannedAt: new Date().toISOString(), durationMs: Date.now() - started },
+    plan: { ...plan.summary, unresolved: inputs.unresolved.slice(0, 1000), plannedAt: new Date().toISOString(), durationMs: Date.now() - started },
   };
   await new JobStore(clients.s3, config).create(job, plan.items, plan.diffs);
   return job;

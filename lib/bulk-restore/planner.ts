@@ -8,6 +8,8 @@ import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { compareItems, type DiffChange } from "../diff/item-diff";
 import { erasedMessage, erasureCovers, erasureKeyHash, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
+import { erasureOfMissingRecord } from "../erasure/erasure-check";
+import { erasedItemView } from "../erasure/erased-item";
 import { itemFingerprint } from "../restore/live-item";
 import { tableKeyOf, tableKeyText } from "../restore/table-key";
 import { readTtlState } from "../restore/ttl-choice";
@@ -26,6 +28,8 @@ export function erasureOf(erasures: Map<string, ErasureRecord>, service: Service
 
 export interface Plan {
   items: PlanItem[];
+  /** The service's erasure ledger as the plan read it. */
+  erasures: Map<string, ErasureRecord>;
   diffs: Record<number, DiffChange[]>;
   summary: Omit<PlanSummary, "unresolved" | "plannedAt" | "durationMs">;
 }
@@ -59,6 +63,11 @@ export async function planBulkRestore(
     ),
   );
 
+  // An object gone because its key was erased: recognised by its name (hashed names too), and named without the key.
+  const erasedMissing = await Promise.all(
+    archived.map((record, i) => (!record.ok && record.error.kind === "not-found" ? erasureOfMissingRecord(clients.s3, config, service, archiveKeys[i] as string, erasures) : null)),
+  );
+
   const items: PlanItem[] = [];
   const images = new Map<number, AttributeMap>();
   // The same item deleted more than once in the selection: only its latest deletion is restored.
@@ -66,6 +75,11 @@ export async function planBulkRestore(
   archived.forEach((record, i) => {
     const archiveKey = archiveKeys[i] as string;
     if (!record.ok) {
+      const erasure = erasedMissing[i];
+      if (erasure) {
+        items.push({ i, ...erasedItemView(config, service, { archiveKey, key: null }, erasure.keyHash), key: null, deletedAt: null, category: "erased", reason: erasedMessage(erasure) });
+        return;
+      }
       items.push({ i, archiveKey, key: null, keyText: archiveKey.split("/").at(-1) ?? archiveKey, deletedAt: null, category: "unreadable", reason: record.error.message });
       return;
     }
@@ -80,7 +94,16 @@ export async function planBulkRestore(
     if (ttl) item.ttlExpired = ttl.expired;
     const erasure = erasureOf(erasures, service, key, deletedAt);
     if (erasure) {
-      items.push({ ...item, category: "erased", reason: erasedMessage(erasure) });
+      // Job state written after an erasure does not name the key (docs/ERASURE.md, "Job state").
+      items.push({
+        i,
+        ...erasedItemView(config, service, { archiveKey, key }),
+        key: null,
+        deletedAt,
+        category: "erased",
+        reason: erasedMessage(erasure),
+        ...(item.ttlExpired !== undefined ? { ttlExpired: item.ttlExpired } : {}),
+      });
       return;
     }
     const id = keyId(key);
@@ -128,6 +151,7 @@ export async function planBulkRestore(
   const withTtl = items.filter((item) => item.ttlExpired !== undefined);
   return {
     items,
+    erasures,
     diffs,
     summary: {
       counts,

@@ -8,6 +8,7 @@ import type { KeyValue } from "../archive/attribute-value";
 import { appendAuditEntry } from "../audit/audit-log";
 import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { erasedItemView } from "../erasure/erased-item";
 import { erasedMessage, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
 import { getLiveItem, itemFingerprint } from "../restore/live-item";
 import { overwriteCondition } from "../restore/restore-record";
@@ -259,7 +260,8 @@ export async function restoreItem(
   }
   const key = item.key as Record<string, KeyValue>;
   const erasure = erasureOf(erasures, service, key, item.deletedAt);
-  if (erasure) return result("skipped", `refused: ${erasedMessage(erasure)}`);
+  // Erased after the plan: the result row names the record as the erasure does, not by its key.
+  if (erasure) return { ...result("skipped", `refused: ${erasedMessage(erasure)}`), ...erasedItemView(deps.config, service, item) };
 
   try {
     const read = await aws(() => getArchivedRecord(deps.s3, deps.config, service, item.archiveKey));

@@ -79,17 +79,23 @@ export interface PastedKey {
   sortKey?: string;
 }
 
+/** One pasted line: the partition key, optionally a tab and the sort key; null for a blank line. */
+export function parsePastedLine(raw: string): Omit<PastedKey, "line"> | null {
+  const input = raw.trim();
+  if (input === "") return null;
+  const tab = raw.indexOf("\t");
+  const partitionKey = (tab >= 0 ? raw.slice(0, tab) : raw).trim();
+  const sortKey = tab >= 0 ? raw.slice(tab + 1).trim() : undefined;
+  return { input, partitionKey, ...(sortKey ? { sortKey } : {}) };
+}
+
 /** One key per line: the partition key, optionally a tab and the sort key. Blank lines are ignored. */
 export function parsePastedKeys(text: string): PastedKey[] {
   const lines = text.split(/\r?\n/);
   const keys: PastedKey[] = [];
   lines.forEach((raw, index) => {
-    const input = raw.trim();
-    if (input === "") return;
-    const tab = raw.indexOf("\t");
-    const partitionKey = (tab >= 0 ? raw.slice(0, tab) : raw).trim();
-    const sortKey = tab >= 0 ? raw.slice(tab + 1).trim() : undefined;
-    keys.push({ line: index + 1, input, partitionKey, ...(sortKey ? { sortKey } : {}) });
+    const parsed = parsePastedLine(raw);
+    if (parsed) keys.push({ line: index + 1, ...parsed });
   });
   if (keys.length > MAX_PASTED_LINES) throw new JobTooLargeError(keys.length.toLocaleString("en-US"));
   return keys;

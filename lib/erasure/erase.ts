@@ -2,6 +2,7 @@ import "server-only";
 import { createHash, randomUUID } from "node:crypto";
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ArchiveInputError } from "../archive/archive-reader";
+import { MAX_LOOKUP_LIMIT } from "../archive/key-lookup";
 import type { KeyValue } from "../archive/attribute-value";
 import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
@@ -9,17 +10,20 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasureKeyHash, writeErasure } from "./erasure-ledger";
 import {
   failedBatchRecords,
-  isSubjectRecord,
-  listVersionsOf,
+  keyMatches,
   planErasure,
+  planFailureCopies,
   readFailedBatch,
+  recordMatches,
+  subjectKeysOf,
   type ErasurePlan,
-  type ObjectVersion,
   type PlannedFailureCopy,
+  type RecordMatcher,
 } from "./erasure-plan";
 import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
 import { planJobState, writeJobState, type JobStatePlan } from "./job-state";
 import { recordLocation } from "./record-location";
+import { findSubjectRecords, listVersionsOf, type ObjectVersion } from "./record-sources";
 import { redactArchiveObject, redactStreamRecord } from "./redaction";
 
 /**
@@ -82,7 +86,7 @@ function emptySummary(mode: ErasureMode): ErasureSummary {
 }
 
 /** Deletes versions in batches of 1,000; returns the ids S3 confirmed and the errors per version. */
-async function deleteVersions(s3: S3Client, bucket: string, targets: { key: string; versionId: string }[]): Promise<{ deleted: number; errors: { key: string; reason: string }[] }> {
+export async function deleteVersions(s3: S3Client, bucket: string, targets: { key: string; versionId: string }[]): Promise<{ deleted: number; errors: { key: string; reason: string }[] }> {
   let deleted = 0;
   const errors: { key: string; reason: string }[] = [];
   for (let i = 0; i < targets.length; i += DELETE_BATCH) {
@@ -103,7 +107,7 @@ async function deleteVersions(s3: S3Client, bucket: string, targets: { key: stri
   return { deleted, errors };
 }
 
-function versionTargets(key: string, versions: ObjectVersion[]) {
+export function versionTargets(key: string, versions: ObjectVersion[]) {
   return versions.map((v) => ({ key, versionId: v.versionId }));
 }
 
@@ -215,9 +219,9 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   try {
     if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now);
     else await redactRecords(s3, config, plan, attributes, summary);
-    await cleanFailureCopies(s3, query, plan.failureCopies, request.mode, attributes, summary);
+    await cleanFailureCopies(s3, plan.failureCopies, request.mode, attributes, summary, (service) => (pk) => keyMatches(query, service, pk));
     await cleanJobState(s3, config, jobState, summary);
-    await verify(s3, config, plan, request.mode, summary);
+    await verify(s3, config, query, plan, request.mode, summary);
   } catch (error) {
     summary.remaining.push({ location: "(run)", reason: `stopped with ${errorName(error)}` });
   }
@@ -290,7 +294,25 @@ async function redactRecords(s3: S3Client, config: LazarusConfig, plan: ErasureP
   }
 }
 
-async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: PlannedFailureCopy[], mode: ErasureMode, attributes: string[], summary: ErasureSummary): Promise<void> {
+/**
+ * A replay counts a batch's records against its `batchSize` and keeps a failure that
+ * holds fewer as "lost": once the subject's records are taken out, the size must say
+ * how many are left, or the failure could never be replayed and deleted.
+ */
+function withBatchSize(envelope: Record<string, unknown>, size: number): Record<string, unknown> {
+  const info = envelope.DDBStreamBatchInfo;
+  if (typeof info !== "object" || info === null) return envelope;
+  return { ...envelope, DDBStreamBatchInfo: { ...info, batchSize: size } };
+}
+
+export async function cleanFailureCopies(
+  s3: S3Client,
+  copies: PlannedFailureCopy[],
+  mode: ErasureMode,
+  attributes: string[],
+  summary: Pick<ErasureSummary, "failureCopiesRewritten" | "failureCopiesDeleted" | "failureCopyVersionsRemoved" | "remaining">,
+  matcherFor: (service: ServiceConfig) => RecordMatcher,
+): Promise<void> {
   for (const copy of copies) {
     const location = `s3://${copy.bucket}/${copy.objectKey}`;
     try {
@@ -300,7 +322,8 @@ async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: Pla
         summary.remaining.push({ location, reason: "the failed batch could not be read again" });
         continue;
       }
-      const isSubject = (r: Record<string, unknown>) => isSubjectRecord(r, copy.service, query);
+      const matches = matcherFor(copy.service);
+      const isSubject = (r: Record<string, unknown>) => recordMatches(r, copy.service, matches);
       const kept =
         mode === "erase"
           ? batch.records.filter((r) => !isSubject(r))
@@ -310,7 +333,7 @@ async function cleanFailureCopies(s3: S3Client, query: ErasureQuery, copies: Pla
             });
       let keepVersion: string | undefined;
       if (kept.length > 0) {
-        const body = JSON.stringify({ ...batch.envelope, payload: JSON.stringify({ Records: kept }) });
+        const body = JSON.stringify({ ...withBatchSize(batch.envelope, kept.length), payload: JSON.stringify({ Records: kept }) });
         const put = await s3.send(new PutObjectCommand({ Bucket: copy.bucket, Key: copy.objectKey, Body: body, ContentType: "application/json" }));
         keepVersion = put.VersionId ?? "null";
         summary.failureCopiesRewritten += 1;
@@ -342,22 +365,39 @@ async function cleanJobState(s3: S3Client, config: LazarusConfig, jobState: JobS
   }
 }
 
-/** Lists again: whatever is still there is reported, never assumed gone. */
-async function verify(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, mode: ErasureMode, summary: ErasureSummary): Promise<void> {
+/**
+ * Lists again: whatever is still there is reported, never assumed gone. In erase mode
+ * the record sources are searched afresh (every version under the subject's index
+ * folder, every failed batch), so a record the plan did not know about (archived while
+ * the erasure ran, or missed) is reported too, not only what the plan listed.
+ */
+async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, plan: ErasurePlan, mode: ErasureMode, summary: ErasureSummary): Promise<void> {
   const bucket = config.archive.bucket;
   const reported = new Set(summary.remaining.map((r) => r.location));
+  const report = (location: string, reason: string) => {
+    if (reported.has(location)) return;
+    reported.add(location);
+    summary.remaining.push({ location, reason });
+  };
   for (const record of plan.records) {
     const location = recordLocation(config, record.service.name, record.deletion.archiveKey);
     const objectVersions = await listVersionsOf(s3, bucket, record.deletion.archiveKey);
     const expected = mode === "erase" ? 0 : 1;
-    if (objectVersions.length > expected && !reported.has(location)) {
-      summary.remaining.push({ location, reason: `${objectVersions.length - expected} version(s) still present` });
-    }
+    if (objectVersions.length > expected) report(location, `${objectVersions.length - expected} version(s) still present`);
     if (mode === "erase") {
       const indexVersions = await listVersionsOf(s3, bucket, record.deletion.indexKey);
-      if (indexVersions.length > 0 && !reported.has(`${location} (index entry)`)) {
-        summary.remaining.push({ location: `${location} (index entry)`, reason: `${indexVersions.length} version(s) still present` });
-      }
+      if (indexVersions.length > 0) report(`${location} (index entry)`, `${indexVersions.length} version(s) still present`);
     }
+  }
+  for (const copy of plan.failureCopies) {
+    const versions = await listVersionsOf(s3, copy.bucket, copy.objectKey);
+    if (versions.length > 1) report(`s3://${copy.bucket}/${copy.objectKey}`, `${versions.length - 1} older version(s) still present`);
+  }
+  if (mode !== "erase") return;
+  for (const service of plan.services) {
+    const again = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
+    for (const deletion of again.deletions) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (archived while it ran?): erase again");
+    for (const entry of again.unreadable) report(`${service.name} index entry #sha256:${createHash("sha256").update(entry.indexKey, "utf8").digest("hex").slice(0, 32)}`, entry.reason);
+    for (const copy of await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
   }
 }

@@ -3,7 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { classifyArchiveName, validateArchiveKey } from "../archive/archive-reader";
 import type { KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { erasureCovers, findErasure, type ErasureRecord } from "./erasure-ledger";
+import { erasureCovers, erasureKeyHash, findErasure, findErasureByNameHash, nameHashOf, type ErasureRecord } from "./erasure-ledger";
 import { recordLocation } from "./record-location";
 
 /**
@@ -27,14 +27,29 @@ export async function erasureBlocking(
 }
 
 /**
- * For an archive object that no longer exists: the erasure that removed it, read
- * from the key and time its name carries (names with hashed keys cannot say).
+ * For an archive object that no longer exists: the erasure that removed it, read from
+ * the key and time its name carries. A name that shows the key hashed is looked up
+ * through the erasure's name alias (two GETs); a legacy name carries no time.
  */
-export async function erasureOfMissingRecord(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<ErasureRecord | null> {
+export async function erasureOfMissingRecord(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  archiveKey: string,
+  /** The service's ledger, when the caller loaded it already (bulk work): readable names then cost nothing. */
+  erasures?: Map<string, ErasureRecord>,
+): Promise<ErasureRecord | null> {
   const { day, name } = validateArchiveKey(config, service, archiveKey);
   const named = classifyArchiveName(service, day, name);
-  if (named.kind !== "record" || named.partitionKey.hashed) return null;
-  return erasureBlocking(s3, config, service, { [service.table.partitionKey.name]: named.partitionKey.value }, named.deletedAt);
+  if (named.kind !== "record") return null;
+  if (!named.partitionKey.hashed && erasures) {
+    const erasure = erasures.get(erasureKeyHash(service.name, named.partitionKey.value));
+    return erasure && erasureCovers(erasure, named.deletedAt) ? erasure : null;
+  }
+  if (!named.partitionKey.hashed) return erasureBlocking(s3, config, service, { [service.table.partitionKey.name]: named.partitionKey.value }, named.deletedAt);
+  const nameHash = nameHashOf(named.partitionKey.encoded);
+  const erasure = nameHash ? await findErasureByNameHash(s3, config, service, nameHash) : null;
+  return erasure && erasureCovers(erasure, named.deletedAt) ? erasure : null;
 }
 
 /**

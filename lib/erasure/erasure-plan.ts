@@ -1,19 +1,15 @@
 import "server-only";
-import {
-  GetObjectCommand,
-  GetObjectLockConfigurationCommand,
-  HeadObjectCommand,
-  ListObjectVersionsCommand,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, GetObjectLockConfigurationCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import type { KeyValue } from "../archive/attribute-value";
 import { ArchiveInputError, getArchivedRecord, type NamedKey } from "../archive/archive-reader";
-import { findDeletionsByKeyPrefix, findDeletionsByPartitionKey, MAX_LOOKUP_LIMIT, type FoundDeletion } from "../archive/key-lookup";
+import { MAX_LOOKUP_LIMIT, type FoundDeletion } from "../archive/key-lookup";
 import { listObjects } from "../archive/object-listing";
 import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { ErasureFinding, ErasureQuery, FailureCopyFinding, LockState } from "./erasure-request";
+import { findSubjectRecords, listVersionsOf, type ObjectVersion, type SubjectKeys } from "./record-sources";
+
 
 /**
  * Finds everything an erasure of one subject would touch: every archived deletion
@@ -21,12 +17,6 @@ import type { ErasureFinding, ErasureQuery, FailureCopyFinding, LockState } from
  * index entry, the Object Lock state of each version, and the failed batches an S3
  * on-failure destination keeps that hold the subject's records. Reads only.
  */
-
-export interface ObjectVersion {
-  versionId: string;
-  isDeleteMarker: boolean;
-  isLatest: boolean;
-}
 
 export interface PlannedRecord {
   service: ServiceConfig;
@@ -85,6 +75,11 @@ export function keyMatches(query: Pick<ErasureQuery, "match" | "key">, service: 
   return false;
 }
 
+/** The query as record sources search for it in one service (whose key type can hold it: see planErasure). */
+export function subjectKeysOf(service: ServiceConfig, query: Pick<ErasureQuery, "match" | "key">): SubjectKeys {
+  return query.match === "exact" ? { exact: subjectKeyFor(service, query.key) as KeyValue } : { prefix: query.key };
+}
+
 export function servicesInScope(config: LazarusConfig, names: readonly string[] | undefined): ServiceConfig[] {
   if (!names || names.length === 0) return config.services;
   return [...new Set(names)].map((name) => {
@@ -102,30 +97,6 @@ export function namedKeyText(key: NamedKey | undefined): string | null {
 
 const CONCURRENCY = 8;
 const FAILURE_COPY_MAX_BYTES = 64 * 1024 * 1024;
-
-/** Every version of exactly this key (ListObjectVersions lists a prefix), delete markers included. */
-export async function listVersionsOf(s3: S3Client, bucket: string, key: string): Promise<ObjectVersion[]> {
-  const out: ObjectVersion[] = [];
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    const page = await s3.send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        Prefix: key,
-        MaxKeys: 1000,
-        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
-      }),
-    );
-    for (const v of page.Versions ?? []) if (v.Key === key) out.push({ versionId: v.VersionId ?? "null", isDeleteMarker: false, isLatest: v.IsLatest === true });
-    for (const m of page.DeleteMarkers ?? []) if (m.Key === key) out.push({ versionId: m.VersionId ?? "null", isDeleteMarker: true, isLatest: m.IsLatest === true });
-    if (!page.IsTruncated) return out;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
-    if (!keyMarker && !versionIdMarker) return out;
-  }
-}
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "";
@@ -238,13 +209,24 @@ export function failedBatchRecords(text: string): { envelope: Record<string, unk
   return { envelope: envelope as Record<string, unknown>, records: records.filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null) };
 }
 
-/** Whether a record of a failed batch is one of the subject's, in this service's table. */
-export function isSubjectRecord(record: Record<string, unknown>, service: ServiceConfig, query: ErasureQuery): boolean {
+/** Which records of a failed batch to take out: by partition key, and the deletion time (null when the record has none). */
+export type RecordMatcher = (partitionKey: KeyValue, deletedAt: Date | null) => boolean;
+
+/** Whether a record of a failed batch is one the matcher picks, in this service's table. */
+export function recordMatches(record: Record<string, unknown>, service: ServiceConfig, matches: RecordMatcher): boolean {
   const arn = typeof record.eventSourceARN === "string" ? record.eventSourceARN : undefined;
   // A destination bucket may serve several tables; the stream ARN names the table.
   if (arn && !arn.includes(`:table/${service.table.name}/stream/`)) return false;
-  const dynamodb = record.dynamodb as { Keys?: Record<string, KeyValue> } | undefined;
-  return keyMatches(query, service, dynamodb?.Keys?.[service.table.partitionKey.name]);
+  const dynamodb = record.dynamodb as { Keys?: Record<string, KeyValue>; ApproximateCreationDateTime?: unknown } | undefined;
+  const partitionKey = dynamodb?.Keys?.[service.table.partitionKey.name];
+  if (!partitionKey) return false;
+  const seconds = dynamodb?.ApproximateCreationDateTime;
+  return matches(partitionKey, typeof seconds === "number" ? new Date(seconds * 1000) : null);
+}
+
+/** Whether a record of a failed batch is one of the subject's, in this service's table. */
+export function isSubjectRecord(record: Record<string, unknown>, service: ServiceConfig, query: ErasureQuery): boolean {
+  return recordMatches(record, service, (pk) => keyMatches(query, service, pk));
 }
 
 export async function readFailedBatch(s3: S3Client, bucket: string, key: string, versionId?: string): Promise<string | null> {
@@ -258,7 +240,7 @@ export async function readFailedBatch(s3: S3Client, bucket: string, key: string,
   }
 }
 
-async function planFailureCopies(s3: S3Client, service: ServiceConfig, query: ErasureQuery, now: Date): Promise<PlannedFailureCopy[]> {
+export async function planFailureCopies(s3: S3Client, service: ServiceConfig, matches: RecordMatcher, now: Date): Promise<PlannedFailureCopy[]> {
   if (service.onFailure.type !== "s3") return [];
   const bucket = service.onFailure.bucket;
   const lockEnabled = await bucketHasObjectLock(s3, bucket);
@@ -271,7 +253,7 @@ async function planFailureCopies(s3: S3Client, service: ServiceConfig, query: Er
         const text = await readFailedBatch(s3, bucket, object.key);
         const batch = text === null ? null : failedBatchRecords(text);
         if (!batch) return null;
-        const subjectRecords = batch.records.filter((r) => isSubjectRecord(r, service, query)).length;
+        const subjectRecords = batch.records.filter((r) => recordMatches(r, service, matches)).length;
         if (subjectRecords === 0) return null;
         const versions = await listVersionsOf(s3, bucket, object.key);
         return {
@@ -307,16 +289,13 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
   const limit = pLimit(CONCURRENCY);
 
   for (const service of services) {
-    const lookup =
-      query.match === "exact"
-        ? await findDeletionsByPartitionKey(s3, config, service, subjectKeyFor(service, query.key) as KeyValue, { limit: MAX_LOOKUP_LIMIT })
-        : await findDeletionsByKeyPrefix(s3, config, service, query.key, { limit: MAX_LOOKUP_LIMIT });
+    const lookup = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
     if (lookup.truncated) blockers.push(`${service.name}: more than ${MAX_LOOKUP_LIMIT} archived deletions match; narrow the key prefix`);
     if (lookup.unreadable.length > 0) {
       blockers.push(`${service.name}: ${lookup.unreadable.length} index entries under this key could not be read; run "npm run reindex -- --service ${service.name}" and check them first`);
     }
     records.push(...(await Promise.all(lookup.deletions.map((d) => limit(() => planRecord(s3, config, service, query, d, lockEnabled, now))))));
-    failureCopies.push(...(await planFailureCopies(s3, service, query, now)));
+    failureCopies.push(...(await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), now)));
   }
 
   for (const record of records) {

@@ -4,6 +4,7 @@ import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import { listObjects } from "../archive/object-listing";
 import { getJson } from "../aws/s3-json";
 import { chunkResultKey, jobObjectKey, JobStore } from "../bulk-restore/job-store";
+import { parsePastedLine } from "../bulk-restore/selection";
 import type { BulkRestoreJob, PlanItem } from "../bulk-restore/job-types";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
@@ -11,9 +12,9 @@ import { COMPARE_STALE_MS } from "../pitr/pitr-compare";
 import { listJobs as listPitrJobs, PITR_JOBS_SEGMENT } from "../pitr/pitr-store";
 import type { CompareChunk, CompareState, CopyBackResult, PitrJob } from "../pitr/pitr-types";
 import { erasureKeyHash } from "./erasure-ledger";
-import { keyMatches } from "./erasure-plan";
+import { keyMatches, subjectKeyFor } from "./erasure-plan";
 import type { ErasureMode, ErasureQuery } from "./erasure-request";
-import { recordLocation } from "./record-location";
+import { erasedItemView } from "./erased-item";
 import { redactImage } from "./redaction";
 
 /**
@@ -63,8 +64,15 @@ function mayBeRunning(job: BulkRestoreJob): boolean {
   return job.status !== "planned" && !job.finishedAt;
 }
 
-function textHoldsSubject(query: ErasureQuery, text: string): boolean {
-  return text.includes(query.key);
+/**
+ * Whether a pasted line (or an unresolved input, which is one) names the subject: its
+ * partition key, typed as the service types it, matched exactly (or by prefix for a
+ * prefix query). Text search would also match another customer whose key merely
+ * contains the subject's ("CONTACT#subj-770" for "CONTACT#subj-77").
+ */
+function lineIsSubject(query: ErasureQuery, service: ServiceConfig, line: string): boolean {
+  const pasted = parsePastedLine(line);
+  return pasted !== null && keyMatches(query, service, subjectKeyFor(service, pasted.partitionKey) ?? undefined);
 }
 
 /** The key of an erased entry, as job state may keep it: its ledger hash, never its text. */
@@ -74,12 +82,10 @@ function hashOf(service: ServiceConfig, key: Record<string, KeyValue> | null): s
 }
 
 function erasedPlanItem(config: LazarusConfig, service: ServiceConfig, item: PlanItem): PlanItem {
-  const keyHash = hashOf(service, item.key);
   return {
     i: item.i,
-    archiveKey: recordLocation(config, service.name, item.archiveKey),
+    ...erasedItemView(config, service, item),
     key: null,
-    keyText: keyHash ? `erased (key hash ${keyHash})` : "erased",
     deletedAt: item.deletedAt,
     category: "erased",
     reason: "erased from the archive after this job was planned",
@@ -97,8 +103,8 @@ async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobState
   const bucket = config.archive.bucket;
   const items = await store.items(job.id);
   const matched = subjectItems(scope, service, items);
-  const selectionText = job.selection.kind === "pasted-keys" && textHoldsSubject(query, job.selection.text);
-  const unresolved = job.plan.unresolved.filter((u) => textHoldsSubject(query, u.input));
+  const selectionText = job.selection.kind === "pasted-keys" && job.selection.text.split("\n").some((line) => lineIsSubject(query, service, line));
+  const unresolved = job.plan.unresolved.filter((u) => lineIsSubject(query, service, u.input));
   if (matched.size === 0 && !selectionText && unresolved.length === 0) return;
   if (mayBeRunning(job)) {
     plan.blockers.push(`bulk-restore job ${job.id} (${service.name}) is running and holds this subject's records: wait for it to finish or cancel it, then erase`);
@@ -160,9 +166,9 @@ async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobState
         selection.kind === "archive-keys"
           ? { ...selection, archiveKeys: selection.archiveKeys.filter((k) => !subjectKeys.has(k)) }
           : selection.kind === "pasted-keys"
-            ? { ...selection, text: selection.text.split("\n").filter((line) => !textHoldsSubject(query, line)).join("\n") || "(every line was erased)" }
+            ? { ...selection, text: selection.text.split("\n").filter((line) => !lineIsSubject(query, service, line)).join("\n") || "(every line was erased)" }
             : selection,
-      plan: { ...job.plan, unresolved: job.plan.unresolved.filter((u) => !textHoldsSubject(query, u.input)) },
+      plan: { ...job.plan, unresolved: job.plan.unresolved.filter((u) => !lineIsSubject(query, service, u.input)) },
     };
     plan.rewrites.push({ objectKey: jobObjectKey(config.archive.prefix, job.id, "job.json"), kind: "bulk-restore job", entries: 1, body: JSON.stringify(scrubbed) });
   }

@@ -70,6 +70,8 @@ export interface CompareState {
   approximateCounts: { live: number | null; restored: number | null };
   counts: Record<CompareCategory, number>;
   identical: number;
+  /** Differences of keys erased from the archive (as of the restore point): left out of the chunks, counted only. */
+  erased?: number;
   chunks: Record<CompareCategory, number>;
   error?: string;
 }

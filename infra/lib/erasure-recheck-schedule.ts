@@ -1,0 +1,133 @@
+import { fileURLToPath } from "node:url";
+import { Duration, RemovalPolicy } from "aws-cdk-lib";
+import { Rule, Schedule } from "aws-cdk-lib/aws-events";
+import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel } from "aws-cdk-lib/aws-lambda";
+import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { LogGroup } from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import { Construct } from "constructs";
+import { INDEX_SEGMENT } from "../../lib/archive/layout";
+import type { LazarusConfig } from "../../lib/config/schema";
+import { ERASURE_SEGMENT } from "../../lib/erasure/ledger-format";
+import { kmsViaS3 } from "./kms-via-s3";
+import { ARCHIVER_LOG_RETENTION, ARCHIVER_RUNTIME, REPO_ROOT } from "./service-archiver";
+import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
+
+export const ERASURE_RECHECK_ENTRY = fileURLToPath(new URL("../erasure-recheck/handler.ts", import.meta.url));
+export const ERASURE_RECHECK_FUNCTION_NAME = "lazarus-erasure-recheck";
+/** Hourly: an erasure is due a day after it ran (docs/ERASURE.md, "Redelivery"), so an hour late is harmless and runs are cheap when none is due. */
+export const ERASURE_RECHECK_RATE = Duration.hours(1);
+
+export interface ErasureRecheckScheduleProps {
+  config: LazarusConfig;
+  archive: { bucket: IBucket; key: IKey; prefix: string };
+  failureBuckets: IBucket[];
+}
+
+/**
+ * The scheduled re-check that closes an erasure's window: `npm run erasure-recheck`'s
+ * code (lib/erasure/erasure-recheck.ts) in a Lambda function run hourly by EventBridge.
+ * It may read the services' archives and ledgers, delete versions of archive objects
+ * and index entries, write ledger markers and audit entries, and clean failed batches;
+ * nothing else.
+ */
+export class ErasureRecheckSchedule extends Construct {
+  readonly function: NodejsFunction;
+  readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: ErasureRecheckScheduleProps) {
+    super(scope, id);
+    const { config, archive } = props;
+    const role = new Role(this, "Role", {
+      assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
+      description: "Lazarus erasure re-check: removes what of an erased key was archived during the erasure's window",
+    });
+    const logGroup = new LogGroup(this, "Logs", {
+      logGroupName: `/aws/lambda/${ERASURE_RECHECK_FUNCTION_NAME}`,
+      retention: ARCHIVER_LOG_RETENTION,
+      // Counts and audit operation ids only; the audit log is the record.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    logGroup.grantWrite(role);
+    // What the re-check reads of the config; the console's sign-in rules stay out of the bundle.
+    const recheckConfig = { region: config.region, archive: config.archive, audit: config.audit, services: config.services };
+
+    this.function = new NodejsFunction(this, "Function", {
+      functionName: ERASURE_RECHECK_FUNCTION_NAME,
+      description: "Lazarus: hourly re-check of erasures whose window is over (docs/ERASURE.md)",
+      entry: ERASURE_RECHECK_ENTRY,
+      handler: "handler",
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: ARCHIVER_RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: 512,
+      timeout: Duration.minutes(15),
+      role,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.WARN,
+      bundling: {
+        format: OutputFormat.CJS,
+        target: "node24",
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        banner: "process.setSourceMapsEnabled(true);",
+        keepNames: true,
+        externalModules: [],
+        // The console's modules guard themselves with "server-only", which is empty under this condition (as for the npm scripts).
+        esbuildArgs: { "--conditions": "react-server" },
+        define: { LAZARUS_CONFIG_JSON: JSON.stringify(JSON.stringify(recheckConfig)) },
+        forceDockerBundling: false,
+      },
+    });
+    this.grantArchive(role, props);
+    this.rule = new Rule(this, "Schedule", {
+      description: "Runs the Lazarus erasure re-check",
+      schedule: Schedule.rate(ERASURE_RECHECK_RATE),
+      targets: [new LambdaFunction(this.function, { retryAttempts: 0 })],
+    });
+  }
+
+  private grantArchive(role: Role, props: ErasureRecheckScheduleProps): void {
+    const { archive, config } = props;
+    const prefix = archive.prefix;
+    const ledger = `${prefix}${ERASURE_SEGMENT}/`;
+    const services = config.services.map((s) => `${prefix}${s.name}/`);
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ["s3:ListBucket"],
+        resources: [archive.bucket.bucketArn],
+        conditions: { StringLike: { "s3:prefix": [`${ledger}*`, ...services.map((s) => `${s}*`)] } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["s3:ListBucketVersions"], resources: [archive.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": services.map((s) => `${s}*`) } } }),
+    );
+    const records = services.flatMap((s) => [archive.bucket.arnForObjects(`${s}????/??/??/*`), archive.bucket.arnForObjects(`${s}${INDEX_SEGMENT}/*`)]);
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:GetObject", "s3:DeleteObjectVersion"], resources: records }));
+    const ledgerObjects = [archive.bucket.arnForObjects(`${ledger}*`)];
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:GetObject", "s3:PutObject"], resources: ledgerObjects }));
+    const auditObjects = [archive.bucket.arnForObjects(`${prefix}_audit/*`)];
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ["s3:PutObject", ...(config.audit.objectLock ? ["s3:PutObjectRetention"] : [])], resources: auditObjects }),
+    );
+    role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:Decrypt", "kms:GenerateDataKey"]));
+    const failures = props.failureBuckets.flatMap((b) => [b.bucketArn]);
+    const failureObjects = props.failureBuckets.map((b) => b.arnForObjects("aws/lambda/*"));
+    if (failures.length > 0) {
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:ListBucket", "s3:ListBucketVersions"], resources: failures }));
+      role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"], resources: failureObjects }));
+    }
+    acknowledgeWildcardResources(
+      role,
+      [...records, ...ledgerObjects, ...auditObjects, ...failureObjects],
+      "Archive, ledger, audit and failed-batch object names are derived from keys, hashes, times and AWS; the patterns admit only the configured services' records and index, the ledger, the audit log and the failure destinations' batches.",
+    );
+  }
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ERASURE_RECHECK_FUNCTION_NAME } from "../lib/erasure-recheck-schedule";
+import { actionsOf, logicalIdOf, onlyResource, renderArn, resourcesOf, resourcesOfType, statementsOf, synthStack, tempOutdir, testConfig } from "./fixtures";
+
+const byName = (r: { Properties: Record<string, unknown> }) => r.Properties.FunctionName === ERASURE_RECHECK_FUNCTION_NAME;
+
+function recheckStatements(template: ReturnType<typeof synthStack>["template"]) {
+  const [, fn] = onlyResource(template, "AWS::Lambda::Function", byName);
+  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  return resourcesOfType(template, "AWS::IAM::Policy")
+    .filter(([, p]) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => statementsOf(p));
+}
+
+describe("erasure re-check schedule", () => {
+  const config = testConfig();
+  const { template } = synthStack(config);
+
+  it("runs the re-check function hourly from an EventBridge rule", () => {
+    const fnId = logicalIdOf(template, "AWS::Lambda::Function", byName);
+    const [, rule] = onlyResource(template, "AWS::Events::Rule");
+    expect(rule.Properties.ScheduleExpression).toBe("rate(1 hour)");
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { "Fn::GetAtt": [fnId, "Arn"] } })]);
+    const [, fn] = onlyResource(template, "AWS::Lambda::Function", byName);
+    expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ["arm64"] });
+  });
+
+  it("may delete only versions of the services' records and failed batches, and write only the ledger, the audit log and failed batches", () => {
+    const statements = recheckStatements(template);
+    const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
+    const on = (action: string) =>
+      statements
+        .filter((s) => actionsOf(s).includes(action))
+        .flatMap(resourcesOf)
+        .map(renderArn)
+        .sort();
+    const archive = `\${${bucketId}.Arn}`;
+    const records = config.services.flatMap((s) => [`${archive}/deleted/${s.name}/????/??/??/*`, `${archive}/deleted/${s.name}/_by-key/*`]);
+    const failureBatches = on("s3:DeleteObjectVersion").filter((arn) => arn.endsWith("/aws/lambda/*"));
+    expect(failureBatches).toHaveLength(1);
+    expect(on("s3:DeleteObjectVersion")).toEqual([...records, ...failureBatches].sort());
+    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, ...failureBatches].sort());
+    for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
+  });
+
+  it("bundles the console's re-check code with server-only emptied, and the services' config but not the sign-in rules", () => {
+    const outdir = tempOutdir();
+    const bundled = synthStack(testConfig((raw) => {
+      raw.auth = { roles: { admin: { emails: ["root-admin@example.com"] } } };
+    }), { bundle: true, outdir });
+    const [, fn] = onlyResource(bundled.template, "AWS::Lambda::Function", byName);
+    const assetDir = join(outdir, `asset.${(fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "")}`);
+    const map = JSON.parse(readFileSync(join(assetDir, "index.js.map"), "utf8")) as { sources: string[] };
+    expect(map.sources.some((s) => s.endsWith("lib/erasure/erasure-recheck.ts"))).toBe(true);
+    // server-only's default entry throws at import; under the react-server condition it is empty and leaves nothing in the bundle.
+    expect(map.sources.filter((s) => s.includes("server-only"))).toEqual([]);
+    const code = readFileSync(join(assetDir, "index.js"), "utf8");
+    expect(code).not.toContain("This module cannot be imported from a Client Component module");
+    expect(code).toContain("test-archive");
+    expect(code).not.toContain("root-admin@example.com");
+  }, 300_000);
+});
