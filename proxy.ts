@@ -1,5 +1,6 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
+import { authCookieName, isServedOverHttps } from "./lib/auth/cookies";
 import { PAGE_PATH_HEADER } from "./lib/auth/page-path";
 
 /**
@@ -10,7 +11,7 @@ import { PAGE_PATH_HEADER } from "./lib/auth/page-path";
  */
 export async function proxy(request: NextRequest) {
   const path = `${request.nextUrl.pathname}${request.nextUrl.search}`;
-  const token = await getToken({ req: request }).catch(() => null);
+  const token = await getToken({ req: request, cookieName: authCookieName("sessionToken", isServedOverHttps()) }).catch(() => null);
   if (!token) {
     const signIn = new URL("/signin", request.url);
     signIn.searchParams.set("callbackUrl", path);

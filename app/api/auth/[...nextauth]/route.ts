@@ -1,5 +1,7 @@
 import NextAuth from "next-auth";
-import type { NextRequest } from "next/server";
+import { cookies } from "next/headers";
+import { NextRequest } from "next/server";
+import { isParsableCallbackUrl } from "@/lib/auth/callback-url";
 import { getAuthOptions } from "@/lib/auth/options";
 
 /**
@@ -9,9 +11,28 @@ import { getAuthOptions } from "@/lib/auth/options";
  */
 let nextAuth: ReturnType<typeof NextAuth> | undefined;
 
+/**
+ * next-auth answers 500 to a callback URL it cannot parse, whether it comes in the
+ * query or in the callback-url cookie (which another port or a sibling subdomain can
+ * set), and keeps answering 500 until the cookie expires. Such a value is dropped
+ * here, and the cookie deleted, so the user can still sign in; a parsable but foreign
+ * URL is the redirect callback's to refuse.
+ */
+async function withoutBadCallbackUrl(request: NextRequest): Promise<NextRequest> {
+  const name = getAuthOptions().cookies?.callbackUrl?.name;
+  const jar = await cookies();
+  const cookie = name ? jar.get(name)?.value : undefined;
+  if (name && cookie !== undefined && !isParsableCallbackUrl(cookie)) jar.delete(name);
+  const param = request.nextUrl.searchParams.get("callbackUrl");
+  if (param === null || isParsableCallbackUrl(param)) return request;
+  const url = request.nextUrl.clone();
+  url.searchParams.delete("callbackUrl");
+  return new NextRequest(url, request);
+}
+
 async function handler(request: NextRequest, context: { params: Promise<{ nextauth: string[] }> }): Promise<Response> {
   nextAuth ??= NextAuth(getAuthOptions());
-  return nextAuth(request, context);
+  return nextAuth(await withoutBadCallbackUrl(request), context);
 }
 
 export { handler as GET, handler as POST };
