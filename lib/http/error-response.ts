@@ -105,8 +105,11 @@ function chainOf(error: unknown): ErrorFacts[] {
   return out;
 }
 
+/** Up to five issues; an unknown field first, since a misspelt name usually explains the missing one. */
 export function formatZodIssues(error: ZodError): string {
-  return error.issues
+  const rank = (code: string) => (code === "unrecognized_keys" ? 0 : 1);
+  return [...error.issues]
+    .sort((a, b) => rank(a.code) - rank(b.code))
     .slice(0, 5)
     .map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message))
     .join("; ");

@@ -18,7 +18,7 @@ import type { TtlCache } from "./ttl-cache";
 
 export const PROTECTION_FIXES = ["enable-pitr", "enable-deletion-protection"] as const satisfies readonly ProtectionFix[];
 
-export const protectionFixBody = z.object({
+export const protectionFixBody = z.strictObject({
   fix: z.enum(PROTECTION_FIXES),
   /** The table the admin confirmed; must be the service's own table. */
   confirmTable: z.string().min(1).max(255),

@@ -161,7 +161,7 @@ export function quarterOf(day: string): string {
 }
 
 /** The report's selection as the URL carries it. */
-export const reportQuerySchema = z.object({
+export const reportQuerySchema = z.strictObject({
   services: z
     .string()
     .max(2000)

@@ -3,6 +3,7 @@ import { cookies } from "next/headers";
 import { NextRequest } from "next/server";
 import { isParsableCallbackUrl } from "@/lib/auth/callback-url";
 import { getAuthOptions } from "@/lib/auth/options";
+import { withApiSecurityHeaders } from "@/lib/http/security-headers";
 
 /**
  * next-auth's own endpoints (sign-in, callback, session, CSRF token, sign-out): the
@@ -32,7 +33,7 @@ async function withoutBadCallbackUrl(request: NextRequest): Promise<NextRequest>
 
 async function handler(request: NextRequest, context: { params: Promise<{ nextauth: string[] }> }): Promise<Response> {
   nextAuth ??= NextAuth(getAuthOptions());
-  return nextAuth(await withoutBadCallbackUrl(request), context);
+  return withApiSecurityHeaders(await nextAuth(await withoutBadCallbackUrl(request), context), request.nextUrl, "next-auth");
 }
 
 export { handler as GET, handler as POST };

@@ -6,7 +6,7 @@ import { restorableWindow } from "@/lib/pitr/pitr-restore";
 import { suggestTargetName } from "@/lib/pitr/pitr-types";
 
 /** A service table's restorable window and a suggested target name, for the start form. */
-export const GET = route({ permission: "pitr", query: z.object({ service: serviceSegment }) }, async ({ query, config, aws }) => {
+export const GET = route({ permission: "pitr", query: z.strictObject({ service: serviceSegment }) }, async ({ query, config, aws }) => {
   const service = requireService(config, query.service);
   const window = await asPitrHttpErrors(() => restorableWindow(aws().dynamodb, service.table.name));
   return json({

@@ -11,7 +11,7 @@ export const GET = route(
   {
     permission: "pitr",
     params: z.object({ id: pitrJobIdSchema, category: compareCategorySchema }),
-    query: z.object({ compareId: z.uuid(), page: z.coerce.number().int().min(0).max(9_999_999).default(0) }),
+    query: z.strictObject({ compareId: z.uuid(), page: z.coerce.number().int().min(0).max(9_999_999).default(0) }),
   },
   async ({ params, query, config, aws }) => {
     await requireJob(aws(), config, params.id);

@@ -1,0 +1,69 @@
+import { expect, test, type Page } from "@playwright/test";
+import { DEMO_SERVICES } from "../scripts/demo/fixtures";
+import { storageStateFor } from "./support";
+
+/**
+ * The console under its Content-Security-Policy: it cannot be framed by another site,
+ * and no page (charts included) has anything refused by the policy.
+ */
+
+/** Every CSP violation the page reports, collected from the moment it starts. */
+async function watchViolations(page: Page): Promise<string[]> {
+  const violations: string[] = [];
+  await page.exposeFunction("reportCspViolation", (text: string) => violations.push(text));
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      (window as unknown as { reportCspViolation: (t: string) => void }).reportCspViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} on ${location.pathname}`);
+    });
+  });
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
+
+test("another site cannot frame the console", async ({ page, baseURL }) => {
+  const attacker = "http://attacker.test/";
+  await page.route(attacker, (route) => route.fulfill({ contentType: "text/html", body: `<h1>Attacker</h1><iframe title="console" src="${baseURL}/signin" width="800" height="600"></iframe>` }));
+  const blocked = page.waitForEvent("console", (m) => /frame-ancestors|refused to (display|frame)/i.test(m.text()));
+  await page.goto(attacker);
+  await blocked;
+  const frame = page.frameLocator('iframe[title="console"]');
+  await expect(frame.getByRole("heading", { name: /sign in/i })).toHaveCount(0);
+});
+
+test.describe("every page under the policy", () => {
+  test.use({ storageState: storageStateFor("admin") });
+
+  test("renders and hydrates with no violation, charts included", async ({ page }) => {
+    const violations = await watchViolations(page);
+    const pages: [path: string, ready: (p: Page) => Promise<void>][] = [
+      ["/", async (p) => await expect(p.locator(".recharts-surface").first()).toBeVisible()],
+      [`/services/${DEMO_SERVICES.contacts}`, async (p) => await expect(p.getByRole("heading", { level: 1, name: DEMO_SERVICES.contacts })).toBeVisible()],
+      [`/reports?services=${DEMO_SERVICES.contacts}&range=last90`, async (p) => await expect(p.getByTestId("report-chart").locator(".recharts-surface")).toBeVisible()],
+      ["/search", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],
+      ["/audit", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],
+      ["/protection", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],
+      ["/dlq", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],
+      ["/pitr", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],
+      ["/bulk-restore", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],
+      ["/erasure", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],
+    ];
+    for (const [path, ready] of pages) {
+      const response = await page.goto(path);
+      expect(response?.headers()["content-security-policy"], path).toMatch(/'nonce-[^']+' 'strict-dynamic'/);
+      await ready(page);
+      await page.waitForLoadState("networkidle");
+    }
+
+    // A day and a record, reached by clicking: client-side navigation under the policy.
+    await page.goto(`/services/${DEMO_SERVICES.contacts}`);
+    await page.locator(`a[href^="/services/${DEMO_SERVICES.contacts}/days/"]`).last().click();
+    await expect(page.getByRole("heading", { level: 1, name: /Deletions on/ })).toBeVisible();
+    await page.locator(`a[href^="/services/${DEMO_SERVICES.contacts}/record?key="]`).first().click();
+    await expect(page.getByRole("heading", { level: 1, name: /Deleted record in/ })).toBeVisible();
+    await page.waitForLoadState("networkidle");
+
+    expect(violations).toEqual([]);
+  });
+});
