@@ -67,3 +67,21 @@ test.describe("every page under the policy", () => {
     expect(violations).toEqual([]);
   });
 });
+
+test("five wrong passwords pause the account, and the sign-in form says so", async ({ page }) => {
+  await page.goto("/signin");
+  const email = "compliance@demo.lazarus";
+  const form = page.locator("form").filter({ hasText: email });
+  for (let i = 0; i < 5; i++) {
+    await form.getByLabel(`Password for ${email}`).fill(`wrong-${i}`);
+    await form.getByRole("button", { name: /Sign in as/ }).click();
+    await expect(form.getByText("That password is not right.")).toBeVisible();
+  }
+  const refused = page.waitForResponse((r) => r.url().includes("/api/auth/callback/demo"));
+  await form.getByLabel(`Password for ${email}`).fill("wrong-again");
+  await form.getByRole("button", { name: /Sign in as/ }).click();
+  const response = await refused;
+  expect(response.status()).toBe(429);
+  expect(Number(response.headers()["retry-after"])).toBeGreaterThan(0);
+  await expect(form.getByText(/Too many failed sign-ins for this account or from this address/)).toBeVisible();
+});

@@ -70,7 +70,7 @@ async function nextAuth(path: string, cookies: Record<string, string>, form?: Re
     body: form ?? {},
   };
   await (NextAuth as unknown as (req: unknown, res: unknown, options: NextAuthOptions) => Promise<void>)(req, res, options());
-  return new Response(status === 302 ? null : body, { status, headers });
+  return new Response(status === 302 || status === 204 ? null : body, { status, headers });
 }
 
 async function signIn(callbackUrl: string): Promise<string> {
@@ -109,6 +109,19 @@ describe("the callback URL (cookie or parameter)", () => {
       expect(res.headers.get("location"), callbackUrl).toBe(`${BASE}/`);
       expect(cookieSet(res, "next-auth.session-token"), callbackUrl).toBeTruthy();
     }
+  });
+
+  it("a wrong password is answered with 401, which the sign-in throttle counts", async () => {
+    const csrf = await nextAuth("csrf", {});
+    const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+    const cookies = { "next-auth.csrf-token": cookieSet(csrf, "next-auth.csrf-token")! };
+    const form = { csrfToken, callbackUrl: "/", email: "viewer@demo.lazarus", password: "wrong" };
+    // As the sign-in form's script posts it (json), and as a plain form post.
+    const fromScript = await nextAuth("callback/demo", cookies, { ...form, json: "true" });
+    expect(fromScript.status).toBe(401);
+    expect(cookieSet(fromScript, "next-auth.session-token")).toBeUndefined();
+    const plain = await nextAuth("callback/demo", cookies, form);
+    expect(new URL(plain.headers.get("location")!).searchParams.get("error")).toBe("CredentialsSignin");
   });
 
   it("keeps a path on this site, and this site's own absolute URLs", () => {

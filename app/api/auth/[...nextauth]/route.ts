@@ -2,7 +2,9 @@ import NextAuth from "next-auth";
 import { cookies } from "next/headers";
 import { NextRequest } from "next/server";
 import { isParsableCallbackUrl } from "@/lib/auth/callback-url";
+import { DEMO_PROVIDER_ID } from "@/lib/auth/demo-users";
 import { getAuthOptions } from "@/lib/auth/options";
+import { throttledPasswordSignIn } from "@/lib/auth/sign-in-guard";
 import { withApiSecurityHeaders } from "@/lib/http/security-headers";
 
 /**
@@ -32,8 +34,14 @@ async function withoutBadCallbackUrl(request: NextRequest): Promise<NextRequest>
 }
 
 async function handler(request: NextRequest, context: { params: Promise<{ nextauth: string[] }> }): Promise<Response> {
-  nextAuth ??= NextAuth(getAuthOptions());
-  return withApiSecurityHeaders(await nextAuth(await withoutBadCallbackUrl(request), context), request.nextUrl, "next-auth");
+  const auth = (nextAuth ??= NextAuth(getAuthOptions()));
+  const run = async (r: NextRequest) => auth(r, context);
+  const [action, provider] = (await context.params).nextauth;
+  const clean = await withoutBadCallbackUrl(request);
+  // Password sign-ins are throttled; OIDC sign-ins are the identity provider's to throttle.
+  const isPasswordSignIn = request.method === "POST" && action === "callback" && provider === DEMO_PROVIDER_ID;
+  const response = isPasswordSignIn ? await throttledPasswordSignIn(clean, run) : await run(clean);
+  return withApiSecurityHeaders(response, request.nextUrl, "next-auth");
 }
 
 export { handler as GET, handler as POST };
