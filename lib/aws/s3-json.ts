@@ -1,5 +1,6 @@
 import "server-only";
 import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { isMissingObject } from "./aws-errors";
 
 /**
  * JSON objects in the archive bucket that console instances share (jobs, leases,
@@ -14,16 +15,6 @@ export interface Versioned<T> {
 
 export type WriteCondition = { ifMatch: string } | { ifNoneMatch: true } | null;
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound");
-}
-
-/** Another writer changed the object since it was read (If-Match) or created it first (If-None-Match). */
-export function isPreconditionFailed(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return error.name === "PreconditionFailed" || error.name === "ConditionalRequestConflict" || status === 412 || status === 409;
-}
 
 /** The object parsed, with its ETag; null when there is none. */
 export async function getJson<T>(s3: S3Client, bucket: string, key: string): Promise<Versioned<T> | null> {
@@ -32,12 +23,12 @@ export async function getJson<T>(s3: S3Client, bucket: string, key: string): Pro
     const text = (await response.Body?.transformToString("utf-8")) ?? "";
     return { value: JSON.parse(text) as T, etag: response.ETag ?? "" };
   } catch (error) {
-    if (isNotFound(error)) return null;
+    if (isMissingObject(error)) return null;
     throw error;
   }
 }
 
-/** Writes the value as JSON; returns the new ETag. A failed condition throws (see isPreconditionFailed). */
+/** Writes the value as JSON; returns the new ETag. A failed condition throws (see isPreconditionFailed in aws-errors). */
 export async function putJson(s3: S3Client, bucket: string, key: string, value: unknown, condition: WriteCondition = null): Promise<string> {
   const response = await s3.send(
     new PutObjectCommand({

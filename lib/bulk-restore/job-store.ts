@@ -3,11 +3,13 @@ import { randomBytes } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { compactTime } from "../audit/audit-layout";
-import { getJson, isPreconditionFailed, putJson, type Versioned } from "../aws/s3-json";
+import { isPreconditionFailed } from "../aws/aws-errors";
+import { getJson, putJson, type Versioned } from "../aws/s3-json";
 import { listFolders, listObjects } from "../archive/object-listing";
 import type { LazarusConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
 import type { BulkRestoreJob, ChunkResult, PlanItem } from "./job-types";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * Bulk-restore jobs live in the archive bucket, never in server memory, so any
@@ -29,6 +31,7 @@ export function jobsPrefix(archivePrefix: string): string {
 
 const JOB_ID = /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{12}$/;
 export const jobIdSchema = z.string().regex(JOB_ID, "is not a bulk-restore job id");
+export const jobParams = z.strictObject({ jobId: jobIdSchema });
 
 /** Sorts by creation time, so the newest jobs list last. */
 export function newJobId(now: Date): string {
@@ -45,10 +48,10 @@ export function chunkResultKey(archivePrefix: string, jobId: string, chunk: numb
   return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/results/${String(chunk).padStart(6, "0")}.json`;
 }
 
-export class JobNotFoundError extends Error {
+export class JobNotFoundError extends DomainError {
   override name = "JobNotFoundError";
   constructor(readonly jobId: string) {
-    super(`there is no bulk-restore job ${jobId}`);
+    super(404, "job-not-found", "There is no bulk-restore job with this id.");
   }
 }
 

@@ -7,6 +7,7 @@ import { keyValueBytes, type KeyValue } from "../archive/attribute-value";
 import { assertConfiguredService } from "../archive/archive-reader";
 import { listObjects } from "../archive/object-listing";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * The erasure ledger: one small object per erased partition key,
@@ -49,10 +50,10 @@ const MAX_LEDGER_ENTRY_BYTES = 16 * 1024;
 const READ_CONCURRENCY = 8;
 
 /** Thrown (or returned as a refusal) when an action would bring an erased key back. */
-export class ErasedRecordError extends Error {
+export class ErasedRecordError extends DomainError {
   override name = "ErasedRecordError";
   constructor(readonly erasure: ErasureRecord) {
-    super(erasedMessage(erasure));
+    super(410, "erased", erasedMessage(erasure));
   }
 }
 

@@ -14,6 +14,7 @@ import { loadCompareChunk, saveCopyBackResults } from "./pitr-store";
 import { withThrottleRetry } from "./retry";
 import type { CompareEntry, CompareState, CopyBackBody, CopyBackItemResult, CopyBackOutcome, CopyBackResult, PitrJob } from "./pitr-types";
 import type { KeyValue } from "../archive/attribute-value";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * Copies chosen items of a finished compare from the restored table back into the
@@ -28,8 +29,11 @@ export const CHANGED_SINCE_COMPARE = "changed since compare: the live item is no
 
 type Clients = { s3: S3Client; dynamodb: DynamoDBClient };
 
-export class CopyBackInputError extends Error {
+export class CopyBackInputError extends DomainError {
   override name = "CopyBackInputError";
+  constructor(reason: string) {
+    super(400, "copy-back-invalid", `The copy-back cannot run: ${reason}.`);
+  }
 }
 
 async function selectedEntries(clients: Clients, config: LazarusConfig, state: CompareState, body: CopyBackBody): Promise<CompareEntry[]> {

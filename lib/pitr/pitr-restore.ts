@@ -14,6 +14,8 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { loadJob, saveJob } from "./pitr-store";
 import { TABLE_NAME_PATTERN, type PitrJob, type PitrJobView, type PitrTableStatus } from "./pitr-types";
 import { restoreTimeProblem, type RestorableWindow } from "./pitr-window";
+import { DomainError } from "../errors/domain-error";
+import { isMissingTable } from "../aws/aws-errors";
 
 /**
  * Starts a point-in-time restore of a service's table into a new table and tracks
@@ -22,13 +24,10 @@ import { restoreTimeProblem, type RestorableWindow } from "./pitr-window";
  */
 
 /** A request the console refuses before asking DynamoDB; routes answer 400 with the code. */
-export class PitrRequestError extends Error {
+export class PitrRequestError extends DomainError {
   override name = "PitrRequestError";
-  constructor(
-    readonly code: "pitr-disabled" | "time-outside-window" | "target-name-invalid" | "target-exists" | "source-missing",
-    message: string,
-  ) {
-    super(message);
+  constructor(code: "pitr-disabled" | "time-outside-window" | "target-name-invalid" | "target-exists" | "source-missing", message: string) {
+    super(400, code, message);
   }
 }
 
@@ -44,7 +43,7 @@ export async function restorableWindow(dynamodb: DynamoDBClient, table: string):
       latest: pitr?.LatestRestorableDateTime ?? null,
     };
   } catch (error) {
-    if (isNotFound(error)) throw new PitrRequestError("source-missing", `table ${table} does not exist`);
+    if (isMissingTable(error)) throw new PitrRequestError("source-missing", `table ${table} does not exist`);
     throw error;
   }
 }
@@ -53,14 +52,11 @@ export async function describeTableOrNull(dynamodb: DynamoDBClient, table: strin
   try {
     return (await dynamodb.send(new DescribeTableCommand({ TableName: table }))).Table ?? null;
   } catch (error) {
-    if (isNotFound(error)) return null;
+    if (isMissingTable(error)) return null;
     throw error;
   }
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && (error.name === "ResourceNotFoundException" || error.name === "TableNotFoundException");
-}
 
 /** Why the target name cannot be used, or undefined. */
 export async function targetNameProblem(dynamodb: DynamoDBClient, config: LazarusConfig, name: string): Promise<string | undefined> {

@@ -1,10 +1,13 @@
 import "server-only";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { getJson as getS3Json, isPreconditionFailed, putJson as putS3Json } from "../aws/s3-json";
+import { isPreconditionFailed } from "../aws/aws-errors";
+import { getJson as getS3Json, putJson as putS3Json } from "../aws/s3-json";
 import type { LazarusConfig } from "../config/schema";
 import { listPages } from "../archive/object-listing";
 import type { CompareCategory, CompareChunk, CompareState, PitrJob } from "./pitr-types";
+import { DomainError } from "../errors/domain-error";
+import { requireService } from "../http/inputs";
 
 /**
  * PITR jobs live in the archive bucket, not in server memory, so any console
@@ -50,10 +53,25 @@ export const saveCompareState = (s3: S3Client, config: LazarusConfig, state: Com
   putJson(s3, config, compareStateKey(config, state.jobId, state.compareId), state);
 
 /** Another instance started a compare of the same restore between our read of latest.json and our write. */
-export class CompareStartedElsewhereError extends Error {
+export class PitrJobNotFoundError extends DomainError {
+  override name = "PitrJobNotFoundError";
+  constructor(id: string) {
+    super(404, "pitr-job-not-found", `There is no point-in-time restore with id ${id}.`);
+  }
+}
+
+/** The restore a route names, and its service, which must still be configured. */
+export async function requireJob(clients: { s3: S3Client }, config: LazarusConfig, id: string) {
+  const job = await loadJob(clients.s3, config, id);
+  if (!job) throw new PitrJobNotFoundError(id);
+  const service = requireService(config, job.service);
+  return { job, service };
+}
+
+export class CompareStartedElsewhereError extends DomainError {
   override name = "CompareStartedElsewhereError";
   constructor() {
-    super("another compare of this restore was started at the same moment");
+    super(409, "compare-running", "A compare of this restore was started by someone else a moment ago; it is shown now.");
   }
 }
 

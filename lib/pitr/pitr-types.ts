@@ -26,6 +26,7 @@ export const startPitrBodySchema = z
 export type StartPitrBody = z.infer<typeof startPitrBodySchema>;
 
 export const pitrJobIdSchema = z.uuid();
+export const pitrJobParams = z.strictObject({ id: pitrJobIdSchema });
 
 export type PitrTableStatus = "CREATING" | "ACTIVE" | "UPDATING" | "DELETING" | "MISSING" | "UNKNOWN";
 

@@ -16,6 +16,7 @@ import { restoreRequestBodySchema, type RestoreMode } from "./restore-request";
 import { toSdkItem, toSdkValue } from "./sdk-attribute-value";
 import { targetTableProblem } from "./target-table";
 import { applyTtlChoice, ttlChoiceProblem, type TtlChoice } from "./ttl-choice";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * Puts one archived item back, exactly as it was deleted (or with only the TTL
@@ -36,7 +37,25 @@ export interface RestoreRequest {
   actor: SessionUser;
 }
 
-export type RefusalCode = "erased" | "live-item-exists" | "live-item-changed" | "archive-unreadable" | "target-table-invalid" | "ttl-choice-invalid";
+export type RefusalCode = "erased" | "archive-not-found" | "live-item-exists" | "live-item-changed" | "archive-unreadable" | "target-table-invalid" | "ttl-choice-invalid";
+
+const REFUSAL_STATUS: Record<RefusalCode, number> = {
+  erased: 410,
+  "archive-not-found": 404,
+  "live-item-exists": 409,
+  "live-item-changed": 409,
+  "archive-unreadable": 422,
+  "target-table-invalid": 400,
+  "ttl-choice-invalid": 400,
+};
+
+/** A refused restore as the error a route throws; the audit entry that records the refusal travels with it. */
+export class RestoreRefusedError extends DomainError {
+  override name = "RestoreRefusedError";
+  constructor(refusal: Extract<RestoreResult, { outcome: "refused" }>) {
+    super(REFUSAL_STATUS[refusal.code], refusal.code, refusal.message, { details: { auditId: refusal.auditId } });
+  }
+}
 
 export type RestoreResult =
   | { outcome: "restored"; table: string; auditId: string; item: AttributeMap }
@@ -136,7 +155,8 @@ async function prepare(
   const read = await getArchivedRecord(clients.s3, config, service, input.archiveKey);
   if (!read.ok) {
     const erased = read.error.kind === "not-found" ? await erasureOfMissingRecord(clients.s3, config, service, input.archiveKey) : null;
-    return erased ? { kind: "refused", code: "erased", message: erasedMessage(erased), erasure: erased } : refuse("archive-unreadable", unreadableMessage(read));
+    if (erased) return { kind: "refused", code: "erased", message: erasedMessage(erased), erasure: erased };
+    return refuse(read.error.kind === "not-found" ? "archive-not-found" : "archive-unreadable", unreadableMessage(read));
   }
   const key = tableKeyOf(service, read.deletion);
   if (typeof key === "string") return refuse("archive-unreadable", `The archived record cannot be restored: ${key}.`);

@@ -5,21 +5,15 @@ import { appendAuditEntry, type NewAuditEntry } from "@/lib/audit/audit-log";
 import { erasedRefusalDetails, erasureOfMissingRecord } from "@/lib/erasure/erasure-check";
 import { ErasedRecordError } from "@/lib/erasure/erasure-ledger";
 import { archiveKeyQuerySchema, retrievalBodySchema } from "@/lib/http/api-types";
-import { HttpError } from "@/lib/http/error-response";
 import { requireService, serviceParams } from "@/lib/http/inputs";
 import { json, route } from "@/lib/http/route";
-
-function notFoundAsHttp(error: unknown): never {
-  if (error instanceof ArchiveObjectNotFoundError) throw new HttpError(404, "archive-not-found", "That archived record does not exist.");
-  throw error;
-}
 
 /** Where an archived record stands: readable, in Glacier, being retrieved, or retrieved until a date. */
 export const GET = route(
   { permission: "archive:read", params: serviceParams, query: archiveKeyQuerySchema },
   async ({ params, query, config, aws }) => {
     const service = requireService(config, params.service);
-    const status: RetrievalStatus = await getRetrievalStatus(aws().s3, config, service, query.archiveKey).catch(notFoundAsHttp);
+    const status: RetrievalStatus = await getRetrievalStatus(aws().s3, config, service, query.archiveKey);
     return json(status);
   },
 );
@@ -67,7 +61,7 @@ export const POST = route(
       await appendAuditEntry(s3, config, { ...entry, outcome: refused ? "refused" : "failed", message: message.slice(0, 500) }).catch((auditError: unknown) => {
         console.error(`[lazarus] could not record the outcome of retrieval ${entry.operationId}: ${auditError instanceof Error ? auditError.name : "error"}`);
       });
-      return notFoundAsHttp(error);
+      throw error;
     }
     await appendAuditEntry(s3, config, { ...entry, outcome: "succeeded", message: `retrieval ${status.state}` }).catch((auditError: unknown) => {
       console.error(`[lazarus] could not record the outcome of retrieval ${entry.operationId}: ${auditError instanceof Error ? auditError.name : "error"}`);
