@@ -40,7 +40,7 @@ test.describe("every page under the policy", () => {
   test("renders and hydrates with no violation, charts included", async ({ page }) => {
     const violations = await watchViolations(page);
     const pages: [path: string, ready: (p: Page) => Promise<void>][] = [
-      ["/", async (p) => await expect(p.locator(".recharts-surface").first()).toBeVisible()],
+      ["/", async (p) => await expect(p.locator(".recharts-surface").first()).toBeVisible({ timeout: 45_000 })],
       [`/services/${DEMO_SERVICES.contacts}`, async (p) => await expect(p.getByRole("heading", { level: 1, name: DEMO_SERVICES.contacts })).toBeVisible()],
       [`/reports?services=${DEMO_SERVICES.contacts}&range=last90`, async (p) => await expect(p.getByTestId("report-chart").locator(".recharts-rectangle").first()).toBeVisible()],
       ["/search", async (p) => await expect(p.getByRole("heading", { level: 1 })).toBeVisible()],

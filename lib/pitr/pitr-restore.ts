@@ -1,5 +1,4 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import {
   DescribeContinuousBackupsCommand,
   DescribeTableCommand,
@@ -8,7 +7,7 @@ import {
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
+import { auditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { loadJob, saveJob } from "./pitr-store";
@@ -76,18 +75,18 @@ export interface StartPitrInput {
 
 export async function startPitrRestore(clients: Clients, config: LazarusConfig, input: StartPitrInput, now: Date = new Date()): Promise<PitrJob> {
   const source = input.service.table.name;
-  const audit: Omit<NewAuditEntry, "outcome"> = {
-    operationId: randomUUID(),
-    actor: { id: input.actor.id, email: input.actor.email, name: input.actor.name },
+  const actor = { id: input.actor.id, email: input.actor.email, name: input.actor.name };
+  const operation = auditedOperation(clients.s3, config, {
+    actor,
     role: input.actor.role,
     action: "pitr-restore",
     service: input.service.name,
     table: input.targetTable,
     mode: "restore-to-new-table",
     details: { sourceTable: source, requestedTime: input.time === "latest" ? "latest" : input.time.toISOString() },
-  };
+  });
   const refuse = async (error: PitrRequestError): Promise<never> => {
-    await appendAuditEntry(clients.s3, config, { ...audit, outcome: "refused", message: error.message, details: { ...audit.details, code: error.code } });
+    await operation.refuse(error.message, { code: error.code });
     throw error;
   };
 
@@ -100,44 +99,48 @@ export async function startPitrRestore(clients: Clients, config: LazarusConfig, 
   if (timeProblem) return refuse(new PitrRequestError(window.enabled ? "time-outside-window" : "pitr-disabled", `The restore cannot start: ${timeProblem}.`));
 
   // Write-ahead: no restore is started that the audit log does not name.
-  await appendAuditEntry(clients.s3, config, { ...audit, outcome: "started" });
-  let description: TableDescription | undefined;
   try {
-    const response = await clients.dynamodb.send(
-      new RestoreTableToPointInTimeCommand({
-        SourceTableName: source,
-        TargetTableName: input.targetTable,
-        ...(input.time === "latest" ? { UseLatestRestorableTime: true } : { RestoreDateTime: input.time }),
-      }),
+    return await operation.run(
+      async () => {
+        const response = await clients.dynamodb.send(
+          new RestoreTableToPointInTimeCommand({
+            SourceTableName: source,
+            TargetTableName: input.targetTable,
+            ...(input.time === "latest" ? { UseLatestRestorableTime: true } : { RestoreDateTime: input.time }),
+          }),
+        );
+        const description = response.TableDescription;
+        const job: PitrJob = {
+          schemaVersion: 1,
+          id: operation.operationId,
+          service: input.service.name,
+          sourceTable: source,
+          targetTable: input.targetTable,
+          requestedTime: input.time === "latest" ? null : input.time.toISOString(),
+          requestedBy: actor,
+          startedAt: now.toISOString(),
+          auditId: operation.operationId,
+          status: tableStatus(description),
+          ...(description?.RestoreSummary?.RestoreDateTime ? { restoreDateTime: description.RestoreSummary.RestoreDateTime.toISOString() } : {}),
+        };
+        await saveJob(clients.s3, config, job);
+        return job;
+      },
+      {
+        succeeded: (job) => ({ message: `restore of ${source} into ${input.targetTable} started`, details: { jobId: job.id } }),
+        failed: (error) => {
+          const name = error instanceof Error ? error.name : "an unknown error";
+          return { outcome: "failed", message: `DynamoDB refused the restore with ${name}`, details: { error: name } };
+        },
+      },
     );
-    description = response.TableDescription;
   } catch (error) {
-    const name = error instanceof Error ? error.name : "an unknown error";
-    await appendAuditEntry(clients.s3, config, { ...audit, outcome: "failed", message: `DynamoDB refused the restore with ${name}`, details: { ...audit.details, error: name } }).catch(() => undefined);
+    const name = error instanceof Error ? error.name : "";
     if (name === "TableAlreadyExistsException") throw new PitrRequestError("target-exists", `The target table cannot be used: a table named "${input.targetTable}" already exists; choose another name.`);
     if (name === "InvalidRestoreTimeException") throw new PitrRequestError("time-outside-window", `The restore cannot start: DynamoDB says the time is outside ${source}'s restorable window.`);
     if (name === "PointInTimeRecoveryUnavailableException") throw new PitrRequestError("pitr-disabled", `The restore cannot start: point-in-time recovery is not available on ${source}.`);
     throw error;
   }
-
-  const job: PitrJob = {
-    schemaVersion: 1,
-    id: audit.operationId,
-    service: input.service.name,
-    sourceTable: source,
-    targetTable: input.targetTable,
-    requestedTime: input.time === "latest" ? null : input.time.toISOString(),
-    requestedBy: audit.actor,
-    startedAt: now.toISOString(),
-    auditId: audit.operationId,
-    status: tableStatus(description),
-    ...(description?.RestoreSummary?.RestoreDateTime ? { restoreDateTime: description.RestoreSummary.RestoreDateTime.toISOString() } : {}),
-  };
-  await saveJob(clients.s3, config, job);
-  await appendAuditEntry(clients.s3, config, { ...audit, outcome: "succeeded", message: `restore of ${source} into ${input.targetTable} started`, details: { ...audit.details, jobId: job.id } }).catch((error) =>
-    console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: audit.operationId, error: error instanceof Error ? error.name : "unknown" })),
-  );
-  return job;
 }
 
 function tableStatus(description: TableDescription | null | undefined): PitrTableStatus {

@@ -5,7 +5,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { ArchivedDeletion } from "../archive/archive-object";
 import { ArchiveInputError, assertConfiguredService, getArchivedRecord, validateArchiveKey, type ArchivedRecordResult } from "../archive/archive-reader";
 import type { AttributeMap, AttributeValue, KeyValue } from "../archive/attribute-value";
-import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
+import type { AuditOutcome, NewAuditEntry } from "../audit/audit-log";
+import { auditedOperation, type AuditBase, type AuditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasedRefusalDetails, erasureBlocking, erasureOfMissingRecord } from "../erasure/erasure-check";
@@ -219,37 +220,34 @@ export function overwriteCondition(live: AttributeMap, partitionKey: string): Co
 }
 
 /**
- * The audit entries of one restore attempt: they share an operationId, name the
- * key and archive object, and never hold the item.
+ * The audit entries of one restore attempt, on the shared write-ahead helper: they
+ * share an operationId, name the key and archive object, and never hold the item.
  */
 class RestoreAudit {
-  readonly operationId: string;
-  private readonly base: NewAuditEntry;
+  private readonly operation: AuditedOperation;
+  private base: AuditBase;
 
-  constructor(
-    private readonly s3: S3Client,
-    private readonly config: LazarusConfig,
-    base: Omit<NewAuditEntry, "outcome">,
-  ) {
-    this.operationId = base.operationId;
-    this.base = { ...base, outcome: "started" };
+  constructor(s3: S3Client, config: LazarusConfig, { operationId, ...base }: Omit<NewAuditEntry, "outcome">) {
+    this.base = base;
+    this.operation = auditedOperation(s3, config, base, operationId);
+  }
+
+  get operationId(): string {
+    return this.operation.operationId;
   }
 
   setKey(key: Record<string, KeyValue>): void {
-    this.base.key = key;
-  }
-
-  private entry(outcome: AuditOutcome, message: string | undefined, details: Record<string, unknown> = {}): NewAuditEntry {
-    return { ...this.base, outcome, ...(message !== undefined ? { message } : {}), details: { ...this.base.details, ...details } };
+    this.base = { ...this.base, key };
+    this.operation.amend({ key });
   }
 
   async start(details: Record<string, unknown>): Promise<void> {
-    await appendAuditEntry(this.s3, this.config, this.entry("started", undefined, details));
+    await this.operation.start(undefined, details);
   }
 
   /** Nothing was written: the refusal is the attempt's only entry, and it must be recorded. */
   async refuseBeforeWrite(code: RefusalCode, message: string): Promise<RestoreResult> {
-    await appendAuditEntry(this.s3, this.config, this.entry("refused", message, { code }));
+    await this.operation.refuse(message, { code });
     return { outcome: "refused", code, message, auditId: this.operationId };
   }
 
@@ -259,11 +257,11 @@ class RestoreAudit {
    * id), never by its text or an archive object name (which contains it).
    */
   async refuseErased(erased: ReturnType<typeof erasedRefusalDetails>, message: string): Promise<RestoreResult> {
-    await appendAuditEntry(this.s3, this.config, { ...this.withoutKey(), outcome: "refused", message, details: { ...this.base.details, ...erased } });
+    await this.operation.refuse(message, erased, this.withoutKey());
     return { outcome: "refused", code: "erased", message, auditId: this.operationId };
   }
 
-  private withoutKey(): Omit<NewAuditEntry, "key" | "archiveKey"> {
+  private withoutKey(): Omit<AuditBase, "key" | "archiveKey"> {
     const { key: _key, archiveKey: _archiveKey, ...rest } = this.base;
     return rest;
   }
@@ -273,21 +271,9 @@ class RestoreAudit {
     return { outcome: "refused", code, message, auditId: this.operationId };
   }
 
-  /**
-   * The outcome after a write-ahead entry. If it cannot be recorded, the "started"
-   * entry already names the attempt; failing the request now would hide what
-   * happened in DynamoDB, so the gap is logged instead.
-   */
-  async finish(outcome: AuditOutcome, message: string, details: Record<string, unknown> = {}): Promise<void> {
-    await this.appendOutcome(this.entry(outcome, message, details));
-  }
-
-  private async appendOutcome(entry: NewAuditEntry): Promise<void> {
-    try {
-      await appendAuditEntry(this.s3, this.config, entry);
-    } catch (error) {
-      console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: this.operationId, outcome: entry.outcome, error: errorName(error) }));
-    }
+  /** The outcome after the write-ahead entry; a lost one is logged, not thrown (see AuditedOperation.finish). */
+  async finish(outcome: Exclude<AuditOutcome, "started">, message: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.operation.finish(outcome, message, details);
   }
 
   /** Best effort: the caller rethrows the error that ended the attempt. */
@@ -295,7 +281,7 @@ class RestoreAudit {
     if (error instanceof ErasureLedgerError) {
       // An unreadable ledger entry means the key may have been erased: recorded like an
       // erased refusal, by the ledger object (named by the key's hash), never the key.
-      await this.appendOutcome({ ...this.withoutKey(), outcome: "failed", message: `the restore stopped with ${error.name}`, details: { ...this.base.details, error: error.name, ledgerObject: error.key } });
+      await this.operation.finish("failed", `the restore stopped with ${error.name}`, { error: error.name, ledgerObject: error.key }, this.withoutKey());
       return;
     }
     await this.finish("failed", `the restore stopped with ${errorName(error)}`, { error: errorName(error) });
