@@ -8,7 +8,7 @@ import { getJson, putJson, type Versioned } from "../aws/s3-json";
 import { listFolders, listObjects } from "../archive/object-listing";
 import type { LazarusConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
-import type { BulkRestoreJob, ChunkResult, PlanItem } from "./job-types";
+import { storedChunkResultSchema, storedDiffsSchema, storedItemsSchema, storedJobSchema, type BulkRestoreJob, type ChunkResult, type PlanItem } from "./job-types";
 import { DomainError } from "../errors/domain-error";
 
 /**
@@ -77,7 +77,7 @@ export class JobStore {
   }
 
   async get(jobId: string): Promise<Versioned<BulkRestoreJob>> {
-    const found = await getJson<BulkRestoreJob>(this.s3, this.bucket, this.key(jobId, "job.json"));
+    const found = await getJson(this.s3, this.bucket, this.key(jobId, "job.json"), storedJobSchema);
     if (!found) throw new JobNotFoundError(jobId);
     return found;
   }
@@ -103,13 +103,13 @@ export class JobStore {
   }
 
   async items(jobId: string): Promise<PlanItem[]> {
-    const found = await getJson<{ items: PlanItem[] }>(this.s3, this.bucket, this.key(jobId, "items.json"));
+    const found = await getJson(this.s3, this.bucket, this.key(jobId, "items.json"), storedItemsSchema);
     if (!found) throw new JobNotFoundError(jobId);
     return found.value.items;
   }
 
   async diffs(jobId: string): Promise<Record<number, DiffChange[]>> {
-    return (await getJson<{ diffs: Record<number, DiffChange[]> }>(this.s3, this.bucket, this.key(jobId, "diffs.json")))?.value.diffs ?? {};
+    return (await getJson(this.s3, this.bucket, this.key(jobId, "diffs.json"), storedDiffsSchema))?.value.diffs ?? {};
   }
 
   itemListLocation(jobId: string): string {
@@ -127,7 +127,7 @@ export class JobStore {
   }
 
   async getLease(jobId: string): Promise<Versioned<Lease> | null> {
-    return getJson<Lease>(this.s3, this.bucket, this.key(jobId, "lease.json"));
+    return getJson(this.s3, this.bucket, this.key(jobId, "lease.json"), leaseSchema);
   }
 
   /** Creates (etag null) or replaces (the etag read) the lease; throws PreconditionFailed when someone else moved first. */
@@ -136,7 +136,7 @@ export class JobStore {
   }
 
   async getChunkResult(jobId: string, chunk: number): Promise<ChunkResult | null> {
-    return (await getJson<ChunkResult>(this.s3, this.bucket, chunkResultKey(this.config.archive.prefix, jobId, chunk)))?.value ?? null;
+    return (await getJson(this.s3, this.bucket, chunkResultKey(this.config.archive.prefix, jobId, chunk), storedChunkResultSchema))?.value ?? null;
   }
 
   /** Records a chunk once. Returns the result that stands: ours, or the one another runner recorded first. */
@@ -147,7 +147,7 @@ export class JobStore {
       return { recorded: true, result };
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error;
-      const existing = await getJson<ChunkResult>(this.s3, this.bucket, key);
+      const existing = await getJson(this.s3, this.bucket, key, storedChunkResultSchema);
       if (!existing) throw error;
       return { recorded: false, result: existing.value };
     }
@@ -198,15 +198,13 @@ export class JobStore {
       .sort()
       .reverse()
       .slice(0, limit);
-    const jobs = await Promise.all(ids.map((id) => getJson<BulkRestoreJob>(this.s3, this.bucket, this.key(id, "job.json"))));
+    const jobs = await Promise.all(ids.map((id) => getJson(this.s3, this.bucket, this.key(id, "job.json"), storedJobSchema)));
     return jobs.filter((j): j is Versioned<BulkRestoreJob> => j !== null).map((j) => j.value);
   }
 }
 
-export interface Lease {
-  runner: string;
-  expiresAt: string;
-}
+const leaseSchema = z.object({ runner: z.string(), expiresAt: z.string() });
+export type Lease = z.infer<typeof leaseSchema>;
 
 const RESULT_CACHE_JOBS = 50;
 type ResultCache = Map<number, { etag: string; result: ChunkResult }>;
