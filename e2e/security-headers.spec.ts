@@ -38,6 +38,8 @@ test.describe("every page under the policy", () => {
   test.use({ storageState: storageStateFor("admin") });
 
   test("renders and hydrates with no violation, charts included", async ({ page }) => {
+    // Ten pages and a click-through in one test, so one list of violations covers them all.
+    test.setTimeout(300_000);
     const violations = await watchViolations(page);
     const pages: [path: string, ready: (p: Page) => Promise<void>][] = [
       ["/", async (p) => await expect(p.locator(".recharts-surface").first()).toBeVisible({ timeout: 45_000 })],
