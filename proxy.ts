@@ -1,28 +1,44 @@
 import { getToken } from "next-auth/jwt";
 import { NextResponse, type NextRequest } from "next/server";
+import { authCookieName, isServedOverHttps } from "./lib/auth/cookies";
 import { PAGE_PATH_HEADER } from "./lib/auth/page-path";
+import { isHttpsRequest, pageSecurityHeaders } from "./lib/http/security-headers";
+
+const SIGN_IN_PATH = "/signin";
 
 /**
- * Sends signed-out visitors of a page to /signin and back afterwards. Convenience
- * only: it is not what protects anything. Every API route, server action and page
- * checks the session and the role itself (lib/http/route.ts, lib/http/action.ts,
+ * Two jobs for every page request. It gives the page its security headers, with a
+ * fresh CSP nonce that Next reads from the request's own CSP header and puts on its
+ * scripts. And it sends signed-out visitors to /signin and back afterwards:
+ * convenience only, not what protects anything. Every API route, server action and
+ * page checks the session and the role itself (lib/http/route.ts, lib/http/action.ts,
  * lib/auth/page.ts), so a request that slips past this still gets a 401 or a redirect.
  */
 export async function proxy(request: NextRequest) {
+  const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
+  const security = pageSecurityHeaders(nonce, { https: isHttpsRequest(request.nextUrl), development: process.env.NODE_ENV === "development" });
+  const respond = (response: NextResponse) => {
+    for (const [name, value] of Object.entries(security)) response.headers.set(name, value);
+    return response;
+  };
+
   const path = `${request.nextUrl.pathname}${request.nextUrl.search}`;
-  const token = await getToken({ req: request }).catch(() => null);
+  const headers = new Headers(request.headers);
+  headers.set("Content-Security-Policy", security["Content-Security-Policy"]!);
+  if (request.nextUrl.pathname === SIGN_IN_PATH) return respond(NextResponse.next({ request: { headers } }));
+
+  const token = await getToken({ req: request, cookieName: authCookieName("sessionToken", isServedOverHttps()) }).catch(() => null);
   if (!token) {
-    const signIn = new URL("/signin", request.url);
+    const signIn = new URL(SIGN_IN_PATH, request.url);
     signIn.searchParams.set("callbackUrl", path);
-    return NextResponse.redirect(signIn);
+    return respond(NextResponse.redirect(signIn));
   }
   // Lets a server component send the user back here if the session ends mid-visit.
-  const headers = new Headers(request.headers);
   headers.set(PAGE_PATH_HEADER, path);
-  return NextResponse.next({ request: { headers } });
+  return respond(NextResponse.next({ request: { headers } }));
 }
 
 export const config = {
-  // Pages only: the API answers 401 itself, and next-auth, the sign-in page and static files must stay reachable.
-  matcher: ["/((?!api/|signin|_next/static|_next/image|favicon\\.ico|robots\\.txt|.*\\.(?:png|svg|ico|jpg|jpeg|webp|css|js|map|txt)$).*)"],
+  // Pages, the sign-in page included. The API answers 401 itself and sets its own headers; static files carry no script.
+  matcher: ["/((?!api/|_next/static|_next/image|favicon\\.ico|robots\\.txt|.*\\.(?:png|svg|ico|jpg|jpeg|webp|css|js|map|txt)$).*)"],
 };

@@ -27,6 +27,7 @@ const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
   "protection-change": "Protection change",
   "dlq-replay": "DLQ replay",
   "glacier-retrieval": "Glacier retrieval",
+  "sign-in": "Sign-in",
 };
 
 function shiftDay(day: string, by: number): string {

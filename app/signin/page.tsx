@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { safeCallbackPath } from "@/lib/auth/callback-url";
 import { AuthEnvError } from "@/lib/auth/env";
 import { NO_ROLE_ERROR, signInMethods } from "@/lib/auth/options";
+import { TOO_MANY_ATTEMPTS_ERROR } from "@/lib/auth/sign-in-guard";
 import { getSessionUser } from "@/lib/auth/session";
 import { DemoSignInForm, OidcSignInButton } from "./sign-in-forms";
 
@@ -10,8 +11,12 @@ export const metadata: Metadata = { title: "Sign in" };
 export const dynamic = "force-dynamic";
 
 /** next-auth's `?error=` codes, in words. */
-function errorMessage(code: string, providerName: string | undefined): string {
+function errorMessage(code: string, providerName: string | undefined, retryAfter: string | undefined): string {
   switch (code) {
+    case TOO_MANY_ATTEMPTS_ERROR: {
+      const minutes = Math.min(60, Math.max(1, Math.ceil(Number(retryAfter) / 60) || 15));
+      return `Too many failed sign-ins for this account or from this address, so sign-in is paused. Try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`;
+    }
     case NO_ROLE_ERROR:
       return `You signed in${providerName ? ` with ${providerName}` : ""}, but your account is not in any group or email list that gives a Lazarus role, so Lazarus cannot let you in. Ask an administrator to add you to one of the groups in auth.roles.`;
     case "CredentialsSignin":
@@ -70,7 +75,7 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
 
       {error ? (
         <div role="alert" className="rounded-md border border-red-300 bg-red-50 p-4 text-sm text-red-900">
-          {errorMessage(error, methods.oidc?.name)}
+          {errorMessage(error, methods.oidc?.name, first(params.retryAfter))}
         </div>
       ) : null}
 

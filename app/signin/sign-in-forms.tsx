@@ -47,7 +47,13 @@ export function DemoSignInForm({ email, role, callbackUrl }: { email: string; ro
       return;
     }
     setPending(false);
-    setError(result?.error === "CredentialsSignin" ? "That password is not right." : "Signing in did not work. Try again.");
+    setError(
+      result?.error === "CredentialsSignin"
+        ? "That password is not right."
+        : result?.status === 429
+          ? "Too many failed sign-ins for this account or from this address, so sign-in is paused for up to 15 minutes. Try again later."
+          : "Signing in did not work. Try again.",
+    );
   }
 
   return (

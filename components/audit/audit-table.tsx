@@ -55,7 +55,7 @@ export function AuditTable({ entries, date, order = "newest-first" }: { entries:
                 <span className="block">{e.actor.name || e.actor.id}</span>
                 <span className="block text-xs text-slate-600">{e.actor.email}</span>
               </td>
-              <td className={cell}>{ROLE_LABELS[e.role]}</td>
+              <td className={cell}>{e.role ? ROLE_LABELS[e.role] : "—"}</td>
               <td className={clsx(cell, "whitespace-nowrap")}>{e.action}</td>
               <td className={cell}>{e.service ?? "—"}</td>
               <td className={clsx(cell, "min-w-48 font-mono text-xs break-all")}>{keyText(e.key) === "—" && e.archiveKey ? e.archiveKey : keyText(e.key)}</td>

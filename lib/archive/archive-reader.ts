@@ -9,6 +9,7 @@ import { decodeKeyValue, encodeKeyValue, isHashedEncoding } from "./key-codec";
 import { ARCHIVE_SUFFIX, dayPrefix, monthPrefix, parseArchiveName, servicePrefix } from "./layout";
 import { clampListKeys, listFolders, listObjects, listPage, MAX_LIST_KEYS, type ListedObject } from "./object-listing";
 import type { DeletionType } from "./stream-record";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * Reads the archive for the console: services, days, a day's records page by page,
@@ -18,8 +19,11 @@ import type { DeletionType } from "./stream-record";
  */
 
 /** Bad input from a caller (a route param, a cursor): an HTTP 400, never a server error. */
-export class ArchiveInputError extends Error {
+export class ArchiveInputError extends DomainError {
   override name = "ArchiveInputError";
+  constructor(message: string) {
+    super(400, "invalid-input", message);
+  }
 }
 
 export interface CalendarMonth {

@@ -3,6 +3,8 @@ import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from "@aws-sdk
 import { z } from "zod";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { ArchiveInputError, assertConfiguredService, validateArchiveKey } from "./archive-reader";
+import { DomainError } from "../errors/domain-error";
+import { isMissingObject } from "../aws/aws-errors";
 
 /**
  * Archive objects that lifecycle rules moved to Glacier Flexible Retrieval or Deep
@@ -34,8 +36,11 @@ export const retrievalOptionsSchema = z
 export type RetrievalOptions = z.infer<typeof retrievalOptionsSchema>;
 
 /** The archive object asked about does not exist. */
-export class ArchiveObjectNotFoundError extends Error {
+export class ArchiveObjectNotFoundError extends DomainError {
   override name = "ArchiveObjectNotFoundError";
+  constructor(message = "That archived record does not exist.") {
+    super(404, "archive-not-found", message);
+  }
 }
 
 export function needsRetrieval(storageClass: string): boolean {
@@ -68,9 +73,7 @@ async function headArchiveObject(s3: S3Client, config: LazarusConfig, archiveKey
     const head = await s3.send(new HeadObjectCommand({ Bucket: config.archive.bucket, Key: archiveKey }));
     return retrievalStatusOf(head.StorageClass ?? "STANDARD", head.Restore);
   } catch (error) {
-    if (error instanceof Error && (error.name === "NotFound" || error.name === "NoSuchKey")) {
-      throw new ArchiveObjectNotFoundError(`no archive object ${archiveKey}`);
-    }
+    if (isMissingObject(error)) throw new ArchiveObjectNotFoundError();
     throw error;
   }
 }

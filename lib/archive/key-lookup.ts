@@ -15,6 +15,7 @@ import { encodeKeyPrefix, encodeKeyValue } from "./key-codec";
 import { archiveKeyForIndexEntry, INDEX_SEGMENT, indexPartitionPrefix, indexSearchPrefix, servicePrefix, splitDatedKey } from "./layout";
 import { listPages, type ListedObject } from "./object-listing";
 import type { DeletionType } from "./stream-record";
+import { isMissingObject } from "../aws/aws-errors";
 
 /**
  * Finds archived deletions by partition key through the by-key index
@@ -258,7 +259,7 @@ async function readIndexEntryBody(
     text = (await response.Body?.transformToString("utf-8")) ?? "";
   } catch (error) {
     // Deleted between the LIST and the GET (erasure, prune): it no longer points anywhere.
-    if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NoSuchVersion")) return { kind: "skip" };
+    if (isMissingObject(error)) return { kind: "skip" };
     throw error;
   }
   let json: unknown;

@@ -15,6 +15,7 @@ import {
 import { encodeKeyValue } from "./key-codec";
 import { INDEX_SEGMENT, indexPartitionPrefix, servicePrefix } from "./layout";
 import { listFolders, listPages, MAX_LIST_KEYS } from "./object-listing";
+import { isMissingObject } from "../aws/aws-errors";
 
 /**
  * Rebuilds a service's by-key index from its archive objects.
@@ -220,7 +221,7 @@ async function indexObject(
       report.alreadyPresent += 1;
       return;
     }
-    if (error instanceof Error && error.name === "NoSuchKey") return; // erased since it was listed
+    if (isMissingObject(error)) return; // erased since it was listed
     if (error instanceof Error && error.name === "InvalidObjectState") {
       report.errors.push({ key: archiveKey, message: "in Glacier Flexible Retrieval or Deep Archive and not restored: restore it to index it" });
       return;
@@ -257,7 +258,7 @@ async function isOrphan(
       const base = servicePrefix(config.archive.prefix, service.name);
       return !(body.data.archiveKey.startsWith(base) && archived.has(body.data.archiveKey.slice(base.length)));
     } catch (error) {
-      if (error instanceof Error && error.name === "NoSuchKey") return false;
+      if (isMissingObject(error)) return false;
       report.errors.push({ key: indexKey, message: `could not read the index entry: ${describe(error)}` });
       return false;
     }

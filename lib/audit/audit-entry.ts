@@ -7,7 +7,7 @@ import { ROLES, type Role } from "../auth/roles";
  * Entries name keys and archive objects, never item contents. Isomorphic: the
  * audit page renders them.
  */
-export const AUDIT_ACTIONS = ["restore", "bulk-restore", "pitr-restore", "export", "erasure", "protection-change", "dlq-replay", "glacier-retrieval"] as const;
+export const AUDIT_ACTIONS = ["restore", "bulk-restore", "pitr-restore", "export", "erasure", "protection-change", "dlq-replay", "glacier-retrieval", "sign-in"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** "started" is written before an action changes anything; the same operationId then gets one outcome. */
@@ -20,7 +20,8 @@ export interface AuditEntry {
   operationId: string;
   at: string;
   actor: { id: string; email: string; name: string };
-  role: Role;
+  /** Absent only for a sign-in attempt on an account that does not exist. */
+  role?: Role;
   action: AuditAction;
   outcome: AuditOutcome;
   service?: string;
@@ -38,7 +39,7 @@ export const auditEntrySchema = z.object({
   operationId: z.string().min(1).max(64),
   at: z.iso.datetime(),
   actor: z.object({ id: z.string().max(512), email: z.string().max(512), name: z.string().max(512) }),
-  role: z.enum(ROLES),
+  role: z.enum(ROLES).optional(),
   action: z.enum(AUDIT_ACTIONS),
   outcome: z.enum(AUDIT_OUTCOMES),
   service: z.string().max(63).optional(),

@@ -27,7 +27,7 @@ const blankToUndefined = (v: unknown) => (v === "" ? undefined : v);
 
 /** The browser's query string: a single `date` (the old day view) or `from`/`to`, plus filters. */
 export const auditBrowserQuerySchema = z
-  .object({
+  .strictObject({
     date: z.preprocess(blankToUndefined, z.string().regex(ISO_DAY, "must be a date as YYYY-MM-DD").optional()),
     from: z.preprocess(blankToUndefined, z.string().regex(ISO_DAY, "must be a date as YYYY-MM-DD").optional()),
     to: z.preprocess(blankToUndefined, z.string().regex(ISO_DAY, "must be a date as YYYY-MM-DD").optional()),

@@ -9,6 +9,7 @@ import type { AuditConfig, LazarusConfig } from "../config/schema";
 import { auditEntrySchema, type AuditEntry } from "./audit-entry";
 import { auditDayPrefix, auditEntryKey, auditEntryName, auditPrefix, parseAuditEntryName } from "./audit-layout";
 import { auditEntryMatches, type AuditFilter } from "./audit-filter";
+import { isMissingObject } from "../aws/aws-errors";
 
 export { AUDIT_ACTIONS, AUDIT_OUTCOMES, auditEntrySchema, type AuditAction, type AuditEntry, type AuditOutcome } from "./audit-entry";
 export { AUDIT_SEGMENT } from "./audit-layout";
@@ -149,7 +150,7 @@ async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: st
     text = (await response.Body?.transformToString("utf-8")) ?? "";
   } catch (error) {
     // Gone between the LIST and the GET: nothing to show, and nothing to report.
-    if (error instanceof Error && error.name === "NoSuchKey") return { ok: false };
+    if (isMissingObject(error)) return { ok: false };
     throw error;
   }
   let json: unknown;

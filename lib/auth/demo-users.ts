@@ -36,6 +36,11 @@ export function findDemoUser(id: string): DemoUser | null {
   return user ? { ...user } : null;
 }
 
+export function findDemoUserByEmail(email: string): DemoUser | null {
+  const user = DEMO_USERS.find((u) => u.email === email.trim().toLowerCase());
+  return user ? { ...user } : null;
+}
+
 const credentialsSchema = z.object({ email: z.string().max(320), password: z.string().max(1024) });
 
 /** Digests first so the comparison takes the same time whatever the lengths. */
@@ -48,7 +53,7 @@ function passwordsMatch(given: string, expected: string): boolean {
 export function authorizeDemoUser(credentials: unknown, password: string): DemoUser | null {
   const parsed = credentialsSchema.safeParse(credentials);
   if (!parsed.success) return null;
-  const user = DEMO_USERS.find((u) => u.email === parsed.data.email.trim().toLowerCase());
+  const user = findDemoUserByEmail(parsed.data.email);
   const matches = passwordsMatch(parsed.data.password, password);
-  return user && matches ? { ...user } : null;
+  return user && matches ? user : null;
 }

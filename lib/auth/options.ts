@@ -6,6 +6,8 @@ import type { OAuthConfig, Provider } from "next-auth/providers/index";
 import { z } from "zod";
 import { loadConfig } from "../config/load";
 import type { AuthConfig } from "../config/schema";
+import { safeRedirectUrl } from "./callback-url";
+import { authCookies, isServedOverHttps } from "./cookies";
 import { authorizeDemoUser, DEMO_PROVIDER_ID, demoUsers, findDemoUser, type DemoUser } from "./demo-users";
 import { readAuthEnv, type AuthEnv } from "./env";
 import { mapRole } from "./role-mapping";
@@ -108,7 +110,7 @@ function checkSessionClaims(token: unknown, env: AuthEnv, auth: AuthConfig, now:
   return claims;
 }
 
-export function buildAuthOptions(env: AuthEnv, auth: AuthConfig): NextAuthOptions {
+export function buildAuthOptions(env: AuthEnv, auth: AuthConfig, secure = isServedOverHttps()): NextAuthOptions {
   const maxAge = Math.round(auth.sessionHours * 3600);
   const providers: Provider[] = [];
   if (env.oidc) providers.push(oidcProvider(env.oidc));
@@ -121,7 +123,12 @@ export function buildAuthOptions(env: AuthEnv, auth: AuthConfig): NextAuthOption
     session: { strategy: "jwt", maxAge },
     jwt: { maxAge },
     pages: { signIn: SIGN_IN_PATH, error: SIGN_IN_PATH },
+    useSecureCookies: secure,
+    cookies: authCookies(secure),
     callbacks: {
+      async redirect(params) {
+        return safeRedirectUrl(params);
+      },
       async signIn({ account, profile }) {
         if (account?.provider === OIDC_PROVIDER_ID && !mapRole(profile, auth).role) return `${SIGN_IN_PATH}?error=${NO_ROLE_ERROR}`;
         return true;

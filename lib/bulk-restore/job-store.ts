@@ -3,11 +3,13 @@ import { randomBytes } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { compactTime } from "../audit/audit-layout";
-import { getJson, isPreconditionFailed, putJson, type Versioned } from "../aws/s3-json";
+import { isPreconditionFailed } from "../aws/aws-errors";
+import { getJson, putJson, type Versioned } from "../aws/s3-json";
 import { listFolders, listObjects } from "../archive/object-listing";
 import type { LazarusConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
-import type { BulkRestoreJob, ChunkResult, PlanItem } from "./job-types";
+import { storedChunkResultSchema, storedDiffsSchema, storedItemsSchema, storedJobSchema, type BulkRestoreJob, type ChunkResult, type PlanItem } from "./job-types";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * Bulk-restore jobs live in the archive bucket, never in server memory, so any
@@ -29,6 +31,7 @@ export function jobsPrefix(archivePrefix: string): string {
 
 const JOB_ID = /^\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{12}$/;
 export const jobIdSchema = z.string().regex(JOB_ID, "is not a bulk-restore job id");
+export const jobParams = z.strictObject({ jobId: jobIdSchema });
 
 /** Sorts by creation time, so the newest jobs list last. */
 export function newJobId(now: Date): string {
@@ -45,10 +48,10 @@ export function chunkResultKey(archivePrefix: string, jobId: string, chunk: numb
   return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/results/${String(chunk).padStart(6, "0")}.json`;
 }
 
-export class JobNotFoundError extends Error {
+export class JobNotFoundError extends DomainError {
   override name = "JobNotFoundError";
   constructor(readonly jobId: string) {
-    super(`there is no bulk-restore job ${jobId}`);
+    super(404, "job-not-found", "There is no bulk-restore job with this id.");
   }
 }
 
@@ -74,7 +77,7 @@ export class JobStore {
   }
 
   async get(jobId: string): Promise<Versioned<BulkRestoreJob>> {
-    const found = await getJson<BulkRestoreJob>(this.s3, this.bucket, this.key(jobId, "job.json"));
+    const found = await getJson(this.s3, this.bucket, this.key(jobId, "job.json"), storedJobSchema);
     if (!found) throw new JobNotFoundError(jobId);
     return found;
   }
@@ -100,13 +103,13 @@ export class JobStore {
   }
 
   async items(jobId: string): Promise<PlanItem[]> {
-    const found = await getJson<{ items: PlanItem[] }>(this.s3, this.bucket, this.key(jobId, "items.json"));
+    const found = await getJson(this.s3, this.bucket, this.key(jobId, "items.json"), storedItemsSchema);
     if (!found) throw new JobNotFoundError(jobId);
     return found.value.items;
   }
 
   async diffs(jobId: string): Promise<Record<number, DiffChange[]>> {
-    return (await getJson<{ diffs: Record<number, DiffChange[]> }>(this.s3, this.bucket, this.key(jobId, "diffs.json")))?.value.diffs ?? {};
+    return (await getJson(this.s3, this.bucket, this.key(jobId, "diffs.json"), storedDiffsSchema))?.value.diffs ?? {};
   }
 
   itemListLocation(jobId: string): string {
@@ -124,7 +127,7 @@ export class JobStore {
   }
 
   async getLease(jobId: string): Promise<Versioned<Lease> | null> {
-    return getJson<Lease>(this.s3, this.bucket, this.key(jobId, "lease.json"));
+    return getJson(this.s3, this.bucket, this.key(jobId, "lease.json"), leaseSchema);
   }
 
   /** Creates (etag null) or replaces (the etag read) the lease; throws PreconditionFailed when someone else moved first. */
@@ -133,7 +136,7 @@ export class JobStore {
   }
 
   async getChunkResult(jobId: string, chunk: number): Promise<ChunkResult | null> {
-    return (await getJson<ChunkResult>(this.s3, this.bucket, chunkResultKey(this.config.archive.prefix, jobId, chunk)))?.value ?? null;
+    return (await getJson(this.s3, this.bucket, chunkResultKey(this.config.archive.prefix, jobId, chunk), storedChunkResultSchema))?.value ?? null;
   }
 
   /** Records a chunk once. Returns the result that stands: ours, or the one another runner recorded first. */
@@ -144,7 +147,7 @@ export class JobStore {
       return { recorded: true, result };
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error;
-      const existing = await getJson<ChunkResult>(this.s3, this.bucket, key);
+      const existing = await getJson(this.s3, this.bucket, key, storedChunkResultSchema);
       if (!existing) throw error;
       return { recorded: false, result: existing.value };
     }
@@ -195,15 +198,13 @@ export class JobStore {
       .sort()
       .reverse()
       .slice(0, limit);
-    const jobs = await Promise.all(ids.map((id) => getJson<BulkRestoreJob>(this.s3, this.bucket, this.key(id, "job.json"))));
+    const jobs = await Promise.all(ids.map((id) => getJson(this.s3, this.bucket, this.key(id, "job.json"), storedJobSchema)));
     return jobs.filter((j): j is Versioned<BulkRestoreJob> => j !== null).map((j) => j.value);
   }
 }
 
-export interface Lease {
-  runner: string;
-  expiresAt: string;
-}
+const leaseSchema = z.object({ runner: z.string(), expiresAt: z.string() });
+export type Lease = z.infer<typeof leaseSchema>;
 
 const RESULT_CACHE_JOBS = 50;
 type ResultCache = Map<number, { etag: string; result: ChunkResult }>;

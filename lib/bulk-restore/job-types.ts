@@ -1,6 +1,6 @@
 import { z } from "zod";
-import type { KeyValue } from "../archive/attribute-value";
-import type { Role } from "../auth/roles";
+import { attributeRecord, attributeValueSchema, keyValueSchema, type KeyValue } from "../archive/attribute-value";
+import { ROLES, type Role } from "../auth/roles";
 import type { DiffChange } from "../diff/item-diff";
 import { ttlChoiceSchema, type TtlChoice } from "../restore/ttl-choice";
 
@@ -169,3 +169,68 @@ export interface JobListEntry {
   createdAt: string;
   createdBy: string;
 }
+
+/*
+ * What a job's objects in S3 hold, parsed on every read: another console instance, or
+ * an older version of this one, wrote them.
+ */
+const actorSchema = z.object({ id: z.string(), email: z.string(), name: z.string() });
+const diffChangeSchema: z.ZodType<DiffChange> = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("added"), path: z.array(z.union([z.string(), z.number()])), live: attributeValueSchema }),
+  z.object({ kind: z.literal("removed"), path: z.array(z.union([z.string(), z.number()])), archived: attributeValueSchema }),
+  z.object({ kind: z.literal("changed"), path: z.array(z.union([z.string(), z.number()])), archived: attributeValueSchema, live: attributeValueSchema }),
+]);
+
+export const planItemSchema = z.object({
+  i: z.number().int().min(0),
+  archiveKey: z.string(),
+  key: attributeRecord(keyValueSchema).nullable(),
+  keyText: z.string(),
+  deletedAt: z.string().nullable(),
+  category: z.enum(PLAN_CATEGORIES),
+  reason: z.string().optional(),
+  liveFingerprint: z.string().optional(),
+  archivedFingerprint: z.string().optional(),
+  ttlExpired: z.boolean().optional(),
+}) satisfies z.ZodType<PlanItem>;
+
+export const storedJobSchema = z.object({
+  schemaVersion: z.literal(1),
+  id: z.string(),
+  service: z.string(),
+  table: z.string(),
+  createdAt: z.string(),
+  createdBy: actorSchema,
+  selection: selectionSchema,
+  status: z.enum(JOB_STATUSES),
+  itemCount: z.number().int().min(0),
+  chunkSize: z.number().int().min(1),
+  chunkCount: z.number().int().min(0),
+  plan: z.object({
+    counts: z.record(z.enum(PLAN_CATEGORIES), z.number().int().min(0)),
+    ttl: z.object({ attribute: z.string(), withTtl: z.number(), expired: z.number() }).nullable(),
+    unresolved: z.array(z.object({ input: z.string(), reason: z.string() })),
+    plannedAt: z.string(),
+    durationMs: z.number(),
+  }),
+  options: z.object({ overwriteConflicting: z.boolean(), ttl: ttlChoiceSchema }).optional(),
+  run: z.object({ startedAt: z.string(), startedBy: actorSchema, role: z.enum(ROLES), auditOperationId: z.string() }).optional(),
+  cancelledAt: z.string().optional(),
+  cancelledBy: actorSchema.optional(),
+  finishedAt: z.string().optional(),
+}) satisfies z.ZodType<BulkRestoreJob>;
+
+export const storedItemsSchema = z.object({ items: z.array(planItemSchema) });
+export const storedDiffsSchema = z.object({ diffs: z.record(z.string(), z.array(diffChangeSchema)) });
+
+export const storedChunkResultSchema = z.object({
+  schemaVersion: z.literal(1),
+  chunk: z.number().int().min(0),
+  runner: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  items: z.array(
+    z.object({ i: z.number().int().min(0), archiveKey: z.string(), keyText: z.string(), outcome: z.enum(ITEM_OUTCOMES), reason: z.string(), attempts: z.number().int().min(0) }),
+  ),
+  partial: z.boolean().optional(),
+}) satisfies z.ZodType<ChunkResult>;

@@ -16,11 +16,15 @@ import { chunkCount, chunkSizeFor, computeProgress } from "./progress";
 import { cancelHere, finalizeJob, isRunningHere, leaseExpired, startRunner, type RunnerDeps } from "./runner";
 import { JobTooLargeError, resolveSelection } from "./selection";
 import { withoutErasedInputs } from "../erasure/erased-item";
+import { DomainError } from "../errors/domain-error";
 
 /** What the routes call: plan, start, cancel, view (resuming orphans), list and export jobs. */
 
-export class JobStateError extends Error {
+export class JobStateError extends DomainError {
   override name = "JobStateError";
+  constructor(reason: string) {
+    super(409, "job-state", `The job cannot do that now: ${reason}.`);
+  }
 }
 
 type Clients = { s3: S3Client; dynamodb: DynamoDBClient };

@@ -15,7 +15,7 @@ import { overwriteCondition } from "../restore/restore-record";
 import { toSdkItem } from "../restore/sdk-attribute-value";
 import { applyTtlChoice } from "../restore/ttl-choice";
 import type { BulkRestoreJob, ChunkResult, ItemResult, PlanItem, RunOptions } from "./job-types";
-import { isPreconditionFailed } from "../aws/s3-json";
+import { isPreconditionFailed } from "../aws/aws-errors";
 import { JobStore, type Lease } from "./job-store";
 import { erasureOf } from "./planner";
 import { chunkBounds, computeProgress } from "./progress";

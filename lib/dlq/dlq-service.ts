@@ -2,14 +2,14 @@ import "server-only";
 import { z } from "zod";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { HttpError, toUserFacingError } from "../http/error-response";
+import { toUserFacingError } from "../http/error-response";
 import { requireService } from "../http/inputs";
 import type { DlqClients } from "./clients";
 import type { DlqListResponse, ReplayResult, ServiceFailures } from "./failure-record";
-import { FailureNotFoundError, listServiceFailures, MalformedFailureError, type ListOptions } from "./failure-source";
+import { listServiceFailures, type ListOptions } from "./failure-source";
 import { replayFailure, type ReplayOptions } from "./replay";
 
-/** What the DLQ routes and page share: request schemas, and the calls with their errors mapped. */
+/** What the DLQ routes and page share: request schemas and the calls. */
 
 export const dlqListQuerySchema = z.object({ service: z.string().min(1).max(63).optional() }).strict();
 
@@ -62,11 +62,5 @@ export async function listFailures(clients: DlqClients, config: LazarusConfig, s
 
 export async function replay(clients: DlqClients, config: LazarusConfig, body: DlqReplayBody, user: SessionUser, options: ReplayOptions = {}): Promise<ReplayResult> {
   const service = requireService(config, body.service);
-  try {
-    return await replayFailure(clients, config, service, body.failureId, user, options);
-  } catch (error) {
-    if (error instanceof FailureNotFoundError) throw new HttpError(404, "failure-not-found", error.message);
-    if (error instanceof MalformedFailureError) throw new HttpError(422, "failure-malformed", error.message);
-    throw error;
-  }
+  return replayFailure(clients, config, service, body.failureId, user, options);
 }

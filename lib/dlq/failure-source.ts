@@ -21,6 +21,8 @@ import {
   type InvocationRecord,
   type ServiceFailures,
 } from "./failure-record";
+import { DomainError } from "../errors/domain-error";
+import { isMissingObject } from "../aws/aws-errors";
 
 /**
  * Reads a service's on-failure destination without consuming it. SQS cannot be read
@@ -62,12 +64,18 @@ export type LocatedFailure =
   | { source: "sqs"; id: string; queueUrl: string; record: InvocationRecord }
   | { source: "s3"; id: string; bucket: string; record: InvocationRecord; records: unknown[] };
 
-export class FailureNotFoundError extends Error {
+export class FailureNotFoundError extends DomainError {
   override name = "FailureNotFoundError";
+  constructor(message: string) {
+    super(404, "failure-not-found", message);
+  }
 }
 
-export class MalformedFailureError extends Error {
+export class MalformedFailureError extends DomainError {
   override name = "MalformedFailureError";
+  constructor(message: string) {
+    super(422, "failure-malformed", message);
+  }
 }
 
 export async function queueUrlOf(sqs: SQSClient, queueName: string): Promise<string> {
@@ -177,11 +185,6 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
   return (await response.Body?.transformToString("utf-8")) ?? "";
 }
 
-function isNotFound(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : "";
-  return name === "NoSuchKey" || name === "NotFound" || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404;
-}
-
 function streamBelongsTo(service: ServiceConfig, streamArn: string): boolean {
   const table = tableOfStreamArn(streamArn);
   // A record whose ARN names no table cannot be attributed elsewhere: it is shown where it was found.
@@ -197,7 +200,7 @@ async function s3Entry(s3: S3Client, bucket: string, key: string, service: Servi
   try {
     text = await readText(s3, bucket, key);
   } catch (error) {
-    if (isNotFound(error)) return null;
+    if (isMissingObject(error)) return null;
     if (error instanceof MalformedFailureError) return { kind: "malformed", id: key, source: "s3", reason: error.message, failedAt: lastModified };
     throw error;
   }
@@ -257,7 +260,7 @@ export async function locateFailure(clients: SourceClients, config: LazarusConfi
   try {
     text = await readText(clients.s3, destination.bucket, key);
   } catch (error) {
-    if (isNotFound(error)) throw new FailureNotFoundError(`There is no failure object ${key} in bucket ${destination.bucket} (it may have been replayed already).`);
+    if (isMissingObject(error)) throw new FailureNotFoundError(`There is no failure object ${key} in bucket ${destination.bucket} (it may have been replayed already).`);
     throw error;
   }
   const parsed = parseFailureBody(text);

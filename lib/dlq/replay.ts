@@ -1,9 +1,8 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import pLimit from "p-limit";
 import { archiverTargetFor, archiveStreamRecord } from "../archive/archiver";
 import { parseStreamRecord, type ParsedStreamRecord } from "../archive/stream-record";
-import { appendAuditEntry } from "../audit/audit-log";
+import { auditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasedOn, erasureCovers, erasureKeyHash, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
@@ -49,8 +48,6 @@ export async function replayFailure(
   const now = options.now ?? (() => new Date());
   const failure = await locateFailure(clients, config, service, failureId);
   const info = failure.record.DDBStreamBatchInfo;
-  const operationId = randomUUID();
-  const base = { ...auditActor(user), operationId, action: "dlq-replay" as const, service: service.name, table: service.table.name };
   const where = {
     failureId: failure.id,
     source: failure.source,
@@ -59,22 +56,23 @@ export async function replayFailure(
     endSequenceNumber: info.endSequenceNumber,
     batchSize: info.batchSize,
   };
-  // Write-ahead: nothing is archived or deleted unless this entry exists.
-  await appendAuditEntry(clients.s3, config, { ...base, outcome: "started", message: `replaying ${recordsText(info.batchSize)} of ${rangeText(info)}`, details: where });
-
-  try {
-    const result = await replayRecords(clients, config, service, failure, operationId, options, now);
-    await appendAuditEntry(clients.s3, config, {
-      ...base,
+  const operation = auditedOperation(clients.s3, config, {
+    ...auditActor(user),
+    action: "dlq-replay",
+    service: service.name,
+    table: service.table.name,
+    message: `replaying ${recordsText(info.batchSize)} of ${rangeText(info)}`,
+    details: where,
+  });
+  // Write-ahead: nothing is archived or deleted unless the "started" entry exists.
+  return operation.run(() => replayRecords(clients, config, service, failure, operation.operationId, options, now), {
+    succeeded: (result) => ({
       outcome: result.deleted ? "succeeded" : "failed",
       message: result.message,
-      details: { ...where, counts: result.counts, deleted: result.deleted, ...(result.erasures.length > 0 ? { erasures: result.erasures } : {}), ...(result.lost ? { lostReason: result.lost.reason } : {}), ...(result.keptBecause ? { keptBecause: result.keptBecause } : {}) },
-    });
-    return result;
-  } catch (error) {
-    await appendAuditEntry(clients.s3, config, { ...base, outcome: "failed", message: `the replay stopped: ${errorText(error)}`.slice(0, 2000), details: where }).catch(() => undefined);
-    throw error;
-  }
+      details: { counts: result.counts, deleted: result.deleted, ...(result.erasures.length > 0 ? { erasures: result.erasures } : {}), ...(result.lost ? { lostReason: result.lost.reason } : {}), ...(result.keptBecause ? { keptBecause: result.keptBecause } : {}) },
+    }),
+    failed: (error) => ({ outcome: "failed", message: `the replay stopped: ${errorText(error)}` }),
+  });
 }
 
 async function replayRecords(

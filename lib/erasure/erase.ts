@@ -1,10 +1,10 @@
 import "server-only";
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ArchiveInputError } from "../archive/archive-reader";
 import { MAX_LOOKUP_LIMIT } from "../archive/key-lookup";
 import type { KeyValue } from "../archive/attribute-value";
-import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
+import { auditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasureKeyHash, writeErasure } from "./erasure-ledger";
@@ -117,32 +117,6 @@ async function deleteOlderVersions(s3: S3Client, bucket: string, key: string, ke
   return deleteVersions(s3, bucket, versionTargets(key, old));
 }
 
-class ErasureAudit {
-  readonly operationId = randomUUID();
-  constructor(
-    private readonly s3: S3Client,
-    private readonly config: LazarusConfig,
-    private readonly base: Omit<NewAuditEntry, "operationId" | "outcome">,
-  ) {}
-
-  entry(outcome: AuditOutcome, message: string, details: Record<string, unknown>): NewAuditEntry {
-    return { ...this.base, operationId: this.operationId, outcome, message, details: { ...this.base.details, ...details } };
-  }
-
-  async append(outcome: AuditOutcome, message: string, details: Record<string, unknown>): Promise<void> {
-    await appendAuditEntry(this.s3, this.config, this.entry(outcome, message, details));
-  }
-
-  /** After the write-ahead entry the work is done; a lost outcome entry must not hide it from the caller. */
-  async finish(outcome: AuditOutcome, message: string, details: Record<string, unknown>): Promise<void> {
-    try {
-      await this.append(outcome, message, details);
-    } catch (error) {
-      console.error(JSON.stringify({ message: "erasure outcome not recorded", operationId: this.operationId, outcome, error: errorName(error) }));
-    }
-  }
-}
-
 function refusalReasons(plan: ErasurePlan, request: ErasureRequest): string[] {
   const reasons = [...plan.blockers];
   if (request.mode === "redact") {
@@ -174,7 +148,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const plan = await planErasure(s3, config, query, now());
   const jobState = await planJobState(s3, { config, query, services: plan.services, archiveKeys: new Set(plan.records.map((r) => r.deletion.archiveKey)) }, request.mode, attributes);
   const single = plan.services.length === 1 ? plan.services[0] : undefined;
-  const audit = new ErasureAudit(s3, config, {
+  const audit = auditedOperation(s3, config, {
     actor: { id: request.actor.id, email: request.actor.email, name: request.actor.name },
     role: request.actor.role,
     action: "erasure",
@@ -207,12 +181,12 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
     const locked = plan.records.some((r) => r.lock.state !== "none") || plan.failureCopies.some((c) => c.lock.state !== "none");
     const message = `Nothing was ${request.mode === "erase" ? "erased" : "redacted"}: ${reasons.length} reason(s) prevent it.`;
     // Reasons name services, dates and lock dates, never key text.
-    await audit.append("refused", message, { planned, reasons: reasons.slice(0, 50) });
+    await audit.refuse(message, { planned, reasons: reasons.slice(0, 50) });
     return { outcome: "refused", code: locked ? "locked" : "not-erasable", auditId: audit.operationId, message, reasons };
   }
 
   // Write-ahead: if this cannot be recorded, nothing is changed.
-  await audit.append("started", `${request.mode} of ${planned.records} archived record(s) and ${planned.failureCopies} failed-batch copy(ies)`, { planned });
+  await audit.start(`${request.mode} of ${planned.records} archived record(s) and ${planned.failureCopies} failed-batch copy(ies)`, { planned });
 
   const summary = emptySummary(request.mode);
   summary.records = plan.records.length;

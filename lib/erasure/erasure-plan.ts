@@ -9,6 +9,7 @@ import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { ErasureFinding, ErasureQuery, FailureCopyFinding, LockState } from "./erasure-request";
 import { findSubjectRecords, listVersionsOf, type ObjectVersion, type SubjectKeys } from "./record-sources";
+import { awsErrorName, isMissingObject } from "../aws/aws-errors";
 
 
 /**
@@ -98,9 +99,6 @@ export function namedKeyText(key: NamedKey | undefined): string | null {
 const CONCURRENCY = 8;
 const FAILURE_COPY_MAX_BYTES = 64 * 1024 * 1024;
 
-function errorName(error: unknown): string {
-  return error instanceof Error ? error.name : "";
-}
 
 /** Whether a bucket has Object Lock turned on; one request, so unlocked buckets cost no per-object checks. */
 export async function bucketHasObjectLock(s3: S3Client, bucket: string): Promise<boolean> {
@@ -108,7 +106,7 @@ export async function bucketHasObjectLock(s3: S3Client, bucket: string): Promise
     const out = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
     return out.ObjectLockConfiguration?.ObjectLockEnabled === "Enabled";
   } catch (error) {
-    if (["ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound", "NoSuchObjectLockConfiguration"].includes(errorName(error))) return false;
+    if (["ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound", "NoSuchObjectLockConfiguration"].includes(awsErrorName(error) ?? "")) return false;
     throw error;
   }
 }
@@ -124,7 +122,7 @@ async function versionLock(s3: S3Client, bucket: string, key: string, versionId:
   try {
     head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId === "null" ? {} : { VersionId: versionId }) }));
   } catch (error) {
-    if (["NotFound", "NoSuchKey", "NoSuchVersion"].includes(errorName(error))) return { state: "none" };
+    if (isMissingObject(error)) return { state: "none" };
     throw error;
   }
   const mode = head.ObjectLockMode;
@@ -235,7 +233,7 @@ export async function readFailedBatch(s3: S3Client, bucket: string, key: string,
     if ((out.ContentLength ?? 0) > FAILURE_COPY_MAX_BYTES) return null;
     return (await out.Body?.transformToString("utf-8")) ?? "";
   } catch (error) {
-    if (["NoSuchKey", "NotFound", "InvalidObjectState"].includes(errorName(error))) return null;
+    if (isMissingObject(error) || awsErrorName(error) === "InvalidObjectState") return null;
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import "server-only";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { z } from "zod";
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import { listObjects } from "../archive/object-listing";
 import { getJson } from "../aws/s3-json";
@@ -10,7 +11,7 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
 import { COMPARE_STALE_MS } from "../pitr/pitr-compare";
 import { listJobs as listPitrJobs, PITR_JOBS_SEGMENT } from "../pitr/pitr-store";
-import type { CompareChunk, CompareState, CopyBackResult, PitrJob } from "../pitr/pitr-types";
+import { storedCompareChunkSchema, storedCompareStateSchema, storedCopyBackResultsSchema, type PitrJob } from "../pitr/pitr-types";
 import { erasureKeyHash } from "./erasure-ledger";
 import { keyMatches, subjectKeyFor } from "./erasure-plan";
 import type { ErasureMode, ErasureQuery } from "./erasure-request";
@@ -53,8 +54,8 @@ export interface JobStatePlan {
   blockers: string[];
 }
 
-async function readJson<T>(s3: S3Client, bucket: string, key: string): Promise<T | null> {
-  return (await getJson<T>(s3, bucket, key))?.value ?? null;
+async function readJson<T>(s3: S3Client, bucket: string, key: string, schema: z.ZodType<T>): Promise<T | null> {
+  return (await getJson(s3, bucket, key, schema))?.value ?? null;
 }
 
 const REDACTED_DIFF_VALUE = { S: "[redacted]" } as const;
@@ -147,7 +148,7 @@ async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobState
       });
     }
     const restoredKey = jobObjectKey(config.archive.prefix, job.id, "restored.json");
-    const restored = await readJson<{ archiveKeys: string[] }>(s3, bucket, restoredKey);
+    const restored = await readJson(s3, bucket, restoredKey, z.object({ archiveKeys: z.array(z.string()) }));
     const subjectArchiveKeys = new Set([...matched.values()].map((item) => item.archiveKey));
     const restoredSubject = restored?.archiveKeys.filter((k) => subjectArchiveKeys.has(k)) ?? [];
     if (restored && restoredSubject.length > 0) {
@@ -188,7 +189,7 @@ async function planPitrJob(s3: S3Client, scope: JobStateScope, service: ServiceC
   const isSubject = (key: Record<string, KeyValue> | undefined) => keyMatches(query, service, key?.[partitionKey]);
   for await (const object of listObjects(s3, { bucket, prefix: `${config.archive.prefix}${PITR_JOBS_SEGMENT}${job.id}/compare/` })) {
     if (object.key.endsWith("/state.json")) {
-      const state = await readJson<CompareState>(s3, bucket, object.key);
+      const state = await readJson(s3, bucket, object.key, storedCompareStateSchema);
       if (state?.status === "running" && Date.now() - new Date(state.updatedAt).getTime() < COMPARE_STALE_MS) {
         plan.blockers.push(`a compare of point-in-time restore ${job.id} (${service.name}) is running: wait for it to finish, then erase`);
       }
@@ -196,7 +197,7 @@ async function planPitrJob(s3: S3Client, scope: JobStateScope, service: ServiceC
     }
     if (object.key.includes("/copy-back/")) {
       if (mode !== "erase") continue;
-      const result = await readJson<CopyBackResult>(s3, bucket, object.key);
+      const result = await readJson(s3, bucket, object.key, storedCopyBackResultsSchema);
       const subject = result?.items.filter((r) => r.key && isSubject(r.key)) ?? [];
       if (!result || subject.length === 0) continue;
       plan.rewrites.push({
@@ -209,7 +210,7 @@ async function planPitrJob(s3: S3Client, scope: JobStateScope, service: ServiceC
       continue;
     }
     if (object.key.endsWith("/latest.json")) continue;
-    const chunk = await readJson<CompareChunk>(s3, bucket, object.key);
+    const chunk = await readJson(s3, bucket, object.key, storedCompareChunkSchema);
     const subject = chunk?.entries.filter((e) => isSubject(e.key)) ?? [];
     if (!chunk || subject.length === 0) continue;
     if (mode === "redact") redactEntries(subject, attributes);

@@ -2,7 +2,9 @@ import { createHash } from "node:crypto";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { keyValueBytes, type KeyValue } from "../archive/attribute-value";
+import { isMissingObject } from "../aws/aws-errors";
 import type { ServiceConfig } from "../config/schema";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * The erasure ledger: one small object per erased partition key,
@@ -47,10 +49,10 @@ export const ledgerEntrySchema = z.object({
 const MAX_LEDGER_ENTRY_BYTES = 16 * 1024;
 
 /** Thrown (or returned as a refusal) when an action would bring an erased key back. */
-export class ErasedRecordError extends Error {
+export class ErasedRecordError extends DomainError {
   override name = "ErasedRecordError";
   constructor(readonly erasure: ErasureRecord) {
-    super(erasedMessage(erasure));
+    super(410, "erased", erasedMessage(erasure));
   }
 }
 
@@ -120,12 +122,6 @@ export function toRecord(entry: ErasureLedgerEntry): ErasureRecord {
   return { service: entry.service, keyHash: entry.keyHash, erasedAt: entry.erasedAt, auditId: entry.auditId };
 }
 
-function isNotFound(error: unknown): boolean {
-  const name = error instanceof Error ? error.name : undefined;
-  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
-  return name === "NoSuchKey" || name === "NotFound" || status === 404;
-}
-
 /**
  * Reads one ledger object; null when absent. A ledger object that exists but
  * cannot be parsed still means "this key was erased": failing open would bring
@@ -137,7 +133,7 @@ async function readLedgerObject<T>(s3: S3Client, bucket: string, key: string, sc
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     text = (await response.Body?.transformToString("utf-8")) ?? "";
   } catch (error) {
-    if (isNotFound(error)) return null;
+    if (isMissingObject(error)) return null;
     throw error;
   }
   if (Buffer.byteLength(text, "utf8") > MAX_LEDGER_ENTRY_BYTES) throw new ErasureLedgerError(key, `larger than any ${what}`);

@@ -46,7 +46,7 @@ export function auditCells(entry: AuditEntry): string[] {
     entry.actor.name,
     entry.actor.email,
     entry.actor.id,
-    entry.role,
+    entry.role ?? "",
     entry.service ?? "",
     entry.table ?? "",
     keyJson(entry),

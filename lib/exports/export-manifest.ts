@@ -4,6 +4,7 @@ import { z } from "zod";
 import { ArchiveInputError } from "../archive/archive-reader";
 import type { LazarusConfig } from "../config/schema";
 import type { ExportManifest } from "./export-format";
+import { isMissingObject } from "../aws/aws-errors";
 
 /**
  * Manifests live beside the archive: `{prefix}_exports/{exportId}.manifest.json`,
@@ -40,7 +41,7 @@ export async function readManifest(s3: S3Client, config: LazarusConfig, exportId
     const response = await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: manifestKey(config.archive.prefix, parsed.data) }));
     return (await response.Body?.transformToString("utf-8")) ?? "";
   } catch (error) {
-    if (error instanceof Error && (error.name === "NoSuchKey" || error.name === "NotFound")) return null;
+    if (isMissingObject(error)) return null;
     throw error;
   }
 }

@@ -1,12 +1,10 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { ZodError } from "zod";
-import { ArchiveInputError } from "../archive/archive-reader";
 import { AuthEnvError } from "../auth/env";
 import { awsEndpoint } from "../aws/clients";
 import { ConfigError } from "../config/load";
-import { ErasedRecordError } from "../erasure/erasure-ledger";
-import { LiveTableNotFoundError } from "../restore/live-item";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * The one mapping from a thrown error to what a person sees: an honest status, a
@@ -20,18 +18,13 @@ export interface UserFacingError {
   status: number;
   code: string;
   message: string;
+  /** Extra fields of a domain error's body (e.g. the auditId of a refused restore). */
+  details?: Record<string, unknown>;
 }
 
-/** An expected refusal with its own status: thrown by handlers, shown as is. */
-export class HttpError extends Error {
+/** A refusal that belongs to no module of its own (a route's own check): a DomainError like the others. */
+export class HttpError extends DomainError {
   override name = "HttpError";
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const ACCESS_DENIED = new Set(["AccessDenied", "AccessDeniedException", "Forbidden", "UnauthorizedOperation", "AuthorizationError"]);
@@ -105,8 +98,11 @@ function chainOf(error: unknown): ErrorFacts[] {
   return out;
 }
 
+/** Up to five issues; an unknown field first, since a misspelt name usually explains the missing one. */
 export function formatZodIssues(error: ZodError): string {
-  return error.issues
+  const rank = (code: string) => (code === "unrecognized_keys" ? 0 : 1);
+  return [...error.issues]
+    .sort((a, b) => rank(a.code) - rank(b.code))
     .slice(0, 5)
     .map((i) => (i.path.length > 0 ? `${i.path.join(".")}: ${i.message}` : i.message))
     .join("; ");
@@ -128,17 +124,13 @@ function unreachableTarget(chain: ErrorFacts[]): string {
 }
 
 export function toUserFacingError(error: unknown): UserFacingError {
-  if (error instanceof HttpError) return { status: error.status, code: error.code, message: error.message };
+  if (error instanceof DomainError) {
+    const { status, code, message, details } = error;
+    return Object.keys(details).length > 0 ? { status, code, message, details } : { status, code, message };
+  }
   if (error instanceof ZodError) return { status: 400, code: "invalid-input", message: formatZodIssues(error) };
-  if (error instanceof ArchiveInputError) return { status: 400, code: "invalid-input", message: error.message };
   // Their messages name settings, never values: the operator reading them needs to know what to fix.
   if (error instanceof ConfigError || error instanceof AuthEnvError) return { status: 500, code: "misconfigured", message: error.message };
-
-  if (error instanceof ErasedRecordError) return { status: 410, code: "erased", message: error.message };
-
-  if (error instanceof LiveTableNotFoundError) {
-    return { status: 404, code: "table-not-found", message: `The DynamoDB table "${error.table}" does not exist in this AWS account and region.` };
-  }
 
   const chain = chainOf(error);
   const top = chain[0] ?? {};
@@ -205,6 +197,6 @@ export function jsonError(status: number, code: string, message: string, extra: 
 }
 
 export function errorResponse(error: unknown): Response {
-  const { status, code, message } = toUserFacingError(error);
-  return jsonError(status, code, message);
+  const { status, code, message, details } = toUserFacingError(error);
+  return jsonError(status, code, message, details);
 }

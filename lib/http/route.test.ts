@@ -91,6 +91,37 @@ describe("route()", () => {
     expect((await post(JSON.stringify({ mode: "no-clobber", pad: "x".repeat(70_000) }))).status).toBe(413);
   });
 
+  it("refuses query parameters and bodies a route does not take", async () => {
+    as("admin");
+    const list = route({ permission: "archive:read" }, async () => Response.json({ ok: true }));
+    const withQuery = await list(new NextRequest("http://localhost:3000/api/list?bucket=other"), { params: Promise.resolve({}) });
+    expect(withQuery.status).toBe(400);
+    expect((await errorOf(withQuery)).message).toContain("bucket");
+
+    const cancel = route({ permission: "bulk-restore" }, async () => Response.json({ ok: true }));
+    const send = (body?: string) => cancel(new NextRequest("http://localhost:3000/api/cancel", { method: "POST", headers: SAME_ORIGIN, ...(body !== undefined ? { body } : {}) }), { params: Promise.resolve({}) });
+    expect((await send()).status).toBe(200);
+    expect((await send("{}")).status).toBe(200);
+    const withBody = await send(JSON.stringify({ force: true }));
+    expect(withBody.status).toBe(400);
+    expect((await errorOf(withBody)).message).toContain("force");
+  });
+
+  it("names the unknown field even when required ones are missing too", async () => {
+    as("support");
+    const response = await post(JSON.stringify({ mdoe: "no-clobber" }));
+    expect(response.status).toBe(400);
+    expect((await errorOf(response)).message).toMatch(/^Invalid body: Unrecognized key: "mdoe"/);
+  });
+
+  it("answers every response, refusals included, with the security headers", async () => {
+    as(null);
+    for (const response of [await post(JSON.stringify({ mode: "no-clobber" })), (as("support"), await post(JSON.stringify({ mode: "no-clobber" })))]) {
+      expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(response.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+  });
+
   it("runs the handler with the parsed input and the user", async () => {
     as("support");
     const response = await post(JSON.stringify({ mode: "no-clobber" }));

@@ -9,7 +9,9 @@ import { loadConfig } from "../config/load";
 import type { LazarusConfig } from "../config/schema";
 import { consoleClients, type ConsoleClients } from "./clients";
 import { errorResponse, formatZodIssues, HttpError, jsonError } from "./error-response";
+import { readJsonBody } from "./request-body";
 import { checkSameOrigin, configuredAppOrigin } from "./same-origin";
+import { withApiSecurityHeaders } from "./security-headers";
 
 /**
  * The one wrapper every route handler goes through, in this order: session (401),
@@ -23,7 +25,6 @@ import { checkSameOrigin, configuredAppOrigin } from "./same-origin";
 export const ROUTE_PERMISSION: unique symbol = Symbol.for("lazarus.route-permission");
 
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
-const MAX_BODY_BYTES = 64 * 1024;
 
 export interface RouteContext<P, Q, B> {
   request: NextRequest;
@@ -60,15 +61,29 @@ function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, where: string): T
   return result.data;
 }
 
-async function readJsonBody(request: NextRequest): Promise<unknown> {
-  const text = await request.text();
-  if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) throw new HttpError(413, "body-too-large", `The request body is larger than ${MAX_BODY_BYTES / 1024} KB.`);
-  if (text.trim() === "") throw new HttpError(400, "invalid-input", "The request needs a JSON body.");
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, "invalid-input", "The request body is not valid JSON.");
+/** Unknown fields are refused: a misspelt option silently ignored is how a restore does something else than asked. */
+function parseQuery<Q>(schema: z.ZodType<Q> | undefined, request: NextRequest): Q {
+  const fields = Object.fromEntries(request.nextUrl.searchParams);
+  if (schema) return parseOrThrow(schema, fields, "query");
+  const unknown = Object.keys(fields);
+  if (unknown.length > 0) throw new HttpError(400, "invalid-input", `Invalid query: this request takes no query parameters (${unknown.slice(0, 5).join(", ")}).`);
+  return undefined as Q;
+}
+
+async function parseBody<B>(schema: z.ZodType<B> | undefined, request: NextRequest): Promise<B> {
+  const method = request.method.toUpperCase();
+  if (!STATE_CHANGING.has(method)) return undefined as B;
+  const body = await readJsonBody(request);
+  if (schema) {
+    if (body === undefined) throw new HttpError(400, "invalid-input", "The request needs a JSON body.");
+    return parseOrThrow(schema, body, "body");
   }
+  const isEmptyObject = typeof body === "object" && body !== null && !Array.isArray(body) && Object.keys(body).length === 0;
+  if (body !== undefined && !isEmptyObject) {
+    const fields = typeof body === "object" && body !== null && !Array.isArray(body) ? ` (${Object.keys(body).slice(0, 5).join(", ")})` : "";
+    throw new HttpError(400, "invalid-input", `Invalid body: this request takes no body${fields}.`);
+  }
+  return undefined as B;
 }
 
 /** The session's user; for a monitoring route, the monitoring principal when the request carries the token. */
@@ -91,7 +106,9 @@ export function route<P = undefined, Q = undefined, B = undefined>(
   options: RouteOptions<P, Q, B>,
   handler: (context: RouteContext<P, Q, B>) => Promise<Response>,
 ): RouteHandler {
-  const wrapped = async (request: NextRequest, context: NextRouteContext): Promise<Response> => {
+  const wrapped = async (request: NextRequest, context: NextRouteContext): Promise<Response> =>
+    withApiSecurityHeaders(await respond(request, context), request.nextUrl);
+  const respond = async (request: NextRequest, context: NextRouteContext): Promise<Response> => {
     try {
       const user = await authenticate(request, options.monitoring === true);
       if (user === "invalid-token") return jsonError(401, "invalid-token", "The bearer token is not this console's monitoring token (LAZARUS_MONITORING_TOKEN).");
@@ -102,8 +119,8 @@ export function route<P = undefined, Q = undefined, B = undefined>(
         if (!origin.ok) return jsonError(403, "cross-site-request", origin.message);
       }
       const params = (options.params ? parseOrThrow(options.params, await context.params, "path") : undefined) as P;
-      const query = (options.query ? parseOrThrow(options.query, Object.fromEntries(request.nextUrl.searchParams), "query") : undefined) as Q;
-      const body = (options.body ? parseOrThrow(options.body, await readJsonBody(request), "body") : undefined) as B;
+      const query = parseQuery(options.query, request);
+      const body = await parseBody(options.body, request);
       const config = loadConfig();
       return await handler({ request, user, params, query, body, config, aws: () => consoleClients(config) });
     } catch (error) {

@@ -1,9 +1,8 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
+import { auditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasedMessage, erasureCovers, erasureKeyHash, loadErasures } from "../erasure/erasure-ledger";
@@ -14,6 +13,7 @@ import { loadCompareChunk, saveCopyBackResults } from "./pitr-store";
 import { withThrottleRetry } from "./retry";
 import type { CompareEntry, CompareState, CopyBackBody, CopyBackItemResult, CopyBackOutcome, CopyBackResult, PitrJob } from "./pitr-types";
 import type { KeyValue } from "../archive/attribute-value";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * Copies chosen items of a finished compare from the restored table back into the
@@ -28,8 +28,11 @@ export const CHANGED_SINCE_COMPARE = "changed since compare: the live item is no
 
 type Clients = { s3: S3Client; dynamodb: DynamoDBClient };
 
-export class CopyBackInputError extends Error {
+export class CopyBackInputError extends DomainError {
   override name = "CopyBackInputError";
+  constructor(reason: string) {
+    super(400, "copy-back-invalid", `The copy-back cannot run: ${reason}.`);
+  }
 }
 
 async function selectedEntries(clients: Clients, config: LazarusConfig, state: CompareState, body: CopyBackBody): Promise<CompareEntry[]> {
@@ -55,8 +58,7 @@ export async function copyBack(clients: Clients, config: LazarusConfig, service:
   const erasures = await loadErasures(clients.s3, config, service);
   const restorePoint = job.restoreDateTime ?? job.requestedTime ?? null;
 
-  const audit: Omit<NewAuditEntry, "outcome"> = {
-    operationId: randomUUID(),
+  const operation = auditedOperation(clients.s3, config, {
     actor: { id: actor.id, email: actor.email, name: actor.name },
     role: actor.role,
     action: "pitr-restore",
@@ -64,9 +66,9 @@ export async function copyBack(clients: Clients, config: LazarusConfig, service:
     table: service.table.name,
     mode: `copy-back-${body.category}`,
     details: { jobId: job.id, compareId: state.compareId, sourceTable: job.targetTable, requested: entries.length, all: "all" in body.selection },
-  };
+  });
   // Write-ahead: nothing is written to the live table that the audit log does not announce.
-  await appendAuditEntry(clients.s3, config, { ...audit, outcome: "started" });
+  await operation.start();
 
   const limit = pLimit(COPY_BACK_CONCURRENCY);
   const pk = service.table.partitionKey.name;
@@ -99,8 +101,8 @@ export async function copyBack(clients: Clients, config: LazarusConfig, service:
   const counts: Record<CopyBackOutcome, number> = { copied: 0, "changed-since-compare": 0, erased: 0, failed: 0 };
   for (const item of items) counts[item.outcome]++;
   // The list of keys written or refused can be long; the entry names where it is kept.
-  const results = await saveCopyBackResults(clients.s3, config, job.id, state.compareId, audit.operationId, {
-    operationId: audit.operationId,
+  const results = await saveCopyBackResults(clients.s3, config, job.id, state.compareId, operation.operationId, {
+    operationId: operation.operationId,
     category: body.category,
     // An erased key is named by its ledger hash: this list must not bring it back either.
     items: items.map(({ key, outcome, message }) => ({
@@ -109,15 +111,13 @@ export async function copyBack(clients: Clients, config: LazarusConfig, service:
       ...(message ? { message } : {}),
     })),
   }).catch((error: unknown) => {
-    console.error(JSON.stringify({ message: "copy-back results not stored", operationId: audit.operationId, error: error instanceof Error ? error.name : "unknown" }));
+    console.error(JSON.stringify({ message: "copy-back results not stored", operationId: operation.operationId, error: error instanceof Error ? error.name : "unknown" }));
     return null;
   });
   const outcome = counts.copied === items.length ? "succeeded" : counts.copied === 0 && counts.failed === 0 ? "refused" : counts.failed > 0 ? "failed" : "succeeded";
-  await appendAuditEntry(clients.s3, config, {
-    ...audit,
-    outcome,
-    message: `copied ${counts.copied} of ${items.length} items back into ${service.table.name}`,
-    details: { ...audit.details, counts, ...(results ? { results } : { results: "not stored: see the server log" }) },
-  }).catch((error) => console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: audit.operationId, error: error instanceof Error ? error.name : "unknown" })));
-  return { auditId: audit.operationId, counts, items };
+  await operation.finish(outcome, `copied ${counts.copied} of ${items.length} items back into ${service.table.name}`, {
+    counts,
+    ...(results ? { results } : { results: "not stored: see the server log" }),
+  });
+  return { auditId: operation.operationId, counts, items };
 }

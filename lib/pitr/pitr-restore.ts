@@ -1,5 +1,4 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import {
   DescribeContinuousBackupsCommand,
   DescribeTableCommand,
@@ -8,12 +7,14 @@ import {
   type TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
+import { auditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { loadJob, saveJob } from "./pitr-store";
 import { TABLE_NAME_PATTERN, type PitrJob, type PitrJobView, type PitrTableStatus } from "./pitr-types";
 import { restoreTimeProblem, type RestorableWindow } from "./pitr-window";
+import { DomainError } from "../errors/domain-error";
+import { isMissingTable } from "../aws/aws-errors";
 
 /**
  * Starts a point-in-time restore of a service's table into a new table and tracks
@@ -22,13 +23,10 @@ import { restoreTimeProblem, type RestorableWindow } from "./pitr-window";
  */
 
 /** A request the console refuses before asking DynamoDB; routes answer 400 with the code. */
-export class PitrRequestError extends Error {
+export class PitrRequestError extends DomainError {
   override name = "PitrRequestError";
-  constructor(
-    readonly code: "pitr-disabled" | "time-outside-window" | "target-name-invalid" | "target-exists" | "source-missing",
-    message: string,
-  ) {
-    super(message);
+  constructor(code: "pitr-disabled" | "time-outside-window" | "target-name-invalid" | "target-exists" | "source-missing", message: string) {
+    super(400, code, message);
   }
 }
 
@@ -44,7 +42,7 @@ export async function restorableWindow(dynamodb: DynamoDBClient, table: string):
       latest: pitr?.LatestRestorableDateTime ?? null,
     };
   } catch (error) {
-    if (isNotFound(error)) throw new PitrRequestError("source-missing", `table ${table} does not exist`);
+    if (isMissingTable(error)) throw new PitrRequestError("source-missing", `table ${table} does not exist`);
     throw error;
   }
 }
@@ -53,14 +51,11 @@ export async function describeTableOrNull(dynamodb: DynamoDBClient, table: strin
   try {
     return (await dynamodb.send(new DescribeTableCommand({ TableName: table }))).Table ?? null;
   } catch (error) {
-    if (isNotFound(error)) return null;
+    if (isMissingTable(error)) return null;
     throw error;
   }
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && (error.name === "ResourceNotFoundException" || error.name === "TableNotFoundException");
-}
 
 /** Why the target name cannot be used, or undefined. */
 export async function targetNameProblem(dynamodb: DynamoDBClient, config: LazarusConfig, name: string): Promise<string | undefined> {
@@ -80,18 +75,18 @@ export interface StartPitrInput {
 
 export async function startPitrRestore(clients: Clients, config: LazarusConfig, input: StartPitrInput, now: Date = new Date()): Promise<PitrJob> {
   const source = input.service.table.name;
-  const audit: Omit<NewAuditEntry, "outcome"> = {
-    operationId: randomUUID(),
-    actor: { id: input.actor.id, email: input.actor.email, name: input.actor.name },
+  const actor = { id: input.actor.id, email: input.actor.email, name: input.actor.name };
+  const operation = auditedOperation(clients.s3, config, {
+    actor,
     role: input.actor.role,
     action: "pitr-restore",
     service: input.service.name,
     table: input.targetTable,
     mode: "restore-to-new-table",
     details: { sourceTable: source, requestedTime: input.time === "latest" ? "latest" : input.time.toISOString() },
-  };
+  });
   const refuse = async (error: PitrRequestError): Promise<never> => {
-    await appendAuditEntry(clients.s3, config, { ...audit, outcome: "refused", message: error.message, details: { ...audit.details, code: error.code } });
+    await operation.refuse(error.message, { code: error.code });
     throw error;
   };
 
@@ -104,44 +99,48 @@ export async function startPitrRestore(clients: Clients, config: LazarusConfig, 
   if (timeProblem) return refuse(new PitrRequestError(window.enabled ? "time-outside-window" : "pitr-disabled", `The restore cannot start: ${timeProblem}.`));
 
   // Write-ahead: no restore is started that the audit log does not name.
-  await appendAuditEntry(clients.s3, config, { ...audit, outcome: "started" });
-  let description: TableDescription | undefined;
   try {
-    const response = await clients.dynamodb.send(
-      new RestoreTableToPointInTimeCommand({
-        SourceTableName: source,
-        TargetTableName: input.targetTable,
-        ...(input.time === "latest" ? { UseLatestRestorableTime: true } : { RestoreDateTime: input.time }),
-      }),
+    return await operation.run(
+      async () => {
+        const response = await clients.dynamodb.send(
+          new RestoreTableToPointInTimeCommand({
+            SourceTableName: source,
+            TargetTableName: input.targetTable,
+            ...(input.time === "latest" ? { UseLatestRestorableTime: true } : { RestoreDateTime: input.time }),
+          }),
+        );
+        const description = response.TableDescription;
+        const job: PitrJob = {
+          schemaVersion: 1,
+          id: operation.operationId,
+          service: input.service.name,
+          sourceTable: source,
+          targetTable: input.targetTable,
+          requestedTime: input.time === "latest" ? null : input.time.toISOString(),
+          requestedBy: actor,
+          startedAt: now.toISOString(),
+          auditId: operation.operationId,
+          status: tableStatus(description),
+          ...(description?.RestoreSummary?.RestoreDateTime ? { restoreDateTime: description.RestoreSummary.RestoreDateTime.toISOString() } : {}),
+        };
+        await saveJob(clients.s3, config, job);
+        return job;
+      },
+      {
+        succeeded: (job) => ({ message: `restore of ${source} into ${input.targetTable} started`, details: { jobId: job.id } }),
+        failed: (error) => {
+          const name = error instanceof Error ? error.name : "an unknown error";
+          return { outcome: "failed", message: `DynamoDB refused the restore with ${name}`, details: { error: name } };
+        },
+      },
     );
-    description = response.TableDescription;
   } catch (error) {
-    const name = error instanceof Error ? error.name : "an unknown error";
-    await appendAuditEntry(clients.s3, config, { ...audit, outcome: "failed", message: `DynamoDB refused the restore with ${name}`, details: { ...audit.details, error: name } }).catch(() => undefined);
+    const name = error instanceof Error ? error.name : "";
     if (name === "TableAlreadyExistsException") throw new PitrRequestError("target-exists", `The target table cannot be used: a table named "${input.targetTable}" already exists; choose another name.`);
     if (name === "InvalidRestoreTimeException") throw new PitrRequestError("time-outside-window", `The restore cannot start: DynamoDB says the time is outside ${source}'s restorable window.`);
     if (name === "PointInTimeRecoveryUnavailableException") throw new PitrRequestError("pitr-disabled", `The restore cannot start: point-in-time recovery is not available on ${source}.`);
     throw error;
   }
-
-  const job: PitrJob = {
-    schemaVersion: 1,
-    id: audit.operationId,
-    service: input.service.name,
-    sourceTable: source,
-    targetTable: input.targetTable,
-    requestedTime: input.time === "latest" ? null : input.time.toISOString(),
-    requestedBy: audit.actor,
-    startedAt: now.toISOString(),
-    auditId: audit.operationId,
-    status: tableStatus(description),
-    ...(description?.RestoreSummary?.RestoreDateTime ? { restoreDateTime: description.RestoreSummary.RestoreDateTime.toISOString() } : {}),
-  };
-  await saveJob(clients.s3, config, job);
-  await appendAuditEntry(clients.s3, config, { ...audit, outcome: "succeeded", message: `restore of ${source} into ${input.targetTable} started`, details: { ...audit.details, jobId: job.id } }).catch((error) =>
-    console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: audit.operationId, error: error instanceof Error ? error.name : "unknown" })),
-  );
-  return job;
 }
 
 function tableStatus(description: TableDescription | null | undefined): PitrTableStatus {

@@ -1,10 +1,23 @@
 import "server-only";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { getJson as getS3Json, isPreconditionFailed, putJson as putS3Json } from "../aws/s3-json";
+import { isPreconditionFailed } from "../aws/aws-errors";
+import { getJson as getS3Json, putJson as putS3Json } from "../aws/s3-json";
 import type { LazarusConfig } from "../config/schema";
 import { listPages } from "../archive/object-listing";
-import type { CompareCategory, CompareChunk, CompareState, PitrJob } from "./pitr-types";
+import type { z } from "zod";
+import {
+  storedCompareChunkSchema,
+  storedCompareStateSchema,
+  storedLatestCompareSchema,
+  storedPitrJobSchema,
+  type CompareCategory,
+  type CompareChunk,
+  type CompareState,
+  type PitrJob,
+} from "./pitr-types";
+import { DomainError } from "../errors/domain-error";
+import { requireService } from "../http/inputs";
 
 /**
  * PITR jobs live in the archive bucket, not in server memory, so any console
@@ -27,12 +40,12 @@ export const compareChunkKey = (config: LazarusConfig, id: string, compareId: st
 
 const putJson = (s3: S3Client, config: LazarusConfig, key: string, value: unknown) => putS3Json(s3, config.archive.bucket, key, value);
 
-async function getJson<T>(s3: S3Client, config: LazarusConfig, key: string): Promise<T | null> {
-  return (await getS3Json<T>(s3, config.archive.bucket, key))?.value ?? null;
+async function getJson<T>(s3: S3Client, config: LazarusConfig, key: string, schema: z.ZodType<T>): Promise<T | null> {
+  return (await getS3Json(s3, config.archive.bucket, key, schema))?.value ?? null;
 }
 
 export const saveJob = (s3: S3Client, config: LazarusConfig, job: PitrJob) => putJson(s3, config, jobKey(config, job.id), job);
-export const loadJob = (s3: S3Client, config: LazarusConfig, id: string) => getJson<PitrJob>(s3, config, jobKey(config, id));
+export const loadJob = (s3: S3Client, config: LazarusConfig, id: string) => getJson(s3, config, jobKey(config, id), storedPitrJobSchema);
 
 /** The most recent jobs first. Lists only the top level (one LIST page per 1,000 jobs), then reads the newest `limit`. */
 export async function listJobs(s3: S3Client, config: LazarusConfig, limit = 50): Promise<PitrJob[]> {
@@ -42,7 +55,7 @@ export async function listJobs(s3: S3Client, config: LazarusConfig, limit = 50):
   }
   keys.sort((a, b) => b.modified - a.modified);
   const read = pLimit(8);
-  const jobs = await Promise.all(keys.slice(0, limit).map((k) => read(() => getJson<PitrJob>(s3, config, k.key))));
+  const jobs = await Promise.all(keys.slice(0, limit).map((k) => read(() => getJson(s3, config, k.key, storedPitrJobSchema))));
   return jobs.filter((j): j is PitrJob => j !== null).sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
@@ -50,10 +63,25 @@ export const saveCompareState = (s3: S3Client, config: LazarusConfig, state: Com
   putJson(s3, config, compareStateKey(config, state.jobId, state.compareId), state);
 
 /** Another instance started a compare of the same restore between our read of latest.json and our write. */
-export class CompareStartedElsewhereError extends Error {
+export class PitrJobNotFoundError extends DomainError {
+  override name = "PitrJobNotFoundError";
+  constructor(id: string) {
+    super(404, "pitr-job-not-found", `There is no point-in-time restore with id ${id}.`);
+  }
+}
+
+/** The restore a route names, and its service, which must still be configured. */
+export async function requireJob(clients: { s3: S3Client }, config: LazarusConfig, id: string) {
+  const job = await loadJob(clients.s3, config, id);
+  if (!job) throw new PitrJobNotFoundError(id);
+  const service = requireService(config, job.service);
+  return { job, service };
+}
+
+export class CompareStartedElsewhereError extends DomainError {
   override name = "CompareStartedElsewhereError";
   constructor() {
-    super("another compare of this restore was started at the same moment");
+    super(409, "compare-running", "A compare of this restore was started by someone else a moment ago; it is shown now.");
   }
 }
 
@@ -71,14 +99,14 @@ export async function claimLatestCompare(s3: S3Client, config: LazarusConfig, jo
   }
 }
 export const loadCompareState = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string) =>
-  getJson<CompareState>(s3, config, compareStateKey(config, jobId, compareId));
+  getJson(s3, config, compareStateKey(config, jobId, compareId), storedCompareStateSchema);
 export async function loadLatestCompareState(s3: S3Client, config: LazarusConfig, jobId: string): Promise<CompareState | null> {
   return (await loadLatestCompare(s3, config, jobId)).state;
 }
 
 /** The latest compare's state and the ETag of latest.json, for claimLatestCompare. */
 export async function loadLatestCompare(s3: S3Client, config: LazarusConfig, jobId: string): Promise<{ state: CompareState | null; etag: string | null }> {
-  const latest = await getS3Json<{ compareId: string }>(s3, config.archive.bucket, latestCompareKey(config, jobId));
+  const latest = await getS3Json(s3, config.archive.bucket, latestCompareKey(config, jobId), storedLatestCompareSchema);
   if (!latest) return { state: null, etag: null };
   return { state: await loadCompareState(s3, config, jobId, latest.value.compareId), etag: latest.etag };
 }
@@ -90,4 +118,4 @@ export async function saveCopyBackResults(s3: S3Client, config: LazarusConfig, j
 export const saveCompareChunk = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, chunk: CompareChunk) =>
   putJson(s3, config, compareChunkKey(config, jobId, compareId, chunk.category, chunk.chunk), chunk);
 export const loadCompareChunk = (s3: S3Client, config: LazarusConfig, jobId: string, compareId: string, category: CompareCategory, chunk: number) =>
-  getJson<CompareChunk>(s3, config, compareChunkKey(config, jobId, compareId, category, chunk));
+  getJson(s3, config, compareChunkKey(config, jobId, compareId, category, chunk), storedCompareChunkSchema);

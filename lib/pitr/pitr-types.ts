@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { AttributeMap, KeyValue } from "../archive/attribute-value";
+import { attributeMapSchema, attributeRecord, keyValueSchema, type AttributeMap, type KeyValue } from "../archive/attribute-value";
 import type { DiffChange } from "../diff/item-diff";
 
 /**
@@ -26,6 +26,7 @@ export const startPitrBodySchema = z
 export type StartPitrBody = z.infer<typeof startPitrBodySchema>;
 
 export const pitrJobIdSchema = z.uuid();
+export const pitrJobParams = z.strictObject({ id: pitrJobIdSchema });
 
 export type PitrTableStatus = "CREATING" | "ACTIVE" | "UPDATING" | "DELETING" | "MISSING" | "UNKNOWN";
 
@@ -137,3 +138,67 @@ export function suggestTargetName(table: string, at: Date): string {
   const suffix = `-restored-${stamp}`;
   return `${table.slice(0, 255 - suffix.length)}${suffix}`;
 }
+
+/* What a restore's objects in S3 hold, parsed on every read (another instance, or an older version, wrote them). */
+export const storedPitrJobSchema = z.object({
+  schemaVersion: z.literal(1),
+  id: z.string(),
+  service: z.string(),
+  sourceTable: z.string(),
+  targetTable: z.string(),
+  requestedTime: z.string().nullable(),
+  requestedBy: z.object({ id: z.string(), email: z.string(), name: z.string() }),
+  startedAt: z.string(),
+  auditId: z.string(),
+  activeAt: z.string().optional(),
+  restoreDateTime: z.string().optional(),
+  status: z.enum(["CREATING", "ACTIVE", "UPDATING", "DELETING", "MISSING", "UNKNOWN"]),
+}) satisfies z.ZodType<PitrJob>;
+
+const perCategory = z.object({ "only-in-restored": z.number(), "only-in-live": z.number(), changed: z.number() });
+
+export const storedCompareStateSchema = z.object({
+  schemaVersion: z.literal(1),
+  jobId: z.string(),
+  compareId: z.string(),
+  status: z.enum(["running", "done", "failed", "stalled"]),
+  startedAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().optional(),
+  segments: z.number().int().min(1),
+  scanned: z.object({ live: z.number(), restored: z.number() }),
+  approximateCounts: z.object({ live: z.number().nullable(), restored: z.number().nullable() }),
+  counts: perCategory,
+  identical: z.number(),
+  chunks: perCategory,
+  error: z.string().optional(),
+}) satisfies z.ZodType<CompareState>;
+
+export const storedCompareChunkSchema = z.object({
+  category: compareCategorySchema,
+  chunk: z.number().int().min(0),
+  entries: z.array(
+    z.object({
+      id: z.string(),
+      key: attributeRecord(keyValueSchema),
+      restored: attributeMapSchema.optional(),
+      live: attributeMapSchema.optional(),
+      liveFingerprint: z.string(),
+    }),
+  ),
+}) satisfies z.ZodType<CompareChunk>;
+
+export const storedLatestCompareSchema = z.object({ compareId: z.string() });
+
+/** A copy-back's results file (see copyBack): kept whole when rewritten, so fields this version does not know survive. */
+export const storedCopyBackResultsSchema = z.looseObject({
+  items: z.array(
+    z.looseObject({
+      id: z.string().optional(),
+      key: attributeRecord(keyValueSchema).optional(),
+      keyHash: z.string().optional(),
+      outcome: z.enum(["copied", "changed-since-compare", "erased", "failed"]),
+      message: z.string().optional(),
+    }),
+  ),
+});

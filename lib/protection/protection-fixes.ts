@@ -1,9 +1,8 @@
 import "server-only";
-import { randomUUID } from "node:crypto";
 import { UpdateContinuousBackupsCommand, UpdateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { appendAuditEntry } from "../audit/audit-log";
+import { auditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { toUserFacingError } from "../http/error-response";
@@ -18,7 +17,7 @@ import type { TtlCache } from "./ttl-cache";
 
 export const PROTECTION_FIXES = ["enable-pitr", "enable-deletion-protection"] as const satisfies readonly ProtectionFix[];
 
-export const protectionFixBody = z.object({
+export const protectionFixBody = z.strictObject({
   fix: z.enum(PROTECTION_FIXES),
   /** The table the admin confirmed; must be the service's own table. */
   confirmTable: z.string().min(1).max(255),
@@ -47,35 +46,33 @@ export async function applyProtectionFix(
   cache?: TtlCache,
 ): Promise<ProtectionFixResult> {
   const table = service.table.name;
-  const operationId = randomUUID();
-  const base = {
+  const operation = auditedOperation(clients.s3, config, {
     actor: { id: user.id, email: user.email, name: user.name },
     role: user.role,
-    operationId,
-    action: "protection-change" as const,
+    action: "protection-change",
     service: service.name,
     table,
+    message: `${DESCRIPTIONS[fix]} on ${table}`,
     details: { fix },
-  };
-  // Write-ahead: the table is not changed unless this entry exists.
-  await appendAuditEntry(clients.s3, config, { ...base, outcome: "started", message: `${DESCRIPTIONS[fix]} on ${table}` });
-  try {
-    if (fix === "enable-pitr") {
-      await clients.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
-    } else {
-      await clients.dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: true }));
-    }
-  } catch (error) {
-    await appendAuditEntry(clients.s3, config, {
-      ...base,
-      outcome: "failed",
-      message: `could not ${DESCRIPTIONS[fix]}: ${toUserFacingError(error).message}`.slice(0, 2000),
-    }).catch(() => undefined);
-    throw error;
-  } finally {
-    cache?.invalidate(`pitr:${table}`);
-    cache?.invalidate(`table:${table}`);
-  }
-  await appendAuditEntry(clients.s3, config, { ...base, outcome: "succeeded", message: `${DESCRIPTIONS[fix]} on ${table}: done` });
-  return { outcome: "succeeded", fix, service: service.name, table, auditId: operationId };
+  });
+  // Write-ahead: the table is not changed unless the "started" entry exists.
+  await operation.run(
+    async () => {
+      try {
+        if (fix === "enable-pitr") {
+          await clients.dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+        } else {
+          await clients.dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: true }));
+        }
+      } finally {
+        cache?.invalidate(`pitr:${table}`);
+        cache?.invalidate(`table:${table}`);
+      }
+    },
+    {
+      succeeded: () => ({ message: `${DESCRIPTIONS[fix]} on ${table}: done` }),
+      failed: (error) => ({ outcome: "failed", message: `could not ${DESCRIPTIONS[fix]}: ${toUserFacingError(error).message}` }),
+    },
+  );
+  return { outcome: "succeeded", fix, service: service.name, table, auditId: operation.operationId };
 }

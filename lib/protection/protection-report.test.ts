@@ -142,7 +142,21 @@ describe("TtlCache", () => {
 
 describe("failureArrival", () => {
   it("reads the invocation record's first arrival, else SentTimestamp", () => {
-    expect(failureArrival(JSON.stringify({ DDBStreamBatchInfo: { approximateArrivalOfFirstRecord: "2025-05-30T10:00:00Z" } }), "1").toISOString()).toBe("2025-05-30T10:00:00.000Z");
+    const record = {
+      requestContext: { condition: "RetryAttemptsExhausted", approximateInvokeCount: 3 },
+      timestamp: "2025-05-30T10:05:00Z",
+      DDBStreamBatchInfo: {
+        shardId: "shardId-1",
+        startSequenceNumber: "100",
+        endSequenceNumber: "200",
+        approximateArrivalOfFirstRecord: "2025-05-30T10:00:00Z",
+        batchSize: 2,
+        streamArn: "arn:aws:dynamodb:eu-west-1:123456789012:table/t/stream/2025",
+      },
+    };
+    expect(failureArrival(JSON.stringify(record), "1").toISOString()).toBe("2025-05-30T10:00:00.000Z");
+    // Not the failed-batch envelope (the DLQ page's schema says so): SQS's own time.
+    expect(failureArrival(JSON.stringify({ DDBStreamBatchInfo: { approximateArrivalOfFirstRecord: "2025-05-30T10:00:00Z" } }), "1748772000000").getTime()).toBe(1748772000000);
     expect(failureArrival("not json", "1748772000000").getTime()).toBe(1748772000000);
   });
 });

@@ -15,6 +15,7 @@ import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import pThrottle from "p-throttle";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { parseFailureBody } from "../dlq/failure-record";
 import { toUserFacingError } from "../http/error-response";
 import {
   STREAM_RETENTION_HOURS,
@@ -323,13 +324,10 @@ async function peekFailures(sqs: SQSClient, queueUrl: string, now: Date): Promis
 
 /** When the failed batch's first record reached the stream (the invocation record says), else when the failure was sent. */
 export function failureArrival(body: string | undefined, sentTimestamp: string | undefined): Date {
-  try {
-    const parsed = JSON.parse(body ?? "") as { DDBStreamBatchInfo?: { approximateArrivalOfFirstRecord?: string }; timestamp?: string };
-    const first = parsed.DDBStreamBatchInfo?.approximateArrivalOfFirstRecord ?? parsed.timestamp;
-    if (first && !Number.isNaN(Date.parse(first))) return new Date(first);
-  } catch {
-    // Not an invocation record; fall back to when SQS received it.
-  }
+  // Parsed by the DLQ page's own schema; anything else falls back to when SQS received it.
+  const parsed = parseFailureBody(body ?? "");
+  const first = parsed.ok ? (parsed.record.DDBStreamBatchInfo.approximateArrivalOfFirstRecord ?? parsed.record.timestamp) : undefined;
+  if (first && !Number.isNaN(Date.parse(first))) return new Date(first);
   const sent = Number(sentTimestamp);
   return Number.isFinite(sent) && sent > 0 ? new Date(sent) : new Date(0);
 }

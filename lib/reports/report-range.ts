@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * The date range of a deletion report: whole UTC days, both ends included. A
@@ -30,8 +31,11 @@ export const MAX_RANGE_DAYS = 3 * 366;
 const DAY_MS = 86_400_000;
 const ISO_DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-export class ReportRangeError extends Error {
+export class ReportRangeError extends DomainError {
   override name = "ReportRangeError";
+  constructor(reason: string) {
+    super(400, "invalid-range", `Invalid range: ${reason}.`);
+  }
 }
 
 export function isCalendarDay(text: string): boolean {
@@ -161,7 +165,7 @@ export function quarterOf(day: string): string {
 }
 
 /** The report's selection as the URL carries it. */
-export const reportQuerySchema = z.object({
+export const reportQuerySchema = z.strictObject({
   services: z
     .string()
     .max(2000)

@@ -1,17 +1,11 @@
 import "server-only";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { HttpError } from "../http/error-response";
 import { requireService } from "../http/inputs";
-import { parseRangeSpec, ReportRangeError, resolveRange, type ReportQuery, type ReportRange } from "./report-range";
+import { parseRangeSpec, resolveRange, type ReportQuery, type ReportRange } from "./report-range";
 
 /** A report's services (configured ones only, in config order) and its resolved days. */
 export function resolveReportScope(config: LazarusConfig, query: ReportQuery, now: Date): { services: ServiceConfig[]; range: ReportRange } {
   const chosen = new Set(query.services.map((name) => requireService(config, name).name));
   const services = config.services.filter((s) => chosen.has(s.name));
-  try {
-    return { services, range: resolveRange(parseRangeSpec(query.range, query.from, query.to), now) };
-  } catch (error) {
-    if (error instanceof ReportRangeError) throw new HttpError(400, "invalid-range", `Invalid range: ${error.message}.`);
-    throw error;
-  }
+  return { services, range: resolveRange(parseRangeSpec(query.range, query.from, query.to), now) };
 }

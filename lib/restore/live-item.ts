@@ -4,12 +4,13 @@ import { GetItemCommand, ResourceNotFoundException, type DynamoDBClient } from "
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import { canonicalItemJson } from "../diff/canonical-item";
 import { fromSdkItem, toSdkItem } from "./sdk-attribute-value";
+import { DomainError } from "../errors/domain-error";
 
 /** GetItem's "resource not found" does not say which table; this does. */
-export class LiveTableNotFoundError extends Error {
+export class LiveTableNotFoundError extends DomainError {
   override name = "LiveTableNotFoundError";
   constructor(readonly table: string, options?: { cause: unknown }) {
-    super(`table ${table} does not exist`, options);
+    super(404, "table-not-found", `The DynamoDB table "${table}" does not exist in this AWS account and region.`, options);
   }
 }
 

@@ -5,7 +5,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { ArchivedDeletion } from "../archive/archive-object";
 import { ArchiveInputError, assertConfiguredService, getArchivedRecord, validateArchiveKey, type ArchivedRecordResult } from "../archive/archive-reader";
 import type { AttributeMap, AttributeValue, KeyValue } from "../archive/attribute-value";
-import { appendAuditEntry, type AuditOutcome, type NewAuditEntry } from "../audit/audit-log";
+import type { AuditOutcome, NewAuditEntry } from "../audit/audit-log";
+import { auditedOperation, type AuditBase, type AuditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasedRefusalDetails, erasureBlocking, erasureOfMissingRecord } from "../erasure/erasure-check";
@@ -16,6 +17,7 @@ import { restoreRequestBodySchema, type RestoreMode } from "./restore-request";
 import { toSdkItem, toSdkValue } from "./sdk-attribute-value";
 import { targetTableProblem } from "./target-table";
 import { applyTtlChoice, ttlChoiceProblem, type TtlChoice } from "./ttl-choice";
+import { DomainError } from "../errors/domain-error";
 
 /**
  * Puts one archived item back, exactly as it was deleted (or with only the TTL
@@ -36,7 +38,25 @@ export interface RestoreRequest {
   actor: SessionUser;
 }
 
-export type RefusalCode = "erased" | "live-item-exists" | "live-item-changed" | "archive-unreadable" | "target-table-invalid" | "ttl-choice-invalid";
+export type RefusalCode = "erased" | "archive-not-found" | "live-item-exists" | "live-item-changed" | "archive-unreadable" | "target-table-invalid" | "ttl-choice-invalid";
+
+const REFUSAL_STATUS: Record<RefusalCode, number> = {
+  erased: 410,
+  "archive-not-found": 404,
+  "live-item-exists": 409,
+  "live-item-changed": 409,
+  "archive-unreadable": 422,
+  "target-table-invalid": 400,
+  "ttl-choice-invalid": 400,
+};
+
+/** A refused restore as the error a route throws; the audit entry that records the refusal travels with it. */
+export class RestoreRefusedError extends DomainError {
+  override name = "RestoreRefusedError";
+  constructor(refusal: Extract<RestoreResult, { outcome: "refused" }>) {
+    super(REFUSAL_STATUS[refusal.code], refusal.code, refusal.message, { details: { auditId: refusal.auditId } });
+  }
+}
 
 export type RestoreResult =
   | { outcome: "restored"; table: string; auditId: string; item: AttributeMap }
@@ -136,7 +156,8 @@ async function prepare(
   const read = await getArchivedRecord(clients.s3, config, service, input.archiveKey);
   if (!read.ok) {
     const erased = read.error.kind === "not-found" ? await erasureOfMissingRecord(clients.s3, config, service, input.archiveKey) : null;
-    return erased ? { kind: "refused", code: "erased", message: erasedMessage(erased), erasure: erased } : refuse("archive-unreadable", unreadableMessage(read));
+    if (erased) return { kind: "refused", code: "erased", message: erasedMessage(erased), erasure: erased };
+    return refuse(read.error.kind === "not-found" ? "archive-not-found" : "archive-unreadable", unreadableMessage(read));
   }
   const key = tableKeyOf(service, read.deletion);
   if (typeof key === "string") return refuse("archive-unreadable", `The archived record cannot be restored: ${key}.`);
@@ -199,37 +220,34 @@ export function overwriteCondition(live: AttributeMap, partitionKey: string): Co
 }
 
 /**
- * The audit entries of one restore attempt: they share an operationId, name the
- * key and archive object, and never hold the item.
+ * The audit entries of one restore attempt, on the shared write-ahead helper: they
+ * share an operationId, name the key and archive object, and never hold the item.
  */
 class RestoreAudit {
-  readonly operationId: string;
-  private readonly base: NewAuditEntry;
+  private readonly operation: AuditedOperation;
+  private base: AuditBase;
 
-  constructor(
-    private readonly s3: S3Client,
-    private readonly config: LazarusConfig,
-    base: Omit<NewAuditEntry, "outcome">,
-  ) {
-    this.operationId = base.operationId;
-    this.base = { ...base, outcome: "started" };
+  constructor(s3: S3Client, config: LazarusConfig, { operationId, ...base }: Omit<NewAuditEntry, "outcome">) {
+    this.base = base;
+    this.operation = auditedOperation(s3, config, base, operationId);
+  }
+
+  get operationId(): string {
+    return this.operation.operationId;
   }
 
   setKey(key: Record<string, KeyValue>): void {
-    this.base.key = key;
-  }
-
-  private entry(outcome: AuditOutcome, message: string | undefined, details: Record<string, unknown> = {}): NewAuditEntry {
-    return { ...this.base, outcome, ...(message !== undefined ? { message } : {}), details: { ...this.base.details, ...details } };
+    this.base = { ...this.base, key };
+    this.operation.amend({ key });
   }
 
   async start(details: Record<string, unknown>): Promise<void> {
-    await appendAuditEntry(this.s3, this.config, this.entry("started", undefined, details));
+    await this.operation.start(undefined, details);
   }
 
   /** Nothing was written: the refusal is the attempt's only entry, and it must be recorded. */
   async refuseBeforeWrite(code: RefusalCode, message: string): Promise<RestoreResult> {
-    await appendAuditEntry(this.s3, this.config, this.entry("refused", message, { code }));
+    await this.operation.refuse(message, { code });
     return { outcome: "refused", code, message, auditId: this.operationId };
   }
 
@@ -239,11 +257,11 @@ class RestoreAudit {
    * id), never by its text or an archive object name (which contains it).
    */
   async refuseErased(erased: ReturnType<typeof erasedRefusalDetails>, message: string): Promise<RestoreResult> {
-    await appendAuditEntry(this.s3, this.config, { ...this.withoutKey(), outcome: "refused", message, details: { ...this.base.details, ...erased } });
+    await this.operation.refuse(message, erased, this.withoutKey());
     return { outcome: "refused", code: "erased", message, auditId: this.operationId };
   }
 
-  private withoutKey(): Omit<NewAuditEntry, "key" | "archiveKey"> {
+  private withoutKey(): Omit<AuditBase, "key" | "archiveKey"> {
     const { key: _key, archiveKey: _archiveKey, ...rest } = this.base;
     return rest;
   }
@@ -253,21 +271,9 @@ class RestoreAudit {
     return { outcome: "refused", code, message, auditId: this.operationId };
   }
 
-  /**
-   * The outcome after a write-ahead entry. If it cannot be recorded, the "started"
-   * entry already names the attempt; failing the request now would hide what
-   * happened in DynamoDB, so the gap is logged instead.
-   */
-  async finish(outcome: AuditOutcome, message: string, details: Record<string, unknown> = {}): Promise<void> {
-    await this.appendOutcome(this.entry(outcome, message, details));
-  }
-
-  private async appendOutcome(entry: NewAuditEntry): Promise<void> {
-    try {
-      await appendAuditEntry(this.s3, this.config, entry);
-    } catch (error) {
-      console.error(JSON.stringify({ message: "audit outcome not recorded", operationId: this.operationId, outcome: entry.outcome, error: errorName(error) }));
-    }
+  /** The outcome after the write-ahead entry; a lost one is logged, not thrown (see AuditedOperation.finish). */
+  async finish(outcome: Exclude<AuditOutcome, "started">, message: string, details: Record<string, unknown> = {}): Promise<void> {
+    await this.operation.finish(outcome, message, details);
   }
 
   /** Best effort: the caller rethrows the error that ended the attempt. */
@@ -275,7 +281,7 @@ class RestoreAudit {
     if (error instanceof ErasureLedgerError) {
       // An unreadable ledger entry means the key may have been erased: recorded like an
       // erased refusal, by the ledger object (named by the key's hash), never the key.
-      await this.appendOutcome({ ...this.withoutKey(), outcome: "failed", message: `the restore stopped with ${error.name}`, details: { ...this.base.details, error: error.name, ledgerObject: error.key } });
+      await this.operation.finish("failed", `the restore stopped with ${error.name}`, { error: error.name, ledgerObject: error.key }, this.withoutKey());
       return;
     }
     await this.finish("failed", `the restore stopped with ${errorName(error)}`, { error: errorName(error) });

@@ -1,6 +1,7 @@
 import "server-only";
 import { DescribeTableCommand, type DynamoDBClient, type TableDescription } from "@aws-sdk/client-dynamodb";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { isMissingTable } from "../aws/aws-errors";
 
 type KeyAttribute = { name: string; type: string };
 
@@ -22,7 +23,7 @@ export async function targetTableProblem(
   try {
     description = (await dynamodb.send(new DescribeTableCommand({ TableName: table }))).Table;
   } catch (error) {
-    if (error instanceof Error && error.name === "ResourceNotFoundException") return `table "${table}" does not exist`;
+    if (isMissingTable(error)) return `table "${table}" does not exist`;
     throw error;
   }
   if (!description) return `table "${table}" does not exist`;

@@ -246,6 +246,17 @@ describe("compare and restore", () => {
     ]);
   });
 
+  it("answers 404 to a restore of an archive object that does not exist, and audits the refusal", async () => {
+    as("support");
+    const existing = archiveKeys.get("USER#09")!;
+    const missing = existing.replace(/\.json$/, "-gone.json");
+    const response = await call(restore as Handler, "/api/services/usr-contact-svc/records/restore", params, {
+      method: "POST",
+      body: { archiveKey: missing, mode: "no-clobber", ttl: { action: "keep" } },
+    });
+    expect(response).toMatchObject({ status: 404, body: { error: { code: "archive-not-found", message: expect.stringMatching(/does not exist/), auditId: expect.any(String) } } });
+  });
+
   it("refuses a cross-site restore even from an allowed role", async () => {
     as("admin");
     const request = new NextRequest(`${ORIGIN}/api/services/usr-contact-svc/records/restore`, {

@@ -74,6 +74,15 @@ const actionFiles = sourceFiles.filter(isServerActionFile).map((f) => relative(R
 const config = loadConfig();
 const firstService = config.services[0]!.name;
 
+/** Well-formed values for the dynamic segments, so a request gets past the path to its query and body. */
+const SAMPLE_PARAMS: Record<string, string> = {
+  date: "2024-01-15",
+  jobId: "20240115T101500.000Z-0123456789ab",
+  exportId: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+  id: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+  category: "changed",
+};
+
 /** Fills a route's dynamic segments with values that pass the wrapper's parsing where possible. */
 function paramsFor(file: string): { url: string; params: Record<string, string | string[]> } {
   const segments = file.split(sep).slice(1, -1);
@@ -87,7 +96,7 @@ function paramsFor(file: string): { url: string; params: Record<string, string |
     const dynamic = /^\[(.+)\]$/.exec(segment);
     if (!dynamic) return segment;
     const name = dynamic[1]!;
-    const value = name === "service" ? firstService : name === "date" ? "2024-01-15" : "x";
+    const value = SAMPLE_PARAMS[name] ?? (name === "service" ? firstService : "x");
     params[name] = value;
     return value;
   });
@@ -100,11 +109,12 @@ function userWith(role: Role): SessionUser {
 
 const session = vi.mocked(getSessionUser);
 
-async function respond(file: string, method: string, handler: unknown, headers: Record<string, string> = {}): Promise<Response> {
+async function respond(file: string, method: string, handler: unknown, headers: Record<string, string> = {}, input: { search?: string; body?: string } = {}): Promise<Response> {
   const { url, params } = paramsFor(file);
-  const request = new NextRequest(url, {
+  const request = new NextRequest(`${url}${input.search ?? ""}`, {
     method,
     headers: { "sec-fetch-site": "same-origin", origin: "http://localhost:3000", host: "localhost:3000", ...headers },
+    ...(input.body !== undefined ? { body: input.body } : {}),
   });
   return (handler as (r: NextRequest, c: { params: Promise<typeof params> }) => Promise<Response>)(request, { params: Promise.resolve(params) });
 }
@@ -181,6 +191,38 @@ describe("route handlers", () => {
         }
       }
     });
+  });
+});
+
+describe("every route refuses what it does not know, and answers with the security headers", () => {
+  const UNKNOWN = "lazarus_unknown_field";
+  const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+  function expectSecurityHeaders(response: Response, what: string): void {
+    expect(response.headers.get("content-security-policy"), what).toMatch(/frame-ancestors 'none'/);
+    expect(response.headers.get("x-content-type-options"), what).toBe("nosniff");
+    expect(response.headers.get("referrer-policy"), what).toBe("same-origin");
+    expect(response.headers.get("permissions-policy"), what).toMatch(/camera=\(\)/);
+  }
+
+  it.each(routeFiles)("%s", async (file) => {
+    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    for (const method of HTTP_METHODS.filter((m) => m in module)) {
+      session.mockResolvedValue(null);
+      expectSecurityHeaders(await respond(file, method, module[method]), `${file} ${method} signed out`);
+
+      // As admin, so the unknown field is the only reason to refuse.
+      session.mockResolvedValue(userWith("admin"));
+      const attempts = [{ where: "query", search: `?${UNKNOWN}=1` }];
+      if (STATE_CHANGING.has(method)) attempts.push({ where: "body", body: JSON.stringify({ [UNKNOWN]: 1 }) } as never);
+      for (const attempt of attempts) {
+        const response = await respond(file, method, module[method], {}, attempt);
+        const what = `${file} ${method} with an unknown ${attempt.where} field`;
+        expect(response.status, what).toBe(400);
+        expect(((await response.json()) as { error: { message: string } }).error.message, what).toContain(UNKNOWN);
+        expectSecurityHeaders(response, what);
+      }
+    }
   });
 });
 

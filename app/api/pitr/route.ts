@@ -1,7 +1,6 @@
 import pLimit from "p-limit";
 import { requireService } from "@/lib/http/inputs";
 import { json, route } from "@/lib/http/route";
-import { asPitrHttpErrors } from "@/lib/pitr/pitr-http";
 import { refreshJob, startPitrRestore } from "@/lib/pitr/pitr-restore";
 import { listJobs } from "@/lib/pitr/pitr-store";
 import { startPitrBodySchema } from "@/lib/pitr/pitr-types";
@@ -17,8 +16,6 @@ export const GET = route({ permission: "pitr" }, async ({ config, aws }) => {
 
 export const POST = route({ permission: "pitr", body: startPitrBodySchema }, async ({ body, user, config, aws }) => {
   const service = requireService(config, body.service);
-  const job = await asPitrHttpErrors(() =>
-    startPitrRestore(aws(), config, { service, time: body.time === "latest" ? "latest" : new Date(body.time), targetTable: body.targetTable, actor: user }),
-  );
+  const job = await startPitrRestore(aws(), config, { service, time: body.time === "latest" ? "latest" : new Date(body.time), targetTable: body.targetTable, actor: user });
   return json({ job }, 201);
 });

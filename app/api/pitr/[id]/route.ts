@@ -1,5 +1,6 @@
 import { json, route } from "@/lib/http/route";
-import { pitrJobParams, requireJob } from "@/lib/pitr/pitr-http";
+import { requireJob } from "@/lib/pitr/pitr-store";
+import { pitrJobParams } from "@/lib/pitr/pitr-types";
 import { refreshJob } from "@/lib/pitr/pitr-restore";
 
 /** One restore with its target's current status; the page polls this until ACTIVE. */

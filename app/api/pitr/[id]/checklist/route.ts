@@ -1,6 +1,7 @@
 import { json, route } from "@/lib/http/route";
 import { restoredTableChecklist } from "@/lib/pitr/pitr-checklist";
-import { pitrJobParams, requireJob } from "@/lib/pitr/pitr-http";
+import { requireJob } from "@/lib/pitr/pitr-store";
+import { pitrJobParams } from "@/lib/pitr/pitr-types";
 
 /** What the restore did not bring back, checked against the restored table. */
 export const GET = route({ permission: "pitr", params: pitrJobParams }, async ({ params, config, aws }) => {

@@ -2,16 +2,15 @@ import { z } from "zod";
 import { compareItems } from "@/lib/diff/item-diff";
 import { HttpError } from "@/lib/http/error-response";
 import { json, route } from "@/lib/http/route";
-import { requireJob } from "@/lib/pitr/pitr-http";
-import { loadCompareChunk, loadCompareState } from "@/lib/pitr/pitr-store";
+import { loadCompareChunk, loadCompareState, requireJob } from "@/lib/pitr/pitr-store";
 import { compareCategorySchema, pitrJobIdSchema, type CompareEntryView } from "@/lib/pitr/pitr-types";
 
 /** One page (chunk) of a compare's list for a category; changed entries carry their diff. */
 export const GET = route(
   {
     permission: "pitr",
-    params: z.object({ id: pitrJobIdSchema, category: compareCategorySchema }),
-    query: z.object({ compareId: z.uuid(), page: z.coerce.number().int().min(0).max(9_999_999).default(0) }),
+    params: z.strictObject({ id: pitrJobIdSchema, category: compareCategorySchema }),
+    query: z.strictObject({ compareId: z.uuid(), page: z.coerce.number().int().min(0).max(9_999_999).default(0) }),
   },
   async ({ params, query, config, aws }) => {
     await requireJob(aws(), config, params.id);

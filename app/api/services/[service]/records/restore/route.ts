@@ -1,18 +1,8 @@
 import type { RestoreResponse } from "@/lib/http/api-types";
-import { jsonError } from "@/lib/http/error-response";
 import { requireService, serviceParams } from "@/lib/http/inputs";
 import { json, requirePermission, route } from "@/lib/http/route";
-import { restoreRecord, type RefusalCode } from "@/lib/restore/restore-record";
+import { restoreRecord, RestoreRefusedError } from "@/lib/restore/restore-record";
 import { restoreRequestBodySchema } from "@/lib/restore/restore-request";
-
-const REFUSAL_STATUS: Record<RefusalCode, number> = {
-  erased: 410,
-  "live-item-exists": 409,
-  "live-item-changed": 409,
-  "archive-unreadable": 422,
-  "target-table-invalid": 400,
-  "ttl-choice-invalid": 400,
-};
 
 /** Puts one archived item back. Overwriting a live item and writing to another table each need more than restore. */
 export const POST = route(
@@ -32,7 +22,7 @@ export const POST = route(
       ...(targetTable !== undefined ? { targetTable } : {}),
       actor: user,
     });
-    if (result.outcome === "refused") return jsonError(REFUSAL_STATUS[result.code], result.code, result.message, { auditId: result.auditId });
+    if (result.outcome === "refused") throw new RestoreRefusedError(result);
     return json({ outcome: "restored", table: result.table, auditId: result.auditId } satisfies RestoreResponse);
   },
 );
