@@ -40,7 +40,7 @@ describe("alarm destinations", () => {
 
   it("can be a webhook, fed every Lazarus alarm's state change as Slack-compatible JSON", () => {
     const { template } = synthStack(testConfig((raw) => (raw.alerts = { webhook: { urlSecretName: "lazarus/webhook" } })));
-    const [, rule] = onlyResource(template, "AWS::Events::Rule");
+    const [, rule] = onlyResource(template, "AWS::Events::Rule", (r) => r.Properties.EventPattern !== undefined);
     expect(rule.Properties.EventPattern).toEqual({
       source: ["aws.cloudwatch"],
       "detail-type": ["CloudWatch Alarm State Change"],

@@ -20,7 +20,7 @@ describe("erasure re-check schedule", () => {
 
   it("runs the re-check function hourly from an EventBridge rule", () => {
     const fnId = logicalIdOf(template, "AWS::Lambda::Function", byName);
-    const [, rule] = onlyResource(template, "AWS::Events::Rule");
+    const [, rule] = onlyResource(template, "AWS::Events::Rule", (r) => r.Properties.ScheduleExpression !== undefined);
     expect(rule.Properties.ScheduleExpression).toBe("rate(1 hour)");
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { "Fn::GetAtt": [fnId, "Arn"] } })]);
     const [, fn] = onlyResource(template, "AWS::Lambda::Function", byName);
