@@ -6,6 +6,8 @@ import { ArchiveInputError, assertConfiguredService, formatDay, validateDay, typ
 import { classifyArchiveName } from "./archive-names";
 import type { NamedKey } from "./archive-names";
 import { dayPrefix } from "./layout";
+import { compareNames, dayOfMonthKey, firstPageAfter, locateRow, SealedFormatError, type ManifestRow, type SealedRecordLocation } from "./sealed-format";
+import { readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
 import { clampListKeys, listPage, MAX_LIST_KEYS, type ListedObject } from "./object-listing";
 import type { DeletionType } from "./stream-record";
 
@@ -15,7 +17,15 @@ interface ObjectFacts {
   archiveKey: string;
   size: number;
   lastModified?: Date;
+  /** The object's storage class; "SEALED" for a record in a bundle (its view shows the bundle's class). */
   storageClass: string;
+  /** Where a sealed record sits: its bundle and byte range. */
+  sealed?: { key: string; offset: number; length: number };
+}
+
+/** A sealed day whose manifest, pages or summary cannot be read: the day cannot be listed in full. */
+export class SealedDayError extends Error {
+  override name = "SealedDayError";
 }
 
 export type DayEntry =
@@ -25,6 +35,8 @@ export type DayEntry =
 
 export interface DayPage {
   entries: DayEntry[];
+  /** Set when the day is sealed. */
+  sealed?: { at: string; records: number };
   /** Pass back to get the next page; absent on the last page. */
   nextCursor?: string;
 }
@@ -67,7 +79,13 @@ export function decodeDayCursor(cursor: string, expected: { service: string; day
   return parsed.data.after;
 }
 
-/** One page of a day: one LIST of at most `limit` (≤ 1,000) names, no GETs. */
+/**
+ * One page of a day, in name order (which is time order). An open day costs one LIST
+ * of at most `limit` (≤ 1,000) names, no GETs. A sealed day merges its manifest's rows
+ * with the per-record objects archived since: 1 GET of the manifest, 1 GET per manifest
+ * page the page spans (100 rows each), and the same one LIST, whatever the day's size.
+ * A damaged sealed day throws SealedDayError rather than showing part of the day.
+ */
 export async function listDayRecords(
   s3: S3Client,
   config: LazarusConfig,
@@ -83,17 +101,75 @@ export async function listDayRecords(
   }
   const base = dayPrefix(config.archive.prefix, service.name, day);
   const after = options.cursor === undefined ? undefined : decodeDayCursor(options.cursor, { service: service.name, day });
-  const page = await listPage(s3, {
-    bucket: config.archive.bucket,
-    prefix: base,
-    maxKeys: clampListKeys(limit),
-    ...(after !== undefined ? { startAfter: base + after } : {}),
-  });
-  const entries = page.objects.map((o) => toDayEntry(service, day, base, o));
-  const last = page.objects.at(-1);
+  const [manifest, page] = await Promise.all([
+    readDayManifest(s3, config, service, day).catch((e: unknown) => {
+      throw e instanceof SealedFormatError ? new SealedDayError(e.message) : e;
+    }),
+    listPage(s3, {
+      bucket: config.archive.bucket,
+      prefix: base,
+      maxKeys: clampListKeys(limit),
+      ...(after !== undefined ? { startAfter: base + after } : {}),
+    }),
+  ]);
+  const objects = page.objects.map((o) => toDayEntry(service, day, base, o));
+  if (!manifest) {
+    if (objects.length === 0 && after === undefined) await assertNotSealed(s3, config, service, day);
+    const last = page.objects.at(-1);
+    return {
+      entries: objects,
+      ...(page.isTruncated && last ? { nextCursor: encodeDayCursor(service.name, day, last.key.slice(base.length)) } : {}),
+    };
+  }
+
+  const rows: ManifestRow[] = [];
+  let next = firstPageAfter(manifest, after);
+  try {
+    while (rows.length < limit && next < manifest.pages.length) {
+      const read = await readManifestPage(s3, config, manifest, next);
+      rows.push(...read.rows.filter((r) => after === undefined || compareNames(r.name, after) > 0));
+      next += 1;
+    }
+  } catch (e) {
+    throw e instanceof SealedFormatError ? new SealedDayError(e.message) : e;
+  }
+  // Every manifest row up to the last name returned has been read, so a per-record
+  // copy of a sealed record (a redelivery, an interrupted seal) is recognised here.
+  const sealedNames = new Set(rows.map((r) => r.name));
+  const merged = [
+    ...rows.map((row) => sealedEntry(service, day, base, locateRow(manifest, row))),
+    ...objects.filter((o) => !sealedNames.has(o.archiveKey.slice(base.length))),
+  ].sort((a, b) => compareNames(a.archiveKey, b.archiveKey));
+  const entries = merged.slice(0, limit);
+  const last = entries.at(-1);
+  const more = merged.length > limit || next < manifest.pages.length || page.isTruncated;
   return {
     entries,
-    ...(page.isTruncated && last ? { nextCursor: encodeDayCursor(service.name, day, last.key.slice(base.length)) } : {}),
+    sealed: { at: manifest.sealedAt, records: manifest.records },
+    ...(more && last ? { nextCursor: encodeDayCursor(service.name, day, last.archiveKey.slice(base.length)) } : {}),
+  };
+}
+
+/** An empty open day is either really empty or a sealed day whose manifest is gone: the month summary tells. */
+async function assertNotSealed(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay): Promise<void> {
+  let summary;
+  try {
+    summary = await readMonthSummary(s3, config, service, day);
+  } catch (e) {
+    throw e instanceof SealedFormatError ? new SealedDayError(e.message) : e;
+  }
+  if (summary?.summary.days[dayOfMonthKey(day)]) {
+    throw new SealedDayError(`${service.name} on ${formatDay(day)} is sealed, but its manifest is missing: its sealed records cannot be listed`);
+  }
+}
+
+function sealedEntry(service: ServiceConfig, day: CalendarDay, base: string, location: SealedRecordLocation): DayEntry {
+  return {
+    ...classifyArchiveName(service, day, location.name),
+    archiveKey: base + location.name,
+    size: location.size,
+    storageClass: "SEALED",
+    sealed: { key: location.bundleKey, offset: location.offset, length: location.length },
   };
 }
 

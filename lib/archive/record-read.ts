@@ -6,6 +6,9 @@ import { ArchiveObjectError, parseArchiveObject, type ArchivedDeletion } from ".
 import { assertConfiguredService, validateArchiveKey, type CalendarDay } from "./archive-input";
 import { classifyArchiveName, type NamedKey } from "./archive-names";
 import { encodeKeyValue, isHashedEncoding } from "./key-codec";
+import { indexPartitionPrefix, parseArchiveName, recordId, servicePrefix } from "./layout";
+import { isBundleKeyOfDay, SealedFormatError } from "./sealed-format";
+import { isSealableDay, readBundledRecord, readIndexEntry } from "./sealed-store";
 
 /** One archived record: read, parsed, and checked against where it was found. */
 
@@ -23,6 +26,8 @@ export type ArchivedRecordResult =
       size: number;
       versionId?: string;
       lastModified?: Date;
+      /** Where the record was read from when its day is sealed. */
+      sealed?: { key: string; offset: number; length: number };
     }
   | {
       ok: false;
@@ -31,18 +36,100 @@ export type ArchivedRecordResult =
     };
 
 /**
- * Reads one archive object: one GET (plus one HEAD when S3 refuses the GET because
- * the object sits in Glacier Flexible Retrieval or Deep Archive and is not restored).
- * A missing, damaged or foreign object comes back as an error value.
+ * Reads one archived record, from its object or, once its day is sealed, from its
+ * bundle: at most 2 requests plus one ranged GET (plus one HEAD when S3 refuses the
+ * read because the object or bundle sits in Glacier Flexible Retrieval or Deep
+ * Archive). A missing, damaged or foreign record comes back as an error value.
  */
 export async function getArchivedRecord(
   s3: S3Client,
   config: LazarusConfig,
   service: ServiceConfig,
   archiveKey: string,
+  now: Date = new Date(),
 ): Promise<ArchivedRecordResult> {
   assertConfiguredService(config, service);
   const { day, name } = validateArchiveKey(config, service, archiveKey);
+  const standard = name.includes("/") ? undefined : parseArchiveName(name, day);
+  // Legacy objects are never sealed; their names do not even say their key.
+  if (!standard) return readArchiveObject(s3, config, service, archiveKey, day, name);
+  const entryKey = `${indexPartitionPrefix(config.archive.prefix, service.name, standard.partitionKey)}${archiveKey.slice(servicePrefix(config.archive.prefix, service.name).length)}`;
+  // A day old enough to be sealed is most likely sealed: its index entry says where the
+  // record is (1 GET) and the bundle gives it (1 ranged GET). A younger day is read
+  // from its object first, so open days cost what they always did.
+  if (isSealableDay(config, day, now)) {
+    const sealed = await readThroughIndexEntry(s3, config, service, archiveKey, entryKey, day, name, standard.id);
+    if (sealed.kind === "read") return sealed.result;
+    const direct = await readArchiveObject(s3, config, service, archiveKey, day, name);
+    return sealed.kind === "damaged" && !direct.ok && direct.error.kind === "not-found" ? sealed.result : direct;
+  }
+  const direct = await readArchiveObject(s3, config, service, archiveKey, day, name);
+  if (direct.ok || direct.error.kind !== "not-found") return direct;
+  const sealed = await readThroughIndexEntry(s3, config, service, archiveKey, entryKey, day, name, standard.id);
+  return sealed.kind === "absent" ? direct : sealed.result;
+}
+
+type SealedRead = { kind: "read" | "damaged"; result: ArchivedRecordResult } | { kind: "absent" };
+
+/** A sealed record through its index entry: the entry's bundle location, then one ranged GET. */
+async function readThroughIndexEntry(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  archiveKey: string,
+  entryKey: string,
+  day: CalendarDay,
+  name: string,
+  id: string,
+): Promise<SealedRead> {
+  const bucket = config.archive.bucket;
+  const damaged = (kind: ArchiveReadErrorKind, message: string, extra: { storageClass?: string; restore?: string } = {}): SealedRead => ({
+    kind: "damaged",
+    result: { ok: false, archiveKey, error: { kind, message, ...extra } },
+  });
+  let entry;
+  try {
+    entry = await readIndexEntry(s3, bucket, entryKey);
+  } catch (e) {
+    if (e instanceof SealedFormatError) return damaged("corrupt", `the record's index entry cannot be read: ${e.message}`);
+    throw e;
+  }
+  if (!entry?.bundle) return { kind: "absent" };
+  if (entry.archiveKey !== archiveKey || !isBundleKeyOfDay(config.archive.prefix, service.name, day, entry.bundle.key) || entry.bundle.length < 1) {
+    return damaged("corrupt", "the record's index entry points at another record or outside the day's bundles");
+  }
+  const read = await readBundledRecord(s3, bucket, entry.bundle);
+  if (!read.ok) {
+    if (read.kind === "archived-in-glacier") {
+      return damaged("archived-in-glacier", read.message, { storageClass: read.storageClass, ...(read.restore ? { restore: read.restore } : {}) });
+    }
+    return damaged("corrupt", `the record is sealed but cannot be read from its bundle: ${read.message}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(read.bytes);
+  } catch {
+    return damaged("corrupt", "the bundled record is not UTF-8 text");
+  }
+  const parsed = readDeletion(text, service, day, name, read.lastModified);
+  if (!parsed.ok) return damaged(parsed.kind === "foreign" ? "corrupt" : parsed.kind, `the bundled record: ${parsed.message}`);
+  if (recordId(parsed.deletion.eventId) !== id) return damaged("corrupt", "the bundle holds another record at the place the index entry names");
+  return {
+    kind: "read",
+    result: {
+      ok: true,
+      archiveKey,
+      deletion: parsed.deletion,
+      storageClass: read.storageClass,
+      size: read.bytes.byteLength,
+      sealed: entry.bundle,
+      ...(read.lastModified ? { lastModified: read.lastModified } : {}),
+    },
+  };
+}
+
+/** One archive object: one GET, plus one HEAD when it sits in Glacier and is not restored. */
+async function readArchiveObject(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string, day: CalendarDay, name: string): Promise<ArchivedRecordResult> {
   const bucket = config.archive.bucket;
   const fail = (kind: ArchiveReadErrorKind, message: string, extra: { storageClass?: string; restore?: string } = {}): ArchivedRecordResult => ({
     ok: false,
