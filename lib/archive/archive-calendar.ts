@@ -4,7 +4,7 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { assertConfiguredService, ArchiveInputError, daySchema, formatDay, issuesOf, validateMonth, year, type CalendarDay, type CalendarMonth } from "./archive-input";
 import { classifyArchiveName } from "./archive-names";
 import { monthPrefix, servicePrefix } from "./layout";
-import { listFolders, listPages, type ListedObject } from "./object-listing";
+import { listFolders, listPage, type ListedObject } from "./object-listing";
 import { dayOfMonthKey, SEALED_SEGMENT, SealedFormatError, type MonthSummaryDocument } from "./sealed-format";
 import { namesHeldByManifest, readDayManifest, readMonthSummary } from "./sealed-store";
 
@@ -84,7 +84,8 @@ export interface MonthSummary {
 
 /**
  * Per-day counts: sealed days from the month summary (1 GET), the rest from object
- * names (one LIST per 1,000 per-record objects in the month, no GETs). A sealed day that
+ * names (one LIST per 1,000 per-record objects in the month, plus one to step over the
+ * sealed folder when there is one; no GETs). A sealed day that
  * also holds per-record objects costs one GET of its manifest plus one per manifest page
  * that could hold one of their names, so a copy of a sealed record is not counted twice.
  */
@@ -184,15 +185,28 @@ export async function listDays(s3: S3Client, config: LazarusConfig, service: Ser
   };
 }
 
-/** The month's per-record objects; the listing stops where the sealed folder starts (it sorts after every day). */
+/**
+ * The month's objects outside its sealed folder. The listing jumps over the sealed
+ * folder (which sorts after every day) instead of paging through it.
+ */
 async function listMonthObjects(s3: S3Client, bucket: string, base: string): Promise<ListedObject[]> {
   const sealedFolder = `${base}${SEALED_SEGMENT}/`;
+  // "0" is the character after "/": the first key past everything in the sealed folder.
+  const pastSealed = `${base}${SEALED_SEGMENT}0`;
   const objects: ListedObject[] = [];
-  for await (const page of listPages(s3, { bucket, prefix: base })) {
-    for (const object of page.objects) {
-      if (object.key >= sealedFolder) return objects;
-      objects.push(object);
+  let continuationToken: string | undefined;
+  let startAfter: string | undefined;
+  for (;;) {
+    const page = await listPage(s3, { bucket, prefix: base, ...(continuationToken ? { continuationToken } : startAfter ? { startAfter } : {}) });
+    const sealedAt = page.objects.findIndex((o) => o.key.startsWith(sealedFolder));
+    objects.push(...(sealedAt < 0 ? page.objects : page.objects.slice(0, sealedAt)));
+    if (sealedAt >= 0 && startAfter === undefined) {
+      startAfter = pastSealed;
+      continuationToken = undefined;
+      continue;
     }
+    if (!page.isTruncated) return objects;
+    if (!page.nextContinuationToken) throw new Error(`ListObjectsV2 on "${base}" was truncated without a continuation token`);
+    continuationToken = page.nextContinuationToken;
   }
-  return objects;
 }

@@ -7,7 +7,7 @@ import { classifyArchiveName } from "./archive-names";
 import type { NamedKey } from "./archive-names";
 import { dayPrefix } from "./layout";
 import { compareNames, dayOfMonthKey, firstPageAfter, locateRow, SealedFormatError, type ManifestRow, type SealedRecordLocation } from "./sealed-format";
-import { readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
+import { mayBeSealed, readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
 import { clampListKeys, listPage, MAX_LIST_KEYS, type ListedObject } from "./object-listing";
 import type { DeletionType } from "./stream-record";
 
@@ -80,8 +80,9 @@ export function decodeDayCursor(cursor: string, expected: { service: string; day
 }
 
 /**
- * One page of a day, in name order (which is time order). An open day costs one LIST
- * of at most `limit` (≤ 1,000) names, no GETs. A sealed day merges its manifest's rows
+ * One page of a day, in name order (which is time order). Today and yesterday (never
+ * sealed) cost one LIST of at most `limit` (≤ 1,000) names, no GETs; an older open day
+ * one GET more (its manifest, absent). A sealed day merges its manifest's rows
  * with the per-record objects archived since: 1 GET of the manifest, 1 GET per manifest
  * page the page spans (100 rows each), and the same one LIST, whatever the day's size.
  * A damaged sealed day throws SealedDayError rather than showing part of the day.
@@ -101,8 +102,9 @@ export async function listDayRecords(
   }
   const base = dayPrefix(config.archive.prefix, service.name, day);
   const after = options.cursor === undefined ? undefined : decodeDayCursor(options.cursor, { service: service.name, day });
+  const isSealable = mayBeSealed(day, new Date());
   const [manifest, page] = await Promise.all([
-    readDayManifest(s3, config, service, day).catch((e: unknown) => {
+    (isSealable ? readDayManifest(s3, config, service, day) : Promise.resolve(null)).catch((e: unknown) => {
       throw e instanceof SealedFormatError ? new SealedDayError(e.message) : e;
     }),
     listPage(s3, {
@@ -114,7 +116,7 @@ export async function listDayRecords(
   ]);
   const objects = page.objects.map((o) => toDayEntry(service, day, base, o));
   if (!manifest) {
-    if (objects.length === 0 && after === undefined) await assertNotSealed(s3, config, service, day);
+    if (isSealable && objects.length === 0 && after === undefined) await assertNotSealed(s3, config, service, day);
     const last = page.objects.at(-1);
     return {
       entries: objects,

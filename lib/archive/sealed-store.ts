@@ -187,10 +187,20 @@ export function sealAfterDays(config: LazarusConfig): number {
 }
 
 const DAY_MS = 86_400_000;
+/**
+ * No day younger than this is ever sealed, whatever the config says, so readers can
+ * skip looking for a manifest of today and yesterday (the days read most).
+ */
+export const MIN_SEAL_AGE_DAYS = 2;
+
+/** Whether a day can be sealed at all at `now`: readers of younger days need not look for a manifest. */
+export function mayBeSealed(day: CalendarDay, now: Date): boolean {
+  return now.getTime() - Date.UTC(day.year, day.month - 1, day.day) >= MIN_SEAL_AGE_DAYS * DAY_MS;
+}
 
 /** Whether a day may be sealed at `now`: it began at least `afterDays` days ago (so with 2, a day is sealed from the day after next). */
 export function isSealableDay(config: LazarusConfig, day: CalendarDay, now: Date): boolean {
-  return now.getTime() - Date.UTC(day.year, day.month - 1, day.day) >= sealAfterDays(config) * DAY_MS;
+  return mayBeSealed(day, now) && now.getTime() - Date.UTC(day.year, day.month - 1, day.day) >= sealAfterDays(config) * DAY_MS;
 }
 
 /**

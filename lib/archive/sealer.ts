@@ -31,7 +31,7 @@ import {
   type DayManifest,
   type ManifestRow,
 } from "./sealed-format";
-import { isNotFound, isSealableDay, putJsonDocument, readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
+import { isNotFound, isSealableDay, mayBeSealed, MIN_SEAL_AGE_DAYS, putJsonDocument, readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
 
 /**
  * Seals closed days: the day's per-record objects go into gzip bundles described by a
@@ -109,6 +109,9 @@ export async function sealDay(s3: S3Client, config: LazarusConfig, service: Serv
   assertSealingAllowed(config);
   const day = validateDay(dayValue);
   const date = formatDay(day);
+  if (!mayBeSealed(day, options.now ?? new Date())) {
+    throw new SealRefusedError(`${date} is too recent to seal: readers look for sealed days from ${MIN_SEAL_AGE_DAYS} days back only`);
+  }
   const bucket = config.archive.bucket;
   const step = async (name: SealStep, detail: { deleted?: number } = {}) => options.onStep?.(name, { date, ...detail });
   const report: DaySealReport = {
