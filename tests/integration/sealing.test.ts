@@ -6,6 +6,9 @@ import { dayManifestKey, monthSummaryKey } from "../../lib/archive/sealed-format
 import { sealDay, sealService } from "../../lib/archive/sealer";
 import { createS3Client } from "../../lib/aws/clients";
 import { planErasure } from "../../lib/erasure/erasure-plan";
+import { findDeletionsByPartitionKey } from "../../lib/archive/key-lookup";
+import { deleteVersions, listVersionsUnder } from "../../lib/archive/object-versions";
+import { rebuildIndex } from "../../lib/archive/reindex";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
 
@@ -108,6 +111,30 @@ describe("a sealed day", () => {
     expect(await readDay(s3, config, service, day)).toEqual(seen);
     expect(await versionsUnder(dayPrefix(config.archive.prefix, service.name, day))).toBe(0);
     expect(await lookUp(s3, config, service, "LATE#0")).toHaveLength(1);
+  });
+});
+
+describe("the by-key index of a sealed day", () => {
+  it("keeps sealed records' entries when pruned, and rebuilds them from the bundles when lost", async () => {
+    const pruned = await rebuildIndex(s3, config, service, { prune: true });
+    expect(pruned).toMatchObject({ pruned: 0, created: 0, errors: [], skipped: [] });
+
+    const indexBase = `${config.archive.prefix}${service.name}/_by-key/`;
+    const entries = [];
+    for await (const version of listVersionsUnder(s3, config.archive.bucket, indexBase)) entries.push(version);
+    await deleteVersions(s3, config.archive.bucket, entries);
+
+    const rebuilt = await rebuildIndex(s3, config, service, { prune: true });
+    expect(rebuilt.errors).toEqual([]);
+    expect(rebuilt.created).toBeGreaterThanOrEqual(RECORDS);
+    const sample = await lookUp(s3, config, service, "U#17");
+    expect(sample).toHaveLength(1);
+    expect(sample[0]).not.toMatch(/^unreadable/);
+    const { client, total } = countingClient();
+    const found = await findDeletionsByPartitionKey(client, config, service, { S: "U#17" });
+    const read = await getArchivedRecord(client, config, service, found.deletions[0]!.archiveKey);
+    expect(read.ok && read.sealed).toBeTruthy();
+    expect(total()).toBe(3);
   });
 });
 
