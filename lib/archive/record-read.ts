@@ -6,7 +6,7 @@ import { ArchiveObjectError, parseArchiveObject, type ArchivedDeletion } from ".
 import { assertConfiguredService, validateArchiveKey, type CalendarDay } from "./archive-input";
 import { classifyArchiveName, type NamedKey } from "./archive-names";
 import { encodeKeyValue, isHashedEncoding } from "./key-codec";
-import { indexPartitionPrefix, parseArchiveName, recordId, servicePrefix } from "./layout";
+import { indexEntryKeyForArchiveKey, parseArchiveName, recordId } from "./layout";
 import { isBundleKeyOfDay, SealedFormatError } from "./sealed-format";
 import { isSealableDay, readBundledRecord, readIndexEntry } from "./sealed-store";
 
@@ -53,7 +53,7 @@ export async function getArchivedRecord(
   const standard = name.includes("/") ? undefined : parseArchiveName(name, day);
   // Legacy objects are never sealed; their names do not even say their key.
   if (!standard) return readArchiveObject(s3, config, service, archiveKey, day, name);
-  const entryKey = `${indexPartitionPrefix(config.archive.prefix, service.name, standard.partitionKey)}${archiveKey.slice(servicePrefix(config.archive.prefix, service.name).length)}`;
+  const entryKey = indexEntryKeyForArchiveKey(config.archive.prefix, service.name, archiveKey) as string;
   // A day old enough to be sealed is most likely sealed: its index entry says where the
   // record is (1 GET) and the bundle gives it (1 ranged GET). A younger day is read
   // from its object first, so open days cost what they always did.

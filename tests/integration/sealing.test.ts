@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it } from "vitest";
 import { getArchivedRecord, listDayRecords, listDays, SealedDayError } from "../../lib/archive/archive-reader";
 import { dayPrefix } from "../../lib/archive/layout";
@@ -6,6 +6,7 @@ import { dayManifestKey, monthSummaryKey } from "../../lib/archive/sealed-format
 import { sealDay, sealService } from "../../lib/archive/sealer";
 import { createS3Client } from "../../lib/aws/clients";
 import { planErasure } from "../../lib/erasure/erasure-plan";
+import { getRetrievalStatus, requestRetrieval } from "../../lib/archive/glacier-retrieval";
 import { findDeletionsByPartitionKey } from "../../lib/archive/key-lookup";
 import { deleteVersions, listVersionsUnder } from "../../lib/archive/object-versions";
 import { rebuildIndex } from "../../lib/archive/reindex";
@@ -143,6 +144,34 @@ describe("erasure of a sealed record", () => {
     const plan = await planErasure(s3, config, { match: "exact", key: "U#4" });
     expect(plan.records).toHaveLength(1);
     expect(plan.blockers).toEqual([expect.stringContaining("its day is sealed, and erasure does not reach sealed days yet")]);
+  });
+});
+
+describe("a sealed day in Glacier", () => {
+  it("says the whole bundle must be retrieved, how big it is, and reads the record once it is", async () => {
+    const cold = { year: 2024, month: 5, day: 20 };
+    await archiveAll(s3, config, service, deletionsOfDay(cold, 3, "COLD"));
+    await sealDay(s3, config, service, cold);
+    const { names } = await readDay(s3, config, service, cold);
+    const sealed = await getArchivedRecord(s3, config, service, names[1]!);
+    const bundle = sealed.ok ? sealed.sealed!.key : "";
+    // As lifecycle rules would leave it: the same bytes, in Glacier Flexible Retrieval.
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: bundle }))).Body!.transformToByteArray();
+    await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: bundle, Body: body, StorageClass: "GLACIER" }));
+
+    expect(await getArchivedRecord(s3, config, service, names[1]!)).toMatchObject({
+      ok: false,
+      error: { kind: "archived-in-glacier", storageClass: "GLACIER", message: expect.stringContaining(`sealed in a bundle of ${body.byteLength} bytes`) },
+    });
+    expect(await getRetrievalStatus(s3, config, service, names[1]!)).toEqual({
+      state: "not-requested",
+      storageClass: "GLACIER",
+      bundle: { key: bundle, records: 3, bytes: body.byteLength },
+    });
+    const status = await requestRetrieval(s3, config, service, names[1]!, { tier: "Bulk", days: 1 });
+    expect(status.bundle).toEqual({ key: bundle, records: 3, bytes: body.byteLength });
+    // moto makes the copy at once; S3 takes hours.
+    if (status.state === "available") expect(await getArchivedRecord(s3, config, service, names[1]!)).toMatchObject({ ok: true, storageClass: "GLACIER" });
   });
 });
 
