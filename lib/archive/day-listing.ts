@@ -84,7 +84,7 @@ export function decodeDayCursor(cursor: string, expected: { service: string; day
  * sealed) cost one LIST of at most `limit` (≤ 1,000) names, no GETs; an older open day
  * one GET more (its manifest, absent). A sealed day merges its manifest's rows
  * with the per-record objects archived since: 1 GET of the manifest, 1 GET per manifest
- * page the page spans (100 rows each), and the same one LIST, whatever the day's size.
+ * page the page spans (1,000 rows each), and the same one LIST, whatever the day's size.
  * A damaged sealed day throws SealedDayError rather than showing part of the day.
  */
 export async function listDayRecords(

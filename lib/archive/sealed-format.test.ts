@@ -63,7 +63,7 @@ describe("bundles", () => {
 describe("day manifests", () => {
   const parts = [{ key: "p0", sha256: "0".repeat(64), bytes: 10, records: 0 }];
 
-  it("counts by type and hour from the names and pages 100 rows in name order", () => {
+  it("counts by type and hour from the names and pages the rows in name order", () => {
     const rows: ManifestRow[] = Array.from({ length: 250 }, (_, i) => ({
       name: nameAt((i * 337) % 86_400, i % 3 === 0 ? "ttl" : "manual", i),
       part: 0,
@@ -71,7 +71,7 @@ describe("day manifests", () => {
       length: 10,
       size: 20,
     }));
-    const { manifest, pages } = buildDayManifest({ service: "svc", day, dayPrefix: "d/", generation: 3, sealedAt: new Date(0), parts, rows: [...rows].reverse() });
+    const { manifest, pages } = buildDayManifest({ service: "svc", day, dayPrefix: "d/", generation: 3, sealedAt: new Date(0), parts, rows: [...rows].reverse(), pageRows: 100 });
     expect(manifest.date).toBe(formatDay(day));
     expect(manifest.records).toBe(250);
     expect(manifest.byType).toEqual({ ttl: 84, manual: 166 });
@@ -86,7 +86,7 @@ describe("day manifests", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: 0, max: 86_399 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 0, max: 86_399 }), (seconds, probe) => {
         const rows = seconds.map((s, i) => ({ name: nameAt(s, "ttl", i), part: 0, offset: 0, length: 1, size: 1 }));
-        const { manifest, pages } = buildDayManifest({ service: "svc", day, dayPrefix: "d/", generation: 1, sealedAt: new Date(0), parts, rows });
+        const { manifest, pages } = buildDayManifest({ service: "svc", day, dayPrefix: "d/", generation: 1, sealedAt: new Date(0), parts, rows, pageRows: 50 });
         for (const row of rows) {
           const page = pages[pageCovering(manifest, row.name)];
           expect(page?.page.rows.some((r) => r.name === row.name)).toBe(true);
@@ -97,7 +97,7 @@ describe("day manifests", () => {
         const next = firstPageAfter(manifest, absent);
         const expected = pages.findIndex((p) => p.page.rows.some((r) => r.name > absent));
         expect(next).toBe(expected === -1 ? pages.length : expected);
-        expect(pages.length).toBe(Math.ceil(rows.length / MANIFEST_PAGE_ROWS));
+        expect(pages.length).toBe(Math.ceil(rows.length / 50));
       }),
       { numRuns: 50 },
     );

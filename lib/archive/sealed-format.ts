@@ -11,7 +11,7 @@ import { ARCHIVE_SUFFIX, INDEX_SEGMENT, monthPrefix, parseArchiveName } from "./
  *
  *   {month}/_sealed/summary.json                         month summary
  *   {month}/_sealed/{dd}/_manifest.json                  day manifest (the commit point)
- *   {month}/_sealed/{dd}/_rows-{gen}-{page}.json         manifest pages, 100 rows each
+ *   {month}/_sealed/{dd}/_rows-{gen}-{page}.json         manifest pages, 1,000 rows each
  *   {month}/_sealed/{dd}/part-{gen}-{run}-{n}.jsonl.gz   bundles
  *   {service}/_by-key/{pk}/{yyyy}/{mm}/{dd}/{stem}.bundled.json   index entry of a sealed record
  *
@@ -21,7 +21,11 @@ import { ARCHIVE_SUFFIX, INDEX_SEGMENT, monthPrefix, parseArchiveName } from "./
  */
 export const SEALED_SEGMENT = "_sealed";
 export const SEALED_SCHEMA_VERSION = 1;
-export const MANIFEST_PAGE_ROWS = 100;
+/**
+ * Rows per manifest page: a day page of 100 rows is one GET of the page that covers it,
+ * and a report or export reads 1,000 rows per GET, as it lists 1,000 names per LIST on an open day.
+ */
+export const MANIFEST_PAGE_ROWS = 1000;
 /** Keeps one part's bytes comfortably in memory while it is built and verified. */
 export const MAX_PART_RECORDS = 10_000;
 const BUNDLED_SUFFIX = ".bundled.json";
@@ -207,7 +211,9 @@ export function buildDayManifest(input: {
   sealedAt: Date;
   parts: DayManifest["parts"];
   rows: readonly ManifestRow[];
+  pageRows?: number;
 }): { manifest: DayManifest; pages: { key: string; page: ManifestPage }[] } {
+  const pageRows = Math.min(input.pageRows ?? MANIFEST_PAGE_ROWS, MANIFEST_PAGE_ROWS);
   const rows = [...input.rows].sort((a, b) => compareNames(a.name, b.name));
   const byType = { ttl: 0, manual: 0 };
   const byHour = Array.from({ length: 24 }, () => 0);
@@ -221,10 +227,10 @@ export function buildDayManifest(input: {
     byHour[parsed.deletedAt.getUTCHours()] = (byHour[parsed.deletedAt.getUTCHours()] ?? 0) + 1;
   }
   const pages: { key: string; page: ManifestPage }[] = [];
-  for (let start = 0; start < rows.length; start += MANIFEST_PAGE_ROWS) {
+  for (let start = 0; start < rows.length; start += pageRows) {
     pages.push({
       key: manifestPageKey(input.dayPrefix, input.generation, pages.length),
-      page: { schemaVersion: SEALED_SCHEMA_VERSION, generation: input.generation, rows: rows.slice(start, start + MANIFEST_PAGE_ROWS) },
+      page: { schemaVersion: SEALED_SCHEMA_VERSION, generation: input.generation, rows: rows.slice(start, start + pageRows) },
     });
   }
   const manifest: DayManifest = {

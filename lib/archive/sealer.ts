@@ -60,6 +60,8 @@ export interface SealOptions {
   concurrency?: number;
   /** Versions per DeleteObjects call (at most 1,000). */
   deleteBatchSize?: number;
+  /** Rows per manifest page (at most the default, 1,000). */
+  manifestPageRows?: number;
   /** Called after each step; a process killed here is what the crash tests do. */
   onStep?: (step: SealStep, detail: { date: string; deleted?: number }) => Promise<void> | void;
 }
@@ -169,7 +171,7 @@ export async function sealDay(s3: S3Client, config: LazarusConfig, service: Serv
   if (fresh.length > 0) {
     const records = await readSources(s3, config, service, day, fresh, options.concurrency ?? DEFAULT_CONCURRENCY, report);
     if (records.length > 0) {
-      manifest = await writeSealedRecords(s3, config, service, day, current, sealedRows, records, options.now ?? new Date(), report, step);
+      manifest = await writeSealedRecords(s3, config, service, day, current, sealedRows, records, options, report, step);
       for (const record of records) held.add(record.name);
       report.newlySealed = records.length;
       report.records = manifest.records;
@@ -279,7 +281,7 @@ async function writeSealedRecords(
   current: DayManifest | null,
   sealedRows: Map<string, ManifestRow>,
   records: SourceRecord[],
-  now: Date,
+  options: SealOptions,
   report: DaySealReport,
   step: (name: SealStep) => Promise<void>,
 ): Promise<DayManifest> {
@@ -320,7 +322,16 @@ async function writeSealedRecords(
   );
   await step("entries-written");
 
-  const { manifest, pages } = buildDayManifest({ service: service.name, day, dayPrefix: folder, generation, sealedAt: now, parts, rows });
+  const { manifest, pages } = buildDayManifest({
+    service: service.name,
+    day,
+    dayPrefix: folder,
+    generation,
+    sealedAt: options.now ?? new Date(),
+    parts,
+    rows,
+    ...(options.manifestPageRows !== undefined ? { pageRows: options.manifestPageRows } : {}),
+  });
   for (const page of pages) {
     report.requests.put += 1;
     await putJsonDocument(s3, bucket, page.key, page.page);

@@ -79,7 +79,7 @@ describe("a sealing process killed", () => {
       expect(await readDay(s3, config, service, day)).toEqual(before);
       expect(await lookUp(s3, config, service, `K${i}#3`)).toEqual([before.images[before.names.findIndex((n) => n.includes(`_K${i}#3_`))]]);
 
-      const report = await sealDay(s3, config, service, day);
+      const report = await sealDay(s3, config, service, day, { manifestPageRows: 20 });
       expect(report.outcome).not.toBe("failed");
       expect(report.records).toBe(RECORDS);
       expect(await readDay(s3, config, service, day)).toEqual(before);

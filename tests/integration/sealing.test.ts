@@ -55,7 +55,7 @@ describe("a sealed day", () => {
     fixture = records();
     await archiveAll(s3, config, service, fixture);
     before = await readDay(s3, config, service, day);
-    const report = await sealDay(s3, config, service, day, { now: new Date("2024-02-01T00:00:00Z") });
+    const report = await sealDay(s3, config, service, day, { now: new Date("2024-02-01T00:00:00Z"), manifestPageRows: 100 });
     expect(report).toMatchObject({ outcome: "sealed", records: RECORDS, newlySealed: RECORDS, leftInPlace: [] });
   });
 
@@ -107,7 +107,7 @@ describe("a sealed day", () => {
     expect(new Set(seen.names).size).toBe(RECORDS + 1);
     expect(seen.counts?.records).toBe(RECORDS + 1);
 
-    const report = await sealDay(s3, config, service, day, { now: new Date("2024-02-01T00:00:00Z") });
+    const report = await sealDay(s3, config, service, day, { now: new Date("2024-02-01T00:00:00Z"), manifestPageRows: 100 });
     expect(report).toMatchObject({ outcome: "sealed", records: RECORDS + 1, newlySealed: 1, duplicatesRemoved: 1 });
     expect(await readDay(s3, config, service, day)).toEqual(seen);
     expect(await versionsUnder(dayPrefix(config.archive.prefix, service.name, day))).toBe(0);

@@ -18,6 +18,7 @@ const config = loadConfigFile(configPath);
 const service = config.services[0]!;
 await sealDay(createS3Client({ region: config.region }), config, service, parseDay(date), {
   deleteBatchSize: Number(deleteBatchSize),
+  manifestPageRows: 20,
   onStep: async (step: SealStep) => {
     if (step !== stopAt) return;
     process.stdout.write(`at ${step}\n`);
