@@ -1,7 +1,7 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { ZodError } from "zod";
-import { ArchiveInputError } from "../archive/archive-reader";
+import { ArchiveInputError, SealedDayError } from "../archive/archive-reader";
 import { AuthEnvError } from "../auth/env";
 import { awsEndpoint } from "../aws/clients";
 import { ConfigError } from "../config/load";
@@ -135,6 +135,8 @@ export function toUserFacingError(error: unknown): UserFacingError {
   if (error instanceof ConfigError || error instanceof AuthEnvError) return { status: 500, code: "misconfigured", message: error.message };
 
   if (error instanceof ErasedRecordError) return { status: 410, code: "erased", message: error.message };
+  // Names the service and day, never a record: the day's sealed files need a person's attention.
+  if (error instanceof SealedDayError) return { status: 500, code: "sealed-day-unreadable", message: error.message };
 
   if (error instanceof LiveTableNotFoundError) {
     return { status: 404, code: "table-not-found", message: `The DynamoDB table "${error.table}" does not exist in this AWS account and region.` };
