@@ -175,6 +175,8 @@ export async function benchSealedDays(): Promise<string> {
         "objects after": after.objects,
         "KiB after": (after.bytes / 1024).toFixed(0),
       });
+      // Each size takes minutes on moto: what is measured is printed as it comes.
+      process.stderr.write(`${table(readRows.slice(-Object.keys(open).length))}\n${table(sealRows.slice(-1))}\n${table(storeRows.slice(-1))}\n`);
     }
     return [
       "### Sealed days: month-wide reads, open vs sealed (`bench/sealed-days.ts`)",

@@ -103,6 +103,21 @@ describe("day manifests", () => {
     );
   });
 
+  it("keeps every page below the 128 KB lifecycle floor, however long the keys", () => {
+    const long = "K".repeat(190);
+    const rows = Array.from({ length: 1000 }, (_, i) => ({
+      name: archiveObjectName({ deletedAt: new Date(Date.UTC(2024, 0, 15) + i * 1000), deletionType: "manual", partitionKey: { S: `${long}${i}` }, sortKey: { S: long }, eventId: `e${i}` }),
+      part: 0,
+      offset: i * 1000,
+      length: 999,
+      size: 4000,
+    }));
+    const { pages } = buildDayManifest({ service: "s", day, dayPrefix: "d/", generation: 1, sealedAt: new Date(0), parts, rows });
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.flatMap((p) => p.page.rows)).toHaveLength(1000);
+    for (const p of pages) expect(Buffer.byteLength(JSON.stringify(p.page))).toBeLessThan(128 * 1024);
+  });
+
   it("refuses a name twice or a row pointing at a missing part", () => {
     const row = { name: nameAt(1, "ttl", 1), part: 0, offset: 0, length: 1, size: 1 };
     expect(() => buildDayManifest({ service: "s", day, dayPrefix: "d/", generation: 1, sealedAt: new Date(0), parts, rows: [row, row] })).toThrow(/twice/);

@@ -26,6 +26,13 @@ export const SEALED_SCHEMA_VERSION = 1;
  * and a report or export reads 1,000 rows per GET, as it lists 1,000 names per LIST on an open day.
  */
 export const MANIFEST_PAGE_ROWS = 1000;
+/**
+ * A page stays below S3's 128 KB lifecycle floor (the default of
+ * archive.lifecycle.minimumObjectSizeBytes), so the rule that tiers bundles never
+ * moves a page to a storage class that cannot be read directly. Long keys make pages
+ * of fewer rows.
+ */
+export const MAX_PAGE_BYTES = 96 * 1024;
 /** Keeps one part's bytes comfortably in memory while it is built and verified. */
 export const MAX_PART_RECORDS = 10_000;
 const BUNDLED_SUFFIX = ".bundled.json";
@@ -227,12 +234,24 @@ export function buildDayManifest(input: {
     byHour[parsed.deletedAt.getUTCHours()] = (byHour[parsed.deletedAt.getUTCHours()] ?? 0) + 1;
   }
   const pages: { key: string; page: ManifestPage }[] = [];
-  for (let start = 0; start < rows.length; start += pageRows) {
+  let current: ManifestRow[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (current.length === 0) return;
     pages.push({
       key: manifestPageKey(input.dayPrefix, input.generation, pages.length),
-      page: { schemaVersion: SEALED_SCHEMA_VERSION, generation: input.generation, rows: rows.slice(start, start + pageRows) },
+      page: { schemaVersion: SEALED_SCHEMA_VERSION, generation: input.generation, rows: current },
     });
+    current = [];
+    bytes = 0;
+  };
+  for (const row of rows) {
+    const size = Buffer.byteLength(JSON.stringify(row), "utf8") + 1;
+    if (current.length >= pageRows || bytes + size > MAX_PAGE_BYTES) flush();
+    current.push(row);
+    bytes += size;
   }
+  flush();
   const manifest: DayManifest = {
     schemaVersion: SEALED_SCHEMA_VERSION,
     service: input.service,

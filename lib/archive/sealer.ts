@@ -88,6 +88,7 @@ export class SealRefusedError extends Error {
 }
 
 const DEFAULT_CONCURRENCY = 8;
+export const BUNDLE_TAG = "lazarus-sealed=bundle";
 const SUMMARY_WRITE_ATTEMPTS = 5;
 
 /** Object Lock with a default retention keeps per-record objects from being deleted, so sealing would only duplicate them. */
@@ -299,7 +300,8 @@ async function writeSealedRecords(
     const bundle = buildBundle(chunk);
     const key = bundlePartKey(folder, generation, run, parts.length);
     report.requests.put += 1;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bundle.body, ContentType: "application/gzip" }));
+    // The tag lets a lifecycle rule tier bundles alone, leaving manifests and summaries in Standard.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bundle.body, ContentType: "application/gzip", Tagging: BUNDLE_TAG }));
     report.requests.get += 1;
     await verifyBundle(s3, bucket, key, bundle.sha256, chunk, bundle.rows);
     const index = parts.length;

@@ -57,7 +57,7 @@ describe("a sealed day", () => {
     before = await readDay(s3, config, service, day);
     const report = await sealDay(s3, config, service, day, { now: new Date("2024-02-01T00:00:00Z"), manifestPageRows: 100 });
     expect(report).toMatchObject({ outcome: "sealed", records: RECORDS, newlySealed: RECORDS, leftInPlace: [] });
-  });
+  }, 240_000);
 
   it("keeps no per-record object, in any version", async () => {
     expect(await versionsUnder(dayPrefix(config.archive.prefix, service.name, day))).toBe(0);
