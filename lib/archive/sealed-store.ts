@@ -1,5 +1,5 @@
 import "server-only";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { formatDay, type CalendarDay, type CalendarMonth } from "./archive-input";
 import { indexEntryBodySchema, type IndexEntryBody } from "./archive-object";
@@ -98,20 +98,6 @@ export async function readMonthSummary(
     throw new SealedFormatError(`the sealed-days summary of ${service.name} for ${label} describes another service or month`);
   }
   return { summary, etag: got.etag };
-}
-
-export async function putJsonDocument(s3: S3Client, bucket: string, key: string, value: unknown, condition?: { ifMatch: string } | { ifNoneMatch: true }): Promise<string | undefined> {
-  const out = await s3.send(
-    new PutObjectCommand({
-      Bucket: bucket,
-      Key: key,
-      Body: JSON.stringify(value),
-      ContentType: "application/json",
-      ...(condition && "ifMatch" in condition ? { IfMatch: condition.ifMatch } : {}),
-      ...(condition && "ifNoneMatch" in condition ? { IfNoneMatch: "*" } : {}),
-    }),
-  );
-  return out.VersionId;
 }
 
 /** An index entry's body, or null when there is none. One GET. */

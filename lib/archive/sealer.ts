@@ -7,7 +7,7 @@ import { ARCHIVE_SCHEMA_VERSION, type IndexEntryBody } from "./archive-object";
 import { assertConfiguredService, formatDay, validateDay, type CalendarDay, type CalendarMonth } from "./archive-input";
 import { listMonths, listYears } from "./archive-calendar";
 import { classifyArchiveName } from "./archive-names";
-import { isPreconditionFailed } from "../aws/s3-json";
+import { isPreconditionFailed, putJson } from "../aws/s3-json";
 import { dayPrefix, indexPartitionPrefix, monthPrefix, parseArchiveName, recordId, servicePrefix } from "./layout";
 import { listPages } from "./object-listing";
 import { deleteVersions, listVersionsUnder } from "./object-versions";
@@ -31,7 +31,7 @@ import {
   type DayManifest,
   type ManifestRow,
 } from "./sealed-format";
-import { isNotFound, isSealableDay, mayBeSealed, MIN_SEAL_AGE_DAYS, putJsonDocument, readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
+import { isNotFound, isSealableDay, mayBeSealed, MIN_SEAL_AGE_DAYS, readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
 
 /**
  * Seals closed days: the day's per-record objects go into gzip bundles described by a
@@ -318,7 +318,7 @@ async function writeSealedRecords(
     located.map(({ record, key, offset, length }) =>
       limit(async () => {
         report.requests.put += 1;
-        await putJsonDocument(s3, bucket, record.entryKey, { ...record.entry, bundle: { key, offset, length } } satisfies IndexEntryBody);
+        await putJson(s3, bucket, record.entryKey, { ...record.entry, bundle: { key, offset, length } } satisfies IndexEntryBody);
       }),
     ),
   );
@@ -336,10 +336,10 @@ async function writeSealedRecords(
   });
   for (const page of pages) {
     report.requests.put += 1;
-    await putJsonDocument(s3, bucket, page.key, page.page);
+    await putJson(s3, bucket, page.key, page.page);
   }
   report.requests.put += 1;
-  await putJsonDocument(s3, bucket, dayManifestKey(config.archive.prefix, service.name, day), manifest);
+  await putJson(s3, bucket, dayManifestKey(config.archive.prefix, service.name, day), manifest);
   await step("manifest-written");
   return manifest;
 }
@@ -369,7 +369,7 @@ async function writeMonthSummary(s3: S3Client, config: LazarusConfig, service: S
     summary.days[dayOfMonthKey(day)] = counts;
     try {
       report.requests.put += 1;
-      await putJsonDocument(s3, config.archive.bucket, key, summary, read ? { ifMatch: read.etag } : { ifNoneMatch: true });
+      await putJson(s3, config.archive.bucket, key, summary, read ? { ifMatch: read.etag } : { ifNoneMatch: true });
       return true;
     } catch (error) {
       if (!isPreconditionFailed(error) || attempt >= SUMMARY_WRITE_ATTEMPTS) throw error;
