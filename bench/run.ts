@@ -7,6 +7,7 @@ import { benchFirstLoadJs } from "./first-load-js";
 import { benchKeyLookup } from "./key-lookup";
 import { machine } from "./harness";
 import { benchPitrCompare } from "./pitr-compare";
+import { benchSealedDays } from "./sealed-days";
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -21,3 +22,4 @@ if (all || which.has("first-load")) console.log(`${benchFirstLoadJs()}\n`);
 if (all || which.has("bulk-restore")) console.log(`${await benchBulkRestore()}\n`);
 if (all || which.has("pitr-compare")) console.log(`${await benchPitrCompare()}\n`);
 if (all || which.has("export")) console.log(`${await benchExport()}\n`);
+if (all || which.has("sealed-days")) console.log(`${await benchSealedDays()}\n`);

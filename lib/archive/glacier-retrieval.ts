@@ -5,6 +5,9 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { ArchiveInputError, assertConfiguredService, validateArchiveKey } from "./archive-reader";
 import { DomainError } from "../errors/domain-error";
 import { isMissingObject } from "../aws/aws-errors";
+import { indexEntryKeyForArchiveKey } from "./layout";
+import { isBundleKeyOfDay } from "./sealed-format";
+import { readDayManifest, readIndexEntry } from "./sealed-store";
 
 /**
  * Archive objects that lifecycle rules moved to Glacier Flexible Retrieval or Deep
@@ -15,11 +18,19 @@ import { isMissingObject } from "../aws/aws-errors";
 export const RETRIEVAL_TIERS = ["Expedited", "Standard", "Bulk"] as const;
 export type RetrievalTier = (typeof RETRIEVAL_TIERS)[number];
 
-export type RetrievalStatus =
+/** A sealed record is retrieved with its whole bundle part: what that brings back. */
+export interface RetrievedBundle {
+  key: string;
+  records: number;
+  bytes: number;
+}
+
+export type RetrievalStatus = (
   | { state: "readable"; storageClass: string }
   | { state: "not-requested"; storageClass: string }
   | { state: "in-progress"; storageClass: string }
-  | { state: "available"; storageClass: string; expiresAt: string | null };
+  | { state: "available"; storageClass: string; expiresAt: string | null }
+) & { bundle?: RetrievedBundle };
 
 export const STORAGE_CLASSES_NEEDING_RETRIEVAL = ["GLACIER", "DEEP_ARCHIVE"] as const;
 
@@ -68,27 +79,43 @@ export function retrievalStatusOf(storageClass: string, restoreHeader: string | 
   return { state: "available", storageClass, expiresAt: restore.expiresAt };
 }
 
-async function headArchiveObject(s3: S3Client, config: LazarusConfig, archiveKey: string): Promise<RetrievalStatus> {
+async function headArchiveObject(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<RetrievalStatus & { key: string }> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: config.archive.bucket, Key: archiveKey }));
-    return retrievalStatusOf(head.StorageClass ?? "STANDARD", head.Restore);
+    return { ...retrievalStatusOf(head.StorageClass ?? "STANDARD", head.Restore), key: archiveKey };
   } catch (error) {
-    if (isMissingObject(error)) throw new ArchiveObjectNotFoundError();
-    throw error;
+    if (!isMissingObject(error)) throw error;
   }
+  const bundle = await sealedBundleOf(s3, config, service, archiveKey);
+  if (!bundle) throw new ArchiveObjectNotFoundError(`no archive object ${archiveKey}`);
+  const head = await s3.send(new HeadObjectCommand({ Bucket: config.archive.bucket, Key: bundle.key }));
+  return { ...retrievalStatusOf(head.StorageClass ?? "STANDARD", head.Restore), key: bundle.key, bundle: { ...bundle, bytes: head.ContentLength ?? bundle.bytes } };
 }
 
-/** One HEAD. */
+/** The bundle part holding a sealed record, from its index entry and its day's manifest (2 GETs). */
+async function sealedBundleOf(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<RetrievedBundle | undefined> {
+  const entryKey = indexEntryKeyForArchiveKey(config.archive.prefix, service.name, archiveKey);
+  if (!entryKey) return undefined;
+  const { day } = validateArchiveKey(config, service, archiveKey);
+  const entry = await readIndexEntry(s3, config.archive.bucket, entryKey);
+  if (!entry?.bundle || entry.archiveKey !== archiveKey || !isBundleKeyOfDay(config.archive.prefix, service.name, day, entry.bundle.key)) return undefined;
+  const part = (await readDayManifest(s3, config, service, day))?.parts.find((p) => p.key === entry.bundle?.key);
+  return part ? { key: part.key, records: part.records, bytes: part.bytes } : undefined;
+}
+
+/** One HEAD; for a sealed record, 1 HEAD (absent object), 2 GETs (index entry, manifest) and 1 HEAD of its bundle. */
 export async function getRetrievalStatus(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<RetrievalStatus> {
   assertConfiguredService(config, service);
   validateArchiveKey(config, service, archiveKey);
-  return headArchiveObject(s3, config, archiveKey);
+  const { key: _key, ...status } = await headArchiveObject(s3, config, service, archiveKey);
+  return status;
 }
 
 /**
  * Asks S3 for a temporary readable copy for `days` days, then reports the status
  * S3 now shows. A request for an object already being retrieved is not an error.
- * Objects that need no retrieval are left alone.
+ * Objects that need no retrieval are left alone. A sealed record is retrieved with its
+ * whole bundle part, and the status says how many records and bytes that brings back.
  */
 export async function requestRetrieval(
   s3: S3Client,
@@ -104,7 +131,7 @@ export async function requestRetrieval(
     throw new ArchiveInputError(`invalid retrieval: ${parsed.error.issues.map((i) => `${i.path.join(".") || "options"} ${i.message}`).join("; ")}`);
   }
   const { tier, days } = parsed.data;
-  const before = await headArchiveObject(s3, config, archiveKey);
+  const { key, ...before } = await headArchiveObject(s3, config, service, archiveKey);
   if (before.state === "readable" || before.state === "in-progress") return before;
   if (tier === "Expedited" && before.storageClass === "DEEP_ARCHIVE") {
     throw new ArchiveInputError("invalid retrieval: Deep Archive objects cannot be retrieved with the Expedited tier; choose Standard or Bulk");
@@ -113,13 +140,16 @@ export async function requestRetrieval(
     await s3.send(
       new RestoreObjectCommand({
         Bucket: config.archive.bucket,
-        Key: archiveKey,
+        Key: key,
         RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } },
       }),
     );
   } catch (error) {
-    if (error instanceof Error && error.name === "RestoreAlreadyInProgress") return { state: "in-progress", storageClass: before.storageClass };
+    if (error instanceof Error && error.name === "RestoreAlreadyInProgress") {
+      return { state: "in-progress", storageClass: before.storageClass, ...(before.bundle ? { bundle: before.bundle } : {}) };
+    }
     throw error;
   }
-  return headArchiveObject(s3, config, archiveKey);
+  const { key: _after, ...after } = await headArchiveObject(s3, config, service, archiveKey);
+  return after;
 }

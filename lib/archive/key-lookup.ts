@@ -14,6 +14,7 @@ import {
 import { encodeKeyPrefix, encodeKeyValue } from "./key-codec";
 import { archiveKeyForIndexEntry, INDEX_SEGMENT, indexPartitionPrefix, indexSearchPrefix, servicePrefix, splitDatedKey } from "./layout";
 import { listPages, type ListedObject } from "./object-listing";
+import { isBundleKeyOfDay } from "./sealed-format";
 import type { DeletionType } from "./stream-record";
 import { isMissingObject } from "../aws/aws-errors";
 
@@ -34,7 +35,10 @@ export interface FoundDeletion {
   deletionType: DeletionType;
   partitionKey: NamedKey;
   sortKey?: NamedKey;
-  /** Set once a compaction step has moved the record into a bundle. */
+  /**
+   * Where the record sits once its day is sealed, when the entry's body was read;
+   * entries answered from their names alone leave it null (getArchivedRecord finds it).
+   */
   bundle: { key: string; offset: number; length: number } | null;
 }
 
@@ -276,8 +280,10 @@ async function readIndexEntryBody(
   const pk = body.data.keys[partitionKey.name];
   if (!pk) return { kind: "unreadable", reason: `the index entry's keys do not include the partition key "${partitionKey.name}"` };
   try {
-    validateArchiveKey(config, service, body.data.archiveKey);
-    if (body.data.bundle) validateArchiveKey(config, service, body.data.bundle.key);
+    const { day } = validateArchiveKey(config, service, body.data.archiveKey);
+    if (body.data.bundle && !isBundleKeyOfDay(config.archive.prefix, service.name, day, body.data.bundle.key)) {
+      throw new ArchiveInputError("its bundle is not one of the record's day");
+    }
   } catch (e) {
     return { kind: "unreadable", reason: `the index entry points outside ${service.name}'s archive: ${(e as Error).message}` };
   }

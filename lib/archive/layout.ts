@@ -112,6 +112,14 @@ export function parseDayPrefix(relative: string): { year: number; month: number;
   return { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) };
 }
 
+/** The index entry of an archive object with a standard name (its name carries the encoded partition key); undefined for other names. */
+export function indexEntryKeyForArchiveKey(prefix: string, service: string, archiveKey: string): string | undefined {
+  const base = servicePrefix(prefix, service);
+  const dated = archiveKey.startsWith(base) ? splitDatedKey(archiveKey.slice(base.length)) : undefined;
+  const parsed = dated ? parseArchiveName(dated.name, dated.day) : undefined;
+  return parsed ? `${indexPartitionPrefix(prefix, service, parsed.partitionKey)}${archiveKey.slice(base.length)}` : undefined;
+}
+
 /** The archive object an index entry points at (same relative path, outside _by-key). */
 export function archiveKeyForIndexEntry(prefix: string, service: string, indexKey: string): string | undefined {
   const base = `${servicePrefix(prefix, service)}${INDEX_SEGMENT}/`;

@@ -13,7 +13,9 @@ import {
   type CalendarDay,
 } from "./archive-reader";
 import { encodeKeyValue } from "./key-codec";
-import { INDEX_SEGMENT, indexPartitionPrefix, servicePrefix } from "./layout";
+import { dayPrefix, INDEX_SEGMENT, indexPartitionPrefix, parseArchiveName, servicePrefix } from "./layout";
+import { dayManifestKey, locateRow, SealedFormatError } from "./sealed-format";
+import { readBundledRecord, readDayManifest, readManifestPage } from "./sealed-store";
 import { listFolders, listPages, MAX_LIST_KEYS } from "./object-listing";
 import { isMissingObject } from "../aws/aws-errors";
 
@@ -107,13 +109,20 @@ export async function rebuildIndex(s3: S3Client, config: LazarusConfig, service:
   report.requests.list += 1;
   const years = (await listFolders(s3, { bucket, prefix: base })).filter((f) => /^\d{4}\/$/.test(f.slice(base.length)));
   const archived = new Set<string>();
+  const sealedDays: CalendarDay[] = [];
   for (const year of years) {
     for await (const page of listPages(s3, { bucket, prefix: year })) {
       report.requests.list += 1;
       const work: Promise<void>[] = [];
       for (const object of page.objects) {
-        report.scanned += 1;
         const rel = object.key.slice(base.length);
+        const sealed = /^(\d{4})\/(\d{2})\/_sealed\/(?:(\d{2})\/_manifest\.json)?/.exec(rel);
+        if (sealed) {
+          // Sealed days are indexed from their manifests below; their other files are bundles and pages.
+          if (sealed[3]) sealedDays.push({ year: Number(sealed[1]), month: Number(sealed[2]), day: Number(sealed[3]) });
+          continue;
+        }
+        report.scanned += 1;
         const located = locate(service, rel);
         if ("reason" in located) {
           report.skipped.push({ key: object.key, reason: located.reason });
@@ -134,6 +143,12 @@ export async function rebuildIndex(s3: S3Client, config: LazarusConfig, service:
       }
       await Promise.all(work);
     }
+  }
+
+  // 2b. Sealed records, from their days' manifests and bundles.
+  for (const day of sealedDays) {
+    const work = await indexSealedDay(s3, config, service, day, indexed, archived, dryRun, report);
+    await Promise.all(work.map((w) => limit(w)));
   }
 
   // 3. Entries whose archive object is gone.
@@ -228,6 +243,90 @@ async function indexObject(
     }
     report.errors.push({ key: archiveKey, message: describe(error) });
   }
+}
+
+/**
+ * A sealed day's records: each counts as archived (so prune keeps its entry), and one
+ * without an entry gets one pointing into its bundle, built from a ranged GET of it.
+ * Costs 1 GET for the manifest and 1 per page, plus 1 ranged GET and 1 PUT per missing entry.
+ */
+async function indexSealedDay(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  dayValue: CalendarDay,
+  indexed: Map<string, IndexedEntry[]>,
+  archived: Set<string>,
+  dryRun: boolean,
+  report: ReindexReport,
+): Promise<(() => Promise<void>)[]> {
+  const bucket = config.archive.bucket;
+  const work: (() => Promise<void>)[] = [];
+  let day: CalendarDay;
+  try {
+    day = validateDay(dayValue);
+    report.requests.get += 1;
+    const manifest = await readDayManifest(s3, config, service, day);
+    if (!manifest) return work;
+    const datePrefix = dayPrefix(config.archive.prefix, service.name, day).slice(servicePrefix(config.archive.prefix, service.name).length);
+    for (let i = 0; i < manifest.pages.length; i++) {
+      report.requests.get += 1;
+      for (const row of (await readManifestPage(s3, config, manifest, i)).rows) {
+        report.scanned += 1;
+        const rel = `${datePrefix}${row.name}`;
+        archived.add(rel);
+        const named = parseArchiveName(row.name, day);
+        if (!named) {
+          report.errors.push({ key: rel, message: "a sealed record whose name is not an archive name" });
+          continue;
+        }
+        if ((indexed.get(rel) ?? []).some((e) => e.encodedPartitionKey === named.partitionKey)) {
+          report.alreadyPresent += 1;
+          continue;
+        }
+        const location = locateRow(manifest, row);
+        const archiveKey = `${dayPrefix(config.archive.prefix, service.name, day)}${row.name}`;
+        work.push(async () => {
+          report.requests.get += 1;
+          const read = await readBundledRecord(s3, bucket, { key: location.bundleKey, offset: location.offset, length: location.length }, location.size);
+          if (!read.ok) {
+            report.errors.push({ key: archiveKey, message: `sealed, and its bundle cannot be read: ${read.message}` });
+            return;
+          }
+          const outcome = readDeletion(read.bytes.toString("utf8"), service, day, row.name);
+          if (!outcome.ok) {
+            report.errors.push({ key: archiveKey, message: `sealed, ${outcome.kind}: ${outcome.message}` });
+            return;
+          }
+          const body: IndexEntryBody = {
+            schemaVersion: ARCHIVE_SCHEMA_VERSION,
+            archiveKey,
+            bundle: { key: location.bundleKey, offset: location.offset, length: location.length },
+            keys: outcome.deletion.keys,
+            deletedAt: outcome.deletion.deletedAt.toISOString(),
+            deletionType: outcome.deletion.deletionType,
+          };
+          if (dryRun) {
+            report.created += 1;
+            return;
+          }
+          try {
+            report.requests.put += 1;
+            const indexKey = `${indexPartitionPrefix(config.archive.prefix, service.name, named.partitionKey)}${rel}`;
+            await s3.send(new PutObjectCommand({ Bucket: bucket, Key: indexKey, Body: JSON.stringify(body), ContentType: ARCHIVE_CONTENT_TYPE, IfNoneMatch: "*" }));
+            report.created += 1;
+          } catch (error) {
+            if (statusOf(error) === 412) report.alreadyPresent += 1;
+            else report.errors.push({ key: archiveKey, message: describe(error) });
+          }
+        });
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof SealedFormatError) && !(e instanceof ArchiveInputError)) throw e;
+    report.errors.push({ key: dayManifestKey(config.archive.prefix, service.name, dayValue), message: e.message });
+  }
+  return work;
 }
 
 /**

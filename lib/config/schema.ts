@@ -305,6 +305,16 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /** Sealing of closed days into bundles (docs/ARCHIVE-FORMAT.md, "Sealed days"). */
+    seal: z
+      .object({
+        /** Days older than this are sealed. Default: the longest maximum record age + 1 day, at least 2. */
+        afterDays: z.number().int().min(2).max(3_650).optional(),
+        /** The protection page and the alarm flag a service whose oldest unsealed closed day is older than this. */
+        lagAlarmDays: z.number().int().min(1).max(3_650).default(3),
+      })
+      .strict()
+      .prefault({}),
     services: z.array(service).min(1, "must name at least one service"),
     auth: auth.prefault({}),
     protection: protection.prefault({}),

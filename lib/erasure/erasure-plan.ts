@@ -29,6 +29,8 @@ export interface PlannedRecord {
   lock: LockState;
   attributeNames: string[];
   unreadable?: string;
+  /** The record's day is sealed: it lives in a bundle, which this plan does not rewrite. */
+  sealedIn?: string;
 }
 
 export interface PlannedFailureCopy {
@@ -181,6 +183,7 @@ async function planRecord(s3: S3Client, config: LazarusConfig, service: ServiceC
     lock: strictestLock([objectLock, indexLock]),
     attributeNames: read.ok ? Object.keys(read.deletion.oldImage).sort() : [],
     ...(read.ok ? {} : { unreadable: read.error.kind === "not-found" ? "only older versions or delete markers remain" : read.error.message }),
+    ...(read.ok && read.sealed ? { sealedIn: read.sealed.key } : {}),
   };
 }
 
@@ -299,6 +302,7 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
   for (const record of records) {
     const lock = describeLock(record.lock);
     if (lock) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: ${lock}`);
+    if (record.sealedIn) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: its day is sealed, and erasure does not reach sealed days yet`);
     if (!record.partitionKey) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: its full key cannot be read, so its erasure cannot be recorded in the ledger`);
   }
   for (const copy of failureCopies) {

@@ -2,7 +2,7 @@ import { ListBucketsCommand, S3ServiceException } from "@aws-sdk/client-s3";
 import { ConditionalCheckFailedException, ResourceNotFoundException } from "@aws-sdk/client-dynamodb";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { ArchiveInputError } from "../archive/archive-reader";
+import { ArchiveInputError, SealedDayError } from "../archive/archive-reader";
 import { AuthEnvError } from "../auth/env";
 import { ConfigError } from "../config/load";
 import { createS3Client } from "../aws/clients";
@@ -38,6 +38,11 @@ describe("toUserFacingError", () => {
       message: expect.stringContaining("NEXTAUTH_SECRET"),
     });
     expect(toUserFacingError(new ConfigError("Invalid Lazarus config"))).toMatchObject({ status: 500, code: "misconfigured" });
+  });
+
+  it("a sealed day that cannot be read says which day, instead of showing it empty", () => {
+    const message = "the manifest of usr-session-svc on 2024-04-02 is not valid JSON";
+    expect(toUserFacingError(new SealedDayError(message))).toEqual({ status: 500, code: "sealed-day-unreadable", message });
   });
 
   it("HttpError keeps its own status, code and message", () => {

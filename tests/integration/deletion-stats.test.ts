@@ -67,7 +67,7 @@ beforeAll(async () => {
 });
 
 describe("deletion stats", () => {
-  it("counts the last 7 and 30 UTC days from names alone, one LIST per month touched", async () => {
+  it("counts the last 7 and 30 UTC days from names, one LIST and one sealed-days summary per month touched", async () => {
     const requests = counted();
     const stats = await deletionStats(requests.client, config, service, NOW);
 
@@ -80,7 +80,7 @@ describe("deletion stats", () => {
     expect(stats.last30).toEqual({ ttl: 3, manual: 3, unknown: 1, total: 7 });
     expect(stats.approximate).toBe(true);
     expect(requests.count("ListObjectsV2Command")).toBe(2);
-    expect(requests.count("GetObjectCommand")).toBe(0);
+    expect(requests.count("GetObjectCommand")).toBe(2);
   });
 
   it("is exact and zero-filled where there is nothing to guess", async () => {

@@ -217,7 +217,7 @@ describe("looking up deletions by partition key", () => {
     const bundled: IndexEntryBody = {
       schemaVersion: ARCHIVE_SCHEMA_VERSION,
       archiveKey: "deleted/usr-contact-svc/2023/06/01/120000Z_manual_USER#3_PROFILE_0123456789abcdef.json",
-      bundle: { key: "deleted/usr-contact-svc/2023/06/01/_bundle-0001.jsonl.gz", offset: 4096, length: 812 },
+      bundle: { key: "deleted/usr-contact-svc/2023/06/_sealed/01/part-000001-0123abcd-0000.jsonl.gz", offset: 4096, length: 812 },
       keys: { PK: { S: "USER#3" }, SK: { S: "PROFILE" } },
       deletedAt: "2023-06-01T12:00:00.000Z",
       deletionType: "manual",

@@ -187,7 +187,7 @@ describe("deletion reports", () => {
     }
   });
 
-  it("reads listings only: no GETs, one LIST per service per month", async () => {
+  it("reads listings and summaries only: one LIST and one sealed-days summary per service per month", async () => {
     const counts = new Map<string, number>();
     const client = createS3Client({ region: config.region });
     client.middlewareStack.add(
@@ -198,7 +198,7 @@ describe("deletion reports", () => {
       { step: "initialize" },
     );
     await deletionReport(client, config, [contacts, orders], resolveRange(parseRangeSpec("2026-Q1"), NOW), NOW);
-    expect(counts.get("GetObjectCommand") ?? 0).toBe(0);
+    expect(counts.get("GetObjectCommand") ?? 0).toBe(2 * 3);
     expect(counts.get("ListObjectsV2Command")).toBe(2 * 3);
   });
 

@@ -1,0 +1,94 @@
+import { parseArgs } from "node:util";
+import { parseDay } from "../lib/archive/archive-input";
+import { sealDay, sealService, SealRefusedError, type DaySealReport } from "../lib/archive/sealer";
+import { createS3Client } from "../lib/aws/clients";
+import { ConfigError, findService, loadConfig } from "../lib/config/load";
+import type { ServiceConfig } from "../lib/config/schema";
+
+const USAGE = `Seals closed days of the archive: each day's records go into gzip bundles with a
+paged manifest, and the per-record objects are removed once the bundles read back.
+
+usage: npm run seal -- (--service NAME ... | --all) [--date YYYY-MM-DD]
+
+  --service NAME   a service from the config (repeatable)
+  --all            every configured service
+  --date DAY       seal this day only (it must be at least 2 days old); without it, every
+                   day older than seal.afterDays that still holds per-record objects
+
+The config is LAZARUS_CONFIG (default ./lazarus.config.json); S3 is AWS_ENDPOINT_URL when set.
+Exits 1 when a day could not be sealed (a damaged manifest, a refused delete), 2 on bad arguments.`;
+
+const MAX_LISTED_PROBLEMS = 20;
+
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function parse(): { services: ServiceConfig[]; date?: string } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        service: { type: "string", multiple: true },
+        all: { type: "boolean", default: false },
+        date: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const config = loadConfig();
+  const names = values.service ?? [];
+  if (values.all === (names.length > 0)) fail("name services with --service, or pass --all (not both)");
+  const services = values.all
+    ? config.services
+    : names.map((name) => findService(config, name) ?? fail(`unknown service "${name}"; configured: ${config.services.map((s) => s.name).join(", ")}`));
+  return { services, ...(values.date !== undefined ? { date: values.date } : {}) };
+}
+
+function describe(report: DaySealReport): string {
+  const r = report.requests;
+  const lines = [
+    `${report.service} ${report.date}: ${report.outcome}, ${report.records} records sealed in all, ${report.newlySealed} newly, ` +
+      `${report.duplicatesRemoved} duplicates removed, ${report.objectVersionsDeleted} object versions deleted ` +
+      `(requests: ${r.list} LIST, ${r.get} GET, ${r.put} PUT, ${r.delete} DELETE)`,
+  ];
+  if (report.problem) lines.push(`  problem: ${report.problem}`);
+  for (const { key, reason } of report.leftInPlace.slice(0, MAX_LISTED_PROBLEMS)) lines.push(`  left as an object ${key}: ${reason}`);
+  if (report.leftInPlace.length > MAX_LISTED_PROBLEMS) lines.push(`  ... and ${report.leftInPlace.length - MAX_LISTED_PROBLEMS} more`);
+  return lines.join("\n");
+}
+
+async function main(): Promise<number> {
+  const { services, date } = parse();
+  const config = loadConfig();
+  const s3 = createS3Client({ region: config.region });
+  let failed = 0;
+  for (const service of services) {
+    const reports = date !== undefined ? [await sealDay(s3, config, service, parseDay(date))] : (await sealService(s3, config, service)).days;
+    if (reports.length === 0) console.log(`${service.name}: no day to seal`);
+    for (const report of reports) {
+      console.log(describe(report));
+      if (report.outcome === "failed") failed += 1;
+    }
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof ConfigError || error instanceof SealRefusedError || (error instanceof Error && error.name === "ArchiveInputError");
+    console.error(known ? (error as Error).message : `seal failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { formatDay } from "../../lib/archive/archive-input";
+import { dayPrefix } from "../../lib/archive/layout";
+import { sealDay, type SealStep } from "../../lib/archive/sealer";
+import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
+import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
+
+/**
+ * The sealing process killed with SIGKILL at each step: before the bundle is written,
+ * after it, after the index entries, after the manifest, after the summary, and midway
+ * through the deletes. Right after the kill every record of the day reads, once, with
+ * the same item and counts; sealing again finishes the job and changes none of that.
+ */
+
+const RECORDS = 45;
+const DELETE_BATCH = 10;
+const KILL_POINTS: { step: SealStep; label: string }[] = [
+  { step: "listed", label: "before the bundle" },
+  { step: "bundle-written", label: "after the bundle" },
+  { step: "entries-written", label: "after the index entries" },
+  { step: "manifest-written", label: "after the manifest" },
+  { step: "summary-written", label: "after the month summary" },
+  { step: "objects-deleted", label: "midway through the deletes" },
+];
+
+let s3: S3Client;
+let config: LazarusConfig;
+let service: ServiceConfig;
+let configPath: string;
+let child: ChildProcess | undefined;
+
+beforeAll(async () => {
+  const fixture = await sealingFixture("seal-kill");
+  ({ s3, config, service } = fixture);
+  configPath = fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-kill-")));
+});
+
+afterEach(() => {
+  if (child && child.exitCode === null) child.kill("SIGKILL");
+});
+
+async function sealUntilKilled(date: string, step: SealStep): Promise<void> {
+  child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "tests/support/seal-process.ts", configPath, date, step, String(DELETE_BATCH)], {
+    env: process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child!.stdout?.on("data", (d: Buffer) => {
+      if (d.toString().includes(`at ${step}`)) resolve();
+    });
+    child!.on("exit", (code) => reject(new Error(`the sealing process exited (${code}) before ${step}: ${stderr}`)));
+  });
+  const exited = new Promise((resolve) => child!.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+async function objectVersions(prefix: string): Promise<number> {
+  const out = await s3.send(new ListObjectVersionsCommand({ Bucket: config.archive.bucket, Prefix: prefix }));
+  return (out.Versions ?? []).length + (out.DeleteMarkers ?? []).length;
+}
+
+describe("a sealing process killed", () => {
+  KILL_POINTS.forEach(({ step, label }, i) => {
+    it(`${label}: every record reads once, and sealing again completes`, async () => {
+      const day = { year: 2024, month: 6, day: i + 1 };
+      await archiveAll(s3, config, service, deletionsOfDay(day, RECORDS, `K${i}`));
+      const before = await readDay(s3, config, service, day);
+      expect(before.names).toHaveLength(RECORDS);
+
+      await sealUntilKilled(formatDay(day), step);
+      expect(await readDay(s3, config, service, day)).toEqual(before);
+      expect(await lookUp(s3, config, service, `K${i}#3`)).toEqual([before.images[before.names.findIndex((n) => n.includes(`_K${i}#3_`))]]);
+
+      const report = await sealDay(s3, config, service, day, { manifestPageRows: 20 });
+      expect(report.outcome).not.toBe("failed");
+      expect(report.records).toBe(RECORDS);
+      expect(await readDay(s3, config, service, day)).toEqual(before);
+      expect(await objectVersions(dayPrefix(config.archive.prefix, service.name, day))).toBe(0);
+    });
+  });
+});
