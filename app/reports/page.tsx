@@ -121,7 +121,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
       </section>
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <section aria-labelledby="tables-heading" className="space-y-2">
+        <section aria-labelledby="tables-heading" className="min-w-0 space-y-2">
           <h2 id="tables-heading" className="text-lg font-semibold">
             Top tables
           </h2>
@@ -154,7 +154,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
             </table>
           </div>
         </section>
-        <section aria-labelledby="days-heading" className="space-y-2">
+        <section aria-labelledby="days-heading" className="min-w-0 space-y-2">
           <h2 id="days-heading" className="text-lg font-semibold">
             Busiest days
           </h2>

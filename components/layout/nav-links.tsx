@@ -17,7 +17,7 @@ function isCurrent(pathname: string, href: string): boolean {
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname() ?? "";
   return (
-    <ul className="flex flex-wrap items-center gap-1">
+    <ul className="flex flex-col gap-1 md:flex-row md:flex-wrap md:items-center">
       {items.map((item) => {
         const current = isCurrent(pathname, item.href);
         return (
@@ -26,7 +26,7 @@ export function NavLinks({ items }: { items: NavItem[] }) {
               href={item.href}
               aria-current={current ? "page" : undefined}
               className={clsx(
-                "rounded px-3 py-1.5 text-sm font-medium",
+                "block rounded px-3 py-1.5 text-sm font-medium",
                 current ? "bg-slate-700 text-white" : "text-slate-200 hover:bg-slate-800 hover:text-white",
               )}
             >
