@@ -1,4 +1,5 @@
 import { benchArchiveBatch } from "./archive-batch";
+import { benchAuditLog } from "./audit-log";
 import { benchBulkRestore } from "./bulk-restore";
 import { benchDayListing, benchSearch } from "./console-api";
 import { benchExport } from "./export";
@@ -19,3 +20,4 @@ if (all || which.has("first-load")) console.log(`${benchFirstLoadJs()}\n`);
 if (all || which.has("bulk-restore")) console.log(`${await benchBulkRestore()}\n`);
 if (all || which.has("pitr-compare")) console.log(`${await benchPitrCompare()}\n`);
 if (all || which.has("export")) console.log(`${await benchExport()}\n`);
+if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);

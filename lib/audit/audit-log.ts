@@ -138,7 +138,7 @@ export async function listAuditEntries(
 
 type ReadOutcome = { ok: true; entry: AuditEntry } | { ok: false; reason?: string };
 
-async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: string, name: string, size: number): Promise<ReadOutcome> {
+export async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: string, name: string, size: number): Promise<ReadOutcome> {
   const named = parseAuditEntryName(name);
   if (!named) return { ok: false, reason: "not an audit entry name ({time}_{id}.json)" };
   if (named.at.toISOString().slice(0, 10) !== formatDay(day)) return { ok: false, reason: "the time in its name is not on this day" };
@@ -211,7 +211,7 @@ export async function listAuditDays(s3: S3Client, config: LazarusConfig, range: 
   return days.sort();
 }
 
-function parseAuditRangeDay(text: string): CalendarDay {
+export function parseAuditRangeDay(text: string): CalendarDay {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) throw new ArchiveInputError(`invalid day "${text.slice(0, 20)}": expected YYYY-MM-DD`);
   return validateDay({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) });
