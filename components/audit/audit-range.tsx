@@ -12,10 +12,10 @@ import { foldOperations } from "./audit-operations";
 
 /**
  * Matching entries shown at once, newest first; each entry read is one GET, so a page
- * also stops after AUDIT_SCAN_LIMIT reads. 100 entries are about 50 operations: a
- * screenful, read in well under a second (docs/BENCHMARKS.md).
+ * also stops after AUDIT_SCAN_LIMIT reads. 50 entries are about 25 operations: more than a
+ * screenful, and each costs a GET (docs/BENCHMARKS.md).
  */
-export const AUDIT_RANGE_LIMIT = 100;
+export const AUDIT_RANGE_LIMIT = 50;
 export const AUDIT_SCAN_LIMIT = 2000;
 
 export async function AuditRange({
