@@ -29,8 +29,14 @@ test.describe("compliance erases a subject's archived records", () => {
     await page.getByLabel(/to confirm/).fill(`ERASE ${subject.partitionKey.toLowerCase()}`);
     await expect(erase).toBeDisabled();
     await page.getByLabel(/to confirm/).fill(`ERASE ${subject.partitionKey}`);
+    // On a large subject the request takes many seconds; here the answer is held back
+    // a moment so that the screen shown meanwhile can be checked.
+    await page.route("**/api/erasure", async (route) => {
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await route.fulfill({ response });
+    });
     await erase.click();
-    // The request takes seconds: the screen says what it is doing meanwhile.
     await expect(page.getByRole("heading", { name: "Erasing…" })).toBeVisible();
     await expect(page.getByRole("progressbar", { name: "Erasure in progress" })).toBeVisible();
 
