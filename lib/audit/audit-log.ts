@@ -9,6 +9,7 @@ import type { AuditConfig, LazarusConfig } from "../config/schema";
 import { auditEntrySchema, type AuditEntry } from "./audit-entry";
 import { auditDayPrefix, auditEntryKey, auditEntryName, auditPrefix, parseAuditEntryName } from "./audit-layout";
 import { auditEntryMatches, type AuditFilter } from "./audit-filter";
+import { indexAuditEntry } from "./audit-by-object";
 
 export { AUDIT_ACTIONS, AUDIT_OUTCOMES, auditEntrySchema, type AuditAction, type AuditEntry, type AuditOutcome } from "./audit-entry";
 export { AUDIT_SEGMENT } from "./audit-layout";
@@ -68,6 +69,10 @@ export async function appendAuditEntry(s3: S3Client, config: LazarusConfig, entr
       ...(retention ? { ObjectLockMode: retention.mode, ObjectLockRetainUntilDate: retention.retainUntil } : {}),
     }),
   );
+  // The entry is written and is the record; a lost marker only hides it from the record page's history.
+  await indexAuditEntry(s3, config, full, retention).catch((error: unknown) => {
+    console.warn(`audit entry ${full.id}: the by-object marker was not written (${error instanceof Error ? error.name : "error"})`);
+  });
   return full;
 }
 

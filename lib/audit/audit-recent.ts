@@ -8,7 +8,9 @@ import type { LazarusConfig } from "../config/schema";
 import type { AuditEntry } from "./audit-entry";
 import { auditEntryMatches, type AuditFilter } from "./audit-filter";
 import { listAuditDays, parseAuditRangeDay, readEntry } from "./audit-log";
-import { auditDayPrefix } from "./audit-layout";
+import { auditDayPrefix, parseAuditEntryName } from "./audit-layout";
+import { auditObjectPrefix } from "./audit-by-object";
+import { validateDay } from "../archive/archive-reader";
 
 /**
  * The audit log newest first, for the audit page. Entry names sort by time, so a
@@ -73,7 +75,9 @@ export async function queryRecentAuditEntries(s3: S3Client, config: LazarusConfi
   const result: RecentAuditPage = { entries: [], scanned: 0, unreadable: [] };
   const read = pLimit(READ_CONCURRENCY);
 
-  const days = (await listAuditDays(s3, config, { from: query.from, to: start?.day ?? query.to })).reverse();
+  const to = start?.day ?? query.to;
+  // One day needs no folder listing: an empty day's LIST finds nothing just as cheaply.
+  const days = query.from === to ? [to] : (await listAuditDays(s3, config, { from: query.from, to })).reverse();
   for (const date of days) {
     const day = parseAuditRangeDay(date);
     const base = auditDayPrefix(config.archive.prefix, day);
@@ -105,4 +109,30 @@ export async function queryRecentAuditEntries(s3: S3Client, config: LazarusConfi
     }
   }
   return result;
+}
+
+/** The newest `limit` entries that name `archiveKey`, oldest first: one LIST per 1,000 markers, one GET per entry. */
+export async function auditEntriesOfObject(s3: S3Client, config: LazarusConfig, archiveKey: string, limit = 50): Promise<AuditEntry[]> {
+  const base = auditObjectPrefix(config.archive.prefix, archiveKey);
+  const names: { at: Date; name: string }[] = [];
+  for await (const page of listPages(s3, { bucket: config.archive.bucket, prefix: base })) {
+    for (const o of page.objects) {
+      const name = o.key.slice(base.length);
+      const parsed = parseAuditEntryName(name);
+      if (parsed) names.push({ at: parsed.at, name });
+    }
+  }
+  const newest = names.sort((a, b) => a.at.getTime() - b.at.getTime()).slice(-limit);
+  const read = pLimit(8);
+  const outcomes = await Promise.all(
+    newest.map(({ at, name }) =>
+      read(() => {
+        const day = validateDay({ year: at.getUTCFullYear(), month: at.getUTCMonth() + 1, day: at.getUTCDate() });
+        const prefix = auditDayPrefix(config.archive.prefix, day);
+        return readEntry(s3, config.archive.bucket, day, `${prefix}${name}`, name, 0);
+      }),
+    ),
+  );
+  // An entry must name this object itself: a marker cannot make another entry appear here.
+  return outcomes.flatMap((o) => (o.ok && o.entry.archiveKey === archiveKey ? [o.entry] : []));
 }
