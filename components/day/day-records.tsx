@@ -11,7 +11,7 @@ import { BulkSelectionBar } from "../bulk-restore/day-selection";
 import { dayRecordsQueryOptions } from "../query/archive-queries";
 import { errorMessage } from "../query/api-client";
 import type { DayFilter } from "../routing/search-params";
-import { recordHref } from "../routing/links";
+import { dayHref, recordHref } from "../routing/links";
 import { formatBytes, formatUtcTime } from "../format/time";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { MessagePanel } from "../ui/message-panel";
@@ -139,6 +139,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
   }, [lastIndex, rows.length, hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage]);
 
   const filtered = Boolean(filter.type || filter.prefix);
+  const back = dayHref(service, date, filter);
   let status: string;
   if (query.isPending) status = "Loading deletions";
   else if (query.isError && !data) status = "Could not load deletions";
@@ -228,7 +229,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
                       </td>
                     ) : null}
                     <td className={bulkRestore ? DAY_COLUMNS.keyBesideCheckbox : DAY_COLUMNS.key}>
-                      <Link href={recordHref(service, row.archiveKey)} className="block font-mono break-all text-indigo-800 underline-offset-2 hover:underline sm:truncate sm:break-normal" title={key.text}>
+                      <Link href={recordHref(service, row.archiveKey, back)} className="block font-mono break-all text-indigo-800 underline-offset-2 hover:underline sm:truncate sm:break-normal" title={key.text}>
                         {key.text}
                       </Link>
                       {key.note ? <span className="block truncate text-xs text-slate-600">{key.note}</span> : null}

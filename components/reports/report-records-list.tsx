@@ -51,7 +51,7 @@ export async function ReportRecordsList({ s3, config, scope, selection }: { s3: 
                   <td className={cell}>{r.service}</td>
                   <td className={`${cell} font-mono text-xs`}>{r.table}</td>
                   <td className={`${cell} font-mono text-xs break-all`}>
-                    <Link href={recordHref(r.service, r.archiveKey)} className="text-indigo-800 underline">
+                    <Link href={recordHref(r.service, r.archiveKey, reportHref(selection))} className="text-indigo-800 underline">
                       {r.partitionKey}
                       {r.sortKey !== null ? ` · ${r.sortKey}` : ""}
                     </Link>

@@ -8,7 +8,7 @@ import type { FoundDeletion } from "@/lib/archive/key-lookup";
 import type { LazarusConfig } from "@/lib/config/schema";
 import { toUserFacingError } from "@/lib/http/error-response";
 import { formatRelative, formatUtc } from "../format/time";
-import { recordHref } from "../routing/links";
+import { recordHref, searchHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
@@ -55,6 +55,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
       </div>
     );
   }
+  const back = searchHref({ q: query.q, match: query.match, service: query.service === "all" ? "all" : query.service.name });
   const rows = [...outcome.deletions].sort((a, b) => b.deletedAt.getTime() - a.deletedAt.getTime());
   const where = query.service === "all" ? `${outcome.searched.length} of ${config.services.length} services` : query.service.name;
   const summary =
@@ -107,7 +108,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
               {rows.map((d) => (
                 <tr key={`${d.service}:${d.archiveKey}`} className="hover:bg-slate-50">
                   <th scope="row" className="px-3 py-2 text-left font-normal">
-                    <Link href={recordHref(d.service, d.archiveKey)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
+                    <Link href={recordHref(d.service, d.archiveKey, back)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
                       {keyLabel(d)}
                     </Link>
                   </th>
