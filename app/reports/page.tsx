@@ -5,7 +5,7 @@ import { requirePageUser } from "@/lib/auth/page";
 import { archiveContext } from "@/lib/http/archive-context";
 import { HttpError, toUserFacingError } from "@/lib/http/error-response";
 import { countServiceDays, buildReport } from "@/lib/reports/deletion-report";
-import { readReportSelection, type ReportSelection } from "@/lib/reports/report-params";
+import { readReportSelection, reportHref, type ReportSelection } from "@/lib/reports/report-params";
 import { quarterOf, reportQuerySchema } from "@/lib/reports/report-range";
 import { resolveReportScope } from "@/lib/reports/report-scope";
 import { ExportPanel } from "@/components/reports/export-panel";
@@ -83,6 +83,9 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
   }
   const report = buildReport(scope.range, counted, now);
   const { totals } = report;
+  // A day of the report opens where its records are: the day page for one service, else the report narrowed to that day.
+  const dayLink = (date: string) =>
+    report.services.length === 1 ? dayHref(report.services[0]!, date) : reportHref({ services: selection.services, range: "custom", from: date, to: date });
   const cell = "px-3 py-2";
   return (
     <>
@@ -116,7 +119,8 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
         <ReportChart
           data={report.perDay}
           label={`Deletions per day from ${report.range.from} to ${report.range.to}: ${n(totals.ttl)} TTL, ${n(totals.manual)} manual${totals.unknown ? `, ${n(totals.unknown)} unknown` : ""}`}
-          caption={`Deletions per day, ${report.range.from} to ${report.range.to} (UTC), TTL and manual stacked`}
+          caption={`Deletions per day, ${report.range.from} to ${report.range.to} (UTC), TTL and manual stacked; a bar opens its day`}
+          dayHrefs={Object.fromEntries(report.perDay.filter((d) => d.ttl + d.manual + d.unknown > 0).map((d) => [d.date, dayLink(d.date)]))}
         />
       </section>
 
@@ -176,13 +180,9 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
                   {report.topDays.map((d) => (
                     <tr key={d.date}>
                       <th scope="row" className={`${cell} font-normal`}>
-                        {report.services.length === 1 ? (
-                          <Link href={dayHref(report.services[0]!, d.date)} className="text-indigo-800 underline">
-                            {d.date}
-                          </Link>
-                        ) : (
-                          d.date
-                        )}
+                        <Link href={dayLink(d.date)} className="text-indigo-800 underline">
+                          {d.date}
+                        </Link>
                       </th>
                       <td className={cell}>{n(d.ttl + d.manual + d.unknown)}</td>
                       <td className={cell}>{n(d.ttl)}</td>
