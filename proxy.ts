@@ -24,5 +24,5 @@ export async function proxy(request: NextRequest) {
 
 export const config = {
   // Pages only: the API answers 401 itself, and next-auth, the sign-in page and static files must stay reachable.
-  matcher: ["/((?!api/|signin|_next/static|_next/image|favicon\\.ico|robots\\.txt|.*\\.(?:png|svg|ico|jpg|jpeg|webp|css|js|map|txt)$).*)"],
+  matcher: ["/((?!api/|signin|_next/static|_next/image|favicon\\.ico|robots\\.txt|.*\\.(?:png|svg|ico|jpg|jpeg|webp|webmanifest|css|js|map|txt)$).*)"],
 };

@@ -11,6 +11,9 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Lazarus", template: "%s · Lazarus" },
   description: "Find, inspect and restore deleted DynamoDB items",
+  // app/icon.svg is the tab icon; public/ holds the rendered sizes (scripts/render-icons.ts).
+  icons: { apple: "/apple-touch-icon.png" },
+  manifest: "/manifest.webmanifest",
 };
 
 /** The header's user; with sign-in misconfigured there is none, and the sign-in page explains why. */
