@@ -38,6 +38,11 @@ test.describe("compliance: deletion report, CSV export, audit log", () => {
     const totalText = await summary.getByText("Deletions", { exact: true }).locator("xpath=following-sibling::dd").textContent();
     const total = Number(totalText!.replace(/,/g, ""));
     expect(total).toBeGreaterThan(0);
+    // The records list counts in the report's own terms.
+    const listed = await page.getByRole("table", { name: "Deleted records in the report" }).getByRole("row").count();
+    await expect(page.getByRole("status").filter({ hasText: /records, by service/ })).toHaveText(
+      listed - 1 === total ? `All ${totalText} of the report's records, by service, then oldest first.` : `The first ${listed - 1} of the report's ${totalText} records, by service, then oldest first.`,
+    );
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "report");
 
@@ -94,5 +99,35 @@ test.describe("compliance: deletion report, CSV export, audit log", () => {
     expect(new Set(actions)).toEqual(new Set(["export"]));
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "audit-filtered");
+  });
+});
+
+test.describe("compliance picks a range", () => {
+  test.use({ storageState: storageStateFor("compliance") });
+
+  test("last quarter is a preset, only the chosen kind's fields show, and a range before the archive is flagged", async ({ page }) => {
+    await page.goto("/reports");
+    const range = page.getByLabel("Range (UTC)");
+    await range.selectOption({ label: `Last quarter (${QUARTER.label})` });
+    await expect(page.getByLabel("Quarter", { exact: true })).toHaveCount(0);
+    await expect(page.getByLabel("From")).toHaveCount(0);
+    await page.getByRole("button", { name: "Show report" }).click();
+    await expect(page.getByRole("heading", { level: 2, name: new RegExp(`${QUARTER.from} to ${QUARTER.to}`) })).toBeVisible();
+    await expect(page.getByLabel("Range (UTC)")).toHaveValue("lastQuarter");
+
+    await page.getByLabel("Range (UTC)").selectOption("custom");
+    await expect(page.getByLabel("From")).toBeVisible();
+    await expect(page.getByLabel("To", { exact: true })).toBeVisible();
+    await expect(page.getByLabel("Year")).toHaveCount(0);
+    await page.getByLabel("Range (UTC)").selectOption("year");
+    await expect(page.getByLabel("Year")).toBeVisible();
+    await expect(page.getByLabel("From")).toHaveCount(0);
+
+    // The demo's archive starts in 2025: a report from 2024-01-01 begins before it.
+    await page.goto("/reports?range=custom&from=2024-01-01&to=2024-12-31");
+    await expect(page.getByRole("heading", { name: "The range starts before the archive does" })).toBeVisible();
+    await page.goto(`/reports?range=${QUARTER.label}`);
+    await expect(page.getByRole("heading", { level: 2, name: new RegExp(QUARTER.from) })).toBeVisible();
+    await expect(page.getByRole("heading", { name: "The range starts before the archive does" })).toHaveCount(0);
   });
 });

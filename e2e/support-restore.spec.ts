@@ -18,6 +18,8 @@ test.describe("support finds a deleted customer record and restores it", () => {
   test.use({ storageState: storageStateFor("support") });
 
   test("search, record, badge, diff, restore, live again", async ({ page }) => {
+    // The whole walkthrough, with four accessibility scans: more than one default timeout on a loaded machine.
+    test.slow();
     await page.goto("/");
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
     await expect(page.getByRole("heading", { name: restorable.serviceName })).toBeVisible();
