@@ -46,7 +46,8 @@ test("browse a service's calendar to a day, filter it, and go back", async ({ pa
 test("the calendar's skeleton is not shown while a record loads, and no other page claims the record", async ({ page }) => {
   const { identical } = (await import("../scripts/demo/fixtures")).WALKTHROUGH;
   await page.goto(`/search?q=${encodeURIComponent(identical.partitionKey)}&match=exact&service=${identical.serviceName}`);
-  await page.route("**/services/**/record?**", async (route) => {
+  // Every request for the record page (the navigation's and any prefetch) is held back a moment.
+  await page.route((url) => url.pathname.endsWith("/record") && url.searchParams.has("key"), async (route) => {
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     await route.continue();
   });

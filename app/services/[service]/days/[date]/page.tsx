@@ -37,13 +37,13 @@ function DayNavigation({ service, date, filter }: { service: string; date: strin
   const link = "inline-flex items-center gap-1 rounded-md px-2 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-100";
   return (
     <nav aria-label="Neighbouring days" className="flex flex-wrap gap-2">
-      <Link href={dayHref(service, previous, filter)} className={link}>
+      <Link href={dayHref(service, previous, filter)} className={link} aria-label={`Previous day, ${previous}`}>
         <ChevronLeft aria-hidden="true" className="size-4" />
-        Previous day<span className="sr-only">, {previous}</span>
+        Previous day
       </Link>
       {next <= utcDate(new Date()) ? (
-        <Link href={dayHref(service, next, filter)} className={link}>
-          Next day<span className="sr-only">, {next}</span>
+        <Link href={dayHref(service, next, filter)} className={link} aria-label={`Next day, ${next}`}>
+          Next day
           <ChevronRight aria-hidden="true" className="size-4" />
         </Link>
       ) : null}
