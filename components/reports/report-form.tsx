@@ -31,7 +31,7 @@ export function ReportForm({
   const chosen = presetOf(selection.range, defaults.lastQuarter);
   const input = "rounded-md border border-slate-300 px-2.5 py-1.5 text-sm";
   return (
-    <form method="get" action="/reports" className="space-y-3 rounded-md border border-slate-200 bg-white p-3">
+    <form method="get" action="/reports" aria-label="Services and range" className="space-y-3 rounded-md border border-slate-200 bg-white p-3">
       <fieldset>
         <legend className="mb-1 text-sm font-medium">Services</legend>
         <div className="flex flex-wrap gap-x-5 gap-y-1">
