@@ -57,6 +57,8 @@ test.describe("admin runs a point-in-time restore with compare", () => {
     await page.getByRole("button", { name: "Copy all 2 back…" }).click();
     await page.getByRole("button", { name: "Copy back", exact: true }).click();
     await expect(page.getByRole("status").filter({ hasText: "Copied 2; changed since compare 0" })).toBeVisible({ timeout: 30_000 });
+    // The list itself says which items are back, without another compare.
+    await expect(page.getByText("Copied back", { exact: true })).toHaveCount(2);
     await saveScreenshot(page, "pitr-copied-back");
 
     // One of the deleted items, chosen by its checkbox.
