@@ -11,8 +11,14 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Lazarus", template: "%s · Lazarus" },
   description: "Find, inspect and restore deleted DynamoDB items",
-  // app/icon.svg is the tab icon; public/ holds the rendered sizes (scripts/render-icons.ts).
-  icons: { apple: "/apple-touch-icon.png" },
+  // public/icon.svg is the drawing; the PNG and ICO sizes are rendered from it (scripts/render-icons.ts).
+  icons: {
+    icon: [
+      { url: "/favicon.ico", sizes: "48x48" },
+      { url: "/icon.svg", type: "image/svg+xml" },
+    ],
+    apple: "/apple-touch-icon.png",
+  },
   manifest: "/manifest.webmanifest",
 };
 

@@ -1,5 +1,5 @@
 /**
- * Renders the console's icons in public/ from app/icon.svg (the tab icon Next serves
+ * Renders the console's icons in public/ from public/icon.svg (the tab icon Next serves
  * itself): favicon.ico (16, 32 and 48 px PNGs in an ICO container, for browsers and tools
  * that ask for /favicon.ico), the web app icons, and the Apple touch icon (square, no
  * transparency: iOS rounds the corners itself). Run with `npx tsx scripts/render-icons.ts`
@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { chromium } from "@playwright/test";
 
-const svg = readFileSync("app/icon.svg", "utf8");
+const svg = readFileSync("public/icon.svg", "utf8");
 const square = svg.replace(/ rx="[^"]*"/, "");
 const browser = await chromium.launch({ executablePath: process.env.LAZARUS_CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
 const page = await browser.newPage();
