@@ -1,6 +1,6 @@
 /**
- * Renders the console's icons in public/ from public/icon.svg (the tab icon Next serves
- * itself): favicon.ico (16, 32 and 48 px PNGs in an ICO container, for browsers and tools
+ * Renders the console's icons in public/ from public/icon.svg (the tab icon for browsers
+ * that take SVG): favicon.ico (16, 32 and 48 px PNGs in an ICO container, for browsers and tools
  * that ask for /favicon.ico), the web app icons, and the Apple touch icon (square, no
  * transparency: iOS rounds the corners itself). Run with `npx tsx scripts/render-icons.ts`
  * after changing the SVG; it uses the Chromium the browser tests use.
