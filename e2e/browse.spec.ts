@@ -42,19 +42,3 @@ test("browse a service's calendar to a day, filter it, and go back", async ({ pa
   await expect(page.getByRole("heading", { level: 1, name: `Deletions on ${previous}` })).toBeVisible();
   await expect(page).toHaveURL(/type=manual/);
 });
-
-test("the calendar's skeleton is not shown while a record loads, and no other page claims the record", async ({ page }) => {
-  const { identical } = (await import("../scripts/demo/fixtures")).WALKTHROUGH;
-  await page.goto(`/search?q=${encodeURIComponent(identical.partitionKey)}&match=exact&service=${identical.serviceName}`);
-  // Every request for the record page (the navigation's and any prefetch) is held back a moment.
-  await page.route((url) => url.pathname.endsWith("/record") && url.searchParams.has("key"), async (route) => {
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    await route.continue();
-  });
-  const link = page.getByRole("link", { name: `${identical.partitionKey} · ${identical.sortKey}` }).first();
-  await link.click();
-  // While the record is on its way its own skeleton shows, not the calendar's.
-  await expect(page.getByRole("status").filter({ hasText: "Loading the archived record" }).first()).toBeVisible();
-  await expect(page.getByRole("status").filter({ hasText: "Loading the calendar" })).toHaveCount(0);
-  await expect(page.getByRole("heading", { level: 1, name: /Deleted record in/ })).toBeVisible();
-});

@@ -51,7 +51,7 @@ describe("AuditTable", () => {
     const table = /<table.*<\/table>/s.exec(html)?.[0] ?? "";
     expect(table.match(/<tr/g)?.length).toBe(4);
     const t = text(table);
-    expect(t).toContain("11:30:00 Sam sam@example.com Support Restore usr-contact-svc PK = CUST#1 Refused a live item exists");
+    expect(t).toContain("11:30:00 Sam sam@example.com Support Restore no-clobber usr-contact-svc PK = CUST#1 Refused a live item exists");
     expect(t.indexOf("11:30:00")).toBeLessThan(t.indexOf("09:00:00"));
     expect(html).toContain('aria-expanded="false"');
     // Phones get the same operations as cards.

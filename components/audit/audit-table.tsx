@@ -149,7 +149,10 @@ export function AuditTable({ entries, date, withDate = false }: { entries: Audit
                       <span className="block text-xs break-all text-slate-600">{e.actor.email}</span>
                       <span className="block text-xs text-slate-600">{ROLE_LABELS[e.role]}</span>
                     </td>
-                    <td className={cell}>{ACTION_LABELS[e.action]}</td>
+                    <td className={cell}>
+                      {ACTION_LABELS[e.action]}
+                      {e.mode ? <span className="block text-xs text-slate-600">{e.mode}</span> : null}
+                    </td>
                     <td className={cell}>
                       {e.service ? <span className="block text-xs text-slate-600">{e.service}</span> : null}
                       <span className="block font-mono text-xs break-all">{targetText(e)}</span>
@@ -187,6 +190,7 @@ export function AuditTable({ entries, date, withDate = false }: { entries: Audit
                     {timeText(op.at, withDate)}
                   </time>{" "}
                   · {ACTION_LABELS[e.action]}
+                  {e.mode ? ` (${e.mode})` : ""}
                 </span>
                 <OutcomeBadge outcome={e.outcome} />
               </div>
