@@ -40,5 +40,5 @@ export async function proxy(request: NextRequest) {
 
 export const config = {
   // Pages, the sign-in page included. The API answers 401 itself and sets its own headers; static files carry no script.
-  matcher: ["/((?!api/|_next/static|_next/image|favicon\\.ico|robots\\.txt|.*\\.(?:png|svg|ico|jpg|jpeg|webp|css|js|map|txt)$).*)"],
+  matcher: ["/((?!api/|_next/static|_next/image|favicon\\.ico|robots\\.txt|.*\\.(?:png|svg|ico|jpg|jpeg|webp|webmanifest|css|js|map|txt)$).*)"],
 };

@@ -11,6 +11,15 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "Lazarus", template: "%s · Lazarus" },
   description: "Find, inspect and restore deleted DynamoDB items",
+  // public/icon.svg is the drawing; the PNG and ICO sizes are rendered from it (scripts/render-icons.ts).
+  icons: {
+    icon: [
+      { url: "/favicon.ico", sizes: "48x48" },
+      { url: "/icon.svg", type: "image/svg+xml" },
+    ],
+    apple: "/apple-touch-icon.png",
+  },
+  manifest: "/manifest.webmanifest",
 };
 
 /** The header's user; with sign-in misconfigured there is none, and the sign-in page explains why. */

@@ -1,5 +1,6 @@
 import { benchArchiveBatch } from "./archive-batch";
 import { benchArchiverCost } from "./archiver-cost";
+import { benchAuditLog } from "./audit-log";
 import { benchBulkRestore } from "./bulk-restore";
 import { benchDayListing, benchSearch } from "./console-api";
 import { benchExport } from "./export";
@@ -23,3 +24,4 @@ if (all || which.has("bulk-restore")) console.log(`${await benchBulkRestore()}\n
 if (all || which.has("pitr-compare")) console.log(`${await benchPitrCompare()}\n`);
 if (all || which.has("export")) console.log(`${await benchExport()}\n`);
 if (all || which.has("sealed-days")) console.log(`${await benchSealedDays()}\n`);
+if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);

@@ -42,6 +42,11 @@ test.describe("an admin bulk-restores a day's manual deletions", () => {
     await page.reload();
     await expect(page.getByRole("progressbar", { name: "Items processed" })).toHaveAttribute("aria-valuenow", "100");
     await expect(page.getByText("Done", { exact: true })).toBeVisible();
+    // Each item's outcome is in the item table, with its attempts explained.
+    const items = page.getByRole("region", { name: "Planned items" });
+    await expect(items.getByRole("columnheader", { name: "Attempts" })).toBeVisible();
+    await expect(items.getByRole("row").filter({ hasText: "restored" }).first()).toBeVisible();
+    await expect(items.getByRole("row").filter({ hasText: /pending|—\s*—$/ })).toHaveCount(0);
     await expectNoSeriousA11yViolations(page);
     const csv = await page.request.get(page.url().replace("/bulk-restore/", "/api/bulk-restore/") + "/results.csv");
     expect(csv.status()).toBe(200);

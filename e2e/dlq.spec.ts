@@ -26,6 +26,7 @@ test.describe("an admin inspects and replays the DLQ", () => {
     await expect(orders.getByTestId("dlq-failure")).toHaveCount(2);
     await expect(orders.getByText("In the failure object").first()).toBeVisible();
     await expect(page.getByRole("region", { name: "unt-svc" }).getByTestId("dlq-failure")).toHaveCount(1);
+    await expect(page.getByText("5 failed batches waiting.")).toBeVisible();
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "dlq-list");
 
@@ -52,9 +53,12 @@ test.describe("an admin inspects and replays the DLQ", () => {
     const replayed = orders.getByRole("status").filter({ hasText: "Replayed: every record is archived, the failure was deleted" });
     await expect(replayed).toBeVisible({ timeout: 30_000 });
     await expect(replayed.getByTestId("replay-counts")).toContainText("Archived:4");
+    // The count at the top follows the replay at once; the lost one above is still waiting.
+    await expect(page.getByText("4 failed batches waiting. 1 replayed and deleted since the check.")).toBeVisible();
     await saveScreenshot(page, "dlq-replay-archived");
     await replayed.getByRole("button", { name: "Refresh the list" }).click();
     await expect(orders.getByTestId("dlq-failure")).toHaveCount(1);
+    await expect(page.getByText("4 failed batches waiting.")).toBeVisible();
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
 import { WALKTHROUGH } from "../scripts/demo/fixtures";
 import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
@@ -28,17 +29,44 @@ test.describe("compliance erases a subject's archived records", () => {
     await page.getByLabel(/to confirm/).fill(`ERASE ${subject.partitionKey.toLowerCase()}`);
     await expect(erase).toBeDisabled();
     await page.getByLabel(/to confirm/).fill(`ERASE ${subject.partitionKey}`);
+    // On a large subject the request takes many seconds; here the answer is held back
+    // a moment so that the screen shown meanwhile can be checked.
+    await page.route("**/api/erasure", async (route) => {
+      const response = await route.fetch();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      await route.fulfill({ response });
+    });
     await erase.click();
+    await expect(page.getByRole("heading", { name: "Erasing…" })).toBeVisible();
+    await expect(page.getByRole("progressbar", { name: "Erasure in progress" })).toBeVisible();
 
     const result = page.getByRole("status").filter({ hasText: "Erased" });
     await expect(result).toBeVisible();
     await expect(result).toContainText(`Erased ${subject.deletions.length} archived record(s)`);
     await expect(page.getByTestId("erasure-audit-id")).toHaveText(/^[0-9a-f-]{36}$/);
+    // The findings no longer read as waiting to be erased, and the erase form is gone.
+    await expect(page.getByRole("heading", { name: `Erased: the records found for ${subject.partitionKey}` })).toBeVisible();
+    await expect(page.getByRole("heading", { name: `Findings for ${subject.partitionKey}` })).toHaveCount(0);
+    await expect(page.getByRole("button", { name: "Erase these records" })).toHaveCount(0);
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "erasure-result");
+
+    const download = page.waitForEvent("download");
+    await page.getByRole("link", { name: "Download the erasure receipt (JSON)" }).click();
+    const receiptFile = await (await download).path();
+    const receipt = JSON.parse(await readFile(receiptFile, "utf8"));
+    expect(receipt.by.email).toBe("compliance@demo.lazarus");
+    expect(receipt.records).toHaveLength(subject.deletions.length);
+    expect(receipt.ledger.keyHashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(receipt)).not.toContain(subject.partitionKey);
 
     // Searching again finds nothing.
     await page.getByRole("button", { name: "Find records" }).click();
     await expect(page.getByText("No archived deletion and no failed-batch copy holds this key")).toBeVisible();
+
+    // Search says why nothing is found.
+    await page.goto(`/search?q=${encodeURIComponent(subject.partitionKey)}&match=exact&service=all`);
+    const today = new Date().toISOString().slice(0, 10);
+    await expect(page.getByRole("heading", { name: `Erased on ${today} in ${subject.serviceName}` })).toBeVisible();
   });
 });

@@ -57,6 +57,8 @@ test.describe("admin runs a point-in-time restore with compare", () => {
     await page.getByRole("button", { name: "Copy all 2 back…" }).click();
     await page.getByRole("button", { name: "Copy back", exact: true }).click();
     await expect(page.getByRole("status").filter({ hasText: "Copied 2; changed since compare 0" })).toBeVisible({ timeout: 30_000 });
+    // The list itself says which items are back, without another compare.
+    await expect(page.getByText("Copied back", { exact: true })).toHaveCount(2);
     await saveScreenshot(page, "pitr-copied-back");
 
     // One of the deleted items, chosen by its checkbox.
@@ -84,5 +86,27 @@ test.describe("admin runs a point-in-time restore with compare", () => {
 
     await page.goto("/pitr");
     await expect(page.getByRole("link", { name: /^sor-service-order-restored-/ }).first()).toBeVisible();
+  });
+});
+
+test.describe("the restore time is picked in UTC, against the window", () => {
+  test.use({ storageState: storageStateFor("admin"), timezoneId: "America/New_York" });
+
+  test("the window reads as dates, the local time is shown, and a time outside the window is flagged", async ({ page }) => {
+    await page.goto("/pitr");
+    await page.getByLabel("Service and table").selectOption("usr-contact-svc");
+    const window = page.getByTestId("pitr-window");
+    await expect(window).toContainText(/Restorable from \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC \(.+\) to \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC/);
+    await expect(window).toContainText("America/New_York");
+
+    await page.getByLabel("A date and time (UTC)").check();
+    const picker = page.getByLabel("Date and time (UTC, to the second)");
+    // It opens at the latest restorable second, inside the window.
+    await expect(picker).toHaveValue(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+
+    await picker.fill("2020-01-15T12:00:00");
+    // Noon UTC is 07:00 in New York in January.
+    await expect(page.getByText("2020-01-15 12:00:00 UTC, that is 15 Jan 2020, 07:00:00 in your time zone (America/New_York).")).toBeVisible();
+    await expect(page.getByRole("alert").filter({ hasText: "Outside the restorable window" })).toBeVisible();
   });
 });

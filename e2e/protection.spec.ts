@@ -19,7 +19,10 @@ test.describe("admin checks every table's protection", () => {
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "protection-health");
 
-    await row.getByRole("link", { name: SERVICE }).click();
+    // The DLQ light leads an admin to the failed batches themselves.
+    await expect(row.getByRole("link", { name: /^On-failure destination \(DLQ\): .*\(open the failed batches\)$/ })).toHaveAttribute("href", "/dlq");
+
+    await row.getByRole("link", { name: SERVICE, exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: `Protection of ${SERVICE}` })).toBeVisible();
     for (const check of ["Point-in-time recovery", "Deletion protection", "Stream", "Time to live", "Archiver event source mapping", "On-failure destination (DLQ)", "Alarms"]) {
       await expect(page.getByRole("heading", { level: 2, name: check, exact: true })).toBeVisible();

@@ -31,10 +31,26 @@ test("a TTL-expired record warns that it would expire again and is restored with
   await openRecord(page, ttlExpired);
   await expect(page.getByText("TTL", { exact: true }).first()).toBeVisible();
   await expect(page.getByText(/DynamoDB will delete the item again/).first()).toBeVisible();
+  // The TTL attribute reads as a date, not only as epoch seconds.
+  const ttlFact = page.locator("dd").filter({ hasText: "expiresAt =" });
+  await expect(ttlFact.locator("time")).toHaveText(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+  await expect(ttlFact).toContainText("expired");
+  // Nothing is chosen for the TTL until the user chooses.
+  await expect(page.getByLabel("Keep as archived", { exact: false })).not.toBeChecked();
+  await page.getByRole("button", { name: "Review restore…" }).click();
+  await expect(page.getByText("Choose what to do with expiresAt: keep it, remove it or extend it.")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Confirm the restore" })).toHaveCount(0);
   await page.getByLabel("Remove it, so the item does not expire").check();
   await page.getByRole("button", { name: "Review restore…" }).click();
   await page.getByRole("button", { name: "Restore now" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Restored into table usr-contact" })).toBeVisible();
+  // The outcome replaces the form; the history names the restore, also after a reload.
+  await expect(page.getByRole("button", { name: "Review restore…" })).toHaveCount(0);
+  await expect(page.getByText("A live item with this key exists")).toHaveCount(0);
+  const history = page.getByRole("region", { name: "History" });
+  await expect(history.getByRole("listitem").filter({ hasText: "support@demo.lazarus" }).filter({ hasText: "usr-contact" }).filter({ hasText: "Succeeded" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("region", { name: "History" }).getByRole("listitem").filter({ hasText: "support@demo.lazarus" }).filter({ hasText: "Succeeded" })).toBeVisible();
   // Live now differs from the archive by exactly the dropped TTL attribute.
   const diff = page.getByRole("table").filter({ has: page.getByRole("columnheader", { name: "Attribute path" }) });
   await expect(diff.getByRole("row")).toHaveCount(2);

@@ -18,6 +18,8 @@ test.describe("support finds a deleted customer record and restores it", () => {
   test.use({ storageState: storageStateFor("support") });
 
   test("search, record, badge, diff, restore, live again", async ({ page }) => {
+    // The whole walkthrough, with four accessibility scans: more than one default timeout on a loaded machine.
+    test.slow();
     await page.goto("/");
     await expect(page.getByRole("heading", { level: 1, name: "Overview" })).toBeVisible();
     await expect(page.getByRole("heading", { name: restorable.serviceName })).toBeVisible();
@@ -26,6 +28,11 @@ test.describe("support finds a deleted customer record and restores it", () => {
 
     await openFromSearch(page, restorable.partitionKey, restorable.sortKey!);
     await saveScreenshot(page, "search-to-record");
+    // Opened from the search: the tab names the key, Search stays highlighted, and a link goes back to the results.
+    await expect(page).toHaveTitle(`${restorable.partitionKey} · ${restorable.sortKey} (deleted) · Lazarus`);
+    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Search" })).toHaveAttribute("aria-current", "page");
+    await expect(page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" })).not.toHaveAttribute("aria-current", "page");
+    await expect(page.getByRole("link", { name: "Back to the search results" })).toHaveAttribute("href", /^\/search\?q=CONTACT%23c-1001/);
     await expect(page.getByText("Manual", { exact: true }).first()).toBeVisible();
     await expect(page.getByText("Gone — nothing live with this key")).toBeVisible();
     await expectNoSeriousA11yViolations(page);
@@ -39,7 +46,9 @@ test.describe("support finds a deleted customer record and restores it", () => {
     await expect(page.getByText("Identical to the live item")).toBeVisible();
     await saveScreenshot(page, "record-restored");
 
-    // A second no-clobber restore is refused: the item is live now.
+    // The success replaces the form; a second no-clobber restore, asked for on purpose, is refused: the item is live now.
+    await expect(page.getByRole("button", { name: "Review restore…" })).toHaveCount(0);
+    await page.getByRole("button", { name: "Restore again…" }).click();
     await page.getByRole("button", { name: "Review restore…" }).click();
     await page.getByRole("button", { name: "Restore now" }).click();
     await expect(page.getByRole("alert").filter({ hasText: "A live item with this key already exists" })).toBeVisible();

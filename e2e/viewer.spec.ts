@@ -36,3 +36,23 @@ test("signed out, pages redirect to sign-in and the API answers 401", async ({ b
   expect(response.status()).toBe(401);
   await context.close();
 });
+
+test("the favicon, app icons and manifest are served, signed in or not, and the pages point to them", async ({ browser, baseURL, page }) => {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  for (const [path, type] of [
+    ["/favicon.ico", /image\/(x-icon|vnd\.microsoft\.icon)/],
+    ["/apple-touch-icon.png", /image\/png/],
+    ["/icon-192.png", /image\/png/],
+    ["/icon-512.png", /image\/png/],
+    ["/manifest.webmanifest", /manifest\+json|json/],
+  ] as const) {
+    const response = await context.request.get(`${baseURL}${path}`, { maxRedirects: 0 });
+    expect(response.status(), path).toBe(200);
+    expect(response.headers()["content-type"], path).toMatch(type);
+  }
+  await context.close();
+  await page.goto("/");
+  await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveAttribute("href", "/apple-touch-icon.png");
+  await expect(page.locator('link[rel="manifest"]')).toHaveAttribute("href", "/manifest.webmanifest");
+  await expect(page.locator('link[rel="icon"]').first()).toHaveAttribute("href", /icon/);
+});

@@ -4,9 +4,10 @@ import Link from "next/link";
 import { ChevronLeft, ChevronRight, Download } from "lucide-react";
 import { requirePageUser } from "@/lib/auth/page";
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "@/lib/audit/audit-entry";
-import { auditBrowserQuerySchema, MAX_AUDIT_RANGE_DAYS, resolveAuditQuery, type AuditFilter } from "@/lib/audit/audit-filter";
+import { auditBrowserQuerySchema, filterActions, MAX_AUDIT_RANGE_DAYS, resolveAuditQuery, type AuditFilter } from "@/lib/audit/audit-filter";
 import { isCalendarDay, rangeDayCount } from "@/lib/reports/report-range";
 import { AuditRange, AuditRangeSkeleton } from "@/components/audit/audit-range";
+import { ActionFilter } from "@/components/audit/action-filter";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { BadRequestPanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
@@ -18,18 +19,6 @@ export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Audit log" };
 
-const ACTION_LABELS: Record<(typeof AUDIT_ACTIONS)[number], string> = {
-  restore: "Restore",
-  "bulk-restore": "Bulk restore",
-  "pitr-restore": "PITR restore",
-  export: "Export",
-  erasure: "Erasure",
-  "protection-change": "Protection change",
-  "dlq-replay": "DLQ replay",
-  "glacier-retrieval": "Glacier retrieval",
-  "sign-in": "Sign-in",
-};
-
 function shiftDay(day: string, by: number): string {
   return utcDate(new Date(Date.parse(`${day}T00:00:00Z`) + by * 86_400_000));
 }
@@ -37,7 +26,10 @@ function shiftDay(day: string, by: number): string {
 /** The browser's URL: from/to and the filters; a single day keeps the old `?date=` form working. */
 function auditQuery(range: { from: string; to: string }, filter: AuditFilter, cursor?: string): string {
   const q = new URLSearchParams({ from: range.from, to: range.to });
-  for (const [k, v] of Object.entries(filter)) if (v) q.set(k, v);
+  for (const [k, v] of Object.entries(filter)) {
+    if (Array.isArray(v)) for (const item of v) q.append(k, item);
+    else if (v) q.set(k, v);
+  }
   if (cursor) q.set("cursor", cursor);
   return q.toString();
 }
@@ -47,7 +39,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   if (!access.ok) return <ForbiddenPanel message={access.message} />;
   const { config, s3 } = archiveContext();
   const today = utcDate(new Date());
-  const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v]));
+  // Actions are a multi-select (repeated parameters); every other parameter counts once.
+  const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) && k !== "action" ? v[0] : v]));
   const parsed = auditBrowserQuerySchema.safeParse(raw);
 
   let problem: string | undefined;
@@ -94,18 +87,12 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
               <input id="audit-actor" name="actor" type="search" placeholder="name or email" defaultValue={filter.actor ?? ""} className={`${input} w-44`} />
             </div>
             <div className="flex flex-col gap-1">
-              <label htmlFor="audit-action" className="text-sm font-medium">
-                Action
+              <label htmlFor="audit-key" className="text-sm font-medium">
+                Key
               </label>
-              <select id="audit-action" name="action" defaultValue={filter.action ?? ""} className={input}>
-                <option value="">Any action</option>
-                {AUDIT_ACTIONS.map((a) => (
-                  <option key={a} value={a}>
-                    {ACTION_LABELS[a]}
-                  </option>
-                ))}
-              </select>
+              <input id="audit-key" name="key" type="search" placeholder="key or archive object" defaultValue={filter.key ?? ""} className={`${input} w-52`} />
             </div>
+            <ActionFilter selected={filterActions(filter)} />
             <div className="flex flex-col gap-1">
               <label htmlFor="audit-service" className="text-sm font-medium">
                 Service

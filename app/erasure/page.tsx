@@ -22,7 +22,7 @@ export default async function ErasurePage() {
           respected; every step is written to the audit log without the key itself.
         </p>
       </PageHeader>
-      <ErasureConsole services={config.services.map((s) => s.name)} />
+      <ErasureConsole services={config.services.map((s) => s.name)} user={{ email: access.user.email, name: access.user.name, role: access.user.role }} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page";
+import { can } from "@/lib/auth/roles";
 import { loadConfig } from "@/lib/config/load";
 import { toUserFacingError } from "@/lib/http/error-response";
 import { buildProtectionReport } from "@/lib/protection/protection-report";
@@ -38,7 +39,7 @@ export default async function ProtectionPage() {
           to 30 seconds). PITR coverage policy: {report.thresholds.pitrCoverageDays} days; recovery period policy: {report.thresholds.pitrRecoveryPeriodDays} days.
         </p>
       </PageHeader>
-      <ProtectionTable report={report} />
+      <ProtectionTable report={report} canReplayDlq={can(access.user.role, "dlq")} />
       <p className="mt-4 text-sm text-slate-700">
         Open a service for each check&apos;s values, why it is red or amber, and the exact fix. The same report is available as JSON at{" "}
         <a href="/api/protection" className="font-mono text-indigo-700 underline">

@@ -5,9 +5,10 @@ import { requirePageUser } from "@/lib/auth/page";
 import { archiveContext } from "@/lib/http/archive-context";
 import { HttpError, toUserFacingError } from "@/lib/http/error-response";
 import { countServiceDays, buildReport } from "@/lib/reports/deletion-report";
-import { readReportSelection, type ReportSelection } from "@/lib/reports/report-params";
+import { previousQuarter, readReportSelection, reportHref, type ReportSelection } from "@/lib/reports/report-params";
 import { quarterOf, reportQuerySchema } from "@/lib/reports/report-range";
 import { resolveReportScope } from "@/lib/reports/report-scope";
+import { firstArchivedDay } from "@/lib/reports/archive-start";
 import { ExportPanel } from "@/components/reports/export-panel";
 import { ReportChart } from "@/components/reports/report-chart";
 import { ReportForm } from "@/components/reports/report-form";
@@ -36,7 +37,7 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
   const { config, s3 } = archiveContext();
   const now = new Date();
   const today = now.toISOString().slice(0, 10);
-  const defaults = { services: config.services.map((s) => s.name), quarter: quarterOf(today), year: today.slice(0, 4), today };
+  const defaults = { services: config.services.map((s) => s.name), quarter: quarterOf(today), lastQuarter: previousQuarter(today), year: today.slice(0, 4), today };
   const selection: ReportSelection = readReportSelection(await searchParams, defaults);
 
   let problem: string | undefined;
@@ -73,16 +74,39 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
   );
 }
 
+/** Days before a service's first archived deletion count zero because nothing was archived yet, not because nothing was deleted. */
+function ArchiveStartWarning({ from, starts }: { from: string; starts: { service: string; first: string | null }[] }) {
+  const late = starts.filter((s): s is { service: string; first: string } => s.first !== null && s.first > from);
+  if (late.length === 0) return null;
+  return (
+    <MessagePanel tone="warning" title="The range starts before the archive does" headingLevel={3}>
+      <p>
+        The report starts on {from}, but the archive&apos;s first deletion is later:{" "}
+        {late.map((s) => `${s.first} in ${s.service}`).join(", ")}. Deletions before then were not archived (the archiver was not running yet, or the
+        records have expired from the archive), so those days count zero whatever happened.
+      </p>
+    </MessagePanel>
+  );
+}
+
 async function ReportBody({ selection, scope, now }: { selection: ReportSelection; scope: ReturnType<typeof resolveReportScope>; now: Date }) {
   const { config, s3 } = archiveContext();
   let counted;
+  let starts: { service: string; first: string | null }[];
   try {
-    counted = await countServiceDays(s3, config, scope.services, scope.range);
+    [counted, starts] = await Promise.all([
+      countServiceDays(s3, config, scope.services, scope.range),
+      // The warning below is an extra: a service whose start cannot be read gets none.
+      Promise.all(scope.services.map(async (s) => ({ service: s.name, first: await firstArchivedDay(s3, config, s).catch(() => null) }))),
+    ]);
   } catch (error) {
     return <ErrorPanel title="Could not count the deletions" message={toUserFacingError(error).message} />;
   }
   const report = buildReport(scope.range, counted, now);
   const { totals } = report;
+  // A day of the report opens where its records are: the day page for one service, else the report narrowed to that day.
+  const dayLink = (date: string) =>
+    report.services.length === 1 ? dayHref(report.services[0]!, date) : reportHref({ services: selection.services, range: "custom", from: date, to: date });
   const cell = "px-3 py-2";
   return (
     <>
@@ -90,6 +114,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
         <h2 id="summary-heading" className="text-lg font-semibold">
           {report.services.join(", ")}: {rangeText(report.range)}
         </h2>
+        <ArchiveStartWarning from={report.range.from} starts={starts} />
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4">
           {[
             ["Deletions", totals.total],
@@ -116,12 +141,13 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
         <ReportChart
           data={report.perDay}
           label={`Deletions per day from ${report.range.from} to ${report.range.to}: ${n(totals.ttl)} TTL, ${n(totals.manual)} manual${totals.unknown ? `, ${n(totals.unknown)} unknown` : ""}`}
-          caption={`Deletions per day, ${report.range.from} to ${report.range.to} (UTC), TTL and manual stacked`}
+          caption={`Deletions per day, ${report.range.from} to ${report.range.to} (UTC), TTL and manual stacked; a bar opens its day`}
+          dayHrefs={Object.fromEntries(report.perDay.filter((d) => d.ttl + d.manual + d.unknown > 0).map((d) => [d.date, dayLink(d.date)]))}
         />
       </section>
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <section aria-labelledby="tables-heading" className="space-y-2">
+        <section aria-labelledby="tables-heading" className="min-w-0 space-y-2">
           <h2 id="tables-heading" className="text-lg font-semibold">
             Top tables
           </h2>
@@ -154,7 +180,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
             </table>
           </div>
         </section>
-        <section aria-labelledby="days-heading" className="space-y-2">
+        <section aria-labelledby="days-heading" className="min-w-0 space-y-2">
           <h2 id="days-heading" className="text-lg font-semibold">
             Busiest days
           </h2>
@@ -176,13 +202,9 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
                   {report.topDays.map((d) => (
                     <tr key={d.date}>
                       <th scope="row" className={`${cell} font-normal`}>
-                        {report.services.length === 1 ? (
-                          <Link href={dayHref(report.services[0]!, d.date)} className="text-indigo-800 underline">
-                            {d.date}
-                          </Link>
-                        ) : (
-                          d.date
-                        )}
+                        <Link href={dayLink(d.date)} className="text-indigo-800 underline">
+                          {d.date}
+                        </Link>
                       </th>
                       <td className={cell}>{n(d.ttl + d.manual + d.unknown)}</td>
                       <td className={cell}>{n(d.ttl)}</td>
@@ -204,7 +226,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
           Records
         </h2>
         <Suspense key={selection.cursor ?? ""} fallback={<TableSkeleton rows={8} columns={5} label="Loading records" />}>
-          <ReportRecordsList s3={s3} config={config} scope={counted} selection={selection} />
+          <ReportRecordsList s3={s3} config={config} scope={counted} selection={selection} total={totals.total} />
         </Suspense>
       </section>
     </>

@@ -1,16 +1,21 @@
 import "server-only";
 import Link from "next/link";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { queryAuditEntries } from "@/lib/audit/audit-log";
+import { queryRecentAuditEntries } from "@/lib/audit/audit-recent";
 import type { AuditFilter } from "@/lib/audit/audit-filter";
 import type { LazarusConfig } from "@/lib/config/schema";
 import { toUserFacingError } from "@/lib/http/error-response";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { TableSkeleton } from "../ui/skeleton";
 import { AuditTable } from "./audit-table";
+import { foldOperations } from "./audit-operations";
 
-/** Matching entries shown at once; each entry read is one GET, so a page also stops after AUDIT_SCAN_LIMIT reads. */
-export const AUDIT_RANGE_LIMIT = 200;
+/**
+ * Matching entries shown at once, newest first; each entry read is one GET, so a page
+ * also stops after AUDIT_SCAN_LIMIT reads. 50 entries are about 25 operations: more than a
+ * screenful, and each costs a GET (docs/BENCHMARKS.md).
+ */
+export const AUDIT_RANGE_LIMIT = 50;
 export const AUDIT_SCAN_LIMIT = 2000;
 
 export async function AuditRange({
@@ -30,9 +35,9 @@ export async function AuditRange({
   cursor?: string;
   hrefWithCursor: (cursor?: string) => string;
 }) {
-  let page: Awaited<ReturnType<typeof queryAuditEntries>>;
+  let page: Awaited<ReturnType<typeof queryRecentAuditEntries>>;
   try {
-    page = await queryAuditEntries(s3, config, { from, to, filter, limit: AUDIT_RANGE_LIMIT, maxScanned: AUDIT_SCAN_LIMIT, ...(cursor ? { cursor } : {}) });
+    page = await queryRecentAuditEntries(s3, config, { from, to, filter, limit: AUDIT_RANGE_LIMIT, maxScanned: AUDIT_SCAN_LIMIT, ...(cursor ? { cursor } : {}) });
   } catch (error) {
     return <ErrorPanel title="Could not read the audit log" message={toUserFacingError(error).message} />;
   }
@@ -47,9 +52,9 @@ export async function AuditRange({
       <p role="status" className="text-sm text-slate-700">
         {entries.length === 0
           ? nextCursor
-            ? `No matching entries among the first ${page.scanned.toLocaleString("en-US")} read; continue with later entries.`
+            ? `No matching entries among the ${page.scanned.toLocaleString("en-US")} newest read; continue with older entries.`
             : `No ${filtered ? "matching " : ""}audited actions ${span}.`
-          : `${entries.length.toLocaleString("en-US")} ${filtered ? "matching " : ""}${entries.length === 1 ? "entry" : "entries"}${cursor ? " (continued)" : ""}, oldest first.`}
+          : operationsText(entries.length, foldOperations(entries).length, filtered, Boolean(cursor))}
       </p>
       {unreadable.length > 0 ? (
         <MessagePanel tone="warning" title={`${unreadable.length} ${unreadable.length === 1 ? "object" : "objects"} in the audit folder could not be read as entries`} headingLevel={3}>
@@ -62,21 +67,26 @@ export async function AuditRange({
           </ul>
         </MessagePanel>
       ) : null}
-      {entries.length > 0 ? <AuditTable entries={entries} date={span} order="as-given" /> : null}
+      {entries.length > 0 ? <AuditTable entries={entries} date={span} withDate={from !== to} /> : null}
       <nav aria-label="Audit pages" className="flex gap-3 text-sm">
         {cursor ? (
           <Link href={hrefWithCursor()} className="font-medium text-indigo-800 underline">
-            First entries
+            Newest entries
           </Link>
         ) : null}
         {nextCursor ? (
           <Link href={hrefWithCursor(nextCursor)} className="font-medium text-indigo-800 underline">
-            Later entries
+            Older entries
           </Link>
         ) : null}
       </nav>
     </section>
   );
+}
+
+function operationsText(entries: number, operations: number, filtered: boolean, continued: boolean): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  return `${n(operations)} ${filtered ? "matching " : ""}${operations === 1 ? "operation" : "operations"} (${n(entries)} ${entries === 1 ? "entry" : "entries"})${continued ? ", continued" : ""}, newest first.`;
 }
 
 export function AuditRangeSkeleton() {

@@ -1,8 +1,15 @@
+"use client";
+
+import { Fragment, useState } from "react";
 import clsx from "clsx";
+import { ChevronDown, ChevronRight } from "lucide-react";
 import type { AuditEntry, AuditOutcome } from "@/lib/audit/audit-entry";
 import { keyValueText, type KeyValue } from "@/lib/archive/attribute-value";
 import { ROLE_LABELS } from "@/lib/auth/roles";
 import { formatUtcTime } from "../format/time";
+import { ACTION_LABELS, foldOperations, type AuditOperation } from "./audit-operations";
+
+export { sortNewestFirst } from "./audit-operations";
 
 const OUTCOMES: Record<AuditOutcome, { label: string; className: string }> = {
   started: { label: "Started", className: "bg-slate-100 text-slate-800 ring-slate-300" },
@@ -13,89 +20,194 @@ const OUTCOMES: Record<AuditOutcome, { label: string; className: string }> = {
 
 export function OutcomeBadge({ outcome }: { outcome: AuditOutcome }) {
   const o = OUTCOMES[outcome];
-  return <span className={clsx("inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset", o.className)}>{o.label}</span>;
+  return <span className={clsx("inline-block rounded-full px-2 py-0.5 text-xs font-medium whitespace-nowrap ring-1 ring-inset", o.className)}>{o.label}</span>;
 }
 
-function keyText(key: Record<string, KeyValue> | undefined): string {
-  if (!key) return "—";
+function keyText(key: Record<string, KeyValue> | undefined): string | undefined {
+  if (!key) return undefined;
   return Object.entries(key)
     .map(([name, v]) => `${name} = ${keyValueText(v)}${"B" in v ? " (base64)" : ""}`)
     .join(", ");
 }
 
-/** Newest first: the entry a compliance officer is looking for is usually the latest. */
-export function sortNewestFirst(entries: readonly AuditEntry[]): AuditEntry[] {
-  return [...entries].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+/** What an operation acted on: the item's key, else the archive object, else nothing. */
+function targetText(e: AuditEntry): string {
+  return keyText(e.key) ?? e.archiveKey ?? "—";
 }
 
-export function AuditTable({ entries, date, order = "newest-first" }: { entries: AuditEntry[]; date: string; order?: "newest-first" | "as-given" }) {
+function timeText(at: string, withDate: boolean): string {
+  return withDate ? `${at.slice(0, 10)} ${formatUtcTime(at)}` : formatUtcTime(at);
+}
+
+/** The whole story of one operation: each entry in order, then every field, nothing cut off. */
+function OperationDetails({ operation }: { operation: AuditOperation }) {
+  const { latest } = operation;
+  const fields: [string, string | undefined][] = [
+    ["Operation", operation.operationId],
+    ["Table", latest.table],
+    ["Archive object", latest.archiveKey],
+    ["Mode", latest.mode],
+  ];
+  return (
+    <div className="space-y-3 text-sm">
+      <ol className="space-y-1">
+        {operation.entries.map((e) => (
+          <li key={e.id} className="flex flex-wrap items-baseline gap-x-2 gap-y-1">
+            <time dateTime={e.at} className="font-mono text-xs tabular-nums">
+              {e.at}
+            </time>
+            <OutcomeBadge outcome={e.outcome} />
+            <span className="min-w-0 break-words">{e.message ?? ""}</span>
+            <span className="font-mono text-xs break-all text-slate-600">entry {e.id}</span>
+          </li>
+        ))}
+      </ol>
+      <dl className="grid grid-cols-1 gap-x-3 gap-y-1 text-xs sm:grid-cols-[max-content_1fr]">
+        {fields.map(([label, value]) =>
+          value ? (
+            <Fragment key={label}>
+              <dt className="font-medium">{label}</dt>
+              <dd className="min-w-0 font-mono break-all">{value}</dd>
+            </Fragment>
+          ) : null,
+        )}
+      </dl>
+      {operation.entries.some((e) => e.details) ? (
+        <pre className="rounded bg-slate-100 p-2 font-mono text-xs break-all whitespace-pre-wrap">
+          {JSON.stringify(Object.assign({}, ...operation.entries.map((e) => e.details ?? {})), null, 2)}
+        </pre>
+      ) : null}
+    </div>
+  );
+}
+
+function ToggleButton({ operation, open, onToggle, withDate }: { operation: AuditOperation; open: boolean; onToggle: () => void; withDate: boolean }) {
+  const Icon = open ? ChevronDown : ChevronRight;
+  return (
+    <button type="button" aria-expanded={open} onClick={onToggle} className="inline-flex items-center gap-1 rounded px-1.5 py-1 text-sm font-medium whitespace-nowrap text-indigo-800 hover:bg-indigo-50">
+      <Icon aria-hidden="true" className="size-4" />
+      Details
+      <span className="sr-only">
+        {" "}
+        of the {ACTION_LABELS[operation.latest.action].toLowerCase()} at {timeText(operation.at, withDate)}
+      </span>
+    </button>
+  );
+}
+
+/**
+ * One row per operation, newest first: its start time, who, what, and how it ended
+ * (the started entry and its outcome folded together); "Details" opens the whole story.
+ * Wide screens get a table; phones a list of cards with the same content.
+ */
+export function AuditTable({ entries, date, withDate = false }: { entries: AuditEntry[]; date: string; withDate?: boolean }) {
+  const operations = foldOperations(entries);
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set());
+  const toggle = (id: string) =>
+    setOpen((current) => {
+      const next = new Set(current);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
   const cell = "px-3 py-2 align-top";
   return (
-    <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">
-          Audit log entries {date} (UTC), {order === "newest-first" ? "newest first" : "oldest first"}
-        </caption>
-        <thead className="bg-slate-50 text-slate-700">
-          <tr>
-            {["Time (UTC)", "Actor", "Role", "Action", "Service", "Key", "Mode", "Outcome", "Message", "Details"].map((h) => (
-              <th key={h} scope="col" className="px-3 py-2 font-semibold whitespace-nowrap">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {(order === "newest-first" ? sortNewestFirst(entries) : entries).map((e) => (
-            <tr key={e.id}>
-              <th scope="row" className={clsx(cell, "font-normal whitespace-nowrap tabular-nums")}>
-                <time dateTime={e.at}>{order === "newest-first" ? formatUtcTime(e.at) : `${e.at.slice(0, 10)} ${formatUtcTime(e.at)}`}</time>
-              </th>
-              <td className={cell}>
-                <span className="block">{e.actor.name || e.actor.id}</span>
-                <span className="block text-xs text-slate-600">{e.actor.email}</span>
-              </td>
-              <td className={cell}>{e.role ? ROLE_LABELS[e.role] : "—"}</td>
-              <td className={clsx(cell, "whitespace-nowrap")}>{e.action}</td>
-              <td className={cell}>{e.service ?? "—"}</td>
-              <td className={clsx(cell, "min-w-48 font-mono text-xs break-all")}>{keyText(e.key) === "—" && e.archiveKey ? e.archiveKey : keyText(e.key)}</td>
-              <td className={clsx(cell, "whitespace-nowrap")}>{e.mode ?? "—"}</td>
-              <td className={cell}>
-                <OutcomeBadge outcome={e.outcome} />
-              </td>
-              <td className={clsx(cell, "max-w-xs")}>{e.message ?? "—"}</td>
-              <td className={cell}>
-                <details>
-                  <summary className="text-sm font-medium whitespace-nowrap text-indigo-800">
-                    More<span className="sr-only"> about the {e.action} at {formatUtcTime(e.at)}</span>
-                  </summary>
-                  <dl className="mt-2 grid min-w-72 grid-cols-[max-content_1fr] gap-x-3 gap-y-1 text-xs">
-                    <dt className="font-medium">Entry</dt>
-                    <dd className="font-mono break-all">{e.id}</dd>
-                    <dt className="font-medium">Operation</dt>
-                    <dd className="font-mono break-all">{e.operationId}</dd>
-                    <dt className="font-medium">At</dt>
-                    <dd className="font-mono">{e.at}</dd>
-                    {e.table ? (
-                      <>
-                        <dt className="font-medium">Table</dt>
-                        <dd className="font-mono break-all">{e.table}</dd>
-                      </>
-                    ) : null}
-                    {e.archiveKey ? (
-                      <>
-                        <dt className="font-medium">Archive object</dt>
-                        <dd className="font-mono break-all">{e.archiveKey}</dd>
-                      </>
-                    ) : null}
-                  </dl>
-                  {e.details ? <pre className="mt-2 max-w-md overflow-auto rounded bg-slate-100 p-2 font-mono text-xs">{JSON.stringify(e.details, null, 2)}</pre> : null}
-                </details>
-              </td>
+    <>
+      <div className="hidden rounded-md border border-slate-200 bg-white md:block">
+        <table className="w-full table-fixed text-left text-sm">
+          <caption className="sr-only">
+            Audited operations {date} (UTC), newest first
+          </caption>
+          <colgroup>
+            <col className={withDate ? "w-40" : "w-24"} />
+            <col className="w-52" />
+            <col className="w-36" />
+            <col />
+            <col className="w-64" />
+            <col className="w-28" />
+          </colgroup>
+          <thead className="bg-slate-50 text-slate-700">
+            <tr>
+              {["Started (UTC)", "Actor", "Action", "Target", "Outcome", "More"].map((h) => (
+                <th key={h} scope="col" className="px-3 py-2 font-semibold">
+                  {h === "More" ? <span className="sr-only">{h}</span> : h}
+                </th>
+              ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+          </thead>
+          <tbody>
+            {operations.map((op) => {
+              const e = op.latest;
+              const isOpen = open.has(op.operationId);
+              return (
+                <Fragment key={op.operationId}>
+                  <tr className="border-t border-slate-100">
+                    <th scope="row" className={clsx(cell, "font-normal tabular-nums")}>
+                      <time dateTime={op.at}>{timeText(op.at, withDate)}</time>
+                    </th>
+                    <td className={clsx(cell, "break-words")}>
+                      <span className="block">{e.actor.name || e.actor.id}</span>
+                      <span className="block text-xs break-all text-slate-600">{e.actor.email}</span>
+                      <span className="block text-xs text-slate-600">{e.role ? ROLE_LABELS[e.role] : "—"}</span>
+                    </td>
+                    <td className={cell}>
+                      {ACTION_LABELS[e.action]}
+                      {e.mode ? <span className="block text-xs text-slate-600">{e.mode}</span> : null}
+                    </td>
+                    <td className={cell}>
+                      {e.service ? <span className="block text-xs text-slate-600">{e.service}</span> : null}
+                      <span className="block font-mono text-xs break-all">{targetText(e)}</span>
+                    </td>
+                    <td className={cell}>
+                      <OutcomeBadge outcome={e.outcome} />
+                      {e.message ? <span className="mt-1 block text-xs break-words text-slate-700">{e.message}</span> : null}
+                    </td>
+                    <td className={cell}>
+                      <ToggleButton operation={op} open={isOpen} onToggle={() => toggle(op.operationId)} withDate={withDate} />
+                    </td>
+                  </tr>
+                  {isOpen ? (
+                    <tr className="bg-slate-50">
+                      <td colSpan={6} className="px-3 py-3">
+                        <OperationDetails operation={op} />
+                      </td>
+                    </tr>
+                  ) : null}
+                </Fragment>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <ul aria-label={`Audited operations ${date}, newest first`} className="space-y-2 md:hidden">
+        {operations.map((op) => {
+          const e = op.latest;
+          const isOpen = open.has(op.operationId);
+          return (
+            <li key={op.operationId} className="space-y-2 rounded-md border border-slate-200 bg-white p-3 text-sm">
+              <div className="flex flex-wrap items-center justify-between gap-2">
+                <span className="font-medium">
+                  <time dateTime={op.at} className="tabular-nums">
+                    {timeText(op.at, withDate)}
+                  </time>{" "}
+                  · {ACTION_LABELS[e.action]}
+                  {e.mode ? ` (${e.mode})` : ""}
+                </span>
+                <OutcomeBadge outcome={e.outcome} />
+              </div>
+              <p className="break-all text-slate-700">
+                {e.actor.email} ({e.role ? ROLE_LABELS[e.role] : "—"})
+              </p>
+              <p className="font-mono text-xs break-all">
+                {e.service ? `${e.service}: ` : ""}
+                {targetText(e)}
+              </p>
+              {e.message ? <p className="text-xs break-words text-slate-700">{e.message}</p> : null}
+              <ToggleButton operation={op} open={isOpen} onToggle={() => toggle(op.operationId)} withDate={withDate} />
+              {isOpen ? <OperationDetails operation={op} /> : null}
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }

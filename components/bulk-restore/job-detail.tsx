@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, Ban, Download, Play } from "lucide-react";
 import { errorMessage, fetchJson } from "../query/api-client";
 import type { BulkRestoreJob, JobView, PlanCategory, PlanItem, RunOptions } from "@/lib/bulk-restore/job-types";
+import { parseCsv } from "@/lib/exports/csv-read";
 import type { DiffChange } from "@/lib/diff/item-diff";
 import { formatEta, formatRate } from "./format";
 
@@ -42,6 +43,17 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
     void queryClient.invalidateQueries({ queryKey: ["bulk-restore-job", jobId] });
   };
   const run = useMutation({ mutationFn: (options: RunOptions) => fetchJson<{ job: BulkRestoreJob }>(`/api/bulk-restore/${jobId}/run`, { method: "POST", body: options }), onSuccess: refresh });
+  // Each item's outcome, from the results file the download link serves; read again as the run moves on.
+  const results = useQuery({
+    queryKey: ["bulk-restore-results", jobId, progress.processed, job.status],
+    queryFn: async () => {
+      const response = await fetch(`/api/bulk-restore/${jobId}/results.csv`, { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) throw new Error(`The server answered ${response.status}`);
+      return itemOutcomes(await response.text());
+    },
+    enabled: job.status !== "planned",
+    placeholderData: (previous) => previous,
+  });
   const cancel = useMutation({ mutationFn: () => fetchJson<{ job: BulkRestoreJob }>(`/api/bulk-restore/${jobId}/cancel`, { method: "POST" }), onSuccess: refresh });
 
   return (
@@ -80,7 +92,7 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
           {query.isError ? <p role="alert" className="mt-2 text-sm text-red-800">Could not refresh the progress: {errorMessage(query.error)}</p> : null}
         </section>
       ) : null}
-      <PlanTable items={items} diffs={diffs} truncated={itemsTruncated} />
+      <PlanTable items={items} diffs={diffs} truncated={itemsTruncated} {...(results.data ? { outcomes: results.data } : {})} />
     </div>
   );
 }
@@ -188,12 +200,55 @@ function RunForm({ job, pending, error, onRun }: { job: BulkRestoreJob; pending:
   );
 }
 
+function OutcomeCells({ result }: { result: ItemOutcomeRow | undefined }) {
+  return (
+    <>
+      <td className="px-3 py-2">
+        {result ? (
+          <>
+            <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${OUTCOME_STYLE[result.outcome] ?? "bg-slate-100 text-slate-800 ring-slate-300"}`}>{result.outcome}</span>
+            {result.reason ? <span className="mt-0.5 block text-xs text-slate-600">{result.reason}</span> : null}
+          </>
+        ) : (
+          <span className="text-slate-500">—</span>
+        )}
+      </td>
+      <td className="px-3 py-2 tabular-nums">{result ? result.attempts : "—"}</td>
+    </>
+  );
+}
+
 function valueText(value: unknown): string {
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}…` : text;
 }
 
-function PlanTable({ items, diffs, truncated }: { items: PlanItem[]; diffs: Record<number, DiffChange[]>; truncated: boolean }) {
+interface ItemOutcomeRow {
+  outcome: string;
+  reason: string;
+  attempts: number;
+}
+
+/** item index → outcome, from the results CSV (item,key,archive_key,plan,outcome,reason,attempts). */
+export function itemOutcomes(csv: string): Map<number, ItemOutcomeRow> {
+  const out = new Map<number, ItemOutcomeRow>();
+  // The results file ends its lines with "\n"; the strict reader wants RFC 4180's CRLF.
+  for (const row of parseCsv(csv.replace(/\r?\n/g, "\r\n")).slice(1)) {
+    const [i, , , , outcome, reason, attempts] = row;
+    if (i === undefined || outcome === undefined) continue;
+    out.set(Number(i), { outcome, reason: reason ?? "", attempts: Number(attempts ?? 0) });
+  }
+  return out;
+}
+
+const OUTCOME_STYLE: Record<string, string> = {
+  restored: "bg-emerald-100 text-emerald-900 ring-emerald-300",
+  "already-restored": "bg-emerald-50 text-emerald-900 ring-emerald-200",
+  skipped: "bg-amber-100 text-amber-900 ring-amber-300",
+  failed: "bg-rose-100 text-rose-900 ring-rose-300",
+};
+
+function PlanTable({ items, diffs, truncated, outcomes }: { items: PlanItem[]; diffs: Record<number, DiffChange[]>; truncated: boolean; outcomes?: ReadonlyMap<number, ItemOutcomeRow> }) {
   return (
     <section aria-labelledby="items-heading">
       <h2 id="items-heading" className="mb-2 text-lg font-semibold">Items</h2>
@@ -205,6 +260,16 @@ function PlanTable({ items, diffs, truncated }: { items: PlanItem[]; diffs: Reco
               <th scope="col" className="px-3 py-2">Key</th>
               <th scope="col" className="px-3 py-2">Plan</th>
               <th scope="col" className="px-3 py-2">Details</th>
+              {outcomes ? (
+                <>
+                  <th scope="col" className="px-3 py-2">Outcome</th>
+                  <th scope="col" className="px-3 py-2">
+                    <abbr title="AWS requests made for this item: reading the archived record, the live item where the plan needs it, then the write, each retried after throttling. A restored item usually takes 2 or 3; more means AWS throttled it; 0 means it needed none (skipped from the plan).">
+                      Attempts
+                    </abbr>
+                  </th>
+                </>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -225,6 +290,7 @@ function PlanTable({ items, diffs, truncated }: { items: PlanItem[]; diffs: Reco
                     <span className="text-slate-600">{item.reason ?? (item.ttlExpired ? "TTL expired" : "")}</span>
                   )}
                 </td>
+                {outcomes ? <OutcomeCells result={outcomes.get(item.i)} /> : null}
               </tr>
             ))}
           </tbody>

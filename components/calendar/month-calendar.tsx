@@ -35,16 +35,19 @@ function DayCell({ service, year, month, day, summary }: { service: string; year
   const total = summary?.objects ?? 0;
   if (!summary || total === 0) {
     return (
-      <div className="h-20 p-1.5 text-slate-500">
+      <div className="min-h-20 p-1.5 text-slate-500">
         <span className="text-sm">{day}</span>
         <span className="sr-only">: no deletions</span>
       </div>
     );
   }
   const other = summary.legacy + summary.unknown;
-  // The visible text is the link's name too (day, then counts), so speech and sight agree.
+  // The visible text is the link's name too (day, then counts), so speech and sight agree. A
+  // phone's seventh of the width holds the day and its total; the words and the split by type
+  // stay in the link's name and show from sm up.
+  const wide = "sr-only sm:not-sr-only";
   return (
-    <Link href={dayHref(service, date)} className="block h-20 rounded p-1.5 hover:bg-indigo-50">
+    <Link href={dayHref(service, date)} className="block min-h-20 rounded p-1.5 hover:bg-indigo-50">
       <span className="text-sm font-semibold text-indigo-800">
         {day}
         <span className="sr-only">
@@ -54,17 +57,18 @@ function DayCell({ service, year, month, day, summary }: { service: string; year
       </span>
       <span className="mt-1 block text-xs leading-4 tabular-nums text-slate-700">
         <span className="block font-medium text-slate-900">
-          {formatCount(total)} {total === 1 ? "deletion" : "deletions"}
+          <span className="rounded bg-indigo-100 px-1 sm:rounded-none sm:bg-transparent sm:px-0">{formatCount(total)}</span>
+          <span className={wide}> {total === 1 ? "deletion" : "deletions"}</span>
           <span className="sr-only">,</span>
         </span>
         {summary.ttl ? (
-          <span className="block">
+          <span className={`${wide} sm:block`}>
             TTL {formatCount(summary.ttl)}
             <span className="sr-only">,</span>
           </span>
         ) : null}
-        {summary.manual ? <span className="block">Manual {formatCount(summary.manual)}</span> : null}
-        {other ? <span className="block">Other {formatCount(other)}</span> : null}
+        {summary.manual ? <span className={`${wide} sm:block`}>Manual {formatCount(summary.manual)}</span> : null}
+        {other ? <span className={`${wide} sm:block`}>Other {formatCount(other)}</span> : null}
       </span>
     </Link>
   );

@@ -11,7 +11,7 @@ import { BulkSelectionBar } from "../bulk-restore/day-selection";
 import { dayRecordsQueryOptions } from "../query/archive-queries";
 import { errorMessage } from "../query/api-client";
 import type { DayFilter } from "../routing/search-params";
-import { recordHref } from "../routing/links";
+import { dayHref, recordHref } from "../routing/links";
 import { formatBytes, formatUtcTime } from "../format/time";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { MessagePanel } from "../ui/message-panel";
@@ -139,6 +139,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
   }, [lastIndex, rows.length, hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage]);
 
   const filtered = Boolean(filter.type || filter.prefix);
+  const back = dayHref(service, date, filter);
   let status: string;
   if (query.isPending) status = "Loading deletions";
   else if (query.isError && !data) status = "Could not load deletions";
@@ -189,13 +190,13 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
         >
           <table className="grid w-full text-sm" aria-rowcount={hasNextPage ? -1 : rows.length + 1}>
             <thead className="sticky top-0 z-10 grid bg-slate-50 text-left text-slate-700 shadow-[0_1px_0_0_var(--color-slate-200)]">
-              <tr className="flex w-full gap-3 px-3 py-2" aria-rowindex={1}>
+              <tr className={clsx(DAY_COLUMNS.row, "px-3 py-2")} aria-rowindex={1}>
                 {bulkRestore ? (
                   <th scope="col" className="w-6 shrink-0">
                     <span className="sr-only">Select</span>
                   </th>
                 ) : null}
-                <th scope="col" className={clsx(DAY_COLUMNS.key, "font-semibold")}>Key</th>
+                <th scope="col" className={clsx(bulkRestore ? DAY_COLUMNS.keyBesideCheckbox : DAY_COLUMNS.key, "font-semibold")}>Key</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.deletedAt, "font-semibold")}>Deleted at (UTC)</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.type, "font-semibold")}>Type</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.size, "font-semibold")}>Size</th>
@@ -212,7 +213,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
                     data-index={virtualRow.index}
                     ref={virtualizer.measureElement}
                     aria-rowindex={virtualRow.index + 2}
-                    className="absolute flex w-full items-center gap-3 border-b border-slate-100 px-3 py-2 hover:bg-slate-50"
+                    className={clsx(DAY_COLUMNS.row, "absolute border-b border-slate-100 px-3 py-2 hover:bg-slate-50")}
                     style={{ transform: `translateY(${virtualRow.start}px)` }}
                   >
                     {bulkRestore ? (
@@ -227,8 +228,8 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
                         ) : null}
                       </td>
                     ) : null}
-                    <td className={DAY_COLUMNS.key}>
-                      <Link href={recordHref(service, row.archiveKey)} className="block truncate font-mono text-indigo-800 underline-offset-2 hover:underline" title={key.text}>
+                    <td className={bulkRestore ? DAY_COLUMNS.keyBesideCheckbox : DAY_COLUMNS.key}>
+                      <Link href={recordHref(service, row.archiveKey, back)} className="block font-mono break-all text-indigo-800 underline-offset-2 hover:underline sm:truncate sm:break-normal" title={key.text}>
                         {key.text}
                       </Link>
                       {key.note ? <span className="block truncate text-xs text-slate-600">{key.note}</span> : null}

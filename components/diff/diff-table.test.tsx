@@ -34,6 +34,14 @@ describe("DiffTable", () => {
     expect(html).toContain("bg-amber-50");
   });
 
+  it("also lists each change as a card for phones, archived above live, so the live value is never cut off", () => {
+    const html = renderToStaticMarkup(<DiffTable changes={changes} />);
+    const list = /<ul[^>]*sm:hidden[^>]*>(.*)<\/ul>/s.exec(html)?.[1] ?? "";
+    expect(list.match(/<li/g)?.length).toBe(3);
+    expect(text(list)).toContain("tags.2 Changed Archived S gold Live N 12345678901234567890123456789012345678");
+    expect(text(list)).toContain("nickname Added Archived absent Live S Jo");
+  });
+
   it("says which of the three outcomes a comparison has", () => {
     const archived = { PK: { S: "A" }, name: { S: "Ann" } };
     expect(text(renderToStaticMarkup(<ComparisonSummary comparison={compareItems(archived, null)} />))).toBe("Gone — nothing live with this key");

@@ -37,43 +37,75 @@ function Cell({ value }: { value: AttributeValue | undefined }) {
   );
 }
 
-/** Field-level differences between the archived item and the live one. */
+/**
+ * Field-level differences between the archived item and the live one. A phone has no
+ * room for four columns (the live one would be cut off), so below sm each change is a
+ * card with the archived and the live value one above the other.
+ */
 export function DiffTable({ changes }: { changes: DiffChange[] }) {
+  const caption = `${changes.length === 1 ? "1 difference" : `${changes.length} differences`} between the archived item and the live item`;
   return (
-    <div className="overflow-x-auto rounded-md border border-slate-200">
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">
-          {changes.length === 1 ? "1 difference" : `${changes.length} differences`} between the archived item and the live item
-        </caption>
-        <thead className="bg-slate-50 text-slate-700">
-          <tr>
-            <th scope="col" className="px-3 py-2 font-semibold">Attribute path</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Change</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Archived</th>
-            <th scope="col" className="px-3 py-2 font-semibold">Live</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-200">
-          {changes.map((change) => {
-            const path = formatDiffPath(change.path);
-            return (
-              <tr key={`${change.kind}:${path}`} className={KINDS[change.kind].row}>
-                <th scope="row" className="px-3 py-2 align-top font-mono font-medium break-all">{path}</th>
-                <td className="px-3 py-2 align-top">
-                  <ChangeKindBadge kind={change.kind} />
-                </td>
-                <td className="px-3 py-2 align-top">
-                  <Cell value={change.kind === "added" ? undefined : change.archived} />
-                </td>
-                <td className="px-3 py-2 align-top">
-                  <Cell value={change.kind === "removed" ? undefined : change.live} />
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <>
+      <div className="hidden overflow-x-auto rounded-md border border-slate-200 sm:block">
+        <table className="w-full text-left text-sm">
+          <caption className="sr-only">{caption}</caption>
+          <thead className="bg-slate-50 text-slate-700">
+            <tr>
+              <th scope="col" className="px-3 py-2 font-semibold">Attribute path</th>
+              <th scope="col" className="px-3 py-2 font-semibold">Change</th>
+              <th scope="col" className="px-3 py-2 font-semibold">Archived</th>
+              <th scope="col" className="px-3 py-2 font-semibold">Live</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-200">
+            {changes.map((change) => {
+              const path = formatDiffPath(change.path);
+              return (
+                <tr key={`${change.kind}:${path}`} className={KINDS[change.kind].row}>
+                  <th scope="row" className="px-3 py-2 align-top font-mono font-medium break-all">{path}</th>
+                  <td className="px-3 py-2 align-top">
+                    <ChangeKindBadge kind={change.kind} />
+                  </td>
+                  <td className="px-3 py-2 align-top">
+                    <Cell value={change.kind === "added" ? undefined : change.archived} />
+                  </td>
+                  <td className="px-3 py-2 align-top">
+                    <Cell value={change.kind === "removed" ? undefined : change.live} />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <ul aria-label={caption} className="divide-y divide-slate-200 rounded-md border border-slate-200 sm:hidden">
+        {changes.map((change) => {
+          const path = formatDiffPath(change.path);
+          return (
+            <li key={`${change.kind}:${path}`} className={clsx("space-y-2 p-3 text-sm", KINDS[change.kind].row)}>
+              <div className="flex flex-wrap items-center justify-between gap-2">
+                <span className="min-w-0 font-mono font-medium break-all">{path}</span>
+                <ChangeKindBadge kind={change.kind} />
+              </div>
+              <dl className="space-y-2">
+                <div className="min-w-0">
+                  <dt className="text-xs font-semibold text-slate-700">Archived</dt>
+                  <dd className="min-w-0 break-all">
+                    <Cell value={change.kind === "added" ? undefined : change.archived} />
+                  </dd>
+                </div>
+                <div className="min-w-0">
+                  <dt className="text-xs font-semibold text-slate-700">Live</dt>
+                  <dd className="min-w-0 break-all">
+                    <Cell value={change.kind === "removed" ? undefined : change.live} />
+                  </dd>
+                </div>
+              </dl>
+            </li>
+          );
+        })}
+      </ul>
+    </>
   );
 }
 

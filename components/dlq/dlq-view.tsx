@@ -30,13 +30,18 @@ export function DlqView({ initial }: { initial: DlqListResponse }) {
     staleTime: 30_000,
   });
   const data = query.data;
-  const total = data.services.reduce((n, s) => n + s.failures.length, 0);
+  // A replay that deleted its failure counts at once, without re-reading every destination
+  // (which would also take the replay's outcome off the screen).
+  const [replayed, setReplayed] = useState<ReadonlySet<string>>(() => new Set());
+  const listed = data.services.flatMap((s) => s.failures.map((f) => `${s.service}/${f.id}`));
+  const replayedListed = listed.filter((id) => replayed.has(id)).length;
+  const total = listed.length - replayedListed;
   return (
     <div className="space-y-8">
       <div className="flex flex-wrap items-center gap-3 text-sm text-slate-700">
         <p>
-          {total === 0 ? "No failed batches in any on-failure destination." : `${total} failed batch${total === 1 ? "" : "es"} waiting.`} Checked{" "}
-          {formatUtc(data.checkedAt)}.
+          {total === 0 ? "No failed batches in any on-failure destination." : `${total} failed batch${total === 1 ? "" : "es"} waiting.`}
+          {replayedListed > 0 ? ` ${replayedListed} replayed and deleted since the check.` : ""} Checked {formatUtc(data.checkedAt)}.
         </p>
         <button
           type="button"
@@ -50,13 +55,13 @@ export function DlqView({ initial }: { initial: DlqListResponse }) {
       </div>
       {query.isError ? <MessagePanel tone="error" title="Could not check the destinations again" role="alert">{errorMessage(query.error)}</MessagePanel> : null}
       {data.services.map((s) => (
-        <ServiceSection key={s.service} failures={s} />
+        <ServiceSection key={s.service} failures={s} onReplayed={(id) => setReplayed((current) => new Set(current).add(`${s.service}/${id}`))} />
       ))}
     </div>
   );
 }
 
-function ServiceSection({ failures: s }: { failures: ServiceFailures }) {
+function ServiceSection({ failures: s, onReplayed }: { failures: ServiceFailures; onReplayed: (failureId: string) => void }) {
   const headingId = `dlq-${s.service}`;
   return (
     <section aria-labelledby={headingId} className="space-y-3">
@@ -94,7 +99,7 @@ function ServiceSection({ failures: s }: { failures: ServiceFailures }) {
             </thead>
             <tbody>
               {s.failures.map((f) => (
-                <FailureRow key={f.id} service={s.service} failure={f} />
+                <FailureRow key={f.id} service={s.service} failure={f} onReplayed={onReplayed} />
               ))}
             </tbody>
           </table>
@@ -105,7 +110,7 @@ function ServiceSection({ failures: s }: { failures: ServiceFailures }) {
   );
 }
 
-function FailureRow({ service, failure }: { service: string; failure: FailureEntry }) {
+function FailureRow({ service, failure, onReplayed }: { service: string; failure: FailureEntry; onReplayed: (failureId: string) => void }) {
   if (failure.kind === "malformed") {
     return (
       <tr className="border-t border-slate-200 align-top" data-testid="dlq-failure">
@@ -117,7 +122,7 @@ function FailureRow({ service, failure }: { service: string; failure: FailureEnt
       </tr>
     );
   }
-  return <BatchRow service={service} failure={failure} />;
+  return <BatchRow service={service} failure={failure} onReplayed={onReplayed} />;
 }
 
 function RetentionCell({ failure }: { failure: DlqFailure }) {
@@ -127,11 +132,14 @@ function RetentionCell({ failure }: { failure: DlqFailure }) {
   return <span className="font-medium text-amber-900">{r.state === "past-retention" ? `Past the stream's 24-hour retention: ${r.message.replace(/^past the stream's 24-hour retention: /, "")}` : r.message}</span>;
 }
 
-function BatchRow({ service, failure }: { service: string; failure: DlqFailure }) {
+function BatchRow({ service, failure, onReplayed }: { service: string; failure: DlqFailure; onReplayed: (failureId: string) => void }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
   const mutation = useMutation({
     mutationFn: () => replayFailure(service, failure.id),
+    onSuccess: (result) => {
+      if (result.deleted) onReplayed(failure.id);
+    },
     onSettled: () => setConfirming(false),
   });
   const result = mutation.data;
@@ -151,7 +159,7 @@ function BatchRow({ service, failure }: { service: string; failure: DlqFailure }
         </td>
         <td className="px-3 py-2">
           {result?.deleted ? (
-            <span className="text-green-800">Replayed</span>
+            <span className="font-medium text-emerald-800">Replayed</span>
           ) : confirming ? (
             <div className="flex flex-col gap-2" role="group" aria-label="Confirm replay">
               <span className="text-xs text-slate-700">Run the archiver on these {failure.batchSize} records?</span>
@@ -205,7 +213,7 @@ function BatchRow({ service, failure }: { service: string; failure: DlqFailure }
 
 export function ReplayOutcome({ result, onDone }: { result: ReplayResult; onDone?: () => void }) {
   const c = result.counts;
-  const tone = result.deleted ? "info" : result.lost ? "error" : "warning";
+  const tone = result.deleted ? "success" : result.lost ? "error" : "warning";
   const title = result.deleted
     ? "Replayed: every record is archived, the failure was deleted"
     : result.lost

@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { LogOut, UserRound } from "lucide-react";
 import { can, ROLE_LABELS, type SessionUser } from "@/lib/auth/roles";
+import { HeaderMenu } from "./header-menu";
 import { NavLinks, type NavItem } from "./nav-links";
 
 export function SiteHeader({ user }: { user: SessionUser | null }) {
@@ -22,14 +23,14 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
           Lazarus
         </Link>
         {user ? (
-          <>
-            <nav aria-label="Main" className="flex-1">
+          <HeaderMenu>
+            <nav aria-label="Main" className="md:flex-1">
               <NavLinks items={items} />
             </nav>
-            <div className="flex items-center gap-3 text-sm">
-              <span className="flex items-center gap-1.5">
+            <div className="flex flex-wrap items-center gap-3 text-sm">
+              <span className="flex min-w-0 items-center gap-1.5">
                 <UserRound aria-hidden="true" className="size-4" />
-                <span className="flex flex-col leading-tight">
+                <span className="flex min-w-0 flex-col leading-tight break-all">
                   <span>{user.name || user.email}</span>
                   {user.name && user.name !== user.email ? <span className="text-xs text-slate-300">{user.email}</span> : null}
                 </span>
@@ -43,7 +44,7 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
                 Sign out
               </a>
             </div>
-          </>
+          </HeaderMenu>
         ) : null}
       </div>
     </header>

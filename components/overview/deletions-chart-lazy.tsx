@@ -10,13 +10,13 @@ const DeletionsChart = dynamic(() => import("./deletions-chart"), {
   loading: () => <Skeleton className="h-[180px] w-full" />,
 });
 
-export function DeletionsChartLazy({ data, label }: { data: DayDeletions[]; label: string }) {
+export function DeletionsChartLazy({ data, label, dayHrefs }: { data: DayDeletions[]; label: string; dayHrefs?: Record<string, string> }) {
   return (
     <figure>
       <div role="img" aria-label={label}>
-        <DeletionsChart data={data} />
+        <DeletionsChart data={data} {...(dayHrefs ? { dayHrefs } : {})} />
       </div>
-      <figcaption className="mt-1 text-xs text-slate-600">Deletions per day, last 30 days (UTC), TTL and manual stacked</figcaption>
+      <figcaption className="mt-1 text-xs text-slate-600">Deletions per day, last 30 days (UTC), TTL and manual stacked{dayHrefs ? "; a bar opens its day" : ""}</figcaption>
     </figure>
   );
 }

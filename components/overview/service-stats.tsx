@@ -5,7 +5,7 @@ import type { LazarusConfig, ServiceConfig } from "@/lib/config/schema";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { toUserFacingError } from "@/lib/http/error-response";
 import { formatCount } from "../format/time";
-import { serviceHref } from "../routing/links";
+import { dayHref, serviceHref } from "../routing/links";
 import { ErrorPanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
 import { DeletionsChartLazy } from "./deletions-chart-lazy";
@@ -66,7 +66,11 @@ export async function ServiceStats({ s3, config, service, now }: { s3: S3Client;
       {stats.approximate ? (
         <p className="text-xs text-slate-600">Approximate: some objects use the legacy layout, whose deletion type is only known by opening them (counted as unknown).</p>
       ) : null}
-      <DeletionsChartLazy data={stats.perDay} label={chartLabel(stats)} />
+      <DeletionsChartLazy
+        data={stats.perDay}
+        label={chartLabel(stats)}
+        dayHrefs={Object.fromEntries(stats.perDay.filter((d) => d.ttl + d.manual + d.unknown > 0).map((d) => [d.date, dayHref(service.name, d.date)]))}
+      />
       <p>
         <Link href={serviceHref(service.name)} className="text-sm font-medium text-indigo-700 underline-offset-2 hover:underline">
           Browse {service.name} by day

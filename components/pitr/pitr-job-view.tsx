@@ -7,7 +7,7 @@ import { fetchJson, errorMessage } from "@/components/query/api-client";
 import { CopyButton } from "@/components/ui/copy-button";
 import { MessagePanel } from "@/components/ui/message-panel";
 import { Skeleton } from "@/components/ui/skeleton";
-import type { ChecklistItem, CompareCategory, CompareEntryView, CompareState, CopyBackResult, PitrJobView } from "@/lib/pitr/pitr-types";
+import type { ChecklistItem, CompareCategory, CompareEntryView, CompareState, CopyBackOutcome, CopyBackResult, PitrJobView } from "@/lib/pitr/pitr-types";
 import { formatElapsed, StatusBadge } from "./pitr-status";
 
 const POLL_MS = 2000;
@@ -183,13 +183,19 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
     queryKey: ["pitr-compare-page", job.id, state.compareId, category, page],
     queryFn: () => fetchJson<{ entries: CompareEntryView[]; pages: number; total: number }>(`/api/pitr/${job.id}/compare/${category}?compareId=${state.compareId}&page=${page}`),
   });
+  // Each item's outcome from the copy-backs made on this screen: the list says what is done, without a new compare.
+  const [outcomes, setOutcomes] = useState<ReadonlyMap<string, CopyBackOutcome>>(() => new Map());
   const copy = useMutation({
     mutationFn: (all: boolean) =>
       fetchJson<{ result: CopyBackResult }>(`/api/pitr/${job.id}/copy-back`, {
         method: "POST",
         body: { compareId: state.compareId, category, selection: all ? { all: true } : { ids: [...selected] } },
       }),
-    onSuccess: () => setConfirming(null),
+    onSuccess: ({ result }) => {
+      setConfirming(null);
+      setSelected(new Set());
+      setOutcomes((current) => new Map([...current, ...result.items.map((i) => [i.id, i.outcome] as const)]));
+    },
   });
   const copyable = category !== "only-in-live";
   const toggle = (id: string) => setSelected((s) => { const next = new Set(s); if (next.has(id)) next.delete(id); else next.add(id); return next; });
@@ -206,9 +212,17 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
           <li key={entry.id} className="rounded border border-slate-200 p-2">
             <div className="flex items-center gap-2">
               {copyable ? (
-                <input type="checkbox" id={`sel-${entry.id}`} checked={selected.has(entry.id)} onChange={() => toggle(entry.id)} aria-label={`Select ${keyText(entry.key)}`} />
+                <input
+                  type="checkbox"
+                  id={`sel-${entry.id}`}
+                  checked={selected.has(entry.id)}
+                  disabled={outcomes.get(entry.id) === "copied"}
+                  onChange={() => toggle(entry.id)}
+                  aria-label={`Select ${keyText(entry.key)}`}
+                />
               ) : null}
-              <span className="font-mono">{keyText(entry.key)}</span>
+              <span className="font-mono break-all">{keyText(entry.key)}</span>
+              {outcomes.has(entry.id) ? <CopyOutcomeBadge outcome={outcomes.get(entry.id)!} /> : null}
             </div>
             {entry.changes ? (
               <details className="mt-1">
@@ -269,10 +283,22 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
   );
 }
 
+const COPY_OUTCOMES: Record<CopyBackOutcome, { label: string; className: string }> = {
+  copied: { label: "Copied back", className: "bg-emerald-100 text-emerald-900 ring-emerald-300" },
+  "changed-since-compare": { label: "Not copied: changed since the compare", className: "bg-amber-100 text-amber-900 ring-amber-300" },
+  erased: { label: "Not copied: erased", className: "bg-slate-100 text-slate-800 ring-slate-300" },
+  failed: { label: "Copy failed", className: "bg-rose-100 text-rose-900 ring-rose-300" },
+};
+
+function CopyOutcomeBadge({ outcome }: { outcome: CopyBackOutcome }) {
+  const o = COPY_OUTCOMES[outcome];
+  return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${o.className}`}>{o.label}</span>;
+}
+
 function CopyResults({ result }: { result: CopyBackResult }) {
   const problems = result.items.filter((i) => i.outcome !== "copied");
   return (
-    <div role="status" className="rounded border border-slate-200 p-2">
+    <div role="status" className={`rounded border p-2 ${problems.length === 0 ? "border-emerald-300 bg-emerald-50 text-emerald-950" : "border-amber-300 bg-amber-50 text-amber-950"}`}>
       <p>
         Copied {result.counts.copied}; changed since compare {result.counts["changed-since-compare"]}; erased {result.counts.erased}; failed {result.counts.failed}. Audit id{" "}
         <span className="font-mono">{result.auditId}</span>.

@@ -6,6 +6,7 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { fetchJson, errorMessage } from "@/components/query/api-client";
 import { MessagePanel } from "@/components/ui/message-panel";
 import { startPitrBodySchema, type PitrJob } from "@/lib/pitr/pitr-types";
+import { PitrTimePicker, RestorableWindow, utcPickerToIso } from "./pitr-time-picker";
 
 interface WindowInfo {
   service: string;
@@ -18,7 +19,7 @@ interface WindowInfo {
 
 const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-400";
 
-/** Pick a service's table and a time (UTC, to the second) or latest; the server validates again against the window. */
+/** Pick a service's table and a time (UTC, to the second, local time shown) or latest; the server validates again against the window. */
 export function PitrStartForm({ services }: { services: { name: string; table: string }[] }) {
   const router = useRouter();
   const [service, setService] = useState(services[0]?.name ?? "");
@@ -34,7 +35,7 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
   });
   const suggested = windowQuery.data?.suggestedTarget ?? "";
   const targetTable = target || suggested;
-  const body = { service, time: mode === "latest" ? "latest" : time.trim(), targetTable };
+  const body = { service, time: mode === "latest" ? "latest" : utcPickerToIso(time), targetTable };
   const parsed = startPitrBodySchema.safeParse(body);
 
   const start = useMutation({
@@ -70,10 +71,7 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
       {windowQuery.isError ? <MessagePanel tone="error" title="Could not read the restorable window" headingLevel={3}><p>{errorMessage(windowQuery.error)}</p></MessagePanel> : null}
       {windowQuery.data ? (
         windowQuery.data.enabled ? (
-          <p className="text-sm text-slate-700" data-testid="pitr-window">
-            Restorable from <time dateTime={windowQuery.data.earliest ?? ""}>{windowQuery.data.earliest ?? "?"}</time> to{" "}
-            <time dateTime={windowQuery.data.latest ?? ""}>{windowQuery.data.latest ?? "?"}</time> (UTC).
-          </p>
+          <RestorableWindow earliest={windowQuery.data.earliest} latest={windowQuery.data.latest} now={new Date()} />
         ) : (
           <MessagePanel tone="warning" title="Point-in-time recovery is off for this table" headingLevel={3}>
             <p>Enable it first (protection page, or aws dynamodb update-continuous-backups). A restore reaches back only to the moment it was enabled.</p>
@@ -87,17 +85,26 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
             <input type="radio" name="pitr-mode" checked={mode === "latest"} onChange={() => setMode("latest")} /> The latest restorable time
           </label>
           <label className="flex items-center gap-2">
-            <input type="radio" name="pitr-mode" checked={mode === "time"} onChange={() => setMode("time")} /> A time (UTC)
+            <input
+              type="radio"
+              name="pitr-mode"
+              checked={mode === "time"}
+              onChange={() => {
+                setMode("time");
+                // Start from the latest restorable second, so the picker opens inside the window.
+                if (!time && windowQuery.data?.latest) setTime(windowQuery.data.latest.slice(0, 19));
+              }}
+            />{" "}
+            A date and time (UTC)
           </label>
         </div>
       </fieldset>
       {mode === "time" ? (
-        <div>
-          <label htmlFor="pitr-time" className="text-sm font-medium">
-            Time, UTC to the second (e.g. 2024-03-05T10:29:59Z)
-          </label>
-          <input id="pitr-time" className={inputClass} value={time} onChange={(e) => setTime(e.target.value)} placeholder="2024-03-05T10:29:59Z" />
-        </div>
+        <PitrTimePicker
+          value={time}
+          onChange={setTime}
+          window={windowQuery.data?.enabled ? { earliest: windowQuery.data.earliest, latest: windowQuery.data.latest } : null}
+        />
       ) : null}
       <div>
         <label htmlFor="pitr-target" className="text-sm font-medium">

@@ -15,7 +15,11 @@ function factText(value: FactValue): string {
 }
 
 /** The fleet at a glance: one row per service, one light per check. */
-export function ProtectionTable({ report }: { report: ProtectionReport }) {
+/**
+ * `canReplayDlq`: the DLQ light links to the failed batches page (admins), else to the
+ * service's own DLQ check; every other light links to its check on the service's page.
+ */
+export function ProtectionTable({ report, canReplayDlq = false }: { report: ProtectionReport; canReplayDlq?: boolean }) {
   const checkIds = report.services[0]?.checks.map((c) => ({ id: c.id, label: c.label })) ?? [];
   return (
     // Focusable so a keyboard can scroll the table on a narrow screen.
@@ -51,7 +55,13 @@ export function ProtectionTable({ report }: { report: ProtectionReport }) {
               </td>
               {service.checks.map((check) => (
                 <td key={check.id} className="px-3 py-2 align-top">
-                  <TrafficLight light={check.status} label={check.summary} />
+                  <Link
+                    href={check.id === "dlq" && canReplayDlq ? "/dlq" : `${protectionHref(service.service)}#check-${check.id}`}
+                    className="inline-block rounded hover:bg-slate-100"
+                    aria-label={`${check.label}: ${check.summary}${check.id === "dlq" && canReplayDlq ? " (open the failed batches)" : ""}`}
+                  >
+                    <TrafficLight light={check.status} label={check.summary} />
+                  </Link>
                 </td>
               ))}
             </tr>

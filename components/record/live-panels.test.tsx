@@ -1,10 +1,13 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { renderToStaticMarkup } from "react-dom/server";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import type { Role } from "@/lib/auth/roles";
 import type { ComparePlan } from "../query/api-types";
 import { compareQueryOptions } from "../query/archive-queries";
 import { LivePanels } from "./live-panels";
+
+// Rendered without Next's app router: after a restore the panel refreshes the page through it.
+vi.mock("next/navigation", () => ({ useRouter: () => ({ refresh: () => undefined }) }));
 
 const service = "usr-contact-svc";
 const archiveKey = "usr-contact-svc/2024/01/15/102959Z_manual_CUST%23123_PROFILE_0123456789abcdef.json";
@@ -60,6 +63,8 @@ describe("LivePanels", () => {
     expect(html).toContain('value="drop"');
     expect(html).toContain('value="extend"');
     expect(html).toContain('type="datetime-local"');
+    // None of the three is chosen before the user chooses.
+    expect(html).not.toMatch(/name="restore-ttl"[^>]*checked/);
     expect(render("support", gone)).not.toContain('value="drop"');
   });
 });

@@ -31,3 +31,16 @@ describe("utcInputToIso", () => {
     expect(utcInputToIso("2030-13-45T99:00")).toBeUndefined();
   });
 });
+
+describe("the restore draft", () => {
+  it("asks for a TTL choice when the item has a TTL attribute, and never assumes keep", async () => {
+    const { EMPTY_DRAFT, problemsOf, ttlChoiceOf } = await import("./restore-draft");
+    const plan = { table: "t", ttl: { attribute: "expiresAt", expiresAt: "2020-01-01T00:00:00.000Z", expired: true } } as Parameters<typeof problemsOf>[1];
+    const now = new Date("2026-01-01T00:00:00Z");
+    expect(problemsOf(EMPTY_DRAFT, plan, now).ttl).toMatch(/Choose what to do with expiresAt/);
+    expect(problemsOf({ ...EMPTY_DRAFT, ttlAction: "keep" }, plan, now)).toEqual({});
+    expect(ttlChoiceOf({ ...EMPTY_DRAFT, ttlAction: "drop" }, plan)).toEqual({ action: "drop" });
+    const noTtl = { table: "t", ttl: null } as unknown as Parameters<typeof problemsOf>[1];
+    expect(problemsOf(EMPTY_DRAFT, noTtl, now)).toEqual({});
+  });
+});

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { Suspense } from "react";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { getArchivedRecord, type ArchivedRecordResult } from "@/lib/archive/archive-reader";
+import type { ArchivedRecordResult } from "@/lib/archive/archive-reader";
 import type { KeyValue } from "@/lib/archive/attribute-value";
 import { awsEndpoint } from "@/lib/aws/clients";
 import { can, type Role } from "@/lib/auth/roles";
@@ -17,6 +17,8 @@ import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
 import { GlacierRetrievalPanel } from "./glacier-retrieval-panel";
 import { LivePanelsSkeleton, PrefetchedLivePanels } from "./prefetched-live-panels";
+import { RecordHistory, RecordHistorySkeleton } from "./record-history";
+import { ttlExpiry } from "@/lib/restore/ttl-choice";
 import { s3CopyCommand, s3Uri } from "./s3-command";
 
 function keyValueText(value: KeyValue): string {
@@ -72,6 +74,7 @@ function RecordFacts({ record, service, now }: { record: Readable; service: Serv
       </dd>
       <dt className="font-medium text-slate-600">Table</dt>
       <dd className="font-mono">{deletion.table ?? service.table.name}</dd>
+      <TtlFact service={service} deletion={deletion} now={now} />
       {deletion.archivedAt ? (
         <>
           <dt className="font-medium text-slate-600">Archived</dt>
@@ -89,11 +92,69 @@ function RecordFacts({ record, service, now }: { record: Readable; service: Serv
   );
 }
 
+/** The item's TTL attribute read as a date: an epoch number means little to a person. */
+function TtlFact({ service, deletion, now }: { service: ServiceConfig; deletion: Readable["deletion"]; now: Date }) {
+  const attribute = service.table.ttlAttribute;
+  if (!attribute || !Object.hasOwn(deletion.oldImage, attribute)) return null;
+  const value = deletion.oldImage[attribute];
+  const expiry = ttlExpiry(value);
+  const raw = value && "N" in value ? value.N : JSON.stringify(value);
+  return (
+    <>
+      <dt className="font-medium text-slate-600">TTL</dt>
+      <dd>
+        {expiry ? (
+          <>
+            <time dateTime={expiry.toISOString()} className="tabular-nums">
+              {formatUtc(expiry)}
+            </time>{" "}
+            <span className="text-slate-600">
+              ({expiry.getTime() <= now.getTime() ? "expired" : "expires"} {formatRelative(expiry, now)};
+            </span>{" "}
+            <code className="font-mono text-xs text-slate-600">
+              {attribute} = {raw}
+            </code>
+            <span className="text-slate-600">)</span>
+          </>
+        ) : (
+          <>
+            <code className="font-mono text-xs">
+              {attribute} = {raw}
+            </code>{" "}
+            <span className="text-slate-600">is not a time in epoch seconds, so DynamoDB ignores it</span>
+          </>
+        )}
+      </dd>
+    </>
+  );
+}
+
 /** One archived record: read from S3 on the server, then compared and restored from the browser. */
-export async function RecordView({ s3, dynamodb, config, service, archiveKey, role, now }: { s3: S3Client; dynamodb: DynamoDBClient; config: LazarusConfig; service: ServiceConfig; archiveKey: string; role: Role; now: Date }) {
+export async function RecordView({
+  s3,
+  dynamodb,
+  config,
+  service,
+  archiveKey,
+  role,
+  now,
+  loadRecord,
+  back,
+}: {
+  s3: S3Client;
+  dynamodb: DynamoDBClient;
+  config: LazarusConfig;
+  service: ServiceConfig;
+  archiveKey: string;
+  role: Role;
+  now: Date;
+  /** Reads the record once per request; the page's title needs it too. */
+  loadRecord: () => Promise<ArchivedRecordResult>;
+  back?: string;
+}) {
   let result: ArchivedRecordResult;
   try {
-    result = await getArchivedRecord(s3, config, service, archiveKey);
+    result = await loadRecord();
   } catch (error) {
     return <ErrorPanel title="Could not read the archived record" message={toUserFacingError(error).message} />;
   }
@@ -141,6 +202,17 @@ export async function RecordView({ s3, dynamodb, config, service, archiveKey, ro
         <RecordFacts record={result} service={service} now={now} />
         <ArchiveLocation bucket={config.archive.bucket} archiveKey={archiveKey} />
       </section>
+      <Suspense fallback={<RecordHistorySkeleton />}>
+        <RecordHistory
+          s3={s3}
+          config={config}
+          service={service}
+          deletion={deletion}
+          archiveKey={archiveKey}
+          showRestores={can(role, "record:restore") || can(role, "audit:read")}
+          {...(back ? { back } : {})}
+        />
+      </Suspense>
       <Suspense fallback={<LivePanelsSkeleton />}>
         <PrefetchedLivePanels dynamodb={dynamodb} service={service} deletion={deletion} archiveKey={archiveKey} keyText={keyText} role={role} />
       </Suspense>

@@ -10,11 +10,11 @@ const DeletionsChart = dynamic(() => import("../overview/deletions-chart"), {
   loading: () => <Skeleton className="h-[180px] w-full" />,
 });
 
-export function ReportChart({ data, label, caption }: { data: ReportDay[]; label: string; caption: string }) {
+export function ReportChart({ data, label, caption, dayHrefs }: { data: ReportDay[]; label: string; caption: string; dayHrefs?: Record<string, string> }) {
   return (
     <figure data-testid="report-chart">
       <div role="img" aria-label={label}>
-        <DeletionsChart data={data} />
+        <DeletionsChart data={data} {...(dayHrefs ? { dayHrefs } : {})} />
       </div>
       <figcaption className="mt-1 text-xs text-slate-600">{caption}</figcaption>
     </figure>

@@ -13,12 +13,20 @@ import { formatUtc } from "../format/time";
 
 export const RECORDS_PER_SCREEN = 100;
 
+function recordsStatus(shown: number, total: number, continued: boolean, more: boolean): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  if (shown === 0) return continued ? "No more records in this range." : "No records in this range.";
+  if (!continued && !more) return `All ${n(shown)} of the report's records, by service, then oldest first.`;
+  return `The ${continued ? "next" : "first"} ${n(shown)} of the report's ${n(total)} records, by service, then oldest first.`;
+}
+
 function withoutCursor(selection: ReportSelection): ReportSelection {
   const { cursor: _cursor, ...rest } = selection;
   return rest;
 }
 
-export async function ReportRecordsList({ s3, config, scope, selection }: { s3: S3Client; config: LazarusConfig; scope: ServiceDays[]; selection: ReportSelection }) {
+/** `total`: the report's own count, so the list says how much of it a screen shows. */
+export async function ReportRecordsList({ s3, config, scope, selection, total }: { s3: S3Client; config: LazarusConfig; scope: ServiceDays[]; selection: ReportSelection; total: number }) {
   let screen: Awaited<ReturnType<typeof reportRecordsScreen>>;
   try {
     screen = await reportRecordsScreen(s3, config, scope, { limit: RECORDS_PER_SCREEN, ...(selection.cursor ? { cursor: selection.cursor } : {}) });
@@ -29,7 +37,7 @@ export async function ReportRecordsList({ s3, config, scope, selection }: { s3: 
   return (
     <div className="space-y-2">
       <p role="status" className="text-sm text-slate-700">
-        {screen.records.length === 0 ? "No records in this range." : `${screen.records.length.toLocaleString("en-US")} records${selection.cursor ? " (continued)" : ""}, by service, then oldest first.`}
+        {recordsStatus(screen.records.length, total, Boolean(selection.cursor), Boolean(screen.nextCursor))}
       </p>
       {screen.records.length > 0 ? (
         <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
@@ -51,7 +59,7 @@ export async function ReportRecordsList({ s3, config, scope, selection }: { s3: 
                   <td className={cell}>{r.service}</td>
                   <td className={`${cell} font-mono text-xs`}>{r.table}</td>
                   <td className={`${cell} font-mono text-xs break-all`}>
-                    <Link href={recordHref(r.service, r.archiveKey)} className="text-indigo-800 underline">
+                    <Link href={recordHref(r.service, r.archiveKey, reportHref(selection))} className="text-indigo-800 underline">
                       {r.partitionKey}
                       {r.sortKey !== null ? ` · ${r.sortKey}` : ""}
                     </Link>

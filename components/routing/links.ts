@@ -15,8 +15,34 @@ export function dayHref(service: string, date: string, filters?: { type?: string
   return withQuery(`/services/${encodeURIComponent(service)}/days/${date}`, { type: filters?.type, prefix: filters?.prefix });
 }
 
-export function recordHref(service: string, archiveKey: string): string {
-  return withQuery(`/services/${encodeURIComponent(service)}/record`, { key: archiveKey });
+/** `back`: the list the record was opened from (search results, a day, a report), for "back to results". */
+export function recordHref(service: string, archiveKey: string, back?: string): string {
+  return withQuery(`/services/${encodeURIComponent(service)}/record`, { key: archiveKey, back: back ? safeBackPath(back) : undefined });
+}
+
+const BACK_SECTIONS = [
+  { prefix: "/search", label: "Back to the search results", nav: "/search" },
+  { prefix: "/reports", label: "Back to the report", nav: "/reports" },
+  { prefix: "/audit", label: "Back to the audit log", nav: "/audit" },
+  { prefix: "/services/", label: "Back to the day's deletions", nav: "/" },
+] as const;
+
+/**
+ * A list of this console a record page may link back to, or undefined: only same-site
+ * paths of the sections above, so a crafted link cannot send anyone elsewhere.
+ */
+export function safeBackPath(value: string | null | undefined): string | undefined {
+  if (!value || value.length > 2048 || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return undefined;
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return undefined;
+  return BACK_SECTIONS.some((s) => value === s.prefix || value.startsWith(`${s.prefix}?`) || (s.prefix.endsWith("/") && value.startsWith(s.prefix) && value.includes("/days/")))
+    ? value
+    : undefined;
+}
+
+/** The link text for going back to `back`, and the main navigation item it belongs to. */
+export function backSection(back: string): { label: string; nav: string } {
+  const section = BACK_SECTIONS.find((s) => back.startsWith(s.prefix)) ?? BACK_SECTIONS[3];
+  return { label: section.label, nav: section.nav };
 }
 
 export function searchHref(query: { q?: string; match?: string; service?: string }): string {

@@ -29,3 +29,18 @@ describe("search params", () => {
     expect(dayHref("svc", "2024-01-15", { type: "ttl", prefix: "" })).toBe("/services/svc/days/2024-01-15?type=ttl");
   });
 });
+
+describe("back links from a record", () => {
+  it("keeps lists of this console and drops anything else", async () => {
+    const { backSection, recordHref, safeBackPath } = await import("./links");
+    expect(safeBackPath("/search?q=CONTACT%23c-1&match=exact&service=all")).toBe("/search?q=CONTACT%23c-1&match=exact&service=all");
+    expect(safeBackPath("/services/usr-contact-svc/days/2024-01-15?type=ttl")).toBe("/services/usr-contact-svc/days/2024-01-15?type=ttl");
+    expect(safeBackPath("/reports?services=a&range=last30")).toBe("/reports?services=a&range=last30");
+    for (const bad of ["https://evil.example/search", "//evil.example/search", "/\\evil.example", "/searchy", "/api/search?q=x", "/services/x/record?key=y", "/search\u0000"]) {
+      expect(safeBackPath(bad), bad).toBeUndefined();
+    }
+    expect(recordHref("svc", "svc/2024/01/15/a.json", "https://evil.example")).toBe("/services/svc/record?key=svc%2F2024%2F01%2F15%2Fa.json");
+    expect(backSection("/search?q=x")).toEqual({ label: "Back to the search results", nav: "/search" });
+    expect(backSection("/services/x/days/2024-01-15")).toEqual({ label: "Back to the day's deletions", nav: "/" });
+  });
+});

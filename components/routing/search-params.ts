@@ -33,6 +33,8 @@ export type SearchParams = z.infer<typeof searchParamsSchema>;
 
 export const recordParamsSchema = z.object({
   key: single.min(1, "is required").max(1024, "is longer than any archive key"),
+  /** The list the record was opened from; one that is not a list of this console is ignored (links.ts safeBackPath). */
+  back: optionalSingle(single.max(2048)),
 });
 
 export const auditParamsSchema = z.object({

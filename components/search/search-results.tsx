@@ -2,12 +2,13 @@ import "server-only";
 import Link from "next/link";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { NamedKey } from "@/lib/archive/archive-reader";
-import { SEARCH_LIMIT, searchDeletions, type SearchOutcome, type SearchQuery } from "@/lib/archive/deletion-search";
+import { keyOfType, SEARCH_LIMIT, searchDeletions, type SearchOutcome, type SearchQuery } from "@/lib/archive/deletion-search";
+import { erasedOn, findErasure } from "@/lib/erasure/erasure-ledger";
 import type { FoundDeletion } from "@/lib/archive/key-lookup";
 import type { LazarusConfig } from "@/lib/config/schema";
 import { toUserFacingError } from "@/lib/http/error-response";
 import { formatRelative, formatUtc } from "../format/time";
-import { recordHref } from "../routing/links";
+import { recordHref, searchHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
@@ -22,10 +23,30 @@ function keyLabel(d: FoundDeletion): string {
   return d.sortKey ? `${namedKeyText(d.partitionKey)} · ${namedKeyText(d.sortKey)}` : namedKeyText(d.partitionKey);
 }
 
+/**
+ * For an exact key, whether the erasure ledger holds it (one GET per service): an erased
+ * key finds nothing, and the page should say why rather than "no deletions".
+ */
+async function erasuresOf(s3: S3Client, config: LazarusConfig, query: SearchQuery): Promise<{ service: string; day: string }[]> {
+  if (query.match !== "exact") return [];
+  const services = query.service === "all" ? config.services : [query.service];
+  const found = await Promise.all(
+    services.map(async (service) => {
+      const key = keyOfType(query.q, service.table.partitionKey.type);
+      if (!key) return null;
+      // The search itself answers even if the ledger cannot be read; the note is the extra.
+      const erasure = await findErasure(s3, config, service, key).catch(() => null);
+      return erasure ? { service: service.name, day: erasedOn(erasure) } : null;
+    }),
+  );
+  return found.filter((e) => e !== null);
+}
+
 export async function SearchResults({ s3, config, query, now }: { s3: S3Client; config: LazarusConfig; query: SearchQuery; now: Date }) {
   let outcome: SearchOutcome;
+  let erasures: { service: string; day: string }[];
   try {
-    outcome = await searchDeletions(s3, config, query);
+    [outcome, erasures] = await Promise.all([searchDeletions(s3, config, query), erasuresOf(s3, config, query)]);
   } catch (error) {
     const facing = toUserFacingError(error);
     return (
@@ -34,6 +55,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
       </div>
     );
   }
+  const back = searchHref({ q: query.q, match: query.match, service: query.service === "all" ? "all" : query.service.name });
   const rows = [...outcome.deletions].sort((a, b) => b.deletedAt.getTime() - a.deletedAt.getTime());
   const where = query.service === "all" ? `${outcome.searched.length} of ${config.services.length} services` : query.service.name;
   const summary =
@@ -49,6 +71,14 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
       <p role="status" aria-live="polite" className="text-sm text-slate-700">
         {summary}
       </p>
+      {erasures.map((e) => (
+        <MessagePanel key={e.service} title={`Erased on ${e.day} in ${e.service}`} headingLevel={3}>
+          <p>
+            The archived deletions of “{query.q}” in {e.service} up to that day were erased at the subject&apos;s request: they cannot be found, read or restored.
+            {rows.some((d) => d.service === e.service) ? " The deletions listed below came later." : ""}
+          </p>
+        </MessagePanel>
+      ))}
       {outcome.truncated ? (
         <MessagePanel tone="warning" title="More deletions match than are shown" headingLevel={3}>
           <p>Only the first {SEARCH_LIMIT} are listed. Use an exact key, a longer prefix or one service to narrow the search.</p>
@@ -78,7 +108,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
               {rows.map((d) => (
                 <tr key={`${d.service}:${d.archiveKey}`} className="hover:bg-slate-50">
                   <th scope="row" className="px-3 py-2 text-left font-normal">
-                    <Link href={recordHref(d.service, d.archiveKey)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
+                    <Link href={recordHref(d.service, d.archiveKey, back)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
                       {keyLabel(d)}
                     </Link>
                   </th>

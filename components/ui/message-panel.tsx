@@ -1,13 +1,14 @@
 import type { ReactNode } from "react";
-import { CircleAlert, Info, TriangleAlert } from "lucide-react";
+import { CircleAlert, CircleCheck, Info, TriangleAlert } from "lucide-react";
 import clsx from "clsx";
 
-type Tone = "error" | "warning" | "info";
+type Tone = "error" | "warning" | "info" | "success";
 
 const TONES: Record<Tone, { Icon: typeof Info; className: string }> = {
   error: { Icon: CircleAlert, className: "border-red-300 bg-red-50 text-red-950" },
   warning: { Icon: TriangleAlert, className: "border-amber-300 bg-amber-50 text-amber-950" },
   info: { Icon: Info, className: "border-slate-300 bg-slate-50 text-slate-900" },
+  success: { Icon: CircleCheck, className: "border-emerald-300 bg-emerald-50 text-emerald-950" },
 };
 
 export function MessagePanel({

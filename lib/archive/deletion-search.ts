@@ -23,7 +23,7 @@ const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The query as a key of the given type, or undefined when the text cannot be one. */
-function keyOfType(q: string, type: "S" | "N" | "B"): KeyValue | undefined {
+export function keyOfType(q: string, type: "S" | "N" | "B"): KeyValue | undefined {
   if (type === "S") return { S: q };
   if (type === "N") return NUMBER.test(q) ? { N: q } : undefined;
   return BASE64.test(q) && q.length % 4 === 0 ? { B: q } : undefined;

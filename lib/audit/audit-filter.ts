@@ -1,23 +1,38 @@
 import { z } from "zod";
+import { keyValueText } from "../archive/attribute-value";
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditEntry, type AuditOutcome } from "./audit-entry";
 
 /** How the audit log browser narrows entries. Isomorphic: the page's form and the API share it. */
 export interface AuditFilter {
   /** Matches the actor's name, email or id, case-insensitively, anywhere in them. */
   actor?: string;
-  action?: AuditAction;
+  /** One action, or any of several. */
+  action?: AuditAction | readonly AuditAction[];
   service?: string;
   outcome?: AuditOutcome;
+  /** Matches any of the entry's key values or its archive object name, case-insensitively, anywhere in them. */
+  key?: string;
+}
+
+/** The filter's actions as a list; empty means any action. */
+export function filterActions(filter: AuditFilter): readonly AuditAction[] {
+  return filter.action === undefined ? [] : typeof filter.action === "string" ? [filter.action] : filter.action;
 }
 
 export function auditEntryMatches(entry: AuditEntry, filter: AuditFilter): boolean {
-  if (filter.action && entry.action !== filter.action) return false;
+  const actions = filterActions(filter);
+  if (actions.length > 0 && !actions.includes(entry.action)) return false;
   if (filter.outcome && entry.outcome !== filter.outcome) return false;
   if (filter.service && entry.service !== filter.service) return false;
   if (filter.actor) {
     const needle = filter.actor.toLowerCase();
     const { id, email, name } = entry.actor;
     if (![id, email, name].some((v) => v.toLowerCase().includes(needle))) return false;
+  }
+  if (filter.key) {
+    const needle = filter.key.toLowerCase();
+    const texts = [...Object.values(entry.key ?? {}).map(keyValueText), ...(entry.archiveKey ? [entry.archiveKey] : [])];
+    if (!texts.some((v) => v.toLowerCase().includes(needle))) return false;
   }
   return true;
 }
@@ -32,7 +47,15 @@ export const auditBrowserQuerySchema = z
     from: z.preprocess(blankToUndefined, z.string().regex(ISO_DAY, "must be a date as YYYY-MM-DD").optional()),
     to: z.preprocess(blankToUndefined, z.string().regex(ISO_DAY, "must be a date as YYYY-MM-DD").optional()),
     actor: z.preprocess(blankToUndefined, z.string().max(200).optional()),
-    action: z.preprocess(blankToUndefined, z.enum(AUDIT_ACTIONS).optional()),
+    // Several actions as repeated parameters (the page's checkboxes) or comma-separated (the API).
+    action: z.preprocess(
+      (v) => {
+        const list = (Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : [v]).filter((a) => a !== "" && a !== undefined);
+        return list.length === 0 ? undefined : list;
+      },
+      z.array(z.enum(AUDIT_ACTIONS)).max(AUDIT_ACTIONS.length).optional(),
+    ),
+    key: z.preprocess(blankToUndefined, z.string().max(2048).optional()),
     service: z.preprocess(blankToUndefined, z.string().max(63).optional()),
     outcome: z.preprocess(blankToUndefined, z.enum(AUDIT_OUTCOMES).optional()),
     cursor: z.preprocess(blankToUndefined, z.string().max(8192).optional()),
@@ -50,7 +73,8 @@ export function resolveAuditQuery(query: AuditBrowserQuery, today: string): { fr
   const to = query.date ?? query.to ?? (query.from ? (query.from > today ? query.from : today) : today);
   const filter: AuditFilter = {
     ...(query.actor ? { actor: query.actor } : {}),
-    ...(query.action ? { action: query.action } : {}),
+    ...(query.action ? { action: [...new Set(query.action)] } : {}),
+    ...(query.key ? { key: query.key } : {}),
     ...(query.service ? { service: query.service } : {}),
     ...(query.outcome ? { outcome: query.outcome } : {}),
   };

@@ -10,6 +10,7 @@ import { auditEntrySchema, type AuditEntry } from "./audit-entry";
 import { auditDayPrefix, auditEntryKey, auditEntryName, auditPrefix, parseAuditEntryName } from "./audit-layout";
 import { auditEntryMatches, type AuditFilter } from "./audit-filter";
 import { isMissingObject } from "../aws/aws-errors";
+import { indexAuditEntry } from "./audit-by-object";
 
 export { AUDIT_ACTIONS, AUDIT_OUTCOMES, auditEntrySchema, type AuditAction, type AuditEntry, type AuditOutcome } from "./audit-entry";
 export { AUDIT_SEGMENT } from "./audit-layout";
@@ -69,6 +70,10 @@ export async function appendAuditEntry(s3: S3Client, config: LazarusConfig, entr
       ...(retention ? { ObjectLockMode: retention.mode, ObjectLockRetainUntilDate: retention.retainUntil } : {}),
     }),
   );
+  // The entry is written and is the record; a lost marker only hides it from the record page's history.
+  await indexAuditEntry(s3, config, full, retention).catch((error: unknown) => {
+    console.warn(`audit entry ${full.id}: the by-object marker was not written (${error instanceof Error ? error.name : "error"})`);
+  });
   return full;
 }
 
@@ -139,7 +144,7 @@ export async function listAuditEntries(
 
 type ReadOutcome = { ok: true; entry: AuditEntry } | { ok: false; reason?: string };
 
-async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: string, name: string, size: number): Promise<ReadOutcome> {
+export async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: string, name: string, size: number): Promise<ReadOutcome> {
   const named = parseAuditEntryName(name);
   if (!named) return { ok: false, reason: "not an audit entry name ({time}_{id}.json)" };
   if (named.at.toISOString().slice(0, 10) !== formatDay(day)) return { ok: false, reason: "the time in its name is not on this day" };
@@ -212,7 +217,7 @@ export async function listAuditDays(s3: S3Client, config: LazarusConfig, range: 
   return days.sort();
 }
 
-function parseAuditRangeDay(text: string): CalendarDay {
+export function parseAuditRangeDay(text: string): CalendarDay {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   if (!m) throw new ArchiveInputError(`invalid day "${text.slice(0, 20)}": expected YYYY-MM-DD`);
   return validateDay({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) });

@@ -21,10 +21,18 @@ type Raw = Record<string, string | string[] | undefined>;
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.slice(0, 6000);
 const all = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
-export function readReportSelection(raw: Raw, defaults: { services: string[]; quarter: string; year: string }): ReportSelection {
+/** The quarter before the one `day` (YYYY-MM-DD) is in: "2026-Q4" gives "2026-Q3", "2026-Q1" gives "2025-Q4". */
+export function previousQuarter(day: string): string {
+  const year = Number(day.slice(0, 4));
+  const quarter = Math.floor((Number(day.slice(5, 7)) - 1) / 3) + 1;
+  return quarter === 1 ? `${year - 1}-Q4` : `${year}-Q${quarter - 1}`;
+}
+
+export function readReportSelection(raw: Raw, defaults: { services: string[]; quarter: string; year: string; lastQuarter?: string }): ReportSelection {
   const services = [...new Set([...all(raw.service), ...all(raw.services).flatMap((s) => s.split(","))].map((s) => s.trim()).filter(Boolean))].slice(0, 50);
   let range = first(raw.range) ?? "last30";
   if (range === "quarter") range = first(raw.quarter) || defaults.quarter;
+  if (range === "lastQuarter" && defaults.lastQuarter) range = defaults.lastQuarter;
   if (range === "year") range = first(raw.year) || defaults.year;
   const from = first(raw.from);
   const to = first(raw.to);
@@ -38,9 +46,12 @@ export function readReportSelection(raw: Raw, defaults: { services: string[]; qu
   };
 }
 
-/** The form's preset control value for a range. */
-export function presetOf(range: string): "last7" | "last30" | "last90" | "quarter" | "year" | "custom" {
+export type RangeKind = "last7" | "last30" | "last90" | "lastQuarter" | "quarter" | "year" | "custom";
+
+/** The form's preset control value for a range; the quarter before this one reads as "last quarter". */
+export function presetOf(range: string, lastQuarter?: string): RangeKind {
   if ((RANGE_PRESETS as readonly string[]).includes(range)) return range as "last7" | "last30" | "last90";
+  if (lastQuarter && range === lastQuarter) return "lastQuarter";
   if (/^\d{4}-Q[1-4]$/.test(range)) return "quarter";
   if (/^\d{4}$/.test(range)) return "year";
   return "custom";

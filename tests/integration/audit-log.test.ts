@@ -6,6 +6,7 @@ import type { LazarusConfig } from "../../lib/config/schema";
 import { ArchiveInputError } from "../../lib/archive/archive-reader";
 import { appendAuditEntry, listAuditEntries, type AuditEntry, type NewAuditEntry } from "../../lib/audit/audit-log";
 import { auditDayPrefix, auditEntryKey } from "../../lib/audit/audit-layout";
+import { auditEntriesOfObject, queryRecentAuditEntries } from "../../lib/audit/audit-recent";
 import { listKeys } from "./local-stack-fixtures";
 import { uniqueName, useMoto } from "../support/aws";
 
@@ -172,5 +173,50 @@ describe("audit log under Object Lock (audit.objectLock)", () => {
     const misdeployed = configFor({ bucket, objectLock: { enabled: true } }, { audit: { objectLock: { retentionDays: 30 } } });
     await expect(appendAuditEntry(s3, misdeployed, entry("op-unlockable", "started"))).rejects.toMatchObject({ name: "InvalidRequest" });
     expect(await listKeys(s3, bucket, `${PREFIX}_audit/`)).toEqual([]);
+  });
+});
+
+describe("the audit log newest first, and by archive object", () => {
+  let bucket: string;
+  let fresh: LazarusConfig;
+  const restoreOf = (archiveKey: string, operationId: string, outcome: NewAuditEntry["outcome"]): NewAuditEntry => ({
+    ...entry(operationId, outcome),
+    action: "restore",
+    archiveKey,
+    table: "usr-contact",
+  });
+
+  beforeAll(async () => {
+    bucket = uniqueName("audit-recent");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    fresh = configFor({ bucket });
+    for (const [i, time] of ["08:00:00.000", "09:00:00.000", "10:00:00.000", "11:00:00.000", "12:00:00.000"].entries()) {
+      await appendAuditEntry(s3, fresh, i % 2 === 0 ? restoreOf(`${PREFIX}usr-contact-svc/2024/04/01/a.json`, `op-${i}`, "succeeded") : entry(`op-${i}`, "succeeded"), at(time));
+    }
+    await appendAuditEntry(s3, fresh, restoreOf(`${PREFIX}usr-contact-svc/2024/04/01/b.json`, "op-b", "refused"), new Date("2024-04-03T07:00:00.000Z"));
+  });
+
+  it("pages newest first across days, reading only what it shows", async () => {
+    const first = await queryRecentAuditEntries(s3, fresh, { from: "2024-04-02", to: "2024-04-03", limit: 4 });
+    expect(first.entries.map((e) => e.at.slice(8, 13))).toEqual(["03T07", "02T12", "02T11", "02T10"]);
+    expect(first.scanned).toBe(4);
+    const rest = await queryRecentAuditEntries(s3, fresh, { from: "2024-04-02", to: "2024-04-03", limit: 4, cursor: first.nextCursor! });
+    expect(rest.entries.map((e) => e.at.slice(8, 13))).toEqual(["02T09", "02T08"]);
+    expect(rest.nextCursor).toBeUndefined();
+  });
+
+  it("filters newest first by action and by key", async () => {
+    const restores = await queryRecentAuditEntries(s3, fresh, { from: "2024-04-02", to: "2024-04-03", filter: { action: ["restore"] } });
+    expect(restores.entries.map((e) => e.operationId)).toEqual(["op-b", "op-4", "op-2", "op-0"]);
+    const ofB = await queryRecentAuditEntries(s3, fresh, { from: "2024-04-02", to: "2024-04-03", filter: { key: "/b.json" } });
+    expect(ofB.entries.map((e) => e.operationId)).toEqual(["op-b"]);
+  });
+
+  it("finds the entries that name one archive object, by its marker folder", async () => {
+    const ofA = await auditEntriesOfObject(s3, fresh, `${PREFIX}usr-contact-svc/2024/04/01/a.json`);
+    expect(ofA.map((e) => e.operationId)).toEqual(["op-0", "op-2", "op-4"]);
+    expect(await auditEntriesOfObject(s3, fresh, `${PREFIX}usr-contact-svc/2024/04/01/none.json`)).toEqual([]);
+    // The day listing is not confused by the marker folder.
+    expect((await listAuditEntries(s3, fresh, { day })).entries).toHaveLength(5);
   });
 });

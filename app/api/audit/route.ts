@@ -10,7 +10,7 @@ import { rangeDayCount } from "@/lib/reports/report-range";
  * (actor, action, service, outcome) read only the days in range that have entries.
  */
 export const GET = route({ permission: "audit:read", query: auditBrowserQuerySchema }, async ({ query, config, aws }) => {
-  const filtered = query.from || query.to || query.actor || query.action || query.service || query.outcome;
+  const filtered = query.from || query.to || query.actor || query.action || query.service || query.outcome || query.key;
   if (query.date && !filtered) {
     return json(
       await listAuditEntries(aws().s3, config, {

@@ -1,4 +1,6 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { ChevronLeft, ChevronRight } from "lucide-react";
 import { requirePageUser } from "@/lib/auth/page";
 import { can } from "@/lib/auth/roles";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
@@ -7,8 +9,8 @@ import { DayRecords } from "@/components/day/day-records";
 import { BadRequestPanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
 import { dayFilterSchema, parseParams } from "@/components/routing/search-params";
-import { serviceHref } from "@/components/routing/links";
-import { monthName } from "@/components/format/time";
+import { dayHref, serviceHref } from "@/components/routing/links";
+import { monthName, utcDate } from "@/components/format/time";
 import { archiveContext, serviceFromParam } from "@/lib/http/archive-context";
 
 // Per request: the page reads the session and the archive as they are now.
@@ -22,6 +24,31 @@ interface Props {
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const { service, date } = await params;
   return { title: `${service} ${date.slice(0, 10)}` };
+}
+
+function shiftDay(date: string, by: number): string {
+  return utcDate(new Date(Date.parse(`${date}T00:00:00Z`) + by * 86_400_000));
+}
+
+/** The neighbouring days, keeping the filters; no next day after today (UTC). */
+function DayNavigation({ service, date, filter }: { service: string; date: string; filter: { type?: string; prefix?: string } }) {
+  const previous = shiftDay(date, -1);
+  const next = shiftDay(date, 1);
+  const link = "inline-flex items-center gap-1 rounded-md px-2 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-100";
+  return (
+    <nav aria-label="Neighbouring days" className="flex flex-wrap gap-2">
+      <Link href={dayHref(service, previous, filter)} className={link} aria-label={`Previous day, ${previous}`}>
+        <ChevronLeft aria-hidden="true" className="size-4" />
+        Previous day
+      </Link>
+      {next <= utcDate(new Date()) ? (
+        <Link href={dayHref(service, next, filter)} className={link} aria-label={`Next day, ${next}`}>
+          Next day
+          <ChevronRight aria-hidden="true" className="size-4" />
+        </Link>
+      ) : null}
+    </nav>
+  );
 }
 
 export default async function DayPage({ params, searchParams }: Props) {
@@ -59,6 +86,7 @@ export default async function DayPage({ params, searchParams }: Props) {
         <p className="text-sm text-slate-600">
           Everything archived from <code className="font-mono">{service.table.name}</code> on {date} (UTC), in archive order: by deletion time.
         </p>
+        <DayNavigation service={service.name} date={date} filter={filters.ok ? filters.data : {}} />
       </PageHeader>
       {filters.ok ? <DayRecords service={service.name} date={date} bulkRestore={can(access.user.role, "bulk-restore")} /> : <BadRequestPanel message={filters.message} />}
     </>

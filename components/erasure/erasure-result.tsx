@@ -1,0 +1,62 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { Download } from "lucide-react";
+import type { ErasureResponse } from "@/lib/erasure/erasure-request";
+import { receiptFileName, type ErasureReceipt } from "./erasure-receipt";
+
+/** What the erasure did, its audit id, and the receipt to download. */
+export function ErasureResult({ response, receipt }: { response: ErasureResponse; receipt: ErasureReceipt }) {
+  const [href, setHref] = useState<string>();
+  useEffect(() => {
+    const url = URL.createObjectURL(new Blob([JSON.stringify(receipt, null, 2)], { type: "application/json" }));
+    setHref(url);
+    return () => URL.revokeObjectURL(url);
+  }, [receipt]);
+  const { summary } = response;
+  const succeeded = response.outcome === "succeeded";
+  return (
+    <section aria-labelledby="erasure-result" role="status" className={`rounded-md border p-4 text-sm ${succeeded ? "border-emerald-300 bg-emerald-50 text-emerald-950" : "border-amber-300 bg-amber-50 text-amber-950"}`}>
+      <h2 id="erasure-result" className="text-base font-semibold">
+        {succeeded ? (summary.mode === "erase" ? "Erased" : "Redacted") : "Partly done"}
+      </h2>
+      <p className="mt-1">{response.message}</p>
+      <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-4 gap-y-1">
+        <dt>Audit id</dt>
+        <dd className="font-mono break-all" data-testid="erasure-audit-id">
+          {response.auditId}
+        </dd>
+        <dt>Records</dt>
+        <dd>{summary.records}</dd>
+        <dt>Object versions removed</dt>
+        <dd>{summary.objectVersionsRemoved}</dd>
+        <dt>Index entries removed</dt>
+        <dd>{summary.indexEntriesRemoved}</dd>
+        <dt>Failed-batch copies cleaned</dt>
+        <dd>{summary.failureCopiesRewritten + summary.failureCopiesDeleted}</dd>
+      </dl>
+      {summary.remaining.length > 0 ? (
+        <>
+          <h3 className="mt-3 font-semibold">Not removed</h3>
+          <ul className="list-disc pl-6">
+            {summary.remaining.map((r) => (
+              <li key={`${r.location}:${r.reason}`}>
+                <span className="font-mono break-all">{r.location}</span>: {r.reason}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {href ? (
+        <a
+          href={href}
+          download={receiptFileName(receipt)}
+          className="mt-3 inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 font-medium text-slate-900 ring-1 ring-slate-300 hover:bg-slate-50"
+        >
+          <Download aria-hidden="true" className="size-4" />
+          Download the erasure receipt (JSON)
+        </a>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,43 @@
+import { RefreshCw, RotateCcw } from "lucide-react";
+import type { RestoreSuccess } from "../query/api-types";
+import { ApiError, errorMessage } from "../query/api-client";
+import { MessagePanel } from "../ui/message-panel";
+
+/** A restore that went through: where to, the audit entry, and a way to start another one on purpose. */
+export function RestoreSucceeded({ result, ownTable, onAgain }: { result: RestoreSuccess; ownTable: boolean; onAgain: () => void }) {
+  return (
+    <div className="space-y-3">
+      <MessagePanel tone="success" title={`Restored into table ${result.table}`} headingLevel={3} role="status">
+        <p>
+          The item is live again. Audit entry <code className="font-mono break-all">{result.auditId}</code>.
+          {ownTable ? " The comparison above now reads the restored item, and the history lists this restore." : ""}
+        </p>
+      </MessagePanel>
+      <button type="button" onClick={onAgain} className="inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-100">
+        <RotateCcw aria-hidden="true" className="size-4" />
+        Restore again…
+      </button>
+    </div>
+  );
+}
+
+export function RestoreError({ error, onRecompare }: { error: Error; onRecompare: () => void }) {
+  const conflict = error instanceof ApiError && error.status === 409;
+  const title =
+    conflict && error.code === "live-item-changed"
+      ? "The live item changed since you looked"
+      : conflict && error.code === "live-item-exists"
+        ? "A live item with this key already exists"
+        : "The item was not restored";
+  return (
+    <MessagePanel tone="error" title={title} headingLevel={3} role="alert">
+      <p>{errorMessage(error)}</p>
+      {conflict ? (
+        <button type="button" onClick={onRecompare} className="mt-2 inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 text-sm font-medium ring-1 ring-red-300 hover:bg-red-100">
+          <RefreshCw aria-hidden="true" className="size-4" />
+          Compare again
+        </button>
+      ) : null}
+    </MessagePanel>
+  );
+}
