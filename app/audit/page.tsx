@@ -3,7 +3,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { ChevronLeft, ChevronRight, Download } from "lucide-react";
 import { requirePageUser } from "@/lib/auth/page";
-import { AUDIT_ACTIONS, AUDIT_OUTCOMES } from "@/lib/audit/audit-entry";
+import { AUDIT_OUTCOMES } from "@/lib/audit/audit-entry";
 import { auditBrowserQuerySchema, filterActions, MAX_AUDIT_RANGE_DAYS, resolveAuditQuery, type AuditFilter } from "@/lib/audit/audit-filter";
 import { isCalendarDay, rangeDayCount } from "@/lib/reports/report-range";
 import { AuditRange, AuditRangeSkeleton } from "@/components/audit/audit-range";

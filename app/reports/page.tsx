@@ -34,7 +34,7 @@ function rangeText(range: { from: string; to: string; label: string }): string {
 export default async function ReportsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await requirePageUser("report:export");
   if (!access.ok) return <ForbiddenPanel message={access.message} />;
-  const { config, s3 } = archiveContext();
+  const { config } = archiveContext();
   const now = new Date();
   const today = now.toISOString().slice(0, 10);
   const defaults = { services: config.services.map((s) => s.name), quarter: quarterOf(today), lastQuarter: previousQuarter(today), year: today.slice(0, 4), today };

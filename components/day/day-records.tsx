@@ -57,7 +57,11 @@ function useDayFilter(): { filter: DayFilter; setFilter: (next: DayFilter) => vo
 function FilterBar({ filter, onChange }: { filter: DayFilter; onChange: (next: DayFilter) => void }) {
   const [prefix, setPrefix] = useState(filter.prefix ?? "");
   // Back/forward and deep links change the URL under us: the field follows.
-  useEffect(() => setPrefix(filter.prefix ?? ""), [filter.prefix]);
+  const [urlPrefix, setUrlPrefix] = useState(filter.prefix);
+  if (urlPrefix !== filter.prefix) {
+    setUrlPrefix(filter.prefix);
+    setPrefix(filter.prefix ?? "");
+  }
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const trimmed = prefix.trim();
@@ -110,7 +114,12 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
   const { filter, setFilter } = useDayFilter();
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   // A new filter shows other rows: a selection made under the old one would act on rows no longer shown.
-  useEffect(() => setSelected(new Set()), [filter.type, filter.prefix]);
+  const filterKey = `${filter.type ?? ""}\n${filter.prefix ?? ""}`;
+  const [selectionFilter, setSelectionFilter] = useState(filterKey);
+  if (selectionFilter !== filterKey) {
+    setSelectionFilter(filterKey);
+    setSelected(new Set());
+  }
   const toggle = (archiveKey: string, on: boolean) =>
     setSelected((current) => {
       const next = new Set(current);
@@ -123,6 +132,8 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
   const rows = data?.pages.flatMap((p) => p.entries) ?? [];
 
   const scrollRef = useRef<HTMLDivElement>(null);
+  // No React Compiler here, so useVirtualizer's fresh functions on each render are what we want.
+  // eslint-disable-next-line react-hooks/incompatible-library
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,

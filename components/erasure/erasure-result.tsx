@@ -1,18 +1,14 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useMemo } from "react";
 import { Download } from "lucide-react";
 import type { ErasureResponse } from "@/lib/erasure/erasure-request";
 import { receiptFileName, type ErasureReceipt } from "./erasure-receipt";
 
 /** What the erasure did, its audit id, and the receipt to download. */
 export function ErasureResult({ response, receipt }: { response: ErasureResponse; receipt: ErasureReceipt }) {
-  const [href, setHref] = useState<string>();
-  useEffect(() => {
-    const url = URL.createObjectURL(new Blob([JSON.stringify(receipt, null, 2)], { type: "application/json" }));
-    setHref(url);
-    return () => URL.revokeObjectURL(url);
-  }, [receipt]);
+  // A data URL: the receipt is a few kilobytes, and nothing needs revoking.
+  const href = useMemo(() => `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify(receipt, null, 2))}`, [receipt]);
   const { summary } = response;
   const succeeded = response.outcome === "succeeded";
   return (

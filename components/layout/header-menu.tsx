@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { usePathname } from "next/navigation";
 import { Menu, X } from "lucide-react";
 import clsx from "clsx";
@@ -10,17 +10,17 @@ import clsx from "clsx";
  * button, so the header stays one line on a phone; from md up they are always shown.
  */
 export function HeaderMenu({ children }: { children: ReactNode }) {
-  const [open, setOpen] = useState(false);
   const pathname = usePathname();
-  // A link followed from the open menu lands on a page with the menu closed.
-  useEffect(() => setOpen(false), [pathname]);
+  // Open on the page it was opened on: a link followed from the menu lands with it closed.
+  const [openOn, setOpenOn] = useState<string | null>(null);
+  const open = openOn === pathname;
   return (
     <>
       <button
         type="button"
         aria-expanded={open}
         aria-controls="site-menu"
-        onClick={() => setOpen((o) => !o)}
+        onClick={() => setOpenOn(open ? null : pathname)}
         className="ml-auto inline-flex items-center gap-1.5 rounded px-2 py-1 text-sm font-medium text-slate-100 ring-1 ring-slate-600 hover:bg-slate-800 md:hidden"
       >
         {open ? <X aria-hidden="true" className="size-4" /> : <Menu aria-hidden="true" className="size-4" />}

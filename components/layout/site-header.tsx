@@ -39,6 +39,8 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
                   {ROLE_LABELS[user.role]}
                 </span>
               </span>
+              {/* An API route, not a page: a full navigation to next-auth's sign-out, never prefetched. */}
+              {/* eslint-disable-next-line @next/next/no-html-link-for-pages */}
               <a href="/api/auth/signout" className="flex items-center gap-1 rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white">
                 <LogOut aria-hidden="true" className="size-4" />
                 Sign out

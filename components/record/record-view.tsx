@@ -168,7 +168,7 @@ export async function RecordView({
         <div className="space-y-4">
           <MessagePanel tone="warning" title={`This record is in ${storageClass === "DEEP_ARCHIVE" ? "Glacier Deep Archive" : "Glacier Flexible Retrieval"}`}>
             <p>
-              The archive's lifecycle rules moved it to the {storageClass} storage class, where S3 cannot read it directly. S3 can restore a temporary copy
+              The archive&rsquo;s lifecycle rules moved it to the {storageClass} storage class, where S3 cannot read it directly. S3 can restore a temporary copy
               (the archived object itself is not changed); once the copy is ready, this page shows the record.
             </p>
           </MessagePanel>

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import { CircleAlert, CircleCheck, Info, TriangleAlert } from "lucide-react";
 import clsx from "clsx";
@@ -46,7 +47,7 @@ export function BadRequestPanel({ message }: { message: string }) {
     <MessagePanel tone="warning" title="This address is not valid">
       <p>{message}</p>
       <p className="mt-2">
-        <a href="/">Back to the overview</a>
+        <Link href="/">Back to the overview</Link>
       </p>
     </MessagePanel>
   );

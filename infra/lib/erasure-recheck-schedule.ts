@@ -40,7 +40,7 @@ export class ErasureRecheckSchedule extends Construct {
 
   constructor(scope: Construct, id: string, props: ErasureRecheckScheduleProps) {
     super(scope, id);
-    const { config, archive } = props;
+    const { config } = props;
     const role = new Role(this, "Role", {
       assumedBy: new ServicePrincipal("lambda.amazonaws.com"),
       description: "Lazarus erasure re-check: removes what of an erased key was archived during the erasure's window",

@@ -34,7 +34,7 @@ const TIERS = ["read-only", "restore", "compliance", "admin"] as const;
 type Tier = (typeof TIERS)[number];
 
 const config = testConfig();
-const { template, stacks } = synthStack(config);
+const { template } = synthStack(config);
 const json = template.toJSON() as { Outputs: Record<string, { Value: unknown }> };
 
 const idOf = (type: string, name: string, t = template) => logicalIdOf(t, type, (r) => r.Properties.BucketName === name || r.Properties.TableName === name);

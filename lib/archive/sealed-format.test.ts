@@ -10,7 +10,6 @@ import {
   archiveNameOfBundledEntry,
   dayManifestSchema,
   firstPageAfter,
-  MANIFEST_PAGE_ROWS,
   memberOf,
   pageCovering,
   parseSealedDocument,

@@ -2,7 +2,6 @@ import "server-only";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import type { ArchivedDeletion } from "../archive/archive-object";
 import { getArchivedRecord } from "../archive/archive-reader";
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";

@@ -2,7 +2,6 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { PutItemCommand, type DynamoDBClient, type PutItemCommandInput } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { ArchivedDeletion } from "../archive/archive-object";
 import { ArchiveInputError, assertConfiguredService, getArchivedRecord, validateArchiveKey, type ArchivedRecordResult } from "../archive/archive-reader";
 import type { AttributeMap, AttributeValue, KeyValue } from "../archive/attribute-value";
 import type { AuditOutcome, NewAuditEntry } from "../audit/audit-log";

@@ -11,7 +11,7 @@ import { archiverTargetFor, archiveStreamRecord } from "@/lib/archive/archiver";
 import { getSessionUser } from "@/lib/auth/session";
 import { createS3Client } from "@/lib/aws/clients";
 import { findService, parseConfig } from "@/lib/config/load";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -33,7 +33,7 @@ async function call(handler: Handler, path: string, params: Record<string, strin
 let archiveKey: string;
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const bucket = uniqueName("api-errors");
   const s3 = createS3Client({ region });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

@@ -19,7 +19,7 @@ import { createDynamoDBClient, createS3Client } from "@/lib/aws/clients";
 import { findService, parseConfig } from "@/lib/config/load";
 import type { LazarusConfig } from "@/lib/config/schema";
 import type { CompareResponse, DayRecordRow, DayRecordsResponse, SearchResponse } from "@/lib/http/api-types";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 import { callRoute } from "../support/route-request";
 
@@ -65,7 +65,7 @@ async function allPages(query: string): Promise<{ rows: DayRecordRow[]; pages: n
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   dynamodb = createDynamoDBClient({ region });
   const bucket = uniqueName("api-routes");

@@ -18,7 +18,7 @@ import {
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
 import { archiveObjectKey, dayPrefix } from "../../lib/archive/layout";
 import { removeRecord } from "../support/stream-events";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 const PREFIX = "archive/";
 let s3: S3Client;
@@ -76,7 +76,7 @@ async function readWholeDay(client: S3Client, service: ServiceConfig, day: { yea
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   const bucket = uniqueName("reader");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

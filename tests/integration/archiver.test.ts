@@ -16,13 +16,13 @@ import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
 import { encodeKeyValue } from "../../lib/archive/key-codec";
 import { archiveKeyForIndexEntry, dayPrefix, indexPartitionPrefix, INDEX_SEGMENT } from "../../lib/archive/layout";
 import { createS3Client } from "../../lib/aws/clients";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { removeRecord, streamEvent, toStreamsApiShape } from "../support/stream-events";
 
 let region: string;
 
 beforeAll(() => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   // The handler's summary lines are not what these tests read.
   vi.spyOn(console, "info").mockImplementation(() => undefined);
   vi.spyOn(console, "error").mockImplementation(() => undefined);

@@ -8,7 +8,7 @@ import { appendAuditEntry, listAuditEntries, type AuditEntry, type NewAuditEntry
 import { auditDayPrefix, auditEntryKey } from "../../lib/audit/audit-layout";
 import { auditEntriesOfObject, queryRecentAuditEntries } from "../../lib/audit/audit-recent";
 import { listKeys } from "./local-stack-fixtures";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 let s3: S3Client;
 let config: LazarusConfig;
@@ -59,7 +59,7 @@ function configFor(archive: Record<string, unknown>, extra: Record<string, unkno
 }
 
 beforeAll(async () => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   s3 = createS3Client({ region });
   const bucket = uniqueName("audit");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

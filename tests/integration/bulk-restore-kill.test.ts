@@ -16,7 +16,7 @@ import { createJob, getJobView, resumeOrphanedJobs } from "../../lib/bulk-restor
 import { startRunner, type RunnerDeps } from "../../lib/bulk-restore/runner";
 import { findService, loadConfigFile } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
-import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
+import { createPkSkTable, uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -72,7 +72,7 @@ async function liveCount(dynamodb: DynamoDBClient): Promise<number> {
 }
 
 beforeAll(async () => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   s3 = createS3Client({ region });
   const bucket = uniqueName("bulk-kill");
   table = uniqueName("orders-kill");

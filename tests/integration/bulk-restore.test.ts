@@ -17,7 +17,7 @@ import { startRunner, type RunnerDeps } from "../../lib/bulk-restore/runner";
 import { JobTooLargeError } from "../../lib/bulk-restore/selection";
 import { getLiveItem } from "../../lib/restore/live-item";
 import { toSdkItem } from "../../lib/restore/sdk-attribute-value";
-import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
+import { createPkSkTable, uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -101,7 +101,7 @@ async function allResults(jobId: string): Promise<ItemResult[]> {
 const deps = (dynamodb: DynamoDBClient, extra: Partial<RunnerDeps> = {}): RunnerDeps => ({ s3, dynamodb, config, backoff: FAST_BACKOFF, leaseMs: 400, ...extra });
 
 beforeAll(async () => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   s3 = createS3Client({ region });
   const bucket = uniqueName("bulk-restore");
   table = uniqueName("orders");

@@ -7,7 +7,7 @@ import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import { deletionStats } from "../../lib/archive/deletion-stats";
 import { removeRecord } from "../support/stream-events";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 let s3: S3Client;
 let config: LazarusConfig;
@@ -28,7 +28,7 @@ function counted() {
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   const bucket = uniqueName("stats");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

@@ -27,7 +27,7 @@ import { DEMO_FAILED_BATCHES, DEMO_SERVICES, WALKTHROUGH, walkthroughDeletedAt, 
 import type { DemoKind, DemoServiceNames } from "../../scripts/demo/history";
 import { requestIdsInQueue, seedDemo, type SeedReport } from "../../scripts/demo/seed";
 import { provisionLocalStack } from "../../scripts/local-stack/provision";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 /**
  * The demo's seeding against moto: what it promises the walkthrough and the browser
@@ -117,7 +117,7 @@ async function archivedImage(archiveKey: string, service: ServiceConfig): Promis
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   config = demoConfig(region);
   names = { contacts: config.services[0]!.name, orders: config.services[1]!.name, units: config.services[2]!.name };
   clients = makeClients(region);
@@ -280,7 +280,7 @@ describe("npm run demo -- --seed-only --endpoint", () => {
   }
 
   it("seeds a running local stack with the configured services and leaves it running", async () => {
-    const { endpoint, region } = useMoto();
+    const { endpoint, region } = motoEnv();
     // The demo's service names, with table, bucket and queue names no other test uses.
     const cliConfig = demoConfig(region);
     const services = cliConfig.services.map((s, i) => ({ ...s, name: Object.values(DEMO_SERVICES)[i] }));

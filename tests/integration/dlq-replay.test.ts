@@ -14,7 +14,7 @@ import { replayFailure } from "../../lib/dlq/replay";
 import { writeErasure } from "../../lib/erasure/erasure-ledger";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack/local-stack";
 import type { StreamHandler } from "../../scripts/local-stack/stream-mapping-runner";
-import { useMoto } from "../support/aws";
+import { motoEnv } from "../support/aws";
 import { FAST_RUNNER, countVersions, listKeys, localStackConfig, partitionKeyOf, readArchive, waitFor } from "./local-stack-fixtures";
 
 const ADMIN: SessionUser = { id: "admin-1", email: "admin@example.com", name: "Ada Admin", role: "admin" };
@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 function clients(): DlqClients {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   return { s3: createS3Client({ region }), sqs: createSqsClient({ region }), streams: createDynamoDBStreamsClient({ region }) };
 }
 
@@ -44,14 +44,14 @@ function brokenHandler(region: string) {
 }
 
 async function start(config: LazarusConfig): Promise<LocalStack> {
-  const { endpoint, region } = useMoto();
+  const { endpoint, region } = motoEnv();
   const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 3_600_000 }, handler: brokenHandler(region) });
   stacks.push(stack);
   return stack;
 }
 
 async function putAndDelete(config: LazarusConfig, pks: string[]): Promise<void> {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const dynamodb = createDynamoDBClient({ region });
   const table = config.services[0]!.table.name;
   for (const pk of pks) {

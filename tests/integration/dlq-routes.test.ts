@@ -10,7 +10,7 @@ import type { Role } from "@/lib/auth/roles";
 import { getSessionUser } from "@/lib/auth/session";
 import { createS3Client } from "@/lib/aws/clients";
 import type { DlqListResponse, ReplayResult } from "@/lib/dlq/failure-record";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 import { callRoute } from "../support/route-request";
 
@@ -33,7 +33,7 @@ let failuresBucket: string;
 const table = uniqueName("dlq-orders");
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   const bucket = uniqueName("dlq-archive");
   const failures = uniqueName("dlq-failures");

@@ -11,7 +11,7 @@ import type { Role } from "@/lib/auth/roles";
 import { getSessionUser } from "@/lib/auth/session";
 import { createS3Client } from "@/lib/aws/clients";
 import { findService, parseConfig } from "@/lib/config/load";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
@@ -32,7 +32,7 @@ async function post(handler: Handler, path: string, body: unknown) {
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const s3 = createS3Client({ region });
   const bucket = uniqueName("erasure-api");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

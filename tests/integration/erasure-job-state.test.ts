@@ -16,7 +16,7 @@ import { confirmationText } from "../../lib/erasure/erasure-request";
 import { loadCompareChunk, saveCompareChunk, saveCompareState, saveCopyBackResults, saveJob } from "../../lib/pitr/pitr-store";
 import type { CompareState, PitrJob } from "../../lib/pitr/pitr-types";
 import { toSdkItem } from "../../lib/restore/sdk-attribute-value";
-import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
+import { createPkSkTable, uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -67,7 +67,7 @@ async function allVersions(prefix: string): Promise<{ key: string; versionId: st
 }
 
 beforeAll(async () => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   s3 = createS3Client({ region });
   dynamodb = createDynamoDBClient({ region });
   const bucket = uniqueName("erasure-jobs");

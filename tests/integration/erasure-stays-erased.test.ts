@@ -22,7 +22,7 @@ import { saveJob } from "../../lib/pitr/pitr-store";
 import type { PitrJob } from "../../lib/pitr/pitr-types";
 import { restoreRecord } from "../../lib/restore/restore-record";
 import { toSdkItem } from "../../lib/restore/sdk-attribute-value";
-import { createPkSkTable, uniqueName, useMoto } from "../support/aws";
+import { createPkSkTable, uniqueName, motoEnv } from "../support/aws";
 import { removeRecord, streamEvent } from "../support/stream-events";
 import { findTraces } from "../support/trace-scan";
 
@@ -131,7 +131,7 @@ async function expectNoTraceOfSubject(w: World, subjectNeedles = SUBJECT_NEEDLES
 }
 
 beforeAll(() => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   s3 = createS3Client({ region });
   dynamodb = createDynamoDBClient({ region });
 });

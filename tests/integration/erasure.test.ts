@@ -25,7 +25,7 @@ import { planErasure } from "../../lib/erasure/erasure-plan";
 import { confirmationText, type ErasureQuery } from "../../lib/erasure/erasure-request";
 import { restoreRecord } from "../../lib/restore/restore-record";
 import { modifyRecord, removeRecord } from "../support/stream-events";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 let region: string;
 let s3: S3Client;
@@ -120,7 +120,7 @@ function erase(config: LazarusConfig, query: ErasureQuery, extra: { mode?: "eras
 }
 
 beforeAll(() => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   s3 = createS3Client({ region });
 });
 

@@ -7,7 +7,7 @@ import { ArchiveInputError, getArchivedRecord } from "../../lib/archive/archive-
 import { ArchiveObjectNotFoundError, getRetrievalStatus, requestRetrieval } from "../../lib/archive/glacier-retrieval";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import { removeRecord } from "../support/stream-events";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 let s3: S3Client;
 let config: LazarusConfig;
@@ -29,7 +29,7 @@ async function archivedIn(storageClass: "STANDARD" | "GLACIER" | "DEEP_ARCHIVE" 
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   const bucket = uniqueName("glacier");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

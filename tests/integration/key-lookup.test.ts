@@ -16,7 +16,7 @@ import {
   type KeyLookupResult,
 } from "../../lib/archive/key-lookup";
 import { removeRecord } from "../support/stream-events";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 let region: string;
 let s3: S3Client;
@@ -77,7 +77,7 @@ function watchedClient() {
 const archiveKeysOf = (result: KeyLookupResult) => result.deletions.map((d) => d.archiveKey).sort();
 
 beforeAll(() => {
-  ({ region } = useMoto());
+  ({ region } = motoEnv());
   s3 = createS3Client({ region });
 });
 

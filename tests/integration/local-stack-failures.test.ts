@@ -4,7 +4,7 @@ import { createArchiverHandler } from "../../lib/archive/archiver";
 import { createDynamoDBClient, createDynamoDBStreamsClient, createS3Client, createSqsClient } from "../../lib/aws/clients";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { startLocalStack, type LocalStack, type LocalStackOptions } from "../../scripts/local-stack/local-stack";
-import { useMoto } from "../support/aws";
+import { motoEnv } from "../support/aws";
 import {
   FAST_RUNNER,
   countVersions,
@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 async function start(config: LazarusConfig, options: Partial<LocalStackOptions> = {}): Promise<LocalStack> {
-  const { endpoint } = useMoto();
+  const { endpoint } = motoEnv();
   const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 3_600_000 }, ...options });
   stacks.push(stack);
   return stack;
@@ -33,7 +33,7 @@ async function start(config: LazarusConfig, options: Partial<LocalStackOptions> 
 
 /** Puts then deletes each item in order; the stream sees PUT, DELETE pairs. */
 async function putAndDelete(config: LazarusConfig, pks: string[]): Promise<void> {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const dynamodb = createDynamoDBClient({ region });
   const table = config.services[0]!.table.name;
   for (const pk of pks) {
@@ -48,7 +48,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** What the invocation record's DDBStreamBatchInfo must say about a run of REMOVE records. */
 async function expectedBatchInfo(stack: LocalStack, startPk: string, batchSize: number) {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const streamArn = stack.provisioned.services[0]!.table.streamArn;
   const removes = await removeRecords(createDynamoDBStreamsClient({ region }), streamArn);
   const start = removes.findIndex((r) => r.pk === startPk);
@@ -66,7 +66,7 @@ async function expectedBatchInfo(stack: LocalStack, startPk: string, batchSize: 
 
 describe("local stack: failures, retries and the on-failure destination", () => {
   it("retries records whose S3 writes fail, loses none, and sends a poison record to the SQS DLQ after the configured retries", async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const config = localStackConfig({ batchSize: 5, maximumRetryAttempts: 3 });
     // flaky-*: each write fails once (503 SlowDown past the SDK's retries); poison: every write fails.
     const { s3: failingS3, attempts } = s3WithInjectedFailures(
@@ -122,7 +122,7 @@ describe("local stack: failures, retries and the on-failure destination", () => 
   });
 
   it("writes the whole failed batch to an S3 on-failure destination, under the key layout AWS uses", async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const config = localStackConfig({ onFailure: "s3", batchSize: 3, maximumRetryAttempts: 1 });
     const { s3: failingS3 } = s3WithInjectedFailures(region, (key) => key.includes("_poison_"));
     const stack = await start(config, { handler: (_service, target) => createArchiverHandler({ s3: failingS3, target }) });
@@ -151,7 +151,7 @@ describe("local stack: failures, retries and the on-failure destination", () => 
 
     // The payload is the invocation's event, as an escaped JSON string: the records themselves.
     expect(typeof body.payload).toBe("string");
-    const event = JSON.parse(body.payload) as { Records: Array<{ eventName: string; eventSourceARN: string; dynamodb: Record<string, any> }> };
+    const event = JSON.parse(body.payload) as { Records: Array<{ eventName: string; eventSourceARN: string; dynamodb: Record<string, unknown> }> };
     expect(event.Records).toHaveLength(info.batchSize);
     expect(event.Records[0]).toMatchObject({
       eventName: "REMOVE",
@@ -174,7 +174,7 @@ describe("local stack: failures, retries and the on-failure destination", () => 
   });
 
   it("bisects a batch whose invocation fails as a whole until only the poison record is sent to the DLQ", async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const config = localStackConfig({ batchSize: 8, maximumRetryAttempts: 2, bisectBatchOnFunctionError: true });
     const invokedBatchSizes: number[] = [];
     const stack = await start(config, {
@@ -215,7 +215,7 @@ describe("local stack: failures, retries and the on-failure destination", () => 
   });
 
   it("discards records older than maximumRecordAgeSeconds to the DLQ without invoking the function", async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const config = localStackConfig({});
     let invocations = 0;
     const twoDaysLater = () => new Date(Date.now() + 2 * 86_400_000);

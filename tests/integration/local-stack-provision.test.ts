@@ -18,7 +18,7 @@ import { GetFunctionConfigurationCommand } from "@aws-sdk/client-lambda";
 import { createDynamoDBClient, createIamClient, createLambdaClient, createS3Client, createSqsClient } from "../../lib/aws/clients";
 import { parseConfig } from "../../lib/config/load";
 import { archiveLifecycle, provisionLocalStack, ProvisionError } from "../../scripts/local-stack/provision";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { localStackConfig } from "./local-stack-fixtures";
 
 function clients(region: string) {
@@ -33,7 +33,7 @@ function clients(region: string) {
 
 describe("local stack provisioning", () => {
   it("creates what the config names, and running it again changes nothing and fails nothing", async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const config = localStackConfig({ objectLock: true });
     const c = clients(region);
     const first = await provisionLocalStack(config, c);
@@ -113,7 +113,7 @@ describe("local stack provisioning", () => {
   });
 
   it("refuses an existing table whose key differs from the config, naming both", async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const config = localStackConfig({});
     const c = clients(region);
     await c.dynamodb.send(

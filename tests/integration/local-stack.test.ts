@@ -3,7 +3,7 @@ import { DeleteItemCommand, GetItemCommand, PutItemCommand, UpdateItemCommand, t
 import { createDynamoDBClient, createS3Client } from "../../lib/aws/clients";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack/local-stack";
 import { startTtlSweeper } from "../../scripts/local-stack/ttl-sweeper";
-import { useMoto } from "../support/aws";
+import { motoEnv } from "../support/aws";
 import { FAST_RUNNER, countVersions, localStackConfig, partitionKeyOf, readArchive, waitFor } from "./local-stack-fixtures";
 
 const stacks: LocalStack[] = [];
@@ -19,7 +19,7 @@ function item(pk: string, extra: Record<string, AttributeValue> = {}): Record<st
 
 describe("local stack: deletions reach the archive", () => {
   it("archives every manual and TTL deletion exactly once, with its deletion type, and leaves live items alone", async () => {
-    const { endpoint, region } = useMoto();
+    const { endpoint, region } = motoEnv();
     const config = localStackConfig({ batchSize: 4 });
     const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 100 } });
     stacks.push(stack);
@@ -83,7 +83,7 @@ describe("local stack: deletions reach the archive", () => {
   });
 
   it("labels a manual delete of an expired item manual, waits for a TTL delete in flight, and keeps an item whose TTL was extended meanwhile", async () => {
-    const { endpoint, region } = useMoto();
+    const { endpoint, region } = motoEnv();
     const config = localStackConfig({});
     // The stack's own sweeper never runs here; the test drives one it controls.
     const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 3_600_000 } });

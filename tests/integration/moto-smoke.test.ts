@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { CreateBucketCommand, PutObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../lib/aws/clients";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 describe("local endpoint", () => {
   it("serves S3 through the SDK with path-style addressing", async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const s3 = createS3Client({ region });
     const bucket = uniqueName("smoke");
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));

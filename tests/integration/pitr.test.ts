@@ -23,7 +23,7 @@ import { copyBack } from "@/lib/pitr/pitr-copy-back";
 import { startCompare } from "@/lib/pitr/pitr-compare";
 import { claimLatestCompare, CompareStartedElsewhereError, loadLatestCompare, saveCompareState } from "@/lib/pitr/pitr-store";
 import type { CompareEntryView, CompareState, CopyBackResult, PitrJobView } from "@/lib/pitr/pitr-types";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { callRoute } from "../support/route-request";
 
 /**
@@ -70,7 +70,7 @@ async function createTable(name: string, pitr: boolean) {
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   dynamodb = createDynamoDBClient({ region });
   const bucket = uniqueName("pitr");

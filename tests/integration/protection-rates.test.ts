@@ -4,7 +4,7 @@ import { createCloudWatchClient, createDynamoDBClient, createLambdaClient, creat
 import { parseConfig } from "@/lib/config/load";
 import { buildProtectionReport, DESCRIBE_RATES } from "@/lib/protection/protection-report";
 import { TtlCache } from "@/lib/protection/ttl-cache";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 /**
  * A cold report for a fleet of tables stays under DynamoDB's control-plane rates:
@@ -28,7 +28,7 @@ function busiestSecond(times: number[]): number {
 
 describe("describe calls for a fleet", () => {
   it(`keep DescribeContinuousBackups and DescribeTimeToLive under their rates for ${TABLES} tables on a cold cache`, async () => {
-    const { region } = useMoto();
+    const { region } = motoEnv();
     const dynamodb = createDynamoDBClient({ region });
     const times = new Map<string, number[]>();
     dynamodb.middlewareStack.add(

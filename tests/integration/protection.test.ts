@@ -15,7 +15,7 @@ import { parseConfig } from "@/lib/config/load";
 import type { LazarusConfig } from "@/lib/config/schema";
 import type { ProtectionReport, ServiceProtection } from "@/lib/protection/protection-types";
 import { provisionLocalStack } from "../../scripts/local-stack/provision";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { callRoute } from "../support/route-request";
 
 /**
@@ -50,7 +50,7 @@ async function report(): Promise<ProtectionReport> {
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   protectedName = uniqueName("svc-protected");
   bareName = uniqueName("svc-bare");
   bareTable = uniqueName("tbl-bare");

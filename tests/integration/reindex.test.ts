@@ -14,7 +14,7 @@ import { findDeletionsByPartitionKey } from "../../lib/archive/key-lookup";
 import { listObjects } from "../../lib/archive/object-listing";
 import { rebuildIndex } from "../../lib/archive/reindex";
 import { removeRecord, streamEvent } from "../support/stream-events";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 const execFileAsync = promisify(execFile);
 
@@ -108,7 +108,7 @@ async function seededArchive(): Promise<{ config: LazarusConfig; service: Servic
 }
 
 beforeAll(() => {
-  ({ region, endpoint } = useMoto());
+  ({ region, endpoint } = motoEnv());
   s3 = createS3Client({ region });
 });
 

@@ -25,7 +25,7 @@ import { deletionReport } from "@/lib/reports/deletion-report";
 import { resolveRange, parseRangeSpec } from "@/lib/reports/report-range";
 import type { DeletionReport } from "@/lib/reports/report-types";
 import type { ReportRecord } from "@/lib/reports/report-records";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
 import { invokeRoute } from "../support/route-request";
 
@@ -89,7 +89,7 @@ let restoreEntry: AuditEntry;
 const auditEntries: AuditEntry[] = [];
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   const bucket = uniqueName("reports");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

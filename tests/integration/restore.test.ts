@@ -22,7 +22,7 @@ import { planRestore } from "../../lib/restore/restore-planner";
 import { restoreRecord, type RestoreRequest, type RestoreResult } from "../../lib/restore/restore-record";
 import { toSdkItem } from "../../lib/restore/sdk-attribute-value";
 import { removeRecord } from "../support/stream-events";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 let s3: S3Client;
 let dynamodb: DynamoDBClient;
@@ -96,7 +96,7 @@ async function auditEntriesOf(result: RestoreResult): Promise<AuditEntry[]> {
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   dynamodb = createDynamoDBClient({ region });
   const bucket = uniqueName("restore");

@@ -13,7 +13,7 @@ import type { LazarusConfig } from "@/lib/config/schema";
 import { eraseSubject } from "@/lib/erasure/erase";
 import { erasureKeyHash } from "@/lib/erasure/erasure-ledger";
 import { confirmationText } from "@/lib/erasure/erasure-request";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 import { callRoute } from "../support/route-request";
 import { removeRecord } from "../support/stream-events";
 
@@ -28,7 +28,7 @@ let s3: S3Client;
 let config: LazarusConfig;
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   s3 = createS3Client({ region });
   const bucket = uniqueName("retrieval-erased");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
-import { useMoto } from "../support/aws";
+import { motoEnv } from "../support/aws";
 import { archiveAll, deletionsOfDay, readDay, sealingFixture } from "../support/sealing";
 
 const execFileAsync = promisify(execFile);
@@ -30,7 +30,7 @@ let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   const fixture = await sealingFixture("seal-command");
   ({ s3, config, service } = fixture);
-  env = { ...process.env, LAZARUS_CONFIG: fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-cmd-"))), AWS_ENDPOINT_URL: useMoto().endpoint };
+  env = { ...process.env, LAZARUS_CONFIG: fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-cmd-"))), AWS_ENDPOINT_URL: motoEnv().endpoint };
 });
 
 describe("npm run seal", () => {

@@ -10,7 +10,7 @@ import { throttledPasswordSignIn } from "@/lib/auth/sign-in-guard";
 import { resetSignInThrottle, SIGN_IN_LIMITS } from "@/lib/auth/sign-in-throttle";
 import { createS3Client } from "@/lib/aws/clients";
 import { loadConfig, parseConfig } from "@/lib/config/load";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 /**
  * Password sign-in under the throttle, as the browser's sign-in form posts it, with the
@@ -47,7 +47,7 @@ async function signInAudit(): Promise<AuditEntry[]> {
 }
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const bucket = uniqueName("sign-in-throttle");
   await createS3Client({ region }).send(new CreateBucketCommand({ Bucket: bucket }));
   const raw = {

@@ -7,7 +7,7 @@ import { parseConfig } from "@/lib/config/load";
 import type { LazarusConfig } from "@/lib/config/schema";
 import { toUserFacingError } from "@/lib/http/error-response";
 import { jobKey, loadJob } from "@/lib/pitr/pitr-store";
-import { uniqueName, useMoto } from "../support/aws";
+import { uniqueName, motoEnv } from "../support/aws";
 
 /** State read back from S3 is parsed with its schema: an object another writer changed is refused, never used as if it were right. */
 
@@ -17,7 +17,7 @@ const JOB_ID = "20240115T101500.000Z-0123456789ab";
 const PITR_ID = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b";
 
 beforeAll(async () => {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const bucket = uniqueName("stored-state");
   s3 = createS3Client({ region });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

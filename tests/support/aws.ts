@@ -3,7 +3,7 @@ import { CreateTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamod
 import { inject } from "vitest";
 
 /** Environment for talking to the run's moto_server through the real SDK. */
-export function useMoto(): { endpoint: string; region: string } {
+export function motoEnv(): { endpoint: string; region: string } {
   const endpoint = inject("motoEndpoint");
   process.env.AWS_ENDPOINT_URL = endpoint;
   process.env.AWS_ACCESS_KEY_ID ??= "test";

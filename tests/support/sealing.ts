@@ -10,11 +10,11 @@ import { createS3Client } from "../../lib/aws/clients";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { removeRecord } from "./stream-events";
-import { uniqueName, useMoto } from "./aws";
+import { uniqueName, motoEnv } from "./aws";
 
 /** A versioned archive bucket with one service keyed by PK and SK, for the sealing tests. */
 export async function sealingFixture(name: string): Promise<{ s3: S3Client; config: LazarusConfig; service: ServiceConfig; configPath: (dir: string) => string }> {
-  const { region } = useMoto();
+  const { region } = motoEnv();
   const s3 = createS3Client({ region });
   const bucket = uniqueName(name);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));

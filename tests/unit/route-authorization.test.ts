@@ -162,18 +162,18 @@ describe("route handlers", () => {
     const files = routeFiles.filter((f) => f.startsWith(prefix + sep));
     expect(files.length, `no routes under ${prefix}`).toBeGreaterThan(0);
     for (const file of files) {
-      const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
-      for (const method of HTTP_METHODS.filter((m) => m in module)) expect(permissionOf(module[method]), `${file} ${method}`).toBe(expected);
+      const routeModule = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+      for (const method of HTTP_METHODS.filter((m) => m in routeModule)) expect(permissionOf(routeModule[method]), `${file} ${method}`).toBe(expected);
     }
   });
 
   describe.each(routeFiles)("%s", (file) => {
     it("exports only wrapped HTTP handlers, each answering 401 / 403 by role", async () => {
-      const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
-      const methods = HTTP_METHODS.filter((m) => m in module);
+      const routeModule = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+      const methods = HTTP_METHODS.filter((m) => m in routeModule);
       expect(methods.length, `${file} exports no HTTP method`).toBeGreaterThan(0);
       for (const method of methods) {
-        const handler = module[method];
+        const handler = routeModule[method];
         const permission = permissionOf(handler);
         expect(permission, `${file} ${method} is not wrapped with route() from lib/http/route.ts`).toBeDefined();
 
@@ -206,17 +206,17 @@ describe("every route refuses what it does not know, and answers with the securi
   }
 
   it.each(routeFiles)("%s", async (file) => {
-    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
-    for (const method of HTTP_METHODS.filter((m) => m in module)) {
+    const routeModule = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    for (const method of HTTP_METHODS.filter((m) => m in routeModule)) {
       session.mockResolvedValue(null);
-      expectSecurityHeaders(await respond(file, method, module[method]), `${file} ${method} signed out`);
+      expectSecurityHeaders(await respond(file, method, routeModule[method]), `${file} ${method} signed out`);
 
       // As admin, so the unknown field is the only reason to refuse.
       session.mockResolvedValue(userWith("admin"));
       const attempts = [{ where: "query", search: `?${UNKNOWN}=1` }];
       if (STATE_CHANGING.has(method)) attempts.push({ where: "body", body: JSON.stringify({ [UNKNOWN]: 1 }) } as never);
       for (const attempt of attempts) {
-        const response = await respond(file, method, module[method], {}, attempt);
+        const response = await respond(file, method, routeModule[method], {}, attempt);
         const what = `${file} ${method} with an unknown ${attempt.where} field`;
         expect(response.status, what).toBe(400);
         expect(((await response.json()) as { error: { message: string } }).error.message, what).toContain(UNKNOWN);
@@ -242,10 +242,10 @@ describe("the monitoring token", () => {
   });
 
   it.each(routeFiles)("%s: reached with the token only where monitoring is allowed", async (file) => {
-    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    const routeModule = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
     session.mockResolvedValue(null);
-    for (const method of HTTP_METHODS.filter((m) => m in module)) {
-      const status = await call(file, method, module[method], { authorization: `Bearer ${TOKEN}` });
+    for (const method of HTTP_METHODS.filter((m) => m in routeModule)) {
+      const status = await call(file, method, routeModule[method], { authorization: `Bearer ${TOKEN}` });
       if (MONITORING_ROUTES.has(`${file} ${method}`)) {
         expect([401, 403], `${file} ${method} with the token answered ${status}`).not.toContain(status);
       } else {
@@ -256,10 +256,10 @@ describe("the monitoring token", () => {
 
   it("answers a wrong token with 401 invalid-token, not with the session's sign-in message", async () => {
     const file = join("app", "api", "protection", "route.ts");
-    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    const routeModule = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
     session.mockResolvedValue(null);
     for (const header of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, "Basic dXNlcjpwYXNz", `Bearer`]) {
-      const response = await respond(file, "GET", module.GET, { authorization: header });
+      const response = await respond(file, "GET", routeModule.GET, { authorization: header });
       expect(response.status, header).toBe(401);
       expect(((await response.json()) as { error: { code: string } }).error.code, header).toBe("invalid-token");
     }
@@ -269,8 +269,8 @@ describe("the monitoring token", () => {
 describe("server actions", () => {
   it.each(actionFiles.length > 0 ? actionFiles : ["(none yet)"])("%s", async (file) => {
     if (file === "(none yet)") return;
-    const module = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
-    const exported = Object.entries(module).filter(([, value]) => typeof value === "function");
+    const routeModule = (await import(/* @vite-ignore */ join(ROOT, file))) as Record<string, unknown>;
+    const exported = Object.entries(routeModule).filter(([, value]) => typeof value === "function");
     expect(exported.length, `${file} exports no action`).toBeGreaterThan(0);
     for (const [name, fn] of exported) {
       const permission = actionPermissionOf(fn);

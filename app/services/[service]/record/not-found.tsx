@@ -5,7 +5,7 @@ export default function RecordNotFound() {
     <NotFoundView title="Archived record not found">
       <p>
         Nothing is archived at this location. The link may be wrong, or the record may have been erased from the archive (a right-to-be-forgotten
-        request) or expired by the archive's retention rules. Search by key to find the deletions that remain.
+        request) or expired by the archive&rsquo;s retention rules. Search by key to find the deletions that remain.
       </p>
     </NotFoundView>
   );
