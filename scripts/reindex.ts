@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { createS3Client } from "../lib/aws/clients";
-import { ConfigError, findService, loadConfig } from "../lib/config/load";
+import { ConfigError, loadConfig } from "../lib/config/load";
 import type { ServiceConfig } from "../lib/config/schema";
+import { selectServices, SERVICE_OPTIONS } from "./service-selection";
 import { rebuildIndex, DEFAULT_REINDEX_CONCURRENCY, type ReindexReport } from "../lib/archive/reindex";
 
 const USAGE = `Rebuilds the by-key index of the archive from the archive objects.
@@ -29,8 +30,7 @@ function chooseServices(): { services: ServiceConfig[]; dryRun: boolean; prune: 
   try {
     parsed = parseArgs({
       options: {
-        service: { type: "string", multiple: true },
-        all: { type: "boolean", default: false },
+        ...SERVICE_OPTIONS,
         "dry-run": { type: "boolean", default: false },
         prune: { type: "boolean", default: false },
         concurrency: { type: "string" },
@@ -47,12 +47,7 @@ function chooseServices(): { services: ServiceConfig[]; dryRun: boolean; prune: 
     console.log(USAGE);
     process.exit(0);
   }
-  const config = loadConfig();
-  const names = values.service ?? [];
-  if (values.all === (names.length > 0)) fail("name services with --service, or pass --all (not both)");
-  const services = values.all
-    ? config.services
-    : names.map((name) => findService(config, name) ?? fail(`unknown service "${name}"; configured: ${config.services.map((s) => s.name).join(", ")}`));
+  const services = selectServices(loadConfig(), values, fail);
   const concurrency = values.concurrency === undefined ? DEFAULT_REINDEX_CONCURRENCY : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) fail(`--concurrency must be a positive integer, got "${values.concurrency}"`);
   return { services, dryRun: values["dry-run"], prune: values.prune, concurrency };

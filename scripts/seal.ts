@@ -2,8 +2,9 @@ import { parseArgs } from "node:util";
 import { parseDay } from "../lib/archive/archive-input";
 import { sealDay, sealService, SealRefusedError, type DaySealReport } from "../lib/archive/sealer";
 import { createS3Client } from "../lib/aws/clients";
-import { ConfigError, findService, loadConfig } from "../lib/config/load";
+import { ConfigError, loadConfig } from "../lib/config/load";
 import type { ServiceConfig } from "../lib/config/schema";
+import { selectServices, SERVICE_OPTIONS } from "./service-selection";
 
 const USAGE = `Seals closed days of the archive: each day's records go into gzip bundles with a
 paged manifest, and the per-record objects are removed once the bundles read back.
@@ -30,8 +31,7 @@ function parse(): { services: ServiceConfig[]; date?: string } {
   try {
     parsed = parseArgs({
       options: {
-        service: { type: "string", multiple: true },
-        all: { type: "boolean", default: false },
+        ...SERVICE_OPTIONS,
         date: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -46,12 +46,7 @@ function parse(): { services: ServiceConfig[]; date?: string } {
     console.log(USAGE);
     process.exit(0);
   }
-  const config = loadConfig();
-  const names = values.service ?? [];
-  if (values.all === (names.length > 0)) fail("name services with --service, or pass --all (not both)");
-  const services = values.all
-    ? config.services
-    : names.map((name) => findService(config, name) ?? fail(`unknown service "${name}"; configured: ${config.services.map((s) => s.name).join(", ")}`));
+  const services = selectServices(loadConfig(), values, fail);
   return { services, ...(values.date !== undefined ? { date: values.date } : {}) };
 }
 
