@@ -9,6 +9,7 @@ import { buildLazarus } from "../lib/lazarus-app";
 import { ROLE_MANAGED_POLICY_LIMIT } from "../lib/console-policies";
 import { MANAGED_POLICY_MAX_CHARS } from "../lib/policy-size";
 import { TEST_NOW, deployedValue, shippedConfigWithServices, tempOutdir, tierPolicies, type Resource } from "./fixtures";
+import { ERASURE_RECHECK_FUNCTION_NAME } from "../lib/erasure-recheck-schedule";
 
 /** IAM's limit on the inline policies of one role, together (white space not counted). */
 const ROLE_INLINE_POLICY_MAX_CHARS = 10_240;
@@ -44,9 +45,9 @@ describe.each(SIZES)("a fleet of %i services", (count) => {
     for (const [name, template] of templates) {
       expect(Object.keys(template.Resources).length, name).toBeLessThan(STACK_RESOURCE_LIMIT);
     }
-    // Every service's archiver is deployed exactly once.
+    // Every service's archiver is deployed exactly once, and the fleet's one erasure re-check beside them.
     const functions = [...templates.values()].flatMap((t) => Object.values(t.Resources).filter((r) => r.Type === "AWS::Lambda::Function"));
-    expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual(config.services.map((s) => s.archiver.functionName).sort());
+    expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual([...config.services.map((s) => s.archiver.functionName), ERASURE_RECHECK_FUNCTION_NAME].sort());
   });
 
   it("keeps every console tier within the managed policies a role can attach, each within IAM's size limit", () => {
