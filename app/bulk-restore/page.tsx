@@ -50,7 +50,9 @@ export default async function BulkRestorePage({ searchParams }: Props) {
         {jobsError ? (
           <ErrorPanel title="Could not list the jobs" message={jobsError} headingLevel={3} />
         ) : jobs && jobs.length > 0 ? (
-          <table className="w-full rounded-md border border-slate-200 bg-white text-sm">
+          // A phone scrolls the table, not the page; focusable so the keyboard can scroll it too.
+          <div role="region" aria-labelledby="recent-heading" tabIndex={0} className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+          <table className="w-full text-sm">
             <thead className="bg-slate-50 text-left">
               <tr>
                 <th scope="col" className="px-3 py-2">Job</th>
@@ -76,6 +78,7 @@ export default async function BulkRestorePage({ searchParams }: Props) {
               ))}
             </tbody>
           </table>
+          </div>
         ) : (
           <p className="text-sm text-slate-600">No bulk-restore jobs yet.</p>
         )}
