@@ -3,20 +3,22 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { z } from "zod";
 import { ArchiveInputError } from "../archive/archive-reader";
-import { listPages } from "../archive/object-listing";
+import { listPage, listPages, MAX_LIST_KEYS } from "../archive/object-listing";
 import type { LazarusConfig } from "../config/schema";
 import type { AuditEntry } from "./audit-entry";
 import { auditEntryMatches, type AuditFilter } from "./audit-filter";
 import { listAuditDays, parseAuditRangeDay, readEntry } from "./audit-log";
-import { auditDayPrefix, parseAuditEntryName } from "./audit-layout";
+import { auditDayPrefix, compactTime, parseAuditEntryName } from "./audit-layout";
 import { auditObjectPrefix } from "./audit-by-object";
 import { validateDay } from "../archive/archive-reader";
 
 /**
- * The audit log newest first, for the audit page. Entry names sort by time, so a
- * day's LIST (one per 1,000 entries) orders it without reading anything; then only
- * the entries shown are read (one GET each, in parallel). Unfiltered, the first
- * screen of a day of 2,000 entries costs 2 LISTs and `limit` GETs, not 2,000.
+ * The audit log newest first, for the audit page. Entry names sort by time, so the
+ * day's newest entries are found by listing only its last hour (S3 lists in
+ * ascending order from a StartAfter name), then earlier windows, each larger, only
+ * while more entries are needed. Then only the entries shown are read (one GET
+ * each, in parallel). Unfiltered, the first screen of a busy day costs one LIST of
+ * the last hour's names and `limit` GETs, not a listing of the whole day.
  * A filter needs the entries' contents, so it reads newest first until `limit`
  * match or `maxScanned` were read, and hands back a cursor.
  */
@@ -40,7 +42,10 @@ export interface RecentAuditPage {
   unreadable: { key: string; reason: string }[];
 }
 
-const READ_CONCURRENCY = 16;
+/** GETs in flight: a first screen's reads go out together (measured in bench/audit-log.ts). */
+const READ_CONCURRENCY = 32;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
 /** Entries read per round when filtering: enough to keep the reads parallel, few enough not to read far past the page. */
 const FILTERED_READ_CHUNK = 100;
 const MAX_CURSOR_LENGTH = 4096;
@@ -81,34 +86,84 @@ export async function queryRecentAuditEntries(s3: S3Client, config: LazarusConfi
   for (const date of days) {
     const day = parseAuditRangeDay(date);
     const base = auditDayPrefix(config.archive.prefix, day);
-    const objects: { key: string; name: string; size: number }[] = [];
-    for await (const page of listPages(s3, { bucket: config.archive.bucket, prefix: base })) {
-      for (const o of page.objects) objects.push({ key: o.key, name: o.key.slice(base.length), size: o.size });
-    }
-    objects.sort((a, b) => (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
-    let i = start && date === start.day ? objects.findIndex((o) => o.name < start.before) : 0;
-    if (i < 0) continue;
-    while (i < objects.length) {
-      const size = filter ? FILTERED_READ_CHUNK : limit - result.entries.length;
-      const chunk = objects.slice(i, i + size);
-      i += chunk.length;
-      const outcomes = await Promise.all(chunk.map((o) => read(() => readEntry(s3, config.archive.bucket, day, o.key, o.name, o.size))));
-      for (const [n, outcome] of outcomes.entries()) {
-        const object = chunk[n]!;
-        if (!outcome.ok) {
-          if (outcome.reason) result.unreadable.push({ key: object.key, reason: outcome.reason });
-          continue;
-        }
-        result.scanned += 1;
-        if (!filter || auditEntryMatches(outcome.entry, filter)) result.entries.push(outcome.entry);
-        const more = n < chunk.length - 1 || i < objects.length || date !== days.at(-1);
-        if ((result.entries.length >= limit || result.scanned >= maxScanned) && more) {
-          return { ...result, nextCursor: encodeCursor(date, object.name) };
+    const before = start && date === start.day ? start.before : undefined;
+    const batches = listDayNewestFirst(s3, config.archive.bucket, base, date, before);
+    for (let batch = await batches.next(); !batch.done; batch = await batches.next()) {
+      const objects = batch.value;
+      let i = 0;
+      while (i < objects.length) {
+        const size = filter ? FILTERED_READ_CHUNK : limit - result.entries.length;
+        const chunk = objects.slice(i, i + size);
+        i += chunk.length;
+        const outcomes = await Promise.all(chunk.map((o) => read(() => readEntry(s3, config.archive.bucket, day, o.key, o.name, o.size))));
+        for (const [n, outcome] of outcomes.entries()) {
+          const object = chunk[n]!;
+          if (!outcome.ok) {
+            if (outcome.reason) result.unreadable.push({ key: object.key, reason: outcome.reason });
+            continue;
+          }
+          result.scanned += 1;
+          if (!filter || auditEntryMatches(outcome.entry, filter)) result.entries.push(outcome.entry);
+          if (result.entries.length >= limit || result.scanned >= maxScanned) {
+            // Only when the page ends exactly at a window's oldest name does it list further to know.
+            const more = n < chunk.length - 1 || i < objects.length || date !== days.at(-1) || !(await batches.next()).done;
+            return more ? { ...result, nextCursor: encodeCursor(date, object.name) } : result;
+          }
         }
       }
     }
   }
   return result;
+}
+
+type NamedObject = { key: string; name: string; size: number };
+
+/**
+ * A day's entry objects newest first, in batches: names at or after a window's start
+ * (StartAfter) and before the previous window's, the first window one hour back from
+ * the day's end (or from now on the current day), each next one grown by what the
+ * last one held so that a quiet day needs few LISTs and a busy one lists little more
+ * than it shows. Names after `before` (a cursor) are left out.
+ */
+async function* listDayNewestFirst(s3: S3Client, bucket: string, base: string, date: string, before?: string): AsyncGenerator<NamedObject[]> {
+  const dayStart = Date.parse(`${date}T00:00:00Z`);
+  const dayEnd = dayStart + DAY_MS;
+  const first = Math.min(before ? (parseAuditEntryName(before)?.at.getTime() ?? dayEnd) : dayEnd, Math.max(dayStart, Date.now()));
+  let upper = before;
+  // A cursor's own name was shown already; a window's start name was left out by StartAfter.
+  let upperShown = true;
+  let end = first;
+  let windowMs = HOUR_MS;
+  let listed = 0;
+  for (;;) {
+    const from = Math.max(dayStart, end - windowMs);
+    const startAfter = from > dayStart ? `${base}${compactTime(new Date(from))}` : undefined;
+    // Names at or past `upper` were listed already (or lie past the cursor): ask for about
+    // as many names as this window should hold, going by the windows listed so far.
+    const expected = Math.ceil((listed * windowMs) / Math.max(first - end, HOUR_MS));
+    const maxKeys = listed === 0 ? MAX_LIST_KEYS : Math.min(MAX_LIST_KEYS, Math.max(100, expected * 2));
+    const found: NamedObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await listPage(s3, { bucket, prefix: base, maxKeys, ...(token ? { continuationToken: token } : startAfter ? { startAfter } : {}) });
+      token = page.isTruncated ? page.nextContinuationToken : undefined;
+      for (const o of page.objects) {
+        const name = o.key.slice(base.length);
+        if (upper !== undefined && (name > upper || (upperShown && name === upper))) {
+          token = undefined;
+          break;
+        }
+        found.push({ key: o.key, name, size: o.size });
+      }
+    } while (token);
+    listed += found.length;
+    if (found.length > 0) yield found.reverse();
+    if (!startAfter) return;
+    upper = startAfter.slice(base.length);
+    upperShown = false;
+    end = from;
+    windowMs *= found.length > 0 ? 2 : 4;
+  }
 }
 
 /** The newest `limit` entries that name `archiveKey`, oldest first: one LIST per 1,000 markers, one GET per entry. */

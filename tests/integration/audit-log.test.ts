@@ -220,3 +220,63 @@ describe("the audit log newest first, and by archive object", () => {
     expect((await listAuditEntries(s3, fresh, { day })).entries).toHaveLength(5);
   });
 });
+
+describe("a busy day newest first", () => {
+  let bucket: string;
+  let busy: LazarusConfig;
+  // Entries on window edges (whole hours, the day's first and last millisecond) and spread between.
+  const times = [
+    "00:00:00.000", "00:00:00.001", "03:17:45.120", "07:59:59.999", "08:00:00.000", "12:00:00.000", "15:00:00.000", "16:30:00.000",
+    "19:00:00.000", "20:00:00.000", "21:00:00.000", "21:30:00.000", "22:00:00.000", "22:00:00.001", "22:59:59.999",
+    "23:00:00.000", "23:10:00.000", "23:20:00.000", "23:30:00.000", "23:40:00.000", "23:50:00.000", "23:59:59.999",
+  ];
+  const base = () => auditDayPrefix(PREFIX, { year: 2024, month: 4, day: 9 });
+
+  beforeAll(async () => {
+    bucket = uniqueName("audit-busy");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    busy = configFor({ bucket });
+    for (const [i, time] of times.entries()) await appendAuditEntry(s3, busy, entry(`op-${i}`, "succeeded"), new Date(`2024-04-09T${time}Z`));
+    // Not an entry, and named exactly like the start of a listing window: reported, not skipped.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${base()}20240409T200000.000Z`, Body: "{}" }));
+  });
+
+  it("shows the last hour's entries after listing only that hour", async () => {
+    let lists = 0;
+    let namesListed = 0;
+    const counted = createS3Client({ region });
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === "ListObjectsV2Command") {
+          lists += 1;
+          namesListed += (result.output as { Contents?: unknown[] }).Contents?.length ?? 0;
+        }
+        return result;
+      },
+      { step: "initialize", name: "countLists" },
+    );
+    const page = await queryRecentAuditEntries(counted, busy, { from: "2024-04-09", to: "2024-04-09", limit: 5 });
+    expect(page.entries.map((e) => e.at.slice(11, 23))).toEqual(["23:59:59.999", "23:50:00.000", "23:40:00.000", "23:30:00.000", "23:20:00.000"]);
+    expect(page.nextCursor).toBeDefined();
+    expect(lists).toBe(1);
+    expect(namesListed).toBe(7);
+  });
+
+  it("pages through the whole day newest first, each entry once, whatever the page size", async () => {
+    for (const limit of [1, 3, 7, 22, 100]) {
+      const shown: string[] = [];
+      const unreadable: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await queryRecentAuditEntries(s3, busy, { from: "2024-04-09", to: "2024-04-09", limit, ...(cursor ? { cursor } : {}) });
+        expect(page.entries.length, `limit ${limit}`).toBeLessThanOrEqual(limit);
+        shown.push(...page.entries.map((e) => e.at.slice(11, 23)));
+        unreadable.push(...page.unreadable.map((u) => u.key.slice(base().length)));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(shown, `limit ${limit}`).toEqual([...times].reverse());
+      expect(unreadable, `limit ${limit}`).toEqual(["20240409T200000.000Z"]);
+    }
+  });
+});
