@@ -20,7 +20,8 @@ function median(values: number[]): number {
 /**
  * The audit page's first screen for a day of 2,000 entries (1,000 operations: a
  * started entry and an outcome each), measured on the function behind it. Target:
- * under 1 s. Compared with the oldest-first range query the page used before.
+ * under 1 s. Compared with the oldest-first range query the page used before, and
+ * with the endpoint's own time for the reads alone.
  */
 export async function benchAuditLog(): Promise<string> {
   return withMoto(async () => {
@@ -63,11 +64,21 @@ export async function benchAuditLog(): Promise<string> {
 
     const requests = countRequests(s3);
     const sample = ((await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "_audit/", MaxKeys: 50 }))).Contents ?? []).map((o) => o.Key!);
-    const bare = pLimit(16);
+    // The same number of reads in flight as the audit log's own.
+    const bare = pLimit(32);
+    let namesListed = 0;
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === "ListObjectsV2Command") namesListed += (result.output as { Contents?: unknown[] }).Contents?.length ?? 0;
+        return result;
+      },
+      { step: "initialize", name: "benchNamesListed" },
+    );
     const cases: Array<{ name: string; run: () => Promise<{ entries: { at: string }[] }> }> = [
       { name: "before: oldest first, 200 entries (queryAuditEntries)", run: () => queryAuditEntries(s3, config, { from: DAY, to: DAY, limit: 200, maxScanned: 2000 }) },
       {
-        name: "ceiling: 50 bare GETs of entries, 16 at a time, no logic",
+        name: "ceiling: 50 bare GETs of entries, 32 at a time, no logic",
         run: async () => {
           await Promise.all(sample.map((Key) => bare(async () => (await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))).Body?.transformToString())));
           return { entries: [] };
@@ -85,12 +96,13 @@ export async function benchAuditLog(): Promise<string> {
       let newest = "";
       for (let r = 0; r < RUNS; r += 1) {
         requests.reset();
+        namesListed = 0;
         const { result, ms } = await timed(c.run);
         times.push(ms);
         shown = result.entries.length;
         newest = result.entries.reduce((m, e) => (e.at > m ? e.at : m), "").slice(11, 19);
       }
-      rows.push({ query: c.name, entries: shown, "newest shown": newest, LISTs: requests.total("ListObjectsV2Command"), GETs: requests.total("GetObjectCommand"), "median ms": median(times).toFixed(1) });
+      rows.push({ query: c.name, entries: shown, "newest shown": newest, LISTs: requests.total("ListObjectsV2Command"), "names listed": namesListed, GETs: requests.total("GetObjectCommand"), "median ms": median(times).toFixed(1) });
     }
     return `### Audit log: the first screen of a day of ${ENTRIES.toLocaleString("en-US")} entries (\`bench/audit-log.ts\`)\n\n${table(rows)}`;
   });
