@@ -25,6 +25,16 @@ function synthWithNag(config: LazarusConfig, context: Record<string, unknown> = 
   return app;
 }
 
+/** A config synthesized as deployed is checked by more than one test: synthesize it once. */
+const synthesizedWithNag = new Map<LazarusConfig, Map<string, App>>();
+function sharedSynthWithNag(config: LazarusConfig, context: Record<string, unknown> = {}): App {
+  const byContext = synthesizedWithNag.get(config) ?? new Map<string, App>();
+  synthesizedWithNag.set(config, byContext);
+  let app = byContext.get(JSON.stringify(context));
+  if (!app) byContext.set(JSON.stringify(context), (app = synthWithNag(config, context)));
+  return app;
+}
+
 function findings(app: App): string[] {
   return new AwsSolutionsChecks().validateScope(app).violations.map(
     (v) => `${v.severity} ${v.ruleName} at ${v.violatingResources.map((r) => r.constructPath).join(", ")}`,
@@ -73,12 +83,12 @@ describe("cdk-nag AwsSolutions checks", () => {
     ["40 services in several archivers stacks", shippedConfigWithServices(40), {}],
     ["a replica, a locked backup vault, key administrators, every alarm destination", withEveryOption, {}],
   ])("leave no unacknowledged error or warning for %s", (_name, config, context) => {
-    const app = synthWithNag(config, context);
+    const app = sharedSynthWithNag(config, context);
     expect(findings(app)).toEqual([]);
   });
 
   it("are acknowledged only with a specific reason, and wildcards one resource at a time", () => {
-    const acks = acknowledgments(synthWithNag(withLockAndImport, importContext));
+    const acks = acknowledgments(sharedSynthWithNag(withLockAndImport, importContext));
     expect(acks.map((a) => a.id)).toEqual(
       expect.arrayContaining(["AwsSolutions-S1", "AwsSolutions-SQS3", "AwsSolutions-IAM5[Resource::*]", "CloudFormation-Validate::W9003"]),
     );
