@@ -16,8 +16,11 @@ type Rule = {
 
 const isArchiveBucket = (r: Resource) => r.Properties.BucketName === "test-archive";
 
-function archiveBucket(config = testConfig()) {
-  const { template } = synthStack(config);
+/** The default test config is read by most tests here: synthesized once. */
+let defaultSynth: ReturnType<typeof synthStack> | undefined;
+
+function archiveBucket(config?: ReturnType<typeof testConfig>) {
+  const { template } = config ? synthStack(config) : (defaultSynth ??= synthStack(testConfig()));
   const [id, bucket] = onlyResource(template, "AWS::S3::Bucket", isArchiveBucket);
   const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Rule[] }).Rules;
   return { template, id, bucket, rules };

@@ -2,7 +2,6 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Template } from "aws-cdk-lib/assertions";
-import { afterAll } from "vitest";
 import { parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { createLazarusApp } from "../lib/app-context";
@@ -11,9 +10,11 @@ import { buildLazarus, type LazarusStacks } from "../lib/lazarus-app";
 type Json = Record<string, unknown>;
 
 const outdirs: string[] = [];
-afterAll(() => {
+
+/** Run after each file's tests (infra/test/setup.ts): a worker runs several files and loads this module once. */
+export function removeTempOutdirs(): void {
   for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+}
 
 /** A cloud assembly directory of its own (files run in parallel), removed after the file's tests. */
 export function tempOutdir(): string {

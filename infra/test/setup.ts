@@ -1,0 +1,4 @@
+import { afterAll } from "vitest";
+import { removeTempOutdirs } from "./fixtures";
+
+afterAll(removeTempOutdirs);
