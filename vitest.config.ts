@@ -7,6 +7,10 @@ const alias = { "server-only": fileURLToPath(new URL("./tests/support/server-onl
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core but one: a single file at a time on 2 cores,
+    // while integration files mostly wait on moto_server. Three at a time ran a group of
+    // integration files 1.75x faster there (docs/BENCHMARKS.md, "CI time").
+    maxWorkers: 3,
     projects: [
       {
         resolve: { alias },
@@ -37,6 +41,10 @@ export default defineConfig({
           name: "infra",
           include: ["infra/test/**/*.test.ts"],
           environment: "node",
+          // Loading aws-cdk-lib takes longer than most files' tests; a worker that is reused
+          // loads it once. The files keep no state between them (each synthesizes its own apps).
+          isolate: false,
+          setupFiles: ["infra/test/setup.ts"],
           testTimeout: 120_000,
         },
       },
