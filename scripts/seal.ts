@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseDay } from "../lib/archive/archive-input";
-import { sealDay, sealService, SealRefusedError, type DaySealReport } from "../lib/archive/sealer";
+import { sealServices } from "../lib/archive/seal-run";
+import { sealDay, SealRefusedError, type DaySealReport } from "../lib/archive/sealer";
 import { createS3Client } from "../lib/aws/clients";
 import { ConfigError, loadConfig } from "../lib/config/load";
 import type { ServiceConfig } from "../lib/config/schema";
@@ -68,13 +69,29 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const s3 = createS3Client({ region: config.region });
   let failed = 0;
-  for (const service of services) {
-    const reports = date !== undefined ? [await sealDay(s3, config, service, parseDay(date))] : (await sealService(s3, config, service)).days;
-    if (reports.length === 0) console.log(`${service.name}: no day to seal`);
+  if (date !== undefined) {
+    for (const service of services) {
+      const report = await sealDay(s3, config, service, parseDay(date));
+      console.log(describe(report));
+      if (report.outcome === "failed") failed += 1;
+    }
+    return failed > 0 ? 1 : 0;
+  }
+  // The same run as the scheduled sealing function's.
+  const run = await sealServices(s3, config, services);
+  for (const outcome of run.services) {
+    if (outcome.error !== undefined) {
+      console.log(`${outcome.service}: could not be sealed: ${outcome.error}`);
+      failed += 1;
+      continue;
+    }
+    const reports = outcome.report?.days ?? [];
+    if (reports.length === 0) console.log(`${outcome.service}: no day to seal`);
     for (const report of reports) {
       console.log(describe(report));
       if (report.outcome === "failed") failed += 1;
     }
+    if (outcome.lagDays) console.log(`${outcome.service}: seal lag ${outcome.lagDays} days (oldest unsealed day ${outcome.oldestUnsealed})`);
   }
   return failed > 0 ? 1 : 0;
 }

@@ -65,6 +65,8 @@ export interface SealOptions {
   manifestPageRows?: number;
   /** Called after each step; a process killed here is what the crash tests do. */
   onStep?: (step: SealStep, detail: { date: string; deleted?: number }) => Promise<void> | void;
+  /** Asked before each day of `sealService`; false leaves the remaining days for the next run (a time limit). */
+  shouldContinue?: () => boolean;
 }
 
 export interface DaySealReport {
@@ -314,7 +316,7 @@ async function writeSealedRecords(
   }
   await step("bundle-written");
 
-  const limit = pLimit(DEFAULT_CONCURRENCY);
+  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   await Promise.all(
     located.map(({ record, key, offset, length }) =>
       limit(async () => {
@@ -400,6 +402,8 @@ export interface ServiceSealReport {
   days: DaySealReport[];
   /** The oldest day old enough to be sealed that still holds per-record objects, before this run. */
   oldestUnsealed: string | null;
+  /** Days old enough to be sealed that this run did not seal, oldest first: failed, or left for the next run by `shouldContinue`. */
+  unsealed: CalendarDay[];
 }
 
 /**
@@ -413,8 +417,17 @@ export async function sealService(s3: S3Client, config: LazarusConfig, service: 
   const days = await daysWithObjects(s3, config, service);
   const due = days.filter((d) => isSealableDay(config, d, now));
   const reports: DaySealReport[] = [];
-  for (const day of due) reports.push(await sealDay(s3, config, service, day, { ...options, now }));
-  return { service: service.name, days: reports, oldestUnsealed: due[0] ? formatDay(due[0]) : null };
+  const unsealed: CalendarDay[] = [];
+  for (const day of due) {
+    if (options.shouldContinue && !options.shouldContinue()) {
+      unsealed.push(day);
+      continue;
+    }
+    const report = await sealDay(s3, config, service, day, { ...options, now });
+    reports.push(report);
+    if (report.outcome === "failed") unsealed.push(day);
+  }
+  return { service: service.name, days: reports, oldestUnsealed: due[0] ? formatDay(due[0]) : null, unsealed };
 }
 
 /** Days whose folders hold objects, oldest first: one delimited LIST per year and per month. */

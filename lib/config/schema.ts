@@ -310,8 +310,16 @@ export const configSchema = z
       .object({
         /** Days older than this are sealed. Default: the longest maximum record age + 1 day, at least 2. */
         afterDays: z.number().int().min(2).max(3_650).optional(),
-        /** The protection page and the alarm flag a service whose oldest unsealed closed day is older than this. */
-        lagAlarmDays: z.number().int().min(1).max(3_650).default(3),
+        /**
+         * Seal lag: the age in days of a service's oldest closed day (older than afterDays) that is still not
+         * sealed. The protection page and the seal-lag alarm flag a service whose lag is above this.
+         */
+        lagThresholdDays: z.number().int().min(1).max(3_650).default(2),
+        /** When the scheduled sealing runs each day, UTC ("HH:MM"): a little after midnight, once the day before is closed. */
+        runAtUtc: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day in UTC as "HH:MM", e.g. "00:30"')
+          .default("00:30"),
       })
       .strict()
       .prefault({}),
