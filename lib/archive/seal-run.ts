@@ -3,6 +3,7 @@ import { PutMetricDataCommand, StandardUnit, type CloudWatchClient, type MetricD
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { formatDay, type CalendarDay } from "./archive-input";
+import { SEAL_ARCHIVE_DIMENSION, SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE, SEAL_SERVICE_DIMENSION } from "./seal-labels";
 import { sealService, SealRefusedError, type SealOptions, type ServiceSealReport } from "./sealer";
 
 /**
@@ -11,11 +12,6 @@ import { sealService, SealRefusedError, type SealOptions, type ServiceSealReport
  * service's seal lag is measured from what the run left unsealed.
  */
 
-export const SEAL_METRIC_NAMESPACE = "Lazarus/Sealing";
-export const SEAL_LAG_METRIC = "SealLagDays";
-/** The dimension naming the archive, so two deployments in one account keep their metrics apart. */
-export const SEAL_ARCHIVE_DIMENSION = "Archive";
-export const SEAL_SERVICE_DIMENSION = "Service";
 /** CloudWatch took at most 20 values per PutMetricData call for years; emulators still may. */
 const METRICS_PER_CALL = 20;
 const DAY_MS = 86_400_000;

@@ -9,6 +9,7 @@ import { listMonths, listYears } from "./archive-calendar";
 import { classifyArchiveName } from "./archive-names";
 import { isMissingObject, isPreconditionFailed } from "../aws/aws-errors";
 import { putJson } from "../aws/s3-json";
+import { BUNDLE_TAG_KEY, BUNDLE_TAG_VALUE, isSealingAllowed } from "./seal-labels";
 import { dayPrefix, indexPartitionPrefix, monthPrefix, parseArchiveName, recordId, servicePrefix } from "./layout";
 import { listPages } from "./object-listing";
 import { deleteVersions, listVersionsUnder } from "./object-versions";
@@ -91,13 +92,11 @@ export class SealRefusedError extends Error {
 }
 
 const DEFAULT_CONCURRENCY = 8;
-export const BUNDLE_TAG = "lazarus-sealed=bundle";
+export const BUNDLE_TAG = `${BUNDLE_TAG_KEY}=${BUNDLE_TAG_VALUE}`;
 const SUMMARY_WRITE_ATTEMPTS = 5;
 
-/** Object Lock with a default retention keeps per-record objects from being deleted, so sealing would only duplicate them. */
 export function assertSealingAllowed(config: LazarusConfig): void {
-  const lock = config.archive.objectLock;
-  if (lock.enabled && lock.retentionDays !== null) {
+  if (!isSealingAllowed(config.archive)) {
     throw new SealRefusedError("the archive bucket locks every object for archive.objectLock.retentionDays, so sealed records could not be removed; sealing stays off");
   }
 }

@@ -1,7 +1,9 @@
 import { GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
-import type { S3Client } from "@aws-sdk/client-s3";
+import { GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { monthSummaryKey, sealedDayPrefix } from "../../lib/archive/sealed-format";
 import { beforeAll, describe, expect, it } from "vitest";
-import { SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE, sealLagDays } from "../../lib/archive/seal-run";
+import { SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE } from "../../lib/archive/seal-labels";
+import { sealLagDays } from "../../lib/archive/seal-run";
 import { createCloudWatchClient } from "../../lib/aws/clients";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { archiveAll, deletionsOfDay, readDay, sealingFixture } from "../support/sealing";
@@ -71,6 +73,16 @@ describe("the sealing function", () => {
     expect([await readDay(s3, config, service, older), await readDay(s3, config, service, newer)]).toEqual(before);
     expect(await lagMetric(true)).toMatchObject({ min: 0 });
     expect(await lagMetric(false)).toMatchObject({ min: 0 });
+
+    // Bundles carry the tag the lifecycle tiers them by; manifests and summaries carry none, and stay in Standard.
+    const sealedObjects = await s3.send(new ListObjectsV2Command({ Bucket: config.archive.bucket, Prefix: sealedDayPrefix(config.archive.prefix, service.name, older) }));
+    const tags = await Promise.all(
+      (sealedObjects.Contents ?? []).map(async (o) => [o.Key!, (await s3.send(new GetObjectTaggingCommand({ Bucket: config.archive.bucket, Key: o.Key! }))).TagSet ?? []] as const),
+    );
+    expect(tags.length).toBeGreaterThan(1);
+    for (const [key, tagSet] of tags) expect(tagSet, key).toEqual(key.endsWith(".jsonl.gz") ? [{ Key: "lazarus-sealed", Value: "bundle" }] : []);
+    const summary2 = await s3.send(new GetObjectTaggingCommand({ Bucket: config.archive.bucket, Key: monthSummaryKey(config.archive.prefix, service.name, older) }));
+    expect(summary2.TagSet ?? []).toEqual([]);
 
     const again = await handler({}, { getRemainingTimeInMillis: () => 900_000 });
     expect(again).toMatchObject({ daysSealed: 0, recordsSealed: 0, maxLagDays: 0 });
