@@ -48,7 +48,13 @@ export class FoundationStack extends Stack {
     const failureBuckets = failureBucketNames.map((name) => this.storage.failureBucket(name));
     this.failureAlarms = failureBucketNames.map((name, i) => this.failedBatchAlarm(name, failureBuckets[i]!, actions));
 
-    this.consolePolicies = new ConsolePolicies(this, "Console", { archive, services: config.services, failureBuckets });
+    this.consolePolicies = new ConsolePolicies(this, "Console", {
+      archive,
+      services: config.services,
+      failureBuckets,
+      tableAccess: config.fleet.consoleTableAccess,
+      archiveBucketName: config.archive.bucket,
+    });
     new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets });
     // With a default Object Lock retention no record could leave its object, so nothing is sealed (docs/INFRA.md).
     if (isSealingAllowed(config.archive)) this.sealing = new SealingSchedule(this, "Sealing", { config, archive, alarmActions: actions });

@@ -242,6 +242,12 @@ const fleet = z
   .object({
     /** Service stacks; a service's stack comes from a hash of its name, so changing this moves services. Fix it before the first deploy. */
     stacks: z.number().int().min(1).max(100).default(16),
+    /**
+     * How the console's policies name the tables the stack manages: "tag", one statement for all of
+     * them by their `lazarus:archive` tag (DynamoDB attribute-based access control, which must be on
+     * in the account), or "name", one ARN per table. Imported tables are always named.
+     */
+    consoleTableAccess: z.enum(["tag", "name"]).default("tag"),
   })
   .strict();
 
