@@ -18,7 +18,10 @@ usage: npm run seal -- (--service NAME ... | --all) [--date YYYY-MM-DD]
                    day older than seal.afterDays that still holds per-record objects
 
 The config is LAZARUS_CONFIG (default ./lazarus.config.json); S3 is AWS_ENDPOINT_URL when set.
-Exits 1 when a day could not be sealed (a damaged manifest, a refused delete), 2 on bad arguments.`;
+Without --date, a service that cannot be listed does not stop the others, and each service
+whose oldest due day is still unsealed afterwards gets a "seal lag" line.
+Exits 1 when a day or a service could not be sealed (a damaged manifest, a refused delete),
+2 on bad arguments.`;
 
 const MAX_LISTED_PROBLEMS = 20;
 
@@ -81,7 +84,7 @@ async function main(): Promise<number> {
   const run = await sealServices(s3, config, services);
   for (const outcome of run.services) {
     if (outcome.error !== undefined) {
-      console.log(`${outcome.service}: could not be sealed: ${outcome.error}`);
+      console.error(`${outcome.service}: could not be sealed: ${outcome.error}`);
       failed += 1;
       continue;
     }
