@@ -1,7 +1,6 @@
-import { publishSealLag, sealServices } from "../../lib/archive/seal-run";
+import { publishSealLag, rotateServices, sealServices } from "../../lib/archive/seal-run";
 import { createCloudWatchClient, createS3Client } from "../../lib/aws/clients";
 import { parseConfig } from "../../lib/config/load";
-import type { ServiceConfig } from "../../lib/config/schema";
 
 /**
  * The scheduled sealing (docs/ARCHIVE-FORMAT.md, "Sealed days"): the same run as
@@ -17,7 +16,6 @@ const cloudwatch = createCloudWatchClient({ region: config.region });
 export const SEALING_TIME_RESERVE_MS = 4 * 60_000;
 /** Objects read and index entries written at once; S3 serves thousands per second per prefix. */
 export const SEALING_CONCURRENCY = 32;
-const DAY_MS = 86_400_000;
 
 export interface SealingContext {
   getRemainingTimeInMillis(): number;
@@ -30,12 +28,6 @@ export interface SealingSummary {
   deferredDays: number;
   servicesFailed: number;
   maxLagDays: number | null;
-}
-
-/** Each day's run starts with another service, so one busy service cannot keep the same others waiting run after run. */
-export function rotateServices(services: readonly ServiceConfig[], now: Date): ServiceConfig[] {
-  const start = Math.floor(now.getTime() / DAY_MS) % services.length;
-  return [...services.slice(start), ...services.slice(0, start)];
 }
 
 export async function handler(_event: unknown, context: SealingContext): Promise<SealingSummary> {

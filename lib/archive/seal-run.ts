@@ -41,6 +41,13 @@ export function sealLagDays(day: CalendarDay, now: Date): number {
   return Math.max(0, Math.floor((now.getTime() - Date.UTC(day.year, day.month - 1, day.day)) / DAY_MS));
 }
 
+/** Each day's run starts with another service, so one busy service cannot keep the same others waiting run after run. */
+export function rotateServices<T>(services: readonly T[], now: Date): T[] {
+  if (services.length === 0) return [];
+  const start = Math.floor(now.getTime() / DAY_MS) % services.length;
+  return [...services.slice(start), ...services.slice(0, start)];
+}
+
 export async function sealServices(s3: S3Client, config: LazarusConfig, services: readonly ServiceConfig[], options: SealOptions = {}): Promise<SealRunReport> {
   const now = options.now ?? new Date();
   const outcomes: ServiceSealOutcome[] = [];
