@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseDay } from "../lib/archive/archive-input";
-import { sealDay, sealService, SealRefusedError, type DaySealReport } from "../lib/archive/sealer";
+import { sealServices } from "../lib/archive/seal-run";
+import { sealDay, SealRefusedError, type DaySealReport } from "../lib/archive/sealer";
 import { createS3Client } from "../lib/aws/clients";
 import { ConfigError, loadConfig } from "../lib/config/load";
 import type { ServiceConfig } from "../lib/config/schema";
@@ -17,7 +18,10 @@ usage: npm run seal -- (--service NAME ... | --all) [--date YYYY-MM-DD]
                    day older than seal.afterDays that still holds per-record objects
 
 The config is LAZARUS_CONFIG (default ./lazarus.config.json); S3 is AWS_ENDPOINT_URL when set.
-Exits 1 when a day could not be sealed (a damaged manifest, a refused delete), 2 on bad arguments.`;
+Without --date, a service that cannot be listed does not stop the others, and each service
+whose oldest due day is still unsealed afterwards gets a "seal lag" line.
+Exits 1 when a day or a service could not be sealed (a damaged manifest, a refused delete),
+2 on bad arguments.`;
 
 const MAX_LISTED_PROBLEMS = 20;
 
@@ -68,13 +72,29 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const s3 = createS3Client({ region: config.region });
   let failed = 0;
-  for (const service of services) {
-    const reports = date !== undefined ? [await sealDay(s3, config, service, parseDay(date))] : (await sealService(s3, config, service)).days;
-    if (reports.length === 0) console.log(`${service.name}: no day to seal`);
+  if (date !== undefined) {
+    for (const service of services) {
+      const report = await sealDay(s3, config, service, parseDay(date));
+      console.log(describe(report));
+      if (report.outcome === "failed") failed += 1;
+    }
+    return failed > 0 ? 1 : 0;
+  }
+  // The same run as the scheduled sealing function's.
+  const run = await sealServices(s3, config, services);
+  for (const outcome of run.services) {
+    if (outcome.error !== undefined) {
+      console.error(`${outcome.service}: could not be sealed: ${outcome.error}`);
+      failed += 1;
+      continue;
+    }
+    const reports = outcome.report?.days ?? [];
+    if (reports.length === 0) console.log(`${outcome.service}: no day to seal`);
     for (const report of reports) {
       console.log(describe(report));
       if (report.outcome === "failed") failed += 1;
     }
+    if (outcome.lagDays) console.log(`${outcome.service}: seal lag ${outcome.lagDays} days (oldest unsealed day ${outcome.oldestUnsealed})`);
   }
   return failed > 0 ? 1 : 0;
 }

@@ -10,8 +10,9 @@ const WRITE_ONCE = { Null: { "s3:if-none-match": "false" } };
 /**
  * A tier's grants by group, shared first, and the order of their Sids; a grant whose
  * tier allows no action is left out. The archive is granted by prefix, so the shared
- * group does not grow with the services; tables, their streams and restore targets,
- * and queues are named one by one (their names are arbitrary), in a group per service.
+ * group does not grow with the services; so are the tables the stacks manage, by their
+ * archive tag. Imported tables, the tables' streams (whose tags are their own) and queues
+ * are named one by one (their names are arbitrary), in a group per service.
  */
 export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups: Grant[][]; sids: string[] } {
   const from = <T>(first: ConsoleTier, ...items: T[]): T[] => fromTier(tier, first, ...items);
@@ -96,23 +97,25 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
     (b) => b.batches,
   );
 
-  perService(
-    "Tables",
-    [
-      "dynamodb:DescribeTable",
-      "dynamodb:DescribeContinuousBackups",
-      "dynamodb:DescribeTimeToLive",
-      "dynamodb:GetItem",
-      // A bulk-restore plan compares 100 items per request instead of one.
-      "dynamodb:BatchGetItem",
-      // No-clobber restores are conditional PutItems; ConditionCheckItem guards transactional ones.
-      ...from("restore", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"),
-      // Protection fixes (IAM cannot tell an UpdateTable that enables deletion protection from any other),
-      // PITR restores from the table, and the compare's scan and tag check.
-      ...from("admin", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:RestoreTableToPointInTime", "dynamodb:Scan", "dynamodb:ListTagsOfResource"),
-    ],
-    (s) => [s.table],
-  );
+  const tableActions = [
+    "dynamodb:DescribeTable",
+    "dynamodb:DescribeContinuousBackups",
+    "dynamodb:DescribeTimeToLive",
+    "dynamodb:GetItem",
+    // A bulk-restore plan compares 100 items per request instead of one.
+    "dynamodb:BatchGetItem",
+    // No-clobber restores are conditional PutItems; ConditionCheckItem guards transactional ones.
+    ...from("restore", "dynamodb:PutItem", "dynamodb:ConditionCheckItem"),
+    // Protection fixes (IAM cannot tell an UpdateTable that enables deletion protection from any other),
+    // PITR restores from the table, and the compare's scan and tag check.
+    ...from("admin", "dynamodb:UpdateContinuousBackups", "dynamodb:UpdateTable", "dynamodb:RestoreTableToPointInTime", "dynamodb:Scan", "dynamodb:ListTagsOfResource"),
+  ];
+  // The tables the stacks manage carry the archive's tag, so one statement covers them however many there are;
+  // imported tables carry whatever their owners gave them, so they are named.
+  if (r.services.some((s) => s.tableByTag)) {
+    grant(SHARED, "TaggedTables", tableActions, [r.taggedTables], { conditions: { StringEquals: { [`aws:ResourceTag/${r.tableTag.key}`]: r.tableTag.value } } });
+  }
+  perService("Tables", tableActions, (s) => (s.tableByTag ? [] : [s.table]));
   grant(
     SHARED,
     "PitrRestoredTables",

@@ -9,10 +9,15 @@ import type { ServiceConfig } from "../../lib/config/schema";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { CONSOLE_KEY_SEGMENTS, CONSOLE_STATE_MARK } from "./console-tiers";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
+import { ARCHIVE_TAG } from "./service-archiver";
 
 export interface ConsoleResourcesProps {
   archive: { bucket: IBucket; key: IKey; prefix: string };
   services: readonly ServiceConfig[];
+  /** The archive bucket's name, which the managed tables' archive tag carries. */
+  archiveBucketName: string;
+  /** "tag": the managed tables are granted together by their archive tag; "name": one ARN per table. */
+  tableAccess: "tag" | "name";
   /** The buckets S3 on-failure destinations write failed batches to (encrypted with the archive key). */
   failureBuckets: readonly IBucket[];
 }
@@ -21,6 +26,8 @@ export interface ConsoleResourcesProps {
 export interface ServiceResources {
   name: string;
   table: string;
+  /** Granted through the tagged-tables statement rather than by its ARN. */
+  tableByTag: boolean;
   stream: string;
   queue?: string;
 }
@@ -59,6 +66,9 @@ export class ConsoleResources {
   readonly pitrObjects: string;
   readonly alarms: string;
   readonly restoredTables: string;
+  /** Every table of the account and region, for the statement conditioned on the archive tag. */
+  readonly taggedTables: string;
+  readonly tableTag: { key: string; value: string };
   readonly services: ServiceResources[];
   readonly failureBuckets: FailureBucketResources[];
 
@@ -111,11 +121,17 @@ export class ConsoleResources {
       "Tables a PITR restore creates, named {table}-restored-{time} when the restore starts.",
     );
     this.restoredTables = restoredTables;
+    this.tableTag = { key: ARCHIVE_TAG, value: props.archiveBucketName };
+    this.taggedTables = this.explain(
+      stack.formatArn({ service: "dynamodb", resource: "table", resourceName: "*", arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      `Tables of this account and region, only where the table carries the tag ${ARCHIVE_TAG}=${props.archiveBucketName}, which the archivers stacks put on the tables they manage.`,
+    );
     this.services = props.services.map((s) => {
       const table = stack.formatArn({ service: "dynamodb", resource: "table", resourceName: s.table.name, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
       return {
         name: s.name,
         table,
+        tableByTag: props.tableAccess === "tag" && s.table.managed,
         stream: this.explain(
           `${table}/stream/*`,
           "The configured tables' streams: a stream's label is its creation time, and a failure may name the table's previous stream.",

@@ -5,6 +5,8 @@ import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { failedRecordsMetric } from "./archiver-alarms";
 import { FAILURE_BUCKET_METRICS_ID } from "./archive-storage";
+import { SEAL_ARCHIVE_DIMENSION, SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE, SEAL_SERVICE_DIMENSION } from "../../lib/archive/seal-labels";
+import { SEALING_ERRORS_ALARM, SEALING_FUNCTION_NAME, SEALING_LAG_ALARM } from "./sealing-schedule";
 
 /** CloudWatch draws at most 100 metrics in a graph and 100 alarms in a status widget. */
 export const METRICS_PER_GRAPH = 50;
@@ -16,6 +18,8 @@ export const SERVICE_ALARM_CHECKS = ["iterator-age", "archiver-errors", "throttl
 export interface FleetDashboardProps {
   config: LazarusConfig;
   failureBuckets: readonly string[];
+  /** Whether the sealing function is deployed (not with a default Object Lock retention). */
+  sealing: boolean;
 }
 
 /**
@@ -38,6 +42,7 @@ export class FleetDashboard extends Construct {
     const alarmNames = [
       ...config.services.flatMap((s) => [...SERVICE_ALARM_CHECKS, ...(s.onFailure.type === "sqs" ? ["dlq-depth"] : [])].map((check) => `${ALARM_NAME_PREFIX}${s.name}-${check}`)),
       ...props.failureBuckets.map((b) => `${ALARM_NAME_PREFIX}${b}-failed-batches`),
+      ...(props.sealing ? [SEALING_ERRORS_ALARM, SEALING_LAG_ALARM] : []),
     ];
     const alarms = alarmNames.map((name, i) =>
       Alarm.fromAlarmArn(
@@ -96,8 +101,40 @@ export class FleetDashboard extends Construct {
         }),
       );
     }
+    if (props.sealing) widgets.push(...sealingWidgets(config));
     this.dashboard.addWidgets(...widgets);
   }
+}
+
+/** Seal lag per service against the alarm's threshold, and the sealing runs' errors and duration. */
+function sealingWidgets(config: LazarusConfig): IWidget[] {
+  const lag = (dimensions: Record<string, string>, label: string) =>
+    new Metric({ namespace: SEAL_METRIC_NAMESPACE, metricName: SEAL_LAG_METRIC, dimensionsMap: dimensions, statistic: "Maximum", period: Duration.days(1), label });
+  const archive = { [SEAL_ARCHIVE_DIMENSION]: config.archive.bucket };
+  const threshold = { value: config.seal.lagThresholdDays, label: "seal-lag alarm threshold" };
+  const widgets: IWidget[] = chunks(config.services, METRICS_PER_GRAPH).map(
+    (group, i, all) =>
+      new GraphWidget({
+        title: `Seal lag, days${all.length > 1 ? ` (${i + 1}/${all.length})` : ""}`,
+        left: group.map((s) => lag({ ...archive, [SEAL_SERVICE_DIMENSION]: s.name }, s.name)),
+        leftAnnotations: [threshold],
+        width: 12,
+        height: 6,
+      }),
+  );
+  const fn = (metricName: string, statistic: string) =>
+    new Metric({ namespace: "AWS/Lambda", metricName, dimensionsMap: { FunctionName: SEALING_FUNCTION_NAME }, statistic, period: Duration.hours(1), label: `${metricName} (${statistic})` });
+  widgets.push(
+    new GraphWidget({
+      title: "Sealing runs: largest lag, errors, duration",
+      left: [lag(archive, "largest seal lag (days)"), fn("Errors", "Sum")],
+      right: [fn("Duration", "Maximum")],
+      leftAnnotations: [threshold],
+      width: 12,
+      height: 6,
+    }),
+  );
+  return widgets;
 }
 
 function chunks<T>(items: readonly T[], size: number): T[][] {

@@ -10,6 +10,8 @@ import { ConsolePolicies } from "./console-policies";
 import { ErasureRecheckSchedule } from "./erasure-recheck-schedule";
 import type { ConsoleTier } from "./console-tiers";
 import { FleetDashboard } from "./fleet-dashboard";
+import { SealingSchedule } from "./sealing-schedule";
+import { isSealingAllowed } from "../../lib/archive/seal-labels";
 
 export interface FoundationStackProps extends StackProps {
   config: LazarusConfig;
@@ -20,8 +22,8 @@ export interface FoundationStackProps extends StackProps {
 
 /**
  * What every service shares and what holds data for years: the archive bucket and its
- * key, the failure buckets, the second copy, alerting, the fleet's dashboard and the
- * console's policies. Everything here is derived from the config's names, never from
+ * key, the failure buckets, the second copy, alerting, the fleet's dashboard, the
+ * scheduled erasure re-check and sealing, and the console's policies. Everything here is derived from the config's names, never from
  * another stack, so the archivers stacks can come and go without touching it.
  */
 export class FoundationStack extends Stack {
@@ -29,6 +31,7 @@ export class FoundationStack extends Stack {
   readonly alerting: Alerting;
   readonly consolePolicies: ConsolePolicies;
   readonly failureAlarms: Alarm[];
+  readonly sealing?: SealingSchedule;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -45,9 +48,17 @@ export class FoundationStack extends Stack {
     const failureBuckets = failureBucketNames.map((name) => this.storage.failureBucket(name));
     this.failureAlarms = failureBucketNames.map((name, i) => this.failedBatchAlarm(name, failureBuckets[i]!, actions));
 
-    this.consolePolicies = new ConsolePolicies(this, "Console", { archive, services: config.services, failureBuckets });
-    new FleetDashboard(this, "Dashboard", { config, failureBuckets: failureBucketNames });
+    this.consolePolicies = new ConsolePolicies(this, "Console", {
+      archive,
+      services: config.services,
+      failureBuckets,
+      tableAccess: config.fleet.consoleTableAccess,
+      archiveBucketName: config.archive.bucket,
+    });
     new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets });
+    // With a default Object Lock retention no record could leave its object, so nothing is sealed (docs/INFRA.md).
+    if (isSealingAllowed(config.archive)) this.sealing = new SealingSchedule(this, "Sealing", { config, archive, alarmActions: actions });
+    new FleetDashboard(this, "Dashboard", { config, failureBuckets: failureBucketNames, sealing: this.sealing !== undefined });
 
     new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });
     // One output per tier (names kept from when a tier was one policy): every policy ARN of the tier, comma-separated.

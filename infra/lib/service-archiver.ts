@@ -50,6 +50,8 @@ export interface ServiceArchiverProps {
 
 /** Tag on everything a service's pipeline creates, so cost and ownership can be read per service. */
 export const SERVICE_TAG = "lazarus:service";
+/** Tag on every table the stacks manage, naming the archive bucket: the console's policies grant those tables by it. */
+export const ARCHIVE_TAG = "lazarus:archive";
 
 /**
  * One service's archive pipeline: its table (created or imported), the archiver
@@ -70,6 +72,7 @@ export class ServiceArchiver extends Construct {
     this.service = service;
     this.table = serviceTable(this, "Table", service);
     Tags.of(this).add(SERVICE_TAG, service.name);
+    if (service.table.managed) Tags.of(this.table).add(ARCHIVE_TAG, props.archive.bucket.bucketName);
     const size = archiverSize(service.archiver.batchSize);
     const timeout = Duration.seconds(size.timeoutSeconds);
 

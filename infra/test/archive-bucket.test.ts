@@ -6,6 +6,7 @@ import { logicalIdOf, onlyResource, renderArn, resourcesOfType, synthStack, test
 type Rule = {
   Id: string;
   Prefix?: string;
+  TagFilters?: Array<{ Key: string; Value: string }>;
   Status: string;
   ObjectSizeGreaterThan?: number | string;
   Transitions?: Array<{ StorageClass: string; TransitionInDays: number }>;
@@ -13,6 +14,13 @@ type Rule = {
   ExpiredObjectDeleteMarker?: boolean;
   NoncurrentVersionExpiration?: { NoncurrentDays: number };
 };
+
+/** Whether S3 would apply the rule to an object: its prefix, every tag it names, and its size floor. */
+function lifecycleMatches(rule: Rule, key: string, tags: Record<string, string>, size: number): boolean {
+  if (rule.Prefix !== undefined && !key.startsWith(rule.Prefix)) return false;
+  if ((rule.TagFilters ?? []).some((t) => tags[t.Key] !== t.Value)) return false;
+  return rule.ObjectSizeGreaterThan === undefined || size > Number(rule.ObjectSizeGreaterThan);
+}
 
 const isArchiveBucket = (r: Resource) => r.Properties.BucketName === "test-archive";
 
@@ -69,28 +77,62 @@ describe("archive bucket", () => {
     });
   });
 
-  it("tiers only objects above the configured size, at the configured ages", () => {
+  it("tiers sealed bundles alone, by their tag, above the configured size, at the configured ages", () => {
     const { rules } = archiveBucket();
     const tiering = rules.filter((r) => r.Transitions);
-    expect(tiering.map((r) => r.Prefix).sort()).toEqual(["deleted/contact-svc/2", "deleted/order-svc/2"]);
-    for (const rule of tiering) {
-      expect(Number(rule.ObjectSizeGreaterThan)).toBe(262144);
-      expect(rule.Transitions).toEqual([
-        { StorageClass: "STANDARD_IA", TransitionInDays: 60 },
-        { StorageClass: "GLACIER", TransitionInDays: 200 },
-      ]);
-    }
+    expect(tiering).toEqual([
+      {
+        Id: "sealed-bundles-tier",
+        Prefix: "deleted/",
+        TagFilters: [{ Key: "lazarus-sealed", Value: "bundle" }],
+        ObjectSizeGreaterThan: 262144,
+        Status: "Enabled",
+        Transitions: [
+          { StorageClass: "STANDARD_IA", TransitionInDays: 60 },
+          { StorageClass: "GLACIER", TransitionInDays: 200 },
+        ],
+      },
+    ]);
   });
 
-  it("never tiers the by-key index, which lookups read directly", () => {
+  it("keeps manifests, their pages, month summaries, index entries and per-record objects in Standard, however large", () => {
     const { rules } = archiveBucket(testConfig((raw) => ((raw.archive as Record<string, unknown>).lifecycle = { minimumObjectSizeBytes: 0 })));
     const tiered = rules.filter((r) => r.Transitions);
-    expect(tiered.length).toBeGreaterThan(0);
+    const big = 50 * 1024 * 1024;
+    // Names as the sealer and the archiver write them (lib/archive/sealed-format.ts, lib/archive/layout.ts).
+    const untagged = [
+      `deleted/contact-svc/2024/01/_sealed/15/_manifest.json`,
+      `deleted/contact-svc/2024/01/_sealed/15/_rows-000001-000000.json`,
+      `deleted/contact-svc/2024/01/_sealed/summary.json`,
+      `deleted/contact-svc/${INDEX_SEGMENT}/ab/2024/01/15/x.bundled.json`,
+      `deleted/contact-svc/2024/01/15/x.json`,
+    ];
+    for (const key of untagged) expect(tiered.filter((r) => lifecycleMatches(r, key, {}, big)), key).toEqual([]);
+    const bundle = "deleted/contact-svc/2024/01/_sealed/15/part-000001-0a1b2c3d-0000.jsonl.gz";
+    expect(tiered.filter((r) => lifecycleMatches(r, bundle, { "lazarus-sealed": "bundle" }, big)).map((r) => r.Id)).toEqual(["sealed-bundles-tier"]);
+    // A quiet day's small bundle stays in Standard with the default floor (Standard-IA bills 128 KB at least).
+    const defaults = archiveBucket(testConfig((raw) => ((raw.archive as Record<string, unknown>).lifecycle = {}))).rules.filter((r) => r.Transitions);
+    expect(defaults.filter((r) => lifecycleMatches(r, bundle, { "lazarus-sealed": "bundle" }, 100 * 1024))).toEqual([]);
+    expect(defaults.filter((r) => lifecycleMatches(r, bundle, { "lazarus-sealed": "bundle" }, 200 * 1024))).toHaveLength(1);
+  });
+
+  it("expires bundles with their service's records, never by the tiering rule", () => {
+    const { rules } = archiveBucket();
+    const expiring = rules.filter((r) => r.ExpirationInDays !== undefined || r.NoncurrentVersionExpiration !== undefined);
+    const bundle = "deleted/order-svc/2024/01/_sealed/15/part-000001-0a1b2c3d-0000.jsonl.gz";
+    expect(expiring.filter((r) => lifecycleMatches(r, bundle, { "lazarus-sealed": "bundle" }, 1)).map((r) => r.Id)).toEqual(["order-svc-expire"]);
+    expect(rules.find((r) => r.Id === "sealed-bundles-tier")).not.toHaveProperty("ExpirationInDays");
+  });
+
+  it("tiers each service's dated records instead where a default Object Lock retention keeps them unsealed", () => {
+    const { rules } = archiveBucket(
+      testConfig((raw) => ((raw.archive as Record<string, unknown>).objectLock = { enabled: true, mode: "GOVERNANCE", retentionDays: 30 })),
+    );
+    const tiering = rules.filter((r) => r.Transitions);
+    expect(tiering.map((r) => r.Prefix).sort()).toEqual(["deleted/contact-svc/2", "deleted/order-svc/2"]);
     for (const service of ["contact-svc", "order-svc"]) {
-      const indexEntry = `deleted/${service}/${INDEX_SEGMENT}/ab/2024/01/15/x.json`;
-      const datedObject = `deleted/${service}/2024/01/15/x.json`;
-      expect(tiered.some((r) => indexEntry.startsWith(r.Prefix ?? ""))).toBe(false);
-      expect(tiered.some((r) => datedObject.startsWith(r.Prefix ?? ""))).toBe(true);
+      expect(tiering.some((r) => lifecycleMatches(r, `deleted/${service}/${INDEX_SEGMENT}/ab/2024/01/15/x.json`, {}, 1e9))).toBe(false);
+      expect(tiering.some((r) => lifecycleMatches(r, `deleted/${service}/2024/01/15/x.json`, {}, 1e9))).toBe(true);
     }
   });
 
@@ -114,7 +156,7 @@ describe("archive bucket", () => {
       (raw.archive as Record<string, unknown>).lifecycle = { infrequentAccessAfterDays: null, glacierAfterDays: 400, expireAfterDays: null };
     });
     const { rules } = archiveBucket(config);
-    const tier = rules.find((r) => r.Prefix === "deleted/contact-svc/2");
+    const tier = rules.find((r) => r.Id === "sealed-bundles-tier");
     expect(tier?.Transitions).toEqual([{ StorageClass: "GLACIER", TransitionInDays: 400 }]);
     const expiry = rules.find((r) => r.Prefix === "deleted/contact-svc/");
     expect(expiry?.ExpirationInDays).toBeUndefined();

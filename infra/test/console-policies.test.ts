@@ -10,6 +10,7 @@ import { EXPORTS_SEGMENT, manifestKey } from "../../lib/exports/export-manifest"
 import { compareChunkKey, jobKey, PITR_JOBS_SEGMENT } from "../../lib/pitr/pitr-store";
 import { suggestTargetName } from "../../lib/pitr/pitr-types";
 import { Stack } from "aws-cdk-lib";
+import { Match } from "aws-cdk-lib/assertions";
 import { CfnManagedPolicy } from "aws-cdk-lib/aws-iam";
 import { CONSOLE_KEY_SEGMENTS, CONSOLE_POLICY_TARGET_CHARS, ROLE_MANAGED_POLICY_LIMIT } from "../lib/console-policies";
 import { MANAGED_POLICY_MAX_CHARS } from "../lib/policy-size";
@@ -33,7 +34,9 @@ const WRITE_VERB = /:(Put|Delete|Update|Create|Restore|Write|Batch(Write)|Send|P
 const TIERS = ["read-only", "restore", "compliance", "admin"] as const;
 type Tier = (typeof TIERS)[number];
 
-const config = testConfig();
+/** Most tests read the grants with every table named, as imported tables always are; "tables by tag" below covers the default. */
+const byName = (raw: Record<string, unknown>) => (raw.fleet = { ...(raw.fleet as Record<string, unknown>), consoleTableAccess: "name" });
+const config = testConfig(byName);
 const { template } = synthStack(config);
 const json = template.toJSON() as { Outputs: Record<string, { Value: unknown }> };
 
@@ -330,9 +333,13 @@ describe("console admin policy", () => {
   });
 });
 
+function namedTables(config: LazarusConfig): LazarusConfig {
+  return parseConfig({ ...config, fleet: { ...config.fleet, consoleTableAccess: "name" } }, "config with tables granted by name");
+}
+
 /** The shipped config's services with every name the policies repeat at the longest the config schema allows. */
 function withLongestNames(count: number): LazarusConfig {
-  const config = shippedConfigWithServices(count);
+  const config = namedTables(shippedConfigWithServices(count));
   const pad = (stem: string, length: number) => stem.padEnd(length, "x");
   return parseConfig(
     {
@@ -351,9 +358,10 @@ function withLongestNames(count: number): LazarusConfig {
 }
 
 describe("console policy sets", () => {
+  // Tables named one by one, the policies' largest form (tables imported, or consoleTableAccess "name").
   const configs = {
-    "1 service": () => shippedConfigWithServices(1),
-    "the shipped 3 services": () => shippedConfigWithServices(3),
+    "1 service": () => namedTables(shippedConfigWithServices(1)),
+    "the shipped 3 services": () => namedTables(shippedConfigWithServices(3)),
     "12 services with the longest names the config allows": () => withLongestNames(12),
   };
   type Name = keyof typeof configs;
@@ -445,5 +453,46 @@ describe("console policy sets", () => {
     const synth = () => synthStack(withLongestNames(90));
     expect(synth).toThrow(ConfigError);
     expect(synth).toThrow(/admin tier needs \d+ managed policies for the 90 services in the config.*at most 10\. Deploy the services from more than one config/);
+  });
+});
+
+describe("tables by tag", () => {
+  const tagged = testConfig((raw) => {
+    // An imported table: its tags are its owner's, so it is named.
+    ((raw.services as Array<Record<string, Record<string, unknown>>>)[1]!.table as Record<string, unknown>).managed = false;
+  });
+  const streamContext = { "lazarus:streamArn:order-svc": "arn:aws:dynamodb:eu-west-1:123456789012:table/order/stream/2024-01-15T00:00:00.000" };
+  const synth = synthStack(tagged, { context: streamContext });
+  const statements = Object.fromEntries(TIERS.map((tier) => [tier, policyStatements(synth.template, tier)])) as Record<Tier, Statement[]>;
+  const allTables = tableArn("*");
+  const condition = { StringEquals: { "aws:ResourceTag/lazarus:archive": "test-archive" } };
+
+  it("grant every table action on the managed tables through one statement conditioned on the archive tag", () => {
+    for (const tier of TIERS) {
+      const onAll = statements[tier].filter((s) => s.Effect === "Allow" && resourcesOf(s).map(renderArn).includes(allTables));
+      expect(onAll, tier).toHaveLength(1);
+      expect(onAll[0]!.Condition, tier).toEqual(condition);
+      // Admin also reads the tables its PITR restores create.
+      const live = resourcesFor(statements[tier], "dynamodb:GetItem").filter((arn) => arn !== tableArn("*-restored-*"));
+      expect(live, tier).toEqual([allTables, orderTable].sort());
+    }
+    expect(actionsOf(statements.restore.find((s) => s.Condition && JSON.stringify(s.Condition).includes("ResourceTag"))!)).toEqual(
+      expect.arrayContaining(["dynamodb:PutItem", "dynamodb:ConditionCheckItem"]),
+    );
+    expect(actionsOf(statements["read-only"].find((s) => resourcesOf(s).map(renderArn).includes(allTables))!)).not.toContain("dynamodb:PutItem");
+    expect(actionsOf(statements.admin.find((s) => resourcesOf(s).map(renderArn).includes(allTables))!)).toEqual(
+      expect.arrayContaining(["dynamodb:UpdateTable", "dynamodb:RestoreTableToPointInTime", "dynamodb:Scan"]),
+    );
+  });
+
+  it("keep naming what tags cannot cover: imported tables, streams and PITR targets", () => {
+    expect(resourcesFor(statements.admin, "dynamodb:UpdateTable")).toEqual([allTables, orderTable].sort());
+    expect(resourcesFor(statements.admin, "dynamodb:GetRecords")).toEqual([`${contactTable}/stream/*`]);
+    expect(resourcesFor(statements.admin, "dynamodb:RestoreTableToPointInTime")).toEqual([allTables, orderTable, tableArn("*-restored-*")].sort());
+  });
+
+  it("tag every table the archivers stacks manage with the archive, and no imported one", () => {
+    synth.services.hasResourceProperties("AWS::DynamoDB::Table", { TableName: "contact", Tags: Match.arrayWith([{ Key: "lazarus:archive", Value: "test-archive" }]) });
+    expect(Object.keys(synth.services.findResources("AWS::DynamoDB::Table"))).toHaveLength(1);
   });
 });

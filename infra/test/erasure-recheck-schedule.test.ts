@@ -20,7 +20,8 @@ describe("erasure re-check schedule", () => {
 
   it("runs the re-check function hourly from an EventBridge rule", () => {
     const fnId = logicalIdOf(template, "AWS::Lambda::Function", byName);
-    const [, rule] = onlyResource(template, "AWS::Events::Rule", (r) => r.Properties.ScheduleExpression !== undefined);
+    const targets = (r: { Properties: Record<string, unknown> }) => JSON.stringify(r.Properties.Targets ?? []).includes(`"${fnId}"`);
+    const [, rule] = onlyResource(template, "AWS::Events::Rule", (r) => r.Properties.ScheduleExpression !== undefined && targets(r));
     expect(rule.Properties.ScheduleExpression).toBe("rate(1 hour)");
     expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: { "Fn::GetAtt": [fnId, "Arn"] } })]);
     const [, fn] = onlyResource(template, "AWS::Lambda::Function", byName);

@@ -10,6 +10,7 @@ import { ROLE_MANAGED_POLICY_LIMIT } from "../lib/console-policies";
 import { MANAGED_POLICY_MAX_CHARS } from "../lib/policy-size";
 import { TEST_NOW, deployedValue, shippedConfigWithServices, tempOutdir, tierPolicies, type Resource } from "./fixtures";
 import { ERASURE_RECHECK_FUNCTION_NAME } from "../lib/erasure-recheck-schedule";
+import { SEALING_FUNCTION_NAME } from "../lib/sealing-schedule";
 
 /** IAM's limit on the inline policies of one role, together (white space not counted). */
 const ROLE_INLINE_POLICY_MAX_CHARS = 10_240;
@@ -36,6 +37,7 @@ function fleetOf(count: number): Synthesized {
 }
 
 const SIZES = [1, 40, 200] as const;
+const sealingPolicySizes = new Map<number, number>();
 
 describe.each(SIZES)("a fleet of %i services", (count) => {
   it("deploys as a foundation stack and archivers stacks, every one under CloudFormation's resource limit", () => {
@@ -47,7 +49,9 @@ describe.each(SIZES)("a fleet of %i services", (count) => {
     }
     // Every service's archiver is deployed exactly once, and the fleet's one erasure re-check beside them.
     const functions = [...templates.values()].flatMap((t) => Object.values(t.Resources).filter((r) => r.Type === "AWS::Lambda::Function"));
-    expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual([...config.services.map((s) => s.archiver.functionName), ERASURE_RECHECK_FUNCTION_NAME].sort());
+    expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual(
+      [...config.services.map((s) => s.archiver.functionName), ERASURE_RECHECK_FUNCTION_NAME, SEALING_FUNCTION_NAME].sort(),
+    );
   });
 
   it("keeps every console tier within the managed policies a role can attach, each within IAM's size limit", () => {
@@ -65,6 +69,25 @@ describe.each(SIZES)("a fleet of %i services", (count) => {
     }
   });
 
+  it("grants the managed tables by tag, so no tier names them one by one, and keeps the sealing role's policy the same size", () => {
+    const { config, templates } = fleetOf(count);
+    const foundation = Template.fromJSON(templates.get(FOUNDATION_STACK_ID)!);
+    const deployed = deployedValue(foundation, config.region);
+    for (const tier of CONSOLE_TIERS) {
+      const text = tierPolicies(foundation, tier, config.region).map(([, p]) => JSON.stringify(deployed(p.Properties.PolicyDocument))).join("");
+      for (const s of config.services) expect(text, `${tier} ${s.table.name}`).not.toContain(`:table/${s.table.name}"`);
+      expect(text).toContain('"aws:ResourceTag/lazarus:archive"');
+    }
+    const resources = templates.get(FOUNDATION_STACK_ID)!.Resources;
+    const sealing = Object.values(resources).find((r) => r.Type === "AWS::Lambda::Function" && r.Properties.FunctionName === SEALING_FUNCTION_NAME)!;
+    const roleId = (sealing.Properties.Role as { "Fn::GetAtt": string[] })["Fn::GetAtt"][0];
+    const inline = Object.values(resources).filter((r) => r.Type === "AWS::IAM::Policy" && (r.Properties.Roles as Array<{ Ref: string }>).some((x) => x.Ref === roleId));
+    const size = inline.map((p) => JSON.stringify(p.Properties.PolicyDocument).length).reduce((a, b) => a + b, 0);
+    sealingPolicySizes.set(count, size);
+    expect(size).toBeLessThan(ROLE_INLINE_POLICY_MAX_CHARS);
+    if (count === 200) expect(size).toBe(sealingPolicySizes.get(1));
+  });
+
   it("keeps every archiver role within IAM's inline policy limit and without managed policies", () => {
     const { templates } = fleetOf(count);
     for (const [name, template] of templates) {
@@ -80,6 +103,17 @@ describe.each(SIZES)("a fleet of %i services", (count) => {
         expect(size, `${name} ${roleId}`).toBeLessThan(ROLE_INLINE_POLICY_MAX_CHARS);
       }
     }
+  });
+});
+
+describe("a fleet of 200 services with every table named by ARN", () => {
+  it("keeps every console tier within the managed policies a role can attach (imported tables, or consoleTableAccess \"name\")", () => {
+    const shipped = shippedConfigWithServices(200);
+    const config = parseConfig({ ...shipped, fleet: { ...shipped.fleet, consoleTableAccess: "name" } }, "200 services, tables by name");
+    const app = createLazarusApp({ outdir: tempOutdir(), context: { "aws:cdk:bundling-stacks": [] } });
+    const { foundation } = buildLazarus(app, config, { now: TEST_NOW });
+    const counts = CONSOLE_TIERS.map((tier) => foundation.consolePolicies.tier(tier).length);
+    for (const count of counts) expect(count).toBeLessThanOrEqual(ROLE_MANAGED_POLICY_LIMIT);
   });
 });
 

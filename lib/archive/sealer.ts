@@ -9,6 +9,7 @@ import { listMonths, listYears } from "./archive-calendar";
 import { classifyArchiveName } from "./archive-names";
 import { isMissingObject, isPreconditionFailed } from "../aws/aws-errors";
 import { putJson } from "../aws/s3-json";
+import { BUNDLE_TAG_KEY, BUNDLE_TAG_VALUE, isSealingAllowed } from "./seal-labels";
 import { dayPrefix, indexPartitionPrefix, monthPrefix, parseArchiveName, recordId, servicePrefix } from "./layout";
 import { listPages } from "./object-listing";
 import { deleteVersions, listVersionsUnder } from "./object-versions";
@@ -65,6 +66,8 @@ export interface SealOptions {
   manifestPageRows?: number;
   /** Called after each step; a process killed here is what the crash tests do. */
   onStep?: (step: SealStep, detail: { date: string; deleted?: number }) => Promise<void> | void;
+  /** Asked before each day of `sealService`; false leaves the remaining days for the next run (a time limit). */
+  shouldContinue?: () => boolean;
 }
 
 export interface DaySealReport {
@@ -89,13 +92,11 @@ export class SealRefusedError extends Error {
 }
 
 const DEFAULT_CONCURRENCY = 8;
-export const BUNDLE_TAG = "lazarus-sealed=bundle";
+export const BUNDLE_TAG = `${BUNDLE_TAG_KEY}=${BUNDLE_TAG_VALUE}`;
 const SUMMARY_WRITE_ATTEMPTS = 5;
 
-/** Object Lock with a default retention keeps per-record objects from being deleted, so sealing would only duplicate them. */
 export function assertSealingAllowed(config: LazarusConfig): void {
-  const lock = config.archive.objectLock;
-  if (lock.enabled && lock.retentionDays !== null) {
+  if (!isSealingAllowed(config.archive)) {
     throw new SealRefusedError("the archive bucket locks every object for archive.objectLock.retentionDays, so sealed records could not be removed; sealing stays off");
   }
 }
@@ -314,7 +315,7 @@ async function writeSealedRecords(
   }
   await step("bundle-written");
 
-  const limit = pLimit(DEFAULT_CONCURRENCY);
+  const limit = pLimit(options.concurrency ?? DEFAULT_CONCURRENCY);
   await Promise.all(
     located.map(({ record, key, offset, length }) =>
       limit(async () => {
@@ -400,6 +401,8 @@ export interface ServiceSealReport {
   days: DaySealReport[];
   /** The oldest day old enough to be sealed that still holds per-record objects, before this run. */
   oldestUnsealed: string | null;
+  /** Days old enough to be sealed that this run did not seal, oldest first: failed, or left for the next run by `shouldContinue`. */
+  unsealed: CalendarDay[];
 }
 
 /**
@@ -413,8 +416,17 @@ export async function sealService(s3: S3Client, config: LazarusConfig, service: 
   const days = await daysWithObjects(s3, config, service);
   const due = days.filter((d) => isSealableDay(config, d, now));
   const reports: DaySealReport[] = [];
-  for (const day of due) reports.push(await sealDay(s3, config, service, day, { ...options, now }));
-  return { service: service.name, days: reports, oldestUnsealed: due[0] ? formatDay(due[0]) : null };
+  const unsealed: CalendarDay[] = [];
+  for (const day of due) {
+    if (options.shouldContinue && !options.shouldContinue()) {
+      unsealed.push(day);
+      continue;
+    }
+    const report = await sealDay(s3, config, service, day, { ...options, now });
+    reports.push(report);
+    if (report.outcome === "failed") unsealed.push(day);
+  }
+  return { service: service.name, days: reports, oldestUnsealed: due[0] ? formatDay(due[0]) : null, unsealed };
 }
 
 /** Days whose folders hold objects, oldest first: one delimited LIST per year and per month. */

@@ -242,6 +242,12 @@ const fleet = z
   .object({
     /** Service stacks; a service's stack comes from a hash of its name, so changing this moves services. Fix it before the first deploy. */
     stacks: z.number().int().min(1).max(100).default(16),
+    /**
+     * How the console's policies name the tables the stack manages: "tag", one statement for all of
+     * them by their `lazarus:archive` tag (DynamoDB attribute-based access control, which must be on
+     * in the account), or "name", one ARN per table. Imported tables are always named.
+     */
+    consoleTableAccess: z.enum(["tag", "name"]).default("tag"),
   })
   .strict();
 
@@ -310,8 +316,16 @@ export const configSchema = z
       .object({
         /** Days older than this are sealed. Default: the longest maximum record age + 1 day, at least 2. */
         afterDays: z.number().int().min(2).max(3_650).optional(),
-        /** The protection page and the alarm flag a service whose oldest unsealed closed day is older than this. */
-        lagAlarmDays: z.number().int().min(1).max(3_650).default(3),
+        /**
+         * Seal lag: the age in days of a service's oldest closed day (older than afterDays) that is still not
+         * sealed. The protection page and the seal-lag alarm flag a service whose lag is above this.
+         */
+        lagThresholdDays: z.number().int().min(1).max(3_650).default(2),
+        /** When the scheduled sealing runs each day, UTC ("HH:MM"): a little after midnight, once the day before is closed. */
+        runAtUtc: z
+          .string()
+          .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day in UTC as "HH:MM", e.g. "00:30"')
+          .default("00:30"),
       })
       .strict()
       .prefault({}),

@@ -1,0 +1,122 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../lib/config/load";
+import { SEALING_ERRORS_ALARM, SEALING_FUNCTION_NAME, SEALING_LAG_ALARM } from "../lib/sealing-schedule";
+import { actionsOf, logicalIdOf, onlyResource, renderArn, resourcesOf, resourcesOfType, statementsOf, synthStack, tempOutdir, testConfig, type Statement } from "./fixtures";
+
+const TOPIC = "arn:aws:sns:eu-west-1:${AWS::AccountId}:lazarus-alarms-test-archive";
+const byName = (r: { Properties: Record<string, unknown> }) => r.Properties.FunctionName === SEALING_FUNCTION_NAME;
+
+function sealingStatements(template: ReturnType<typeof synthStack>["template"]): Statement[] {
+  const [, fn] = onlyResource(template, "AWS::Lambda::Function", byName);
+  const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
+  return resourcesOfType(template, "AWS::IAM::Policy")
+    .filter(([, p]) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
+    .flatMap(([, p]) => statementsOf(p));
+}
+
+describe("the sealing schedule", () => {
+  const config = testConfig();
+  const { template } = synthStack(config);
+  const fnId = logicalIdOf(template, "AWS::Lambda::Function", byName);
+  const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
+  const archive = `\${${bucketId}.Arn}`;
+
+  it("runs the sealing function daily a little after midnight UTC, one run at a time, with time and memory for a busy day", () => {
+    const [, rule] = onlyResource(template, "AWS::Events::Rule", (r) => JSON.stringify(r.Properties.Targets ?? []).includes(`"${fnId}"`));
+    expect(rule.Properties.ScheduleExpression).toBe("cron(30 0 * * ? *)");
+    const [, fn] = onlyResource(template, "AWS::Lambda::Function", byName);
+    expect(fn.Properties).toMatchObject({ Timeout: 900, MemorySize: 3008, ReservedConcurrentExecutions: 1, Architectures: ["arm64"] });
+    // A failed or timed-out run is retried, and each retry carries on where the last stopped.
+    template.hasResourceProperties("AWS::Lambda::EventInvokeConfig", { FunctionName: { Ref: fnId }, MaximumRetryAttempts: 2 });
+  });
+
+  it("runs at the configured time of day, and refuses a time that is not HH:MM", () => {
+    const later = synthStack(testConfig((raw) => (raw.seal = { runAtUtc: "03:15" })));
+    const id = logicalIdOf(later.template, "AWS::Lambda::Function", byName);
+    const [, rule] = onlyResource(later.template, "AWS::Events::Rule", (r) => JSON.stringify(r.Properties.Targets ?? []).includes(`"${id}"`));
+    expect(rule.Properties.ScheduleExpression).toBe("cron(15 3 * * ? *)");
+    expect(() => testConfig((raw) => (raw.seal = { runAtUtc: "3:15" }))).toThrow(ConfigError);
+    expect(() => testConfig((raw) => (raw.seal = { runAtUtc: "24:00" }))).toThrow(/HH:MM/);
+  });
+
+  it("may delete only the services' dated records and sealed layout, and write only the sealed layout and index entries", () => {
+    const statements = sealingStatements(template);
+    const allowed = statements.filter((s) => s.Effect === "Allow");
+    const on = (action: string) => [...new Set(allowed.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf).map(renderArn))].sort();
+    const dated = `${archive}/deleted/*/????/??/??/*`;
+    const sealed = `${archive}/deleted/*/????/??/_sealed/*`;
+    expect(on("s3:GetObject")).toEqual([dated, sealed].sort());
+    expect(on("s3:DeleteObjectVersion")).toEqual([dated, sealed].sort());
+    expect(on("s3:DeleteObject")).toEqual([dated, sealed].sort());
+    expect(on("s3:PutObject")).toEqual([sealed, `${archive}/deleted/*/_by-key/*`].sort());
+    // Bundles are written with their tag, which the lifecycle tiers by.
+    expect(on("s3:PutObjectTagging")).toEqual([sealed]);
+    const listing = allowed.find((s) => actionsOf(s).includes("s3:ListBucketVersions"))!;
+    expect(listing.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/?*"] } });
+    // The console's own state (audit log, erasure ledger, exports, jobs) is out of reach, whatever the patterns match.
+    const denied = statements.filter((s) => s.Effect === "Deny");
+    expect(denied.flatMap(resourcesOf).map(renderArn)).toContain(`${archive}/deleted/_*`);
+    expect(denied.flatMap(actionsOf)).toEqual(expect.arrayContaining(["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion", "s3:ListBucket"]));
+    // The lag metric, in its own namespace only.
+    const metric = allowed.find((s) => actionsOf(s).includes("cloudwatch:PutMetricData"))!;
+    expect(metric.Condition).toEqual({ StringEquals: { "cloudwatch:namespace": "Lazarus/Sealing" } });
+    for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
+    expect(statements.flatMap(actionsOf)).not.toContain("s3:BypassGovernanceRetention");
+  });
+
+  it("alarms on failed runs and on a seal lag past the threshold, treating a day without a lag value as lag", () => {
+    const alarm = (name: string) => onlyResource(template, "AWS::CloudWatch::Alarm", (a) => a.Properties.AlarmName === name)[1];
+    const lag = alarm(SEALING_LAG_ALARM);
+    expect(lag.Properties).toMatchObject({
+      Namespace: "Lazarus/Sealing",
+      MetricName: "SealLagDays",
+      Dimensions: [{ Name: "Archive", Value: "test-archive" }],
+      Statistic: "Maximum",
+      Period: 86_400,
+      Threshold: 2,
+      ComparisonOperator: "GreaterThanThreshold",
+      TreatMissingData: "breaching",
+    });
+    const errors = alarm(SEALING_ERRORS_ALARM);
+    expect(errors.Properties).toMatchObject({ MetricName: "Errors", Namespace: "AWS/Lambda", Threshold: 1, TreatMissingData: "notBreaching" });
+    for (const a of [lag, errors]) expect((a.Properties.AlarmActions as unknown[]).map(renderArn)).toEqual([TOPIC]);
+    const custom = synthStack(testConfig((raw) => (raw.seal = { lagThresholdDays: 5 }))).template;
+    expect(onlyResource(custom, "AWS::CloudWatch::Alarm", (a) => a.Properties.AlarmName === SEALING_LAG_ALARM)[1].Properties.Threshold).toBe(5);
+  });
+
+  it("shows each service's seal lag and the sealing runs on the fleet dashboard", () => {
+    const [, dashboard] = onlyResource(template, "AWS::CloudWatch::Dashboard");
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    expect(body).toContain("Seal lag, days");
+    for (const s of config.services) expect(body).toMatch(new RegExp(`SealLagDays\\W+Archive\\W+test-archive\\W+Service\\W+${s.name}\\W`));
+    expect(body).toContain(SEALING_LAG_ALARM);
+    expect(body).toContain(SEALING_ERRORS_ALARM);
+  });
+
+  it("is not deployed where a default Object Lock retention keeps every record in its object", () => {
+    const locked = synthStack(testConfig((raw) => ((raw.archive as Record<string, unknown>).objectLock = { enabled: true, mode: "GOVERNANCE", retentionDays: 30 }))).template;
+    expect(resourcesOfType(locked, "AWS::Lambda::Function").filter(([, f]) => byName(f))).toEqual([]);
+    expect(JSON.stringify(onlyResource(locked, "AWS::CloudWatch::Dashboard")[1].Properties.DashboardBody)).not.toContain("Seal lag");
+    // Locking only the audit log leaves records erasable, and sealable.
+    const auditOnly = synthStack(testConfig((raw) => ((raw.archive as Record<string, unknown>).objectLock = { enabled: true, mode: "GOVERNANCE", retentionDays: null }))).template;
+    expect(resourcesOfType(auditOnly, "AWS::Lambda::Function").filter(([, f]) => byName(f))).toHaveLength(1);
+  });
+
+  it("bundles npm run seal's code with server-only emptied, and the services' config but not the sign-in rules", () => {
+    const outdir = tempOutdir();
+    const bundled = synthStack(testConfig((raw) => {
+      raw.auth = { roles: { admin: { emails: ["root-admin@example.com"] } } };
+    }), { bundle: true, outdir });
+    const [, fn] = onlyResource(bundled.template, "AWS::Lambda::Function", byName);
+    const assetDir = join(outdir, `asset.${(fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "")}`);
+    const map = JSON.parse(readFileSync(join(assetDir, "index.js.map"), "utf8")) as { sources: string[] };
+    expect(map.sources.some((s) => s.endsWith("lib/archive/seal-run.ts"))).toBe(true);
+    expect(map.sources.some((s) => s.endsWith("lib/archive/sealer.ts"))).toBe(true);
+    expect(map.sources.filter((s) => s.includes("server-only"))).toEqual([]);
+    const code = readFileSync(join(assetDir, "index.js"), "utf8");
+    expect(code).toContain("test-archive");
+    expect(code).not.toContain("root-admin@example.com");
+  }, 300_000);
+});

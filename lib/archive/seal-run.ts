@@ -1,0 +1,93 @@
+import "server-only";
+import { PutMetricDataCommand, StandardUnit, type CloudWatchClient, type MetricDatum } from "@aws-sdk/client-cloudwatch";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { formatDay, type CalendarDay } from "./archive-input";
+import { SEAL_ARCHIVE_DIMENSION, SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE, SEAL_SERVICE_DIMENSION } from "./seal-labels";
+import { sealService, SealRefusedError, type SealOptions, type ServiceSealReport } from "./sealer";
+
+/**
+ * One sealing run over many services: what `npm run seal -- --all` and the scheduled
+ * sealing function both do. A service that fails does not stop the others; each
+ * service's seal lag is measured from what the run left unsealed.
+ */
+
+/** CloudWatch took at most 20 values per PutMetricData call for years; emulators still may. */
+const METRICS_PER_CALL = 20;
+const DAY_MS = 86_400_000;
+
+export interface ServiceSealOutcome {
+  service: string;
+  report?: ServiceSealReport;
+  /** Why the service could not be sealed at all (its listing or a seal threw). */
+  error?: string;
+  /** Age in whole days of the oldest day due for sealing that is still not sealed; 0 when none; null when unknown. */
+  lagDays: number | null;
+  oldestUnsealed: string | null;
+}
+
+export interface SealRunReport {
+  services: ServiceSealOutcome[];
+  /** Days that were tried and could not be sealed (a damaged manifest, a refused delete). */
+  failedDays: number;
+  /** Days left for the next run because the run ran out of time. */
+  deferredDays: number;
+  /** The largest lag among the services whose lag is known; null when none is. */
+  maxLagDays: number | null;
+}
+
+/** A day's age in whole days at `now`: a day is 0 days old while it lasts. */
+export function sealLagDays(day: CalendarDay, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - Date.UTC(day.year, day.month - 1, day.day)) / DAY_MS));
+}
+
+/** Each day's run starts with another service, so one busy service cannot keep the same others waiting run after run. */
+export function rotateServices<T>(services: readonly T[], now: Date): T[] {
+  if (services.length === 0) return [];
+  const start = Math.floor(now.getTime() / DAY_MS) % services.length;
+  return [...services.slice(start), ...services.slice(0, start)];
+}
+
+export async function sealServices(s3: S3Client, config: LazarusConfig, services: readonly ServiceConfig[], options: SealOptions = {}): Promise<SealRunReport> {
+  const now = options.now ?? new Date();
+  const outcomes: ServiceSealOutcome[] = [];
+  let failedDays = 0;
+  let deferredDays = 0;
+  for (const service of services) {
+    try {
+      const report = await sealService(s3, config, service, { ...options, now });
+      const failed = report.days.filter((d) => d.outcome === "failed").length;
+      failedDays += failed;
+      deferredDays += report.unsealed.length - failed;
+      const oldest = report.unsealed[0];
+      outcomes.push({ service: service.name, report, lagDays: oldest ? sealLagDays(oldest, now) : 0, oldestUnsealed: oldest ? formatDay(oldest) : null });
+    } catch (error) {
+      // Refused for the whole archive (Object Lock): no other service can do better.
+      if (error instanceof SealRefusedError) throw error;
+      outcomes.push({ service: service.name, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), lagDays: null, oldestUnsealed: null });
+    }
+  }
+  const known = outcomes.flatMap((o) => (o.lagDays === null ? [] : [o.lagDays]));
+  return { services: outcomes, failedDays, deferredDays, maxLagDays: known.length > 0 ? Math.max(...known) : null };
+}
+
+/**
+ * Publishes each service's seal lag and the largest one (what the alarm watches). A
+ * service whose lag is unknown publishes nothing, and a run that knows no lag publishes
+ * no maximum: the alarm treats missing data as lag.
+ */
+export async function publishSealLag(cloudwatch: CloudWatchClient, config: LazarusConfig, run: SealRunReport, at: Date = new Date()): Promise<void> {
+  const archive = { Name: SEAL_ARCHIVE_DIMENSION, Value: config.archive.bucket };
+  const datum = (value: number, service?: string): MetricDatum => ({
+    MetricName: SEAL_LAG_METRIC,
+    Dimensions: service ? [archive, { Name: SEAL_SERVICE_DIMENSION, Value: service }] : [archive],
+    Value: value,
+    Unit: StandardUnit.Count,
+    Timestamp: at,
+  });
+  const data = run.services.flatMap((o) => (o.lagDays === null ? [] : [datum(o.lagDays, o.service)]));
+  if (run.maxLagDays !== null) data.push(datum(run.maxLagDays));
+  for (let i = 0; i < data.length; i += METRICS_PER_CALL) {
+    await cloudwatch.send(new PutMetricDataCommand({ Namespace: SEAL_METRIC_NAMESPACE, MetricData: data.slice(i, i + METRICS_PER_CALL) }));
+  }
+}
