@@ -2,6 +2,7 @@ import { parseDay, UnsafeArchiveKeyError, validateArchiveKey } from "../archive/
 import { readAuditPageQuery } from "../audit/audit-filter";
 import { can, type Permission, type Role } from "../auth/roles";
 import { findService } from "../config/load";
+import { readReportPage } from "../reports/report-scope";
 import type { LazarusConfig } from "../config/schema";
 import { calendarParamsSchema, dayFilterSchema, parseParams, recordParamsSchema, searchParamsSchema } from "../../components/routing/search-params";
 
@@ -44,7 +45,7 @@ export const PAGE_RULES: readonly PageRule[] = [
   { pattern: /^\/$/, permission: "archive:read" },
   { pattern: /^\/search$/, permission: "archive:read", check: (_, query, config) => searchStatus(query, config) },
   { pattern: /^\/audit$/, permission: "audit:read", check: (_, query) => (readAuditPageQuery(query, new Date().toISOString().slice(0, 10)).problem ? 400 : undefined) },
-  { pattern: /^\/reports$/, permission: "report:export" },
+  { pattern: /^\/reports$/, permission: "report:export", check: (_, query, config) => (readReportPage(config, query, new Date()).problem ? 400 : undefined) },
   { pattern: /^\/dlq$/, permission: "dlq" },
   { pattern: /^\/erasure$/, permission: "erasure" },
   { pattern: /^\/bulk-restore$/, permission: "bulk-restore" },

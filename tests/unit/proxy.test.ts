@@ -125,6 +125,9 @@ describe("proxy", () => {
       ];
       for (const path of bad) expect(await statusOf(path, "viewer"), path).toBe(400);
       expect(await statusOf("/audit?from=2024-03-01&to=2024-02-01", "admin")).toBe(400);
+      expect(await statusOf("/reports?range=custom&from=2024-03-01&to=2024-02-01", "compliance")).toBe(400);
+      expect(await statusOf("/reports?service=nope-svc", "compliance")).toBe(400);
+      expect(await statusOf("/reports?range=last7&service=usr-contact-svc", "compliance")).toBe(200);
       expect(await statusOf("/services/usr-contact-svc/days/2024-01-15?type=ttl&prefix=USER", "viewer")).toBe(200);
       expect(await statusOf("/search?q=USER%231&service=usr-contact-svc", "viewer")).toBe(200);
       expect(await statusOf(`/services/usr-contact-svc/record?key=${encodeURIComponent("usr-contact-svc/2024/01/15/USER#1_PROFILE.json")}`, "viewer")).toBe(200);
