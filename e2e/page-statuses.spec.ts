@@ -92,7 +92,7 @@ test.describe("the record page while it loads", () => {
     const key = await archivedKey(page.request);
     await page.goto(recordPath(key));
     await expect(page.getByRole("heading", { level: 1, name: `Deleted record in ${contacts}` })).toBeVisible();
-    const loading = page.getByRole("status").filter({ hasText: /Loading the record's history|Comparing with the live item/ });
+    const loading = page.getByRole("status").filter({ hasText: /Loading the archived record|Loading the record's history|Comparing with the live item/ });
     await expect(loading.first()).toBeVisible();
     await expect(page.getByText("Loading the calendar")).toHaveCount(0);
     await expect(page.getByText(/Counting deletions in/)).toHaveCount(0);
