@@ -4,8 +4,7 @@ import Link from "next/link";
 import { ChevronLeft, ChevronRight, Download } from "lucide-react";
 import { requirePageUser } from "@/lib/auth/page";
 import { AUDIT_OUTCOMES } from "@/lib/audit/audit-entry";
-import { auditBrowserQuerySchema, filterActions, MAX_AUDIT_RANGE_DAYS, resolveAuditQuery, type AuditFilter } from "@/lib/audit/audit-filter";
-import { isCalendarDay, rangeDayCount } from "@/lib/reports/report-range";
+import { filterActions, readAuditPageQuery, type AuditFilter } from "@/lib/audit/audit-filter";
 import { AuditRange, AuditRangeSkeleton } from "@/components/audit/audit-range";
 import { ActionFilter } from "@/components/audit/action-filter";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
@@ -39,21 +38,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   if (!access.ok) return <ForbiddenPanel message={access.message} />;
   const { config, s3 } = archiveContext();
   const today = utcDate(new Date());
-  // Actions are a multi-select (repeated parameters); every other parameter counts once.
-  const raw = Object.fromEntries(Object.entries(await searchParams).map(([k, v]) => [k, Array.isArray(v) && k !== "action" ? v[0] : v]));
-  const parsed = auditBrowserQuerySchema.safeParse(raw);
-
-  let problem: string | undefined;
-  let resolved: ReturnType<typeof resolveAuditQuery> = { from: today, to: today, filter: {} };
-  if (!parsed.success) problem = parsed.error.issues.map((i) => `${i.path.join(".") || "query"} ${i.message}`).join("; ");
-  else {
-    resolved = resolveAuditQuery(parsed.data, today);
-    if (!isCalendarDay(resolved.from) || !isCalendarDay(resolved.to)) problem = "from and to must be calendar dates.";
-    else if (resolved.from > resolved.to) problem = "from must not be after to.";
-    else if (rangeDayCount(resolved) > MAX_AUDIT_RANGE_DAYS) problem = `the range covers more than ${MAX_AUDIT_RANGE_DAYS} days.`;
-  }
-  const { from, to, filter } = resolved;
-  const cursor = parsed.success ? parsed.data.cursor : undefined;
+  const { problem, from, to, filter, cursor } = readAuditPageQuery(await searchParams, today);
   const input = "rounded-md border border-slate-300 px-2.5 py-1.5 text-sm";
   const singleDay = from === to;
 

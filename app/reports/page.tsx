@@ -3,11 +3,10 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { requirePageUser } from "@/lib/auth/page";
 import { archiveContext } from "@/lib/http/archive-context";
-import { HttpError, toUserFacingError } from "@/lib/http/error-response";
+import { toUserFacingError } from "@/lib/http/error-response";
 import { countServiceDays, buildReport } from "@/lib/reports/deletion-report";
-import { previousQuarter, readReportSelection, reportHref, type ReportSelection } from "@/lib/reports/report-params";
-import { quarterOf, reportQuerySchema } from "@/lib/reports/report-range";
-import { resolveReportScope } from "@/lib/reports/report-scope";
+import { reportHref, type ReportSelection } from "@/lib/reports/report-params";
+import { readReportPage, type resolveReportScope } from "@/lib/reports/report-scope";
 import { firstArchivedDay } from "@/lib/reports/archive-start";
 import { ExportPanel } from "@/components/reports/export-panel";
 import { ReportChart } from "@/components/reports/report-chart";
@@ -36,22 +35,7 @@ export default async function ReportsPage({ searchParams }: { searchParams: Prom
   if (!access.ok) return <ForbiddenPanel message={access.message} />;
   const { config } = archiveContext();
   const now = new Date();
-  const today = now.toISOString().slice(0, 10);
-  const defaults = { services: config.services.map((s) => s.name), quarter: quarterOf(today), lastQuarter: previousQuarter(today), year: today.slice(0, 4), today };
-  const selection: ReportSelection = readReportSelection(await searchParams, defaults);
-
-  let problem: string | undefined;
-  let scope: ReturnType<typeof resolveReportScope> | undefined;
-  const parsed = reportQuerySchema.safeParse({ services: selection.services.join(","), range: selection.range, from: selection.from, to: selection.to });
-  if (!parsed.success) problem = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-  else {
-    try {
-      scope = resolveReportScope(config, parsed.data, now);
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      problem = error.message;
-    }
-  }
+  const { defaults, selection, problem, scope } = readReportPage(config, await searchParams, now);
 
   return (
     <>

@@ -78,6 +78,16 @@ export function assertConfiguredService(config: LazarusConfig, service: ServiceC
   return service;
 }
 
+/**
+ * An archive key with an empty, "." or ".." segment. S3 keys are opaque, so such a key
+ * is only a name (the seed's layout wrote some); it is accepted once the bucket's own
+ * listing shows an object of exactly that name (lib/archive/listed-key.ts), never on
+ * the caller's word.
+ */
+export class UnsafeArchiveKeyError extends ArchiveInputError {
+  override name = "UnsafeArchiveKeyError";
+}
+
 export const MAX_S3_KEY_BYTES = 1024;
 
 export function hasUnsafeSegment(path: string): boolean {
@@ -86,9 +96,10 @@ export function hasUnsafeSegment(path: string): boolean {
 
 /**
  * Checks that a key names an object in one of the service's day folders (not the
- * index, no "." or ".." segments) and returns its day and name.
+ * index, no "." or ".." segments unless `listed`: the name came from the bucket's own
+ * listing) and returns its day and name.
  */
-export function validateArchiveKey(config: LazarusConfig, service: ServiceConfig, archiveKey: unknown): { day: CalendarDay; name: string } {
+export function validateArchiveKey(config: LazarusConfig, service: ServiceConfig, archiveKey: unknown, origin: { listed?: boolean } = {}): { day: CalendarDay; name: string } {
   if (typeof archiveKey !== "string" || archiveKey.length === 0) throw new ArchiveInputError("invalid archive key: must be a non-empty string");
   if (Buffer.byteLength(archiveKey, "utf8") > MAX_S3_KEY_BYTES) throw new ArchiveInputError(`invalid archive key: longer than ${MAX_S3_KEY_BYTES} bytes`);
   const base = servicePrefix(config.archive.prefix, service.name);
@@ -96,7 +107,7 @@ export function validateArchiveKey(config: LazarusConfig, service: ServiceConfig
   const m = /^(\d{4})\/(\d{2})\/(\d{2})\/(.+)$/.exec(archiveKey.slice(base.length));
   if (!m) throw new ArchiveInputError(`invalid archive key: not in a day folder of ${base} (YYYY/MM/DD/name)`);
   const name = m[4] as string;
-  if (hasUnsafeSegment(name)) throw new ArchiveInputError('invalid archive key: has an empty, "." or ".." path segment');
+  if (hasUnsafeSegment(name) && !origin.listed) throw new UnsafeArchiveKeyError('invalid archive key: has an empty, "." or ".." path segment');
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new ArchiveInputError("invalid archive key: has control characters");
   return { day: validateDay({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]) }), name };
 }

@@ -1,6 +1,6 @@
 import type { ServiceConfig } from "../config/schema";
 import type { KeyValue } from "./attribute-value";
-import { formatDay, hasUnsafeSegment, type CalendarDay } from "./archive-input";
+import { formatDay, type CalendarDay } from "./archive-input";
 import { decodeKeyValue } from "./key-codec";
 import { ARCHIVE_SUFFIX, parseArchiveName } from "./layout";
 import type { DeletionType } from "./stream-record";
@@ -23,13 +23,13 @@ function nameKey(encoded: string, type: "S" | "N" | "B"): NamedKey {
 /**
  * What an object in a day folder is, from its name (the part after the day's "/"):
  * an archive record, a seed-layout object (`{PK}_{SK}.json`, possibly with "/" from
- * the key), or something that does not belong.
+ * the key, so with "//", "./" or "../" in it: names from a listing are opaque), or
+ * something that does not belong.
  */
 export function classifyArchiveName(service: ServiceConfig, day: CalendarDay, name: string): ClassifiedName {
   if (!name.endsWith(ARCHIVE_SUFFIX) || name.length === ARCHIVE_SUFFIX.length) {
     return { kind: "unknown", reason: "not a .json object" };
   }
-  if (hasUnsafeSegment(name)) return { kind: "unknown", reason: 'name has an empty, "." or ".." path segment' };
   const parsed = name.includes("/") ? undefined : parseArchiveName(name, day);
   if (!parsed) return { kind: "legacy", name };
 

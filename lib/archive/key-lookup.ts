@@ -247,6 +247,15 @@ export async function readIndexEntry(
   return readBodies(() => readIndexEntryBody(s3, config, service, object, matches));
 }
 
+function isEntryOf(config: LazarusConfig, service: ServiceConfig, indexKey: string, archiveKey: string): boolean {
+  const serviceBase = servicePrefix(config.archive.prefix, service.name);
+  const indexBase = `${serviceBase}${INDEX_SEGMENT}/`;
+  if (!indexKey.startsWith(indexBase) || !archiveKey.startsWith(serviceBase)) return false;
+  const rest = indexKey.slice(indexBase.length);
+  const slash = rest.indexOf("/");
+  return slash > 0 && rest.slice(slash + 1) === archiveKey.slice(serviceBase.length);
+}
+
 async function readIndexEntryBody(
   s3: S3Client,
   config: LazarusConfig,
@@ -280,7 +289,9 @@ async function readIndexEntryBody(
   const pk = body.data.keys[partitionKey.name];
   if (!pk) return { kind: "unreadable", reason: `the index entry's keys do not include the partition key "${partitionKey.name}"` };
   try {
-    const { day } = validateArchiveKey(config, service, body.data.archiveKey);
+    // An entry is named {encoded PK}/{the record's own path}: a legacy name the bucket listed for the entry is the record's.
+    const listed = isEntryOf(config, service, object.key, body.data.archiveKey);
+    const { day } = validateArchiveKey(config, service, body.data.archiveKey, { listed });
     if (body.data.bundle && !isBundleKeyOfDay(config.archive.prefix, service.name, day, body.data.bundle.key)) {
       throw new ArchiveInputError("its bundle is not one of the record's day");
     }

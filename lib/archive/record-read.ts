@@ -3,8 +3,9 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/cli
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { KeyValue } from "./attribute-value";
 import { ArchiveObjectError, parseArchiveObject, type ArchivedDeletion } from "./archive-object";
-import { assertConfiguredService, validateArchiveKey, type CalendarDay } from "./archive-input";
+import { assertConfiguredService, type CalendarDay } from "./archive-input";
 import { classifyArchiveName, type NamedKey } from "./archive-names";
+import { checkArchiveKey } from "./listed-key";
 import { encodeKeyValue, isHashedEncoding } from "./key-codec";
 import { indexEntryKeyForArchiveKey, parseArchiveName, recordId } from "./layout";
 import { isBundleKeyOfDay, SealedFormatError } from "./sealed-format";
@@ -49,7 +50,7 @@ export async function getArchivedRecord(
   now: Date = new Date(),
 ): Promise<ArchivedRecordResult> {
   assertConfiguredService(config, service);
-  const { day, name } = validateArchiveKey(config, service, archiveKey);
+  const { day, name } = await checkArchiveKey(s3, config, service, archiveKey);
   const standard = name.includes("/") ? undefined : parseArchiveName(name, day);
   // Legacy objects are never sealed; their names do not even say their key.
   if (!standard) return readArchiveObject(s3, config, service, archiveKey, day, name);

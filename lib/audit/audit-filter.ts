@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { keyValueText } from "../archive/attribute-value";
+import { isCalendarDay, rangeDayCount } from "../reports/report-range";
 import { AUDIT_ACTIONS, AUDIT_OUTCOMES, type AuditAction, type AuditEntry, type AuditOutcome } from "./audit-entry";
 
 /** How the audit log browser narrows entries. Isomorphic: the page's form and the API share it. */
@@ -79,4 +80,29 @@ export function resolveAuditQuery(query: AuditBrowserQuery, today: string): { fr
     ...(query.outcome ? { outcome: query.outcome } : {}),
   };
   return { from, to, filter };
+}
+
+export interface AuditPageQuery {
+  /** Why the address cannot be shown, as a sentence; the page answers 400 with it. */
+  problem?: string;
+  from: string;
+  to: string;
+  filter: AuditFilter;
+  cursor?: string;
+}
+
+/** The audit page's search params, read once for the page and for its status (lib/http/page-status.ts). */
+export function readAuditPageQuery(query: Record<string, string | string[] | undefined>, today: string): AuditPageQuery {
+  // Actions are a multi-select (repeated parameters); every other parameter counts once.
+  const raw = Object.fromEntries(Object.entries(query).map(([k, v]) => [k, Array.isArray(v) && k !== "action" ? v[0] : v]));
+  const parsed = auditBrowserQuerySchema.safeParse(raw);
+  if (!parsed.success) {
+    return { problem: parsed.error.issues.map((i) => `${i.path.join(".") || "query"} ${i.message}`).join("; "), from: today, to: today, filter: {} };
+  }
+  const resolved = resolveAuditQuery(parsed.data, today);
+  const cursor = parsed.data.cursor !== undefined ? { cursor: parsed.data.cursor } : {};
+  if (!isCalendarDay(resolved.from) || !isCalendarDay(resolved.to)) return { problem: "from and to must be calendar dates.", ...resolved, ...cursor };
+  if (resolved.from > resolved.to) return { problem: "from must not be after to.", ...resolved, ...cursor };
+  if (rangeDayCount(resolved) > MAX_AUDIT_RANGE_DAYS) return { problem: `the range covers more than ${MAX_AUDIT_RANGE_DAYS} days.`, ...resolved, ...cursor };
+  return { ...resolved, ...cursor };
 }

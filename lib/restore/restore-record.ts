@@ -2,7 +2,8 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { PutItemCommand, type DynamoDBClient, type PutItemCommandInput } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { ArchiveInputError, assertConfiguredService, getArchivedRecord, validateArchiveKey, type ArchivedRecordResult } from "../archive/archive-reader";
+import { ArchiveInputError, assertConfiguredService, getArchivedRecord, type ArchivedRecordResult } from "../archive/archive-reader";
+import { checkArchiveKey } from "../archive/listed-key";
 import type { AttributeMap, AttributeValue, KeyValue } from "../archive/attribute-value";
 import type { AuditOutcome, NewAuditEntry } from "../audit/audit-log";
 import { auditedOperation, type AuditBase, type AuditedOperation } from "../audit/audited-operation";
@@ -81,7 +82,7 @@ export async function restoreRecord(
 ): Promise<RestoreResult> {
   const service = assertConfiguredService(config, request.service);
   const input = parseRequest(request);
-  validateArchiveKey(config, service, input.archiveKey);
+  await checkArchiveKey(clients.s3, config, service, input.archiveKey);
   const table = input.targetTable ?? service.table.name;
   const audit = new RestoreAudit(clients.s3, config, {
     operationId: randomUUID(),

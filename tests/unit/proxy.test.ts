@@ -1,7 +1,9 @@
 import { encode } from "next-auth/jwt";
 import { NextRequest } from "next/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
 import { PAGE_PATH_HEADER } from "@/lib/auth/page-path";
+import { PAGE_RULES } from "@/lib/http/page-status";
 import { config, proxy } from "@/proxy";
 
 const SECRET = "p".repeat(40);
@@ -81,5 +83,72 @@ describe("proxy", () => {
     const response = await proxy(new NextRequest("https://lazarus.example.com/signin"));
     expect(response.headers.get("strict-transport-security")).toMatch(/^max-age=\d{8,}/);
     expect(response.headers.get("content-security-policy")).toContain("upgrade-insecure-requests");
+  });
+
+  describe("the status of a page the address alone condemns", () => {
+    async function statusOf(path: string, role: string): Promise<number> {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await encode({ token: { sub: "u", lazarus: { uid: "u", email: "u@example.com", name: "U", role, provider: "demo", signedInAt: now } }, secret: SECRET });
+      const response = await proxy(new NextRequest(`http://localhost:3000${path}`, { headers: { cookie: `next-auth.session-token=${token}` } }));
+      expect(response.headers.get("location"), path).toBeNull();
+      // Next renders the page as usual (its panel says why) and sends it with this status.
+      expect(response.headers.get("x-middleware-next"), path).toBe("1");
+      return response.status;
+    }
+
+    it("403 for a role the page does not allow", async () => {
+      for (const path of ["/dlq", "/erasure", "/bulk-restore", "/bulk-restore/20240101T000000Z-abcdef", "/pitr", "/audit", "/reports"]) expect(await statusOf(path, "viewer"), path).toBe(403);
+      expect(await statusOf("/dlq", "support")).toBe(403);
+      expect(await statusOf("/audit", "compliance")).toBe(200);
+      expect(await statusOf("/dlq", "admin")).toBe(200);
+    });
+
+    it("404 for a service that is not configured", async () => {
+      for (const path of ["/services/nope-svc", "/services/nope-svc/days/2024-01-15", "/services/nope-svc/record?key=x", "/protection/nope-svc"]) {
+        expect(await statusOf(path, "viewer"), path).toBe(404);
+      }
+      expect(await statusOf("/services/usr-contact-svc", "viewer")).toBe(200);
+    });
+
+    it("400 for parameters the page refuses", async () => {
+      const bad = [
+        "/services/usr-contact-svc?year=next",
+        "/services/usr-contact-svc?month=13",
+        "/services/usr-contact-svc/days/2024-02-30",
+        "/services/usr-contact-svc/days/2024-01-15?type=deleted",
+        "/services/usr-contact-svc/record",
+        "/services/usr-contact-svc/record?key=unt-svc/2024/01/15/a.json",
+        "/services/usr-contact-svc/record?key=a&key=b",
+        "/search?match=fuzzy&q=x",
+        "/search?q=x&service=nope-svc",
+        "/services/%E0%A4%A/days/2024-01-15",
+      ];
+      for (const path of bad) expect(await statusOf(path, "viewer"), path).toBe(400);
+      expect(await statusOf("/audit?from=2024-03-01&to=2024-02-01", "admin")).toBe(400);
+      expect(await statusOf("/reports?range=custom&from=2024-03-01&to=2024-02-01", "compliance")).toBe(400);
+      expect(await statusOf("/reports?service=nope-svc", "compliance")).toBe(400);
+      expect(await statusOf("/reports?range=last7&service=usr-contact-svc", "compliance")).toBe(200);
+      expect(await statusOf("/services/usr-contact-svc/days/2024-01-15?type=ttl&prefix=USER", "viewer")).toBe(200);
+      expect(await statusOf("/search?q=USER%231&service=usr-contact-svc", "viewer")).toBe(200);
+      expect(await statusOf(`/services/usr-contact-svc/record?key=${encodeURIComponent("usr-contact-svc/2024/01/15/USER#1_PROFILE.json")}`, "viewer")).toBe(200);
+    });
+
+    it("leaves names with '..' segments to the page, which asks the bucket whether such an object exists", async () => {
+      expect(await statusOf(`/services/usr-contact-svc/record?key=${encodeURIComponent("usr-contact-svc/2024/01/15/ORG/../42_MEMBER.json")}`, "viewer")).toBe(200);
+    });
+  });
+
+  it("asks for the same permission as each page on disk", () => {
+    const pages = (readdirSync("app", { recursive: true }) as string[])
+      .map((file) => `app/${file}`)
+      .filter((file) => file.endsWith("/page.tsx") && !file.includes("/signin/") && !file.startsWith("app/api/"));
+    expect(pages.length).toBeGreaterThanOrEqual(15);
+    for (const file of pages) {
+      const route = `/${file.replace(/^app\//, "").replace(/(^|\/)page\.tsx$/, "").replace(/\([^)]+\)\/?/g, "").replace(/\[[^\]]+\]/g, "x")}`.replace(/\/$/, "") || "/";
+      const asked = [...readFileSync(file, "utf8").matchAll(/requirePageUser\("([^"]+)"\)/g)].map((m) => m[1]);
+      const rule = PAGE_RULES.find((r) => r.pattern.test(route));
+      expect(rule, `${file} (${route}) has no rule in lib/http/page-status.ts`).toBeDefined();
+      expect(new Set(asked), file).toEqual(new Set([rule!.permission]));
+    }
   });
 });

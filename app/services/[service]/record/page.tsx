@@ -1,9 +1,11 @@
 import { cache, Suspense } from "react";
 import type { Metadata } from "next";
 import Link from "next/link";
+import { notFound } from "next/navigation";
 import { ArrowLeft } from "lucide-react";
 import { requirePageUser } from "@/lib/auth/page";
-import { ArchiveInputError, formatDay, getArchivedRecord, validateArchiveKey } from "@/lib/archive/archive-reader";
+import { ArchiveInputError, formatDay, getArchivedRecord, UnsafeArchiveKeyError, validateArchiveKey } from "@/lib/archive/archive-reader";
+import { checkArchiveKey } from "@/lib/archive/listed-key";
 import { keyValueText } from "@/lib/archive/attribute-value";
 import { RecordSkeleton, RecordView } from "@/components/record/record-view";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
@@ -61,8 +63,10 @@ export default async function RecordPage({ params, searchParams }: Props) {
     location = { problem: parsed.message };
   } else {
     try {
-      location = { archiveKey: parsed.data.key, date: formatDay(validateArchiveKey(config, service, parsed.data.key).day) };
+      location = { archiveKey: parsed.data.key, date: formatDay((await checkArchiveKey(s3, config, service, parsed.data.key)).day) };
     } catch (error) {
+      // A name with ".." segments that the bucket does not hold: there is no such record.
+      if (error instanceof UnsafeArchiveKeyError) notFound();
       if (!(error instanceof ArchiveInputError)) throw error;
       location = { problem: `${error.message}.` };
     }
@@ -77,6 +81,12 @@ export default async function RecordPage({ params, searchParams }: Props) {
   }
   const back = parsed.ok ? safeBackPath(parsed.data.back) : undefined;
   const { archiveKey } = location;
+  // Read before anything streams, so a missing record answers 404; the view explains any other failure.
+  const read = await readRecord(service.name, archiveKey).then(
+    (record) => ({ record }),
+    (error: unknown) => ({ error }),
+  );
+  if ("record" in read && !read.record.ok && read.record.error.kind === "not-found") notFound();
   return (
     <>
       {back ? (
@@ -95,7 +105,7 @@ export default async function RecordPage({ params, searchParams }: Props) {
           archiveKey={archiveKey}
           role={access.user.role}
           now={new Date()}
-          loadRecord={() => readRecord(service.name, archiveKey)}
+          loadRecord={() => ("record" in read ? Promise.resolve(read.record) : Promise.reject(read.error))}
           {...(back ? { back } : {})}
         />
       </Suspense>
