@@ -1,7 +1,7 @@
 import { benchArchiveBatch } from "./archive-batch";
 import { benchArchiverCost } from "./archiver-cost";
 import { benchAuditLog } from "./audit-log";
-import { benchBulkRestore } from "./bulk-restore";
+import { benchBulkRestore, benchBulkRestoreDay } from "./bulk-restore";
 import { benchDayListing, benchSearch } from "./console-api";
 import { benchExport } from "./export";
 import { benchFirstLoadJs } from "./first-load-js";
@@ -21,6 +21,7 @@ if (all || which.has("day-listing")) console.log(`${await benchDayListing()}\n`)
 if (all || which.has("search")) console.log(`${await benchSearch()}\n`);
 if (all || which.has("first-load")) console.log(`${benchFirstLoadJs()}\n`);
 if (all || which.has("bulk-restore")) console.log(`${await benchBulkRestore()}\n`);
+if (all || which.has("bulk-restore-day")) console.log(`${await benchBulkRestoreDay()}\n`);
 if (all || which.has("pitr-compare")) console.log(`${await benchPitrCompare()}\n`);
 if (all || which.has("export")) console.log(`${await benchExport()}\n`);
 if (all || which.has("sealed-days")) console.log(`${await benchSealedDays()}\n`);
