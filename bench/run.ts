@@ -8,7 +8,7 @@ import { benchFirstLoadJs } from "./first-load-js";
 import { benchKeyLookup } from "./key-lookup";
 import { machine } from "./harness";
 import { benchPitrCompare } from "./pitr-compare";
-import { benchSealedDays } from "./sealed-days";
+import { benchSealedDays, benchSealedStorage } from "./sealed-days";
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -25,4 +25,5 @@ if (all || which.has("bulk-restore-day")) console.log(`${await benchBulkRestoreD
 if (all || which.has("pitr-compare")) console.log(`${await benchPitrCompare()}\n`);
 if (all || which.has("export")) console.log(`${await benchExport()}\n`);
 if (all || which.has("sealed-days")) console.log(`${await benchSealedDays()}\n`);
+if (all || which.has("sealed-storage")) console.log(`${await benchSealedStorage()}\n`);
 if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);
