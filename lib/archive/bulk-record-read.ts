@@ -4,16 +4,17 @@ import pLimit from "p-limit";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { formatDay, validateArchiveKey, type CalendarDay } from "./archive-input";
 import { parseArchiveName, recordId } from "./layout";
-import { getArchivedRecord, readDeletion, type ArchivedRecordResult } from "./record-read";
+import { getArchivedRecord, readArchiveObject, readDeletion, type ArchivedRecordResult } from "./record-read";
 import { locateRow, pageCovering, readBundleMember, SealedFormatError, type ManifestRow } from "./sealed-format";
 import { mayBeSealed, readDayManifest, readManifestPage } from "./sealed-store";
 
 /**
  * Many archived records at once, for bulk restore. A sealed day's records are read
  * from its manifest (1 GET, plus 1 per page that holds one of them) and their bundle
- * members, adjacent members coalesced into few ranged GETs; everything else (open
- * days, late records, legacy names) is read one record at a time as
- * `getArchivedRecord` does. Anything the bulk path cannot read cleanly (a damaged
+ * members, adjacent members coalesced into few ranged GETs. A record of a day old
+ * enough to be sealed that its manifest does not hold (the day is open, or the record
+ * arrived after the seal) is read from its object (1 GET); young days and legacy
+ * names are read as `getArchivedRecord` reads them. Anything the bulk path cannot read cleanly (a damaged
  * manifest, a bundle in Glacier or gone, a member that does not check out) is read
  * again through `getArchivedRecord`, so its error is the one a single read reports.
  */
@@ -70,6 +71,8 @@ export async function getArchivedRecords(
   });
 
   const located: { i: number; archiveKey: string; location: BundleMemberLocation }[] = [];
+  // Not in a manifest that was read: an object, unless a seal committed since (then the single read finds it).
+  const objects: { i: number; day: CalendarDay; name: string }[] = [];
   await Promise.all(
     [...byDay.values()].map(async ({ day, names }) => {
       const rows = await sealedRowsOf(s3, config, service, day, [...names.keys()], stats);
@@ -77,6 +80,7 @@ export async function getArchivedRecords(
         const row = rows?.get(name);
         for (const i of positions) {
           if (row) located.push({ i, archiveKey: archiveKeys[i] as string, location: row });
+          else if (rows) objects.push({ i, day, name });
           else single.add(i);
         }
       }
@@ -92,6 +96,16 @@ export async function getArchivedRecords(
 
   const limit = pLimit(SINGLE_READ_CONCURRENCY);
   await Promise.all(
+    objects.map(({ i, day, name }) =>
+      limit(async () => {
+        stats.singleReads += 1;
+        const direct = await readArchiveObject(s3, config, service, archiveKeys[i] as string, day, name);
+        if (direct.ok || direct.error.kind !== "not-found") results[i] = direct;
+        else single.add(i);
+      }),
+    ),
+  );
+  await Promise.all(
     [...single].map((i) =>
       limit(async () => {
         stats.singleReads += 1;
@@ -102,12 +116,15 @@ export async function getArchivedRecords(
   return results as ArchivedRecordResult[];
 }
 
-/** The manifest rows of `names` on a sealed day; null when the day is not sealed or its manifest cannot be read. */
+/**
+ * The manifest rows of `names` on a sealed day (empty when the day has no manifest:
+ * its records are objects); null when the manifest cannot be read.
+ */
 async function sealedRowsOf(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay, names: string[], stats: BulkReadStats): Promise<Map<string, BundleMemberLocation> | null> {
   try {
     stats.manifestReads += 1;
     const manifest = await readDayManifest(s3, config, service, day);
-    if (!manifest) return null;
+    if (!manifest) return new Map();
     const pages = new Set(names.map((name) => pageCovering(manifest, name)).filter((p) => p >= 0));
     const rows = new Map<string, BundleMemberLocation>();
     const wanted = new Set(names);
