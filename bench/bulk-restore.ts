@@ -1,7 +1,8 @@
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
-import { CreateTableCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DeleteItemCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import pLimit from "p-limit";
 import { archiverTargetFor, archiveStreamRecord } from "../lib/archive/archiver";
+import { sealDay } from "../lib/archive/sealer";
 import type { AttributeMap, KeyValue } from "../lib/archive/attribute-value";
 import type { SessionUser } from "../lib/auth/roles";
 import { createDynamoDBClient, createS3Client } from "../lib/aws/clients";
@@ -9,6 +10,7 @@ import { findService, parseConfig } from "../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../lib/config/schema";
 import { createJob, getJobView, startJob } from "../lib/bulk-restore/jobs";
 import { batchGetLiveItems } from "../lib/bulk-restore/live-items";
+import { forgetPlanImages } from "../lib/bulk-restore/plan-images";
 import { startRunner } from "../lib/bulk-restore/runner";
 import { toSdkItem } from "../lib/restore/sdk-attribute-value";
 import { removeRecord } from "../tests/support/stream-events";
@@ -170,4 +172,103 @@ export async function benchBulkRestore(): Promise<string> {
       `Conflicts reported: ${job.plan.counts.conflicting} (expected ${changed}); identical: ${job.plan.counts.identical} (expected ${liveCount - changed}).`,
     ].join("\n");
   });
+}
+
+const DAY_ITEMS = 250;
+const SEALED_DAY = { year: 2024, month: 5, day: 1 };
+
+/**
+ * A bulk restore of 250 records deleted on one day, none of them live: every AWS
+ * request of the plan and of the run (S3 and DynamoDB), per restored item, once for a
+ * sealed day and once for an open day (yesterday, not sealable yet).
+ */
+export async function benchBulkRestoreDay(): Promise<string> {
+  return withMoto(async () => {
+    const s3: S3Client = createS3Client({ region: REGION });
+    const dynamodb = createDynamoDBClient({ region: REGION });
+    const s3Count = countRequests(s3);
+    const dynamoCount = countDynamo(dynamodb);
+    const bucket = `bench-bulk-day-${Date.now()}`;
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const config: LazarusConfig = parseConfig({
+      region: REGION,
+      archive: { bucket, prefix: "deleted/" },
+      services: [
+        { name: "orders", table: { name: "bench-day-orders", partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } }, archiver: { functionName: "a" }, onFailure: { type: "sqs", queueName: "q" } },
+      ],
+    });
+    const service = findService(config, "orders") as ServiceConfig;
+    await createTable(dynamodb, "bench-day-orders");
+    const yesterday = new Date(Date.now() - 86_400_000);
+    const cases = [
+      { label: "sealed day", at: (i: number) => new Date(Date.UTC(SEALED_DAY.year, SEALED_DAY.month - 1, SEALED_DAY.day) + i * 300_000), offset: 0, seal: true },
+      { label: "open day", at: (i: number) => new Date(Date.UTC(yesterday.getUTCFullYear(), yesterday.getUTCMonth(), yesterday.getUTCDate()) + i * 300_000), offset: DAY_ITEMS, seal: false },
+    ];
+    const rows: Record<string, string | number>[] = [];
+    for (const c of cases) {
+      const archiveKeys: string[] = [];
+      const archive = pLimit(16);
+      await Promise.all(
+        Array.from({ length: DAY_ITEMS }, (_, i) =>
+          archive(async () => {
+            const item = orderItem(c.offset + i);
+            const outcome = await archiveStreamRecord(s3, archiverTargetFor(config, service), removeRecord({ keys: keyOf(item), oldImage: item, at: c.at(i) }));
+            if (outcome.status !== "archived") throw new Error(outcome.status);
+            archiveKeys[i] = outcome.archiveKey;
+          }),
+        ),
+      );
+      if (c.seal) await sealDay(s3, config, service, SEALED_DAY, { now: new Date() });
+      for (const variant of variantsOf()) {
+        s3Count.reset();
+        dynamoCount.reset();
+        const job = await createJob({ s3, dynamodb }, config, { kind: "archive-keys", service: "orders", archiveKeys }, admin);
+        const planS3 = s3Count.total();
+        const planDynamo = dynamoCount.total();
+        s3Count.reset();
+        dynamoCount.reset();
+        const deps = { s3, dynamodb, config, concurrency: 16 };
+        variant.beforeRun(job.id);
+        const run = await timed(async () => {
+          await startJob(deps, job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
+          return startRunner(deps, job.id);
+        });
+        const runS3 = s3Count.total();
+        const runDynamo = dynamoCount.total();
+        const view = await getJobView(deps, job.id);
+        const restored = view.progress.done;
+        const total = planS3 + planDynamo + runS3 + runDynamo;
+        rows.push({
+          case: `${c.label}${variant.name}`,
+          "plan: S3": planS3,
+          "plan: DynamoDB": planDynamo,
+          "run: S3": runS3,
+          "run: DynamoDB": runDynamo,
+          restored,
+          "requests / restored item": (total / restored).toFixed(2),
+          "run ms": run.ms.toFixed(0),
+        });
+        // The next variant restores the same records again.
+        await clearTable(dynamodb, "bench-day-orders", Array.from({ length: DAY_ITEMS }, (_, i) => orderItem(c.offset + i)));
+      }
+    }
+    return [
+      `Bulk restore of ${DAY_ITEMS} records deleted on one day, none live: every request of plan + run, moto_server (${machine()}).`,
+      "",
+      table(rows),
+    ].join("\n");
+  });
+}
+
+async function clearTable(dynamodb: DynamoDBClient, name: string, items: AttributeMap[]): Promise<void> {
+  const limit = pLimit(16);
+  await Promise.all(items.map((item) => limit(() => dynamodb.send(new DeleteItemCommand({ TableName: name, Key: toSdkItem(keyOf(item)) })))));
+}
+
+/** The run on the instance that planned (the plan's images kept in memory), and on another instance or after a restart (read again from the archive). */
+function variantsOf(): { name: string; beforeRun: (jobId: string) => void }[] {
+  return [
+    { name: ", run where planned", beforeRun: () => undefined },
+    { name: ", run on another instance", beforeRun: (jobId) => forgetPlanImages(jobId) },
+  ];
 }

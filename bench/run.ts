@@ -1,14 +1,14 @@
 import { benchArchiveBatch } from "./archive-batch";
 import { benchArchiverCost } from "./archiver-cost";
 import { benchAuditLog } from "./audit-log";
-import { benchBulkRestore } from "./bulk-restore";
+import { benchBulkRestore, benchBulkRestoreDay } from "./bulk-restore";
 import { benchDayListing, benchSearch } from "./console-api";
 import { benchExport } from "./export";
 import { benchFirstLoadJs } from "./first-load-js";
 import { benchKeyLookup } from "./key-lookup";
 import { machine } from "./harness";
 import { benchPitrCompare } from "./pitr-compare";
-import { benchSealedDays } from "./sealed-days";
+import { benchSealedDays, benchSealedStorage } from "./sealed-days";
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -21,7 +21,9 @@ if (all || which.has("day-listing")) console.log(`${await benchDayListing()}\n`)
 if (all || which.has("search")) console.log(`${await benchSearch()}\n`);
 if (all || which.has("first-load")) console.log(`${benchFirstLoadJs()}\n`);
 if (all || which.has("bulk-restore")) console.log(`${await benchBulkRestore()}\n`);
+if (all || which.has("bulk-restore-day")) console.log(`${await benchBulkRestoreDay()}\n`);
 if (all || which.has("pitr-compare")) console.log(`${await benchPitrCompare()}\n`);
 if (all || which.has("export")) console.log(`${await benchExport()}\n`);
 if (all || which.has("sealed-days")) console.log(`${await benchSealedDays()}\n`);
+if (all || which.has("sealed-storage")) console.log(`${await benchSealedStorage()}\n`);
 if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);

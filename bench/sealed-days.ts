@@ -7,8 +7,11 @@ import { archiveObjectKey, servicePrefix } from "../lib/archive/layout";
 import { listObjects } from "../lib/archive/object-listing";
 import { sealService } from "../lib/archive/sealer";
 import { parseStreamRecord } from "../lib/archive/stream-record";
-import { createS3Client } from "../lib/aws/clients";
-import { findService, parseConfig } from "../lib/config/load";
+import { bundlePartKey, buildBundle, buildDayManifest, compareNames, dayOfMonthKey, emptyMonthSummary, MAX_PART_RECORDS, sealedDayCounts, sealedDayPrefix, type DayManifest, type ManifestRow } from "../lib/archive/sealed-format";
+import { createDynamoDBClient, createDynamoDBStreamsClient, createIamClient, createLambdaClient, createS3Client, createSqsClient } from "../lib/aws/clients";
+import { findService, loadConfigFile, parseConfig } from "../lib/config/load";
+import { seedDemo } from "../scripts/demo/seed";
+import { provisionLocalStack } from "../scripts/local-stack/provision";
 import type { LazarusConfig, ServiceConfig } from "../lib/config/schema";
 import { countServiceDays } from "../lib/reports/deletion-report";
 import { reportRecordPages } from "../lib/reports/report-records";
@@ -192,4 +195,119 @@ export async function benchSealedDays(): Promise<string> {
       table(storeRows),
     ].join("\n");
   });
+}
+
+async function serviceStorage(s3: S3Client, config: LazarusConfig, service: string): Promise<{ objects: number; bytes: number }> {
+  let objects = 0;
+  let bytes = 0;
+  for await (const o of listObjects(s3, { bucket: config.archive.bucket, prefix: servicePrefix(config.archive.prefix, service) })) {
+    if (o.key.includes("/_by-key/")) continue;
+    objects += 1;
+    bytes += o.size;
+  }
+  return { objects, bytes };
+}
+
+/**
+ * The demo's archive (full scale, seeded as `npm run demo` seeds it), then every
+ * service sealed as the scheduled seal would on the seeding day: objects and bytes
+ * outside the by-key index, before and after.
+ */
+async function demoStorage(): Promise<Record<string, string | number>[]> {
+  return withMoto(async () => {
+    const config = loadConfigFile("lazarus.config.json");
+    const clients = {
+      s3: createS3Client({ region: config.region }),
+      dynamodb: createDynamoDBClient({ region: config.region }),
+      sqs: createSqsClient({ region: config.region }),
+      lambda: createLambdaClient({ region: config.region }),
+      iam: createIamClient({ region: config.region }),
+      streams: createDynamoDBStreamsClient({ region: config.region }),
+    };
+    await provisionLocalStack(config, clients);
+    const now = new Date();
+    process.stderr.write("sealed-storage bench: seeding the demo\n");
+    await seedDemo({ config, clients, scale: "full", now });
+    const rows: Record<string, string | number>[] = [];
+    for (const service of config.services) {
+      const before = await serviceStorage(clients.s3, config, service.name);
+      process.stderr.write(`sealed-storage bench: sealing ${service.name}\n`);
+      const sealed = await sealService(clients.s3, config, service, { now });
+      const after = await serviceStorage(clients.s3, config, service.name);
+      rows.push({
+        archive: `demo: ${service.name}`,
+        "days sealed": sealed.days.filter((d) => d.outcome === "sealed").length,
+        "objects before": before.objects,
+        "KiB before": (before.bytes / 1024).toFixed(0),
+        "objects after": after.objects,
+        "KiB after": (after.bytes / 1024).toFixed(0),
+        how: "seeded and sealed on moto",
+      });
+      process.stderr.write(`${table(rows.slice(-1))}\n`);
+    }
+    return rows;
+  });
+}
+
+/**
+ * What sealing writes for `count` deletions in one month (30 days), computed with the
+ * sealer's own bundle and manifest builders over the archive objects' exact bytes,
+ * without S3: objects and bytes of the per-record objects, and of the parts, manifest
+ * pages, manifests and month summary that replace them.
+ */
+function computedStorage(count: number): Record<string, string | number> {
+  const byDay = new Map<string, { day: { year: number; month: number; day: number }; records: { name: string; bytes: Uint8Array }[] }>();
+  let bytesBefore = 0;
+  for (const record of removeEvent(count, { days: 30 }).Records) {
+    const parsed = parseStreamRecord(record);
+    const object = buildArchiveObject(parsed, { service: SERVICE, table: "usr-session", archivedAt: new Date("2025-02-01T00:00:00Z") });
+    const key = archiveObjectKey({ prefix: "", service: SERVICE, deletedAt: parsed.createdAt, deletionType: object.deletionType, partitionKey: parsed.keys.PK!, sortKey: parsed.keys.SK!, eventId: parsed.eventId });
+    const bytes = Buffer.from(serializeArchiveObject(object), "utf8");
+    bytesBefore += bytes.byteLength;
+    const d = parsed.createdAt;
+    const dayKey = d.toISOString().slice(0, 10);
+    const entry = byDay.get(dayKey) ?? { day: { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() }, records: [] };
+    entry.records.push({ name: key.split("/").at(-1)!, bytes });
+    byDay.set(dayKey, entry);
+  }
+  let objectsAfter = 0;
+  let bytesAfter = 0;
+  const summary = emptyMonthSummary(SERVICE, { year: 2025, month: 1 });
+  for (const { day, records } of byDay.values()) {
+    records.sort((a, b) => compareNames(a.name, b.name));
+    const dayPrefix = sealedDayPrefix("", SERVICE, day);
+    const parts: DayManifest["parts"] = [];
+    const rows: ManifestRow[] = [];
+    for (let start = 0; start < records.length; start += MAX_PART_RECORDS) {
+      const bundle = buildBundle(records.slice(start, start + MAX_PART_RECORDS));
+      for (const row of bundle.rows) rows.push({ ...row, part: parts.length });
+      parts.push({ key: bundlePartKey(dayPrefix, 1, "00000000", parts.length), sha256: bundle.sha256, bytes: bundle.body.byteLength, records: bundle.rows.length });
+      bytesAfter += bundle.body.byteLength;
+      objectsAfter += 1;
+    }
+    const { manifest, pages } = buildDayManifest({ service: SERVICE, day, dayPrefix, generation: 1, sealedAt: new Date("2025-03-01T00:00:00Z"), parts, rows });
+    for (const page of pages) bytesAfter += Buffer.byteLength(JSON.stringify(page.page), "utf8");
+    bytesAfter += Buffer.byteLength(JSON.stringify(manifest), "utf8");
+    objectsAfter += pages.length + 1;
+    summary.days[dayOfMonthKey(day)] = sealedDayCounts(manifest);
+  }
+  bytesAfter += Buffer.byteLength(JSON.stringify(summary), "utf8");
+  objectsAfter += 1;
+  return {
+    archive: `${count.toLocaleString("en-US")} deletions in a month`,
+    "days sealed": byDay.size,
+    "objects before": count,
+    "KiB before": (bytesBefore / 1024).toFixed(0),
+    "objects after": objectsAfter,
+    "KiB after": (bytesAfter / 1024).toFixed(0),
+    how: "computed with the sealer's builders",
+  };
+}
+
+/** `npm run bench -- sealed-storage`: the demo sealed on moto, and `SEAL_STORAGE_SIZES` (default 9000,100000) computed. */
+export async function benchSealedStorage(): Promise<string> {
+  const computed = (process.env.SEAL_STORAGE_SIZES ?? "9000,100000").split(",").map(Number).map(computedStorage);
+  process.stderr.write(`${table(computed)}\n`);
+  const demo = process.env.SEAL_STORAGE_DEMO === "0" ? [] : await demoStorage();
+  return ["### Sealed days: storage before and after sealing (`bench/sealed-days.ts`)", "", table([...demo, ...computed])].join("\n");
 }

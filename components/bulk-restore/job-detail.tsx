@@ -264,7 +264,7 @@ function PlanTable({ items, diffs, truncated, outcomes }: { items: PlanItem[]; d
                 <>
                   <th scope="col" className="px-3 py-2">Outcome</th>
                   <th scope="col" className="px-3 py-2">
-                    <abbr title="AWS requests made for this item: reading the archived record, the live item where the plan needs it, then the write, each retried after throttling. A restored item usually takes 2 or 3; more means AWS throttled it; 0 means it needed none (skipped from the plan).">
+                    <abbr title="AWS requests made for this item: reading the archived record (none when the plan's copy or a ranged read shared with other records served it), the live item where the plan needs it, then the write, each retried after throttling. A restored item usually takes 1 to 3; more means AWS throttled it; 0 means it needed none (skipped from the plan).">
                       Attempts
                     </abbr>
                   </th>

@@ -130,7 +130,7 @@ async function readThroughIndexEntry(
 }
 
 /** One archive object: one GET, plus one HEAD when it sits in Glacier and is not restored. */
-async function readArchiveObject(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string, day: CalendarDay, name: string): Promise<ArchivedRecordResult> {
+export async function readArchiveObject(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string, day: CalendarDay, name: string): Promise<ArchivedRecordResult> {
   const bucket = config.archive.bucket;
   const fail = (kind: ArchiveReadErrorKind, message: string, extra: { storageClass?: string; restore?: string } = {}): ArchivedRecordResult => ({
     ok: false,

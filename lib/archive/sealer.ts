@@ -7,7 +7,7 @@ import { ARCHIVE_SCHEMA_VERSION, type IndexEntryBody } from "./archive-object";
 import { assertConfiguredService, formatDay, validateDay, type CalendarDay, type CalendarMonth } from "./archive-input";
 import { listMonths, listYears } from "./archive-calendar";
 import { classifyArchiveName } from "./archive-names";
-import { isMissingObject, isPreconditionFailed } from "../aws/aws-errors";
+import { awsErrorName, isMissingObject, isPreconditionFailed } from "../aws/aws-errors";
 import { putJson } from "../aws/s3-json";
 import { BUNDLE_TAG_KEY, BUNDLE_TAG_VALUE, isSealingAllowed } from "./seal-labels";
 import { dayPrefix, indexPartitionPrefix, monthPrefix, parseArchiveName, recordId, servicePrefix } from "./layout";
@@ -232,6 +232,11 @@ async function readSources(
         } catch (error) {
           // Erased or sealed by someone else since the listing.
           if (isMissingObject(error)) return null;
+          // Tiered to Glacier by a lifecycle rule: only a retrieval could read it, so it stays an object, readable as today.
+          if (awsErrorName(error) === "InvalidObjectState") {
+            report.leftInPlace.push({ key: object.key, reason: "in a Glacier storage class: it must be retrieved before it can be sealed" });
+            return null;
+          }
           throw error;
         }
         let text: string;

@@ -143,7 +143,9 @@ export class JobStore {
   async recordChunkResult(jobId: string, result: ChunkResult): Promise<{ recorded: boolean; result: ChunkResult }> {
     const key = chunkResultKey(this.config.archive.prefix, jobId, result.chunk);
     try {
-      await putJson(this.s3, this.bucket, key, result, { ifNoneMatch: true });
+      const etag = await putJson(this.s3, this.bucket, key, result, { ifNoneMatch: true });
+      // What this process wrote it need not read back when it sums the progress.
+      if (etag) resultCache(jobId).set(result.chunk, { etag, result });
       return { recorded: true, result };
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error;

@@ -69,6 +69,8 @@ export interface PlanItem {
   /** itemFingerprint of the archived image: equal to the live one once the item is restored as it was. */
   archivedFingerprint?: string;
   ttlExpired?: boolean;
+  /** The bundle member of a sealed record (a location, no content), so the run reads it again by range. */
+  sealed?: { key: string; offset: number; length: number; size: number };
 }
 
 export type PlanCounts = Record<PlanCategory, number>;
@@ -192,6 +194,7 @@ export const planItemSchema = z.object({
   liveFingerprint: z.string().optional(),
   archivedFingerprint: z.string().optional(),
   ttlExpired: z.boolean().optional(),
+  sealed: z.object({ key: z.string().min(1), offset: z.number().int().min(0), length: z.number().int().min(1), size: z.number().int().min(0) }).strict().optional(),
 }) satisfies z.ZodType<PlanItem>;
 
 export const storedJobSchema = z.object({

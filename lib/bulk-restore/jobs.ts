@@ -11,6 +11,7 @@ import type { LazarusConfig } from "../config/schema";
 import { ttlChoiceProblem } from "../restore/ttl-choice";
 import { DEFAULT_CHUNK_SIZE, MAX_JOB_ITEMS, type BulkRestoreJob, type JobActor, type JobListEntry, type JobView, type RunOptions, type Selection } from "./job-types";
 import { JobStore, newJobId } from "./job-store";
+import { forgetPlanImages, keepPlanImages } from "./plan-images";
 import { planBulkRestore } from "./planner";
 import { chunkCount, chunkSizeFor, computeProgress } from "./progress";
 import { cancelHere, finalizeJob, isRunningHere, leaseExpired, startRunner, type RunnerDeps } from "./runner";
@@ -59,6 +60,7 @@ export async function createJob(clients: Clients, config: LazarusConfig, selecti
     plan: { ...plan.summary, unresolved: inputs.unresolved.slice(0, 1000), plannedAt: new Date().toISOString(), durationMs: Date.now() - started },
   };
   await new JobStore(clients.s3, config).create(job, plan.items, plan.diffs);
+  keepPlanImages(job.id, plan.images);
   return job;
 }
 
@@ -116,6 +118,7 @@ export async function cancelJob(deps: RunnerDeps, jobId: string, user: SessionUs
   );
   if (!changed) throw new JobStateError(`the job is ${job.status}; it can no longer be cancelled`);
   cancelHere(jobId);
+  if (!job.run) forgetPlanImages(jobId);
   // A planned job never wrote anything and has no audit entries; a running one is finalized by its runner (or a later poll).
   if (job.status === "cancelled" && !job.run) await store.update(jobId, (current) => (current.finishedAt ? null : { ...current, finishedAt: now.toISOString() }));
   return (await store.get(jobId)).value;

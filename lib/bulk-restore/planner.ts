@@ -1,8 +1,7 @@
 import "server-only";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import pLimit from "p-limit";
-import { getArchivedRecord } from "../archive/archive-reader";
+import { emptyBulkReadStats, getArchivedRecords, type BulkReadStats } from "../archive/bulk-record-read";
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { compareItems, type DiffChange } from "../diff/item-diff";
@@ -16,8 +15,6 @@ import type { PlanCounts, PlanItem, PlanSummary } from "./job-types";
 import { PLAN_CATEGORIES } from "./job-types";
 import { batchGetLiveItems, keyId } from "./live-items";
 
-const ARCHIVE_READ_CONCURRENCY = 16;
-
 export function erasureOf(erasures: Map<string, ErasureRecord>, service: ServiceConfig, key: Record<string, KeyValue>, deletedAt: string | null): ErasureRecord | null {
   const pk = key[service.table.partitionKey.name];
   if (!pk) return null;
@@ -30,16 +27,18 @@ export interface Plan {
   /** The service's erasure ledger as the plan read it. */
   erasures: Map<string, ErasureRecord>;
   diffs: Record<number, DiffChange[]>;
+  /** The archived image of each item the run may write (absent or conflicting), by item position. */
+  images: Map<number, AttributeMap>;
   summary: Omit<PlanSummary, "unresolved" | "plannedAt" | "durationMs">;
 }
 
 export interface PlanStats {
-  archiveReads: number;
+  reads: BulkReadStats;
   batchGetRequests: number;
 }
 
 /**
- * Reads every archived item (bounded concurrency), looks the live items up with
+ * Reads every archived item (a sealed day's by ranges of its bundles), looks the live items up with
  * BatchGetItem, and sorts each item into absent / identical / conflicting /
  * duplicate / unreadable / erased. Nothing is written.
  */
@@ -49,18 +48,10 @@ export async function planBulkRestore(
   service: ServiceConfig,
   archiveKeys: string[],
   now: Date,
-  stats: PlanStats = { archiveReads: 0, batchGetRequests: 0 },
+  stats: PlanStats = { reads: emptyBulkReadStats(), batchGetRequests: 0 },
 ): Promise<Plan> {
   const erasures = await loadErasures(clients.s3, config, service);
-  const read = pLimit(ARCHIVE_READ_CONCURRENCY);
-  const archived = await Promise.all(
-    archiveKeys.map((archiveKey) =>
-      read(async () => {
-        stats.archiveReads += 1;
-        return getArchivedRecord(clients.s3, config, service, archiveKey);
-      }),
-    ),
-  );
+  const archived = await getArchivedRecords(clients.s3, config, service, archiveKeys, { now, stats: stats.reads });
 
   // An object gone because its key was erased: recognised by its name (hashed names too), and named without the key.
   const erasedMissing = await Promise.all(
@@ -89,6 +80,8 @@ export async function planBulkRestore(
       return;
     }
     const item: PlanItem = { i, archiveKey, key, keyText: tableKeyText(service, key), deletedAt, category: "absent", archivedFingerprint: itemFingerprint(record.deletion.oldImage) };
+    // Where the run reads the image again (one ranged GET for a chunk's neighbouring members) when it has not kept it.
+    if (record.sealed) item.sealed = { ...record.sealed, size: record.size };
     const ttl = readTtlState(record.deletion.oldImage, service.table.ttlAttribute, now);
     if (ttl) item.ttlExpired = ttl.expired;
     const erasure = erasureOf(erasures, service, key, deletedAt);
@@ -148,10 +141,12 @@ export async function planBulkRestore(
   const counts = Object.fromEntries(PLAN_CATEGORIES.map((c) => [c, 0])) as PlanCounts;
   for (const item of items) counts[item.category] += 1;
   const withTtl = items.filter((item) => item.ttlExpired !== undefined);
+  for (const i of images.keys()) if ((items[i] as PlanItem).category === "identical") images.delete(i);
   return {
     items,
     erasures,
     diffs,
+    images,
     summary: {
       counts,
       ttl: service.table.ttlAttribute ? { attribute: service.table.ttlAttribute, withTtl: withTtl.length, expired: withTtl.filter((item) => item.ttlExpired).length } : null,

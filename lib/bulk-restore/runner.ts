@@ -4,7 +4,8 @@ import { PutItemCommand, type DynamoDBClient, type PutItemCommandInput } from "@
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { getArchivedRecord } from "../archive/archive-reader";
-import type { KeyValue } from "../archive/attribute-value";
+import type { AttributeMap, KeyValue } from "../archive/attribute-value";
+import { readSealedRecords } from "../archive/bulk-record-read";
 import { appendAuditEntry } from "../audit/audit-log";
 import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
@@ -17,6 +18,7 @@ import { applyTtlChoice } from "../restore/ttl-choice";
 import type { BulkRestoreJob, ChunkResult, ItemResult, PlanItem, RunOptions } from "./job-types";
 import { isPreconditionFailed } from "../aws/aws-errors";
 import { JobStore, type Lease } from "./job-store";
+import { forgetPlanImages, planImage } from "./plan-images";
 import { erasureOf } from "./planner";
 import { chunkBounds, computeProgress } from "./progress";
 import { DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from "./retry";
@@ -46,6 +48,8 @@ export interface RunnerDeps {
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_LEASE_MS = 30_000;
+/** Compressed bundle bytes of sealed records a runner reads ahead of its chunks: a few ranged GETs serve many chunks, and memory stays bounded. */
+export const READ_AHEAD_BYTES = 4 * 1024 * 1024;
 
 export type RunEnd = "completed" | "cancelled" | "busy" | "lease-lost" | "not-running" | "crashed";
 
@@ -166,13 +170,14 @@ class JobRunner {
         // Another runner may have recorded it since the LIST: read before writing.
         if (await this.store.getChunkResult(this.jobId, chunk)) continue;
         const { start, end } = chunkBounds(chunk, job.chunkSize, job.itemCount);
-        await this.runChunk(job, service, job.options, erasures, chunk, items.slice(start, end));
+        await this.runChunk(job, service, job.options, erasures, chunk, items.slice(start, end), items.slice(end));
       }
       this.checkCrash();
       if (this.leaseLost) return "lease-lost";
       clearInterval(timer);
       timer = undefined;
       const end = await finalizeJob(this.deps, this.jobId);
+      forgetPlanImages(this.jobId);
       await this.releaseLease();
       return end;
     } catch (error) {
@@ -193,15 +198,16 @@ class JobRunner {
     }
   }
 
-  private async runChunk(job: BulkRestoreJob, service: ServiceConfig, options: RunOptions, erasures: Map<string, ErasureRecord>, chunk: number, items: PlanItem[]): Promise<void> {
+  private async runChunk(job: BulkRestoreJob, service: ServiceConfig, options: RunOptions, erasures: Map<string, ErasureRecord>, chunk: number, items: PlanItem[], later: PlanItem[]): Promise<void> {
     const startedAt = new Date().toISOString();
+    const images = await this.imagesOf(job, service, options, erasures, items, later);
     const limit = pLimit(this.deps.concurrency ?? DEFAULT_CONCURRENCY);
     const results: (ItemResult | undefined)[] = await Promise.all(
       items.map((item) =>
         limit(async () => {
           this.checkCrash();
           if (this.cancelled || this.leaseLost) return undefined;
-          const result = await restoreItem(this.deps, service, options, erasures, item);
+          const result = await restoreItem(this.deps, service, options, erasures, item, images.get(item.i));
           this.checkCrash();
           return result;
         }),
@@ -221,6 +227,52 @@ class JobRunner {
     };
     await this.store.recordChunkResult(job.id, result);
   }
+
+  /** Sealed images read ahead for later chunks, by item position; each is used once. */
+  private readAhead = new Map<number, AttributeMap>();
+
+  /**
+   * The images of the chunk's items to be written, without a request per item where
+   * possible: those the plan kept in this process, then sealed records by ranged GETs
+   * of their bundles, reading ahead for the next chunks too (neighbouring members in
+   * one GET, at most READ_AHEAD_BYTES of members at a time). Each must still have the
+   * fingerprint the plan recorded; any other item is read on its own by restoreItem.
+   */
+  private async imagesOf(job: BulkRestoreJob, service: ServiceConfig, options: RunOptions, erasures: Map<string, ErasureRecord>, items: PlanItem[], later: PlanItem[]): Promise<Map<number, AttributeMap>> {
+    const images = new Map<number, AttributeMap>();
+    const writes = (item: PlanItem) =>
+      (item.category === "absent" || (item.category === "conflicting" && options.overwriteConflicting)) && item.key !== null && !erasureOf(erasures, service, item.key, item.deletedAt);
+    let missing = false;
+    for (const item of items) {
+      if (!writes(item)) continue;
+      const image = planImage(job.id, item.i, item.archivedFingerprint) ?? this.readAhead.get(item.i);
+      this.readAhead.delete(item.i);
+      if (image) images.set(item.i, image);
+      else if (item.sealed) missing = true;
+    }
+    if (!missing) return images;
+    const toRead: { i: number; archiveKey: string; location: NonNullable<PlanItem["sealed"]> }[] = [];
+    let bytes = 0;
+    for (const item of [...items, ...later]) {
+      if (!item.sealed || images.has(item.i) || this.readAhead.has(item.i) || !writes(item) || planImage(job.id, item.i, item.archivedFingerprint)) continue;
+      if (bytes + item.sealed.length > READ_AHEAD_BYTES && toRead.length > 0) break;
+      toRead.push({ i: item.i, archiveKey: item.archiveKey, location: item.sealed });
+      bytes += item.sealed.length;
+    }
+    const fingerprints = new Map([...items, ...later].map((item) => [item.i, item.archivedFingerprint]));
+    const inChunk = new Set(items.map((item) => item.i));
+    try {
+      for (const [i, record] of await readSealedRecords(this.deps.s3, this.deps.config, service, toRead)) {
+        if (itemFingerprint(record.deletion.oldImage) !== fingerprints.get(i)) continue;
+        if (inChunk.has(i)) images.set(i, record.deletion.oldImage);
+        else this.readAhead.set(i, record.deletion.oldImage);
+      }
+    } catch (error) {
+      // Each item is then read on its own, and reports its own failure.
+      console.error(JSON.stringify({ message: "bulk-restore ranged read failed", jobId: job.id, error: error instanceof Error ? error.name : "unknown" }));
+    }
+    return images;
+  }
 }
 
 const DONE_MESSAGE_ALREADY = "already restored: the live item equals the archived one (an earlier run wrote it)";
@@ -238,6 +290,8 @@ export async function restoreItem(
   options: RunOptions,
   erasures: Map<string, ErasureRecord>,
   item: PlanItem,
+  /** The archived image, already read (or kept from the plan) and checked against the plan's fingerprint. */
+  archivedImage?: AttributeMap,
 ): Promise<ItemResult> {
   let attempts = 0;
   const backoff = deps.backoff ?? DEFAULT_BACKOFF;
@@ -264,11 +318,15 @@ export async function restoreItem(
   if (erasure) return { ...result("skipped", `refused: ${erasedMessage(erasure)}`), ...erasedItemView(deps.config, service, item) };
 
   try {
-    const read = await aws(() => getArchivedRecord(deps.s3, deps.config, service, item.archiveKey));
-    if (!read.ok) return result("failed", `archive unreadable: ${read.error.message}`);
+    let oldImage = archivedImage;
+    if (!oldImage) {
+      const read = await aws(() => getArchivedRecord(deps.s3, deps.config, service, item.archiveKey));
+      if (!read.ok) return result("failed", `archive unreadable: ${read.error.message}`);
+      oldImage = read.deletion.oldImage;
+    }
     const ttlAttribute = service.table.ttlAttribute;
-    const applies = options.ttl.action === "keep" || (ttlAttribute !== undefined && Object.hasOwn(read.deletion.oldImage, ttlAttribute));
-    const image = applies ? applyTtlChoice(read.deletion.oldImage, ttlAttribute, options.ttl) : read.deletion.oldImage;
+    const applies = options.ttl.action === "keep" || (ttlAttribute !== undefined && Object.hasOwn(oldImage, ttlAttribute));
+    const image = applies ? applyTtlChoice(oldImage, ttlAttribute, options.ttl) : oldImage;
     const restoredFingerprint = itemFingerprint(image);
     const table = service.table.name;
     const partitionKey = service.table.partitionKey.name;

@@ -13,7 +13,10 @@ import type { SessionUser } from "../../lib/auth/roles";
 import { createDynamoDBClient, createS3Client } from "../../lib/aws/clients";
 import { JobStore } from "../../lib/bulk-restore/job-store";
 import { createJob, getJobView, resumeOrphanedJobs } from "../../lib/bulk-restore/jobs";
+import { forgetPlanImages } from "../../lib/bulk-restore/plan-images";
 import { startRunner, type RunnerDeps } from "../../lib/bulk-restore/runner";
+import { sealDay } from "../../lib/archive/sealer";
+import { getLiveItem } from "../../lib/restore/live-item";
 import { findService, loadConfigFile } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { createPkSkTable, uniqueName, motoEnv } from "../support/aws";
@@ -34,21 +37,24 @@ const admin: SessionUser = { id: "u-admin", email: "admin@example.com", name: "A
 
 let region: string;
 let s3: S3Client;
-let config: LazarusConfig;
-let configPath: string;
-let table: string;
+let bucket: string;
 let child: ChildProcess | undefined;
 
-/** PutItem successes per key made by this (the surviving) process. */
-const survivorWrites = new Map<string, number>();
+interface Fixture {
+  config: LazarusConfig;
+  configPath: string;
+  table: string;
+  /** PutItem successes per key made by this (the surviving) process. */
+  survivorWrites: Map<string, number>;
+}
 
-function survivorClient(): DynamoDBClient {
+function survivorClient(writes: Map<string, number>): DynamoDBClient {
   const client = createDynamoDBClient({ region });
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const out = await next(args);
       const item = (args.input as { Item?: Record<string, { S?: string }> }).Item;
-      if (context.commandName === "PutItemCommand" && item) survivorWrites.set(item.PK!.S!, (survivorWrites.get(item.PK!.S!) ?? 0) + 1);
+      if (context.commandName === "PutItemCommand" && item) writes.set(item.PK!.S!, (writes.get(item.PK!.S!) ?? 0) + 1);
       return out;
     },
     { step: "initialize", name: "countWrites" },
@@ -56,7 +62,7 @@ function survivorClient(): DynamoDBClient {
   return client;
 }
 
-async function liveKeys(dynamodb: DynamoDBClient): Promise<Set<string>> {
+async function liveKeys(dynamodb: DynamoDBClient, table: string): Promise<Set<string>> {
   const keys = new Set<string>();
   let start: Record<string, unknown> | undefined;
   do {
@@ -67,23 +73,20 @@ async function liveKeys(dynamodb: DynamoDBClient): Promise<Set<string>> {
   return keys;
 }
 
-async function liveCount(dynamodb: DynamoDBClient): Promise<number> {
+async function liveCount(dynamodb: DynamoDBClient, table: string): Promise<number> {
   return (await dynamodb.send(new ScanCommand({ TableName: table, Select: "COUNT" }))).Count ?? 0;
 }
 
-beforeAll(async () => {
-  ({ region } = motoEnv());
-  s3 = createS3Client({ region });
-  const bucket = uniqueName("bulk-kill");
-  table = uniqueName("orders-kill");
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+/** Its own service prefix and table, so the two cases share the bucket and nothing else. */
+async function fixture(name: string): Promise<Fixture> {
+  const table = uniqueName(`orders-kill-${name}`);
   const dir = mkdtempSync(join(tmpdir(), "lazarus-bulk-kill-"));
-  configPath = join(dir, "lazarus.config.json");
+  const configPath = join(dir, "lazarus.config.json");
   writeFileSync(
     configPath,
     JSON.stringify({
       region,
-      archive: { bucket, prefix: "deleted/" },
+      archive: { bucket, prefix: `${name}/` },
       services: [
         {
           name: "orders",
@@ -94,16 +97,23 @@ beforeAll(async () => {
       ],
     }),
   );
-  config = loadConfigFile(configPath);
   await createPkSkTable(createDynamoDBClient({ region }), table);
+  return { config: loadConfigFile(configPath), configPath, table, survivorWrites: new Map() };
+}
+
+beforeAll(async () => {
+  ({ region } = motoEnv());
+  s3 = createS3Client({ region });
+  bucket = uniqueName("bulk-kill");
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 
 afterAll(() => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
-describe("bulk restore across a killed server", () => {
-  it("is taken over by the next server's start sweep and finishes with every item written exactly once", async () => {
+async function killAndResume(sealed: boolean): Promise<void> {
+    const { config, configPath, table, survivorWrites } = await fixture(sealed ? "sealed" : "open");
     const service = findService(config, "orders")!;
     const archiveKeys: string[] = [];
     for (let i = 0; i < ITEMS; i++) {
@@ -114,6 +124,7 @@ describe("bulk restore across a killed server", () => {
       if (outcome.status !== "archived") throw new Error(`fixture not archived: ${outcome.status}`);
       archiveKeys.push(outcome.archiveKey);
     }
+    if (sealed) expect(await sealDay(s3, config, service, { year: 2024, month: 4, day: 2 }, { now: new Date("2024-05-01T00:00:00Z") })).toMatchObject({ outcome: "sealed", records: ITEMS });
     const observer = createDynamoDBClient({ region });
     const job = await createJob({ s3, dynamodb: observer }, config, { kind: "archive-keys", service: "orders", archiveKeys }, admin, new Date(), CHUNK);
 
@@ -129,7 +140,7 @@ describe("bulk restore across a killed server", () => {
 
     let written = 0;
     const deadline = Date.now() + 60_000;
-    while ((written = await liveCount(observer)) < KILL_AFTER_ITEMS) {
+    while ((written = await liveCount(observer, table)) < KILL_AFTER_ITEMS) {
       if (child.exitCode !== null) throw new Error(`the job process ended before it could be killed:\n${output}`);
       if (Date.now() > deadline) throw new Error(`the job process wrote ${written} items in 60 s:\n${output}`);
       await sleep(20);
@@ -146,7 +157,9 @@ describe("bulk restore across a killed server", () => {
     expect((await store.recordedChunks(job.id)).length).toBeLessThan(job.chunkCount);
 
     // The next server starts: its sweep sees the job but leaves it while the dead runner's lease lasts.
-    const survivor = survivorClient();
+    const survivor = survivorClient(survivorWrites);
+    // The next server never saw the plan: a sealed day's images come from their bundle ranges again.
+    forgetPlanImages(job.id);
     const deps: RunnerDeps = { s3, dynamodb: survivor, config, leaseMs: LEASE_MS, backoff: { maxAttempts: 8, baseMs: 1, maxMs: 20 } };
     const early = await resumeOrphanedJobs(deps);
     expect(early.resumed).toEqual([]);
@@ -155,14 +168,14 @@ describe("bulk restore across a killed server", () => {
 
     await sleep(early.nextCheckAt!.getTime() - Date.now() + 100);
     // Writes the dead process had in flight have landed by now.
-    const liveBeforeResume = await liveKeys(observer);
+    const liveBeforeResume = await liveKeys(observer, table);
     const chunksByDeadServer = new Set(await store.recordedChunks(job.id));
     const late = await resumeOrphanedJobs(deps);
     expect(late.resumed).toEqual([job.id]);
     expect(await startRunner(deps, job.id)).toBe("completed");
 
     const allKeys = archiveKeys.map((_, i) => `ORDER#k-${String(i).padStart(4, "0")}`);
-    expect(await liveKeys(observer)).toEqual(new Set(allKeys));
+    expect(await liveKeys(observer, table)).toEqual(new Set(allKeys));
     // The survivor wrote exactly the items the dead server had not, each once.
     expect([...survivorWrites.keys()].filter((k) => liveBeforeResume.has(k))).toEqual([]);
     expect(new Set([...survivorWrites.keys(), ...liveBeforeResume])).toEqual(new Set(allKeys));
@@ -180,5 +193,18 @@ describe("bulk restore across a killed server", () => {
     const view = await getJobView(deps, job.id);
     expect(view.job.status).toBe("completed");
     expect(view.progress).toMatchObject({ done: ITEMS, failed: 0, percent: 100 });
+    if (sealed) {
+      // Every restored item is the archived image, read from the bundle by whichever server wrote it.
+      for (const key of allKeys.slice(0, 20)) expect(await getLiveItem(observer, table, { PK: { S: key }, SK: { S: "DETAILS" } })).toEqual({ PK: { S: key }, SK: { S: "DETAILS" }, status: { S: "scheduled" } });
+    }
+}
+
+describe("bulk restore across a killed server", () => {
+  it("is taken over by the next server's start sweep and finishes with every item written exactly once", async () => {
+    await killAndResume(false);
+  });
+
+  it("does the same for records of a sealed day, whose images both servers read from bundle ranges", async () => {
+    await killAndResume(true);
   });
 });
