@@ -310,8 +310,11 @@ export const configSchema = z
       .object({
         /** Days older than this are sealed. Default: the longest maximum record age + 1 day, at least 2. */
         afterDays: z.number().int().min(2).max(3_650).optional(),
-        /** The protection page and the alarm flag a service whose oldest unsealed closed day is older than this. */
-        lagAlarmDays: z.number().int().min(1).max(3_650).default(3),
+        /**
+         * Seal lag, in days, past which a service needs attention: the protection page turns
+         * amber and the seal-lag alarm fires. Seal lag is the age of the oldest closed day not yet sealed.
+         */
+        lagThresholdDays: z.number().int().min(1).max(3_650).default(2),
       })
       .strict()
       .prefault({}),
