@@ -1,4 +1,5 @@
 import type { S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
 import { assertSealingAllowed, sealService, type DaySealReport } from "../../lib/archive/sealer";
 import type { LazarusConfig } from "../../lib/config/schema";
 
@@ -10,6 +11,8 @@ import type { LazarusConfig } from "../../lib/config/schema";
 
 /** Often enough that a day is sealed soon after it closes at midnight UTC, rarely enough to cost nothing between. */
 export const DEFAULT_SEAL_INTERVAL_MS = 10 * 60_000;
+/** Services sealed at once; each seals its days one after another. */
+const SERVICES_AT_ONCE = 4;
 
 export interface SealRun {
   /** Days sealed or changed by this run. */
@@ -38,7 +41,7 @@ export interface ClosedDaySealer {
 export async function sealClosedDays(s3: S3Client, config: LazarusConfig, options: { now?: Date; log?: (message: string) => void } = {}): Promise<SealRun> {
   const log = options.log ?? (() => {});
   const run: SealRun = { sealed: [], failures: [] };
-  for (const service of config.services) {
+  const sealOne = async (service: LazarusConfig["services"][number]) => {
     try {
       const report = await sealService(s3, config, service, { ...(options.now ? { now: options.now } : {}) });
       for (const day of report.days) {
@@ -55,7 +58,9 @@ export async function sealClosedDays(s3: S3Client, config: LazarusConfig, option
       run.failures.push({ service: service.name, problem });
       log(`sealing ${service.name} failed: ${problem}`);
     }
-  }
+  };
+  const limit = pLimit(SERVICES_AT_ONCE);
+  await Promise.all(config.services.map((service) => limit(() => sealOne(service))));
   if (run.sealed.length > 0) {
     const records = run.sealed.reduce((sum, d) => sum + d.newlySealed, 0);
     log(`sealed ${run.sealed.length} closed day(s), ${records} record(s) moved into bundles`);
