@@ -56,7 +56,8 @@ export default defineConfig({
   webServer: {
     command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port ${motoPort}`,
     url: `${baseURL}/signin`,
-    timeout: 600_000,
+    // Seeding, sealing the closed days and `next build` take several minutes on a small, busy machine.
+    timeout: 1_200_000,
     reuseExistingServer: false,
     stdout: "pipe",
     stderr: "pipe",

@@ -24,7 +24,7 @@ test.describe("admin checks every table's protection", () => {
 
     await row.getByRole("link", { name: SERVICE, exact: true }).click();
     await expect(page.getByRole("heading", { level: 1, name: `Protection of ${SERVICE}` })).toBeVisible();
-    for (const check of ["Point-in-time recovery", "Deletion protection", "Stream", "Time to live", "Archiver event source mapping", "On-failure destination (DLQ)", "Alarms"]) {
+    for (const check of ["Point-in-time recovery", "Deletion protection", "Stream", "Time to live", "Archiver event source mapping", "On-failure destination (DLQ)", "Alarms", "Sealing"]) {
       await expect(page.getByRole("heading", { level: 2, name: check, exact: true })).toBeVisible();
     }
     await expect(page.locator('[data-check="stream"]').getByText("NEW_AND_OLD_IMAGES").first()).toBeVisible();
@@ -37,7 +37,7 @@ test.describe("admin checks every table's protection", () => {
     expect(response.status()).toBe(200);
     const body = (await response.json()) as { status: string; services: { service: string; checks: { id: string }[] }[] };
     expect(body.services.map((s) => s.service)).toContain(SERVICE);
-    expect(body.services[0]!.checks.map((c) => c.id)).toEqual(["pitr", "deletion-protection", "stream", "ttl", "mapping", "dlq", "alarms"]);
+    expect(body.services[0]!.checks.map((c) => c.id)).toEqual(["pitr", "deletion-protection", "stream", "ttl", "mapping", "dlq", "alarms", "seal"]);
   });
 });
 

@@ -17,6 +17,7 @@ import { DEMO_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, WALKTHROUGH, walkthr
 import { DemoConfigError, type DemoScale } from "./demo/history";
 import { assertPortFree, buildConsole, ConsoleServerError, staleBuildReason, startConsole, stopBuild, type ConsoleServer } from "./demo/next-server";
 import { seedDemo, type SeedReport } from "./demo/seed";
+import { sealClosedDays } from "./local-stack/closed-day-sealer";
 import { DEFAULT_MOTO_PORT, LocalStackError, startLocalStack } from "./local-stack/local-stack";
 import { freePort, MotoServerError } from "./local-stack/moto-server";
 import { ProvisionError, provisionLocalStack } from "./local-stack/provision";
@@ -174,6 +175,8 @@ async function startStack(config: LazarusConfig, options: DemoOptions): Promise<
   await assertPortFree("127.0.0.1", port, "--moto-port or LAZARUS_MOTO_PORT");
   const stack = await startLocalStack({ config, port, log });
   stops.push({ name: "the local stack", stop: () => stack.stop() });
+  // Its first sealing run finds an empty archive; waiting for it keeps it out of the seed's way.
+  await stack.sealer?.firstRun;
   return stack.endpoint;
 }
 
@@ -181,11 +184,12 @@ async function seed(config: LazarusConfig, endpoint: string, scale: DemoScale, n
   const clients = clientsFor(config, endpoint);
   try {
     log(`seeding the demo history (${scale} scale)`);
-    const report = await seedDemo({ config, clients, scale, now, log });
+    // The same sealing the local stack runs on its timer, done now so the console opens on sealed and open days.
+    const report = await seedDemo({ config, clients, scale, now, log, seal: () => sealClosedDays(clients.s3, config, { log }) });
     const a = report.archive;
     log(
       `seeded in ${(report.durationMs / 1_000).toFixed(1)} s: ${a.deletions} deletions (${a.ttl} TTL, ${a.manual} manual) ` +
-        `from ${a.oldest.slice(0, 10)} to ${a.newest.slice(0, 10)}, ${a.glacier} in GLACIER`,
+        `from ${a.oldest.slice(0, 10)} to ${a.newest.slice(0, 10)}, ${a.glacier} in GLACIER; ${report.sealed?.days ?? 0} closed days sealed`,
     );
     return report;
   } finally {

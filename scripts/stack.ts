@@ -1,7 +1,9 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { sealAfterDays } from "../lib/archive/sealed-store";
 import { ConfigError, configPath, loadConfigFile } from "../lib/config/load";
 import type { LazarusConfig, KeyAttributeConfig } from "../lib/config/schema";
+import { DEFAULT_SEAL_INTERVAL_MS } from "./local-stack/closed-day-sealer";
 import { DEFAULT_MOTO_PORT, LocalStackError, startLocalStack, type LocalStack } from "./local-stack/local-stack";
 import { MotoServerError } from "./local-stack/moto-server";
 import { ProvisionError } from "./local-stack/provision";
@@ -15,8 +17,9 @@ import { ProvisionError } from "./local-stack/provision";
 const USAGE = `Usage: npm run stack -- [--port <port>]
 
 Starts moto_server on 127.0.0.1, creates what lazarus.config.json names (or the file
-LAZARUS_CONFIG names), and runs the stream mapping runner and the TTL sweeper until
-Ctrl-C. The port comes from --port, else LAZARUS_MOTO_PORT, else ${DEFAULT_MOTO_PORT}.`;
+LAZARUS_CONFIG names), and runs the stream mapping runner, the TTL sweeper and the
+sealer of closed days (at start, then every ${DEFAULT_SEAL_INTERVAL_MS / 60_000} minutes) until Ctrl-C.
+The port comes from --port, else LAZARUS_MOTO_PORT, else ${DEFAULT_MOTO_PORT}.`;
 
 const portSchema = z.coerce
   .number({ error: "must be a number" })
@@ -81,6 +84,11 @@ function describeStack(stack: LocalStack): string {
     const ttl = s.table.ttlAttribute ? `TTL on "${s.table.ttlAttribute}"` : "no TTL";
     lines.push(`  ${s.service.padEnd(24)} table ${s.table.name}, ${ttl}, on failure ${failure}`);
   }
+  lines.push(
+    stack.sealer
+      ? `  closed days (older than ${sealAfterDays(stack.config)} days) are sealed at start and every ${DEFAULT_SEAL_INTERVAL_MS / 60_000} minutes`
+      : "  sealing is off",
+  );
   lines.push("", usageExample(stack.config, stack.endpoint), "", "Ctrl-C stops everything.", "");
   return lines.join("\n");
 }

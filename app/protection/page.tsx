@@ -36,7 +36,8 @@ export default async function ProtectionPage() {
       <PageHeader title="Protection health" crumbs={[{ label: "Overview", href: "/" }, { label: "Protection" }]}>
         <p className="flex flex-wrap items-center gap-2 text-sm text-slate-700">
           Fleet: <TrafficLight light={report.status} /> checked {new Date(report.generatedAt).toISOString().replace("T", " ").slice(0, 19)} UTC (AWS answers are reused for up
-          to 30 seconds). PITR coverage policy: {report.thresholds.pitrCoverageDays} days; recovery period policy: {report.thresholds.pitrRecoveryPeriodDays} days.
+          to 30 seconds). PITR coverage policy: {report.thresholds.pitrCoverageDays} days; recovery period policy: {report.thresholds.pitrRecoveryPeriodDays} days; seal lag amber past{" "}
+          {report.thresholds.sealLagThresholdDays} days.
         </p>
       </PageHeader>
       <ProtectionTable report={report} canReplayDlq={can(access.user.role, "dlq")} />

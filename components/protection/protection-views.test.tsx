@@ -32,7 +32,7 @@ const service: ServiceProtection = {
 
 describe("protection views", () => {
   it("the table shows a worded light per service and check", () => {
-    const report: ProtectionReport = { generatedAt: "2025-06-01T12:00:00.000Z", status: "red", thresholds: { pitrCoverageDays: 30, pitrRecoveryPeriodDays: 35, streamRetentionHours: 24 }, services: [service] };
+    const report: ProtectionReport = { generatedAt: "2025-06-01T12:00:00.000Z", status: "red", thresholds: { pitrCoverageDays: 30, pitrRecoveryPeriodDays: 35, streamRetentionHours: 24, sealLagThresholdDays: 2 }, services: [service] };
     const html = renderToStaticMarkup(<ProtectionTable report={report} />);
     expect(html).toContain('href="/protection/usr-contact-svc"');
     expect(html).toContain("At risk");

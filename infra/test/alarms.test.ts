@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config/load";
 import { archiverSize } from "../lib/archiver-sizing";
+import { expectedAlarmNames } from "../../lib/protection/protection-rules";
 import { NEAR_TIMEOUT_SHARE } from "../lib/archiver-alarms";
 import { SERVICE_ALARM_CHECKS } from "../lib/fleet-dashboard";
 import { logicalIdOf, onlyResource, renderArn, resourcesOfType, synthStack, testConfig, type Resource } from "./fixtures";
@@ -59,6 +60,14 @@ describe("archiver alarms", () => {
     for (const service of ["contact-svc", "order-svc"]) for (const check of SERVICE_ALARM_CHECKS) expect(names).toContain(`lazarus-${service}-${check}`);
     expect(names).toContain("lazarus-contact-svc-dlq-depth");
     expect(names).not.toContain("lazarus-order-svc-dlq-depth");
+  });
+
+  it("are the ones the console's protection page looks for, no more and no fewer", () => {
+    const created = new Set([...alarmsOf(), ...alarmsOf(main.template)].map((a) => String(a.Properties.AlarmName)));
+    const config = testConfig();
+    for (const service of config.services) for (const name of expectedAlarmNames(service)) expect(created, name).toContain(name);
+    const expected = new Set(config.services.flatMap(expectedAlarmNames));
+    for (const name of created) if (name.startsWith(`lazarus-${config.services[0]!.name}-`)) expect(expected, name).toContain(name);
   });
 
   it("keep the configured iterator-age and error thresholds", () => {

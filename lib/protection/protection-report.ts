@@ -20,6 +20,7 @@ import { toUserFacingError } from "../http/error-response";
 import {
   STREAM_RETENTION_HOURS,
   evaluateAlarms,
+  evaluateSealLag,
   evaluateDeletionProtection,
   evaluateDlq,
   evaluateMapping,
@@ -31,7 +32,10 @@ import {
   type DlqInput,
   type Fetched,
   type FailureSample,
+  type SealState,
 } from "./protection-rules";
+import { sealLag } from "../archive/seal-lag";
+import { assertSealingAllowed } from "../archive/sealer";
 import { TtlCache } from "./ttl-cache";
 import { worstLight, type ProtectionReport, type ServiceProtection } from "./protection-types";
 
@@ -123,7 +127,8 @@ export async function buildProtectionReport(
   const call = <T>(key: string, load: () => Promise<T>) => cache.get(key, () => limit(() => rateLimited(key, load)));
 
   // One DescribeAlarms for the fleet instead of one per service (it takes up to 100 names).
-  const alarmNames = config.services.flatMap(expectedAlarmNames);
+  // Services that share a failure bucket share its alarm.
+  const alarmNames = [...new Set(config.services.flatMap(expectedAlarmNames))];
   const alarms = fetched(async () => {
     const found: MetricAlarm[] = [];
     for (let i = 0; i < alarmNames.length; i += 100) {
@@ -138,7 +143,7 @@ export async function buildProtectionReport(
   return {
     generatedAt: now.toISOString(),
     status: worstLight(services.map((s) => s.status)),
-    thresholds: { ...config.protection, streamRetentionHours: STREAM_RETENTION_HOURS },
+    thresholds: { ...config.protection, streamRetentionHours: STREAM_RETENTION_HOURS, sealLagThresholdDays: config.seal.lagThresholdDays },
     services,
   };
 }
@@ -187,7 +192,9 @@ async function serviceProtection(
 
   const dlq = dlqInput(clients, service, mapping, { call, now });
 
-  const [iteratorAgeMs, dlqValue, alarms] = await Promise.all([iteratorAge, dlq, context.alarms]);
+  const seal = fetched(() => call(`seal-lag:${service.name}`, () => sealState(clients.s3, config, service, now)));
+
+  const [iteratorAgeMs, dlqValue, alarms, sealValue] = await Promise.all([iteratorAge, dlq, context.alarms, seal]);
   const checks = [
     evaluatePitr(table, backups, config.protection),
     evaluateDeletionProtection(table, described),
@@ -204,8 +211,19 @@ async function serviceProtection(
     ),
     evaluateDlq(service, dlqValue, now),
     evaluateAlarms(service, alarms),
+    evaluateSealLag(service, sealValue),
   ];
   return { service: service.name, table, status: worstLight(checks.map((c) => c.status)), checks };
+}
+
+/** Seal lag costs 1 LIST and at most 1 GET per service when healthy (lib/archive/seal-lag.ts). */
+async function sealState(s3: S3Client, config: LazarusConfig, service: ServiceConfig, now: Date): Promise<SealState> {
+  try {
+    assertSealingAllowed(config);
+  } catch (e) {
+    return { sealing: "off", reason: (e as Error).message };
+  }
+  return { sealing: "on", lag: await sealLag(s3, config, service, now) };
 }
 
 async function listMappings(lambda: LambdaClient, functionName: string): Promise<EventSourceMappingConfiguration[]> {

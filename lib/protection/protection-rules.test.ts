@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { EventSourceMappingConfiguration } from "@aws-sdk/client-lambda";
 import {
   evaluateAlarms,
+  evaluateSealLag,
   evaluateDeletionProtection,
   evaluateDlq,
   evaluateMapping,
@@ -13,6 +14,7 @@ import {
 } from "./protection-rules";
 import { protectionTestConfig } from "./test-config";
 import { worstLight } from "./protection-types";
+import type { SealLag } from "../archive/seal-lag";
 
 const config = protectionTestConfig();
 const sqsService = config.services[0]!;
@@ -158,10 +160,52 @@ describe("DLQ", () => {
 describe("alarms", () => {
   it("not found is shown as such, not red; ALARM is red", () => {
     const none = evaluateAlarms(sqsService, { ok: true, value: [] });
+    // Every alarm infra creates for the archiver is looked for, not only the first three.
+    expect(none.facts.map((f) => f.label)).toEqual([
+      ...["iterator-age", "archiver-errors", "throttles", "destination-delivery-failures", "near-timeout", "stalled", "failed-records", "dlq-depth"].map((c) => `lazarus-usr-contact-svc-${c}`),
+    ]);
     expect(none).toMatchObject({ status: "green", summary: "Not found" });
     expect(none.facts).toContainEqual({ label: "lazarus-usr-contact-svc-dlq-depth", value: "not found" });
     const firing = evaluateAlarms(sqsService, { ok: true, value: [{ AlarmName: "lazarus-usr-contact-svc-dlq-depth", StateValue: "ALARM" }] });
     expect(firing.status).toBe("red");
+  });
+});
+
+describe("seal lag", () => {
+  const lag = (over: Partial<SealLag>): SealLag => ({
+    service: sqsService.name,
+    lagDays: 0,
+    oldestUnsealed: null,
+    afterDays: 2,
+    thresholdDays: 2,
+    isLagging: false,
+    complete: true,
+    requests: { list: 1, get: 0 },
+    ...over,
+  });
+
+  it("is green and up to date when every closed day is sealed", () => {
+    const c = evaluateSealLag(sqsService, { ok: true, value: { sealing: "on", lag: lag({}) } });
+    expect(c).toMatchObject({ id: "seal", label: "Sealing", status: "green", summary: "Up to date (lag 0 days)", findings: [] });
+    expect(c.facts).toContainEqual({ label: "Seal lag (days)", value: 0 });
+  });
+
+  it("shows a lag within the threshold in green, and amber past it with the day and the command", () => {
+    expect(evaluateSealLag(sqsService, { ok: true, value: { sealing: "on", lag: lag({ lagDays: 2, oldestUnsealed: "2026-12-04" }) } })).toMatchObject({
+      status: "green",
+      summary: "Lag 2 days",
+    });
+    const amber = evaluateSealLag(sqsService, { ok: true, value: { sealing: "on", lag: lag({ lagDays: 9, oldestUnsealed: "2026-11-27", isLagging: true }) } });
+    expect(amber).toMatchObject({ status: "amber", summary: "Lag 9 days" });
+    expect(amber.facts).toContainEqual({ label: "Oldest closed day not sealed", value: "2026-11-27" });
+    expect(amber.findings[0]).toMatchObject({ severity: "amber", command: `npm run seal -- --service ${sqsService.name}` });
+    expect(amber.findings[0]!.why).toContain("2026-11-27 is closed but not sealed, 9 days old");
+  });
+
+  it("is unknown when the budget ran out, and says sealing is off when the bucket locks objects", () => {
+    expect(evaluateSealLag(sqsService, { ok: true, value: { sealing: "on", lag: lag({ complete: false, requests: { list: 6, get: 6 } }) } })).toMatchObject({ status: "unknown" });
+    expect(evaluateSealLag(sqsService, { ok: true, value: { sealing: "off", reason: "locked" } })).toMatchObject({ status: "green", summary: "Off" });
+    expect(evaluateSealLag(sqsService, { ok: false, error: "AccessDenied" })).toMatchObject({ status: "unknown", error: "AccessDenied" });
   });
 });
 

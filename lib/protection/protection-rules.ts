@@ -1,6 +1,7 @@
 import type { DescribeContinuousBackupsCommandOutput, DescribeTableCommandOutput, DescribeTimeToLiveCommandOutput } from "@aws-sdk/client-dynamodb";
 import type { EventSourceMappingConfiguration } from "@aws-sdk/client-lambda";
 import type { MetricAlarm } from "@aws-sdk/client-cloudwatch";
+import type { SealLag } from "../archive/seal-lag";
 import type { ProtectionConfig, ServiceConfig } from "../config/schema";
 import { CHECK_LABEL, type Check, type CheckId, type Finding, type Light } from "./protection-types";
 
@@ -378,11 +379,16 @@ export function evaluateDlq(service: ServiceConfig, input: DlqInput, now: Date):
   ]);
 }
 
-/** The alarms infra creates for a service (infra/lib/service-archiver.ts). */
+/**
+ * The alarms infra creates for every archiver (infra/lib/archiver-alarms.ts), named
+ * `lazarus-{service}-{check}`; infra/test/alarms.test.ts holds the two lists together.
+ */
+export const ARCHIVER_ALARM_CHECKS = ["iterator-age", "archiver-errors", "throttles", "destination-delivery-failures", "near-timeout", "stalled", "failed-records"] as const;
+
+/** The alarms that watch a service: its archiver's, and its on-failure destination's (per queue, or per shared failure bucket). */
 export function expectedAlarmNames(service: ServiceConfig): string[] {
   return [
-    `lazarus-${service.name}-iterator-age`,
-    `lazarus-${service.name}-archiver-errors`,
+    ...ARCHIVER_ALARM_CHECKS.map((check) => `lazarus-${service.name}-${check}`),
     ...(service.onFailure.type === "sqs" ? [`lazarus-${service.name}-dlq-depth`] : [`lazarus-${service.onFailure.bucket}-failed-batches`]),
   ];
 }
@@ -402,4 +408,45 @@ export function evaluateAlarms(service: ServiceConfig, fetched: Fetched<MetricAl
   }));
   const summary = firing.length > 0 ? `${firing.length} in ALARM` : missing.length === names.length ? "Not found" : missing.length > 0 ? `None in ALARM, ${missing.length} not found` : "None in ALARM";
   return check("alarms", lightOf(findings), summary, facts, findings);
+}
+
+/** What the seal-lag check reads: the lag, or that sealing is off for this archive. */
+export type SealState = { sealing: "off"; reason: string } | { sealing: "on"; lag: SealLag };
+
+function days(n: number): string {
+  return `${n} day${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * Seal lag: amber once the oldest closed day not yet sealed is older than
+ * seal.lagThresholdDays. Unsealed days lose nothing, but every read of them costs a LIST
+ * per 1,000 records, and their small objects never tier cheaply.
+ */
+export function evaluateSealLag(service: ServiceConfig, fetched: Fetched<SealState>): Check {
+  if (!fetched.ok) return unknown("seal", fetched.error);
+  if (fetched.value.sealing === "off") return check("seal", "green", "Off", [{ label: "Sealing", value: fetched.value.reason }]);
+  const { lag } = fetched.value;
+  const facts: Check["facts"] = [
+    { label: "Seal lag (days)", value: lag.lagDays },
+    { label: "Oldest closed day not sealed", value: lag.oldestUnsealed },
+    { label: "Days are sealed once older than (days)", value: lag.afterDays },
+    { label: "Amber past (days, seal.lagThresholdDays)", value: lag.thresholdDays },
+  ];
+  if (!lag.complete) {
+    return {
+      ...check("seal", "unknown", "Could not check", facts),
+      error: `Many sealed days hold per-record objects that arrived after their seal; the check stopped after ${lag.requests.list} listings. Sealing the service again folds them in.`,
+    };
+  }
+  if (lag.oldestUnsealed === null) return check("seal", "green", "Up to date (lag 0 days)", facts);
+  const summary = `Lag ${days(lag.lagDays)}`;
+  if (!lag.isLagging) return check("seal", "green", summary, facts);
+  return check("seal", "amber", summary, facts, [
+    {
+      severity: "amber",
+      why: `${lag.oldestUnsealed} is closed but not sealed, ${days(lag.lagDays)} old (past seal.lagThresholdDays, ${days(lag.thresholdDays)}). Its records are all readable, but every read of its days costs a listing per 1,000 records, and their small objects do not tier to cheaper storage.`,
+      fix: "Check that sealing runs (the scheduled sealer, or the local stack's timer) and what it reported for this service, then seal the service's closed days.",
+      command: `npm run seal -- --service ${service.name}`,
+    },
+  ]);
 }

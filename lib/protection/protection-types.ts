@@ -15,7 +15,7 @@ export const LIGHT_LABEL: Record<Light, string> = {
   unknown: "Unknown",
 };
 
-export type CheckId = "pitr" | "deletion-protection" | "stream" | "ttl" | "mapping" | "dlq" | "alarms";
+export type CheckId = "pitr" | "deletion-protection" | "stream" | "ttl" | "mapping" | "dlq" | "alarms" | "seal";
 
 export const CHECK_LABEL: Record<CheckId, string> = {
   pitr: "Point-in-time recovery",
@@ -25,6 +25,7 @@ export const CHECK_LABEL: Record<CheckId, string> = {
   mapping: "Archiver event source mapping",
   dlq: "On-failure destination (DLQ)",
   alarms: "Alarms",
+  seal: "Sealing",
 };
 
 /** What an admin can change from the console; nothing else is. */
@@ -66,7 +67,7 @@ export interface ServiceProtection {
 export interface ProtectionReport {
   generatedAt: string;
   status: Light;
-  thresholds: { pitrCoverageDays: number; pitrRecoveryPeriodDays: number; streamRetentionHours: number };
+  thresholds: { pitrCoverageDays: number; pitrRecoveryPeriodDays: number; streamRetentionHours: number; sealLagThresholdDays: number };
   services: ServiceProtection[];
 }
 

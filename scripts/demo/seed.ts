@@ -20,6 +20,9 @@ import { archiverTargetFor, archiveStreamRecord, type ArchiverTarget } from "../
 import type { AttributeMap, AttributeValue } from "../../lib/archive/attribute-value";
 import { TTL_PRINCIPAL } from "../../lib/archive/stream-record";
 import type { LazarusConfig } from "../../lib/config/schema";
+import { readDayManifest } from "../../lib/archive/sealed-store";
+import { isMissingObject } from "../../lib/aws/aws-errors";
+import type { SealRun } from "../local-stack/closed-day-sealer";
 import { mappingUuid } from "../local-stack/provision";
 import {
   DEFAULT_DEMO_SEED,
@@ -64,6 +67,11 @@ export interface SeedDemoOptions {
   /** Archive writes in flight at once. */
   concurrency?: number;
   log?: (message: string) => void;
+  /**
+   * Seals closed days once the history is archived and before the oldest records are
+   * tiered, so those reach GLACIER in their bundles, as lifecycle rules tier a sealed archive.
+   */
+  seal?: () => Promise<SealRun>;
 }
 
 export interface SeedReport {
@@ -81,6 +89,8 @@ export interface SeedReport {
     oldest: string;
     newest: string;
   };
+  /** What the seal option did (null without it): closed days sealed by this run, records moved into bundles. */
+  sealed: { days: number; records: number; failures: number } | null;
   live: Record<LiveReason, number>;
   onFailure: { written: number; alreadyThere: number };
   /** The archive object of every deletion, in plan order (tests read them back). */
@@ -106,9 +116,13 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedReport> {
   const archived = await archiveDeletions(config, clients.s3, plan.deletions, mappings, options.concurrency ?? DEFAULT_SEED_CONCURRENCY);
   log(`archive: ${archived.written} objects written, ${archived.alreadyArchived} already there (${plan.deletions.length} deletions)`);
 
+  const sealed = options.seal ? await options.seal() : undefined;
+  if (sealed) log(`archive: ${sealed.sealed.length} closed days sealed, ${sealed.failures.length} could not be`);
+
   const glacierKeys = plan.deletions.flatMap((d, i) => (d.storageClass === "GLACIER" ? [archived.keys[i] as string] : []));
-  const movedToGlacier = await moveToGlacier(clients.s3, config.archive.bucket, glacierKeys);
-  log(`archive: ${glacierKeys.length} records from over a year ago in GLACIER (${movedToGlacier} moved now)`);
+  const glacierDays = plan.deletions.filter((d) => d.storageClass === "GLACIER");
+  const movedToGlacier = await moveToGlacier(clients.s3, config.archive.bucket, [...glacierKeys, ...(await bundlesOfDays(clients.s3, config, glacierDays))]);
+  log(`archive: ${glacierKeys.length} records from over a year ago in GLACIER (${movedToGlacier} objects or bundles moved now)`);
 
   await writeLiveItems(clients.dynamodb, plan.live.map((l) => ({ table: l.service.table.name, item: l.item })));
   const live: Record<LiveReason, number> = { identical: 0, changed: 0, current: 0, expiring: 0 };
@@ -140,6 +154,9 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedReport> {
       oldest: new Date(Math.min(...times)).toISOString(),
       newest: new Date(Math.max(...times)).toISOString(),
     },
+    sealed: sealed
+      ? { days: sealed.sealed.length, records: sealed.sealed.reduce((sum, d) => sum + d.newlySealed, 0), failures: sealed.failures.length }
+      : null,
     live,
     onFailure,
     archiveKeys: archived.keys,
@@ -219,13 +236,34 @@ async function archiveDeletions(
   return { written, alreadyArchived, keys };
 }
 
-/** S3 copies an object onto itself to change its storage class; skipped when it already is GLACIER. */
+/** The bundle parts of the sealed days among these deletions' days: one GET of each day's manifest. */
+async function bundlesOfDays(s3: S3Client, config: LazarusConfig, deletions: PlannedDeletion[]): Promise<string[]> {
+  const days = new Map<string, { service: PlannedDeletion["service"]; day: { year: number; month: number; day: number } }>();
+  for (const d of deletions) {
+    const day = { year: d.deletedAt.getUTCFullYear(), month: d.deletedAt.getUTCMonth() + 1, day: d.deletedAt.getUTCDate() };
+    days.set(`${d.service.name}/${day.year}-${day.month}-${day.day}`, { service: d.service, day });
+  }
+  const keys: string[] = [];
+  for (const { service, day } of days.values()) keys.push(...((await readDayManifest(s3, config, service, day))?.parts.map((p) => p.key) ?? []));
+  return keys;
+}
+
+/**
+ * S3 copies an object onto itself to change its storage class; skipped when it already
+ * is GLACIER, or gone (a record sealed into a bundle, which is moved instead).
+ */
 async function moveToGlacier(s3: S3Client, bucket: string, keys: string[]): Promise<number> {
   const limit = pLimit(8);
   const moved = await Promise.all(
     keys.map((key) =>
       limit(async () => {
-        const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        let head;
+        try {
+          head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+        } catch (error) {
+          if (isMissingObject(error)) return 0;
+          throw error;
+        }
         if (head.StorageClass === "GLACIER") return 0;
         await s3.send(
           new CopyObjectCommand({

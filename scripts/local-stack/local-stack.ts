@@ -9,6 +9,7 @@ import {
   createSqsClient,
 } from "../../lib/aws/clients";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
+import { startClosedDaySealer, type ClosedDaySealer } from "./closed-day-sealer";
 import { MotoServerError, startMotoServer, type MotoServer } from "./moto-server";
 import { provisionLocalStack, type ProvisionedStack } from "./provision";
 import { startStreamMappingRunner, type StreamHandler, type StreamMappingRunner, type StreamMappingRunnerOptions } from "./stream-mapping-runner";
@@ -16,7 +17,8 @@ import { startTtlSweeper, TtlDeletionLedger, type TtlSweeper } from "./ttl-sweep
 
 /**
  * Everything Lazarus needs from AWS, on one machine: moto_server (unless an endpoint is
- * given), the provisioned resources, the stream mapping runner and the TTL sweeper.
+ * given), the provisioned resources, the stream mapping runner, the TTL sweeper and the
+ * sealer of closed days.
  * Used by `npm run stack`, the demo and the integration tests.
  */
 
@@ -32,6 +34,8 @@ export interface LocalStackOptions {
   handler?: (service: ServiceConfig, target: ArchiverTarget) => StreamHandler;
   runner?: Pick<StreamMappingRunnerOptions, "pollIntervalMs" | "idlePollIntervalMs" | "retryDelayMs" | "functionTimeoutMs" | "now">;
   sweeper?: { intervalMs?: number; now?: () => Date };
+  /** Seals closed days at start and then every intervalMs (docs/LOCAL-STACK.md); `false` leaves every day open. */
+  sealer?: { intervalMs?: number; now?: () => Date } | false;
   log?: (message: string) => void;
 }
 
@@ -43,7 +47,9 @@ export interface LocalStack {
   runner: StreamMappingRunner;
   sweeper: TtlSweeper;
   ledger: TtlDeletionLedger;
-  /** Stops the runner, the sweeper and the moto_server this stack started; safe to call twice. */
+  /** Undefined when the options turned sealing off. */
+  sealer: ClosedDaySealer | undefined;
+  /** Stops the sealer, the runner, the sweeper and the moto_server this stack started; safe to call twice. */
   stop(): Promise<void>;
 }
 
@@ -108,7 +114,14 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const sweeper = startTtlSweeper({ config, dynamodb: clients.dynamodb, ledger, log, ...options.sweeper });
     stops.push(() => sweeper.stop());
 
-    return { endpoint, region: config.region, config, provisioned, runner, sweeper, ledger, stop: stopAll };
+    let sealer: ClosedDaySealer | undefined;
+    if (options.sealer !== false) {
+      sealer = startClosedDaySealer({ config, s3: clients.s3, log, ...options.sealer });
+      const started = sealer;
+      stops.push(() => started.stop());
+    }
+
+    return { endpoint, region: config.region, config, provisioned, runner, sweeper, ledger, sealer, stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;

@@ -230,6 +230,7 @@ export function alarmDefinitions(config: LazarusConfig): PutMetricAlarmCommandIn
         TreatMissingData: "notBreaching",
       },
     );
+    definitions.push(...newerArchiverAlarms(service));
     if (service.onFailure.type === "sqs") {
       definitions.push({
         AlarmName: `lazarus-${service.name}-dlq-depth`,
@@ -266,6 +267,93 @@ export function alarmDefinitions(config: LazarusConfig): PutMetricAlarmCommandIn
     });
   }
   return definitions;
+}
+
+/** infra/lib/archiver-alarms.ts NEAR_TIMEOUT_SHARE (that module loads aws-cdk-lib, which the stack does without). */
+const NEAR_TIMEOUT_SHARE = 0.8;
+const STALLED_PERIOD_SECONDS = 1_800;
+const STALLED_MIN_DELETE_ITEMS = 10;
+
+/** Throttles, failed deliveries to the on-failure destination, near-timeout, stalled mapping and partial batch failures, as infra defines them. */
+function newerArchiverAlarms(service: ServiceConfig): PutMetricAlarmCommandInput[] {
+  const fiveMinutes = 300;
+  const fn = [{ Name: "FunctionName", Value: service.archiver.functionName }];
+  const lambda = (metric: string, statistic: "Sum" | "Maximum" | "SampleCount", period = fiveMinutes) => ({
+    Namespace: "AWS/Lambda",
+    MetricName: metric,
+    Dimensions: fn,
+    Statistic: statistic,
+    Period: period,
+  });
+  const table = [{ Name: "TableName", Value: service.table.name }];
+  return [
+    {
+      AlarmName: `lazarus-${service.name}-throttles`,
+      AlarmDescription: `The archiver for ${service.name} has been throttled for 15 minutes: its shards wait, and records age towards the stream's 24 hours. Raise its reserved concurrency or the account's limit.`,
+      ...lambda("Throttles", "Sum"),
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 3,
+      TreatMissingData: "notBreaching",
+    },
+    {
+      AlarmName: `lazarus-${service.name}-destination-delivery-failures`,
+      AlarmDescription: `A failed batch of ${service.name} could not be written to its on-failure destination: those deletions are in neither the archive nor the destination. Check the destination's permissions and key at once.`,
+      ...lambda("DestinationDeliveryFailures", "Sum"),
+      Threshold: 0,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    },
+    {
+      AlarmName: `lazarus-${service.name}-near-timeout`,
+      AlarmDescription: `A batch of ${service.name} took more than ${NEAR_TIMEOUT_SHARE * 100}% of the archiver's ${ARCHIVER_TIMEOUT_SECONDS}s timeout; a timeout retries the whole batch. Lower batchSize or look for slow S3 writes.`,
+      ...lambda("Duration", "Maximum"),
+      Threshold: ARCHIVER_TIMEOUT_SECONDS * 1000 * NEAR_TIMEOUT_SHARE,
+      ComparisonOperator: "GreaterThanThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    },
+    {
+      AlarmName: `lazarus-${service.name}-stalled`,
+      AlarmDescription: `${service.table.name} deleted items in the last ${STALLED_PERIOD_SECONDS / 60} minutes but the archiver for ${service.name} was not invoked: its stream mapping may be disabled or deleted. Deletions older than 24 hours are lost from the stream.`,
+      Metrics: [
+        {
+          Id: "stalled",
+          Label: "deletions with no archiver invocation",
+          Expression: `IF(FILL(invoked, 0) == 0 AND (FILL(ttl, 0) > 0 OR FILL(deletes, 0) >= ${STALLED_MIN_DELETE_ITEMS}), 1, 0)`,
+          ReturnData: true,
+        },
+        { Id: "invoked", ReturnData: false, MetricStat: { Metric: { Namespace: "AWS/Lambda", MetricName: "IteratorAge", Dimensions: fn }, Period: STALLED_PERIOD_SECONDS, Stat: "SampleCount" } },
+        { Id: "ttl", ReturnData: false, MetricStat: { Metric: { Namespace: "AWS/DynamoDB", MetricName: "TimeToLiveDeletedItemCount", Dimensions: table }, Period: STALLED_PERIOD_SECONDS, Stat: "Sum" } },
+        {
+          Id: "deletes",
+          ReturnData: false,
+          MetricStat: {
+            Metric: { Namespace: "AWS/DynamoDB", MetricName: "SuccessfulRequestLatency", Dimensions: [...table, { Name: "Operation", Value: "DeleteItem" }] },
+            Period: STALLED_PERIOD_SECONDS,
+            Stat: "SampleCount",
+          },
+        },
+      ],
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 1,
+      TreatMissingData: "notBreaching",
+    },
+    {
+      AlarmName: `lazarus-${service.name}-failed-records`,
+      AlarmDescription: `Batches of ${service.name} have had records fail for 15 minutes; they are retried and, after maximumRetryAttempts, sent to the on-failure destination. The archiver's log names their sequence numbers and errors.`,
+      Namespace: "Lazarus/Archiver",
+      MetricName: `FailedRecords-${service.name}`,
+      Statistic: "Sum",
+      Period: fiveMinutes,
+      Threshold: 1,
+      ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      EvaluationPeriods: 3,
+      TreatMissingData: "notBreaching",
+    },
+  ];
 }
 
 async function ensureAlarms(clients: ProvisionClients, config: LazarusConfig): Promise<string[]> {

@@ -10,6 +10,8 @@ import { listDays, listMonths, listYears } from "../../lib/archive/archive-reade
 import { parseArchiveObject } from "../../lib/archive/archive-object";
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
 import { findDeletionsByPartitionKey } from "../../lib/archive/key-lookup";
+import { getArchivedRecord } from "../../lib/archive/record-read";
+import { sealLag } from "../../lib/archive/seal-lag";
 import {
   createDynamoDBClient,
   createDynamoDBStreamsClient,
@@ -26,6 +28,7 @@ import { fromSdkItem } from "../../lib/restore/sdk-attribute-value";
 import { DEMO_FAILED_BATCHES, DEMO_SERVICES, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "../../scripts/demo/fixtures";
 import type { DemoKind, DemoServiceNames } from "../../scripts/demo/history";
 import { requestIdsInQueue, seedDemo, type SeedReport } from "../../scripts/demo/seed";
+import { sealClosedDays } from "../../scripts/local-stack/closed-day-sealer";
 import { provisionLocalStack } from "../../scripts/local-stack/provision";
 import { uniqueName, motoEnv } from "../support/aws";
 
@@ -57,7 +60,7 @@ function makeClients(region: string) {
   };
 }
 
-function demoConfig(region: string): LazarusConfig {
+function demoConfig(region: string, extra: Record<string, unknown> = {}): LazarusConfig {
   const service = (kind: string, key: { partitionKey: string; sortKey?: string; ttlAttribute: string }, onFailure: "sqs" | "s3") => ({
     name: uniqueName(`demo-${kind}`),
     table: {
@@ -77,6 +80,7 @@ function demoConfig(region: string): LazarusConfig {
       service("orders", { partitionKey: "PK", sortKey: "SK", ttlAttribute: "ttl" }, "s3"),
       service("units", { partitionKey: "unitId", ttlAttribute: "expiresAt" }, "sqs"),
     ],
+    ...extra,
   });
 }
 
@@ -269,12 +273,77 @@ describe("demo seeding", () => {
   });
 });
 
+describe("as the demo seeds: older days sealed, recent days open", () => {
+  const AFTER_DAYS = 70;
+  let sealedConfig: LazarusConfig;
+  let report: SeedReport;
+
+  beforeAll(async () => {
+    const { region } = motoEnv();
+    sealedConfig = demoConfig(region, { seal: { afterDays: AFTER_DAYS } });
+    const sealedNames = { contacts: sealedConfig.services[0]!.name, orders: sealedConfig.services[1]!.name, units: sealedConfig.services[2]!.name };
+    await provisionLocalStack(sealedConfig, clients);
+    report = await seedDemo({
+      config: sealedConfig,
+      clients,
+      now,
+      scale: "small",
+      services: sealedNames,
+      seal: () => sealClosedDays(clients.s3, sealedConfig, { now }),
+    });
+  }, 240_000);
+
+  it("seals every day older than seal.afterDays and none younger, in every service", async () => {
+    expect(report.sealed).toMatchObject({ days: expect.any(Number), failures: 0 });
+    expect(report.sealed!.days).toBeGreaterThan(30);
+    let sealedDays = 0;
+    let openDays = 0;
+    for (const service of sealedConfig.services) {
+      for (const year of await listYears(clients.s3, sealedConfig, service)) {
+        for (const month of await listMonths(clients.s3, sealedConfig, service, year)) {
+          for (const day of (await listDays(clients.s3, sealedConfig, service, month)).days) {
+            if (day.records === 0) continue;
+            const age = Math.floor((now.getTime() - Date.parse(`${day.date}T00:00:00Z`)) / DAY_MS);
+            if (age >= AFTER_DAYS) {
+              expect(day.sealed, `${service.name} ${day.date}`).toEqual({ at: expect.any(String), records: day.records });
+              sealedDays += 1;
+            } else {
+              expect(day.sealed, `${service.name} ${day.date}`).toBeUndefined();
+              openDays += 1;
+            }
+          }
+        }
+      }
+      expect(await sealLag(clients.s3, sealedConfig, service, now)).toMatchObject({ lagDays: 0, oldestUnsealed: null, complete: true });
+    }
+    expect(sealedDays).toBe(report.sealed!.days);
+    expect(openDays).toBeGreaterThan(60);
+  });
+
+  it("keeps every walkthrough key findable; the oldest records sit in GLACIER in their bundle", async () => {
+    for (const record of Object.values(WALKTHROUGH) as WalkthroughRecord[]) {
+      const service = sealedConfig.services.find((s) => s.name.includes(`demo-${record.service}`))!;
+      const found = await findDeletionsByPartitionKey(clients.s3, sealedConfig, service, { S: record.partitionKey });
+      expect(found.deletions.map((d) => d.deletedAt.toISOString()), record.partitionKey).toEqual(record.deletions.map((d) => walkthroughDeletedAt(d, now).toISOString()));
+      const read = await getArchivedRecord(clients.s3, sealedConfig, service, found.deletions.at(-1)!.archiveKey, now);
+      if (record.storageClass === "GLACIER") {
+        expect(read).toMatchObject({ ok: false, error: { kind: "archived-in-glacier", storageClass: "GLACIER" } });
+        // The record's own object is gone: it lives in the sealed day's bundle.
+        await expect(clients.s3.send(new HeadObjectCommand({ Bucket: sealedConfig.archive.bucket, Key: found.deletions.at(-1)!.archiveKey }))).rejects.toThrow();
+      } else {
+        expect(read.ok, record.partitionKey).toBe(true);
+      }
+    }
+  });
+});
+
 describe("npm run demo -- --seed-only --endpoint", () => {
   function runDemo(args: string[], env: Record<string, string> = {}) {
     const result = spawnSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "--conditions=react-server", "scripts/demo.ts", ...args], {
       encoding: "utf8",
       env: { ...process.env, ...env },
-      timeout: 90_000,
+      // Seeding and then sealing ten weeks' worth of closed days takes a while on a busy machine.
+      timeout: 240_000,
     });
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   }
@@ -282,21 +351,21 @@ describe("npm run demo -- --seed-only --endpoint", () => {
   it("seeds a running local stack with the configured services and leaves it running", async () => {
     const { endpoint, region } = motoEnv();
     // The demo's service names, with table, bucket and queue names no other test uses.
-    const cliConfig = demoConfig(region);
+    const cliConfig = demoConfig(region, { seal: { afterDays: 70 } });
     const services = cliConfig.services.map((s, i) => ({ ...s, name: Object.values(DEMO_SERVICES)[i] }));
     const dir = mkdtempSync(join(tmpdir(), "lazarus-demo-"));
     try {
       const path = join(dir, "lazarus.config.json");
       writeFileSync(path, JSON.stringify({ ...cliConfig, services }));
       const run = runDemo(["--seed-only", "--scale", "small", "--endpoint", endpoint], { LAZARUS_CONFIG: path });
-      expect(run.output).toMatch(/seeded in [\d.]+ s: \d+ deletions/);
+      expect(run.output).toMatch(/seeded in [\d.]+ s: \d+ deletions.*; [1-9]\d* closed days sealed/);
       expect(run.status).toBe(0);
       const { objects } = await countObjects(clients.s3, cliConfig.archive.bucket);
       expect(objects).toBeGreaterThan(400);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 
   it("refuses bad flags and a non-local endpoint before starting anything", () => {
     const badScale = runDemo(["--scale", "huge"]);

@@ -13,6 +13,7 @@ import { getSessionUser } from "@/lib/auth/session";
 import { createCloudWatchClient, createDynamoDBClient, createIamClient, createLambdaClient, createS3Client, createSqsClient } from "@/lib/aws/clients";
 import { parseConfig } from "@/lib/config/load";
 import type { LazarusConfig } from "@/lib/config/schema";
+import { expectedAlarmNames } from "@/lib/protection/protection-rules";
 import type { ProtectionReport, ServiceProtection } from "@/lib/protection/protection-types";
 import { provisionLocalStack } from "../../scripts/local-stack/provision";
 import { uniqueName, motoEnv } from "../support/aws";
@@ -92,11 +93,18 @@ beforeAll(async () => {
 });
 
 describe("protection report against moto", () => {
-  it("provisioning creates the alarms infra names", async () => {
+  it("provisioning creates every alarm infra names, and the report finds them all", async () => {
     const cloudwatch = createCloudWatchClient({ region: config.region });
-    const names = [`lazarus-${protectedName}-iterator-age`, `lazarus-${protectedName}-archiver-errors`, `lazarus-${protectedName}-dlq-depth`];
+    const service = config.services.find((s) => s.name === protectedName)!;
+    const names = expectedAlarmNames(service);
+    expect(names).toEqual(
+      ["iterator-age", "archiver-errors", "throttles", "destination-delivery-failures", "near-timeout", "stalled", "failed-records", "dlq-depth"].map((c) => `lazarus-${protectedName}-${c}`),
+    );
     const alarms = await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names }));
     expect((alarms.MetricAlarms ?? []).map((a) => a.AlarmName).sort()).toEqual([...names].sort());
+    const alarmsCheck = checkOf((await report()).services.find((s) => s.service === protectedName), "alarms");
+    expect(alarmsCheck?.summary).toBe("None in ALARM");
+    expect(alarmsCheck?.facts.map((f) => f.label)).toEqual(names);
   });
 
   it("a provisioned table is green for PITR, deletion protection, stream and TTL; a bare one is red with the fix", async () => {
@@ -106,6 +114,8 @@ describe("protection report against moto", () => {
     // moto holds no event source mapping (docs/LOCAL-STACK.md): without the local-stack description it is red.
     expect(checkOf(good, "mapping")?.status).toBe("red");
     expect(checkOf(good, "alarms")?.facts).toContainEqual({ label: `lazarus-${protectedName}-dlq-depth`, value: expect.stringMatching(/OK|INSUFFICIENT_DATA/) });
+    // An empty archive has nothing to seal.
+    expect(checkOf(good, "seal")).toMatchObject({ status: "green", summary: "Up to date (lag 0 days)" });
 
     const bare = r.services.find((s) => s.service === bareName);
     expect(bare?.status).toBe("red");

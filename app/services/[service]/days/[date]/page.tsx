@@ -1,11 +1,18 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { Suspense } from "react";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { ChevronLeft, ChevronRight } from "lucide-react";
 import { requirePageUser } from "@/lib/auth/page";
 import { can } from "@/lib/auth/roles";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { ArchiveInputError, parseDay } from "@/lib/archive/archive-reader";
 import { DayRecords } from "@/components/day/day-records";
+import { DaySealStateView } from "@/components/day/day-seal-state";
+import { daySealState, type DaySealState } from "@/lib/archive/day-seal-state";
+import type { CalendarDay } from "@/lib/archive/archive-input";
+import type { LazarusConfig, ServiceConfig } from "@/lib/config/schema";
+import { toUserFacingError } from "@/lib/http/error-response";
 import { BadRequestPanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
 import { dayFilterSchema, parseParams } from "@/components/routing/search-params";
@@ -51,10 +58,18 @@ function DayNavigation({ service, date, filter }: { service: string; date: strin
   );
 }
 
+/** Sealed or open: one GET of the day's manifest, streamed so the records do not wait for it. */
+async function DaySeal({ s3, config, service, day }: { s3: S3Client; config: LazarusConfig; service: ServiceConfig; day: CalendarDay }) {
+  const state = await daySealState(s3, config, service, day).catch(
+    (error: unknown): DaySealState => ({ state: "unreadable", problem: `Could not tell whether the day is sealed: ${toUserFacingError(error).message}` }),
+  );
+  return <DaySealStateView state={state} />;
+}
+
 export default async function DayPage({ params, searchParams }: Props) {
   const access = await requirePageUser("archive:read");
   if (!access.ok) return <ForbiddenPanel message={access.message} />;
-  const { config } = archiveContext();
+  const { config, s3 } = archiveContext();
   const { service: serviceName, date } = await params;
   const service = serviceFromParam(config, serviceName);
   const crumbs = [{ label: "Overview", href: "/" }, { label: service.name, href: serviceHref(service.name) }];
@@ -86,6 +101,9 @@ export default async function DayPage({ params, searchParams }: Props) {
         <p className="text-sm text-slate-600">
           Everything archived from <code className="font-mono">{service.table.name}</code> on {date} (UTC), in archive order: by deletion time.
         </p>
+        <Suspense fallback={<p className="text-sm text-slate-600">Checking whether the day is sealed…</p>}>
+          <DaySeal s3={s3} config={config} service={service} day={day} />
+        </Suspense>
         <DayNavigation service={service.name} date={date} filter={filters.ok ? filters.data : {}} />
       </PageHeader>
       {filters.ok ? <DayRecords service={service.name} date={date} bulkRestore={can(access.user.role, "bulk-restore")} /> : <BadRequestPanel message={filters.message} />}
