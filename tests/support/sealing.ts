@@ -7,6 +7,7 @@ import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiv
 import { getArchivedRecord, listDayRecords, listDays, type CalendarDay } from "../../lib/archive/archive-reader";
 import { findDeletionsByPartitionKey } from "../../lib/archive/key-lookup";
 import { createS3Client } from "../../lib/aws/clients";
+import { ErasedKeyCache } from "../../lib/erasure/erasure-cache";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { removeRecord } from "./stream-events";
@@ -70,13 +71,20 @@ export function deletionsOfDay(day: CalendarDay, count: number, tag = "U"): Dyna
   );
 }
 
-export async function archiveAll(s3: S3Client, config: LazarusConfig, service: ServiceConfig, records: DynamoDBRecord[]): Promise<string[]> {
+/**
+ * Archives the records as the archiver would. With `checkErasures`, through the ledger as
+ * the deployed archiver does (read afresh: no cache window), so an erased key is refused;
+ * refused records give null.
+ */
+export async function archiveAll(s3: S3Client, config: LazarusConfig, service: ServiceConfig, records: DynamoDBRecord[], options: { checkErasures?: boolean } = {}): Promise<(string | null)[]> {
   const limit = pLimit(16);
   const target = archiverTargetFor(config, service);
+  const erasures = options.checkErasures ? new ErasedKeyCache(s3, target, 0) : undefined;
   return Promise.all(
     records.map((r) =>
       limit(async () => {
-        const outcome = await archiveStreamRecord(s3, target, r);
+        const outcome = erasures ? await archiveStreamRecord(s3, target, r, new Date(), { erasures }) : await archiveStreamRecord(s3, target, r);
+        if (outcome.status === "erased") return null;
         if (outcome.status === "ignored") throw new Error(`fixture not archived: ${outcome.reason}`);
         return outcome.archiveKey;
       }),
