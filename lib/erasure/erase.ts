@@ -21,7 +21,7 @@ import {
   type RecordMatcher,
 } from "./erasure-plan";
 import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
-import { planJobState, writeJobState, type JobStatePlan } from "./job-state";
+import { erasureScope, planJobState, writeJobState, type JobStatePlan } from "./job-state";
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf, type ObjectVersion } from "./record-sources";
 import { redactArchiveObject, redactStreamRecord } from "./redaction";
@@ -160,7 +160,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const attributes = [...new Set(parsed.data.attributes ?? [])].sort();
 
   const plan = await planErasure(s3, config, query, now());
-  const jobState = await planJobState(s3, { config, query, services: plan.services, archiveKeys: new Set(plan.records.map((r) => r.deletion.archiveKey)) }, request.mode, attributes);
+  const jobState = await planJobState(s3, erasureScope(config, query, plan.services, new Set(plan.records.map((r) => r.deletion.archiveKey))), request.mode, attributes);
   const single = plan.services.length === 1 ? plan.services[0] : undefined;
   const audit = auditedOperation(s3, config, {
     actor: { id: request.actor.id, email: request.actor.email, name: request.actor.name },
@@ -356,7 +356,12 @@ export async function cleanFailureCopies(
 }
 
 /** Rewrites each job object, then deletes its older versions: they still hold the subject. */
-async function cleanJobState(s3: S3Client, config: LazarusConfig, jobState: JobStatePlan, summary: ErasureSummary): Promise<void> {
+export async function cleanJobState(
+  s3: S3Client,
+  config: LazarusConfig,
+  jobState: JobStatePlan,
+  summary: Pick<ErasureSummary, "jobStateObjectsRewritten" | "jobStateVersionsRemoved" | "remaining">,
+): Promise<void> {
   const bucket = config.archive.bucket;
   for (const rewrite of jobState.rewrites) {
     const location = `s3://${bucket}/${rewrite.objectKey}`;
