@@ -176,6 +176,21 @@ describe("erasing a subject with records in sealed and open days", () => {
   });
 });
 
+describe("erasing every record of a sealed day", () => {
+  it("leaves the day sealed and empty: listed with no records, counted 0, and nothing of the subject anywhere", async () => {
+    const day = { year: 2024, month: 6, day: 20 };
+    const SUBJECT = "SUBJ#99";
+    await archiveAll(s3, config, service, [personRecord(SUBJECT, "SESSION-a", "2024-06-20T10:00:00Z"), personRecord(SUBJECT, "SESSION-b", "2024-06-20T11:00:00Z")]);
+    await seal(day);
+    expect((await erase(SUBJECT)).outcome).toBe("succeeded");
+    const seen = await readDay(s3, config, service, day);
+    expect(seen).toMatchObject({ names: [], problem: undefined });
+    expect(seen.counts?.records ?? 0).toBe(0);
+    expect(await readDayManifest(s3, config, service, day)).toMatchObject({ records: 0, pages: [] });
+    await expectNoTrace(SUBJECT);
+  });
+});
+
 describe("an erasure killed between its steps in a sealed day", () => {
   const KILL_POINTS: { step: ErasureStep; label: string }[] = [
     { step: "bundle-rewritten", label: "after the bundle is rewritten" },
@@ -228,6 +243,6 @@ describe("an erasure killed between its steps in a sealed day", () => {
       expect(await lookUp(s3, config, service, `K${i}#4`)).toEqual([expected.images[expected.names.findIndex((n) => n.includes(`_K${i}#4_`))]]);
       expect(await lookUp(s3, config, service, subject)).toEqual([]);
       await expectNoTrace(subject);
-    });
+    }, 240_000);
   });
 });
