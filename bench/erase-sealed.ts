@@ -11,13 +11,13 @@ import { removeEvent } from "./stream-fixtures";
 
 /**
  * What erasing one subject (2 deletions) costs when its day is open and when the day is
- * sealed, in a day of 1,000 and 4,000 deletions: requests by command, and time. The
+ * sealed, in a day of 200 and 1,000 deletions: requests by command, and time. The
  * archive is written by the real archiver (objects and index entries), then sealed with
  * the real sealer; neither is counted.
  */
 
 const REGION = "us-east-1";
-const SIZES = (process.env.ERASE_BENCH_SIZES ?? "1000,4000").split(",").map(Number);
+const SIZES = (process.env.ERASE_BENCH_SIZES ?? "200,1000").split(",").map(Number);
 const SUBJECT = "CONTACT#subject-0000007";
 const NOW = new Date("2025-01-31T12:00:00Z");
 const DAY = { year: 2025, month: 1, day: 1 };
