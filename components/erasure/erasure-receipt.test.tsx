@@ -40,6 +40,9 @@ const response: ErasureResponse = {
     failureCopyVersionsRemoved: 0,
     jobStateObjectsRewritten: 0,
     jobStateVersionsRemoved: 0,
+    sealedRecordsRemoved: 0,
+    bundlesRewritten: 0,
+    sealedVersionsRemoved: 0,
     remaining: [],
   },
 };

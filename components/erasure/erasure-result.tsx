@@ -30,6 +30,14 @@ export function ErasureResult({ response, receipt }: { response: ErasureResponse
         <dd>{summary.indexEntriesRemoved}</dd>
         <dt>Failed-batch copies cleaned</dt>
         <dd>{summary.failureCopiesRewritten + summary.failureCopiesDeleted}</dd>
+        {summary.sealedRecordsRemoved > 0 || summary.bundlesRewritten > 0 ? (
+          <>
+            <dt>Sealed records removed from bundles</dt>
+            <dd>
+              {summary.sealedRecordsRemoved} ({summary.bundlesRewritten} bundle part(s) rewritten)
+            </dd>
+          </>
+        ) : null}
       </dl>
       {summary.remaining.length > 0 ? (
         <>

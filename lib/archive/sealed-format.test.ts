@@ -8,6 +8,8 @@ import {
   buildDayManifest,
   bundledEntryName,
   archiveNameOfBundledEntry,
+  blankMembers,
+  countBundleLines,
   dayManifestSchema,
   firstPageAfter,
   memberOf,
@@ -134,5 +136,29 @@ describe("index entries of sealed records", () => {
     const name = nameAt(5, "manual", 7);
     expect(archiveNameOfBundledEntry(bundledEntryName(name))).toBe(name);
     expect(archiveNameOfBundledEntry(name)).toBeUndefined();
+  });
+});
+
+describe("blanking a record out of a bundle", () => {
+  const records = ["alpha", "bravo-subject", "charlie", "delta-subject", "echo"].map((word, i) => ({ name: `r${i}`, bytes: Buffer.from(JSON.stringify({ word, i })) }));
+  const bundle = buildBundle(records);
+  const subject = [1, 3].map((i) => bundle.rows[i]!);
+  const blanked = blankMembers(bundle.body, subject);
+
+  it("keeps the part's length and every other record at its offset, byte for byte", () => {
+    expect(blanked.byteLength).toBe(bundle.body.byteLength);
+    for (const i of [0, 2, 4]) expect(readBundleMember(memberOf(blanked, bundle.rows[i]!), bundle.rows[i]!.size)).toEqual(records[i]!.bytes);
+  });
+
+  it("leaves no trace of the blanked records, and no empty line, in the part read whole", () => {
+    const text = gunzipSync(blanked).toString("utf8");
+    expect(text).not.toContain("subject");
+    expect(text.split("\n").filter(Boolean).map((line) => JSON.parse(line).word)).toEqual(["alpha", "charlie", "echo"]);
+    expect(countBundleLines(blanked)).toBe(3);
+    expect(countBundleLines(bundle.body)).toBe(5);
+  });
+
+  it("changes nothing when the same records are blanked again (an interrupted erasure run once more)", () => {
+    expect(blankMembers(blanked, subject)).toEqual(blanked);
   });
 });

@@ -144,6 +144,58 @@ export function readBundleMember(member: Uint8Array, expectedSize?: number): Buf
   return bytes;
 }
 
+/**
+ * A gzip member of exactly `length` bytes that decompresses to nothing: the header's
+ * comment field (FCOMMENT, spaces) takes up the room. Erasure overwrites a record's
+ * member and the newline member after it with one of these, so every other record of
+ * the part keeps its offset (its index entry and manifest row stay right) and the part,
+ * decompressed whole, has no line for the erased record.
+ */
+export function emptyMember(length: number): Buffer {
+  const overhead = 10 + 1 + 2 + 8;
+  if (length < overhead) throw new SealedFormatError(`an empty gzip member needs at least ${overhead} bytes, not ${length}`);
+  const member = Buffer.alloc(length, 0x20);
+  member.set([0x1f, 0x8b, 8, 0x10, 0, 0, 0, 0, 0, 0xff], 0);
+  member[length - 11] = 0;
+  member.set([0x03, 0x00], length - 10);
+  member.fill(0, length - 8);
+  return member;
+}
+
+/**
+ * The part's bytes with the given records' members blanked (see emptyMember): each
+ * record's member, and the newline member after it when it is there, becomes one
+ * empty member of the same total length.
+ */
+export function blankMembers(body: Uint8Array, rows: readonly Pick<BundleRow, "offset" | "length">[]): Buffer {
+  const out = Buffer.from(body);
+  for (const row of rows) {
+    memberOf(body, row);
+    // Blanked by an earlier, interrupted erasure: its span may be longer than the row.
+    if (isEmptyMemberAt(out, row.offset)) continue;
+    const end = row.offset + row.length;
+    const followedByNewline = end + NEWLINE_MEMBER.byteLength <= body.byteLength && NEWLINE_MEMBER.equals(out.subarray(end, end + NEWLINE_MEMBER.byteLength));
+    out.set(emptyMember(row.length + (followedByNewline ? NEWLINE_MEMBER.byteLength : 0)), row.offset);
+  }
+  return out;
+}
+
+/** Whether an empty member (see emptyMember) starts at `offset`: records' members never carry a comment. */
+export function isEmptyMemberAt(body: Uint8Array, offset: number): boolean {
+  return body[offset] === 0x1f && body[offset + 1] === 0x8b && body[offset + 3] === 0x10;
+}
+
+/** The records a whole part holds, counted by decompressing it: one line per record. */
+export function countBundleLines(body: Uint8Array): number {
+  let text: string;
+  try {
+    text = gunzipSync(body).toString("utf8");
+  } catch (e) {
+    throw new SealedFormatError(`the bundle does not decompress: ${(e as Error).message}`);
+  }
+  return text.length === 0 ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0);
+}
+
 /** The member of `row` inside a whole bundle body (used to verify a bundle read back). */
 export function memberOf(body: Uint8Array, row: Pick<BundleRow, "offset" | "length">): Uint8Array {
   if (row.offset < 0 || row.offset + row.length > body.byteLength) throw new SealedFormatError("the manifest points past the end of the bundle");

@@ -365,7 +365,14 @@ async function verifyBundle(s3: S3Client, bucket: string, key: string, sha256: s
 }
 
 /** Puts the day's counts in its month summary (a conditional write, retried when another writer got there first). */
-async function writeMonthSummary(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay, manifest: DayManifest, report: DaySealReport): Promise<boolean> {
+export async function writeMonthSummary(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  day: CalendarDay,
+  manifest: DayManifest,
+  report: Pick<DaySealReport, "requests"> = { requests: { list: 0, get: 0, put: 0, delete: 0 } },
+): Promise<boolean> {
   const key = monthSummaryKey(config.archive.prefix, service.name, day);
   for (let attempt = 1; ; attempt++) {
     const read = await readMonthSummary(s3, config, service, day);

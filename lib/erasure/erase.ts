@@ -21,10 +21,11 @@ import {
   type RecordMatcher,
 } from "./erasure-plan";
 import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
-import { planJobState, writeJobState, type JobStatePlan } from "./job-state";
+import { erasureScope, planJobState, writeJobState, type JobStatePlan } from "./job-state";
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf, type ObjectVersion } from "./record-sources";
 import { redactArchiveObject, redactStreamRecord } from "./redaction";
+import { eraseFromSealedDay, sealedDayLocation, sealedDayLocationOf, sealedLeftovers, type SealedErasureStep } from "./sealed-erasure";
 
 /**
  * Erases or redacts a subject's archived records, following docs/ERASURE.md:
@@ -36,9 +37,10 @@ import { redactArchiveObject, redactStreamRecord } from "./redaction";
  * 3. write-ahead "started" audit entry (if it cannot be written, nothing happens);
  * 4. erase mode: the ledger entry per erased partition key, before any deletion,
  *    so a partial erasure still blocks restores of the key;
- * 5. delete (or rewrite) archive objects first, their index entries second (an
- *    index entry left behind lets a retry find the object), then the failed-batch
- *    copies; re-list to verify;
+ * 5. delete (or rewrite) archive objects first, then take the records out of sealed
+ *    days' bundles (sealed-erasure.ts), their index entries last (an index entry left
+ *    behind lets a retry find the object or the bundle), then the failed-batch copies;
+ *    re-list to verify;
  * 6. the outcome entry, with exactly what was and was not removed.
  *
  * Audit entries never hold key text: keys appear as erasureKeyHash values and
@@ -59,6 +61,12 @@ export type ErasureResult =
   | { outcome: "refused"; code: "locked" | "not-erasable"; auditId: string; message: string; reasons: string[] };
 
 const DELETE_BATCH = 1000;
+
+/** Points between the steps of an erasure, for the tests that kill it there. */
+export type ErasureStep = SealedErasureStep | "index-entries-deleted";
+export interface ErasureHooks {
+  onStep?: (step: ErasureStep) => Promise<void> | void;
+}
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "UnknownError";
@@ -81,6 +89,9 @@ function emptySummary(mode: ErasureMode): ErasureSummary {
     failureCopyVersionsRemoved: 0,
     jobStateObjectsRewritten: 0,
     jobStateVersionsRemoved: 0,
+    sealedRecordsRemoved: 0,
+    bundlesRewritten: 0,
+    sealedVersionsRemoved: 0,
     remaining: [],
   };
 }
@@ -129,6 +140,9 @@ function refusalReasons(plan: ErasurePlan, request: ErasureRequest): string[] {
         }
       }
     }
+    for (const day of plan.sealedDays) {
+      if (day.names.length > 0) reasons.push(`${day.service.name} records deleted on ${day.day.year}-${String(day.day.month).padStart(2, "0")}-${String(day.day.day).padStart(2, "0")} are sealed in bundles, which redaction does not rewrite (erase them instead)`);
+    }
     for (const record of plan.records) {
       if (record.unreadable) reasons.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()} cannot be read (${record.unreadable}), so it cannot be redacted`);
     }
@@ -136,7 +150,7 @@ function refusalReasons(plan: ErasurePlan, request: ErasureRequest): string[] {
   return [...new Set(reasons)];
 }
 
-export async function eraseSubject(s3: S3Client, config: LazarusConfig, request: ErasureRequest, now: () => Date = () => new Date()): Promise<ErasureResult> {
+export async function eraseSubject(s3: S3Client, config: LazarusConfig, request: ErasureRequest, now: () => Date = () => new Date(), hooks: ErasureHooks = {}): Promise<ErasureResult> {
   const parsed = erasureRequestSchema.safeParse({ ...request.query, mode: request.mode, attributes: request.attributes, confirmation: request.confirmation });
   if (!parsed.success) throw new ArchiveInputError(`invalid erasure request: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
   const query: ErasureQuery = { match: parsed.data.match, key: parsed.data.key, ...(parsed.data.services ? { services: parsed.data.services } : {}) };
@@ -146,7 +160,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const attributes = [...new Set(parsed.data.attributes ?? [])].sort();
 
   const plan = await planErasure(s3, config, query, now());
-  const jobState = await planJobState(s3, { config, query, services: plan.services, archiveKeys: new Set(plan.records.map((r) => r.deletion.archiveKey)) }, request.mode, attributes);
+  const jobState = await planJobState(s3, erasureScope(config, query, plan.services, new Set(plan.records.map((r) => r.deletion.archiveKey))), request.mode, attributes);
   const single = plan.services.length === 1 ? plan.services[0] : undefined;
   const audit = auditedOperation(s3, config, {
     actor: { id: request.actor.id, email: request.actor.email, name: request.actor.name },
@@ -174,6 +188,8 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
     failureCopyLocations: plan.failureCopies.map((c) => `s3://${c.bucket}/${c.objectKey}`),
     jobStateObjects: jobState.rewrites.length,
     jobStateLocations: jobState.rewrites.map((r) => `s3://${config.archive.bucket}/${r.objectKey}`),
+    sealedRecords: plan.sealedDays.reduce((n, d) => n + d.names.length, 0),
+    sealedDayLocations: plan.sealedDays.map((d) => sealedDayLocation(d.service, d.day)),
   };
 
   const reasons = [...refusalReasons(plan, { ...request, attributes }), ...jobState.blockers];
@@ -191,7 +207,7 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const summary = emptySummary(request.mode);
   summary.records = plan.records.length;
   try {
-    if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now);
+    if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now, hooks);
     else await redactRecords(s3, config, plan, attributes, summary);
     await cleanFailureCopies(s3, plan.failureCopies, request.mode, attributes, summary, (service) => (pk) => keyMatches(query, service, pk));
     await cleanJobState(s3, config, jobState, summary);
@@ -204,13 +220,13 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const message = failed
     ? `Partly done: ${summary.remaining.length} location(s) could not be ${request.mode === "erase" ? "erased" : "redacted"}; see details.remaining.`
     : request.mode === "erase"
-      ? `Erased ${summary.records} archived record(s): ${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ${summary.failureCopiesRewritten + summary.failureCopiesDeleted} failed-batch copy(ies), ${summary.jobStateObjectsRewritten} job file(s).`
+      ? `Erased ${summary.records} archived record(s): ${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ${summary.sealedRecordsRemoved} sealed record(s) in ${summary.bundlesRewritten} bundle part(s), ${summary.failureCopiesRewritten + summary.failureCopiesDeleted} failed-batch copy(ies), ${summary.jobStateObjectsRewritten} job file(s).`
       : `Redacted ${summary.objectsRedacted} archived record(s), ${summary.failureCopiesRewritten} failed-batch copy(ies) and ${summary.jobStateObjectsRewritten} job file(s); ${summary.objectVersionsRemoved} old version(s) removed.`;
   await audit.finish(failed ? "failed" : "succeeded", message, { planned, result: summary });
   return { outcome: failed ? "failed" : "succeeded", auditId: audit.operationId, message, summary };
 }
 
-async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, summary: ErasureSummary, auditId: string, now: () => Date): Promise<void> {
+async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, summary: ErasureSummary, auditId: string, now: () => Date, hooks: ErasureHooks): Promise<void> {
   const bucket = config.archive.bucket;
   // Ledger first: one entry per (service, partition key), counting that key's records.
   const byKey = new Map<string, { service: ServiceConfig; key: KeyValue; records: number }>();
@@ -235,13 +251,30 @@ async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePl
   const objects = await deleteVersions(s3, bucket, plan.records.flatMap((r) => versionTargets(r.deletion.archiveKey, r.objectVersions)));
   summary.objectVersionsRemoved += objects.deleted;
   const failedObjects = new Set(objects.errors.map((e) => e.key));
-  // An index entry stays while its object could not be removed, so the erasure can be retried by key.
+
+  const failedDays = new Set<string>();
+  for (const day of plan.sealedDays) {
+    const location = sealedDayLocation(day.service, day.day);
+    try {
+      const done = await eraseFromSealedDay(s3, config, day, hooks.onStep);
+      summary.sealedRecordsRemoved += done.recordsRemoved;
+      summary.bundlesRewritten += done.partsRewritten;
+      summary.sealedVersionsRemoved += done.versionsRemoved;
+    } catch (error) {
+      failedDays.add(location);
+      summary.remaining.push({ location, reason: `stopped with ${errorName(error)}${error instanceof Error && error.name === "SealedFormatError" ? `: ${error.message}` : ""}` });
+    }
+  }
+  // An index entry stays while its object or bundle could not be cleaned, so the erasure can be retried by key.
   const index = await deleteVersions(
     s3,
     bucket,
-    plan.records.filter((r) => !failedObjects.has(r.deletion.archiveKey)).flatMap((r) => versionTargets(r.deletion.indexKey, r.indexVersions)),
+    plan.records
+      .filter((r) => !failedObjects.has(r.deletion.archiveKey) && !failedDays.has(sealedDayLocationOf(config, r.service, r.deletion.archiveKey) ?? ""))
+      .flatMap((r) => versionTargets(r.deletion.indexKey, r.indexVersions)),
   );
   summary.indexEntriesRemoved += index.deleted;
+  await hooks.onStep?.("index-entries-deleted");
   for (const e of [...objects.errors, ...index.errors]) summary.remaining.push({ location: locationOf.get(e.key) ?? "(unknown)", reason: e.reason });
 }
 
@@ -323,7 +356,12 @@ export async function cleanFailureCopies(
 }
 
 /** Rewrites each job object, then deletes its older versions: they still hold the subject. */
-async function cleanJobState(s3: S3Client, config: LazarusConfig, jobState: JobStatePlan, summary: ErasureSummary): Promise<void> {
+export async function cleanJobState(
+  s3: S3Client,
+  config: LazarusConfig,
+  jobState: JobStatePlan,
+  summary: Pick<ErasureSummary, "jobStateObjectsRewritten" | "jobStateVersionsRemoved" | "remaining">,
+): Promise<void> {
   const bucket = config.archive.bucket;
   for (const rewrite of jobState.rewrites) {
     const location = `s3://${bucket}/${rewrite.objectKey}`;
@@ -368,6 +406,9 @@ async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, 
     if (versions.length > 1) report(`s3://${copy.bucket}/${copy.objectKey}`, `${versions.length - 1} older version(s) still present`);
   }
   if (mode !== "erase") return;
+  for (const day of plan.sealedDays) {
+    for (const leftover of await sealedLeftovers(s3, config, day)) report(sealedDayLocation(day.service, day.day), leftover);
+  }
   for (const service of plan.services) {
     const again = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
     for (const deletion of again.deletions) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (archived while it ran?): erase again");

@@ -26,8 +26,8 @@ export function erasedItemView(
 /**
  * A bulk restore's inputs as its job file keeps them, without keys the ledger has
  * erased: archive object names of erased items (their names hold the key) and pasted
- * lines or unresolved inputs naming an erased key (one with no restorable item left)
- * are left out or named by hash. What the operator typed is not written back into
+ * lines, unresolved inputs or a filter's key prefix naming an erased key (one with no
+ * restorable item left) are left out or named by hash. What the operator typed is not written back into
  * state beside the archive after the subject asked to be forgotten.
  */
 export function withoutErasedInputs(
@@ -56,7 +56,10 @@ export function withoutErasedInputs(
         ? { ...selection, archiveKeys: selection.archiveKeys.filter((k) => !erasedObjects.has(k)) }
         : selection.kind === "pasted-keys"
           ? { ...selection, text: selection.text.split("\n").filter((line) => erasedHashOf(line) === null).join("\n") }
-          : selection,
+          : selection.prefix && erasedHashOf(selection.prefix)
+            ? // A key prefix that is an erased key, typed in full, is that key's text.
+              { ...selection, prefix: `erased (key hash ${erasedHashOf(selection.prefix)})` }
+            : selection,
     unresolved: resolved.unresolved.map((u) => {
       const hash = erasedHashOf(u.input);
       return hash ? { input: `erased (key hash ${hash})`, reason: "this key was erased from the archive" } : u;

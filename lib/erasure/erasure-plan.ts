@@ -10,6 +10,8 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { ErasureFinding, ErasureQuery, FailureCopyFinding, LockState } from "./erasure-request";
 import { findSubjectRecords, listVersionsOf, type ObjectVersion, type SubjectKeys } from "./record-sources";
 import { awsErrorName, isMissingObject } from "../aws/aws-errors";
+import { formatDay } from "../archive/archive-input";
+import { planSealedDays, type PlannedSealedDay } from "./sealed-erasure";
 
 
 /**
@@ -29,7 +31,7 @@ export interface PlannedRecord {
   lock: LockState;
   attributeNames: string[];
   unreadable?: string;
-  /** The record's day is sealed: it lives in a bundle, which this plan does not rewrite. */
+  /** The record was read from a bundle (its day is sealed): the bundle part's key. */
   sealedIn?: string;
 }
 
@@ -47,6 +49,8 @@ export interface ErasurePlan {
   services: ServiceConfig[];
   records: PlannedRecord[];
   failureCopies: PlannedFailureCopy[];
+  /** Sealed days whose bundles, manifest and summary hold the subject's records. */
+  sealedDays: PlannedSealedDay[];
   blockers: string[];
 }
 
@@ -288,6 +292,7 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
   const records: PlannedRecord[] = [];
   const failureCopies: PlannedFailureCopy[] = [];
   const limit = pLimit(CONCURRENCY);
+  const bucket = config.archive.bucket;
 
   for (const service of services) {
     const lookup = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
@@ -302,14 +307,27 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
   for (const record of records) {
     const lock = describeLock(record.lock);
     if (lock) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: ${lock}`);
-    if (record.sealedIn) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: its day is sealed, and erasure does not reach sealed days yet`);
     if (!record.partitionKey) blockers.push(`${record.service.name} record deleted ${record.deletion.deletedAt.toISOString()}: its full key cannot be read, so its erasure cannot be recorded in the ledger`);
   }
   for (const copy of failureCopies) {
     const lock = describeLock(copy.lock);
     if (lock) blockers.push(`failed batch s3://${copy.bucket}/${copy.objectKey}: ${lock}`);
   }
-  return { services, records, failureCopies, blockers };
+  const sealedDays = await planSealedDays(
+    s3,
+    config,
+    records.map((r) => ({ service: r.service, archiveKey: r.deletion.archiveKey, inBundle: r.deletion.bundle !== null || r.sealedIn !== undefined })),
+    async (key) => locksOf(s3, bucket, key, lockEnabled ? await listVersionsOf(s3, bucket, key) : [], lockEnabled, now),
+    strictestLock,
+    now,
+  );
+  for (const day of sealedDays) {
+    const where = `${day.service.name} sealed day ${formatDay(day.day)}`;
+    const lock = describeLock(day.lock);
+    if (lock) blockers.push(`${where}: ${lock}`);
+    if (day.problem) blockers.push(`${where}: ${day.problem}`);
+  }
+  return { services, records, failureCopies, sealedDays, blockers };
 }
 
 /** What the browser sees of a plan. */

@@ -7,7 +7,8 @@ import { dayPrefix, INDEX_SEGMENT, parseArchiveName, servicePrefix } from "../ar
 import { listObjects } from "../archive/object-listing";
 import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { cleanFailureCopies, deleteVersions, versionTargets } from "./erase";
+import { cleanFailureCopies, cleanJobState, deleteVersions, versionTargets } from "./erase";
+import { planJobState } from "./job-state";
 import { planFailureCopies, type RecordMatcher } from "./erasure-plan";
 import { erasureCovers, erasureKeyHash, listLedger, readLedgerEntry, recheckDelayMs, recheckMarkerKey, type ErasureLedgerEntry } from "./ledger-format";
 import { recordLocation } from "./record-location";
@@ -26,7 +27,11 @@ import { listVersionsOf } from "./record-sources";
  *   deleted before the erasure, and no later than the maximum record age before it was
  *   delivered (plus an hour for the erasure's own run); the name gives the key, or for a
  *   hashed name one GET of the object does; its hash is compared with the ledger's;
- * - the S3 on-failure destination's failed batches (read whole, as an erasure does).
+ * - the S3 on-failure destination's failed batches (read whole, as an erasure does);
+ * - bulk-restore jobs created from an hour before the erasure on (one planned while the
+ *   erasure ran, from a ledger that did not have it yet, holds the key's text): their
+ *   files are rewritten to name the subject by hash and location, as the erasure does,
+ *   and their older versions deleted. A job still running stays due for the next run.
  *
  * Each run is audited (`action: "erasure"`, `mode: "recheck"`, by key hash and location
  * only). An erasure re-checked with nothing left gets a marker beside its ledger entry
@@ -34,7 +39,8 @@ import { listVersionsOf } from "./record-sources";
  *
  * Cost per run: one LIST per 1,000 ledger objects per service; for each due erasure one
  * GET of its entry, the LISTs of one or two days of its service (one per 1,000 records),
- * one GET per hashed name there, and the failed batches.
+ * one GET per hashed name there, the failed batches, and the files of the bulk-restore
+ * jobs created since (one LIST of the jobs, a few GETs per job).
  */
 
 const RECHECK_ACTOR = { id: "lazarus-erasure-recheck", email: "", name: "Scheduled erasure re-check" } as const;
@@ -50,6 +56,8 @@ export interface RecheckResult {
   failureCopiesRewritten: number;
   failureCopiesDeleted: number;
   failureCopyVersionsRemoved: number;
+  jobStateObjectsRewritten: number;
+  jobStateVersionsRemoved: number;
   locations: string[];
   remaining: { location: string; reason: string }[];
 }
@@ -132,6 +140,8 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
     failureCopiesRewritten: 0,
     failureCopiesDeleted: 0,
     failureCopyVersionsRemoved: 0,
+    jobStateObjectsRewritten: 0,
+    jobStateVersionsRemoved: 0,
     locations: [],
     remaining: [],
   };
@@ -180,6 +190,26 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
       const copies = await planFailureCopies(s3, service, matches, now);
       result.locations.push(...copies.map((c) => `s3://${c.bucket}/${c.objectKey}`));
       await cleanFailureCopies(s3, copies, "erase", [], result, () => matches);
+
+      const since = Math.min(...[...erasures.values()].map((e) => new Date(e.erasedAt).getTime())) - DELIVERY_SLACK_MS;
+      const jobs = await planJobState(
+        s3,
+        {
+          config,
+          services: [service],
+          archiveKeys: new Set(),
+          createdSince: new Date(since),
+          matches: (_service, key, deletedAt) => {
+            const erasure = key ? erasures.get(erasureKeyHash(service.name, key)) : undefined;
+            return erasure !== undefined && (deletedAt === undefined || erasureCovers(erasure, deletedAt));
+          },
+        },
+        "erase",
+        [],
+      );
+      for (const reason of jobs.blockers) result.remaining.push({ location: service.name, reason });
+      result.locations.push(...jobs.rewrites.map((r) => `s3://${bucket}/${r.objectKey}`));
+      await cleanJobState(s3, config, jobs, result);
     } catch (error) {
       result.remaining.push({ location: service.name, reason: `stopped with ${error instanceof Error ? error.name : "an unknown error"}` });
     }
@@ -199,7 +229,7 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
   const failed = result.remaining.length > 0;
   const message = failed
     ? `Re-check of ${due.length} erasure(s): ${result.remaining.length} location(s) could not be cleaned; see details.remaining.`
-    : `Re-checked ${due.length} erasure(s): ${result.recordsRemoved} record(s) archived after the erasure removed, ${result.failureCopiesRewritten + result.failureCopiesDeleted} failed batch(es) cleaned.`;
+    : `Re-checked ${due.length} erasure(s): ${result.recordsRemoved} record(s) archived after the erasure removed, ${result.failureCopiesRewritten + result.failureCopiesDeleted} failed batch(es) cleaned, ${result.jobStateObjectsRewritten} job file(s) rewritten.`;
   await appendAuditEntry(s3, config, { ...base, outcome: failed ? "failed" : "succeeded", message, details: { ...base.details, result: { ...result, auditId: undefined } } }).catch((error: unknown) =>
     console.error(JSON.stringify({ message: "erasure re-check outcome not recorded", operationId, error: error instanceof Error ? error.name : "unknown" })),
   );

@@ -100,6 +100,12 @@ export interface ErasureSummary {
   jobStateObjectsRewritten: number;
   /** Their older versions, which still held the subject, deleted. */
   jobStateVersionsRemoved: number;
+  /** Records taken out of sealed days' bundles (their manifests and month summaries updated). */
+  sealedRecordsRemoved: number;
+  /** Bundle parts rewritten without the subject. */
+  bundlesRewritten: number;
+  /** Replaced versions of bundles, manifests and manifest pages deleted. */
+  sealedVersionsRemoved: number;
   /** What could not be removed, by location (no key text). */
   remaining: { location: string; reason: string }[];
 }

@@ -6,7 +6,7 @@ import { listObjects } from "../archive/object-listing";
 import { getJson } from "../aws/s3-json";
 import { chunkResultKey, jobObjectKey, JobStore } from "../bulk-restore/job-store";
 import { parsePastedLine } from "../bulk-restore/selection";
-import type { BulkRestoreJob, PlanItem } from "../bulk-restore/job-types";
+import type { BulkRestoreJob, PlanItem, Selection } from "../bulk-restore/job-types";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
 import { COMPARE_STALE_MS } from "../pitr/pitr-compare";
@@ -30,12 +30,24 @@ import { redactImage } from "./redaction";
  * are not indexed by key.
  */
 
+/** Whether a partition key (and, for items, the deletion time) is the subject's. */
+export type SubjectKeyMatcher = (service: ServiceConfig, partitionKey: KeyValue | undefined, deletedAt?: string | null) => boolean;
+
 export interface JobStateScope {
   config: LazarusConfig;
-  query: ErasureQuery;
+  matches: SubjectKeyMatcher;
   services: ServiceConfig[];
   /** Archive objects of the records being erased: items whose key could not be read are matched by these. */
   archiveKeys: ReadonlySet<string>;
+  /** Only bulk-restore jobs created since (the re-check: older ones were cleaned by the erasure). */
+  createdSince?: Date;
+  /** Point-in-time compares too (the erasure); a compare run after an erasure leaves erased keys out itself. */
+  pitr?: boolean;
+}
+
+/** The scope of an erasure request: exact keys match exactly, prefixes by prefix, whenever deleted. */
+export function erasureScope(config: LazarusConfig, query: ErasureQuery, services: ServiceConfig[], archiveKeys: ReadonlySet<string>): JobStateScope {
+  return { config, services, archiveKeys, pitr: true, matches: (service, key) => keyMatches(query, service, key) };
 }
 
 /** One job object that holds the subject, with the text it must hold instead. */
@@ -71,9 +83,21 @@ function mayBeRunning(job: BulkRestoreJob): boolean {
  * prefix query). Text search would also match another customer whose key merely
  * contains the subject's ("CONTACT#subj-770" for "CONTACT#subj-77").
  */
-function lineIsSubject(query: ErasureQuery, service: ServiceConfig, line: string): boolean {
+function lineIsSubject(matches: SubjectKeyMatcher, service: ServiceConfig, line: string): boolean {
   const pasted = parsePastedLine(line);
-  return pasted !== null && keyMatches(query, service, subjectKeyFor(service, pasted.partitionKey) ?? undefined);
+  return pasted !== null && matches(service, subjectKeyFor(service, pasted.partitionKey) ?? undefined);
+}
+
+/**
+ * A filter's key prefix that names the subject (matched as a key, exactly as pasted lines
+ * are: "CONTACT#subj-770" is not "CONTACT#subj-77") becomes its ledger hash. A prefix
+ * shorter than the key ("CONTACT#") names no one and stays.
+ */
+function scrubbedFilter(matches: SubjectKeyMatcher, service: ServiceConfig, selection: Selection): Selection | null {
+  if (selection.kind !== "filter" || !selection.prefix) return null;
+  const key = subjectKeyFor(service, selection.prefix);
+  if (!key || !matches(service, key)) return null;
+  return { ...selection, prefix: `erased (key hash ${erasureKeyHash(service.name, key)})` };
 }
 
 /** The key of an erased entry, as job state may keep it: its ledger hash, never its text. */
@@ -96,17 +120,22 @@ function erasedPlanItem(config: LazarusConfig, service: ServiceConfig, item: Pla
 /** The job's items that are the subject's: by key, or by archive object when the key could not be read. */
 function subjectItems(scope: JobStateScope, service: ServiceConfig, items: PlanItem[]): Map<number, PlanItem> {
   const partitionKey = service.table.partitionKey.name;
-  return new Map(items.filter((item) => keyMatches(scope.query, service, item.key?.[partitionKey]) || scope.archiveKeys.has(item.archiveKey)).map((item) => [item.i, item]));
+  return new Map(
+    items
+      .filter((item) => (item.category !== "erased" && scope.matches(service, item.key?.[partitionKey], item.deletedAt)) || scope.archiveKeys.has(item.archiveKey))
+      .map((item) => [item.i, item]),
+  );
 }
 
 async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobStateScope, service: ServiceConfig, job: BulkRestoreJob, plan: JobStatePlan): Promise<void> {
-  const { config, query } = scope;
+  const { config, matches } = scope;
   const bucket = config.archive.bucket;
   const items = await store.items(job.id);
   const matched = subjectItems(scope, service, items);
-  const selectionText = job.selection.kind === "pasted-keys" && job.selection.text.split("\n").some((line) => lineIsSubject(query, service, line));
-  const unresolved = job.plan.unresolved.filter((u) => lineIsSubject(query, service, u.input));
-  if (matched.size === 0 && !selectionText && unresolved.length === 0) return;
+  const selectionText = job.selection.kind === "pasted-keys" && job.selection.text.split("\n").some((line) => lineIsSubject(matches, service, line));
+  const unresolved = job.plan.unresolved.filter((u) => lineIsSubject(matches, service, u.input));
+  const filter = scrubbedFilter(matches, service, job.selection);
+  if (matched.size === 0 && !selectionText && unresolved.length === 0 && !filter) return;
   if (mayBeRunning(job)) {
     plan.blockers.push(`bulk-restore job ${job.id} (${service.name}) is running and holds this subject's records: wait for it to finish or cancel it, then erase`);
     return;
@@ -159,7 +188,7 @@ async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobState
 
   const selection = job.selection;
   const subjectKeys = new Set([...scope.archiveKeys, ...[...matched.values()].map((m) => m.archiveKey)]);
-  const selectionHolds = (selection.kind === "archive-keys" && selection.archiveKeys.some((k) => subjectKeys.has(k))) || selectionText;
+  const selectionHolds = (selection.kind === "archive-keys" && selection.archiveKeys.some((k) => subjectKeys.has(k))) || selectionText || filter !== null;
   if (selectionHolds || unresolved.length > 0) {
     const scrubbed: BulkRestoreJob = {
       ...job,
@@ -167,9 +196,9 @@ async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobState
         selection.kind === "archive-keys"
           ? { ...selection, archiveKeys: selection.archiveKeys.filter((k) => !subjectKeys.has(k)) }
           : selection.kind === "pasted-keys"
-            ? { ...selection, text: selection.text.split("\n").filter((line) => !lineIsSubject(query, service, line)).join("\n") || "(every line was erased)" }
-            : selection,
-      plan: { ...job.plan, unresolved: job.plan.unresolved.filter((u) => !lineIsSubject(query, service, u.input)) },
+            ? { ...selection, text: selection.text.split("\n").filter((line) => !lineIsSubject(matches, service, line)).join("\n") || "(every line was erased)" }
+            : (filter ?? selection),
+      plan: { ...job.plan, unresolved: job.plan.unresolved.filter((u) => !lineIsSubject(matches, service, u.input)) },
     };
     plan.rewrites.push({ objectKey: jobObjectKey(config.archive.prefix, job.id, "job.json"), kind: "bulk-restore job", entries: 1, body: JSON.stringify(scrubbed) });
   }
@@ -183,10 +212,10 @@ function redactEntries<T extends { restored?: AttributeMap; live?: AttributeMap 
 }
 
 async function planPitrJob(s3: S3Client, scope: JobStateScope, service: ServiceConfig, job: PitrJob, mode: ErasureMode, attributes: ReadonlySet<string>, plan: JobStatePlan): Promise<void> {
-  const { config, query } = scope;
+  const { config, matches } = scope;
   const bucket = config.archive.bucket;
   const partitionKey = service.table.partitionKey.name;
-  const isSubject = (key: Record<string, KeyValue> | undefined) => keyMatches(query, service, key?.[partitionKey]);
+  const isSubject = (key: Record<string, KeyValue> | undefined) => matches(service, key?.[partitionKey]);
   for await (const object of listObjects(s3, { bucket, prefix: `${config.archive.prefix}${PITR_JOBS_SEGMENT}${job.id}/compare/` })) {
     if (object.key.endsWith("/state.json")) {
       const state = await readJson(s3, bucket, object.key, storedCompareStateSchema);
@@ -257,10 +286,11 @@ export async function planJobState(s3: S3Client, scope: JobStateScope, mode: Era
   for (const job of await store.recent(Number.POSITIVE_INFINITY)) {
     const service = byName.get(job.service);
     if (!service) continue;
+    if (scope.createdSince && new Date(job.createdAt).getTime() < scope.createdSince.getTime()) continue;
     if (mode === "erase") await planBulkRestoreJob(s3, store, scope, service, job, plan);
     else await planBulkRestoreRedaction(store, scope, service, job, attributeSet, plan);
   }
-  for (const job of await listPitrJobs(s3, scope.config, Number.POSITIVE_INFINITY)) {
+  for (const job of scope.pitr ? await listPitrJobs(s3, scope.config, Number.POSITIVE_INFINITY) : []) {
     const service = byName.get(job.service);
     if (service) await planPitrJob(s3, scope, service, job, mode, attributeSet, plan);
   }

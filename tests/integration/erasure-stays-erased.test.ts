@@ -442,3 +442,72 @@ describe("finding 6: a rewritten failed batch", () => {
     await expectNoTraceOfSubject(w);
   });
 });
+
+describe("bulk-restore jobs and the erasure's window", () => {
+  it("scrubs a filter job whose key prefix is the subject's key, and keeps one whose prefix is the control's", async () => {
+    const w = await world();
+    await createPkSkTable(dynamodb, w.table);
+    await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), "2024-03-10T09:00:02Z");
+    // A support agent typed the customer's key as the filter's prefix; it matches the control too.
+    const filter = { kind: "filter", service: w.service.name, from: "2024-03-10", to: "2024-03-10" } as const;
+    const bySubject = await createJob({ s3, dynamodb }, w.config, { ...filter, prefix: SUBJECT }, admin);
+    const byControl = await createJob({ s3, dynamodb }, w.config, { ...filter, prefix: CONTROL }, admin);
+    expect(bySubject.itemCount).toBe(2);
+
+    expect((await erase(w, SUBJECT)).outcome).toBe("succeeded");
+    const store = new JobStore(s3, w.config);
+    expect((await store.get(bySubject.id)).value.selection).toMatchObject({ kind: "filter", prefix: expect.stringMatching(/^erased \(key hash [0-9a-f]{64}\)$/) });
+    expect((await store.get(byControl.id)).value.selection).toMatchObject({ kind: "filter", prefix: CONTROL });
+    expect((await store.items(bySubject.id)).map((i) => i.category).sort()).toEqual(["absent", "erased"]);
+    await expectNoTraceOfSubject(w);
+
+    // Planned after the erasure, the same filter does not write the key either.
+    const after = await createJob({ s3, dynamodb }, w.config, { ...filter, prefix: SUBJECT }, admin);
+    expect(after.selection).toMatchObject({ prefix: expect.stringMatching(/^erased \(key hash /) });
+    await expectNoTraceOfSubject(w);
+  });
+
+  it("has the re-check clean a job planned while the erasure ran, from a ledger that did not have it yet", async () => {
+    const w = await world();
+    await createPkSkTable(dynamodb, w.table);
+    await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), "2024-03-10T09:00:00Z");
+    await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), "2024-03-10T09:00:02Z");
+
+    // The erasure is held just before it writes its ledger entry, and a bulk restore is planned then.
+    let reachedLedger!: () => void;
+    const atLedger = new Promise<void>((resolve) => (reachedLedger = resolve));
+    let releaseLedger!: () => void;
+    const released = new Promise<void>((resolve) => (releaseLedger = resolve));
+    const held = createS3Client({ region });
+    held.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = (args.input as { Key?: string }).Key ?? "";
+        if (context.commandName === "PutObjectCommand" && key.includes("/_erasures/")) {
+          reachedLedger();
+          await released;
+        }
+        return next(args);
+      },
+      { step: "initialize" },
+    );
+    const erasure = eraseSubject(held, w.config, { query: { match: "exact", key: SUBJECT }, mode: "erase", confirmation: confirmationText("erase", SUBJECT), actor: officer });
+    await atLedger;
+    const job = await createJob({ s3, dynamodb }, w.config, { kind: "pasted-keys", service: w.service.name, text: [SUBJECT, CONTROL].join("\n") }, admin);
+    releaseLedger();
+    expect((await erasure).outcome).toBe("succeeded");
+    // The job was planned from the ledger as it was: its files hold the key.
+    expect(await findTraces(s3, [w.bucket], SUBJECT_NEEDLES)).not.toEqual([]);
+
+    const recheck = await recheckErasures(s3, w.config, { now: new Date(Date.now() + recheckDelayMs(w.service) + 60_000) });
+    expect(recheck).toMatchObject({ due: 1, remaining: [], jobStateObjectsRewritten: 2 });
+    expect(recheck.locations).toContain(`s3://${w.bucket}/deleted/_jobs/bulk-restore/${job.id}/job.json`);
+    await expectNoTraceOfSubject(w);
+    const store = new JobStore(s3, w.config);
+    expect((await store.items(job.id)).map((i) => [i.category, i.keyText.startsWith("erased (key hash ")])).toEqual([
+      ["erased", true],
+      ["absent", false],
+    ]);
+    expect((await store.get(job.id)).value.selection).toMatchObject({ text: CONTROL });
+  });
+});

@@ -140,10 +140,11 @@ describe("the by-key index of a sealed day", () => {
 });
 
 describe("erasure of a sealed record", () => {
-  it("is refused with the reason, so the record never stays behind in its bundle", async () => {
+  it("is planned through its day's manifest and bundle, with nothing in the way (erasure-sealed.test.ts erases)", async () => {
     const plan = await planErasure(s3, config, { match: "exact", key: "U#4" });
     expect(plan.records).toHaveLength(1);
-    expect(plan.blockers).toEqual([expect.stringContaining("its day is sealed, and erasure does not reach sealed days yet")]);
+    expect(plan.blockers).toEqual([]);
+    expect(plan.sealedDays.map((d) => [d.day, d.names.length, d.parts.length])).toEqual([[day, 1, 1]]);
   });
 });
 

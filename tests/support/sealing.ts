@@ -7,27 +7,40 @@ import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiv
 import { getArchivedRecord, listDayRecords, listDays, type CalendarDay } from "../../lib/archive/archive-reader";
 import { findDeletionsByPartitionKey } from "../../lib/archive/key-lookup";
 import { createS3Client } from "../../lib/aws/clients";
+import { ErasedKeyCache } from "../../lib/erasure/erasure-cache";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { removeRecord } from "./stream-events";
 import { uniqueName, motoEnv } from "./aws";
 
-/** A versioned archive bucket with one service keyed by PK and SK, for the sealing tests. */
-export async function sealingFixture(name: string): Promise<{ s3: S3Client; config: LazarusConfig; service: ServiceConfig; configPath: (dir: string) => string }> {
+/**
+ * A versioned archive bucket with one service keyed by PK and SK, for the sealing tests.
+ * With `failures`, the service's failed batches go to a versioned S3 bucket of their own
+ * and its table gets a name of its own (for tests that restore into it).
+ */
+export async function sealingFixture(
+  name: string,
+  options: { failures?: boolean } = {},
+): Promise<{ s3: S3Client; config: LazarusConfig; service: ServiceConfig; configPath: (dir: string) => string; failures?: string }> {
   const { region } = motoEnv();
   const s3 = createS3Client({ region });
+  const versioned = async (bucket: string) => {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  };
   const bucket = uniqueName(name);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  await versioned(bucket);
+  const failures = options.failures ? uniqueName(`${name}-failures`) : undefined;
+  if (failures) await versioned(failures);
   const raw = {
     region,
     archive: { bucket, prefix: "archive/" },
     services: [
       {
         name: "usr-session-svc",
-        table: { name: "usr-session", partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" }, ttlAttribute: "expiresAt" },
+        table: { name: failures ? uniqueName("usr-session") : "usr-session", partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" }, ttlAttribute: "expiresAt" },
         archiver: { functionName: "archiver-session" },
-        onFailure: { type: "sqs", queueName: "session-dlq" },
+        onFailure: failures ? { type: "s3", bucket: failures } : { type: "sqs", queueName: "session-dlq" },
       },
     ],
   };
@@ -37,6 +50,7 @@ export async function sealingFixture(name: string): Promise<{ s3: S3Client; conf
     s3,
     config,
     service,
+    ...(failures ? { failures } : {}),
     configPath: (dir) => {
       const path = join(dir, "lazarus.config.json");
       writeFileSync(path, JSON.stringify(raw));
@@ -57,13 +71,20 @@ export function deletionsOfDay(day: CalendarDay, count: number, tag = "U"): Dyna
   );
 }
 
-export async function archiveAll(s3: S3Client, config: LazarusConfig, service: ServiceConfig, records: DynamoDBRecord[]): Promise<string[]> {
+/**
+ * Archives the records as the archiver would. With `checkErasures`, through the ledger as
+ * the deployed archiver does (read afresh: no cache window), so an erased key is refused;
+ * refused records give null.
+ */
+export async function archiveAll(s3: S3Client, config: LazarusConfig, service: ServiceConfig, records: DynamoDBRecord[], options: { checkErasures?: boolean } = {}): Promise<(string | null)[]> {
   const limit = pLimit(16);
   const target = archiverTargetFor(config, service);
+  const erasures = options.checkErasures ? new ErasedKeyCache(s3, target, 0) : undefined;
   return Promise.all(
     records.map((r) =>
       limit(async () => {
-        const outcome = await archiveStreamRecord(s3, target, r);
+        const outcome = erasures ? await archiveStreamRecord(s3, target, r, new Date(), { erasures }) : await archiveStreamRecord(s3, target, r);
+        if (outcome.status === "erased") return null;
         if (outcome.status === "ignored") throw new Error(`fixture not archived: ${outcome.reason}`);
         return outcome.archiveKey;
       }),

@@ -1,5 +1,5 @@
 import { planErasure, planFindings } from "@/lib/erasure/erasure-plan";
-import { planJobState } from "@/lib/erasure/job-state";
+import { erasureScope, planJobState } from "@/lib/erasure/job-state";
 import { erasureQuerySchema, type ErasurePlanResponse } from "@/lib/erasure/erasure-request";
 import { json, route } from "@/lib/http/route";
 
@@ -7,7 +7,7 @@ import { json, route } from "@/lib/http/route";
 export const POST = route({ permission: "erasure", body: erasureQuerySchema }, async ({ body, config, aws }) => {
   const { s3 } = aws();
   const plan = await planErasure(s3, config, body);
-  const jobState = await planJobState(s3, { config, query: body, services: plan.services, archiveKeys: new Set(plan.records.map((r) => r.deletion.archiveKey)) }, "erase", []);
+  const jobState = await planJobState(s3, erasureScope(config, body, plan.services, new Set(plan.records.map((r) => r.deletion.archiveKey))), "erase", []);
   return json({
     services: plan.services.map((s) => s.name),
     ...planFindings(plan),
