@@ -76,6 +76,8 @@ export function deletionsOfDay(day: CalendarDay, count: number, tag = "U"): Dyna
  * the deployed archiver does (read afresh: no cache window), so an erased key is refused;
  * refused records give null.
  */
+export async function archiveAll(s3: S3Client, config: LazarusConfig, service: ServiceConfig, records: DynamoDBRecord[]): Promise<string[]>;
+export async function archiveAll(s3: S3Client, config: LazarusConfig, service: ServiceConfig, records: DynamoDBRecord[], options: { checkErasures: boolean }): Promise<(string | null)[]>;
 export async function archiveAll(s3: S3Client, config: LazarusConfig, service: ServiceConfig, records: DynamoDBRecord[], options: { checkErasures?: boolean } = {}): Promise<(string | null)[]> {
   const limit = pLimit(16);
   const target = archiverTargetFor(config, service);
