@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Duration, RemovalPolicy } from "aws-cdk-lib";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
-import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel } from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
@@ -12,6 +12,8 @@ import { Construct } from "constructs";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { ERASURE_SEGMENT } from "../../lib/erasure/ledger-format";
+import { ConfigError } from "../../lib/config/load";
+import { CONSOLE_KEY_SEGMENTS } from "./console-tiers";
 import { kmsViaS3 } from "./kms-via-s3";
 import { ARCHIVER_LOG_RETENTION, ARCHIVER_RUNTIME, REPO_ROOT } from "./service-archiver";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
@@ -20,6 +22,10 @@ export const ERASURE_RECHECK_ENTRY = fileURLToPath(new URL("../erasure-recheck/h
 export const ERASURE_RECHECK_FUNCTION_NAME = "lazarus-erasure-recheck";
 /** Hourly: an erasure is due a day after it ran (docs/ERASURE.md, "Redelivery"), so an hour late is harmless and runs are cheap when none is due. */
 export const ERASURE_RECHECK_RATE = Duration.hours(1);
+/** About 185 characters per bucket at the longest bucket name: 25 keep a part well under IAM's 6,144. */
+export const FAILURE_BUCKETS_PER_POLICY = 25;
+/** IAM attaches at most 10 managed policies to a role. */
+const FAILURE_BUCKET_POLICIES_MAX = 10;
 
 export interface ErasureRecheckScheduleProps {
   config: LazarusConfig;
@@ -98,36 +104,72 @@ export class ErasureRecheckSchedule extends Construct {
     const { archive, config } = props;
     const prefix = archive.prefix;
     const ledger = `${prefix}${ERASURE_SEGMENT}/`;
-    const services = config.services.map((s) => `${prefix}${s.name}/`);
+    // Granted across services by pattern, so the policy does not grow with the fleet (as for sealing).
     role.addToPrincipalPolicy(
       new PolicyStatement({
-        actions: ["s3:ListBucket"],
+        sid: "ListArchive",
+        actions: ["s3:ListBucket", "s3:ListBucketVersions"],
         resources: [archive.bucket.bucketArn],
-        conditions: { StringLike: { "s3:prefix": [`${ledger}*`, ...services.map((s) => `${s}*`)] } },
+        conditions: { StringLike: { "s3:prefix": [`${prefix}?*`] } },
       }),
     );
-    role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["s3:ListBucketVersions"], resources: [archive.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": services.map((s) => `${s}*`) } } }),
-    );
-    const records = services.flatMap((s) => [archive.bucket.arnForObjects(`${s}????/??/??/*`), archive.bucket.arnForObjects(`${s}${INDEX_SEGMENT}/*`)]);
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:GetObject", "s3:DeleteObjectVersion"], resources: records }));
+    const records = [archive.bucket.arnForObjects(`${prefix}*/????/??/??/*`), archive.bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`)];
+    // DeleteObjects needs s3:DeleteObject as well as s3:DeleteObjectVersion for the versions it names.
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "ErasedRecords", actions: ["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: records }));
     const ledgerObjects = [archive.bucket.arnForObjects(`${ledger}*`)];
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:GetObject", "s3:PutObject"], resources: ledgerObjects }));
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "Ledger", actions: ["s3:GetObject", "s3:PutObject"], resources: ledgerObjects }));
+    // Bulk-restore and PITR job files planned inside an erasure's window are rewritten by hash, their older versions deleted.
+    const jobObjects = [CONSOLE_KEY_SEGMENTS.bulkRestoreJobs, CONSOLE_KEY_SEGMENTS.pitrJobs].map((jobs) => archive.bucket.arnForObjects(`${prefix}${jobs}/*`));
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: "JobFiles", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: jobObjects }),
+    );
     const auditObjects = [archive.bucket.arnForObjects(`${prefix}_audit/*`)];
     role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ["s3:PutObject", ...(config.audit.objectLock ? ["s3:PutObjectRetention"] : [])], resources: auditObjects }),
+      new PolicyStatement({ sid: "Audit", actions: ["s3:PutObject", ...(config.audit.objectLock ? ["s3:PutObjectRetention"] : [])], resources: auditObjects }),
+    );
+    // The patterns above also match console state; the ledger and the audit log are never deleted from here.
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: "KeepLedgerAndAudit",
+        effect: Effect.DENY,
+        actions: ["s3:DeleteObject", "s3:DeleteObjectVersion"],
+        resources: [...ledgerObjects, ...auditObjects],
+      }),
     );
     role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:Decrypt", "kms:GenerateDataKey"]));
-    const failures = props.failureBuckets.flatMap((b) => [b.bucketArn]);
-    const failureObjects = props.failureBuckets.map((b) => b.arnForObjects("aws/lambda/*"));
-    if (failures.length > 0) {
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:ListBucket", "s3:ListBucketVersions"], resources: failures }));
-      role.addToPrincipalPolicy(new PolicyStatement({ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"], resources: failureObjects }));
-    }
+    this.grantFailureBuckets(role, props.failureBuckets);
     acknowledgeWildcardResources(
       role,
-      [...records, ...ledgerObjects, ...auditObjects, ...failureObjects],
-      "Archive, ledger, audit and failed-batch object names are derived from keys, hashes, times and AWS; the patterns admit only the configured services' records and index, the ledger, the audit log and the failure destinations' batches.",
+      [...records, ...ledgerObjects, ...jobObjects, ...auditObjects],
+      "Archive, ledger, job, audit and failed-batch object names are derived from keys, hashes, times and AWS; the patterns admit the services' records and index, the ledger, job files, the audit log and the failure destinations' batches.",
     );
+  }
+
+  /**
+   * Each failure bucket is named (their names are the config's), so they go into managed
+   * policies of FAILURE_BUCKETS_PER_POLICY each: one inline policy would pass IAM's limit
+   * at about 60 buckets.
+   */
+  private grantFailureBuckets(role: Role, buckets: IBucket[]): void {
+    const parts = Math.ceil(buckets.length / FAILURE_BUCKETS_PER_POLICY);
+    if (parts > FAILURE_BUCKET_POLICIES_MAX) {
+      throw new ConfigError(
+        `The erasure re-check would need ${parts} managed policies for ${buckets.length} S3 failure buckets, but a role attaches at most ${FAILURE_BUCKET_POLICIES_MAX} besides its own. ` +
+          "Let services share a failure bucket (onFailure.bucket): each service writes under its own prefix there.",
+      );
+    }
+    for (let part = 0; part < parts; part += 1) {
+      const group = buckets.slice(part * FAILURE_BUCKETS_PER_POLICY, (part + 1) * FAILURE_BUCKETS_PER_POLICY);
+      const objects = group.map((b) => b.arnForObjects("aws/lambda/*"));
+      const policy = new ManagedPolicy(this, `FailedBatches${part + 1}`, {
+        description: `Lazarus erasure re-check: failed batches of the S3 failure destinations (part ${part + 1} of ${parts})`,
+        roles: [role],
+        statements: [
+          new PolicyStatement({ actions: ["s3:ListBucket", "s3:ListBucketVersions"], resources: group.map((b) => b.bucketArn) }),
+          new PolicyStatement({ actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: objects }),
+        ],
+      });
+      acknowledgeWildcardResources(policy, objects, "Failed-batch object names are chosen by AWS Lambda under aws/lambda/.");
+    }
   }
 }

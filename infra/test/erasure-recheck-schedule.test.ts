@@ -9,8 +9,9 @@ const byName = (r: { Properties: Record<string, unknown> }) => r.Properties.Func
 function recheckStatements(template: ReturnType<typeof synthStack>["template"]) {
   const [, fn] = onlyResource(template, "AWS::Lambda::Function", byName);
   const roleId = (fn.Properties.Role as { "Fn::GetAtt": [string, string] })["Fn::GetAtt"][0];
-  return resourcesOfType(template, "AWS::IAM::Policy")
-    .filter(([, p]) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
+  const attached = (p: { Properties: Record<string, unknown> }) => ((p.Properties.Roles ?? []) as Array<{ Ref: string }>).some((r) => r.Ref === roleId);
+  return [...resourcesOfType(template, "AWS::IAM::Policy"), ...resourcesOfType(template, "AWS::IAM::ManagedPolicy")]
+    .filter(([, p]) => attached(p))
     .flatMap(([, p]) => statementsOf(p));
 }
 
@@ -28,21 +29,25 @@ describe("erasure re-check schedule", () => {
     expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ["arm64"] });
   });
 
-  it("may delete only versions of the services' records and failed batches, and write only the ledger, the audit log and failed batches", () => {
+  it("may delete only versions of the services' records, job files and failed batches, and write only the ledger, the audit log, job files and failed batches", () => {
     const statements = recheckStatements(template);
     const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
-    const on = (action: string) =>
+    const on = (action: string, effect = "Allow") =>
       statements
-        .filter((s) => actionsOf(s).includes(action))
+        .filter((s) => (s.Effect ?? "Allow") === effect && actionsOf(s).includes(action))
         .flatMap(resourcesOf)
         .map(renderArn)
         .sort();
     const archive = `\${${bucketId}.Arn}`;
-    const records = config.services.flatMap((s) => [`${archive}/deleted/${s.name}/????/??/??/*`, `${archive}/deleted/${s.name}/_by-key/*`]);
+    // By pattern across services, so the policy is the same size for 1 service or 200.
+    const records = [`${archive}/deleted/*/????/??/??/*`, `${archive}/deleted/*/_by-key/*`];
+    const jobs = [`${archive}/deleted/_jobs/bulk-restore/*`, `${archive}/deleted/_jobs/pitr/*`];
     const failureBatches = on("s3:DeleteObjectVersion").filter((arn) => arn.endsWith("/aws/lambda/*"));
     expect(failureBatches).toHaveLength(1);
-    expect(on("s3:DeleteObjectVersion")).toEqual([...records, ...failureBatches].sort());
-    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, ...failureBatches].sort());
+    expect(on("s3:DeleteObjectVersion")).toEqual([...records, ...jobs, ...failureBatches].sort());
+    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, ...jobs, ...failureBatches].sort());
+    // The record patterns also match console state: the ledger and the audit log are kept by an explicit deny.
+    expect(on("s3:DeleteObjectVersion", "Deny")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`]);
     for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
   });
 

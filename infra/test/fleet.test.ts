@@ -104,6 +104,23 @@ describe.each(SIZES)("a fleet of %i services", (count) => {
       }
     }
   });
+
+  it("keeps every role of the foundation stack within IAM's inline and managed policy limits", () => {
+    const { config, templates } = fleetOf(count);
+    const resources = templates.get(FOUNDATION_STACK_ID)!.Resources;
+    const deployed = deployedValue(Template.fromJSON(templates.get(FOUNDATION_STACK_ID)!), config.region);
+    const attachedTo = (roleId: string, type: string) =>
+      Object.entries(resources).filter(([, r]) => r.Type === type && ((r.Properties.Roles ?? []) as Array<{ Ref: string }>).some((x) => x.Ref === roleId));
+    for (const [roleId, role] of Object.entries(resources).filter(([, r]) => r.Type === "AWS::IAM::Role")) {
+      const inline = attachedTo(roleId, "AWS::IAM::Policy").map(([, p]) => JSON.stringify(p.Properties.PolicyDocument).length);
+      expect(inline.reduce((a, b) => a + b, 0), roleId).toBeLessThan(ROLE_INLINE_POLICY_MAX_CHARS);
+      const managed = attachedTo(roleId, "AWS::IAM::ManagedPolicy");
+      for (const [id, policy] of managed) {
+        expect(JSON.stringify(deployed(policy.Properties.PolicyDocument)).replace(/\s/g, "").length, `${roleId} ${id}`).toBeLessThanOrEqual(MANAGED_POLICY_MAX_CHARS);
+      }
+      expect(managed.length + ((role.Properties.ManagedPolicyArns ?? []) as unknown[]).length, roleId).toBeLessThanOrEqual(ROLE_MANAGED_POLICY_LIMIT);
+    }
+  });
 });
 
 describe("a fleet of 200 services with every table named by ARN", () => {
