@@ -9,8 +9,11 @@ import { dayOfMonthKey, SEALED_SEGMENT, type MonthSummaryDocument } from "./seal
 import { isSealableDay, readMonthSummary, sealAfterDays } from "./sealed-store";
 
 /**
- * Seal lag: how old the oldest closed day (older than `seal.afterDays`) is that holds
- * records and is still not sealed; 0 when every closed day is sealed.
+ * Seal lag: how many whole days the oldest closed day that holds records and is still not
+ * sealed has been due (it falls due `seal.afterDays` after it began); 0 when every closed
+ * day is sealed, or while the oldest one has been due for less than a day. Counting from
+ * the due date, not the day itself, keeps a day waiting for the next run from counting as
+ * lag whatever `afterDays` is.
  *
  * Cost per service, whatever the archive's size or age: one LIST of the service's dated
  * folders with `/_sealed/` as the delimiter, so every month's sealed tree rolls up into a
@@ -26,9 +29,15 @@ export const MAX_SEAL_LAG_LISTS = 6;
 const PAGE_KEYS = 200;
 const DAY_MS = 86_400_000;
 
+/** Whole days `day` has been due for sealing at `now` (see above). */
+export function sealLagDays(config: LazarusConfig, day: CalendarDay, now: Date): number {
+  const dueAt = Date.UTC(day.year, day.month - 1, day.day) + sealAfterDays(config) * DAY_MS;
+  return Math.max(0, Math.floor((now.getTime() - dueAt) / DAY_MS));
+}
+
 export interface SealLag {
   service: string;
-  /** Whole days since the start of the oldest closed day still unsealed; 0 when there is none. */
+  /** Whole days the oldest closed day still unsealed has been due; 0 when there is none. */
   lagDays: number;
   /** That day ("YYYY-MM-DD"), or null when every closed day is sealed. */
   oldestUnsealed: string | null;
@@ -110,7 +119,7 @@ export async function sealLag(s3: S3Client, config: LazarusConfig, service: Serv
         break;
       }
       result.oldestUnsealed = formatDay(day);
-      result.lagDays = Math.floor((now.getTime() - Date.UTC(day.year, day.month - 1, day.day)) / DAY_MS);
+      result.lagDays = sealLagDays(config, day, now);
       result.isLagging = result.lagDays > result.thresholdDays;
       return result;
     }

@@ -1,14 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { rotateServices, sealLagDays } from "./seal-run";
+import { configSchema } from "../config/schema";
+import { protectionTestConfig } from "../protection/test-config";
+import { sealLagDays } from "./seal-lag";
+import { rotateServices } from "./seal-run";
 
 describe("seal lag", () => {
-  it("is a day's age in whole days: 0 while it lasts, 2 from the day after next", () => {
+  it("counts whole days since a day fell due (seal.afterDays after it began), not the day's age", () => {
     const day = { year: 2026, month: 3, day: 10 };
-    expect(sealLagDays(day, new Date("2026-03-10T23:59:59Z"))).toBe(0);
-    expect(sealLagDays(day, new Date("2026-03-12T00:30:00Z"))).toBe(2);
-    expect(sealLagDays(day, new Date("2026-03-12T23:59:59Z"))).toBe(2);
-    expect(sealLagDays(day, new Date("2026-03-13T00:00:00Z"))).toBe(3);
-    expect(sealLagDays(day, new Date("2026-04-10T00:30:00Z"))).toBe(31);
+    const after = (afterDays: number) => configSchema.parse({ ...protectionTestConfig(), seal: { afterDays } });
+    // Due from 2026-03-12 with afterDays 2: the night's run has a whole day before it counts.
+    expect(sealLagDays(after(2), day, new Date("2026-03-10T23:59:59Z"))).toBe(0);
+    expect(sealLagDays(after(2), day, new Date("2026-03-12T00:30:00Z"))).toBe(0);
+    expect(sealLagDays(after(2), day, new Date("2026-03-12T23:59:59Z"))).toBe(0);
+    expect(sealLagDays(after(2), day, new Date("2026-03-13T00:00:00Z"))).toBe(1);
+    expect(sealLagDays(after(2), day, new Date("2026-04-10T00:30:00Z"))).toBe(29);
+    // A longer afterDays moves the due date, so a day just due is not lag.
+    expect(sealLagDays(after(70), day, new Date("2026-05-19T00:30:00Z"))).toBe(0);
+    expect(sealLagDays(after(70), day, new Date("2026-05-22T00:30:00Z"))).toBe(3);
   });
 });
 

@@ -2,7 +2,8 @@ import "server-only";
 import { PutMetricDataCommand, StandardUnit, type CloudWatchClient, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { formatDay, type CalendarDay } from "./archive-input";
+import { formatDay } from "./archive-input";
+import { sealLagDays } from "./seal-lag";
 import { SEAL_ARCHIVE_DIMENSION, SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE, SEAL_SERVICE_DIMENSION } from "./seal-labels";
 import { sealService, SealRefusedError, type SealOptions, type ServiceSealReport } from "./sealer";
 
@@ -21,7 +22,7 @@ export interface ServiceSealOutcome {
   report?: ServiceSealReport;
   /** Why the service could not be sealed at all (its listing or a seal threw). */
   error?: string;
-  /** Age in whole days of the oldest day due for sealing that is still not sealed; 0 when none; null when unknown. */
+  /** Whole days the oldest day due for sealing and still not sealed has been due (seal-lag.ts); 0 when none; null when unknown. */
   lagDays: number | null;
   oldestUnsealed: string | null;
 }
@@ -34,11 +35,6 @@ export interface SealRunReport {
   deferredDays: number;
   /** The largest lag among the services whose lag is known; null when none is. */
   maxLagDays: number | null;
-}
-
-/** A day's age in whole days at `now`: a day is 0 days old while it lasts. */
-export function sealLagDays(day: CalendarDay, now: Date): number {
-  return Math.max(0, Math.floor((now.getTime() - Date.UTC(day.year, day.month - 1, day.day)) / DAY_MS));
 }
 
 /** Each day's run starts with another service, so one busy service cannot keep the same others waiting run after run. */
@@ -60,7 +56,7 @@ export async function sealServices(s3: S3Client, config: LazarusConfig, services
       failedDays += failed;
       deferredDays += report.unsealed.length - failed;
       const oldest = report.unsealed[0];
-      outcomes.push({ service: service.name, report, lagDays: oldest ? sealLagDays(oldest, now) : 0, oldestUnsealed: oldest ? formatDay(oldest) : null });
+      outcomes.push({ service: service.name, report, lagDays: oldest ? sealLagDays(config, oldest, now) : 0, oldestUnsealed: oldest ? formatDay(oldest) : null });
     } catch (error) {
       // Refused for the whole archive (Object Lock): no other service can do better.
       if (error instanceof SealRefusedError) throw error;

@@ -418,7 +418,7 @@ function days(n: number): string {
 }
 
 /**
- * Seal lag: amber once the oldest closed day not yet sealed is older than
+ * Seal lag: amber once the oldest closed day not yet sealed has been due for more than
  * seal.lagThresholdDays. Unsealed days lose nothing, but every read of them costs a LIST
  * per 1,000 records, and their small objects never tier cheaply.
  */
@@ -444,7 +444,7 @@ export function evaluateSealLag(service: ServiceConfig, fetched: Fetched<SealSta
   return check("seal", "amber", summary, facts, [
     {
       severity: "amber",
-      why: `${lag.oldestUnsealed} is closed but not sealed, ${days(lag.lagDays)} old (past seal.lagThresholdDays, ${days(lag.thresholdDays)}). Its records are all readable, but every read of its days costs a listing per 1,000 records, and their small objects do not tier to cheaper storage.`,
+      why: `${lag.oldestUnsealed} is closed but not sealed, ${days(lag.lagDays)} after it fell due (past seal.lagThresholdDays, ${days(lag.thresholdDays)}). Its records are all readable, but every read of its days costs a listing per 1,000 records, and their small objects do not tier to cheaper storage.`,
       fix: "Check that sealing runs (the scheduled sealer, or the local stack's timer) and what it reported for this service, then seal the service's closed days.",
       command: `npm run seal -- --service ${service.name}`,
     },

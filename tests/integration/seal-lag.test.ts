@@ -45,9 +45,9 @@ beforeAll(async () => {
 }, 120_000);
 
 describe("seal lag", () => {
-  it("is the age of the oldest closed day while nothing is sealed, for one LIST and one GET", async () => {
+  it("counts the days the oldest closed day has been due while nothing is sealed, for one LIST and one GET", async () => {
     const { lag, requests } = await lagCounted(now);
-    expect(lag).toMatchObject({ oldestUnsealed: "2024-01-10", lagDays: 56, isLagging: true, thresholdDays: 2, complete: true });
+    expect(lag).toMatchObject({ oldestUnsealed: "2024-01-10", lagDays: 54, isLagging: true, thresholdDays: 2, complete: true });
     expect(requests).toEqual({ list: 1, get: 1, other: 0 });
     expect(lag.requests).toEqual({ list: 1, get: 1 });
   });
@@ -56,7 +56,7 @@ describe("seal lag", () => {
     await sealDay(s3, config, service, jan10, { now });
     await sealDay(s3, config, service, jan15, { now });
     const { lag, requests } = await lagCounted(now);
-    expect(lag).toMatchObject({ oldestUnsealed: "2024-02-03", lagDays: 32, isLagging: true });
+    expect(lag).toMatchObject({ oldestUnsealed: "2024-02-03", lagDays: 30, isLagging: true });
     expect(requests).toEqual({ list: 1, get: 1, other: 0 });
   }, 60_000);
 
@@ -77,12 +77,14 @@ describe("seal lag", () => {
   });
 
   it("turns lagging only past seal.lagThresholdDays", async () => {
-    // 2024-03-05 is closed from 2024-03-07 (two days old), and lagging from the day after.
-    const atTwo = await sealLag(s3, config, service, new Date("2024-03-07T01:00:00Z"));
+    // 2024-03-05 falls due on 2024-03-07 (seal.afterDays 2): a day waiting for its run is no lag.
+    const justDue = await sealLag(s3, config, service, new Date("2024-03-07T01:00:00Z"));
+    expect(justDue).toMatchObject({ oldestUnsealed: "2024-03-05", lagDays: 0, isLagging: false });
+    const atTwo = await sealLag(s3, config, service, new Date("2024-03-09T01:00:00Z"));
     expect(atTwo).toMatchObject({ oldestUnsealed: "2024-03-05", lagDays: 2, isLagging: false });
-    const atThree = await sealLag(s3, config, service, new Date("2024-03-08T01:00:00Z"));
+    const atThree = await sealLag(s3, config, service, new Date("2024-03-10T01:00:00Z"));
     expect(atThree).toMatchObject({ oldestUnsealed: "2024-03-05", lagDays: 3, isLagging: true });
-    const strict = await sealLag(s3, { ...config, seal: { ...config.seal, lagThresholdDays: 5 } }, service, new Date("2024-03-08T01:00:00Z"));
+    const strict = await sealLag(s3, { ...config, seal: { ...config.seal, lagThresholdDays: 5 } }, service, new Date("2024-03-10T01:00:00Z"));
     expect(strict).toMatchObject({ lagDays: 3, isLagging: false, thresholdDays: 5 });
   });
 });

@@ -3,7 +3,7 @@ import { GetObjectTaggingCommand, ListObjectsV2Command, type S3Client } from "@a
 import { monthSummaryKey, sealedDayPrefix } from "../../lib/archive/sealed-format";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE } from "../../lib/archive/seal-labels";
-import { sealLagDays } from "../../lib/archive/seal-run";
+import { sealLagDays } from "../../lib/archive/seal-lag";
 import { createCloudWatchClient } from "../../lib/aws/clients";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { archiveAll, deletionsOfDay, readDay, sealingFixture } from "../support/sealing";
@@ -50,10 +50,10 @@ beforeAll(async () => {
 });
 
 describe("the sealing function", () => {
-  it("starts no day with too little time left, and reports the oldest unsealed day's age as the lag", async () => {
+  it("starts no day with too little time left, and reports the days the oldest unsealed day has been due as the lag", async () => {
     const summary = await handler({}, { getRemainingTimeInMillis: () => 60_000 });
     expect(summary).toMatchObject({ daysSealed: 0, deferredDays: 2, failedDays: 0, servicesFailed: 0 });
-    const expected = sealLagDays(older, new Date());
+    const expected = sealLagDays(config, older, new Date());
     expect(summary.maxLagDays).toBe(expected);
     expect(expected).toBeGreaterThan(2);
     expect(await lagMetric(true)).toMatchObject({ min: expected, max: expected });
