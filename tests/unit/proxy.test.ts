@@ -86,10 +86,10 @@ describe("proxy", () => {
   });
 
   describe("the status of a page the address alone condemns", () => {
-    async function statusOf(path: string, role: string): Promise<number> {
+    async function statusOf(path: string, role: string, extraHeaders: Record<string, string> = {}): Promise<number> {
       const now = Math.floor(Date.now() / 1000);
       const token = await encode({ token: { sub: "u", lazarus: { uid: "u", email: "u@example.com", name: "U", role, provider: "demo", signedInAt: now } }, secret: SECRET });
-      const response = await proxy(new NextRequest(`http://localhost:3000${path}`, { headers: { cookie: `next-auth.session-token=${token}` } }));
+      const response = await proxy(new NextRequest(`http://localhost:3000${path}`, { headers: { cookie: `next-auth.session-token=${token}`, ...extraHeaders } }));
       expect(response.headers.get("location"), path).toBeNull();
       // Next renders the page as usual (its panel says why) and sends it with this status.
       expect(response.headers.get("x-middleware-next"), path).toBe("1");
@@ -131,6 +131,12 @@ describe("proxy", () => {
       expect(await statusOf("/services/usr-contact-svc/days/2024-01-15?type=ttl&prefix=USER", "viewer")).toBe(200);
       expect(await statusOf("/search?q=USER%231&service=usr-contact-svc", "viewer")).toBe(200);
       expect(await statusOf(`/services/usr-contact-svc/record?key=${encodeURIComponent("usr-contact-svc/2024/01/15/USER#1_PROFILE.json")}`, "viewer")).toBe(200);
+    });
+
+    it("leaves the router's RSC requests at 200: their payload carries the panel, and a failed prefetch would keep the router fetching", async () => {
+      expect(await statusOf("/services/usr-contact-svc/record", "viewer")).toBe(400);
+      expect(await statusOf("/services/usr-contact-svc/record", "viewer", { rsc: "1", "next-router-prefetch": "1" })).toBe(200);
+      expect(await statusOf("/dlq", "viewer", { rsc: "1" })).toBe(200);
     });
 
     it("leaves names with '..' segments to the page, which asks the bucket whether such an object exists", async () => {
