@@ -199,7 +199,7 @@ describe("seal lag", () => {
     expect(amber).toMatchObject({ status: "amber", summary: "Lag 9 days" });
     expect(amber.facts).toContainEqual({ label: "Oldest closed day not sealed", value: "2026-11-27" });
     expect(amber.findings[0]).toMatchObject({ severity: "amber", command: `npm run seal -- --service ${sqsService.name}` });
-    expect(amber.findings[0]!.why).toContain("2026-11-27 is closed but not sealed, 9 days old");
+    expect(amber.findings[0]!.why).toContain("2026-11-27 is closed but not sealed, 9 days after it fell due");
   });
 
   it("is unknown when the budget ran out, and says sealing is off when the bucket locks objects", () => {
