@@ -73,6 +73,9 @@ export const PAGE_RULES: readonly PageRule[] = [
     check: ([name], query, config) => {
       const service = knownService(config, name);
       if (!service) return 404;
+      // The bare route is what the client router prefetches for every record link (it drops the
+      // query); refusing it fails each prefetch. The page itself still shows what is missing.
+      if (Object.keys(query).length === 0) return undefined;
       const parsed = parseParams(recordParamsSchema, query);
       if (!parsed.ok) return 400;
       try {
