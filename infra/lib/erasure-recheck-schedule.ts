@@ -4,8 +4,7 @@ import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
@@ -15,7 +14,8 @@ import { ERASURE_SEGMENT } from "../../lib/erasure/ledger-format";
 import { ConfigError } from "../../lib/config/load";
 import { CONSOLE_KEY_SEGMENTS } from "./console-tiers";
 import { kmsViaS3 } from "./kms-via-s3";
-import { ARCHIVER_LOG_RETENTION, ARCHIVER_RUNTIME, REPO_ROOT } from "./service-archiver";
+import { consoleCodeFunctionProps } from "./console-code-function";
+import { ARCHIVER_LOG_RETENTION } from "./service-archiver";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 
 export const ERASURE_RECHECK_ENTRY = fileURLToPath(new URL("../erasure-recheck/handler.ts", import.meta.url));
@@ -62,35 +62,13 @@ export class ErasureRecheckSchedule extends Construct {
     const recheckConfig = { region: config.region, archive: config.archive, audit: config.audit, services: config.services };
 
     this.function = new NodejsFunction(this, "Function", {
+      ...consoleCodeFunctionProps(ERASURE_RECHECK_ENTRY, recheckConfig),
       functionName: ERASURE_RECHECK_FUNCTION_NAME,
       description: "Lazarus: hourly re-check of erasures whose window is over (docs/ERASURE.md)",
-      entry: ERASURE_RECHECK_ENTRY,
-      handler: "handler",
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      runtime: ARCHIVER_RUNTIME,
-      architecture: Architecture.ARM_64,
       memorySize: 512,
       timeout: Duration.minutes(15),
       role,
       logGroup,
-      loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel.INFO,
-      systemLogLevelV2: SystemLogLevel.WARN,
-      bundling: {
-        format: OutputFormat.CJS,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: "process.setSourceMapsEnabled(true);",
-        keepNames: true,
-        externalModules: [],
-        // The console's modules guard themselves with "server-only", which is empty under this condition (as for the npm scripts).
-        esbuildArgs: { "--conditions": "react-server" },
-        define: { LAZARUS_CONFIG_JSON: JSON.stringify(JSON.stringify(recheckConfig)) },
-        forceDockerBundling: false,
-      },
     });
     this.grantArchive(role, props);
     this.rule = new Rule(this, "Schedule", {

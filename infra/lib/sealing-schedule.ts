@@ -5,8 +5,7 @@ import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
-import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel } from "aws-cdk-lib/aws-lambda";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
@@ -15,7 +14,8 @@ import { SEAL_ARCHIVE_DIMENSION, SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE } from "
 import type { LazarusConfig } from "../../lib/config/schema";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { kmsViaS3 } from "./kms-via-s3";
-import { ARCHIVER_LOG_RETENTION, ARCHIVER_RUNTIME, REPO_ROOT } from "./service-archiver";
+import { consoleCodeFunctionProps } from "./console-code-function";
+import { ARCHIVER_LOG_RETENTION } from "./service-archiver";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 
 export const SEALING_ENTRY = fileURLToPath(new URL("../sealing/handler.ts", import.meta.url));
@@ -74,14 +74,9 @@ export class SealingSchedule extends Construct {
     const sealingConfig = { region: config.region, archive: config.archive, seal: config.seal, services: config.services };
 
     this.function = new NodejsFunction(this, "Function", {
+      ...consoleCodeFunctionProps(SEALING_ENTRY, sealingConfig),
       functionName: SEALING_FUNCTION_NAME,
       description: "Lazarus: daily sealing of closed days into bundles (docs/ARCHIVE-FORMAT.md, Sealed days)",
-      entry: SEALING_ENTRY,
-      handler: "handler",
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
-      runtime: ARCHIVER_RUNTIME,
-      architecture: Architecture.ARM_64,
       memorySize: SEALING_MEMORY_MB,
       timeout: SEALING_TIMEOUT,
       // Two runs at once would seal the same days twice over; the second waits in Lambda's queue instead.
@@ -89,23 +84,6 @@ export class SealingSchedule extends Construct {
       retryAttempts: SEALING_RETRIES,
       role,
       logGroup,
-      loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: ApplicationLogLevel.INFO,
-      systemLogLevelV2: SystemLogLevel.WARN,
-      bundling: {
-        format: OutputFormat.CJS,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        banner: "process.setSourceMapsEnabled(true);",
-        keepNames: true,
-        externalModules: [],
-        // The console's modules guard themselves with "server-only", which is empty under this condition (as for the npm scripts).
-        esbuildArgs: { "--conditions": "react-server" },
-        define: { LAZARUS_CONFIG_JSON: JSON.stringify(JSON.stringify(sealingConfig)) },
-        forceDockerBundling: false,
-      },
     });
     this.grantSealing(role, props);
     this.rule = new Rule(this, "Schedule", {

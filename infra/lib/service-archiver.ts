@@ -16,7 +16,7 @@ import {
   type IEventSourceDlq,
 } from "aws-cdk-lib/aws-lambda";
 import { DynamoEventSource, SqsDlq } from "aws-cdk-lib/aws-lambda-event-sources";
-import { NodejsFunction, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup, RetentionDays } from "aws-cdk-lib/aws-logs";
 import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
@@ -26,6 +26,7 @@ import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import { archiverAlarms } from "./archiver-alarms";
 import { archiverSize } from "./archiver-sizing";
 import { erasuresPrefix } from "../../lib/erasure/ledger-format";
+import { FUNCTION_BUNDLING } from "./function-bundling";
 import { kmsViaS3 } from "./kms-via-s3";
 import { S3FailureDestination } from "./s3-failure-destination";
 import { serviceTable } from "./service-table";
@@ -114,20 +115,7 @@ export class ServiceArchiver extends Construct {
         PARTITION_KEY: service.table.partitionKey.name,
         ...(service.table.sortKey ? { SORT_KEY: service.table.sortKey.name } : {}),
       },
-      bundling: {
-        format: OutputFormat.CJS,
-        target: "node24",
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Maps minified stack traces back to the sources without a NODE_OPTIONS variable beside the archiver's own.
-        banner: "process.setSourceMapsEnabled(true);",
-        keepNames: true,
-        // Bundle the SDK instead of using the runtime's copy: the conditional
-        // PutObject (If-None-Match) needs a recent client, and a pinned one is reproducible.
-        externalModules: [],
-        forceDockerBundling: false,
-      },
+      bundling: FUNCTION_BUNDLING,
     });
 
     this.grantArchiveWrites(role, archive);
