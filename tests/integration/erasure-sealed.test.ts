@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +20,7 @@ import { restoreRecord } from "../../lib/restore/restore-record";
 import { fromSdkItem } from "../../lib/restore/sdk-attribute-value";
 import { createPkSkTable, motoEnv } from "../support/aws";
 import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
+import { StepKiller } from "../support/kill-at-step";
 import { removeRecord } from "../support/stream-events";
 import { findTraces } from "../support/trace-scan";
 
@@ -41,7 +41,7 @@ let config: LazarusConfig;
 let service: ServiceConfig;
 let failures: string;
 let configPath: string;
-let child: ChildProcess | undefined;
+const processes = new StepKiller("the erasure");
 
 beforeAll(async () => {
   const fixture = await sealingFixture("erase-sealed", { failures: true });
@@ -52,9 +52,7 @@ beforeAll(async () => {
   await createPkSkTable(dynamodb, service.table.name);
 });
 
-afterEach(() => {
-  if (child && child.exitCode === null) child.kill("SIGKILL");
-});
+afterEach(() => processes.cleanUp());
 
 function values(key: string): string[] {
   const slug = key.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -200,21 +198,7 @@ describe("an erasure killed between its steps in a sealed day", () => {
   ];
 
   async function eraseUntilKilled(key: string, step: ErasureStep): Promise<void> {
-    child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "tests/support/erase-process.ts", configPath, key, step], {
-      env: process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve, reject) => {
-      child!.stdout?.on("data", (d: Buffer) => {
-        if (d.toString().includes(`at ${step}`)) resolve();
-      });
-      child!.on("exit", (code) => reject(new Error(`the erasure exited (${code}) before ${step}: ${stderr}`)));
-    });
-    const exited = new Promise((resolve) => child!.once("exit", resolve));
-    child.kill("SIGKILL");
-    await exited;
+    await processes.killAt("tests/support/erase-process.ts", [configPath, key, step], step);
   }
 
   KILL_POINTS.forEach(({ step, label }, i) => {

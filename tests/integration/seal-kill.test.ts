@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { dayPrefix } from "../../lib/archive/layout";
 import { sealDay, type SealStep } from "../../lib/archive/sealer";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
+import { StepKiller } from "../support/kill-at-step";
 
 /**
  * The sealing process killed with SIGKILL at each step: before the bundle is written,
@@ -32,7 +32,7 @@ let s3: S3Client;
 let config: LazarusConfig;
 let service: ServiceConfig;
 let configPath: string;
-let child: ChildProcess | undefined;
+const processes = new StepKiller("the sealing process");
 
 beforeAll(async () => {
   const fixture = await sealingFixture("seal-kill");
@@ -40,26 +40,10 @@ beforeAll(async () => {
   configPath = fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-kill-")));
 });
 
-afterEach(() => {
-  if (child && child.exitCode === null) child.kill("SIGKILL");
-});
+afterEach(() => processes.cleanUp());
 
 async function sealUntilKilled(date: string, step: SealStep): Promise<void> {
-  child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "tests/support/seal-process.ts", configPath, date, step, String(DELETE_BATCH)], {
-    env: process.env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    child!.stdout?.on("data", (d: Buffer) => {
-      if (d.toString().includes(`at ${step}`)) resolve();
-    });
-    child!.on("exit", (code) => reject(new Error(`the sealing process exited (${code}) before ${step}: ${stderr}`)));
-  });
-  const exited = new Promise((resolve) => child!.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
+  await processes.killAt("tests/support/seal-process.ts", [configPath, date, step, String(DELETE_BATCH)], step);
 }
 
 async function objectVersions(prefix: string): Promise<number> {

@@ -1,0 +1,35 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+/**
+ * Runs one of the tests/support step scripts in a process of its own until it prints
+ * "at <step>", then kills it with SIGKILL, as a crash or a Lambda timeout would.
+ */
+export class StepKiller {
+  private child: ChildProcess | undefined;
+
+  constructor(private readonly what: string) {}
+
+  async killAt(script: string, args: string[], step: string): Promise<void> {
+    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", script, ...args], {
+      env: process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.child = child;
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on("data", (d: Buffer) => {
+        if (d.toString().includes(`at ${step}`)) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`${this.what} exited (${code}) before ${step}: ${stderr}`)));
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  /** For afterEach: a process a failed test left running. */
+  cleanUp(): void {
+    if (this.child && this.child.exitCode === null) this.child.kill("SIGKILL");
+  }
+}
