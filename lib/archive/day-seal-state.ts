@@ -3,7 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { validateDay, type CalendarDay } from "./archive-input";
 import { SealedFormatError } from "./sealed-format";
-import { isSealableDay, mayBeSealed, readDayManifest, sealAfterDays } from "./sealed-store";
+import { isSealableDay, mayBeSealed, readDayManifest, sealableFrom } from "./sealed-store";
 
 /** Whether a day's records are in bundles (sealed) or still one object each (open), as the day page says. */
 export type DaySealState =
@@ -12,13 +12,10 @@ export type DaySealState =
   | { state: "open"; sealableFrom: string; isDue: boolean }
   | { state: "unreadable"; problem: string };
 
-const DAY_MS = 86_400_000;
-
 /** One GET of the day's manifest; none for today and yesterday, which are never sealed. */
 export async function daySealState(s3: S3Client, config: LazarusConfig, service: ServiceConfig, dayValue: CalendarDay, now: Date = new Date()): Promise<DaySealState> {
   const day = validateDay(dayValue);
-  const start = Date.UTC(day.year, day.month - 1, day.day);
-  const open = (): DaySealState => ({ state: "open", sealableFrom: new Date(start + sealAfterDays(config) * DAY_MS).toISOString(), isDue: isSealableDay(config, day, now) });
+  const open = (): DaySealState => ({ state: "open", sealableFrom: sealableFrom(config, day).toISOString(), isDue: isSealableDay(config, day, now) });
   if (!mayBeSealed(day, now)) return open();
   try {
     const manifest = await readDayManifest(s3, config, service, day);

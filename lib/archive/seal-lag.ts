@@ -6,7 +6,7 @@ import { classifyArchiveName } from "./archive-names";
 import { servicePrefix } from "./layout";
 import { listPage } from "./object-listing";
 import { dayOfMonthKey, SEALED_SEGMENT, type MonthSummaryDocument } from "./sealed-format";
-import { isSealableDay, readMonthSummary, sealAfterDays } from "./sealed-store";
+import { isSealableDay, readMonthSummary, sealableFrom, sealAfterDays } from "./sealed-store";
 
 /**
  * Seal lag: how many whole days the oldest closed day that holds records and is still not
@@ -31,8 +31,7 @@ const DAY_MS = 86_400_000;
 
 /** Whole days `day` has been due for sealing at `now` (see above). */
 export function sealLagDays(config: LazarusConfig, day: CalendarDay, now: Date): number {
-  const dueAt = Date.UTC(day.year, day.month - 1, day.day) + sealAfterDays(config) * DAY_MS;
-  return Math.max(0, Math.floor((now.getTime() - dueAt) / DAY_MS));
+  return Math.max(0, Math.floor((now.getTime() - sealableFrom(config, day).getTime()) / DAY_MS));
 }
 
 export interface SealLag {

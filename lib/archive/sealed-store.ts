@@ -182,8 +182,13 @@ export function mayBeSealed(day: CalendarDay, now: Date): boolean {
 }
 
 /** Whether a day may be sealed at `now`: it began at least `afterDays` days ago (so with 2, a day is sealed from the day after next). */
+/** When a day falls due for sealing: `seal.afterDays` after it began. */
+export function sealableFrom(config: LazarusConfig, day: CalendarDay): Date {
+  return new Date(Date.UTC(day.year, day.month - 1, day.day) + sealAfterDays(config) * DAY_MS);
+}
+
 export function isSealableDay(config: LazarusConfig, day: CalendarDay, now: Date): boolean {
-  return mayBeSealed(day, now) && now.getTime() - Date.UTC(day.year, day.month - 1, day.day) >= sealAfterDays(config) * DAY_MS;
+  return mayBeSealed(day, now) && now.getTime() >= sealableFrom(config, day).getTime();
 }
 
 /**
