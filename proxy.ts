@@ -40,10 +40,7 @@ export async function proxy(request: NextRequest) {
   }
   // Lets a server component send the user back here if the session ends mid-visit.
   headers.set(PAGE_PATH_HEADER, path);
-  // Only a document load gets the status. The router's RSC requests (navigations, and prefetches of
-  // a route without its query) render the same panel from their payload, and a non-200 prefetch
-  // fails in the browser's console and keeps the router fetching.
-  const status = request.headers.get("rsc") === "1" ? undefined : statusFor(request, token.lazarus);
+  const status = statusFor(request, token.lazarus);
   return respond(NextResponse.next({ request: { headers }, ...(status ? { status } : {}) }));
 }
 
