@@ -1,6 +1,7 @@
 import "server-only";
 import { PutMetricDataCommand, StandardUnit, type CloudWatchClient, type MetricDatum } from "@aws-sdk/client-cloudwatch";
 import type { S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { formatDay } from "./archive-input";
 import { sealLagDays } from "./seal-lag";
@@ -44,25 +45,29 @@ export function rotateServices<T>(services: readonly T[], now: Date): T[] {
   return [...services.slice(start), ...services.slice(0, start)];
 }
 
-export async function sealServices(s3: S3Client, config: LazarusConfig, services: readonly ServiceConfig[], options: SealOptions = {}): Promise<SealRunReport> {
-  const now = options.now ?? new Date();
-  const outcomes: ServiceSealOutcome[] = [];
-  let failedDays = 0;
-  let deferredDays = 0;
-  for (const service of services) {
+export interface SealRunOptions extends SealOptions {
+  /** Services sealed at once (each seals its days one after another); 1 unless said. */
+  servicesAtOnce?: number;
+}
+
+export async function sealServices(s3: S3Client, config: LazarusConfig, services: readonly ServiceConfig[], options: SealRunOptions = {}): Promise<SealRunReport> {
+  const { servicesAtOnce = 1, ...sealOptions } = options;
+  const now = sealOptions.now ?? new Date();
+  const sealOne = async (service: ServiceConfig): Promise<ServiceSealOutcome> => {
     try {
-      const report = await sealService(s3, config, service, { ...options, now });
-      const failed = report.days.filter((d) => d.outcome === "failed").length;
-      failedDays += failed;
-      deferredDays += report.unsealed.length - failed;
+      const report = await sealService(s3, config, service, { ...sealOptions, now });
       const oldest = report.unsealed[0];
-      outcomes.push({ service: service.name, report, lagDays: oldest ? sealLagDays(config, oldest, now) : 0, oldestUnsealed: oldest ? formatDay(oldest) : null });
+      return { service: service.name, report, lagDays: oldest ? sealLagDays(config, oldest, now) : 0, oldestUnsealed: oldest ? formatDay(oldest) : null };
     } catch (error) {
       // Refused for the whole archive (Object Lock): no other service can do better.
       if (error instanceof SealRefusedError) throw error;
-      outcomes.push({ service: service.name, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), lagDays: null, oldestUnsealed: null });
+      return { service: service.name, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), lagDays: null, oldestUnsealed: null };
     }
-  }
+  };
+  const limit = pLimit(servicesAtOnce);
+  const outcomes = await Promise.all(services.map((service) => limit(() => sealOne(service))));
+  const failedDays = outcomes.reduce((sum, o) => sum + (o.report?.days.filter((d) => d.outcome === "failed").length ?? 0), 0);
+  const deferredDays = outcomes.reduce((sum, o) => sum + (o.report ? o.report.unsealed.length : 0), 0) - failedDays;
   const known = outcomes.flatMap((o) => (o.lagDays === null ? [] : [o.lagDays]));
   return { services: outcomes, failedDays, deferredDays, maxLagDays: known.length > 0 ? Math.max(...known) : null };
 }

@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import pLimit from "p-limit";
-import { assertSealingAllowed, sealService, type DaySealReport } from "../../lib/archive/sealer";
+import { sealServices, type SealRunReport } from "../../lib/archive/seal-run";
+import { assertSealingAllowed, SealRefusedError, type DaySealReport } from "../../lib/archive/sealer";
 import type { LazarusConfig } from "../../lib/config/schema";
 
 /**
@@ -37,30 +37,38 @@ export interface ClosedDaySealer {
   stop(): Promise<void>;
 }
 
-/** Seals every service's closed days; one service failing does not stop the others. */
+/** Seals every service's closed days (lib/archive/seal-run.ts); one service failing does not stop the others. */
 export async function sealClosedDays(s3: S3Client, config: LazarusConfig, options: { now?: Date; log?: (message: string) => void } = {}): Promise<SealRun> {
   const log = options.log ?? (() => {});
   const run: SealRun = { sealed: [], failures: [] };
-  const sealOne = async (service: LazarusConfig["services"][number]) => {
-    try {
-      const report = await sealService(s3, config, service, { ...(options.now ? { now: options.now } : {}) });
-      for (const day of report.days) {
-        if (day.outcome === "failed") {
-          run.failures.push({ service: service.name, date: day.date, problem: day.problem ?? "failed" });
-          log(`sealing ${service.name} ${day.date} failed: ${day.problem ?? "no reason given"}`);
-        } else if (day.outcome === "sealed") {
-          run.sealed.push(day);
-        }
-        if (day.leftInPlace.length > 0) log(`sealing ${service.name} ${day.date}: ${day.leftInPlace.length} object(s) left as they are (${day.leftInPlace[0]?.reason})`);
-      }
-    } catch (e) {
-      const problem = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  let report: SealRunReport;
+  try {
+    report = await sealServices(s3, config, config.services, { servicesAtOnce: SERVICES_AT_ONCE, ...(options.now ? { now: options.now } : {}) });
+  } catch (e) {
+    // Refused for the whole archive (Object Lock): every service is told why, and the stack goes on.
+    if (!(e instanceof SealRefusedError)) throw e;
+    const problem = `${e.name}: ${e.message}`;
+    for (const service of config.services) {
       run.failures.push({ service: service.name, problem });
       log(`sealing ${service.name} failed: ${problem}`);
     }
-  };
-  const limit = pLimit(SERVICES_AT_ONCE);
-  await Promise.all(config.services.map((service) => limit(() => sealOne(service))));
+    return run;
+  }
+  for (const outcome of report.services) {
+    if (outcome.error !== undefined) {
+      run.failures.push({ service: outcome.service, problem: outcome.error });
+      log(`sealing ${outcome.service} failed: ${outcome.error}`);
+    }
+    for (const day of outcome.report?.days ?? []) {
+      if (day.outcome === "failed") {
+        run.failures.push({ service: outcome.service, date: day.date, problem: day.problem ?? "failed" });
+        log(`sealing ${outcome.service} ${day.date} failed: ${day.problem ?? "no reason given"}`);
+      } else if (day.outcome === "sealed") {
+        run.sealed.push(day);
+      }
+      if (day.leftInPlace.length > 0) log(`sealing ${outcome.service} ${day.date}: ${day.leftInPlace.length} object(s) left as they are (${day.leftInPlace[0]?.reason})`);
+    }
+  }
   if (run.sealed.length > 0) {
     const records = run.sealed.reduce((sum, d) => sum + d.newlySealed, 0);
     log(`sealed ${run.sealed.length} closed day(s), ${records} record(s) moved into bundles`);
