@@ -26,6 +26,8 @@ export interface SealingSummary {
   recordsSealed: number;
   failedDays: number;
   deferredDays: number;
+  /** Days an erasure was editing: left for the next run, not failures. */
+  busyDays: number;
   servicesFailed: number;
   maxLagDays: number | null;
 }
@@ -44,6 +46,7 @@ export async function handler(_event: unknown, context: SealingContext): Promise
     recordsSealed: days.reduce((n, d) => n + d.newlySealed, 0),
     failedDays: run.failedDays,
     deferredDays: run.deferredDays,
+    busyDays: run.busyDays,
     servicesFailed: run.services.filter((o) => o.error !== undefined).length,
     maxLagDays: run.maxLagDays,
   };

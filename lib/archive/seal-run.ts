@@ -34,6 +34,8 @@ export interface SealRunReport {
   failedDays: number;
   /** Days left for the next run because the run ran out of time. */
   deferredDays: number;
+  /** Days left for the next run because an erasure was rewriting them (their lease was held): not failures. */
+  busyDays: number;
   /** The largest lag among the services whose lag is known; null when none is. */
   maxLagDays: number | null;
 }
@@ -67,9 +69,10 @@ export async function sealServices(s3: S3Client, config: LazarusConfig, services
   const limit = pLimit(servicesAtOnce);
   const outcomes = await Promise.all(services.map((service) => limit(() => sealOne(service))));
   const failedDays = outcomes.reduce((sum, o) => sum + (o.report?.days.filter((d) => d.outcome === "failed").length ?? 0), 0);
-  const deferredDays = outcomes.reduce((sum, o) => sum + (o.report ? o.report.unsealed.length : 0), 0) - failedDays;
+  const busyDays = outcomes.reduce((sum, o) => sum + (o.report?.days.filter((d) => d.outcome === "busy").length ?? 0), 0);
+  const deferredDays = outcomes.reduce((sum, o) => sum + (o.report ? o.report.unsealed.length : 0), 0) - failedDays - busyDays;
   const known = outcomes.flatMap((o) => (o.lagDays === null ? [] : [o.lagDays]));
-  return { services: outcomes, failedDays, deferredDays, maxLagDays: known.length > 0 ? Math.max(...known) : null };
+  return { services: outcomes, failedDays, deferredDays, busyDays, maxLagDays: known.length > 0 ? Math.max(...known) : null };
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   type ManifestRow,
 } from "./sealed-format";
 import { isSealableDay, mayBeSealed, MIN_SEAL_AGE_DAYS, readDayManifest, readManifestPage, readMonthSummary } from "./sealed-store";
+import { busyDayText, takeDayLease, type DayLease, type DayLeaseOptions } from "./day-lease";
 
 /**
  * Seals closed days: the day's per-record objects go into gzip bundles described by a
@@ -68,12 +69,15 @@ export interface SealOptions {
   onStep?: (step: SealStep, detail: { date: string; deleted?: number }) => Promise<void> | void;
   /** Asked before each day of `sealService`; false leaves the remaining days for the next run (a time limit). */
   shouldContinue?: () => boolean;
+  /** The day lease's holder name and length (day-lease.ts). */
+  lease?: DayLeaseOptions;
 }
 
 export interface DaySealReport {
   service: string;
   date: string;
-  outcome: "sealed" | "unchanged" | "failed";
+  /** "busy": someone else (an erasure) held the day's lease, so it was left for the next run. */
+  outcome: "sealed" | "unchanged" | "failed" | "busy";
   /** Records in the day's manifest after the run. */
   records: number;
   /** Records moved into bundles by this run. */
@@ -117,8 +121,6 @@ export async function sealDay(s3: S3Client, config: LazarusConfig, service: Serv
   if (!mayBeSealed(day, options.now ?? new Date())) {
     throw new SealRefusedError(`${date} is too recent to seal: readers look for sealed days from ${MIN_SEAL_AGE_DAYS} days back only`);
   }
-  const bucket = config.archive.bucket;
-  const step = async (name: SealStep, detail: { deleted?: number } = {}) => options.onStep?.(name, { date, ...detail });
   const report: DaySealReport = {
     service: service.name,
     date,
@@ -130,7 +132,30 @@ export async function sealDay(s3: S3Client, config: LazarusConfig, service: Serv
     leftInPlace: [],
     requests: { list: 0, get: 0, put: 0, delete: 0 },
   };
+  // An erasure of the day rewrites what this reads and deletes: one of them at a time.
+  report.requests.put += 1;
+  const taken = await takeDayLease(s3, config, service, day, "seal", options.lease);
+  if ("busy" in taken) return { ...report, outcome: "busy", problem: `busy, will seal on the next run: ${busyDayText(taken.busy)}` };
+  try {
+    return await sealLeasedDay(s3, config, service, day, options, report, taken.lease);
+  } finally {
+    report.requests.delete += 1;
+    await taken.lease.release();
+  }
+}
 
+async function sealLeasedDay(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  day: CalendarDay,
+  options: SealOptions,
+  report: DaySealReport,
+  lease: DayLease,
+): Promise<DaySealReport> {
+  const date = report.date;
+  const bucket = config.archive.bucket;
+  const step = async (name: SealStep, detail: { deleted?: number } = {}) => options.onStep?.(name, { date, ...detail });
   let current: DayManifest | null;
   const sealedRows = new Map<string, ManifestRow>();
   try {
@@ -174,7 +199,8 @@ export async function sealDay(s3: S3Client, config: LazarusConfig, service: Serv
   if (fresh.length > 0) {
     const records = await readSources(s3, config, service, day, fresh, options.concurrency ?? DEFAULT_CONCURRENCY, report);
     if (records.length > 0) {
-      manifest = await writeSealedRecords(s3, config, service, day, current, sealedRows, records, options, report, step);
+      lease.assertHeld();
+      manifest = await writeSealedRecords(s3, config, service, day, current, sealedRows, records, options, report, step, lease);
       for (const record of records) held.add(record.name);
       report.newlySealed = records.length;
       report.records = manifest.records;
@@ -183,6 +209,7 @@ export async function sealDay(s3: S3Client, config: LazarusConfig, service: Serv
   }
   if (!manifest) return report;
 
+  lease.assertHeld();
   report.requests.get += 1;
   if (await writeMonthSummary(s3, config, service, day, manifest, report)) report.outcome = "sealed";
   await step("summary-written");
@@ -194,6 +221,7 @@ export async function sealDay(s3: S3Client, config: LazarusConfig, service: Serv
   }
   report.requests.list += Math.max(1, Math.ceil(targets.length / 1000));
   report.duplicatesRemoved = duplicates.size;
+  lease.assertHeld();
   report.objectVersionsDeleted = await deleteVersions(s3, bucket, targets, {
     ...(options.deleteBatchSize !== undefined ? { batchSize: options.deleteBatchSize } : {}),
     onBatch: async (deleted) => {
@@ -292,6 +320,7 @@ async function writeSealedRecords(
   options: SealOptions,
   report: DaySealReport,
   step: (name: SealStep) => Promise<void>,
+  lease: DayLease,
 ): Promise<DayManifest> {
   const bucket = config.archive.bucket;
   const folder = sealedDayPrefix(config.archive.prefix, service.name, day);
@@ -341,6 +370,8 @@ async function writeSealedRecords(
     rows,
     ...(options.manifestPageRows !== undefined ? { pageRows: options.manifestPageRows } : {}),
   });
+  // The commit point: a holder that lost the day's lease must not commit over someone else's work.
+  lease.assertHeld();
   for (const page of pages) {
     report.requests.put += 1;
     await putJson(s3, bucket, page.key, page.page);
@@ -413,7 +444,7 @@ export interface ServiceSealReport {
   days: DaySealReport[];
   /** The oldest day old enough to be sealed that still holds per-record objects, before this run. */
   oldestUnsealed: string | null;
-  /** Days old enough to be sealed that this run did not seal, oldest first: failed, or left for the next run by `shouldContinue`. */
+  /** Days old enough to be sealed that this run did not seal, oldest first: failed, busy (an erasure held them), or left for the next run by `shouldContinue`. */
   unsealed: CalendarDay[];
 }
 
@@ -436,7 +467,7 @@ export async function sealService(s3: S3Client, config: LazarusConfig, service: 
     }
     const report = await sealDay(s3, config, service, day, { ...options, now });
     reports.push(report);
-    if (report.outcome === "failed") unsealed.push(day);
+    if (report.outcome === "failed" || report.outcome === "busy") unsealed.push(day);
   }
   return { service: service.name, days: reports, oldestUnsealed: due[0] ? formatDay(due[0]) : null, unsealed };
 }

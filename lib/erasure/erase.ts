@@ -13,6 +13,7 @@ import {
   keyMatches,
   planErasure,
   planFailureCopies,
+  planSealedDaysOf,
   readFailedBatch,
   recordMatches,
   subjectKeysOf,
@@ -25,7 +26,10 @@ import { erasureScope, planJobState, writeJobState, type JobStatePlan } from "./
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf, type ObjectVersion } from "./record-sources";
 import { redactArchiveObject, redactStreamRecord } from "./redaction";
-import { eraseFromSealedDay, sealedDayLocation, sealedDayLocationOf, sealedLeftovers, type SealedErasureStep } from "./sealed-erasure";
+import { eraseFromSealedDay, dayOf, removeUncommittedSeal, sealedDayLocation, sealedDayLocationOf, sealedLeftovers, type SealedErasureStep } from "./sealed-erasure";
+import { DayBusyError, takeDayLeases, type DayLeases, type DayLeaseWait } from "../archive/day-lease";
+import { formatDay, type CalendarDay } from "../archive/archive-input";
+import { mayBeSealed } from "../archive/sealed-store";
 
 /**
  * Erases or redacts a subject's archived records, following docs/ERASURE.md:
@@ -34,7 +38,10 @@ import { eraseFromSealedDay, sealedDayLocation, sealedDayLocationOf, sealedLefto
  * 2. refuse the whole request, before anything changes, if any object is under
  *    Object Lock retention or legal hold, if index entries are unreadable, or if
  *    the match is truncated (one refusal entry in the audit log);
- * 3. write-ahead "started" audit entry (if it cannot be written, nothing happens);
+ * 3. take the lease of every day the subject's records are in (day-lease.ts), waiting a
+ *    bounded time for a seal of one of them to finish, else refusing (nothing changed),
+ *    and plan the sealed days again under them: a seal may have run since the plan;
+ *    write-ahead "started" audit entry (if it cannot be written, nothing happens);
  * 4. erase mode: the ledger entry per erased partition key, before any deletion,
  *    so a partial erasure still blocks restores of the key;
  * 5. delete (or rewrite) archive objects first, then take the records out of sealed
@@ -58,14 +65,16 @@ export interface ErasureRequest {
 
 export type ErasureResult =
   | { outcome: "succeeded" | "failed"; auditId: string; message: string; summary: ErasureSummary }
-  | { outcome: "refused"; code: "locked" | "not-erasable"; auditId: string; message: string; reasons: string[] };
+  | { outcome: "refused"; code: "locked" | "not-erasable" | "busy"; auditId: string; message: string; reasons: string[] };
 
 const DELETE_BATCH = 1000;
 
 /** Points between the steps of an erasure, for the tests that kill it there. */
-export type ErasureStep = SealedErasureStep | "index-entries-deleted";
+export type ErasureStep = SealedErasureStep | "leases-taken" | "objects-deleted" | "index-entries-deleted";
 export interface ErasureHooks {
   onStep?: (step: ErasureStep) => Promise<void> | void;
+  /** How long to wait for a day being sealed, and the lease's length (day-lease.ts defaults). */
+  lease?: DayLeaseWait;
 }
 
 function errorName(error: unknown): string {
@@ -159,7 +168,52 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   }
   const attributes = [...new Set(parsed.data.attributes ?? [])].sort();
 
-  const plan = await planErasure(s3, config, query, now());
+  const first = await planErasure(s3, config, query, now());
+  let leases: DayLeases | undefined;
+  let busy: DayBusyError | undefined;
+  try {
+    leases = await takeDayLeases(s3, config, daysOf(config, first), "erase", hooks.lease);
+  } catch (error) {
+    if (!(error instanceof DayBusyError)) throw error;
+    busy = error;
+  }
+  try {
+    const plan = leases ? await replanSealedDays(s3, config, first, now()) : first;
+    await hooks.onStep?.("leases-taken");
+    return await runErasure(s3, config, request, query, attributes, plan, { busy, leases }, now, hooks);
+  } finally {
+    await leases?.releaseAll().catch((error: unknown) => console.error(JSON.stringify({ message: "day leases not released; they expire by themselves", error: errorName(error) })));
+  }
+}
+
+/** The days of the planned records, each once: what the erasure holds the leases of. */
+function daysOf(config: LazarusConfig, plan: Pick<ErasurePlan, "records">): { service: ServiceConfig; day: CalendarDay }[] {
+  const days = new Map<string, { service: ServiceConfig; day: CalendarDay }>();
+  for (const record of plan.records) {
+    const dated = dayOf(config, record.service, record.deletion.archiveKey);
+    if (dated) days.set(`${record.service.name}/${formatDay(dated.day)}`, { service: record.service, day: dated.day });
+  }
+  return [...days.values()];
+}
+
+/** The sealed days planned again under the leases, with their blockers in place of the first plan's. */
+async function replanSealedDays(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, now: Date): Promise<ErasurePlan> {
+  const first = new Set(plan.sealedDayBlockers);
+  const again = await planSealedDaysOf(s3, config, plan.records, plan.lockEnabled, now);
+  return { ...plan, sealedDays: again.sealedDays, sealedDayBlockers: again.blockers, blockers: [...plan.blockers.filter((b) => !first.has(b)), ...again.blockers] };
+}
+
+async function runErasure(
+  s3: S3Client,
+  config: LazarusConfig,
+  request: ErasureRequest,
+  query: ErasureQuery,
+  attributes: string[],
+  plan: ErasurePlan,
+  days: { busy: DayBusyError | undefined; leases: DayLeases | undefined },
+  now: () => Date,
+  hooks: ErasureHooks,
+): Promise<ErasureResult> {
   const jobState = await planJobState(s3, erasureScope(config, query, plan.services, new Set(plan.records.map((r) => r.deletion.archiveKey))), request.mode, attributes);
   const single = plan.services.length === 1 ? plan.services[0] : undefined;
   const audit = auditedOperation(s3, config, {
@@ -192,6 +246,12 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
     sealedDayLocations: plan.sealedDays.map((d) => sealedDayLocation(d.service, d.day)),
   };
 
+  if (days.busy) {
+    // Nothing has changed yet: a refusal the officer can simply retry.
+    const message = `Nothing was ${request.mode === "erase" ? "erased" : "redacted"}: ${days.busy.message}.`;
+    await audit.refuse(message, { planned, reasons: [days.busy.message] });
+    return { outcome: "refused", code: "busy", auditId: audit.operationId, message, reasons: [days.busy.message] };
+  }
   const reasons = [...refusalReasons(plan, { ...request, attributes }), ...jobState.blockers];
   if (reasons.length > 0) {
     const locked = plan.records.some((r) => r.lock.state !== "none") || plan.failureCopies.some((c) => c.lock.state !== "none");
@@ -207,8 +267,11 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   const summary = emptySummary(request.mode);
   summary.records = plan.records.length;
   try {
-    if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now, hooks);
-    else await redactRecords(s3, config, plan, attributes, summary);
+    if (request.mode === "erase") await eraseRecords(s3, config, plan, summary, audit.operationId, now, hooks, days.leases);
+    else {
+      days.leases?.assertHeld();
+      await redactRecords(s3, config, plan, attributes, summary);
+    }
     await cleanFailureCopies(s3, plan.failureCopies, request.mode, attributes, summary, (service) => (pk) => keyMatches(query, service, pk));
     await cleanJobState(s3, config, jobState, summary);
     await verify(s3, config, query, plan, request.mode, summary);
@@ -226,7 +289,16 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   return { outcome: failed ? "failed" : "succeeded", auditId: audit.operationId, message, summary };
 }
 
-async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, summary: ErasureSummary, auditId: string, now: () => Date, hooks: ErasureHooks): Promise<void> {
+async function eraseRecords(
+  s3: S3Client,
+  config: LazarusConfig,
+  plan: ErasurePlan,
+  summary: ErasureSummary,
+  auditId: string,
+  now: () => Date,
+  hooks: ErasureHooks,
+  leases: DayLeases | undefined,
+): Promise<void> {
   const bucket = config.archive.bucket;
   // Ledger first: one entry per (service, partition key), counting that key's records.
   const byKey = new Map<string, { service: ServiceConfig; key: KeyValue; records: number }>();
@@ -248,14 +320,17 @@ async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePl
     locationOf.set(r.deletion.archiveKey, recordLocation(config, r.service.name, r.deletion.archiveKey));
     locationOf.set(r.deletion.indexKey, `${recordLocation(config, r.service.name, r.deletion.archiveKey)} (index entry)`);
   }
+  leases?.assertHeld();
   const objects = await deleteVersions(s3, bucket, plan.records.flatMap((r) => versionTargets(r.deletion.archiveKey, r.objectVersions)));
   summary.objectVersionsRemoved += objects.deleted;
   const failedObjects = new Set(objects.errors.map((e) => e.key));
+  await hooks.onStep?.("objects-deleted");
 
   const failedDays = new Set<string>();
   for (const day of plan.sealedDays) {
     const location = sealedDayLocation(day.service, day.day);
     try {
+      leases?.assertHeld();
       const done = await eraseFromSealedDay(s3, config, day, hooks.onStep);
       summary.sealedRecordsRemoved += done.recordsRemoved;
       summary.bundlesRewritten += done.partsRewritten;
@@ -263,6 +338,19 @@ async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePl
     } catch (error) {
       failedDays.add(location);
       summary.remaining.push({ location, reason: `stopped with ${errorName(error)}${error instanceof Error && error.name === "SealedFormatError" ? `: ${error.message}` : ""}` });
+    }
+  }
+  // Days old enough to be sealed but without a manifest: a seal that stopped before its commit point may have left bundles with the subject in them.
+  const sealed = new Set(plan.sealedDays.map((d) => sealedDayLocation(d.service, d.day)));
+  for (const { service, day } of daysOf(config, plan)) {
+    const location = sealedDayLocation(service, day);
+    if (sealed.has(location) || !mayBeSealed(day, now())) continue;
+    try {
+      leases?.assertHeld();
+      summary.sealedVersionsRemoved += await removeUncommittedSeal(s3, config, service, day);
+    } catch (error) {
+      failedDays.add(location);
+      summary.remaining.push({ location, reason: `stopped with ${errorName(error)}` });
     }
   }
   // An index entry stays while its object or bundle could not be cleaned, so the erasure can be retried by key.

@@ -51,6 +51,10 @@ export interface ErasurePlan {
   failureCopies: PlannedFailureCopy[];
   /** Sealed days whose bundles, manifest and summary hold the subject's records. */
   sealedDays: PlannedSealedDay[];
+  /** Whether the archive bucket has Object Lock on (so each version's lock was read). */
+  lockEnabled: boolean;
+  /** The blockers that come from the sealed days (also in `blockers`), replaced when they are planned again. */
+  sealedDayBlockers: string[];
   blockers: string[];
 }
 
@@ -313,21 +317,40 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
     const lock = describeLock(copy.lock);
     if (lock) blockers.push(`failed batch s3://${copy.bucket}/${copy.objectKey}: ${lock}`);
   }
+  const sealed = await planSealedDaysOf(s3, config, records, lockEnabled, now);
+  blockers.push(...sealed.blockers);
+  return { services, records, failureCopies, sealedDays: sealed.sealedDays, blockers, lockEnabled, sealedDayBlockers: sealed.blockers };
+}
+
+/**
+ * The sealed days of the planned records and what stands in the way of rewriting them.
+ * Planned once with the rest and again once the erasure holds the days' leases: a seal
+ * that ran in between has moved records into bundles the first plan did not see.
+ */
+export async function planSealedDaysOf(
+  s3: S3Client,
+  config: LazarusConfig,
+  records: readonly PlannedRecord[],
+  lockEnabled: boolean,
+  now: Date,
+): Promise<{ sealedDays: PlannedSealedDay[]; blockers: string[] }> {
+  const bucket = config.archive.bucket;
   const sealedDays = await planSealedDays(
     s3,
     config,
-    records.map((r) => ({ service: r.service, archiveKey: r.deletion.archiveKey, inBundle: r.deletion.bundle !== null || r.sealedIn !== undefined })),
+    records.map((r) => ({ service: r.service, archiveKey: r.deletion.archiveKey })),
     async (key) => locksOf(s3, bucket, key, lockEnabled ? await listVersionsOf(s3, bucket, key) : [], lockEnabled, now),
     strictestLock,
     now,
   );
+  const blockers: string[] = [];
   for (const day of sealedDays) {
     const where = `${day.service.name} sealed day ${formatDay(day.day)}`;
     const lock = describeLock(day.lock);
     if (lock) blockers.push(`${where}: ${lock}`);
     if (day.problem) blockers.push(`${where}: ${day.problem}`);
   }
-  return { services, records, failureCopies, sealedDays, blockers };
+  return { sealedDays, blockers };
 }
 
 /** What the browser sees of a plan. */

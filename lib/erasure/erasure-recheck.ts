@@ -5,6 +5,7 @@ import { classifyArchiveName, getArchivedRecord } from "../archive/archive-reade
 import type { KeyValue } from "../archive/attribute-value";
 import { dayPrefix, INDEX_SEGMENT, parseArchiveName, servicePrefix } from "../archive/layout";
 import { listObjects } from "../archive/object-listing";
+import { DayBusyError, takeDayLeases, type DayLeases, type DayLeaseWait } from "../archive/day-lease";
 import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { cleanFailureCopies, cleanJobState, deleteVersions, versionTargets } from "./erase";
@@ -94,17 +95,28 @@ function daysBetween(from: Date, to: Date): { year: number; month: number; day: 
   return days;
 }
 
-/** Archive objects of the service, in the days the erasures' late records can be in, whose key is erased and whose deletion the erasure covers. */
-async function findLateRecords(s3: S3Client, config: LazarusConfig, service: ServiceConfig, erasures: Map<string, ErasureLedgerEntry>): Promise<{ archiveKey: string; indexKey: string }[]> {
+/** The days of the service the erasures' late records can be in. */
+function lateRecordDays(service: ServiceConfig, erasures: Map<string, ErasureLedgerEntry>): { year: number; month: number; day: number }[] {
   const maxAge = service.archiver.maximumRecordAgeSeconds * 1000 + DELIVERY_SLACK_MS;
   const days = new Map<string, { year: number; month: number; day: number }>();
   for (const entry of erasures.values()) {
     const erasedAt = new Date(entry.erasedAt);
     for (const day of daysBetween(new Date(erasedAt.getTime() - maxAge), erasedAt)) days.set(`${day.year}-${day.month}-${day.day}`, day);
   }
+  return [...days.values()];
+}
+
+/** Archive objects of the service, in those days, whose key is erased and whose deletion the erasure covers. */
+async function findLateRecords(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  erasures: Map<string, ErasureLedgerEntry>,
+  days: { year: number; month: number; day: number }[],
+): Promise<{ archiveKey: string; indexKey: string }[]> {
   const found: { archiveKey: string; indexKey: string }[] = [];
   const base = servicePrefix(config.archive.prefix, service.name);
-  for (const day of days.values()) {
+  for (const day of days) {
     const prefix = dayPrefix(config.archive.prefix, service.name, day);
     for await (const object of listObjects(s3, { bucket: config.archive.bucket, prefix })) {
       const name = object.key.slice(prefix.length);
@@ -127,7 +139,7 @@ async function findLateRecords(s3: S3Client, config: LazarusConfig, service: Ser
   return found;
 }
 
-export async function recheckErasures(s3: S3Client, config: LazarusConfig, options: { now?: Date } = {}): Promise<RecheckResult> {
+export async function recheckErasures(s3: S3Client, config: LazarusConfig, options: { now?: Date; lease?: DayLeaseWait } = {}): Promise<RecheckResult> {
   const now = options.now ?? new Date();
   const due: DueErasure[] = [];
   for (const service of config.services) due.push(...(await dueErasures(s3, config, service, now)));
@@ -167,8 +179,13 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
     const erasures = new Map(due.filter((d) => d.service === service).map((d) => [d.entry.keyHash, d.entry]));
     if (erasures.size === 0) continue;
     const remainingBefore = result.remaining.length;
+    let leases: DayLeases | undefined;
     try {
-      for (const late of await findLateRecords(s3, config, service, erasures)) {
+      // A seal of one of these days reads the objects this deletes: not at the same time.
+      const days = lateRecordDays(service, erasures);
+      leases = await takeDayLeases(s3, config, days.map((day) => ({ service, day })), "erasure-recheck", options.lease);
+      for (const late of await findLateRecords(s3, config, service, erasures, days)) {
+        leases.assertHeld();
         const location = recordLocation(config, service.name, late.archiveKey);
         result.locations.push(location);
         const objects = await deleteVersions(s3, bucket, versionTargets(late.archiveKey, await listVersionsOf(s3, bucket, late.archiveKey)));
@@ -211,7 +228,10 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
       result.locations.push(...jobs.rewrites.map((r) => `s3://${bucket}/${r.objectKey}`));
       await cleanJobState(s3, config, jobs, result);
     } catch (error) {
-      result.remaining.push({ location: service.name, reason: `stopped with ${error instanceof Error ? error.name : "an unknown error"}` });
+      // A busy day keeps the erasure due: the next run checks it again.
+      result.remaining.push({ location: service.name, reason: error instanceof DayBusyError ? error.message : `stopped with ${error instanceof Error ? error.name : "an unknown error"}` });
+    } finally {
+      await leases?.releaseAll().catch(() => undefined);
     }
     if (result.remaining.length > remainingBefore) continue;
     for (const entry of erasures.values()) {

@@ -70,7 +70,7 @@ export function sealedDayLocationOf(config: LazarusConfig, service: ServiceConfi
   return dated ? sealedDayLocation(service, dated.day) : null;
 }
 
-function dayOf(config: LazarusConfig, service: ServiceConfig, archiveKey: string): { day: CalendarDay; name: string } | undefined {
+export function dayOf(config: LazarusConfig, service: ServiceConfig, archiveKey: string): { day: CalendarDay; name: string } | undefined {
   const base = servicePrefix(config.archive.prefix, service.name);
   return archiveKey.startsWith(base) ? splitDatedKey(archiveKey.slice(base.length)) : undefined;
 }
@@ -88,23 +88,22 @@ const COLD_CLASSES = new Set(["GLACIER", "DEEP_ARCHIVE"]);
 export async function planSealedDays(
   s3: S3Client,
   config: LazarusConfig,
-  records: readonly { service: ServiceConfig; archiveKey: string; inBundle: boolean }[],
+  records: readonly { service: ServiceConfig; archiveKey: string }[],
   locksOf: (key: string) => Promise<LockState>,
   strictest: (locks: LockState[]) => LockState,
   now: Date,
 ): Promise<PlannedSealedDay[]> {
-  const groups = new Map<string, { service: ServiceConfig; day: CalendarDay; names: Set<string>; inBundle: boolean }>();
+  const groups = new Map<string, { service: ServiceConfig; day: CalendarDay; names: Set<string> }>();
   for (const record of records) {
     const dated = dayOf(config, record.service, record.archiveKey);
     if (!dated || !mayBeSealed(dated.day, now)) continue;
     const id = `${record.service.name}/${formatDay(dated.day)}`;
-    const group = groups.get(id) ?? { service: record.service, day: dated.day, names: new Set<string>(), inBundle: false };
+    const group = groups.get(id) ?? { service: record.service, day: dated.day, names: new Set<string>() };
     group.names.add(dated.name);
-    group.inBundle ||= record.inBundle;
     groups.set(id, group);
   }
   const planned: PlannedSealedDay[] = [];
-  for (const { service, day, names, inBundle } of groups.values()) {
+  for (const { service, day, names } of groups.values()) {
     let manifest: DayManifest | null;
     try {
       manifest = await readDayManifest(s3, config, service, day);
@@ -113,10 +112,10 @@ export async function planSealedDays(
       planned.push({ service, day, names: [], parts: [], lock: { state: "none" }, problem: `its manifest cannot be read (${error.message}), so its bundles cannot be rewritten` });
       continue;
     }
-    if (!manifest) {
-      if (inBundle) planned.push({ service, day, names: [], parts: [], lock: { state: "none" }, problem: "an index entry points into a bundle, but the day has no manifest: seal the day again first" });
-      continue;
-    }
+    // No manifest: the records are still in their objects. Index entries that already point
+    // into a bundle, and the bundle, are a seal that stopped before its commit point; under
+    // the day's lease the erasure removes that bundle (removeUncommittedSeal).
+    if (!manifest) continue;
     let rows: ManifestRow[];
     try {
       rows = await subjectRows(s3, config, manifest, names);
@@ -232,27 +231,35 @@ export async function eraseFromSealedDay(
   return result;
 }
 
-const PAGE_NAME = /\/_rows-(\d{6})-\d{6}\.json$/;
-
 /**
- * Every version in the day's sealed folder that holds what the current manifest no longer
- * does: older versions of its parts and of the manifest, and pages of older generations
- * (their rows and the manifest's first/last hold names, and names hold keys). Parts no
- * manifest names are left to the sealer, which may be writing them.
+ * Every version in the day's sealed folder that the current manifest does not reference as
+ * current: older versions of its parts and of the manifest, other generations' pages (their
+ * rows and the manifest's first/last hold names, and names hold keys), and parts of a seal
+ * that stopped before its manifest (they hold whole records). The erasure holds the day's
+ * lease, so no sealer is writing any of them.
  */
-async function replacedVersions(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay, manifest: DayManifest) {
+async function replacedVersions(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay, manifest: DayManifest | null) {
   const folder = sealedDayPrefix(config.archive.prefix, service.name, day);
-  const current = new Set([dayManifestKey(config.archive.prefix, service.name, day), ...manifest.pages.map((p) => p.key), ...manifest.parts.map((p) => p.key)]);
+  const current = new Set(manifest ? [dayManifestKey(config.archive.prefix, service.name, day), ...manifest.pages.map((p) => p.key), ...manifest.parts.map((p) => p.key)] : []);
   const targets = [];
   for await (const version of listVersionsUnder(s3, config.archive.bucket, folder)) {
-    const page = PAGE_NAME.exec(version.key);
-    const replaced = current.has(version.key) ? !version.isLatest || version.isDeleteMarker : page !== null && Number(page[1]) < manifest.generation;
-    if (replaced) targets.push(version);
+    if (!current.has(version.key) || !version.isLatest || version.isDeleteMarker) targets.push(version);
   }
   return targets;
 }
 
-async function removeReplacedVersions(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay, manifest: DayManifest): Promise<number> {
+/**
+ * A day of the subject with no manifest: whatever its sealed folder holds is a seal that
+ * stopped before its commit point (its records are still objects, and readers fall back to
+ * them), and may hold the subject's records. Only for a day the erasure found without a
+ * manifest while holding its lease. Cost: 1 ListObjectVersions, + 1 DeleteObjects per
+ * 1,000 versions found.
+ */
+export async function removeUncommittedSeal(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay): Promise<number> {
+  return removeReplacedVersions(s3, config, service, day, null);
+}
+
+async function removeReplacedVersions(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: CalendarDay, manifest: DayManifest | null): Promise<number> {
   const targets = await replacedVersions(s3, config, service, day, manifest);
   return targets.length === 0 ? 0 : deleteVersions(s3, config.archive.bucket, targets);
 }

@@ -63,6 +63,8 @@ export async function sealClosedDays(s3: S3Client, config: LazarusConfig, option
       if (day.outcome === "failed") {
         run.failures.push({ service: outcome.service, date: day.date, problem: day.problem ?? "failed" });
         log(`sealing ${outcome.service} ${day.date} failed: ${day.problem ?? "no reason given"}`);
+      } else if (day.outcome === "busy") {
+        log(`sealing ${outcome.service} ${day.date}: ${day.problem ?? "busy, will seal on the next run"}`);
       } else if (day.outcome === "sealed") {
         run.sealed.push(day);
       }
