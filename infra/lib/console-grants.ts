@@ -65,6 +65,9 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
   // Every restore path refuses a key the ledger says was erased; erasure records it.
   grant(SHARED, "ErasureLedger", from("compliance", "s3:PutObject"), [r.ledgerObjects]);
   grant(SHARED, "ExportManifests", from("compliance", "s3:PutObject"), [r.exportObjects]);
+  // An erasure holds the lease of each day it edits (taken and renewed with conditional writes; reading and deleting it
+  // are covered by ArchivedRecords), so a seal of the same day waits for it.
+  grant(SHARED, "DayLeases", from("compliance", "s3:PutObject"), [r.leaseObjects]);
   // Admins run jobs; an erasure rewrites the job files holding the subject.
   grant(SHARED, "ConsoleJobs", from("compliance", "s3:PutObject"), [r.bulkRestoreObjects, r.pitrObjects]);
   // The archive key, only through S3: reading objects, and writing them (audit entries first of all).

@@ -61,6 +61,7 @@ export class ConsoleResources {
   readonly stateObjects: string;
   readonly auditObjects: string;
   readonly ledgerObjects: string;
+  readonly leaseObjects: string;
   readonly exportObjects: string;
   readonly bulkRestoreObjects: string;
   readonly pitrObjects: string;
@@ -103,6 +104,10 @@ export class ConsoleResources {
     this.stateObjects = objects(`${this.statePrefix}*`, "The console's own state (audit log, erasure ledger, exports, jobs), kept under folders starting with _.");
     this.auditObjects = objects(`${this.auditPrefix}*`, "Entries of the append-only audit log, one object per action, named when the action happens.");
     this.ledgerObjects = objects(`${this.erasuresPrefix}*`, "The erasure ledger: one object per erased partition key, named by the service and the key's hash.");
+    this.leaseObjects = objects(
+      `${folder(CONSOLE_KEY_SEGMENTS.dayLeases)}*`,
+      "Day leases, one per service and day, named by the day: an erasure holds the lease of each day it edits while a seal may run.",
+    );
     this.exportObjects = objects(`${this.exportsPrefix}*`, "Export manifests, one per export, named by the export's id when it finishes.");
     this.bulkRestoreObjects = objects(
       `${this.bulkRestorePrefix}*`,

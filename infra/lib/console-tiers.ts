@@ -12,6 +12,8 @@ export const CONSOLE_KEY_SEGMENTS = {
   bulkRestoreJobs: "_jobs/bulk-restore",
   /** lib/pitr/pitr-store.ts PITR_JOBS_SEGMENT. */
   pitrJobs: "_jobs/pitr",
+  /** lib/archive/day-lease.ts LEASE_SEGMENT: `{prefix}_leases/{service}/{yyyy}/{mm}/{dd}.json`, held by sealing and erasure. */
+  dayLeases: "_leases",
   /** lib/dlq/failure-source.ts FAILURE_OBJECT_PREFIX: where Lambda names failed-batch objects. */
   failedBatches: "aws/lambda/",
   /** lib/pitr/pitr-types.ts suggestTargetName(): `{table}-restored-{time}`. */
@@ -23,6 +25,19 @@ export const CONSOLE_KEY_SEGMENTS = {
  * (lib/config/schema.ts serviceName), so `{prefix}_*` is everything but archived records.
  */
 export const CONSOLE_STATE_MARK = "_";
+
+/**
+ * The top folders of the console's state (`{prefix}_audit`, `_erasures`, `_exports`, `_jobs`, `_leases`) but the ones
+ * named: for a role that must reach one of them and none of the others, where a deny of `{prefix}_*` would cover all.
+ */
+export function consoleStateFoldersBut(...allowed: string[]): string[] {
+  const folders = new Set([AUDIT_FOLDER, ...Object.values(CONSOLE_KEY_SEGMENTS).filter((s) => s.startsWith(CONSOLE_STATE_MARK)).map((s) => s.split("/")[0] as string)]);
+  for (const folder of allowed) folders.delete(folder);
+  return [...folders].sort();
+}
+
+/** lib/audit/audit-layout.ts AUDIT_SEGMENT. */
+const AUDIT_FOLDER = "_audit";
 
 /** Each tier grants everything the ones before it do. */
 export const CONSOLE_TIERS = ["read-only", "restore", "compliance", "admin"] as const;

@@ -101,6 +101,11 @@ export class ErasureRecheckSchedule extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({ sid: "JobFiles", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: jobObjects }),
     );
+    // The re-check edits the days its late records can be in under their leases, so a seal of one waits for it.
+    const leaseObjects = [archive.bucket.arnForObjects(`${prefix}${CONSOLE_KEY_SEGMENTS.dayLeases}/*`)];
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: "DayLeases", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: leaseObjects }),
+    );
     const auditObjects = [archive.bucket.arnForObjects(`${prefix}_audit/*`)];
     role.addToPrincipalPolicy(
       new PolicyStatement({ sid: "Audit", actions: ["s3:PutObject", ...(config.audit.objectLock ? ["s3:PutObjectRetention"] : [])], resources: auditObjects }),

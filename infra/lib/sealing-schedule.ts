@@ -4,6 +4,7 @@ import { Alarm, ComparisonOperator, Metric, TreatMissingData, type IAlarmAction 
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
 import { Effect, PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import { CONSOLE_KEY_SEGMENTS, consoleStateFoldersBut } from "./console-tiers";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
@@ -101,7 +102,10 @@ export class SealingSchedule extends Construct {
     const dated = archive.bucket.arnForObjects(`${prefix}*/????/??/??/*`);
     const sealed = archive.bucket.arnForObjects(`${prefix}*/????/??/_sealed/*`);
     const index = archive.bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`);
-    const consoleState = archive.bucket.arnForObjects(`${prefix}_*`);
+    // The console's state folders, named one by one: the day leases are console state too, and the sealer holds them.
+    const stateFolders = consoleStateFoldersBut(CONSOLE_KEY_SEGMENTS.dayLeases);
+    const consoleState = stateFolders.map((folder) => archive.bucket.arnForObjects(`${prefix}${folder}/*`));
+    const leases = archive.bucket.arnForObjects(`${prefix}${CONSOLE_KEY_SEGMENTS.dayLeases}/*`);
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: "ListServices",
@@ -122,12 +126,14 @@ export class SealingSchedule extends Construct {
     );
     // A sealed record's index entry is rewritten to point into its bundle.
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "IndexEntries", actions: ["s3:PutObject"], resources: [index] }));
+    // Each day is sealed under its lease (lib/archive/day-lease.ts), so an erasure of the same day waits for it.
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "DayLeases", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: [leases] }));
     role.addToPrincipalPolicy(
       new PolicyStatement({
         sid: "NoConsoleState",
         effect: Effect.DENY,
         actions: ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-        resources: [consoleState],
+        resources: consoleState,
       }),
     );
     role.addToPrincipalPolicy(
@@ -136,7 +142,7 @@ export class SealingSchedule extends Construct {
         effect: Effect.DENY,
         actions: ["s3:ListBucket", "s3:ListBucketVersions"],
         resources: [archive.bucket.bucketArn],
-        conditions: { StringLike: { "s3:prefix": [`${prefix}_*`] } },
+        conditions: { StringLike: { "s3:prefix": stateFolders.map((folder) => `${prefix}${folder}*`) } },
       }),
     );
     role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:Decrypt", "kms:GenerateDataKey"]));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "../../lib/archive/layout";
 import { auditEntryKey } from "../../lib/audit/audit-layout";
+import { dayLeaseKey, LEASE_SEGMENT } from "../../lib/archive/day-lease";
 import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bulk-restore/job-store";
 import { ConfigError, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
@@ -122,6 +123,7 @@ const key = {
   pitrChunk: `${archive}/${compareChunkKey(config, "job-1", "compare-1", "changed", 1)}`,
   failedBatch: `${failures}/${FAILURE_OBJECT_PREFIX}0a1b2c3d-0000-0000-0000-000000000000/shardId-0001/2024/01/15/2024-01-15T10:30:05.000Z-abc.json`,
   outsideAnyPrefix: `${archive}/somewhere-else/x.json`,
+  dayLease: `${archive}/${dayLeaseKey(prefix, "contact-svc", { year: 2024, month: 1, day: 15 })}`,
 };
 const stream = (table: string) => `${table}/stream/2024-01-15T00:00:00.000`;
 
@@ -167,6 +169,7 @@ describe("console policies", () => {
     expect(CONSOLE_KEY_SEGMENTS.erasures).toBe(ERASURE_SEGMENT);
     expect(erasuresPrefix("p/", "svc")).toBe(`p/${CONSOLE_KEY_SEGMENTS.erasures}/svc/`);
     expect(CONSOLE_KEY_SEGMENTS.exports).toBe(EXPORTS_SEGMENT);
+    expect(CONSOLE_KEY_SEGMENTS.dayLeases).toBe(LEASE_SEGMENT);
     expect(jobsPrefix("p/")).toBe(`p/${CONSOLE_KEY_SEGMENTS.bulkRestoreJobs}/`);
     expect(PITR_JOBS_SEGMENT).toBe(`${CONSOLE_KEY_SEGMENTS.pitrJobs}/`);
     expect(FAILURE_OBJECT_PREFIX).toBe(CONSOLE_KEY_SEGMENTS.failedBatches);
@@ -262,6 +265,12 @@ describe("console compliance policy", () => {
     }
     expect(allows(statements, "s3:PutObject", key.indexEntry), key.indexEntry).toBe(false);
     expect(allows(statements, "s3:GetObject", key.manifest)).toBe(true);
+  });
+
+  it("holds the lease of each day an erasure edits: takes, renews, reads and releases it", () => {
+    for (const action of ["s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]) {
+      expect(allows(statements, action, key.dayLease), action).toBe(true);
+    }
   });
 
   it("reads Object Lock state before erasing, and can never bypass it", () => {

@@ -29,7 +29,7 @@ describe("erasure re-check schedule", () => {
     expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ["arm64"] });
   });
 
-  it("may delete only versions of the services' records, job files and failed batches, and write only the ledger, the audit log, job files and failed batches", () => {
+  it("may delete only versions of the services' records, job files, failed batches and day leases, and write only the ledger, the audit log, job files, failed batches and day leases", () => {
     const statements = recheckStatements(template);
     const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
     const on = (action: string, effect = "Allow") =>
@@ -44,8 +44,10 @@ describe("erasure re-check schedule", () => {
     const jobs = [`${archive}/deleted/_jobs/bulk-restore/*`, `${archive}/deleted/_jobs/pitr/*`];
     const failureBatches = on("s3:DeleteObjectVersion").filter((arn) => arn.endsWith("/aws/lambda/*"));
     expect(failureBatches).toHaveLength(1);
-    expect(on("s3:DeleteObjectVersion")).toEqual([...records, ...jobs, ...failureBatches].sort());
-    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, ...jobs, ...failureBatches].sort());
+    // The days it edits are held under their leases, so a seal of one waits.
+    const leases = `${archive}/deleted/_leases/*`;
+    expect(on("s3:DeleteObjectVersion")).toEqual([...records, ...jobs, ...failureBatches, leases].sort());
+    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, ...jobs, ...failureBatches, leases].sort());
     // The record patterns also match console state: the ledger and the audit log are kept by an explicit deny.
     expect(on("s3:DeleteObjectVersion", "Deny")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`]);
     for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");

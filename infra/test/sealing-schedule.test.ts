@@ -41,23 +41,29 @@ describe("the sealing schedule", () => {
     expect(() => testConfig((raw) => (raw.seal = { runAtUtc: "24:00" }))).toThrow(/HH:MM/);
   });
 
-  it("may delete only the services' dated records and sealed layout, and write only the sealed layout and index entries", () => {
+  it("may delete only the services' dated records, sealed layout and day leases, and write only the sealed layout, index entries and day leases", () => {
     const statements = sealingStatements(template);
     const allowed = statements.filter((s) => s.Effect === "Allow");
     const on = (action: string) => [...new Set(allowed.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf).map(renderArn))].sort();
     const dated = `${archive}/deleted/*/????/??/??/*`;
     const sealed = `${archive}/deleted/*/????/??/_sealed/*`;
-    expect(on("s3:GetObject")).toEqual([dated, sealed].sort());
-    expect(on("s3:DeleteObjectVersion")).toEqual([dated, sealed].sort());
-    expect(on("s3:DeleteObject")).toEqual([dated, sealed].sort());
-    expect(on("s3:PutObject")).toEqual([sealed, `${archive}/deleted/*/_by-key/*`].sort());
+    const leases = `${archive}/deleted/_leases/*`;
+    expect(on("s3:GetObject")).toEqual([dated, sealed, leases].sort());
+    expect(on("s3:DeleteObjectVersion")).toEqual([dated, sealed, leases].sort());
+    expect(on("s3:DeleteObject")).toEqual([dated, sealed, leases].sort());
+    expect(on("s3:PutObject")).toEqual([sealed, `${archive}/deleted/*/_by-key/*`, leases].sort());
     // Bundles are written with their tag, which the lifecycle tiers by.
     expect(on("s3:PutObjectTagging")).toEqual([sealed]);
     const listing = allowed.find((s) => actionsOf(s).includes("s3:ListBucketVersions"))!;
     expect(listing.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/?*"] } });
     // The console's own state (audit log, erasure ledger, exports, jobs) is out of reach, whatever the patterns match.
     const denied = statements.filter((s) => s.Effect === "Deny");
-    expect(denied.flatMap(resourcesOf).map(renderArn)).toContain(`${archive}/deleted/_*`);
+    expect(denied.flatMap(resourcesOf).map(renderArn)).toEqual(expect.arrayContaining(["_audit", "_erasures", "_exports", "_jobs"].map((f) => `${archive}/deleted/${f}/*`)));
+    const listingDeny = denied.find((s) => actionsOf(s).includes("s3:ListBucket"))!;
+    expect(listingDeny.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/_audit*", "deleted/_erasures*", "deleted/_exports*", "deleted/_jobs*"] } });
+    // Except the day leases, which it holds while it seals a day.
+    expect(denied.flatMap(resourcesOf).map(renderArn)).not.toContain(leases);
+    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"]) expect(on(action)).toContain(leases);
     expect(denied.flatMap(actionsOf)).toEqual(expect.arrayContaining(["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion", "s3:ListBucket"]));
     // The lag metric, in its own namespace only.
     const metric = allowed.find((s) => actionsOf(s).includes("cloudwatch:PutMetricData"))!;
