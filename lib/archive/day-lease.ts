@@ -292,6 +292,16 @@ export class DayLeases {
     return this.leases.size;
   }
 
+  holds(service: string, date: string): boolean {
+    return this.leases.has(`${service}/${date}`);
+  }
+
+  /** Takes over the leases of another set (which is left empty). */
+  merge(other: DayLeases): void {
+    for (const [id, lease] of other.leases) this.leases.set(id, lease);
+    other.leases.clear();
+  }
+
   assertHeld(): void {
     for (const lease of this.leases.values()) lease.assertHeld();
   }

@@ -13,7 +13,7 @@ import {
   keyMatches,
   planErasure,
   planFailureCopies,
-  planSealedDaysOf,
+  subjectRecordDays,
   readFailedBatch,
   recordMatches,
   subjectKeysOf,
@@ -168,19 +168,34 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
   }
   const attributes = [...new Set(parsed.data.attributes ?? [])].sort();
 
-  const first = await planErasure(s3, config, query, now());
+  // The days are found from the subject's index entries first, so the plan is made under their
+  // leases: a seal that ran between a plan and the leases would have moved records and
+  // rewritten index entries the plan would not know of.
   let leases: DayLeases | undefined;
   let busy: DayBusyError | undefined;
   try {
-    leases = await takeDayLeases(s3, config, daysOf(config, first), "erase", hooks.lease);
+    leases = await takeDayLeases(s3, config, await subjectRecordDays(s3, config, query), "erase", hooks.lease);
   } catch (error) {
     if (!(error instanceof DayBusyError)) throw error;
     busy = error;
   }
   try {
-    const plan = leases ? await replanSealedDays(s3, config, first, now()) : first;
+    let plan = await planErasure(s3, config, query, now());
+    // A record archived into another day since the index was listed: its day too, and the plan again.
+    for (let round = 0; leases && round < 2; round++) {
+      const missing = daysOf(config, plan).filter((d) => !leases!.holds(d.service.name, formatDay(d.day)));
+      if (missing.length === 0) break;
+      leases.merge(await takeDayLeases(s3, config, missing, "erase", hooks.lease));
+      plan = await planErasure(s3, config, query, now());
+    }
     await hooks.onStep?.("leases-taken");
     return await runErasure(s3, config, request, query, attributes, plan, { busy, leases }, now, hooks);
+  } catch (error) {
+    if (error instanceof DayBusyError) {
+      busy = error;
+      return await runErasure(s3, config, request, query, attributes, await planErasure(s3, config, query, now()), { busy, leases: undefined }, now, hooks);
+    }
+    throw error;
   } finally {
     await leases?.releaseAll().catch((error: unknown) => console.error(JSON.stringify({ message: "day leases not released; they expire by themselves", error: errorName(error) })));
   }
@@ -194,13 +209,6 @@ function daysOf(config: LazarusConfig, plan: Pick<ErasurePlan, "records">): { se
     if (dated) days.set(`${record.service.name}/${formatDay(dated.day)}`, { service: record.service, day: dated.day });
   }
   return [...days.values()];
-}
-
-/** The sealed days planned again under the leases, with their blockers in place of the first plan's. */
-async function replanSealedDays(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, now: Date): Promise<ErasurePlan> {
-  const first = new Set(plan.sealedDayBlockers);
-  const again = await planSealedDaysOf(s3, config, plan.records, plan.lockEnabled, now);
-  return { ...plan, sealedDays: again.sealedDays, sealedDayBlockers: again.blockers, blockers: [...plan.blockers.filter((b) => !first.has(b)), ...again.blockers] };
 }
 
 async function runErasure(

@@ -11,7 +11,8 @@ import type { ErasureFinding, ErasureQuery, FailureCopyFinding, LockState } from
 import { findSubjectRecords, listVersionsOf, type ObjectVersion, type SubjectKeys } from "./record-sources";
 import { awsErrorName, isMissingObject } from "../aws/aws-errors";
 import { formatDay } from "../archive/archive-input";
-import { planSealedDays, type PlannedSealedDay } from "./sealed-erasure";
+import { dayOf, planSealedDays, type PlannedSealedDay } from "./sealed-erasure";
+import type { CalendarDay } from "../archive/archive-input";
 
 
 /**
@@ -53,8 +54,6 @@ export interface ErasurePlan {
   sealedDays: PlannedSealedDay[];
   /** Whether the archive bucket has Object Lock on (so each version's lock was read). */
   lockEnabled: boolean;
-  /** The blockers that come from the sealed days (also in `blockers`), replaced when they are planned again. */
-  sealedDayBlockers: string[];
   blockers: string[];
 }
 
@@ -282,7 +281,7 @@ export async function planFailureCopies(s3: S3Client, service: ServiceConfig, ma
 
 // ---------------------------------------------------------------------------
 
-export async function planErasure(s3: S3Client, config: LazarusConfig, query: ErasureQuery, now: Date = new Date()): Promise<ErasurePlan> {
+function subjectServices(config: LazarusConfig, query: ErasureQuery): ServiceConfig[] {
   const services = servicesInScope(config, query.services).filter((service) =>
     query.match === "exact" ? subjectKeyFor(service, query.key) !== null : service.table.partitionKey.type !== "B",
   );
@@ -291,12 +290,32 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
       query.match === "prefix" ? "no chosen service can be searched by key prefix (binary keys are found by exact value only)" : "the key cannot be a partition key of any chosen service (check its type)",
     );
   }
+  return services;
+}
+
+/**
+ * The days the subject's records are in, from their index entries alone (1 LIST per 1,000
+ * entries per service): what an erasure takes the leases of before it plans.
+ */
+export async function subjectRecordDays(s3: S3Client, config: LazarusConfig, query: ErasureQuery): Promise<{ service: ServiceConfig; day: CalendarDay }[]> {
+  const days = new Map<string, { service: ServiceConfig; day: CalendarDay }>();
+  for (const service of subjectServices(config, query)) {
+    const lookup = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
+    for (const deletion of lookup.deletions) {
+      const dated = dayOf(config, service, deletion.archiveKey);
+      if (dated) days.set(`${service.name}/${formatDay(dated.day)}`, { service, day: dated.day });
+    }
+  }
+  return [...days.values()];
+}
+
+export async function planErasure(s3: S3Client, config: LazarusConfig, query: ErasureQuery, now: Date = new Date()): Promise<ErasurePlan> {
+  const services = subjectServices(config, query);
   const lockEnabled = await bucketHasObjectLock(s3, config.archive.bucket);
   const blockers: string[] = [];
   const records: PlannedRecord[] = [];
   const failureCopies: PlannedFailureCopy[] = [];
   const limit = pLimit(CONCURRENCY);
-  const bucket = config.archive.bucket;
 
   for (const service of services) {
     const lookup = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
@@ -319,13 +338,11 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
   }
   const sealed = await planSealedDaysOf(s3, config, records, lockEnabled, now);
   blockers.push(...sealed.blockers);
-  return { services, records, failureCopies, sealedDays: sealed.sealedDays, blockers, lockEnabled, sealedDayBlockers: sealed.blockers };
+  return { services, records, failureCopies, sealedDays: sealed.sealedDays, blockers, lockEnabled };
 }
 
 /**
  * The sealed days of the planned records and what stands in the way of rewriting them.
- * Planned once with the rest and again once the erasure holds the days' leases: a seal
- * that ran in between has moved records into bundles the first plan did not see.
  */
 export async function planSealedDaysOf(
   s3: S3Client,

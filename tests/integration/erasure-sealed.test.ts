@@ -19,7 +19,7 @@ import { confirmationText } from "../../lib/erasure/erasure-request";
 import { restoreRecord } from "../../lib/restore/restore-record";
 import { fromSdkItem } from "../../lib/restore/sdk-attribute-value";
 import { createPkSkTable, motoEnv } from "../support/aws";
-import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
+import { archiveAll, deletionsOfDay, lookUp, personNeedles, personRecord, readDay, sealingFixture, withoutSubject } from "../support/sealing";
 import { StepKiller } from "../support/kill-at-step";
 import { removeRecord } from "../support/stream-events";
 import { findTraces } from "../support/trace-scan";
@@ -54,22 +54,6 @@ beforeAll(async () => {
 
 afterEach(() => processes.cleanUp());
 
-function values(key: string): string[] {
-  const slug = key.toLowerCase().replace(/[^a-z0-9]/g, "");
-  return [`Name ${slug} Person`, `${slug}.mail@example.com`, `+33 6 ${slug} 00`];
-}
-
-/** The key where it can appear (JSON string, object name, index folder) and the person's values. */
-function needles(key: string): string[] {
-  return [`"${key}"`, `${key}_`, `${key}/`, ...values(key)];
-}
-
-function personRecord(pk: string, sk: string, at: string, ttl = false): DynamoDBRecord {
-  const [name, email, phone] = values(pk) as [string, string, string];
-  const image: AttributeMap = { PK: { S: pk }, SK: { S: sk }, name: { S: name }, email: { S: email }, phone: { S: phone }, balance: { N: "12345678901234567890123456789012345678" } };
-  return removeRecord({ keys: { PK: { S: pk }, SK: { S: sk } }, oldImage: image, at: new Date(at), ttl });
-}
-
 function erase(key: string): Promise<ErasureResult> {
   return eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => NOW);
 }
@@ -79,22 +63,8 @@ async function seal(day: CalendarDay): Promise<void> {
   expect(report.outcome).not.toBe("failed");
 }
 
-type Seen = Awaited<ReturnType<typeof readDay>>;
-
-/** What a day showed before, without the subject's records: what it must show after. */
-function withoutSubject(before: Seen, key: string, types: { ttl: number; manual: number }): Seen {
-  const keep = before.names.map((n, i) => [n, i] as const).filter(([n]) => !n.includes(`_${key}_`));
-  const erased = before.names.length - keep.length;
-  return {
-    counts: before.counts && { records: before.counts.records - erased, ttl: before.counts.ttl - types.ttl, manual: before.counts.manual - types.manual },
-    names: keep.map(([n]) => n),
-    images: keep.map(([, i]) => before.images[i]!),
-    problem: before.problem,
-  };
-}
-
 async function expectNoTrace(key: string): Promise<void> {
-  expect(await findTraces(s3, [config.archive.bucket, failures], needles(key))).toEqual([]);
+  expect(await findTraces(s3, [config.archive.bucket, failures], personNeedles(key))).toEqual([]);
 }
 
 describe("erasing a subject whose records are in a sealed day", () => {

@@ -2,7 +2,7 @@
  * Erases one subject (exact key) in a process of its own and stops dead at a chosen
  * step, so a test can kill it there (SIGKILL) as a crash or a timeout would.
  *
- *   node --import tsx --conditions=react-server tests/support/erase-process.ts <config.json> <key> <step>
+ *   node --import tsx --conditions=react-server tests/support/erase-process.ts <config.json> <key> <step> [leaseMs]
  *
  * Prints "at <step>" when it gets there, then waits forever.
  */
@@ -11,7 +11,7 @@ import { loadConfigFile } from "../../lib/config/load";
 import { eraseSubject, type ErasureStep } from "../../lib/erasure/erase";
 import { confirmationText } from "../../lib/erasure/erasure-request";
 
-const [configPath, key, stopAt] = process.argv.slice(2);
+const [configPath, key, stopAt, leaseMs] = process.argv.slice(2);
 if (!configPath || !key || !stopAt) throw new Error("usage: erase-process.ts <config.json> <key> <step>");
 
 const config = loadConfigFile(configPath);
@@ -26,6 +26,7 @@ const result = await eraseSubject(
   },
   () => new Date(),
   {
+    ...(leaseMs ? { lease: { leaseMs: Number(leaseMs) } } : {}),
     onStep: async (step: ErasureStep) => {
       if (step !== stopAt) return;
       process.stdout.write(`at ${step}\n`);

@@ -126,3 +126,35 @@ export async function lookUp(s3: S3Client, config: LazarusConfig, service: Servi
     return read.ok ? JSON.stringify(read.deletion.oldImage) : `unreadable: ${read.error.message}`;
   }));
 }
+
+/** A person's values, derived from their key, so a trace scan knows what to look for. */
+export function personValues(key: string): string[] {
+  const slug = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return [`Name ${slug} Person`, `${slug}.mail@example.com`, `+33 6 ${slug} 00`];
+}
+
+/** The key where it can appear (JSON string, object name, index folder) and the person's values. */
+export function personNeedles(key: string): string[] {
+  return [`"${key}"`, `${key}_`, `${key}/`, ...personValues(key)];
+}
+
+/** The deletion of one of a person's items, with their name, email and phone in it. */
+export function personRecord(pk: string, sk: string, at: string, ttl = false): DynamoDBRecord {
+  const [name, email, phone] = personValues(pk) as [string, string, string];
+  const image = { PK: { S: pk }, SK: { S: sk }, name: { S: name }, email: { S: email }, phone: { S: phone }, balance: { N: "12345678901234567890123456789012345678" } };
+  return removeRecord({ keys: { PK: { S: pk }, SK: { S: sk } }, oldImage: image, at: new Date(at), ttl });
+}
+
+type Seen = Awaited<ReturnType<typeof readDay>>;
+
+/** What a day showed before, without the subject's records: what it must show after an erasure. */
+export function withoutSubject(before: Seen, key: string, types: { ttl: number; manual: number }): Seen {
+  const keep = before.names.map((n, i) => [n, i] as const).filter(([n]) => !n.includes(`_${key}_`));
+  const erased = before.names.length - keep.length;
+  return {
+    counts: before.counts && { records: before.counts.records - erased, ttl: before.counts.ttl - types.ttl, manual: before.counts.manual - types.manual },
+    names: keep.map(([n]) => n),
+    images: keep.map(([, i]) => before.images[i]!),
+    problem: before.problem,
+  };
+}
