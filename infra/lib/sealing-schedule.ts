@@ -156,8 +156,8 @@ export class SealingSchedule extends Construct {
     );
     acknowledgeWildcardResources(
       role,
-      [dated, sealed, index],
-      "Archive object names are derived from deleted keys, times and hashes, in folders per service: the patterns admit only dated records, the sealed layout and by-key index entries, and the console's state under _-folders is denied explicitly.",
+      [dated, sealed, index, leases],
+      "Archive object names are derived from deleted keys, times and hashes, in folders per service: the patterns admit only dated records, the sealed layout, by-key index entries and the day leases (one per service and day), and the console's other state under _-folders is denied explicitly.",
     );
     acknowledgeWildcardResources(role, ["*"], "cloudwatch:PutMetricData has no resource-level permissions; the grant is limited to the Lazarus/Sealing namespace.");
   }
