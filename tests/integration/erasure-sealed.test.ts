@@ -54,8 +54,13 @@ beforeAll(async () => {
 
 afterEach(() => processes.cleanUp());
 
+/** A killed erasure holds its days' leases until they run out: short ones here, and the next erasure waits for them. */
+const KILLED_LEASE_MS = 2_000;
+
 function erase(key: string): Promise<ErasureResult> {
-  return eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => NOW);
+  return eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => NOW, {
+    lease: { waitMs: KILLED_LEASE_MS * 5, pollMs: 200 },
+  });
 }
 
 async function seal(day: CalendarDay): Promise<void> {
@@ -168,7 +173,7 @@ describe("an erasure killed between its steps in a sealed day", () => {
   ];
 
   async function eraseUntilKilled(key: string, step: ErasureStep): Promise<void> {
-    await processes.killAt("tests/support/erase-process.ts", [configPath, key, step], step);
+    await processes.killAt("tests/support/erase-process.ts", [configPath, key, step, String(KILLED_LEASE_MS)], step);
   }
 
   KILL_POINTS.forEach(({ step, label }, i) => {
