@@ -3,11 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { DynamoDBRecord } from "aws-lambda";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, type CalendarDay } from "../../lib/archive/archive-input";
 import { getArchivedRecord, listDays } from "../../lib/archive/archive-reader";
-import type { AttributeMap } from "../../lib/archive/attribute-value";
 import { readDayManifest } from "../../lib/archive/sealed-store";
 import { sealDay } from "../../lib/archive/sealer";
 import type { SessionUser } from "../../lib/auth/roles";
@@ -21,7 +19,6 @@ import { fromSdkItem } from "../../lib/restore/sdk-attribute-value";
 import { createPkSkTable, motoEnv } from "../support/aws";
 import { archiveAll, deletionsOfDay, lookUp, personNeedles, personRecord, readDay, sealingFixture, withoutSubject } from "../support/sealing";
 import { StepKiller } from "../support/kill-at-step";
-import { removeRecord } from "../support/stream-events";
 import { findTraces } from "../support/trace-scan";
 
 /**
