@@ -68,7 +68,7 @@ export interface ErasureHooks {
   onStep?: (step: ErasureStep) => Promise<void> | void;
 }
 
-function errorName(error: unknown): string {
+export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "UnknownError";
 }
 
@@ -76,7 +76,7 @@ function queryDigest(query: ErasureQuery): string {
   return createHash("sha256").update(JSON.stringify([query.match, query.key]), "utf8").digest("hex");
 }
 
-function emptySummary(mode: ErasureMode): ErasureSummary {
+export function emptySummary(mode: ErasureMode): ErasureSummary {
   return {
     mode,
     records: 0,
@@ -227,7 +227,6 @@ export async function eraseSubject(s3: S3Client, config: LazarusConfig, request:
 }
 
 async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePlan, summary: ErasureSummary, auditId: string, now: () => Date, hooks: ErasureHooks): Promise<void> {
-  const bucket = config.archive.bucket;
   // Ledger first: one entry per (service, partition key), counting that key's records.
   const byKey = new Map<string, { service: ServiceConfig; key: KeyValue; records: number }>();
   for (const record of plan.records) {
@@ -242,7 +241,30 @@ async function eraseRecords(s3: S3Client, config: LazarusConfig, plan: ErasurePl
     await writeErasure(s3, config, entry.service, entry.key, { erasedAt, auditId, records: entry.records });
     summary.keyHashes.push(hash);
   }
+  await removeRecords(s3, config, plan, summary, hooks);
+}
 
+/** What removeRecords counts and reports. */
+export type RemovalSummary = Pick<
+  ErasureSummary,
+  "objectVersionsRemoved" | "indexEntriesRemoved" | "sealedRecordsRemoved" | "bundlesRewritten" | "sealedVersionsRemoved" | "remaining"
+>;
+
+/**
+ * Removes planned records: every version of each archive object, the records' members in
+ * sealed days' bundles (sealed-erasure.ts), then every version of their index entries,
+ * which stay for a record whose object or day could not be cleaned, so a later run finds
+ * it again by key. The console's erasure and the replica eraser (replica-eraser.ts) both
+ * remove through here.
+ */
+export async function removeRecords(
+  s3: S3Client,
+  config: LazarusConfig,
+  plan: Pick<ErasurePlan, "records" | "sealedDays">,
+  summary: RemovalSummary,
+  hooks: ErasureHooks = {},
+): Promise<void> {
+  const bucket = config.archive.bucket;
   const locationOf = new Map<string, string>();
   for (const r of plan.records) {
     locationOf.set(r.deletion.archiveKey, recordLocation(config, r.service.name, r.deletion.archiveKey));

@@ -278,7 +278,12 @@ export async function planFailureCopies(s3: S3Client, service: ServiceConfig, ma
 
 // ---------------------------------------------------------------------------
 
-export async function planErasure(s3: S3Client, config: LazarusConfig, query: ErasureQuery, now: Date = new Date()): Promise<ErasurePlan> {
+export interface PlanOptions {
+  /** Whether the services' S3 on-failure destinations are read (a replica of the archive has none of its own: replica-eraser.ts). */
+  failureCopies?: (service: ServiceConfig) => boolean;
+}
+
+export async function planErasure(s3: S3Client, config: LazarusConfig, query: ErasureQuery, now: Date = new Date(), options: PlanOptions = {}): Promise<ErasurePlan> {
   const services = servicesInScope(config, query.services).filter((service) =>
     query.match === "exact" ? subjectKeyFor(service, query.key) !== null : service.table.partitionKey.type !== "B",
   );
@@ -301,7 +306,7 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
       blockers.push(`${service.name}: ${lookup.unreadable.length} index entries under this key could not be read; run "npm run reindex -- --service ${service.name}" and check them first`);
     }
     records.push(...(await Promise.all(lookup.deletions.map((d) => limit(() => planRecord(s3, config, service, query, d, lockEnabled, now))))));
-    failureCopies.push(...(await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), now)));
+    if (options.failureCopies?.(service) ?? true) failureCopies.push(...(await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), now)));
   }
 
   for (const record of records) {
