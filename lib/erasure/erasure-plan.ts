@@ -123,7 +123,7 @@ export async function bucketHasObjectLock(s3: S3Client, bucket: string): Promise
  * (the console's erasure policy grants both). GetObjectRetention would cost a
  * second request per version and fails on versions that never had retention.
  */
-async function versionLock(s3: S3Client, bucket: string, key: string, versionId: string, now: Date): Promise<LockState> {
+export async function versionLock(s3: S3Client, bucket: string, key: string, versionId: string, now: Date): Promise<LockState> {
   let head;
   try {
     head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId === "null" ? {} : { VersionId: versionId }) }));

@@ -10,8 +10,21 @@ import { listObjects, MAX_LIST_KEYS } from "../archive/object-listing";
 import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
 import { ConfigError } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { cleanFailureCopies, emptySummary, errorName, removeRecords } from "./erase";
-import { describeLock, keyMatches, planErasure, planFailureCopies, type PlannedRecord, type RecordMatcher } from "./erasure-plan";
+import { listVersionsUnder, type ObjectVersionRef } from "../archive/object-versions";
+import { cleanFailureCopies, deleteVersions, emptySummary, errorName, removeRecords } from "./erase";
+import {
+  bucketHasObjectLock,
+  describeLock,
+  failedBatchRecords,
+  keyMatches,
+  planErasure,
+  readFailedBatch,
+  recordMatches,
+  strictestLock,
+  versionLock,
+  type PlannedRecord,
+  type RecordMatcher,
+} from "./erasure-plan";
 import type { ErasureSummary, LockState } from "./erasure-request";
 import {
   erasureCovers,
@@ -135,6 +148,7 @@ interface DueEntry {
 }
 
 export interface ReplicaEraseOptions {
+  /** The time settling is judged by (a drill can look ahead). Object Lock is always judged by the real clock, as S3 judges it. */
   now?: Date;
   /** Only these entries (an S3 event names them); default every entry of every service. */
   only?: { service: string; keyHash: string }[];
@@ -337,7 +351,7 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
     let records = 0;
     for (const key of keys.get(keyHash) ?? []) {
       const query = { match: "exact" as const, key: keyText(key), services: [service.name] };
-      const plan = await planErasure(s3, config, query, now, { failureCopies: () => false });
+      const plan = await planErasure(s3, config, query, new Date(), { failureCopies: () => false });
       const covered = plan.records.filter((r) => erasureCovers(entry, r.deletion.deletedAt));
       for (const blocker of plan.blockers.filter((b) => !/Object Lock|legal hold/.test(b))) summary.remaining.push({ location: service.name, reason: blocker });
 
@@ -380,12 +394,7 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
 
     if (failureBucket) {
       const matches: RecordMatcher = (pk, deletedAt) => erasureKeyHash(service.name, pk) === keyHash && erasureCovers(entry, deletedAt);
-      const copies = await planFailureCopies(s3, replicaService, matches, now);
-      result.locations.push(...copies.map((c) => `s3://${c.bucket}/${c.objectKey}`));
-      for (const copy of copies.filter((c) => c.lock.state !== "none")) {
-        result.pending.push({ location: `s3://${copy.bucket}/${copy.objectKey}`, until: lockUntil(copy.lock), reason: describeLock(copy.lock) ?? "locked" });
-      }
-      await cleanFailureCopies(s3, copies.filter((c) => c.lock.state === "none"), "erase", [], summary, () => matches);
+      await eraseFailedBatchVersions(s3, failureBucket, replicaService, matches, result);
     }
 
     summary.records += records;
@@ -407,6 +416,49 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
     result.erasures.push({ service: service.name, keyHash, erasedAt: entry.erasedAt, state, records });
   }
   summary.remaining.push(...unresolvedFolders);
+}
+
+/**
+ * Failed batches in a replicated failure bucket. The source's erasure rewrote each batch
+ * that held the subject and deleted its older versions; here the older versions are all
+ * still there (and the current one too, until the rewrite replicates). So every version is
+ * read: a current one holding the subject is rewritten without it as the console does (and
+ * every older version deleted); otherwise the older versions that hold it are deleted.
+ */
+async function eraseFailedBatchVersions(s3: S3Client, bucket: string, service: ServiceConfig, matches: RecordMatcher, result: ReplicaEraseResult): Promise<void> {
+  const { summary } = result;
+  const lockEnabled = await bucketHasObjectLock(s3, bucket);
+  const byKey = new Map<string, ObjectVersionRef[]>();
+  for await (const version of listVersionsUnder(s3, bucket, "aws/lambda/")) {
+    if (!version.isDeleteMarker) byKey.set(version.key, [...(byKey.get(version.key) ?? []), version]);
+  }
+  for (const [key, versions] of byKey) {
+    const holding: { version: ObjectVersionRef; subject: number; others: number }[] = [];
+    for (const version of versions) {
+      const text = await readFailedBatch(s3, bucket, key, version.versionId === "null" ? undefined : version.versionId);
+      const batch = text === null ? null : failedBatchRecords(text);
+      const subject = batch?.records.filter((r) => recordMatches(r, service, matches)).length ?? 0;
+      if (batch && subject > 0) holding.push({ version, subject, others: batch.records.length - subject });
+    }
+    if (holding.length === 0) continue;
+    const location = `s3://${bucket}/${key}`;
+    result.locations.push(location);
+    const now = new Date();
+    const lock = lockEnabled ? strictestLock(await Promise.all(holding.map((h) => versionLock(s3, bucket, key, h.version.versionId, now)))) : ({ state: "none" } as const);
+    if (lock.state !== "none") {
+      result.pending.push({ location, until: lockUntil(lock), reason: describeLock(lock) ?? "locked" });
+      continue;
+    }
+    const current = holding.find((h) => h.version.isLatest);
+    if (current) {
+      const copy = { service, bucket, objectKey: key, subjectRecords: current.subject, otherRecords: current.others, versions: versions.map((v) => ({ versionId: v.versionId, isDeleteMarker: false, isLatest: v.isLatest })), lock };
+      await cleanFailureCopies(s3, [copy], "erase", [], summary, () => matches);
+      continue;
+    }
+    const removed = await deleteVersions(s3, bucket, holding.map((h) => ({ key, versionId: h.version.versionId })));
+    summary.failureCopyVersionsRemoved += removed.deleted;
+    for (const e of removed.errors) summary.remaining.push({ location, reason: e.reason });
+  }
 }
 
 /**
