@@ -270,6 +270,8 @@ const secondCopy = z
          */
         eraser: z
           .object({
+            /** The replica bucket's region, where the eraser is deployed; default the config's `region`. */
+            region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1").optional(),
             /** When the daily sweep re-applies every entry not yet finished, UTC ("HH:MM"). */
             sweepAtUtc: z
               .string()

@@ -98,6 +98,14 @@ export function erasureKeyHash(service: string, partitionKey: KeyValue): string 
   return createHash("sha256").update(JSON.stringify([service, canonicalKey(partitionKey)]), "utf8").digest("hex");
 }
 
+/** Where the replica eraser marks, in the replica bucket, the entries it has applied (replica-eraser.ts). */
+export const REPLICA_MARKER_SEGMENT = "_replica-erasures";
+
+/** Every service's ledger: what the replica eraser's event rule watches for entries arriving by replication. */
+export function ledgerWatchPrefix(archivePrefix: string): string {
+  return `${archivePrefix}${ERASURE_SEGMENT}/`;
+}
+
 export function erasuresPrefix(archivePrefix: string, service: string): string {
   return `${archivePrefix}${ERASURE_SEGMENT}/${service}/`;
 }

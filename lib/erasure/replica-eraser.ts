@@ -30,14 +30,17 @@ import {
   erasureCovers,
   erasureKeyHash,
   erasureNameAliasKey,
-  ERASURE_SEGMENT,
+  ledgerWatchPrefix,
   listLedger,
   nameHashOf,
   readLedgerEntry,
   readNameAlias,
   recheckDelayMs,
+  REPLICA_MARKER_SEGMENT,
   type ErasureLedgerEntry,
 } from "./ledger-format";
+
+export { REPLICA_MARKER_SEGMENT };
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf } from "./record-sources";
 import { sealedDayLocation, sealedLeftovers, type PlannedSealedDay } from "./sealed-erasure";
@@ -81,7 +84,6 @@ import { sealedDayLocation, sealedLeftovers, type PlannedSealedDay } from "./sea
  * console's plan and removal costs (docs/ERASURE.md).
  */
 
-export const REPLICA_MARKER_SEGMENT = "_replica-erasures";
 /**
  * How long a replicated object may arrive after it was written in the archive. S3 Replication
  * Time Control replicates 99.99% within 15 minutes; without it most objects arrive within
@@ -494,9 +496,4 @@ async function verifyRemoved(
     // Held records (locked, or in a locked day) are already reported pending.
     if (erasureCovers(entry, deletion.deletedAt) && !held.has(deletion.archiveKey)) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (replicated while it ran?): a later run removes it");
   }
-}
-
-/** The prefix the replica eraser's event rule watches: ledger entries arriving by replication. */
-export function ledgerWatchPrefix(archivePrefix: string): string {
-  return `${archivePrefix}${ERASURE_SEGMENT}/`;
 }
