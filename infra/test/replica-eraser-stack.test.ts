@@ -37,15 +37,16 @@ describe("replica eraser stack", () => {
       .flatMap(resourcesOf)
       .map(renderArn)
       .sort();
-  const replica = `arn:\${AWS::Partition}:s3:::${REPLICA}`;
-  const failures = `arn:\${AWS::Partition}:s3:::test-failed-batches-replica`;
+  const replica = `arn:aws:s3:::${REPLICA}`;
+  const failures = "arn:aws:s3:::test-failed-batches-replica";
 
   it("is its own stack, in the replica's account, and only when the config asks for it", () => {
     expect(stacks.replicaEraser?.account).toBe(REPLICA_ACCOUNT);
     expect(stacks.replicaEraser?.region).toBe("eu-west-1");
     expect(synthStack(configWith(undefined)).stacks.replicaEraser).toBeUndefined();
-    // The archive account's stacks do not change for it.
-    expect(Template.fromStack(stacks.foundation).toJSON()).toEqual(Template.fromStack(synthStack(configWith(undefined)).stacks.foundation).toJSON());
+    // The archive account's stacks do not change for it (but for the hashes of bundles that carry the config).
+    const withoutBundleHashes = (t: Template) => JSON.stringify(t.toJSON()).replace(/"S3Key":"[0-9a-f]{64}\.zip"/g, "");
+    expect(withoutBundleHashes(Template.fromStack(stacks.foundation))).toBe(withoutBundleHashes(Template.fromStack(synthStack(configWith(undefined)).stacks.foundation)));
   });
 
   it("runs when a ledger entry is created in the replica bucket, and daily at sweepAtUtc", () => {
