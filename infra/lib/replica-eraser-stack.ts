@@ -12,7 +12,6 @@ import { Bucket, type IBucket } from "aws-cdk-lib/aws-s3";
 import { Topic } from "aws-cdk-lib/aws-sns";
 import type { Construct } from "constructs";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
-import { SEALED_SEGMENT } from "../../lib/archive/sealed-format";
 import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
 import { ConfigError } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
@@ -140,7 +139,8 @@ export class ReplicaEraserStack extends Stack {
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "LockState", actions: ["s3:GetBucketObjectLockConfiguration"], resources: [bucket.bucketArn, ...failureReplicas.map((b) => b.bucketArn)] }));
     // By pattern across services, so the policy is the same size for 1 service or 200.
     const records = [bucket.arnForObjects(`${prefix}*/????/??/??/*`), bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`)];
-    const sealed = [bucket.arnForObjects(`${prefix}*/????/??/${SEALED_SEGMENT}/*`)];
+    // Sealed days' folder (lib/archive/sealed-format.ts, which is server-only).
+    const sealed = [bucket.arnForObjects(`${prefix}*/????/??/_sealed/*`)];
     const read = ["s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectRetention", "s3:GetObjectLegalHold"];
     // DeleteObjects needs s3:DeleteObject as well as s3:DeleteObjectVersion for the versions it names.
     const remove = ["s3:DeleteObject", "s3:DeleteObjectVersion"];
