@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
 import { Alarm, ComparisonOperator, TreatMissingData } from "aws-cdk-lib/aws-cloudwatch";
 import { SnsAction } from "aws-cdk-lib/aws-cloudwatch-actions";
 import { Rule, Schedule } from "aws-cdk-lib/aws-events";
@@ -96,6 +96,8 @@ export class ReplicaEraserStack extends Stack {
       logGroup,
     });
     this.grant(role, bucket, key, prefix, config, failureReplicas);
+    // For the replica bucket's policy and key policy, if they name who may delete and decrypt.
+    new CfnOutput(this, "EraserRoleArn", { value: role.roleArn, description: "The replica eraser's role" });
 
     new Rule(this, "LedgerEntries", {
       description: "An erasure-ledger entry replicated into the replica bucket",

@@ -89,6 +89,20 @@ async function objectCount(s3: S3Client, bucket: string, prefix: string): Promis
   return out.KeyCount ?? 0;
 }
 
+/** S3 requests sent by the client, by command, until stopped. */
+function countRequests(s3: S3Client): { counts: Record<string, number>; stop: () => void } {
+  const counts: Record<string, number> = {};
+  const name = `count-${Math.random()}`;
+  s3.middlewareStack.add(
+    (next, context) => (args) => {
+      counts[context.commandName ?? "?"] = (counts[context.commandName ?? "?"] ?? 0) + 1;
+      return next(args);
+    },
+    { step: "initialize", name },
+  );
+  return { counts, stop: () => s3.middlewareStack.remove(name) };
+}
+
 async function allVersions(s3: S3Client, bucket: string): Promise<string[]> {
   const out: string[] = [];
   for await (const v of listVersionsUnder(s3, bucket, "")) out.push(`${v.key}@${v.versionId}${v.isDeleteMarker ? " (delete marker)" : ""}`);
@@ -191,9 +205,13 @@ describe("the replica eraser", () => {
 
     // Run again: nothing is due, and nothing in the replica changes.
     const versionsBefore = await allVersions(s3, replicaBucket);
+    const requests = countRequests(s3);
     const again = await applyReplicaErasures(s3, config, { now: SETTLED });
+    requests.stop();
     expect(again).toMatchObject({ auditId: null, due: 0 });
     expect(await allVersions(s3, replicaBucket)).toEqual(versionsBefore);
+    // A sweep with nothing to apply costs one LIST of the ledger and one of the markers per service.
+    expect(requests.counts).toEqual({ ListObjectsV2Command: 2 });
   });
 
   it("erases at once when the ledger entry arrives before the rest of the erasure, and marks it applied only after the settle time", async () => {
