@@ -7,10 +7,10 @@ import { decodeKeyValue, isHashedEncoding } from "../archive/key-codec";
 import { MAX_LOOKUP_LIMIT, readIndexEntry } from "../archive/key-lookup";
 import { INDEX_SEGMENT, servicePrefix, splitDatedKey } from "../archive/layout";
 import { listObjects, MAX_LIST_KEYS } from "../archive/object-listing";
+import { listVersionsUnder, type ObjectVersionRef } from "../archive/object-versions";
 import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
 import { ConfigError } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { listVersionsUnder, type ObjectVersionRef } from "../archive/object-versions";
 import { cleanFailureCopies, deleteVersions, emptySummary, errorName, removeRecords } from "./erase";
 import {
   bucketHasObjectLock,
@@ -39,11 +39,11 @@ import {
   REPLICA_MARKER_SEGMENT,
   type ErasureLedgerEntry,
 } from "./ledger-format";
-
-export { REPLICA_MARKER_SEGMENT };
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf } from "./record-sources";
 import { sealedDayLocation, sealedLeftovers, type PlannedSealedDay } from "./sealed-erasure";
+
+export { REPLICA_MARKER_SEGMENT };
 
 /**
  * The replica eraser (docs/ERASURE.md, "The replica"): applies, in the bucket that S3
