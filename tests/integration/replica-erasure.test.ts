@@ -241,6 +241,30 @@ describe("the replica eraser", () => {
     expect((await readDay(s3, replica, service, day)).images).toEqual(others);
     expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(2);
   });
+
+  it("finds a long key that object names show only hashed, through the ledger's name alias", async () => {
+    const SUBJECT = `LONG#${"x".repeat(240)}-subject`;
+    const CONTROL = `LONG#${"x".repeat(240)}-control`;
+    const day = { year: 2024, month: 5, day: 20 };
+    await archiveAll(s3, config, service, [...deletionsOfDay(day, 4, "H"), personRecord(SUBJECT, "SESSION-1", "2024-05-20T06:00:00Z"), personRecord(CONTROL, "SESSION-1", "2024-05-20T07:00:00Z")]);
+    await replication.catchUp();
+    const controlBefore = await lookUp(s3, replica, service, CONTROL);
+    expect(controlBefore).toHaveLength(1);
+
+    const erasedAt = new Date("2024-09-03T00:00:00Z");
+    await eraseInSource(s3, config, SUBJECT, erasedAt);
+    await replication.catchUp();
+    // The name shows the key's first 150 characters and a hash; the object holds it whole.
+    const subjectNeedles = [...needles(SUBJECT), SUBJECT.slice(0, 150)].filter((n) => !CONTROL.includes(n));
+    expect((await findTraces(s3, [replicaBucket], subjectNeedles)).length).toBeGreaterThan(0);
+
+    const result = await applyReplicaErasures(s3, config, { now: new Date(erasedAt.getTime() + 3 * DAY_MS) });
+    expect(result.summary.remaining).toEqual([]);
+    expect(result.erasures).toEqual([expect.objectContaining({ state: "applied", records: 1 })]);
+    expect(await findTraces(s3, [replicaBucket], subjectNeedles)).toEqual([]);
+    expect(await findTraces(s3, [replicaBucket], values(SUBJECT))).toEqual([]);
+    expect(await lookUp(s3, replica, service, CONTROL)).toEqual(controlBefore);
+  });
 });
 
 describe("the replica eraser and Object Lock in the replica", () => {
