@@ -5,10 +5,13 @@ import { alarmDestinations } from "./alerting";
 import { ArchiversStack } from "./archivers-stack";
 import { FOUNDATION_STACK_ID, STACK_RESOURCE_LIMIT, archiversStackId, servicesByStack } from "./fleet";
 import { FoundationStack } from "./foundation-stack";
+import { REPLICA_ERASER_STACK_ID, ReplicaEraserStack } from "./replica-eraser-stack";
 
 export interface LazarusStacks {
   foundation: FoundationStack;
   archivers: ArchiversStack[];
+  /** In the replica's account, with `archive.secondCopy.replication.eraser`. */
+  replicaEraser?: ReplicaEraserStack;
 }
 
 export interface BuildOptions {
@@ -44,7 +47,15 @@ export function buildLazarus(app: App, config: LazarusConfig, options: BuildOpti
     });
   });
   for (const stack of [foundation, ...archivers]) assertWithinResourceLimit(stack, config);
-  return { foundation, archivers };
+  const replication = config.archive.secondCopy.replication;
+  if (!replication?.eraser) return { foundation, archivers };
+  // Deployed with the replica account's credentials; the explicit account makes the CLI refuse any other.
+  const replicaEraser = new ReplicaEraserStack(app, REPLICA_ERASER_STACK_ID, {
+    config,
+    env: { account: replication.destinationAccount, region: replication.eraser.region ?? config.region },
+    description: `Lazarus replica eraser: applies the erasures of s3://${config.archive.bucket} in its replica s3://${replication.destinationBucket}`,
+  });
+  return { foundation, archivers, replicaEraser };
 }
 
 export function resourceCount(stack: Stack): number {

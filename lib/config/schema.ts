@@ -264,6 +264,26 @@ const secondCopy = z
         destinationAccount: z.string().regex(/^\d{12}$/, "must be a 12-digit account ID"),
         /** The destination bucket's KMS key (replicas are re-encrypted with it). */
         destinationKmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN"),
+        /**
+         * The replica eraser, deployed in `destinationAccount` as its own stack (docs/ERASURE.md, "The replica"):
+         * it applies every erasure-ledger entry that replicates there. Present = synthesized.
+         */
+        eraser: z
+          .object({
+            /** The replica bucket's region, where the eraser is deployed; default the config's `region`. */
+            region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1").optional(),
+            /** When the daily sweep re-applies every entry not yet finished, UTC ("HH:MM"). */
+            sweepAtUtc: z
+              .string()
+              .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day in UTC as "HH:MM", e.g. "02:00"')
+              .default("02:00"),
+            /** A topic in the replica account that its alarms publish to (alarms publish only within their account); `alerts.email` are subscribed too. */
+            alarmTopicArn: snsTopicArn.optional(),
+            /** Failure buckets whose failed batches are replicated too: source bucket name to its replica in the replica account. */
+            failureBucketReplicas: z.record(bucketName, bucketName).default({}),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .optional(),

@@ -77,7 +77,7 @@ export interface ErasureHooks {
   lease?: DayLeaseWait;
 }
 
-function errorName(error: unknown): string {
+export function errorName(error: unknown): string {
   return error instanceof Error ? error.name : "UnknownError";
 }
 
@@ -85,7 +85,7 @@ function queryDigest(query: ErasureQuery): string {
   return createHash("sha256").update(JSON.stringify([query.match, query.key]), "utf8").digest("hex");
 }
 
-function emptySummary(mode: ErasureMode): ErasureSummary {
+export function emptySummary(mode: ErasureMode): ErasureSummary {
   return {
     mode,
     records: 0,
@@ -307,7 +307,6 @@ async function eraseRecords(
   hooks: ErasureHooks,
   leases: DayLeases | undefined,
 ): Promise<void> {
-  const bucket = config.archive.bucket;
   // Ledger first: one entry per (service, partition key), counting that key's records.
   const byKey = new Map<string, { service: ServiceConfig; key: KeyValue; records: number }>();
   for (const record of plan.records) {
@@ -322,7 +321,32 @@ async function eraseRecords(
     await writeErasure(s3, config, entry.service, entry.key, { erasedAt, auditId, records: entry.records });
     summary.keyHashes.push(hash);
   }
+  await removeRecords(s3, config, plan, summary, hooks, leases ? { leases, now } : {});
+}
 
+/** What removeRecords counts and reports. */
+export type RemovalSummary = Pick<
+  ErasureSummary,
+  "objectVersionsRemoved" | "indexEntriesRemoved" | "sealedRecordsRemoved" | "bundlesRewritten" | "sealedVersionsRemoved" | "remaining"
+>;
+
+/**
+ * Removes planned records: every version of each archive object, the records' members in
+ * sealed days' bundles (sealed-erasure.ts), then every version of their index entries,
+ * which stay for a record whose object or day could not be cleaned, so a later run finds
+ * it again by key. The console's erasure and the replica eraser (replica-eraser.ts) both
+ * remove through here.
+ */
+export async function removeRecords(
+  s3: S3Client,
+  config: LazarusConfig,
+  plan: Pick<ErasurePlan, "records" | "sealedDays">,
+  summary: RemovalSummary,
+  hooks: ErasureHooks = {},
+  held: { leases?: DayLeases; now?: () => Date } = {},
+): Promise<void> {
+  const bucket = config.archive.bucket;
+  const { leases } = held;
   const locationOf = new Map<string, string>();
   for (const r of plan.records) {
     locationOf.set(r.deletion.archiveKey, recordLocation(config, r.service.name, r.deletion.archiveKey));
@@ -348,17 +372,22 @@ async function eraseRecords(
       summary.remaining.push({ location, reason: `stopped with ${errorName(error)}${error instanceof Error && error.name === "SealedFormatError" ? `: ${error.message}` : ""}` });
     }
   }
-  // Days old enough to be sealed but without a manifest: a seal that stopped before its commit point may have left bundles with the subject in them.
-  const sealed = new Set(plan.sealedDays.map((d) => sealedDayLocation(d.service, d.day)));
-  for (const { service, day } of daysOf(config, plan)) {
-    const location = sealedDayLocation(service, day);
-    if (sealed.has(location) || !mayBeSealed(day, now())) continue;
-    try {
-      leases?.assertHeld();
-      summary.sealedVersionsRemoved += await removeUncommittedSeal(s3, config, service, day);
-    } catch (error) {
-      failedDays.add(location);
-      summary.remaining.push({ location, reason: `stopped with ${errorName(error)}` });
+  // Days old enough to be sealed but without a manifest: a seal that stopped before its commit point may
+  // have left bundles with the subject in them. Only under the days' leases is no sealer writing there
+  // (a replica, which has no leases, may hold a committed bundle whose manifest has not replicated yet).
+  if (leases && held.now) {
+    const now = held.now;
+    const sealed = new Set(plan.sealedDays.map((d) => sealedDayLocation(d.service, d.day)));
+    for (const { service, day } of daysOf(config, plan)) {
+      const location = sealedDayLocation(service, day);
+      if (sealed.has(location) || !mayBeSealed(day, now())) continue;
+      try {
+        leases.assertHeld();
+        summary.sealedVersionsRemoved += await removeUncommittedSeal(s3, config, service, day);
+      } catch (error) {
+        failedDays.add(location);
+        summary.remaining.push({ location, reason: `stopped with ${errorName(error)}` });
+      }
     }
   }
   // An index entry stays while its object or bundle could not be cleaned, so the erasure can be retried by key.

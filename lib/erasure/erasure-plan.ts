@@ -126,7 +126,7 @@ export async function bucketHasObjectLock(s3: S3Client, bucket: string): Promise
  * (the console's erasure policy grants both). GetObjectRetention would cost a
  * second request per version and fails on versions that never had retention.
  */
-async function versionLock(s3: S3Client, bucket: string, key: string, versionId: string, now: Date): Promise<LockState> {
+export async function versionLock(s3: S3Client, bucket: string, key: string, versionId: string, now: Date): Promise<LockState> {
   let head;
   try {
     head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId === "null" ? {} : { VersionId: versionId }) }));
@@ -309,7 +309,12 @@ export async function subjectRecordDays(s3: S3Client, config: LazarusConfig, que
   return [...days.values()];
 }
 
-export async function planErasure(s3: S3Client, config: LazarusConfig, query: ErasureQuery, now: Date = new Date()): Promise<ErasurePlan> {
+export interface PlanOptions {
+  /** Whether the services' S3 on-failure destinations are read (a replica of the archive has none of its own: replica-eraser.ts). */
+  failureCopies?: (service: ServiceConfig) => boolean;
+}
+
+export async function planErasure(s3: S3Client, config: LazarusConfig, query: ErasureQuery, now: Date = new Date(), options: PlanOptions = {}): Promise<ErasurePlan> {
   const services = subjectServices(config, query);
   const lockEnabled = await bucketHasObjectLock(s3, config.archive.bucket);
   const blockers: string[] = [];
@@ -324,7 +329,7 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
       blockers.push(`${service.name}: ${lookup.unreadable.length} index entries under this key could not be read; run "npm run reindex -- --service ${service.name}" and check them first`);
     }
     records.push(...(await Promise.all(lookup.deletions.map((d) => limit(() => planRecord(s3, config, service, query, d, lockEnabled, now))))));
-    failureCopies.push(...(await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), now)));
+    if (options.failureCopies?.(service) ?? true) failureCopies.push(...(await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), now)));
   }
 
   for (const record of records) {

@@ -98,6 +98,14 @@ export function erasureKeyHash(service: string, partitionKey: KeyValue): string 
   return createHash("sha256").update(JSON.stringify([service, canonicalKey(partitionKey)]), "utf8").digest("hex");
 }
 
+/** Where the replica eraser marks, in the replica bucket, the entries it has applied (replica-eraser.ts). */
+export const REPLICA_MARKER_SEGMENT = "_replica-erasures";
+
+/** Every service's ledger: what the replica eraser's event rule watches for entries arriving by replication. */
+export function ledgerWatchPrefix(archivePrefix: string): string {
+  return `${archivePrefix}${ERASURE_SEGMENT}/`;
+}
+
 export function erasuresPrefix(archivePrefix: string, service: string): string {
   return `${archivePrefix}${ERASURE_SEGMENT}/${service}/`;
 }
@@ -189,10 +197,10 @@ export function recheckMarkerKey(archivePrefix: string, service: string, keyHash
 }
 
 export interface LedgerListing {
-  /** Ledger entries by key hash, with the time S3 last wrote each. */
-  entries: Map<string, { key: string; lastModified: Date | null }>;
+  /** Ledger entries by key hash, with the time S3 last wrote each and its ETag (a later erasure of the key writes another). */
+  entries: Map<string, { key: string; lastModified: Date | null; etag: string }>;
   /** Re-check markers by key hash. */
-  rechecked: Map<string, { key: string; lastModified: Date | null }>;
+  rechecked: Map<string, { key: string; lastModified: Date | null; etag: string }>;
 }
 
 /**
@@ -208,7 +216,7 @@ export async function listLedger(s3: S3Client, bucket: string, archivePrefix: st
     for (const object of page.Contents ?? []) {
       const m = /^([0-9a-f]{64})(\.rechecked)?\.json$/.exec((object.Key ?? "").slice(prefix.length));
       if (!m) continue;
-      (m[2] ? listing.rechecked : listing.entries).set(m[1] as string, { key: object.Key as string, lastModified: object.LastModified ?? null });
+      (m[2] ? listing.rechecked : listing.entries).set(m[1] as string, { key: object.Key as string, lastModified: object.LastModified ?? null, etag: (object.ETag ?? "").replaceAll('"', "") });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

@@ -1,0 +1,499 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import type { KeyValue } from "../archive/attribute-value";
+import { decodeKeyValue, isHashedEncoding } from "../archive/key-codec";
+import { MAX_LOOKUP_LIMIT, readIndexEntry } from "../archive/key-lookup";
+import { INDEX_SEGMENT, servicePrefix, splitDatedKey } from "../archive/layout";
+import { listObjects, MAX_LIST_KEYS } from "../archive/object-listing";
+import { listVersionsUnder, type ObjectVersionRef } from "../archive/object-versions";
+import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
+import { ConfigError } from "../config/load";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { cleanFailureCopies, deleteVersions, emptySummary, errorName, removeRecords } from "./erase";
+import {
+  bucketHasObjectLock,
+  describeLock,
+  failedBatchRecords,
+  keyMatches,
+  planErasure,
+  readFailedBatch,
+  recordMatches,
+  strictestLock,
+  versionLock,
+  type PlannedRecord,
+  type RecordMatcher,
+} from "./erasure-plan";
+import type { ErasureSummary, LockState } from "./erasure-request";
+import {
+  erasureCovers,
+  erasureKeyHash,
+  erasureNameAliasKey,
+  ledgerWatchPrefix,
+  listLedger,
+  nameHashOf,
+  readLedgerEntry,
+  readNameAlias,
+  recheckDelayMs,
+  REPLICA_MARKER_SEGMENT,
+  type ErasureLedgerEntry,
+} from "./ledger-format";
+import { recordLocation } from "./record-location";
+import { findSubjectRecords, listVersionsOf } from "./record-sources";
+import { sealedDayLocation, sealedLeftovers, type PlannedSealedDay } from "./sealed-erasure";
+
+export { REPLICA_MARKER_SEGMENT };
+
+/**
+ * The replica eraser (docs/ERASURE.md, "The replica"): applies, in the bucket that S3
+ * Replication fills in another account, the erasures the console made in the archive.
+ *
+ * Deletes are not replicated (on purpose: a delete in the archive account must not reach
+ * the copy), so after an erasure the replica still holds every version the archive had:
+ * the subject's archive objects and index entries, per-record objects of sealed days (the
+ * sealer deleted them in the archive only), and the bundles, manifests and pages the
+ * erasure replaced. The ledger entry replicates like any object and names the key only by
+ * its hash. So, per service with entries to apply:
+ *
+ * 1. the by-key index's folders are walked once (ListObjectVersions with a delimiter, so a
+ *    folder whose entries are only noncurrent is seen too); a folder name shows the key, or
+ *    its hash for long and binary keys, which the ledger's name alias turns into the
+ *    ledger's hash; the key is read from one of its entries then;
+ * 2. each key whose erasureKeyHash is in the ledger is planned by the console's own plan
+ *    (erasure-plan.ts) against the replica bucket, and the records the erasure covers
+ *    (deleted up to `erasedAt`) are removed by the console's own removal (erase.ts,
+ *    sealed-erasure.ts): every version of objects and entries, subject's bundle members
+ *    blanked in place, replaced sealed versions deleted;
+ * 3. a record under Object Lock retention or legal hold is left whole (object and entry)
+ *    and reported pending, with the date the retention ends; the next sweep tries again;
+ * 4. what was removed is listed again; then a marker
+ *    `{prefix}_replica-erasures/{service}/{keyHash}.{ETag of the entry}.json` says the
+ *    entry is applied, written only once nothing is left or pending **and** the settle
+ *    time (replicaSettleMs) has passed since the erasure, so records that replicate late
+ *    (archived in the source during the erasure's window, or slow replication) are caught.
+ *
+ * Every run that has something to apply writes a `started` and an outcome audit entry
+ * (`action: "erasure"`, `mode: "replica"`) to the replica's own `_audit/`, by key hash and
+ * location only.
+ *
+ * Cost per run: one LIST per 1,000 ledger objects and markers per service; for a service
+ * with entries to apply, ⌈index folders and their versions / 1,000⌉ ListObjectVersions
+ * (the walk follows the number of distinct keys of the service, not of records: see the
+ * docs), one GET per hashed folder whose alias is in the ledger, then per key the
+ * console's plan and removal costs (docs/ERASURE.md).
+ */
+
+/**
+ * How long a replicated object may arrive after it was written in the archive. S3 Replication
+ * Time Control replicates 99.99% within 15 minutes; without it most objects arrive within
+ * minutes, with no bound. Six hours is the allowance before an erasure is marked applied.
+ */
+export const REPLICATION_ALLOWANCE_MS = 6 * 3_600_000;
+
+const ACTOR = { id: "lazarus-replica-eraser", email: "", name: "Replica eraser" } as const;
+const KEY_READ_CONCURRENCY = 8;
+
+/** The config as the replica eraser sees it: the archive is the replica bucket, failure buckets their replicas (if any). */
+export function replicaConfig(config: LazarusConfig): LazarusConfig {
+  const replication = config.archive.secondCopy.replication;
+  if (!replication) throw new ConfigError('The replica eraser needs "archive.secondCopy.replication" in the config: it applies erasures in the replica bucket named there.');
+  return { ...config, archive: { ...config.archive, bucket: replication.destinationBucket } };
+}
+
+/** The replica of a service's failure bucket, or null when its failed batches are not replicated. */
+function failureReplica(config: LazarusConfig, service: ServiceConfig): string | null {
+  if (service.onFailure.type !== "s3") return null;
+  return config.archive.secondCopy.replication?.eraser?.failureBucketReplicas[service.onFailure.bucket] ?? null;
+}
+
+/** After this long from an erasure, nothing of the subject can still arrive in the replica. */
+export function replicaSettleMs(service: Pick<ServiceConfig, "archiver">): number {
+  return recheckDelayMs(service) + REPLICATION_ALLOWANCE_MS;
+}
+
+export function replicaMarkerKey(archivePrefix: string, service: string, keyHash: string, etag: string): string {
+  return `${archivePrefix}${REPLICA_MARKER_SEGMENT}/${service}/${keyHash}.${etag}.json`;
+}
+
+/** A ledger entry named by an S3 event (`{prefix}_erasures/{service}/{keyHash}.json`), or null for any other object. */
+export function ledgerEntryOfKey(config: LazarusConfig, key: string): { service: string; keyHash: string } | null {
+  const prefix = ledgerWatchPrefix(config.archive.prefix);
+  if (!key.startsWith(prefix)) return null;
+  const m = /^([a-z0-9-]+)\/([0-9a-f]{64})\.json$/.exec(key.slice(prefix.length));
+  return m ? { service: m[1] as string, keyHash: m[2] as string } : null;
+}
+
+export interface ReplicaErasureOutcome {
+  service: string;
+  keyHash: string;
+  erasedAt: string;
+  /** applied: nothing left and settled (marked); settling: nothing left yet, re-checked by a later sweep; pending: locked versions left; incomplete: something could not be removed. */
+  state: "applied" | "settling" | "pending" | "incomplete";
+  records: number;
+}
+
+export interface ReplicaEraseResult {
+  /** The run's audit operation id; null when nothing was due (nothing is written then). */
+  auditId: string | null;
+  due: number;
+  erasures: ReplicaErasureOutcome[];
+  summary: ErasureSummary;
+  /** Locked versions left for a later sweep: where, and until when (null: a legal hold, no end date). */
+  pending: { location: string; until: string | null; reason: string }[];
+  locations: string[];
+}
+
+interface DueEntry {
+  entry: ErasureLedgerEntry;
+  etag: string;
+}
+
+export interface ReplicaEraseOptions {
+  /** The time settling is judged by (a drill can look ahead). Object Lock is always judged by the real clock, as S3 judges it. */
+  now?: Date;
+  /** Only these entries (an S3 event names them); default every entry of every service. */
+  only?: { service: string; keyHash: string }[];
+  /** Apply entries already marked applied too (after an S3 Batch Replication brought old versions back). */
+  all?: boolean;
+}
+
+export async function applyReplicaErasures(s3: S3Client, sourceConfig: LazarusConfig, options: ReplicaEraseOptions = {}): Promise<ReplicaEraseResult> {
+  const config = replicaConfig(sourceConfig);
+  const now = options.now ?? new Date();
+  const bucket = config.archive.bucket;
+  const result: ReplicaEraseResult = { auditId: null, due: 0, erasures: [], summary: emptySummary("erase"), pending: [], locations: [] };
+
+  const dueByService = new Map<ServiceConfig, Map<string, DueEntry>>();
+  for (const service of config.services) {
+    if (options.only && !options.only.some((o) => o.service === service.name)) continue;
+    const due = await dueEntries(s3, config, service, options);
+    if (due.size > 0) dueByService.set(service, due);
+    result.due += due.size;
+  }
+  if (result.due === 0) return result;
+
+  const operationId = randomUUID();
+  result.auditId = operationId;
+  const keyHashes: Record<string, string[]> = {};
+  for (const [service, due] of dueByService) keyHashes[service.name] = [...due.keys()];
+  const base: Omit<NewAuditEntry, "outcome"> = {
+    operationId,
+    actor: { ...ACTOR },
+    role: "admin",
+    action: "erasure",
+    mode: "replica",
+    details: { bucket, keyHashes, erasureAuditIds: [...new Set([...dueByService.values()].flatMap((d) => [...d.values()].map((e) => e.entry.auditId)))] },
+  };
+  // Write-ahead, as for an erasure: nothing is removed that the log does not announce.
+  await appendAuditEntry(s3, config, { ...base, outcome: "started", message: `applying ${result.due} erasure(s) in the replica s3://${bucket}` });
+
+  for (const [service, due] of dueByService) {
+    try {
+      await applyInService(s3, config, service, due, now, result);
+    } catch (error) {
+      result.summary.remaining.push({ location: service.name, reason: `stopped with ${errorName(error)}` });
+      for (const { entry } of due.values()) {
+        if (!result.erasures.some((e) => e.keyHash === entry.keyHash)) result.erasures.push({ service: service.name, keyHash: entry.keyHash, erasedAt: entry.erasedAt, state: "incomplete", records: 0 });
+      }
+    }
+  }
+
+  const { summary } = result;
+  const failed = summary.remaining.length > 0;
+  const count = (state: ReplicaErasureOutcome["state"]) => result.erasures.filter((e) => e.state === state).length;
+  const message = failed
+    ? `Replica: ${summary.remaining.length} location(s) could not be erased; see details.remaining.`
+    : `Replica: ${summary.records} record(s) erased (${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ` +
+      `${summary.sealedRecordsRemoved} sealed record(s), ${summary.sealedVersionsRemoved} replaced sealed version(s)); ` +
+      `${count("applied")} erasure(s) applied, ${count("settling")} settling, ${count("pending")} pending under Object Lock.`;
+  await appendAuditEntry(s3, config, {
+    ...base,
+    outcome: failed ? "failed" : "succeeded",
+    message,
+    details: { ...base.details, erasures: result.erasures, result: summary, pending: result.pending, locations: result.locations },
+  }).catch((error: unknown) => console.error(JSON.stringify({ message: "replica erasure outcome not recorded", operationId, error: errorName(error) })));
+  return result;
+}
+
+/** Ledger entries of the service not yet marked applied (one LIST of the ledger, one of the markers, one GET per entry due). */
+async function dueEntries(s3: S3Client, config: LazarusConfig, service: ServiceConfig, options: ReplicaEraseOptions): Promise<Map<string, DueEntry>> {
+  const bucket = config.archive.bucket;
+  const listing = await listLedger(s3, bucket, config.archive.prefix, service.name);
+  const markers = new Set<string>();
+  const markerPrefix = `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/${service.name}/`;
+  if (!options.all) for await (const object of listObjects(s3, { bucket, prefix: markerPrefix })) markers.add(object.key);
+  const due = new Map<string, DueEntry>();
+  for (const [keyHash, object] of listing.entries) {
+    if (options.only && !options.only.some((o) => o.service === service.name && o.keyHash === keyHash)) continue;
+    if (markers.has(replicaMarkerKey(config.archive.prefix, service.name, keyHash, object.etag))) continue;
+    const entry = await readLedgerEntry(s3, bucket, object.key);
+    if (entry) due.set(keyHash, { entry, etag: object.etag });
+  }
+  return due;
+}
+
+/** The folders directly under a prefix, from every version (a folder holding only noncurrent versions or delete markers included). */
+async function listVersionFolders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const folders = new Set<string>();
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({
+        Bucket: bucket,
+        Prefix: prefix,
+        Delimiter: "/",
+        MaxKeys: MAX_LIST_KEYS,
+        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
+      }),
+    );
+    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.add(p.Prefix);
+    if (!page.IsTruncated) break;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+    if (!keyMarker && !versionIdMarker) break;
+  }
+  return [...folders];
+}
+
+/**
+ * The typed keys, under the service's index, whose ledger hash is due. A readable folder
+ * name is decoded and hashed; a hashed one is looked up in the ledger's name aliases and,
+ * when one points at a due entry, its key is read from the folder's newest entry with data.
+ */
+async function subjectKeys(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  due: ReadonlySet<string>,
+  unresolved: (folder: string, reason: string) => void,
+): Promise<Map<string, KeyValue[]>> {
+  const bucket = config.archive.bucket;
+  const indexBase = `${servicePrefix(config.archive.prefix, service.name)}${INDEX_SEGMENT}/`;
+  const found = new Map<string, KeyValue[]>();
+  const add = (hash: string, key: KeyValue) => found.set(hash, [...(found.get(hash) ?? []), key]);
+  const hashed: string[] = [];
+  for (const folder of await listVersionFolders(s3, bucket, indexBase)) {
+    const encoded = folder.slice(indexBase.length, -1);
+    if (isHashedEncoding(encoded)) {
+      hashed.push(folder);
+      continue;
+    }
+    let key: KeyValue | null;
+    try {
+      key = decodeKeyValue(encoded, service.table.partitionKey.type);
+    } catch {
+      continue;
+    }
+    if (!key) continue;
+    const hash = erasureKeyHash(service.name, key);
+    if (due.has(hash)) add(hash, key);
+  }
+  const read = pLimit(KEY_READ_CONCURRENCY);
+  await Promise.all(
+    hashed.map((folder) =>
+      read(async () => {
+        const nameHash = nameHashOf(folder.slice(indexBase.length, -1));
+        const hash = nameHash ? await readNameAlias(s3, bucket, erasureNameAliasKey(config.archive.prefix, service.name, nameHash)) : null;
+        if (!hash || !due.has(hash)) return;
+        const key = await keyInFolder(s3, config, service, folder);
+        if (key && erasureKeyHash(service.name, key) === hash) add(hash, key);
+        else unresolved(`${service.name} index folder #sha256:${nameHash}`, "its full key could not be read from any version of its entries");
+      }),
+    ),
+  );
+  return found;
+}
+
+async function keyInFolder(s3: S3Client, config: LazarusConfig, service: ServiceConfig, folder: string): Promise<KeyValue | null> {
+  const entries = new Map<string, { versionId: string; isLatest: boolean }[]>();
+  let keyMarker: string | undefined;
+  let versionIdMarker: string | undefined;
+  for (;;) {
+    const page = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: config.archive.bucket, Prefix: folder, MaxKeys: MAX_LIST_KEYS, ...(keyMarker ? { KeyMarker: keyMarker, VersionIdMarker: versionIdMarker } : {}) }),
+    );
+    for (const v of page.Versions ?? []) if (v.Key) entries.set(v.Key, [...(entries.get(v.Key) ?? []), { versionId: v.VersionId ?? "null", isLatest: v.IsLatest === true }]);
+    if (!page.IsTruncated || entries.size > 0) break;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+  }
+  const one = pLimit(1);
+  for (const [key, versions] of entries) {
+    for (const version of versions) {
+      const outcome = await readIndexEntry(s3, config, service, { key, size: 0, versionId: version.versionId }, () => true, one);
+      if (outcome.kind === "match" && !outcome.deletion.partitionKey.hashed) return outcome.deletion.partitionKey.value;
+    }
+  }
+  return null;
+}
+
+function keyText(key: KeyValue): string {
+  return "S" in key ? key.S : "N" in key ? key.N : key.B;
+}
+
+function lockUntil(lock: LockState): string | null {
+  return lock.state === "retention" ? lock.until : null;
+}
+
+async function applyInService(s3: S3Client, config: LazarusConfig, service: ServiceConfig, due: Map<string, DueEntry>, now: Date, result: ReplicaEraseResult): Promise<void> {
+  const bucket = config.archive.bucket;
+  const { summary } = result;
+  const unresolvedFolders: { location: string; reason: string }[] = [];
+  // A hashed folder that could not be attributed may hold any due key: none of them is finished while one is left.
+  const keys = await subjectKeys(s3, config, service, new Set(due.keys()), (location, reason) => unresolvedFolders.push({ location, reason }));
+  const failureBucket = failureReplica(config, service);
+  const replicaService: ServiceConfig = failureBucket ? { ...service, onFailure: { type: "s3", bucket: failureBucket } } : service;
+
+  for (const [keyHash, { entry, etag }] of due) {
+    const remainingBefore = summary.remaining.length;
+    const pendingBefore = result.pending.length;
+    let records = 0;
+    for (const key of keys.get(keyHash) ?? []) {
+      const query = { match: "exact" as const, key: keyText(key), services: [service.name] };
+      const plan = await planErasure(s3, config, query, new Date(), { failureCopies: () => false });
+      const covered = plan.records.filter((r) => erasureCovers(entry, r.deletion.deletedAt));
+      for (const blocker of plan.blockers.filter((b) => !/Object Lock|legal hold/.test(b))) summary.remaining.push({ location: service.name, reason: blocker });
+
+      const dayOfRecord = (r: PlannedRecord) => {
+        const dated = splitDatedKey(r.deletion.archiveKey.slice(servicePrefix(config.archive.prefix, service.name).length));
+        return dated ? sealedDayLocation(service, dated.day) : "";
+      };
+      // A day with only records deleted after the erasure (new data) is left alone.
+      const coveredDays = new Set(covered.map(dayOfRecord));
+      const days = plan.sealedDays.filter((d) => coveredDays.has(sealedDayLocation(d.service, d.day)));
+      // Locked records and locked sealed days stay whole (object and entry), for a later sweep.
+      const heldDays = new Set<string>();
+      for (const day of days) {
+        const location = sealedDayLocation(day.service, day.day);
+        if (day.lock.state !== "none") {
+          heldDays.add(location);
+          result.pending.push({ location, until: lockUntil(day.lock), reason: describeLock(day.lock) ?? "locked" });
+        } else if (day.problem) {
+          heldDays.add(location);
+          summary.remaining.push({ location, reason: day.problem });
+        }
+      }
+      const erasable: PlannedRecord[] = [];
+      for (const record of covered) {
+        const location = recordLocation(config, service.name, record.deletion.archiveKey);
+        if (record.lock.state !== "none") result.pending.push({ location, until: lockUntil(record.lock), reason: describeLock(record.lock) ?? "locked" });
+        else if (!heldDays.has(dayOfRecord(record))) erasable.push(record);
+      }
+      const coveredNames = new Set(erasable.map((r) => r.deletion.archiveKey.slice(r.deletion.archiveKey.lastIndexOf("/") + 1)));
+      const sealedDays: PlannedSealedDay[] = days
+        .filter((d) => !heldDays.has(sealedDayLocation(d.service, d.day)))
+        .map((d) => ({ ...d, names: d.names.filter((n) => coveredNames.has(n)) }));
+
+      result.locations.push(...erasable.map((r) => recordLocation(config, service.name, r.deletion.archiveKey)));
+      await removeRecords(s3, config, { records: erasable, sealedDays }, summary);
+      records += erasable.length;
+      const held = new Set(covered.filter((r) => !erasable.includes(r)).map((r) => r.deletion.archiveKey));
+      await verifyRemoved(s3, config, service, { key, entry, held }, erasable, sealedDays, result);
+    }
+
+    if (failureBucket) {
+      const matches: RecordMatcher = (pk, deletedAt) => erasureKeyHash(service.name, pk) === keyHash && erasureCovers(entry, deletedAt);
+      await eraseFailedBatchVersions(s3, failureBucket, replicaService, matches, result);
+    }
+
+    summary.records += records;
+    summary.keyHashes.push(keyHash);
+    const incomplete = summary.remaining.length > remainingBefore || unresolvedFolders.length > 0;
+    const pending = result.pending.length > pendingBefore;
+    const settled = now.getTime() >= new Date(entry.erasedAt).getTime() + replicaSettleMs(service);
+    const state: ReplicaErasureOutcome["state"] = incomplete ? "incomplete" : pending ? "pending" : settled ? "applied" : "settling";
+    if (state === "applied") {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: replicaMarkerKey(config.archive.prefix, service.name, keyHash, etag),
+          Body: JSON.stringify({ schemaVersion: 1, keyHash, erasedAt: entry.erasedAt, erasureAuditId: entry.auditId, appliedAt: now.toISOString(), auditId: result.auditId }),
+          ContentType: "application/json",
+        }),
+      );
+    }
+    result.erasures.push({ service: service.name, keyHash, erasedAt: entry.erasedAt, state, records });
+  }
+  summary.remaining.push(...unresolvedFolders);
+}
+
+/**
+ * Failed batches in a replicated failure bucket. The source's erasure rewrote each batch
+ * that held the subject and deleted its older versions; here the older versions are all
+ * still there (and the current one too, until the rewrite replicates). So every version is
+ * read: a current one holding the subject is rewritten without it as the console does (and
+ * every older version deleted); otherwise the older versions that hold it are deleted.
+ */
+async function eraseFailedBatchVersions(s3: S3Client, bucket: string, service: ServiceConfig, matches: RecordMatcher, result: ReplicaEraseResult): Promise<void> {
+  const { summary } = result;
+  const lockEnabled = await bucketHasObjectLock(s3, bucket);
+  const byKey = new Map<string, ObjectVersionRef[]>();
+  for await (const version of listVersionsUnder(s3, bucket, "aws/lambda/")) {
+    if (!version.isDeleteMarker) byKey.set(version.key, [...(byKey.get(version.key) ?? []), version]);
+  }
+  for (const [key, versions] of byKey) {
+    const holding: { version: ObjectVersionRef; subject: number; others: number }[] = [];
+    for (const version of versions) {
+      const text = await readFailedBatch(s3, bucket, key, version.versionId === "null" ? undefined : version.versionId);
+      const batch = text === null ? null : failedBatchRecords(text);
+      const subject = batch?.records.filter((r) => recordMatches(r, service, matches)).length ?? 0;
+      if (batch && subject > 0) holding.push({ version, subject, others: batch.records.length - subject });
+    }
+    if (holding.length === 0) continue;
+    const location = `s3://${bucket}/${key}`;
+    result.locations.push(location);
+    const now = new Date();
+    const lock = lockEnabled ? strictestLock(await Promise.all(holding.map((h) => versionLock(s3, bucket, key, h.version.versionId, now)))) : ({ state: "none" } as const);
+    if (lock.state !== "none") {
+      result.pending.push({ location, until: lockUntil(lock), reason: describeLock(lock) ?? "locked" });
+      continue;
+    }
+    const current = holding.find((h) => h.version.isLatest);
+    if (current) {
+      const copy = { service, bucket, objectKey: key, subjectRecords: current.subject, otherRecords: current.others, versions: versions.map((v) => ({ versionId: v.versionId, isDeleteMarker: false, isLatest: v.isLatest })), lock };
+      await cleanFailureCopies(s3, [copy], "erase", [], summary, () => matches);
+      continue;
+    }
+    const removed = await deleteVersions(s3, bucket, holding.map((h) => ({ key, versionId: h.version.versionId })));
+    summary.failureCopyVersionsRemoved += removed.deleted;
+    for (const e of removed.errors) summary.remaining.push({ location, reason: e.reason });
+  }
+}
+
+/**
+ * Lists again what was removed, and searches the key afresh: a covered record still found
+ * (replicated while this ran) is reported, never assumed gone.
+ */
+async function verifyRemoved(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  subject: { key: KeyValue; entry: ErasureLedgerEntry; held: ReadonlySet<string> },
+  removed: PlannedRecord[],
+  sealedDays: PlannedSealedDay[],
+  result: ReplicaEraseResult,
+): Promise<void> {
+  const bucket = config.archive.bucket;
+  const reported = new Set(result.summary.remaining.map((r) => r.location));
+  const pendingAt = new Set(result.pending.map((p) => p.location));
+  const report = (location: string, reason: string) => {
+    if (reported.has(location) || pendingAt.has(location)) return;
+    reported.add(location);
+    result.summary.remaining.push({ location, reason });
+  };
+  for (const record of removed) {
+    const location = recordLocation(config, service.name, record.deletion.archiveKey);
+    const left = (await listVersionsOf(s3, bucket, record.deletion.archiveKey)).length + (await listVersionsOf(s3, bucket, record.deletion.indexKey)).length;
+    if (left > 0) report(location, `${left} version(s) still present`);
+  }
+  for (const day of sealedDays) for (const leftover of await sealedLeftovers(s3, config, day)) report(sealedDayLocation(day.service, day.day), leftover);
+  const { key, entry, held } = subject;
+  const again = await findSubjectRecords(s3, config, service, { exact: key }, (pk) => keyMatches({ match: "exact", key: keyText(key) }, service, pk), MAX_LOOKUP_LIMIT);
+  for (const deletion of again.deletions) {
+    // Held records (locked, or in a locked day) are already reported pending.
+    if (erasureCovers(entry, deletion.deletedAt) && !held.has(deletion.archiveKey)) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (replicated while it ran?): a later run removes it");
+  }
+}

@@ -1,0 +1,300 @@
+import { CreateBucketCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, PutObjectRetentionCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { DynamoDBRecord } from "aws-lambda";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { AttributeMap } from "../../lib/archive/attribute-value";
+import { readDayManifest } from "../../lib/archive/sealed-store";
+import { sealDay } from "../../lib/archive/sealer";
+import type { SessionUser } from "../../lib/auth/roles";
+import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
+import { eraseSubject } from "../../lib/erasure/erase";
+import { confirmationText } from "../../lib/erasure/erasure-request";
+import { failedBatchRecords, readFailedBatch } from "../../lib/erasure/erasure-plan";
+import { listVersionsUnder } from "../../lib/archive/object-versions";
+import { applyReplicaErasures, replicaConfig, REPLICA_MARKER_SEGMENT } from "../../lib/erasure/replica-eraser";
+import { uniqueName } from "../support/aws";
+import { Replication } from "../support/replication";
+import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
+import { removeRecord } from "../support/stream-events";
+import { findTraces } from "../support/trace-scan";
+
+/**
+ * Erasure reaching the second copy. The archive replicates to a bucket in another account
+ * without deletes, so after the console erases a subject the replica still holds every
+ * version of the subject's records. The ledger entry replicates too, and the replica
+ * eraser, given it, removes them there: objects, index entries, the members of sealed
+ * bundles and every replaced version of them, failed batches (when replicated). Checked
+ * as a compliance officer would: every object version and delete marker of the replica
+ * buckets, bundles unzipped, holds neither the subject's key nor its values, and another
+ * customer's records read exactly as before.
+ */
+
+const officer: SessionUser = { id: "u-compliance", email: "cora@example.com", name: "Cora Compliance", role: "compliance" };
+const DAY_MS = 86_400_000;
+const ERASED_AT = new Date("2024-09-01T00:00:00Z");
+/** Past the replica's settle time (the source's re-check window and the replication allowance). */
+const SETTLED = new Date(ERASED_AT.getTime() + 3 * DAY_MS);
+
+function values(key: string): string[] {
+  const slug = key.toLowerCase().replace(/[^a-z0-9]/g, "");
+  return [`Name ${slug} Person`, `${slug}.mail@example.com`, `+33 6 ${slug} 00`];
+}
+
+/** The key where it can appear (JSON string, object name, index folder) and the person's values. */
+function needles(key: string): string[] {
+  return [`"${key}"`, `${key}_`, `${key}/`, ...values(key)];
+}
+
+function personRecord(pk: string, sk: string, at: string, ttl = false): DynamoDBRecord {
+  const [name, email, phone] = values(pk) as [string, string, string];
+  const image: AttributeMap = { PK: { S: pk }, SK: { S: sk }, name: { S: name }, email: { S: email }, phone: { S: phone }, balance: { N: "12345678901234567890123456789012345678" } };
+  return removeRecord({ keys: { PK: { S: pk }, SK: { S: sk } }, oldImage: image, at: new Date(at), ttl });
+}
+
+async function versionedBucket(s3: S3Client, name: string, options: { objectLock?: boolean } = {}): Promise<string> {
+  const bucket = uniqueName(name);
+  await s3.send(new CreateBucketCommand({ Bucket: bucket, ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
+  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
+  return bucket;
+}
+
+function withReplica(config: LazarusConfig, replica: string, failureBucketReplicas: Record<string, string> = {}): LazarusConfig {
+  return {
+    ...config,
+    archive: {
+      ...config.archive,
+      secondCopy: {
+        replication: {
+          destinationBucket: replica,
+          destinationAccount: "222222222222",
+          destinationKmsKeyArn: "arn:aws:kms:us-east-1:222222222222:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+          eraser: { sweepAtUtc: "02:00", failureBucketReplicas },
+        },
+      },
+    },
+  };
+}
+
+async function eraseInSource(s3: S3Client, config: LazarusConfig, key: string, at: Date): Promise<void> {
+  const result = await eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => at);
+  expect(result.outcome).toBe("succeeded");
+}
+
+async function seal(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: { year: number; month: number; day: number }): Promise<void> {
+  const report = await sealDay(s3, config, service, day, { now: ERASED_AT, manifestPageRows: 10 });
+  expect(report.outcome).not.toBe("failed");
+}
+
+async function objectCount(s3: S3Client, bucket: string, prefix: string): Promise<number> {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return out.KeyCount ?? 0;
+}
+
+/** S3 requests sent by the client, by command, until stopped. */
+function countRequests(s3: S3Client): { counts: Record<string, number>; stop: () => void } {
+  const counts: Record<string, number> = {};
+  const name = `count-${Math.random()}`;
+  s3.middlewareStack.add(
+    (next, context) => (args) => {
+      counts[context.commandName ?? "?"] = (counts[context.commandName ?? "?"] ?? 0) + 1;
+      return next(args);
+    },
+    { step: "initialize", name },
+  );
+  return { counts, stop: () => s3.middlewareStack.remove(name) };
+}
+
+async function allVersions(s3: S3Client, bucket: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const v of listVersionsUnder(s3, bucket, "")) out.push(`${v.key}@${v.versionId}${v.isDeleteMarker ? " (delete marker)" : ""}`);
+  return out.sort();
+}
+
+/** A failed batch as an S3 on-failure destination keeps it: the whole invocation, old images included. */
+async function putFailedBatch(s3: S3Client, bucket: string, service: ServiceConfig, records: DynamoDBRecord[]): Promise<string> {
+  const arn = `arn:aws:dynamodb:us-east-1:123456789012:table/${service.table.name}/stream/2024-01-01T00:00:00.000`;
+  const withArn = records.map((r) => ({ ...r, eventSourceARN: arn }));
+  const key = "aws/lambda/11111111-2222-3333-4444-555555555555/shardId-00000001/2024/03/07/2024-03-07T09.00.05-abcd";
+  const invocation = {
+    requestContext: { requestId: "r-1", functionArn: "arn:aws:lambda:us-east-1:123456789012:function:archiver-session", condition: "RetryAttemptsExhausted", approximateInvokeCount: 3 },
+    version: "1.0",
+    timestamp: "2024-03-07T09:00:10.000Z",
+    DDBStreamBatchInfo: { shardId: "shardId-00000001", startSequenceNumber: withArn[0]!.dynamodb!.SequenceNumber!, endSequenceNumber: withArn.at(-1)!.dynamodb!.SequenceNumber!, batchSize: withArn.length, streamArn: arn },
+    payload: JSON.stringify({ Records: withArn }),
+  };
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(invocation), ContentType: "application/json" }));
+  return key;
+}
+
+describe("the replica eraser", () => {
+  let s3: S3Client;
+  let config: LazarusConfig;
+  let replica: LazarusConfig;
+  let service: ServiceConfig;
+  let replicaBucket: string;
+  let replicaFailures: string;
+  let replication: Replication;
+  let failures: string;
+
+  beforeAll(async () => {
+    const fixture = await sealingFixture("replica-source", { failures: true });
+    s3 = fixture.s3;
+    failures = fixture.failures!;
+    service = fixture.service;
+    replicaBucket = await versionedBucket(s3, "replica-copy");
+    replicaFailures = await versionedBucket(s3, "replica-failures");
+    config = withReplica(fixture.config, replicaBucket, { [fixture.failures!]: replicaFailures });
+    replica = replicaConfig(config);
+    replication = new Replication(s3, [
+      { source: config.archive.bucket, replica: replicaBucket },
+      { source: fixture.failures!, replica: replicaFailures },
+    ]);
+  });
+
+  it("removes every version of an erased subject from the replica, in sealed and open days and failed batches, and leaves another customer as it was", async () => {
+    const SUBJECT = "SUBJ#77";
+    const CONTROL = "SUBJ#770";
+    const sealedDay = { year: 2024, month: 3, day: 5 };
+    const openDay = { year: 2024, month: 3, day: 7 };
+    await archiveAll(s3, config, service, [
+      ...deletionsOfDay(sealedDay, 20, "C"),
+      personRecord(SUBJECT, "SESSION-a", "2024-03-05T08:00:00Z"),
+      personRecord(SUBJECT, "SESSION-b", "2024-03-05T15:30:00Z", true),
+      personRecord(CONTROL, "SESSION-a", "2024-03-05T09:00:00Z"),
+      ...deletionsOfDay(openDay, 5, "O"),
+      personRecord(SUBJECT, "SESSION-c", "2024-03-07T11:00:00Z"),
+      personRecord(CONTROL, "SESSION-c", "2024-03-07T11:30:00Z"),
+    ]);
+    const batch = await putFailedBatch(s3, failures, service, [
+      personRecord(SUBJECT, "SESSION-d", "2024-03-07T09:00:00Z"),
+      personRecord(CONTROL, "SESSION-d", "2024-03-07T09:00:01Z"),
+    ]);
+    // Replication copies records as they are archived, then what sealing writes (its deletes stay behind).
+    await replication.catchUp();
+    await seal(s3, config, service, sealedDay);
+    expect((await readDayManifest(s3, config, service, sealedDay))?.parts).toHaveLength(1);
+    await replication.catchUp();
+
+    const controlBefore = await lookUp(s3, replica, service, CONTROL);
+    expect(controlBefore).toHaveLength(2);
+    const sealedBefore = await readDay(s3, replica, service, sealedDay);
+
+    await eraseInSource(s3, config, SUBJECT, ERASED_AT);
+    expect(await findTraces(s3, [config.archive.bucket], needles(SUBJECT))).toEqual([]);
+    await replication.catchUp();
+    // The test can fail: before the eraser runs, the replica still holds the subject in objects, entries, bundles and the failed batch.
+    const before = await findTraces(s3, [replicaBucket, replicaFailures], needles(SUBJECT));
+    expect(new Set(before.map((t) => t.bucket))).toEqual(new Set([replicaBucket, replicaFailures]));
+    expect(before.some((t) => t.key.includes("/_sealed/"))).toBe(true);
+
+    const result = await applyReplicaErasures(s3, config, { now: SETTLED });
+    expect(result.summary.remaining).toEqual([]);
+    expect(result.pending).toEqual([]);
+    expect(result.erasures).toEqual([expect.objectContaining({ service: service.name, state: "applied", records: 3 })]);
+    expect(result.summary.failureCopyVersionsRemoved).toBe(1);
+
+    expect(await findTraces(s3, [replicaBucket, replicaFailures], needles(SUBJECT))).toEqual([]);
+    // The other customer, beside the subject in the same bundle, day and failed batch, reads exactly as before.
+    expect(await lookUp(s3, replica, service, CONTROL)).toEqual(controlBefore);
+    const sealedAfter = await readDay(s3, replica, service, sealedDay);
+    expect(sealedAfter.images).toEqual(sealedBefore.images.filter((image) => !image.includes(`"${SUBJECT}"`)));
+    const kept = failedBatchRecords((await readFailedBatch(s3, replicaFailures, batch)) ?? "");
+    expect(kept?.records.map((r) => (r.dynamodb as { Keys: { PK: { S: string } } }).Keys.PK.S)).toEqual([CONTROL]);
+
+    // The run is audited in the replica, by hash and location, and the entry is marked applied.
+    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/${service.name}/`)).toBe(1);
+
+    // Run again: nothing is due, and nothing in the replica changes.
+    const versionsBefore = await allVersions(s3, replicaBucket);
+    const requests = countRequests(s3);
+    const again = await applyReplicaErasures(s3, config, { now: SETTLED });
+    requests.stop();
+    expect(again).toMatchObject({ auditId: null, due: 0 });
+    expect(await allVersions(s3, replicaBucket)).toEqual(versionsBefore);
+    // A sweep with nothing to apply costs one LIST of the ledger and one of the markers per service.
+    expect(requests.counts).toEqual({ ListObjectsV2Command: 2 });
+  });
+
+  it("erases at once when the ledger entry arrives before the rest of the erasure, and marks it applied only after the settle time", async () => {
+    const SUBJECT = "SUBJ#88";
+    const day = { year: 2024, month: 4, day: 10 };
+    await archiveAll(s3, config, service, [...deletionsOfDay(day, 12, "D"), personRecord(SUBJECT, "SESSION-1", "2024-04-10T06:00:00Z"), personRecord(SUBJECT, "SESSION-2", "2024-04-10T07:00:00Z")]);
+    await replication.catchUp();
+    await seal(s3, config, service, day);
+    await replication.catchUp();
+    const others = (await readDay(s3, replica, service, day)).images.filter((i) => !i.includes(SUBJECT));
+
+    const erasedAt = new Date("2024-09-02T00:00:00Z");
+    await eraseInSource(s3, config, SUBJECT, erasedAt);
+    // Only the ledger has replicated so far: the eraser blanks the bundle in the replica itself.
+    await replication.catchUp((key) => key.includes("/_erasures/"));
+    const early = await applyReplicaErasures(s3, config, { now: new Date(erasedAt.getTime() + 60_000) });
+    expect(early.summary.remaining).toEqual([]);
+    expect(early.erasures).toEqual([expect.objectContaining({ state: "settling", records: 2 })]);
+    expect(await findTraces(s3, [replicaBucket], needles(SUBJECT))).toEqual([]);
+    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(1);
+
+    // The source's rewritten bundle and manifest arrive later; the daily sweep after the settle time finishes and marks it.
+    await replication.catchUp();
+    const sweep = await applyReplicaErasures(s3, config, { now: new Date(erasedAt.getTime() + 3 * DAY_MS) });
+    expect(sweep.erasures).toEqual([expect.objectContaining({ state: "applied" })]);
+    expect(await findTraces(s3, [replicaBucket], needles(SUBJECT))).toEqual([]);
+    expect((await readDay(s3, replica, service, day)).images).toEqual(others);
+    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(2);
+  });
+
+  it("finds a long key that object names show only hashed, through the ledger's name alias", async () => {
+    const SUBJECT = `LONG#${"x".repeat(240)}-subject`;
+    const CONTROL = `LONG#${"x".repeat(240)}-control`;
+    const day = { year: 2024, month: 5, day: 20 };
+    await archiveAll(s3, config, service, [...deletionsOfDay(day, 4, "H"), personRecord(SUBJECT, "SESSION-1", "2024-05-20T06:00:00Z"), personRecord(CONTROL, "SESSION-1", "2024-05-20T07:00:00Z")]);
+    await replication.catchUp();
+    const controlBefore = await lookUp(s3, replica, service, CONTROL);
+    expect(controlBefore).toHaveLength(1);
+
+    const erasedAt = new Date("2024-09-03T00:00:00Z");
+    await eraseInSource(s3, config, SUBJECT, erasedAt);
+    await replication.catchUp();
+    // The name shows the key's first 150 characters and a hash; the object holds it whole.
+    const subjectNeedles = [...needles(SUBJECT), SUBJECT.slice(0, 150)].filter((n) => !CONTROL.includes(n));
+    expect((await findTraces(s3, [replicaBucket], subjectNeedles)).length).toBeGreaterThan(0);
+
+    const result = await applyReplicaErasures(s3, config, { now: new Date(erasedAt.getTime() + 3 * DAY_MS) });
+    expect(result.summary.remaining).toEqual([]);
+    expect(result.erasures).toEqual([expect.objectContaining({ state: "applied", records: 1 })]);
+    expect(await findTraces(s3, [replicaBucket], subjectNeedles)).toEqual([]);
+    expect(await findTraces(s3, [replicaBucket], values(SUBJECT))).toEqual([]);
+    expect(await lookUp(s3, replica, service, CONTROL)).toEqual(controlBefore);
+  });
+});
+
+describe("the replica eraser and Object Lock in the replica", () => {
+  it("reports a locked version pending until its retention ends, never applied, and the next sweep finishes it", async () => {
+    const fixture = await sealingFixture("replica-lock-source");
+    const { s3, service } = fixture;
+    const replicaBucket = await versionedBucket(s3, "replica-locked", { objectLock: true });
+    const config = withReplica(fixture.config, replicaBucket);
+    const replication = new Replication(s3, [{ source: config.archive.bucket, replica: replicaBucket }]);
+    const SUBJECT = "SUBJ#99";
+    const [lockedKey, freeKey] = await archiveAll(s3, config, service, [personRecord(SUBJECT, "SESSION-a", "2024-05-02T10:00:00Z"), personRecord(SUBJECT, "SESSION-b", "2024-05-02T11:00:00Z")]);
+    await replication.catchUp();
+    // As a replica of a locked archive, or under the replica bucket's default retention.
+    const until = new Date(Date.now() + 6_000);
+    await s3.send(new PutObjectRetentionCommand({ Bucket: replicaBucket, Key: lockedKey!, Retention: { Mode: "GOVERNANCE", RetainUntilDate: until } }));
+
+    await eraseInSource(s3, config, SUBJECT, ERASED_AT);
+    await replication.catchUp();
+    const first = await applyReplicaErasures(s3, config, { now: SETTLED });
+    expect(first.summary.remaining).toEqual([]);
+    expect(first.erasures).toEqual([expect.objectContaining({ state: "pending", records: 1 })]);
+    expect(first.pending).toEqual([{ location: expect.stringMatching(/^usr-session-svc\/2024\/05\/02\/#[0-9a-f]{16}$/), until: until.toISOString(), reason: `Object Lock GOVERNANCE retention until ${until.toISOString()}` }]);
+    const left = await findTraces(s3, [replicaBucket], needles(SUBJECT));
+    expect(new Set(left.map((t) => t.key.replace(/^.*\/_by-key\/[^/]+\//, `${config.archive.prefix}${service.name}/`)))).toEqual(new Set([lockedKey]));
+    expect(left.some((t) => t.key.includes(freeKey!.slice(freeKey!.lastIndexOf("/") + 1)))).toBe(false);
+    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(0);
+
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, until.getTime() - Date.now() + 1_000)));
+    const sweep = await applyReplicaErasures(s3, config, { now: SETTLED });
+    expect(sweep.erasures).toEqual([expect.objectContaining({ state: "applied", records: 1 })]);
+    expect(await findTraces(s3, [replicaBucket], needles(SUBJECT))).toEqual([]);
+  });
+});
