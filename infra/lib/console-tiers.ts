@@ -12,6 +12,8 @@ export const CONSOLE_KEY_SEGMENTS = {
   bulkRestoreJobs: "_jobs/bulk-restore",
   /** lib/pitr/pitr-store.ts PITR_JOBS_SEGMENT. */
   pitrJobs: "_jobs/pitr",
+  /** lib/approvals/approval-store.ts APPROVALS_SEGMENT: `{prefix}_approvals/{requestId}.json`. */
+  approvals: "_approvals",
   /** lib/dlq/failure-source.ts FAILURE_OBJECT_PREFIX: where Lambda names failed-batch objects. */
   failedBatches: "aws/lambda/",
   /** lib/pitr/pitr-types.ts suggestTargetName(): `{table}-restored-{time}`. */
