@@ -55,6 +55,11 @@ interface ActionKind<I> {
   execute(clients: ConsoleClients, config: LazarusConfig, input: I, actor: SessionUser): Promise<Executed>;
 }
 
+/** Whether the approval rules cover an action touching these services. */
+function covers(approvals: ApprovalsConfig, services: readonly string[]): boolean {
+  return approvals.services === undefined || services.some((s) => approvals.services!.includes(s));
+}
+
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 const count = (n: number, what: string) => `${n.toLocaleString("en-US")} ${what}${n === 1 ? "" : "s"}`;
 
@@ -84,6 +89,7 @@ const restoreKind: ActionKind<RestoreInput> = {
   },
   async needsApproval(approvals, input, _clients, config) {
     const service = requireService(config, input.service);
+    if (!covers(approvals, [service.name])) return false;
     return (approvals.restoreOverwrite && input.body.mode === "overwrite") || (approvals.restoreOtherTable && otherTargetTable(service, input.body) !== undefined);
   },
   async plan(clients, config, input) {
@@ -137,9 +143,9 @@ const bulkKind: ActionKind<BulkInput> = {
   permissions: () => ["bulk-restore"],
   async needsApproval(approvals, input, clients, config) {
     if (approvals.bulkRestore === false) return false;
-    if (approvals.bulkRestore === true) return true;
     const { value: job } = await new JobStore(clients.s3, config).get(input.jobId);
-    return job.itemCount > approvals.bulkRestore.aboveItems;
+    if (!covers(approvals, [job.service])) return false;
+    return approvals.bulkRestore === true || job.itemCount > approvals.bulkRestore.aboveItems;
   },
   async plan(clients, config, input) {
     const store = new JobStore(clients.s3, config);
@@ -190,8 +196,9 @@ async function compareFingerprint(clients: ConsoleClients, config: LazarusConfig
 const copyBackKind: ActionKind<CopyBackInput> = {
   input: copyBackInput,
   permissions: () => ["pitr"],
-  async needsApproval(approvals) {
-    return approvals.pitrCopyBack;
+  async needsApproval(approvals, input, clients, config) {
+    if (!approvals.pitrCopyBack) return false;
+    return covers(approvals, [(await requireJob(clients, config, input.pitrId)).job.service]);
   },
   async plan(clients, config, input) {
     const { job } = await requireJob(clients, config, input.pitrId);
@@ -233,8 +240,10 @@ async function erasureFindings(clients: ConsoleClients, config: LazarusConfig, i
 const erasureKind: ActionKind<ErasureInput> = {
   input: erasureRequestSchema,
   permissions: () => ["erasure"],
-  async needsApproval(approvals, input) {
+  async needsApproval(approvals, input, _clients, config) {
     if (!approvals.erasure) return false;
+    const inScope = input.services && input.services.length > 0 ? input.services : config.services.map((s) => s.name);
+    if (!covers(approvals, inScope)) return false;
     // A request that could never run is refused now, not after someone has approved it.
     if (input.confirmation !== confirmationText(input.mode, input.key)) {
       throw new DomainError(400, "invalid-input", `The confirmation does not match: type "${input.mode === "erase" ? "ERASE" : "REDACT"} " followed by the key exactly.`);
@@ -275,8 +284,8 @@ type ProtectionInput = z.infer<typeof protectionInput>;
 const protectionKind: ActionKind<ProtectionInput> = {
   input: protectionInput,
   permissions: () => ["protection:change"],
-  async needsApproval(approvals) {
-    return approvals.protectionChange;
+  async needsApproval(approvals, input) {
+    return approvals.protectionChange && covers(approvals, [input.service]);
   },
   async plan(_clients, config, input) {
     const service = requireService(config, input.service);

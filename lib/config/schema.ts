@@ -258,6 +258,8 @@ const approvals = z
     protectionChange: z.boolean().default(false),
     /** A request not approved within this many hours expires. */
     expiryHours: z.number().min(0.25).max(24 * 14).default(24),
+    /** The services these rules apply to (say, the production ones); absent: every service. */
+    services: z.array(serviceName).min(1).optional(),
   })
   .strict();
 
@@ -386,6 +388,9 @@ export const configSchema = z
       if (c.services.some((s) => s.name === r.name)) {
         ctx.addIssue({ code: "custom", path: ["archive", "retiredServices", i, "name"], message: `"${r.name}" is still in services` });
       }
+    });
+    c.approvals?.services?.forEach((name, i) => {
+      if (!c.services.some((s) => s.name === name)) ctx.addIssue({ code: "custom", path: ["approvals", "services", i], message: `"${name}" is not in services` });
     });
     if (c.audit.objectLock && !c.archive.objectLock.enabled) {
       // S3 accepts a retention only on objects in a bucket created with Object Lock; every audited action would fail.
