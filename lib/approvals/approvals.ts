@@ -102,6 +102,11 @@ export function canSee(config: LazarusConfig, user: SessionUser, request: Approv
   return missingPermission(config, user, request) === null;
 }
 
+/** Whether the user could approve or reject the request now: pending, someone else's, and theirs to run. */
+export function canDecide(config: LazarusConfig, user: SessionUser, request: ApprovalRequest): boolean {
+  return request.status === "pending" && request.requestedBy.id !== user.id && missingPermission(config, user, request) === null;
+}
+
 function missingPermission(config: LazarusConfig, user: SessionUser, request: ApprovalRequest) {
   const kind = actionKind(request.kind);
   const input = kind.input.safeParse(request.input);
