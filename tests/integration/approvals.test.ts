@@ -345,6 +345,33 @@ describe("the request store", () => {
   });
 });
 
+describe("the approvals routes, role by role", () => {
+  const viewer: SessionUser = { id: "u-viewer", email: "vic@example.com", name: "Vic Viewer", role: "viewer" };
+  const support: SessionUser = { id: "u-support", email: "sue@example.com", name: "Sue Support", role: "support" };
+
+  it("refuse viewers and support everywhere, and list only what compliance or admins may see", async () => {
+    const requested = await requestOverwrite("USER#6");
+    const id = requested.body.request.id;
+    for (const user of [viewer, support]) {
+      as(user);
+      expect((await callRoute(listRoute, "/api/approvals", {})).status, user.role).toBe(403);
+      expect((await show(id)).status, user.role).toBe(403);
+      expect((await approve(id)).status, user.role).toBe(403);
+      expect((await callRoute(rejectRoute, `/api/approvals/${id}/reject`, { method: "POST", params: { requestId: id }, body: { reason: "no" } })).status, user.role).toBe(403);
+      expect((await callRoute(withdrawRoute, `/api/approvals/${id}/withdraw`, { method: "POST", params: { requestId: id } })).status, user.role).toBe(403);
+    }
+    as(complianceA);
+    const forCompliance = await callRoute<{ requests: ApprovalRequest[] }>(listRoute, "/api/approvals", {});
+    expect(forCompliance.status).toBe(200);
+    expect(forCompliance.body.requests.map((r) => r.id)).not.toContain(id);
+    as(adminB);
+    const forAdmin = await callRoute<{ requests: ApprovalRequest[] }>(listRoute, "/api/approvals?status=pending", {});
+    expect(forAdmin.body.requests.map((r) => r.id)).toContain(id);
+    // Nobody approved: the live item is still the one the requester saw.
+    expect(await live("USER#6")).toMatchObject({ name: { S: "Live USER#6" } });
+  });
+});
+
 describe("an erasure under approval", () => {
   const body = { match: "exact", key: "ERASE#1", mode: "erase", confirmation: "ERASE ERASE#1" };
 
