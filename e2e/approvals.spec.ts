@@ -20,7 +20,8 @@ async function expectNoHorizontalOverflow(page: Page): Promise<void> {
 }
 
 async function signInAsSecondAdmin(browser: Browser): Promise<Page> {
-  const context = await browser.newContext();
+  // Contexts made in a test inherit its `use` options: without an empty state this one would be admin A again.
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const page = await context.newPage();
   await page.goto("/signin");
   await page.getByLabel(`Password for ${SECOND_ADMIN}`).fill(demoPassword());
@@ -34,7 +35,7 @@ test.describe("a bulk restore under four-eyes approval", () => {
   test.use({ storageState: storageStateFor("admin") });
 
   test("admin A asks, nothing runs; admin B approves and it runs", async ({ page, browser }) => {
-    test.setTimeout(240_000);
+    test.setTimeout(480_000);
     await page.goto("/bulk-restore");
     const form = page.getByRole("form", { name: "New bulk restore" });
     await form.getByLabel("Service").selectOption(DEMO_SERVICES.units);
