@@ -13,7 +13,7 @@ import {
 import { ConfigError, configPath, loadConfigFile } from "../lib/config/load";
 import type { LazarusConfig } from "../lib/config/schema";
 import { LOCAL_STACK_MAPPINGS_ENV } from "../lib/protection/local-stack-mapping";
-import { DEMO_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "./demo/fixtures";
+import { DEMO_LOGINS, DEMO_SECOND_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "./demo/fixtures";
 import { DemoConfigError, type DemoScale } from "./demo/history";
 import { assertPortFree, buildConsole, ConsoleServerError, staleBuildReason, startConsole, stopBuild, type ConsoleServer } from "./demo/next-server";
 import { seedDemo, type SeedReport } from "./demo/seed";
@@ -246,6 +246,7 @@ function banner(server: ConsoleServer, options: DemoOptions, endpoint: string, p
     "",
     `Sign in with any of these (password: ${password}):`,
     ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(26)} ${l.role}`),
+    ...DEMO_SECOND_LOGINS.map((l) => `  ${l.email.padEnd(26)} ${l.role} (a second one, to approve the other's requests: docs/APPROVALS.md)`),
     "",
     "Walkthrough keys (docs/DEMO.md):",
     ...rows.map(([r, note]) => `  ${r.serviceName.padEnd(22)} ${describeKey(r).padEnd(28)} ${when(r).padEnd(30)} ${note}`),

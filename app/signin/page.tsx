@@ -5,6 +5,7 @@ import { AuthEnvError } from "@/lib/auth/env";
 import { NO_ROLE_ERROR, signInMethods } from "@/lib/auth/options";
 import { TOO_MANY_ATTEMPTS_ERROR } from "@/lib/auth/sign-in-guard";
 import { getSessionUser } from "@/lib/auth/session";
+import { demoUserLabel } from "@/lib/auth/demo-users";
 import { DemoSignInForm, OidcSignInButton } from "./sign-in-forms";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -92,13 +93,13 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
               Demo users
             </h2>
             <p className="text-sm text-slate-600">
-              One user per role, enabled on this server for trying Lazarus out. The password was printed when the demo started.
+              One user per role (and a second admin and compliance officer, for approvals), enabled on this server for trying Lazarus out. The password was printed when the demo started.
             </p>
           </div>
           <ul className="grid gap-4 sm:grid-cols-2">
             {methods.demoUsers.map((user) => (
               <li key={user.id}>
-                <DemoSignInForm email={user.email} role={user.role} callbackUrl={callbackUrl} />
+                <DemoSignInForm email={user.email} role={user.role} who={demoUserLabel(user)} callbackUrl={callbackUrl} />
               </li>
             ))}
           </ul>

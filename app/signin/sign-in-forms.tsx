@@ -29,11 +29,12 @@ function roleSummary(role: Role): string {
   return extra.length === 0 ? "Browse, preview and compare archived records." : `Browse the archive, and ${extra.slice(0, 3).join(", ")}${extra.length > 3 ? ", and more" : ""}.`;
 }
 
-export function DemoSignInForm({ email, role, callbackUrl }: { email: string; role: Role; callbackUrl: string }) {
+/** `who` names the user on the button: the role, or "second admin" for a role's second demo user. */
+export function DemoSignInForm({ email, role, who = role, callbackUrl }: { email: string; role: Role; who?: string; callbackUrl: string }) {
   const id = useId();
   const [error, setError] = useState<string | null>(null);
   const [pending, setPending] = useState(false);
-  const label = ROLE_LABELS[role];
+  const label = who === role ? ROLE_LABELS[role] : `${ROLE_LABELS[role]} (second)`;
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -88,7 +89,7 @@ export function DemoSignInForm({ email, role, callbackUrl }: { email: string; ro
         {error}
       </p>
       <button type="submit" className={`${buttonClass} mt-auto`} disabled={pending}>
-        {pending ? "Signing in…" : `Sign in as ${role}`}
+        {pending ? "Signing in…" : `Sign in as ${who}`}
       </button>
     </form>
   );

@@ -8,6 +8,8 @@ import type { BulkRestoreJob, JobView, PlanCategory, PlanItem, RunOptions } from
 import { parseCsv } from "@/lib/exports/csv-read";
 import type { DiffChange } from "@/lib/diff/item-diff";
 import { formatEta, formatRate } from "./format";
+import { isApprovalRequested, type ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
+import { SentForApproval } from "../approvals/sent-for-approval";
 
 const POLL_MS = 1_000;
 
@@ -42,7 +44,13 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
     queryClient.setQueryData<JobView>(["bulk-restore-job", jobId], (old) => (old ? { ...old, job: next.job } : old));
     void queryClient.invalidateQueries({ queryKey: ["bulk-restore-job", jobId] });
   };
-  const run = useMutation({ mutationFn: (options: RunOptions) => fetchJson<{ job: BulkRestoreJob }>(`/api/bulk-restore/${jobId}/run`, { method: "POST", body: options }), onSuccess: refresh });
+  const run = useMutation({
+    mutationFn: (options: RunOptions) => fetchJson<{ job: BulkRestoreJob } | ApprovalRequestedResponse>(`/api/bulk-restore/${jobId}/run`, { method: "POST", body: options }),
+    onSuccess: (answer) => {
+      if (!isApprovalRequested(answer)) refresh(answer);
+    },
+  });
+  const sentForApproval = run.data && isApprovalRequested(run.data) ? run.data : null;
   // Each item's outcome, from the results file the download link serves; read again as the run moves on.
   const results = useQuery({
     queryKey: ["bulk-restore-results", jobId, progress.processed, job.status],
@@ -59,7 +67,8 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
   return (
     <div className="space-y-6">
       <PlanSummary job={job} />
-      {job.status === "planned" ? <RunForm job={job} pending={run.isPending} error={run.isError ? errorMessage(run.error) : null} onRun={(o) => run.mutate(o)} /> : null}
+      {job.status === "planned" && sentForApproval ? <SentForApproval requested={sentForApproval} /> : null}
+      {job.status === "planned" && !sentForApproval ? <RunForm job={job} pending={run.isPending} error={run.isError ? errorMessage(run.error) : null} onRun={(o) => run.mutate(o)} /> : null}
       {job.status !== "planned" ? (
         <section aria-labelledby="progress-heading" className="rounded-md border border-slate-200 bg-white p-4">
           <h2 id="progress-heading" className="mb-2 text-lg font-semibold">Progress</h2>

@@ -12,6 +12,8 @@ import { ErasureProgress } from "./erasure-progress";
 import { buildErasureReceipt } from "./erasure-receipt";
 import { ErasureResult } from "./erasure-result";
 import { ErasureSearchForm } from "./erasure-search-form";
+import { isApprovalRequested } from "@/lib/approvals/approval-types";
+import { SentForApproval } from "../approvals/sent-for-approval";
 
 export { lockLabel } from "./lock-label";
 
@@ -29,6 +31,8 @@ export function ErasureConsole({ services, user }: { services: string[]; user: {
     mutationFn: (q: ErasureQuery) => fetchJson<ErasurePlanResponse>("/api/erasure/plan", { method: "POST", body: q }),
   });
   const erasure = useMutation({ mutationFn: postErasure });
+  const sent = erasure.data && isApprovalRequested(erasure.data) ? erasure.data : null;
+  const erased = erasure.data && !isApprovalRequested(erasure.data) ? erasure.data : null;
 
   const attributeNames = useMemo(() => {
     const names = new Set<string>();
@@ -38,8 +42,8 @@ export function ErasureConsole({ services, user }: { services: string[]; user: {
   }, [plan.data]);
 
   const receipt = useMemo(
-    () => (erasure.data && plan.data && query ? buildErasureReceipt({ plan: plan.data, query, response: erasure.data, by: user, completedAt: new Date() }) : null),
-    [erasure.data, plan.data, query, user],
+    () => (erased && plan.data && query ? buildErasureReceipt({ plan: plan.data, query, response: erased, by: user, completedAt: new Date() }) : null),
+    [erased, plan.data, query, user],
   );
 
   function search(q: ErasureQuery) {
@@ -56,7 +60,7 @@ export function ErasureConsole({ services, user }: { services: string[]; user: {
 
   const nothingFound = plan.data && plan.data.findings.length === 0 && plan.data.failureCopies.length === 0;
   const blocked = (plan.data?.blockers.length ?? 0) > 0;
-  const done = erasure.data?.outcome === "succeeded" ? erasure.data.summary.mode : null;
+  const done = erased?.outcome === "succeeded" ? erased.summary.mode : null;
 
   return (
     <div className="space-y-6">
@@ -93,7 +97,8 @@ export function ErasureConsole({ services, user }: { services: string[]; user: {
         </div>
       ) : null}
 
-      {erasure.data && receipt ? <ErasureResult response={erasure.data} receipt={receipt} /> : null}
+      {sent ? <SentForApproval requested={sent} /> : null}
+      {erased && receipt ? <ErasureResult response={erased} receipt={receipt} /> : null}
     </div>
   );
 }

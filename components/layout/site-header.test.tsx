@@ -23,6 +23,13 @@ describe("SiteHeader", () => {
     expect(header("admin")).toContain('href="/audit"');
   });
 
+  it("links the approvals only for roles that can ask for or approve an action under approval", () => {
+    expect(header("viewer")).not.toContain('href="/approvals"');
+    expect(header("support")).not.toContain('href="/approvals"');
+    expect(header("compliance")).toContain('href="/approvals"');
+    expect(header("admin")).toContain('href="/approvals"');
+  });
+
   it("shows no navigation when signed out", () => {
     const html = renderToStaticMarkup(<SiteHeader user={null} />);
     expect(html).toContain("Lazarus");

@@ -15,6 +15,7 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
     ...(can(user?.role, "bulk-restore") ? [{ href: "/bulk-restore", label: "Bulk restore" }] : []),
     ...(can(user?.role, "pitr") ? [{ href: "/pitr", label: "Point-in-time" }] : []),
     ...(can(user?.role, "dlq") ? [{ href: "/dlq", label: "DLQ" }] : []),
+    ...(can(user?.role, "approvals") ? [{ href: "/approvals", label: "Approvals" }] : []),
   ];
   return (
     <header className="border-b border-slate-800 bg-slate-900 text-white">

@@ -9,6 +9,8 @@ import { MessagePanel } from "@/components/ui/message-panel";
 import { Skeleton } from "@/components/ui/skeleton";
 import type { ChecklistItem, CompareCategory, CompareEntryView, CompareState, CopyBackOutcome, CopyBackResult, PitrJobView } from "@/lib/pitr/pitr-types";
 import { formatElapsed, StatusBadge } from "./pitr-status";
+import { isApprovalRequested, type ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
+import { SentForApproval } from "../approvals/sent-for-approval";
 
 const POLL_MS = 2000;
 
@@ -187,14 +189,15 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
   const [outcomes, setOutcomes] = useState<ReadonlyMap<string, CopyBackOutcome>>(() => new Map());
   const copy = useMutation({
     mutationFn: (all: boolean) =>
-      fetchJson<{ result: CopyBackResult }>(`/api/pitr/${job.id}/copy-back`, {
+      fetchJson<{ result: CopyBackResult } | ApprovalRequestedResponse>(`/api/pitr/${job.id}/copy-back`, {
         method: "POST",
         body: { compareId: state.compareId, category, selection: all ? { all: true } : { ids: [...selected] } },
       }),
-    onSuccess: ({ result }) => {
+    onSuccess: (answer) => {
       setConfirming(null);
       setSelected(new Set());
-      setOutcomes((current) => new Map([...current, ...result.items.map((i) => [i.id, i.outcome] as const)]));
+      if (isApprovalRequested(answer)) return;
+      setOutcomes((current) => new Map([...current, ...answer.result.items.map((i) => [i.id, i.outcome] as const)]));
     },
   });
   const copyable = category !== "only-in-live";
@@ -278,7 +281,8 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
         </MessagePanel>
       ) : null}
       {copy.isError ? <MessagePanel tone="error" title="The copy-back did not run" role="alert" headingLevel={3}><p>{errorMessage(copy.error)}</p></MessagePanel> : null}
-      {copy.data ? <CopyResults result={copy.data.result} /> : null}
+      {copy.data && isApprovalRequested(copy.data) ? <SentForApproval requested={copy.data} /> : null}
+      {copy.data && !isApprovalRequested(copy.data) ? <CopyResults result={copy.data.result} /> : null}
     </div>
   );
 }

@@ -6,6 +6,8 @@ import { ShieldCheck } from "lucide-react";
 import { errorMessage, fetchJson } from "@/components/query/api-client";
 import { MessagePanel } from "@/components/ui/message-panel";
 import type { ProtectionFix } from "@/lib/protection/protection-types";
+import { isApprovalRequested, type ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
+import { SentForApproval } from "../approvals/sent-for-approval";
 
 const TEXT: Record<ProtectionFix, { button: string; consequence: string }> = {
   "enable-pitr": {
@@ -22,14 +24,20 @@ const TEXT: Record<ProtectionFix, { button: string; consequence: string }> = {
 export function FixButton({ service, table, fix }: { service: string; table: string; fix: ProtectionFix }) {
   const router = useRouter();
   const inputId = useId();
-  const [state, setState] = useState<{ step: "idle" | "confirm" | "working" | "done" } | { step: "failed"; message: string }>({ step: "idle" });
+  const [state, setState] = useState<{ step: "idle" | "confirm" | "working" | "done" } | { step: "failed"; message: string } | { step: "sent"; requested: ApprovalRequestedResponse }>({
+    step: "idle",
+  });
   const [typed, setTyped] = useState("");
   const { button, consequence } = TEXT[fix];
 
   const apply = async () => {
     setState({ step: "working" });
     try {
-      await fetchJson(`/api/protection/${encodeURIComponent(service)}/fixes`, { method: "POST", body: { fix, confirmTable: typed } });
+      const answer = await fetchJson<unknown>(`/api/protection/${encodeURIComponent(service)}/fixes`, { method: "POST", body: { fix, confirmTable: typed } });
+      if (isApprovalRequested(answer)) {
+        setState({ step: "sent", requested: answer });
+        return;
+      }
       setState({ step: "done" });
       router.refresh();
     } catch (error) {
@@ -37,6 +45,7 @@ export function FixButton({ service, table, fix }: { service: string; table: str
     }
   };
 
+  if (state.step === "sent") return <SentForApproval requested={state.requested} />;
   if (state.step === "done") {
     return (
       <p role="status" className="text-sm font-medium text-emerald-800">

@@ -2,6 +2,7 @@ import { infiniteQueryOptions, queryOptions } from "@tanstack/react-query";
 import { serviceApiPath } from "../routing/links";
 import { fetchJson } from "./api-client";
 import type { ComparePlan, DayRecordsPage, RestoreBody, RestoreSuccess, RetrievalBody, RetrievalStatus } from "./api-types";
+import type { ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
 
 /** Query keys and fetchers shared by every component that reads the same data. */
 
@@ -50,6 +51,7 @@ export function requestRetrieval(service: string, body: RetrievalBody): Promise<
   return fetchJson<RetrievalStatus>(serviceApiPath(service, "records/retrieval"), { method: "POST", body });
 }
 
-export function restoreRecord(service: string, body: RestoreBody): Promise<RestoreSuccess> {
-  return fetchJson<RestoreSuccess>(serviceApiPath(service, "records/restore"), { method: "POST", body });
+/** The restore, or the approval request it became (docs/APPROVALS.md). */
+export function restoreRecord(service: string, body: RestoreBody): Promise<RestoreSuccess | ApprovalRequestedResponse> {
+  return fetchJson<RestoreSuccess | ApprovalRequestedResponse>(serviceApiPath(service, "records/restore"), { method: "POST", body });
 }

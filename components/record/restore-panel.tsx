@@ -10,6 +10,8 @@ import { EMPTY_DRAFT, problemsOf, ttlChoiceOf, type RestoreDraft } from "./resto
 import { RestoreConfirm } from "./restore-confirm";
 import { RestoreForm } from "./restore-form";
 import { RestoreError, RestoreSucceeded } from "./restore-outcome";
+import { isApprovalRequested } from "@/lib/approvals/approval-types";
+import { SentForApproval } from "../approvals/sent-for-approval";
 
 export { utcInputToIso } from "./restore-draft";
 
@@ -75,10 +77,16 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
     setStep("edit");
   };
 
+  const answer = mutation.isSuccess ? mutation.data : undefined;
+  const sent = answer && isApprovalRequested(answer) ? answer : undefined;
+  const restored = answer && !isApprovalRequested(answer) ? answer : undefined;
+
   return (
     <div className="space-y-4">
-      {step === "done" && mutation.isSuccess ? (
-        <RestoreSucceeded result={mutation.data} ownTable={mutation.data.table === plan.table} onAgain={again} />
+      {step === "done" && sent ? (
+        <SentForApproval requested={sent} />
+      ) : step === "done" && restored ? (
+        <RestoreSucceeded result={restored} ownTable={restored.table === plan.table} onAgain={again} />
       ) : step === "confirm" ? (
         <RestoreConfirm
           keyText={keyText}

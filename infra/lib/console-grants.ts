@@ -70,19 +70,21 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
   grant(SHARED, "DayLeases", from("compliance", "s3:PutObject"), [r.leaseObjects]);
   // Admins run jobs; an erasure rewrites the job files holding the subject.
   grant(SHARED, "ConsoleJobs", from("compliance", "s3:PutObject"), [r.bulkRestoreObjects, r.pitrObjects]);
+  // Four-eyes requests of the compliance and admin actions, created and decided with conditional writes.
+  grant(SHARED, "ApprovalRequests", from("compliance", "s3:PutObject"), [r.approvalObjects]);
   // The archive key, only through S3: reading objects, and writing them (audit entries first of all).
   const key = kmsViaS3(r.key, ["kms:Decrypt", ...from("restore", "kms:GenerateDataKey")]);
   grant(SHARED, "ArchiveKeyViaS3", [...key.actions], [...key.resources], { conditions: key.conditions as Grant["conditions"] });
 
-  // Whatever else allows it, no tier deletes an audit entry, an erasure ledger entry or an export manifest.
-  grant(SHARED, "KeepRecordsOfActions", ["s3:DeleteObject", "s3:DeleteObjectVersion"], [r.auditObjects, r.ledgerObjects, r.exportObjects], { deny: true });
+  // Whatever else allows it, no tier deletes an audit entry, an erasure ledger entry, an export manifest or an approval request.
+  grant(SHARED, "KeepRecordsOfActions", ["s3:DeleteObject", "s3:DeleteObjectVersion"], [r.auditObjects, r.ledgerObjects, r.exportObjects, r.approvalObjects], { deny: true });
   // The dated-object pattern also matches index entries (their names hold a date too); only admin's replay writes those.
   grant(SHARED, "NoIndexRewrites", tier === "compliance" ? ["s3:PutObject"] : [], [r.indexEntries], { deny: true });
   // The console's own state is out of bounds for the tiers that do not use it: read-only sees archived
   // records only (not the audit log, the ledger, exports or jobs); restore adds the audit log and the ledger.
-  const forbidden = tier === "read-only" ? [r.stateObjects] : tier === "restore" ? [r.exportObjects, r.bulkRestoreObjects, r.pitrObjects] : [];
+  const forbidden = tier === "read-only" ? [r.stateObjects] : tier === "restore" ? [r.exportObjects, r.bulkRestoreObjects, r.pitrObjects, r.approvalObjects] : [];
   grant(SHARED, "NoConsoleState", ["s3:GetObject", "s3:GetObjectVersion"], forbidden, { deny: true });
-  const forbiddenListings = tier === "read-only" ? [r.statePrefix] : tier === "restore" ? [r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix] : [];
+  const forbiddenListings = tier === "read-only" ? [r.statePrefix] : tier === "restore" ? [r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix, r.approvalsPrefix] : [];
   if (forbiddenListings.length > 0) {
     grant(SHARED, "NoConsoleStateListing", ["s3:ListBucket"], [r.bucket], {
       deny: true,

@@ -53,6 +53,7 @@ export class ConsoleResources {
   readonly exportsPrefix: string;
   readonly bulkRestorePrefix: string;
   readonly pitrPrefix: string;
+  readonly approvalsPrefix: string;
   readonly statePrefix: string;
   /** Everything under the archive prefix: every service's records and index, and the console's state. */
   readonly archiveObjects: string;
@@ -65,6 +66,7 @@ export class ConsoleResources {
   readonly exportObjects: string;
   readonly bulkRestoreObjects: string;
   readonly pitrObjects: string;
+  readonly approvalObjects: string;
   readonly alarms: string;
   readonly restoredTables: string;
   /** Every table of the account and region, for the statement conditioned on the archive tag. */
@@ -90,6 +92,7 @@ export class ConsoleResources {
     this.exportsPrefix = folder(CONSOLE_KEY_SEGMENTS.exports);
     this.bulkRestorePrefix = folder(CONSOLE_KEY_SEGMENTS.bulkRestoreJobs);
     this.pitrPrefix = folder(CONSOLE_KEY_SEGMENTS.pitrJobs);
+    this.approvalsPrefix = folder(CONSOLE_KEY_SEGMENTS.approvals);
     this.statePrefix = `${archive.prefix}${CONSOLE_STATE_MARK}`;
 
     this.archiveObjects = objects(
@@ -114,6 +117,7 @@ export class ConsoleResources {
       "Bulk-restore job state (job, plan, lease, chunk results) in a folder per job, named when the job is planned.",
     );
     this.pitrObjects = objects(`${this.pitrPrefix}*`, "PITR job history and compare chunks, named by the job's id when the restore starts.");
+    this.approvalObjects = objects(`${this.approvalsPrefix}*`, "Four-eyes approval requests, one object per request, named by its creation time and a random id.");
     this.alarms = this.explain(
       stack.formatArn({ service: "cloudwatch", resource: "alarm", resourceName: `${ALARM_NAME_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       "Every alarm Lazarus creates is named lazarus-{service or bucket}-{check}; DescribeAlarms only reads them.",

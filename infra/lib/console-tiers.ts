@@ -14,6 +14,8 @@ export const CONSOLE_KEY_SEGMENTS = {
   pitrJobs: "_jobs/pitr",
   /** lib/archive/day-lease.ts LEASE_SEGMENT: `{prefix}_leases/{service}/{yyyy}/{mm}/{dd}.json`, held by sealing and erasure. */
   dayLeases: "_leases",
+  /** lib/approvals/approval-store.ts APPROVALS_SEGMENT: `{prefix}_approvals/{requestId}.json`. */
+  approvals: "_approvals",
   /** lib/dlq/failure-source.ts FAILURE_OBJECT_PREFIX: where Lambda names failed-batch objects. */
   failedBatches: "aws/lambda/",
   /** lib/pitr/pitr-types.ts suggestTargetName(): `{table}-restored-{time}`. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "../../lib/archive/layout";
+import { APPROVALS_SEGMENT, approvalKey, newApprovalId } from "../../lib/approvals/approval-store";
 import { auditEntryKey } from "../../lib/audit/audit-layout";
 import { dayLeaseKey, LEASE_SEGMENT } from "../../lib/archive/day-lease";
 import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bulk-restore/job-store";
@@ -121,6 +122,7 @@ const key = {
   bulkChunk: `${archive}/${chunkResultKey(prefix, jobId, 3)}`,
   pitrJob: `${archive}/${jobKey(config, "job-1")}`,
   pitrChunk: `${archive}/${compareChunkKey(config, "job-1", "compare-1", "changed", 1)}`,
+  approval: `${archive}/${approvalKey(prefix, newApprovalId(new Date("2024-03-01T10:00:00Z")))}`,
   failedBatch: `${failures}/${FAILURE_OBJECT_PREFIX}0a1b2c3d-0000-0000-0000-000000000000/shardId-0001/2024/01/15/2024-01-15T10:30:05.000Z-abc.json`,
   outsideAnyPrefix: `${archive}/somewhere-else/x.json`,
   dayLease: `${archive}/${dayLeaseKey(prefix, "contact-svc", { year: 2024, month: 1, day: 15 })}`,
@@ -172,6 +174,7 @@ describe("console policies", () => {
     expect(CONSOLE_KEY_SEGMENTS.dayLeases).toBe(LEASE_SEGMENT);
     expect(jobsPrefix("p/")).toBe(`p/${CONSOLE_KEY_SEGMENTS.bulkRestoreJobs}/`);
     expect(PITR_JOBS_SEGMENT).toBe(`${CONSOLE_KEY_SEGMENTS.pitrJobs}/`);
+    expect(APPROVALS_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.approvals);
     expect(FAILURE_OBJECT_PREFIX).toBe(CONSOLE_KEY_SEGMENTS.failedBatches);
     expect(suggestTargetName("contact", new Date())).toMatch(new RegExp(`^contact${CONSOLE_KEY_SEGMENTS.restoredTable}`));
   });
@@ -200,7 +203,7 @@ describe("console read-only policy", () => {
   it("reads every service's archived records, but not the audit log or any other console state", () => {
     expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/?*"]);
     for (const record of [key.archiveObject, key.indexEntry, key.otherServiceObject]) expect(allows(statements, "s3:GetObject", record), record).toBe(true);
-    for (const state of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob]) {
+    for (const state of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob, key.approval]) {
       expect(allows(statements, "s3:GetObject", state), state).toBe(false);
       expect(allows(statements, "s3:GetObjectVersion", state), state).toBe(false);
     }
@@ -235,7 +238,7 @@ describe("console restore policy", () => {
     for (const put of puts) expect(put.Condition).toEqual({ Null: { "s3:if-none-match": "false" } });
     expect(allows(statements, "s3:GetObject", key.ledger)).toBe(true);
     expect(allows(statements, "s3:GetObject", key.audit)).toBe(true);
-    for (const other of [key.manifest, key.bulkJob, key.pitrChunk]) expect(allows(statements, "s3:GetObject", other), other).toBe(false);
+    for (const other of [key.manifest, key.bulkJob, key.pitrChunk, key.approval]) expect(allows(statements, "s3:GetObject", other), other).toBe(false);
     expect(resourcesFor(statements, "s3:RestoreObject")).toEqual([`${archive}/deleted/*`]);
     const s3Actions = new Set(statements.filter((s) => s.Effect === "Allow").flatMap(actionsOf).filter((a) => a.startsWith("s3:")));
     expect([...s3Actions].sort()).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject", "s3:PutObjectRetention", "s3:RestoreObject"]);
@@ -260,9 +263,12 @@ describe("console compliance policy", () => {
   });
 
   it("writes only redacted records, the erasure ledger, export manifests, the audit log, rewritten failed batches and rewritten job state", () => {
-    for (const written of [key.archiveObject, key.ledger, key.manifest, key.audit, key.failedBatch, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) {
+    for (const written of [key.archiveObject, key.ledger, key.manifest, key.audit, key.failedBatch, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk, key.approval]) {
       expect(allows(statements, "s3:PutObject", written), written).toBe(true);
     }
+    expect(allows(statements, "s3:GetObject", key.approval)).toBe(true);
+    // An approval request is a record of who let what run: nobody deletes it.
+    for (const tier of TIERS) expect(allows(policies[tier], "s3:DeleteObject", key.approval), tier).toBe(false);
     expect(allows(statements, "s3:PutObject", key.indexEntry), key.indexEntry).toBe(false);
     expect(allows(statements, "s3:GetObject", key.manifest)).toBe(true);
   });

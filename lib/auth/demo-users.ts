@@ -2,7 +2,7 @@ import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { MIN_DEMO_PASSWORD_LENGTH } from "./env";
-import { ROLE_LABELS, ROLES, type SessionUser } from "./roles";
+import { ROLE_LABELS, ROLES, type Role, type SessionUser } from "./roles";
 
 /**
  * One local user per role for the demo and the browser tests. Off unless
@@ -15,12 +15,28 @@ export const DEMO_EMAIL_DOMAIN = "demo.lazarus";
 
 export type DemoUser = SessionUser;
 
-export const DEMO_USERS: readonly DemoUser[] = ROLES.map((role) => ({
-  id: `demo:${role}`,
-  email: `${role}@${DEMO_EMAIL_DOMAIN}`,
-  name: `Demo ${ROLE_LABELS[role].toLowerCase()}`,
-  role,
-}));
+/** Roles with a second demo user, so that a four-eyes approval can be asked by one and given by another (docs/APPROVALS.md). */
+export const SECOND_DEMO_ROLES = ["compliance", "admin"] as const satisfies readonly Role[];
+
+export const DEMO_USERS: readonly DemoUser[] = [
+  ...ROLES.map((role) => ({
+    id: `demo:${role}`,
+    email: `${role}@${DEMO_EMAIL_DOMAIN}`,
+    name: `Demo ${ROLE_LABELS[role].toLowerCase()}`,
+    role,
+  })),
+  ...SECOND_DEMO_ROLES.map((role) => ({
+    id: `demo:${role}-2`,
+    email: `${role}2@${DEMO_EMAIL_DOMAIN}`,
+    name: `Demo second ${ROLE_LABELS[role].toLowerCase()}`,
+    role,
+  })),
+];
+
+/** How the sign-in page names a demo user's button: "admin", or "second admin". */
+export function demoUserLabel(user: DemoUser): string {
+  return user.id.endsWith("-2") ? `second ${user.role}` : user.role;
+}
 
 export function areDemoUsersEnabled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   return env.LAZARUS_DEMO_USERS?.trim() === "true" && (env.LAZARUS_DEMO_PASSWORD ?? "").length >= MIN_DEMO_PASSWORD_LENGTH;

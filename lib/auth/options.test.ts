@@ -95,6 +95,8 @@ describe("providers", () => {
       ["support@demo.lazarus", "support"],
       ["compliance@demo.lazarus", "compliance"],
       ["admin@demo.lazarus", "admin"],
+      ["compliance2@demo.lazarus", "compliance"],
+      ["admin2@demo.lazarus", "admin"],
     ]);
   });
 

@@ -15,6 +15,7 @@ const EXPECTED: Record<Permission, Role[]> = {
   pitr: ["admin"],
   dlq: ["admin"],
   "protection:change": ["admin"],
+  approvals: ["compliance", "admin"],
 };
 
 describe("roles", () => {

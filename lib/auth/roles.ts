@@ -21,13 +21,14 @@ export const PERMISSIONS = [
   "pitr",
   "dlq",
   "protection:change",
+  "approvals",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(["archive:read"]),
   support: new Set(["archive:read", "glacier:retrieve", "record:restore"]),
-  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure"]),
+  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure", "approvals"]),
   admin: new Set(PERMISSIONS),
 };
 
@@ -45,6 +46,7 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   pitr: "start point-in-time restores",
   dlq: "replay dead-letter queues",
   "protection:change": "change table protection settings",
+  approvals: "see or act on approval requests",
 };
 
 export function isRole(value: unknown): value is Role {

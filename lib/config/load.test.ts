@@ -85,3 +85,28 @@ describe("config", () => {
     expect(config.services.map((s) => s.name)).toEqual(["usr-contact-svc", "sor-service-order-svc", "unt-svc"]);
   });
 });
+
+describe("approvals config", () => {
+  it("is absent unless written, so every action runs at once as before", () => {
+    expect(parseConfig(minimal).approvals).toBeUndefined();
+  });
+
+  it("names actions one by one, with a 24-hour expiry by default", () => {
+    const config = parseConfig({ ...minimal, approvals: { erasure: true, bulkRestore: { aboveItems: 100 } } });
+    expect(config.approvals).toEqual({
+      restoreOverwrite: false,
+      restoreOtherTable: false,
+      bulkRestore: { aboveItems: 100 },
+      pitrCopyBack: false,
+      erasure: true,
+      protectionChange: false,
+      expiryHours: 24,
+    });
+  });
+
+  it("refuses unknown actions and services that are not configured", () => {
+    expect(() => parseConfig({ ...minimal, approvals: { dlqDiscrad: true } })).toThrow(/approvals.*dlqDiscrad/);
+    expect(() => parseConfig({ ...minimal, approvals: { erasure: true, services: ["nope-svc"] } })).toThrow(/approvals\.services\[0\]: "nope-svc" is not in services/);
+    expect(() => parseConfig({ ...minimal, approvals: { bulkRestore: { above: 3 } } })).toThrow(/approvals\.bulkRestore/);
+  });
+});

@@ -237,6 +237,34 @@ const alerts = z
 
 export type AlertsConfig = z.infer<typeof alerts>;
 
+/**
+ * Four-eyes approvals (docs/APPROVALS.md): the actions named here do not run when asked;
+ * they become a request that a second signed-in person, holding a role allowed to run the
+ * action, approves. Absent: every action runs at once, as without approvals.
+ */
+const approvals = z
+  .object({
+    /** Restores that replace a live item (mode "overwrite"). */
+    restoreOverwrite: z.boolean().default(false),
+    /** Restores into a table other than the service's own. */
+    restoreOtherTable: z.boolean().default(false),
+    /** Bulk restores: `true` for every run, or `{ "aboveItems": N }` for runs of more than N items. */
+    bulkRestore: z.union([z.boolean(), z.object({ aboveItems: z.number().int().min(0).max(1_000_000) }).strict()]).default(false),
+    /** Copying items of a point-in-time restore back into the live table. */
+    pitrCopyBack: z.boolean().default(false),
+    /** Erasure and redaction of archived records. */
+    erasure: z.boolean().default(false),
+    /** Enabling PITR or deletion protection from the protection page. */
+    protectionChange: z.boolean().default(false),
+    /** A request not approved within this many hours expires. */
+    expiryHours: z.number().min(0.25).max(24 * 14).default(24),
+    /** The services these rules apply to (say, the production ones); absent: every service. */
+    services: z.array(serviceName).min(1).optional(),
+  })
+  .strict();
+
+export type ApprovalsConfig = z.infer<typeof approvals>;
+
 /** How the archivers are split between CloudFormation stacks (each holds at most 500 resources). */
 const fleet = z
   .object({
@@ -355,6 +383,7 @@ export const configSchema = z
     audit: audit.prefault({}),
     alerts: alerts.prefault({}),
     fleet: fleet.prefault({}),
+    approvals: approvals.optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -379,6 +408,9 @@ export const configSchema = z
       if (c.services.some((s) => s.name === r.name)) {
         ctx.addIssue({ code: "custom", path: ["archive", "retiredServices", i, "name"], message: `"${r.name}" is still in services` });
       }
+    });
+    c.approvals?.services?.forEach((name, i) => {
+      if (!c.services.some((s) => s.name === name)) ctx.addIssue({ code: "custom", path: ["approvals", "services", i], message: `"${name}" is not in services` });
     });
     if (c.audit.objectLock && !c.archive.objectLock.enabled) {
       // S3 accepts a retention only on objects in a bucket created with Object Lock; every audited action would fail.

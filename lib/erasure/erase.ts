@@ -21,7 +21,7 @@ import {
   type PlannedFailureCopy,
   type RecordMatcher,
 } from "./erasure-plan";
-import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureSummary } from "./erasure-request";
+import { confirmationText, erasureRequestSchema, type ErasureMode, type ErasureQuery, type ErasureRequestBody, type ErasureSummary } from "./erasure-request";
 import { erasureScope, planJobState, writeJobState, type JobStatePlan } from "./job-state";
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf, type ObjectVersion } from "./record-sources";
@@ -540,4 +540,15 @@ async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, 
     for (const entry of again.unreadable) report(`${service.name} index entry #sha256:${createHash("sha256").update(entry.indexKey, "utf8").digest("hex").slice(0, 32)}`, entry.reason);
     for (const copy of await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
   }
+}
+
+/** The erasure a request body asks for: what the erasure route runs, and what an approved erasure request runs. */
+export function erasureRequestFrom(body: ErasureRequestBody, actor: SessionUser): ErasureRequest {
+  return {
+    query: { match: body.match, key: body.key, ...(body.services ? { services: body.services } : {}) },
+    mode: body.mode,
+    ...(body.attributes ? { attributes: body.attributes } : {}),
+    confirmation: body.confirmation,
+    actor,
+  };
 }

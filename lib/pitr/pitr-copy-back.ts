@@ -9,7 +9,7 @@ import { erasedMessage, erasureCovers, erasureKeyHash, loadErasures } from "../e
 import { overwriteCondition } from "../restore/restore-record";
 import { getLiveItem, itemFingerprint } from "../restore/live-item";
 import { toSdkItem } from "../restore/sdk-attribute-value";
-import { loadCompareChunk, saveCopyBackResults } from "./pitr-store";
+import { loadCompareChunk, loadLatestCompareState, requireJob, saveCopyBackResults } from "./pitr-store";
 import { withThrottleRetry } from "./retry";
 import type { CompareEntry, CompareState, CopyBackBody, CopyBackItemResult, CopyBackOutcome, CopyBackResult, PitrJob } from "./pitr-types";
 import type { KeyValue } from "../archive/attribute-value";
@@ -120,4 +120,12 @@ export async function copyBack(clients: Clients, config: LazarusConfig, service:
     ...(results ? { results } : { results: "not stored: see the server log" }),
   });
   return { auditId: operation.operationId, counts, items };
+}
+
+/** What the copy-back route runs, and what an approved copy-back request runs: the job's latest compare, then copyBack. */
+export async function copyBackFromLatestCompare(clients: Clients, config: LazarusConfig, jobId: string, body: CopyBackBody, actor: SessionUser): Promise<CopyBackResult> {
+  const { job, service } = await requireJob(clients, config, jobId);
+  const state = await loadLatestCompareState(clients.s3, config, job.id);
+  if (!state) throw new DomainError(404, "compare-not-found", "This restore has not been compared with live yet.");
+  return copyBack(clients, config, service, job, state, body, actor);
 }

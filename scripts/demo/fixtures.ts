@@ -22,6 +22,12 @@ export const DEMO_LOGINS = [
   { email: "admin@demo.lazarus", role: "admin" },
 ] as const;
 
+/** A second compliance officer and admin, so one person can ask for an action under approval and another approve it (docs/APPROVALS.md). */
+export const DEMO_SECOND_LOGINS = [
+  { email: "compliance2@demo.lazarus", role: "compliance" },
+  { email: "admin2@demo.lazarus", role: "admin" },
+] as const;
+
 export type LiveState = "gone" | "identical" | "changed";
 
 export interface WalkthroughDeletion {

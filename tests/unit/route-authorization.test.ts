@@ -78,6 +78,7 @@ const firstService = config.services[0]!.name;
 const SAMPLE_PARAMS: Record<string, string> = {
   date: "2024-01-15",
   jobId: "20240115T101500.000Z-0123456789ab",
+  requestId: "20240115T101500.000Z-0123456789ab",
   exportId: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
   id: "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b",
   category: "changed",
@@ -156,6 +157,7 @@ describe("route handlers", () => {
     [join("app", "api", "pitr"), "pitr"],
     [join("app", "api", "dlq"), "dlq"],
     [join("app", "api", "protection", "[service]", "fixes"), "protection:change"],
+    [join("app", "api", "approvals"), "approvals"],
   ];
 
   it.each(FEATURE_PERMISSIONS)("every route under %s needs %s", async (prefix, expected) => {

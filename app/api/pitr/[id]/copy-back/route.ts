@@ -1,13 +1,11 @@
-import { HttpError } from "@/lib/http/error-response";
+import { requestApprovalIfNeeded } from "@/lib/approvals/approvals";
 import { json, route } from "@/lib/http/route";
-import { copyBack } from "@/lib/pitr/pitr-copy-back";
-import { loadLatestCompareState, requireJob } from "@/lib/pitr/pitr-store";
+import { copyBackFromLatestCompare } from "@/lib/pitr/pitr-copy-back";
 import { copyBackBodySchema, pitrJobParams } from "@/lib/pitr/pitr-types";
 
-/** Copies chosen items of a finished compare back into the live table, with conditional writes. */
+/** Copies chosen items of a finished compare back into the live table, with conditional writes (or asks for approval: 202). */
 export const POST = route({ permission: "pitr", params: pitrJobParams, body: copyBackBodySchema }, async ({ params, body, user, config, aws }) => {
-  const { job, service } = await requireJob(aws(), config, params.id);
-  const state = await loadLatestCompareState(aws().s3, config, job.id);
-  if (!state) throw new HttpError(404, "compare-not-found", "This restore has not been compared with live yet.");
-  return json({ result: await copyBack(aws(), config, service, job, state, body, user) });
+  const requested = await requestApprovalIfNeeded(aws(), config, user, { kind: "pitr-copy-back", input: { pitrId: params.id, body } });
+  if (requested) return json(requested, 202);
+  return json({ result: await copyBackFromLatestCompare(aws(), config, params.id, body, user) });
 });
