@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { Duration, RemovalPolicy, Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, Stack, Validations } from "aws-cdk-lib";
 import { CfnTrail, Trail } from "aws-cdk-lib/aws-cloudtrail";
 import { Match, Rule } from "aws-cdk-lib/aws-events";
 import { LambdaFunction } from "aws-cdk-lib/aws-events-targets";
@@ -7,7 +7,7 @@ import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import { LogGroup } from "aws-cdk-lib/aws-logs";
-import type { IBucket } from "aws-cdk-lib/aws-s3";
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from "aws-cdk-lib/aws-s3";
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ATTRIBUTION_SEGMENT } from "../../lib/attribution/attribution-layout";
@@ -25,10 +25,14 @@ export const ATTRIBUTION_ENTRY = fileURLToPath(new URL("../attribution/handler.t
  * the function keeps only the protected ones (costlier: every table's deletes are logged).
  */
 export const MAX_SELECTED_TABLES = 490;
+/** The trail's log files are a second copy of what the attribution records keep; a year covers audits that ask for the raw calls. */
+export const TRAIL_LOG_RETENTION_DAYS = 365;
 
 export interface AttributionCaptureProps {
   config: LazarusConfig;
   archive: { bucket: IBucket; key: IKey; prefix: string };
+  /** Where the trail's log bucket logs its own access (the archive's access-log bucket). */
+  accessLogs: IBucket;
 }
 
 /**
@@ -80,6 +84,10 @@ export class AttributionCapture extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: "AwsSolutions-SQS3",
+      reason: "This queue is the dead-letter queue of the EventBridge rule's Lambda target; cdk-nag only recognises DLQs named in another queue's redrive policy.",
+    });
     this.rule = new Rule(this, "Calls", {
       description: "Hands Lazarus the delete-capable DynamoDB calls CloudTrail logs",
       eventPattern: {
@@ -89,11 +97,23 @@ export class AttributionCapture extends Construct {
       },
       targets: [new LambdaFunction(this.function, { retryAttempts: 8, maxEventAge: Duration.hours(24), deadLetterQueue: this.deadLetterQueue })],
     });
-    if (settings.trail.type === "create") this.trail = this.createTrail(config);
+    if (settings.trail.type === "create") this.trail = this.createTrail(config, props.accessLogs);
   }
 
-  private createTrail(config: LazarusConfig): Trail {
+  private createTrail(config: LazarusConfig, accessLogs: IBucket): Trail {
+    // CloudTrail's own log files; Lazarus reads the calls from EventBridge, not from here.
+    const logFiles = new Bucket(this, "TrailLogs", {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: "lazarus-trail/",
+      lifecycleRules: [{ id: "expire-trail-logs", expiration: Duration.days(TRAIL_LOG_RETENTION_DAYS) }],
+    });
     const trail = new Trail(this, "Trail", {
+      bucket: logFiles,
       trailName: "lazarus-dynamodb-deletes",
       isMultiRegionTrail: false,
       includeGlobalServiceEvents: false,

@@ -60,7 +60,7 @@ export class FoundationStack extends Stack {
     new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets });
     // With a default Object Lock retention no record could leave its object, so nothing is sealed (docs/INFRA.md).
     if (isSealingAllowed(config.archive)) this.sealing = new SealingSchedule(this, "Sealing", { config, archive, alarmActions: actions });
-    if (config.attribution.enabled) this.attribution = new AttributionCapture(this, "Attribution", { config, archive });
+    if (config.attribution.enabled) this.attribution = new AttributionCapture(this, "Attribution", { config, archive, accessLogs: this.storage.accessLogs });
     new FleetDashboard(this, "Dashboard", { config, failureBuckets: failureBucketNames, sealing: this.sealing !== undefined });
 
     new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });
