@@ -45,7 +45,7 @@ function nearest(calls: readonly ListedAttribution[], deletedAt: Date, windowSec
  * calls. Pure: the page and the day table share it, whichever requests they made.
  */
 export function matchDeletion(
-  deletion: ArchivedDeletion,
+  deletion: Pick<ArchivedDeletion, "table" | "deletedAt" | "deletionType">,
   keyCalls: readonly ListedAttribution[],
   keylessCalls: readonly ListedAttribution[],
   settings: AttributionSettings,
