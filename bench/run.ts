@@ -1,5 +1,6 @@
 import { benchArchiveBatch } from "./archive-batch";
 import { benchArchiverCost } from "./archiver-cost";
+import { benchAttribution } from "./attribution";
 import { benchAuditLog } from "./audit-log";
 import { benchBulkRestore, benchBulkRestoreDay } from "./bulk-restore";
 import { benchDayListing, benchSearch } from "./console-api";
@@ -29,3 +30,4 @@ if (all || which.has("sealed-days")) console.log(`${await benchSealedDays()}\n`)
 if (all || which.has("sealed-storage")) console.log(`${await benchSealedStorage()}\n`);
 if (all || which.has("erase-sealed")) console.log(`${await benchEraseSealed()}\n`);
 if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);
+if (all || which.has("attribution")) console.log(`${await benchAttribution()}\n`);

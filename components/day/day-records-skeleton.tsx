@@ -11,6 +11,8 @@ export const DAY_COLUMNS = {
   keyBesideCheckbox: "min-w-0 flex-1 basis-[calc(100%-2.25rem)] sm:basis-auto",
   deletedAt: "w-40 shrink-0 sm:w-44",
   type: "w-24 shrink-0",
+  /** On a phone a line of its own under the key; from sm up a column that truncates. */
+  deletedBy: "min-w-0 basis-full truncate text-slate-700 sm:basis-auto sm:w-52 sm:shrink-0",
   size: "ml-auto w-20 shrink-0 text-right sm:ml-0",
 } as const;
 
@@ -24,6 +26,7 @@ export function DayRecordsSkeleton({ rows = 10 }: { rows?: number }) {
           </div>
           <Skeleton className={`h-4 ${DAY_COLUMNS.deletedAt}`} />
           <Skeleton className={`h-4 ${DAY_COLUMNS.type}`} />
+          <Skeleton className={`h-4 ${DAY_COLUMNS.deletedBy}`} />
           <Skeleton className={`h-4 ${DAY_COLUMNS.size}`} />
         </div>
       ))}

@@ -17,6 +17,7 @@ import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { MessagePanel } from "../ui/message-panel";
 import { DAY_COLUMNS, DayRecordsSkeleton } from "./day-records-skeleton";
 import { describeDayRecord } from "./day-record-key";
+import { deletedByText } from "./deleted-by-cell";
 
 const ROW_HEIGHT = 44;
 /** Start fetching the next page this many rows before the end is on screen. */
@@ -210,6 +211,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
                 <th scope="col" className={clsx(bulkRestore ? DAY_COLUMNS.keyBesideCheckbox : DAY_COLUMNS.key, "font-semibold")}>Key</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.deletedAt, "font-semibold")}>Deleted at (UTC)</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.type, "font-semibold")}>Type</th>
+                <th scope="col" className={clsx(DAY_COLUMNS.deletedBy, "font-semibold")}>Deleted by</th>
                 <th scope="col" className={clsx(DAY_COLUMNS.size, "font-semibold")}>Size</th>
               </tr>
             </thead>
@@ -248,6 +250,9 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
                     <td className={clsx(DAY_COLUMNS.deletedAt, "tabular-nums")}>{row.deletedAt ? `${date} ${formatUtcTime(row.deletedAt)}` : "—"}</td>
                     <td className={DAY_COLUMNS.type}>
                       <DeletionTypeBadge type={row.deletionType} />
+                    </td>
+                    <td className={DAY_COLUMNS.deletedBy} title={deletedByText(row.deletedBy).title}>
+                      {deletedByText(row.deletedBy).text}
                     </td>
                     <td className={clsx(DAY_COLUMNS.size, "tabular-nums")}>{formatBytes(row.size)}</td>
                   </tr>

@@ -1,6 +1,6 @@
 import "server-only";
 import { notFound } from "next/navigation";
-import { Suspense } from "react";
+import { Suspense, type ReactNode } from "react";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { ArchivedRecordResult } from "@/lib/archive/archive-reader";
@@ -15,6 +15,7 @@ import { CopyButton } from "../ui/copy-button";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
+import { DeletedBy, DeletedBySkeleton } from "./deleted-by";
 import { GlacierRetrievalPanel } from "./glacier-retrieval-panel";
 import { LivePanelsSkeleton, PrefetchedLivePanels } from "./prefetched-live-panels";
 import { RecordHistory, RecordHistorySkeleton } from "./record-history";
@@ -43,7 +44,7 @@ function ArchiveLocation({ bucket, archiveKey }: { bucket: string; archiveKey: s
 
 type Readable = Extract<ArchivedRecordResult, { ok: true }>;
 
-function RecordFacts({ record, service, now }: { record: Readable; service: ServiceConfig; now: Date }) {
+function RecordFacts({ record, service, now, deletedBy }: { record: Readable; service: ServiceConfig; now: Date; deletedBy: ReactNode }) {
   const { deletion } = record;
   const { partitionKey, sortKey } = service.table;
   const pk = deletion.keys[partitionKey.name];
@@ -70,8 +71,10 @@ function RecordFacts({ record, service, now }: { record: Readable; service: Serv
       <dd>
         {deletion.deletionType === "ttl"
           ? "DynamoDB's time to live expired the item (the stream record names the DynamoDB service as the deleter)."
-          : "Deleted by a person or an application with DeleteItem or a batch write."}
+          : "Deleted by a person or an application with a delete call (DeleteItem, a batch or transaction, or PartiQL)."}
       </dd>
+      <dt className="font-medium text-slate-600">Deleted by</dt>
+      <dd>{deletedBy}</dd>
       <dt className="font-medium text-slate-600">Table</dt>
       <dd className="font-mono">{deletion.table ?? service.table.name}</dd>
       <TtlFact service={service} deletion={deletion} now={now} />
@@ -199,7 +202,16 @@ export async function RecordView({
         <h2 id="facts-heading" className="sr-only">
           Deletion
         </h2>
-        <RecordFacts record={result} service={service} now={now} />
+        <RecordFacts
+          record={result}
+          service={service}
+          now={now}
+          deletedBy={
+            <Suspense fallback={<DeletedBySkeleton />}>
+              <DeletedBy s3={s3} config={config} service={service} deletion={deletion} now={now} />
+            </Suspense>
+          }
+        />
         <ArchiveLocation bucket={config.archive.bucket} archiveKey={archiveKey} />
       </section>
       <Suspense fallback={<RecordHistorySkeleton />}>

@@ -4,6 +4,7 @@ import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { ArchiveCopy } from "./archive-copy";
+import { AttributionCapture } from "./attribution-capture";
 import { ArchiveStorage, FAILURE_BUCKET_METRICS_ID } from "./archive-storage";
 import { Alerting, alarmActions, type AlarmDestinations } from "./alerting";
 import { ConsolePolicies } from "./console-policies";
@@ -32,6 +33,7 @@ export class FoundationStack extends Stack {
   readonly consolePolicies: ConsolePolicies;
   readonly failureAlarms: Alarm[];
   readonly sealing?: SealingSchedule;
+  readonly attribution?: AttributionCapture;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -58,6 +60,7 @@ export class FoundationStack extends Stack {
     new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets });
     // With a default Object Lock retention no record could leave its object, so nothing is sealed (docs/INFRA.md).
     if (isSealingAllowed(config.archive)) this.sealing = new SealingSchedule(this, "Sealing", { config, archive, alarmActions: actions });
+    if (config.attribution.enabled) this.attribution = new AttributionCapture(this, "Attribution", { config, archive, accessLogs: this.storage.accessLogs });
     new FleetDashboard(this, "Dashboard", { config, failureBuckets: failureBucketNames, sealing: this.sealing !== undefined });
 
     new CfnOutput(this, "ArchiveBucketName", { value: this.storage.bucket.bucketName });

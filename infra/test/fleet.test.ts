@@ -50,7 +50,7 @@ describe.each(SIZES)("a fleet of %i services", (count) => {
     // Every service's archiver is deployed exactly once, and the fleet's one erasure re-check beside them.
     const functions = [...templates.values()].flatMap((t) => Object.values(t.Resources).filter((r) => r.Type === "AWS::Lambda::Function"));
     expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual(
-      [...config.services.map((s) => s.archiver.functionName), ERASURE_RECHECK_FUNCTION_NAME, SEALING_FUNCTION_NAME].sort(),
+      [...config.services.map((s) => s.archiver.functionName), ERASURE_RECHECK_FUNCTION_NAME, SEALING_FUNCTION_NAME, config.attribution.functionName].sort(),
     );
   });
 

@@ -333,6 +333,38 @@ const secondCopy = z
       .optional(),
   })
   .strict();
+/**
+ * Attribution of manual deletions from CloudTrail data events (docs/ATTRIBUTION.md). Off
+ * by default: data events cost about $0.10 per 100,000 calls logged.
+ */
+const attribution = z
+  .object({
+    enabled: z.boolean().default(false),
+    /**
+     * "create": the stack creates a trail logging only the delete-capable calls on the
+     * protected tables. "existing": a trail of your own already logs them (its data events
+     * reach EventBridge in the same account); the stack adds only the rule and the function.
+     */
+    trail: z
+      .discriminatedUnion("type", [
+        z.object({ type: z.literal("create") }).strict(),
+        z.object({ type: z.literal("existing"), trailArn: z.string().regex(/^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[A-Za-z0-9._-]{3,128}$/, "must be a CloudTrail trail ARN") }).strict(),
+      ])
+      .default({ type: "create" }),
+    /** Until this long after a deletion, a missing call is "not yet known": CloudTrail delivers data events within about 5 minutes, sometimes more. */
+    deliveryDelayMinutes: z.number().int().min(1).max(1_440).default(15),
+    /** A call matches a deletion whose stream time is this many seconds either side of its eventTime. */
+    matchWindowSeconds: z.number().int().min(1).max(300).default(5),
+    /** When the trail started logging (ISO 8601): earlier deletions say "trail off" instead of "no matching call". */
+    since: z.iso.datetime({ offset: true }).optional(),
+    /** Tables that are replicas of a global table: a delete made in another region has no call in this region's trail. */
+    globalTables: z.array(tableName).default([]),
+    functionName: functionName.default("lazarus-attribution"),
+  })
+  .strict();
+
+export type AttributionSettings = z.infer<typeof attribution>;
+
 export type RoleRule = z.infer<typeof roleRule>;
 
 export const configSchema = z
@@ -384,6 +416,7 @@ export const configSchema = z
     alerts: alerts.prefault({}),
     fleet: fleet.prefault({}),
     approvals: approvals.optional(),
+    attribution: attribution.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -1,3 +1,4 @@
+import type { DeletedByCell } from "../attribution/day-attribution";
 import { z } from "zod";
 import type { AttributeMap } from "../archive/attribute-value";
 import type { RestorePlan } from "../restore/restore-planner";
@@ -38,6 +39,8 @@ export interface DayRecordRow {
   storageClass: string;
   /** Why an object does not belong to the archive layout (kind "unknown"). */
   reason?: string;
+  /** Who deleted it, from CloudTrail (docs/ATTRIBUTION.md); absent when not looked up. */
+  deletedBy?: DeletedByCell;
 }
 
 export interface DayRecordsResponse {

@@ -3,6 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { encodeDayCursor, listDayRecords, type CalendarDay, type DayEntry } from "../archive/archive-reader";
 import { dayPrefix } from "../archive/layout";
 import { MAX_LIST_KEYS } from "../archive/object-listing";
+import { deletedByForDay } from "../attribution/day-attribution";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { DayRecordRow, DayRecordsResponse } from "./api-types";
 import { namedKeyStartsWith, toDayRecordRow } from "./archive-rows";
@@ -15,6 +16,8 @@ export interface DayRecordsQuery {
   limit: number;
   type?: "ttl" | "manual" | undefined;
   prefix?: string | undefined;
+  /** Adds the "Deleted by" of each row: one more LIST per page (docs/ATTRIBUTION.md). */
+  withDeletedBy?: boolean;
 }
 
 /**
@@ -30,19 +33,26 @@ export async function dayRecordsPage(s3: S3Client, config: LazarusConfig, servic
   const base = dayPrefix(config.archive.prefix, service.name, day);
 
   const rows: DayRecordRow[] = [];
+  const picked: DayEntry[] = [];
+  const done = async (response: DayRecordsResponse): Promise<DayRecordsResponse> => {
+    if (!query.withDeletedBy) return response;
+    const cells = await deletedByForDay(s3, config, service, day, picked);
+    return { ...response, entries: response.entries.map((row) => ({ ...row, ...(cells.has(row.archiveKey) ? { deletedBy: cells.get(row.archiveKey)! } : {}) })) };
+  };
   let cursor = query.cursor;
   for (let lists = 0; lists < MAX_LISTS_PER_PAGE; lists += 1) {
     const page = await listDayRecords(s3, config, service, day, { ...(cursor ? { cursor } : {}), limit: filtered ? MAX_LIST_KEYS : limit - rows.length });
     for (const [i, entry] of page.entries.entries()) {
       if (filtered && !matches(entry)) continue;
       rows.push(toDayRecordRow(entry));
+      picked.push(entry);
       if (rows.length === limit) {
         const isLastOfDay = i === page.entries.length - 1 && page.nextCursor === undefined;
-        return { entries: rows, ...(isLastOfDay ? {} : { nextCursor: encodeDayCursor(service.name, day, entry.archiveKey.slice(base.length)) }) };
+        return done({ entries: rows, ...(isLastOfDay ? {} : { nextCursor: encodeDayCursor(service.name, day, entry.archiveKey.slice(base.length)) }) });
       }
     }
-    if (page.nextCursor === undefined) return { entries: rows };
+    if (page.nextCursor === undefined) return done({ entries: rows });
     cursor = page.nextCursor;
   }
-  return { entries: rows, ...(cursor ? { nextCursor: cursor } : {}) };
+  return done({ entries: rows, ...(cursor ? { nextCursor: cursor } : {}) });
 }

@@ -17,6 +17,7 @@ import {
 import type { DynamoDBRecord } from "aws-lambda";
 import pLimit from "p-limit";
 import { archiverTargetFor, archiveStreamRecord, type ArchiverTarget } from "../../lib/archive/archiver";
+import { seedAttribution } from "./attribution";
 import type { AttributeMap, AttributeValue } from "../../lib/archive/attribute-value";
 import { TTL_PRINCIPAL } from "../../lib/archive/stream-record";
 import type { LazarusConfig } from "../../lib/config/schema";
@@ -115,6 +116,9 @@ export async function seedDemo(options: SeedDemoOptions): Promise<SeedReport> {
 
   const archived = await archiveDeletions(config, clients.s3, plan.deletions, mappings, options.concurrency ?? DEFAULT_SEED_CONCURRENCY);
   log(`archive: ${archived.written} objects written, ${archived.alreadyArchived} already there (${plan.deletions.length} deletions)`);
+
+  const attributed = await seedAttribution(config, clients.s3, plan.deletions, plan.day, options.concurrency ?? DEFAULT_SEED_CONCURRENCY);
+  log(`attribution: ${attributed.calls} simulated CloudTrail calls, ${attributed.written} attribution records written`);
 
   const sealed = options.seal ? await options.seal() : undefined;
   if (sealed) log(`archive: ${sealed.sealed.length} closed days sealed, ${sealed.failures.length} could not be`);

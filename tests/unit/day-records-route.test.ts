@@ -10,6 +10,12 @@ vi.mock("@/lib/archive/archive-reader", async (importOriginal) => ({
   listDayRecords: vi.fn(),
 }));
 
+// The day's attribution listing (one more LIST per page) is not what these tests are about.
+vi.mock("@/lib/attribution/attribution-store", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("@/lib/attribution/attribution-store")>()),
+  listDayAttributions: vi.fn(async () => []),
+}));
+
 const list = vi.mocked(listDayRecords);
 vi.mocked(getSessionUser).mockResolvedValue({ id: "t", email: "t@example.com", name: "t", role: "viewer" });
 

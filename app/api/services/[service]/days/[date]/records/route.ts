@@ -5,5 +5,5 @@ import { json, route } from "@/lib/http/route";
 
 export const GET = route(
   { permission: "archive:read", params: serviceDayParams, query: dayRecordsQuerySchema },
-  async ({ params, query, config, aws }) => json(await dayRecordsPage(aws().s3, config, requireService(config, params.service), params.date, query)),
+  async ({ params, query, config, aws }) => json(await dayRecordsPage(aws().s3, config, requireService(config, params.service), params.date, { ...query, withDeletedBy: true })),
 );

@@ -1,0 +1,59 @@
+import "server-only";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { NamedKey } from "../archive/archive-names";
+import type { CalendarDay } from "../archive/archive-input";
+import type { DayEntry } from "../archive/day-listing";
+import { encodeKeyValue } from "../archive/key-codec";
+import type { LazarusConfig, ServiceConfig } from "../config/schema";
+import { KEYLESS_FOLDER } from "./attribution-layout";
+import { listDayAttributions, type ListedAttribution } from "./attribution-store";
+import { matchDeletion } from "./join";
+
+/** What the day table shows in its "Deleted by" column. */
+export type DeletedByCell =
+  | { state: "found"; label: string; api: string; confidence: "exact" | "inferred" }
+  | { state: "ttl" }
+  | { state: "pending" }
+  | { state: "no-event"; reason: "trail-off" | "replicated" | "not-recorded" };
+
+const folderOf = (pk: NamedKey, sk: NamedKey | undefined) => [pk, ...(sk ? [sk] : [])].map((k) => (k.hashed ? k.encoded : encodeKeyValue(k.value))).join("_");
+
+/**
+ * The callers of a page of a day's deletions, from attribution names alone: one LIST of
+ * the day's attribution folder per 1,000 calls recorded that day, no GETs. Calls filed
+ * under the neighbouring day (a deletion within seconds of midnight) are not looked up
+ * here; the record page does.
+ */
+export async function deletedByForDay(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  day: CalendarDay,
+  entries: readonly DayEntry[],
+  now = new Date(),
+): Promise<Map<string, DeletedByCell>> {
+  const out = new Map<string, DeletedByCell>();
+  const records = entries.filter((e): e is Extract<DayEntry, { kind: "record" }> => e.kind === "record");
+  if (records.length === 0) return out;
+  const hasManual = records.some((r) => r.deletionType === "manual");
+  const listed = hasManual && config.attribution.enabled ? await listDayAttributions(s3, config.archive, service.name, new Date(Date.UTC(day.year, day.month - 1, day.day))) : [];
+  const byFolder = new Map<string, ListedAttribution[]>();
+  for (const call of listed) byFolder.set(call.keyFolder, [...(byFolder.get(call.keyFolder) ?? []), call]);
+  const keyless = byFolder.get(KEYLESS_FOLDER) ?? [];
+  for (const r of records) {
+    const matched = matchDeletion(
+      { table: service.table.name, deletedAt: r.deletedAt, deletionType: r.deletionType },
+      byFolder.get(folderOf(r.partitionKey, r.sortKey)) ?? [],
+      keyless,
+      config.attribution,
+      now,
+    );
+    out.set(
+      r.archiveKey,
+      matched.state === "found" ? { state: "found", label: matched.call.principalLabel, api: matched.call.api, confidence: matched.confidence }
+      : matched.state === "pending" ? { state: "pending" }
+      : matched,
+    );
+  }
+  return out;
+}
