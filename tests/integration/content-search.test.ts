@@ -141,3 +141,14 @@ describe("content search, local engine", () => {
     expect(events.filter((e) => e.type === "match").length).toBeLessThan(100);
   });
 });
+
+describe("loose keys", () => {
+  it("offers the keys a bare id or a wrongly cased key stands for, through the index's prefixes", async () => {
+    const { suggestKeys } = await import("../../lib/search/key-suggestions");
+    expect(await suggestKeys(s3, config, "c-1001", [service])).toEqual([{ service: "usr-session-svc", partitionKey: "CONTACT#c-1001" }]);
+    expect(await suggestKeys(s3, config, "contact#c-100", [service])).toEqual(
+      expect.arrayContaining([{ service: "usr-session-svc", partitionKey: "CONTACT#c-1001" }, { service: "usr-session-svc", partitionKey: "CONTACT#c-1002" }]),
+    );
+    expect(await suggestKeys(s3, config, "nobody", [service])).toEqual([]);
+  });
+});
