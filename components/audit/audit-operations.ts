@@ -10,6 +10,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "dlq-replay": "DLQ replay",
   "glacier-retrieval": "Glacier retrieval",
   "sign-in": "Sign-in",
+  "content-search": "Content search",
 };
 
 /** One audited operation: its "started" entry and its outcome share an operationId. */

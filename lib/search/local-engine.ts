@@ -17,6 +17,9 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { findService } from "../config/load";
 import { windowBounds, type ContentSearch } from "./content-query";
 import { compileConditions, matchesImage, type CompiledCondition } from "./predicate";
+import type { SearchEvent, SearchOutcome, SearchProgress } from "./search-events";
+
+export type { SearchEvent, SearchMatch, SearchOutcome, SearchProblem, SearchProgress } from "./search-events";
 
 /**
  * The local search engine: reads every record of the days in the window, sealed days
@@ -34,43 +37,6 @@ export const DEFAULT_SCAN_CONCURRENCY = 4;
 /** Open-day objects are scanned in batches, so progress moves while a day of many objects is read. */
 const OBJECT_BATCH = 50;
 const PROGRESS_EVERY_MS = 250;
-
-export interface SearchMatch {
-  service: string;
-  archiveKey: string;
-  deletedAt: string;
-  deletionType: "ttl" | "manual";
-  partitionKey: string;
-  sortKey: string | null;
-  /** Read from a sealed bundle rather than a per-record object. */
-  sealed: boolean;
-}
-
-export interface SearchProgress {
-  daysTotal: number;
-  daysScanned: number;
-  bytesTotal: number;
-  bytesScanned: number;
-  recordsScanned: number;
-  matches: number;
-  elapsedMs: number;
-  /** Archive bytes read per second so far. */
-  bytesPerSecond: number;
-}
-
-export interface SearchProblem {
-  service: string;
-  day: string;
-  message: string;
-}
-
-export type SearchOutcome = "complete" | "capped" | "cancelled";
-
-export type SearchEvent =
-  | { type: "progress"; progress: SearchProgress }
-  | { type: "match"; match: SearchMatch }
-  | { type: "problem"; problem: SearchProblem }
-  | { type: "done"; outcome: SearchOutcome; progress: SearchProgress };
 
 /** Requests the scan sent, for the benchmark and the tests. */
 export interface ScanStats {
