@@ -33,7 +33,9 @@ export type { SearchEvent, SearchMatch, SearchOutcome, SearchProblem, SearchProg
  * consumer stops reading.
  */
 
-export const DEFAULT_SCAN_CONCURRENCY = 4;
+export const DEFAULT_SCAN_CONCURRENCY = 6;
+/** Planning a day is two small requests (its manifest, its folder's LIST): they wait on S3, not on the CPU. */
+const PLAN_CONCURRENCY = 16;
 /** Open-day objects are scanned in batches, so progress moves while a day of many objects is read. */
 const OBJECT_BATCH = 50;
 const PROGRESS_EVERY_MS = 250;
@@ -360,7 +362,8 @@ export async function* searchArchive(
   let failure: unknown;
   const run = async () => {
     const limit = pLimit(options.concurrency ?? DEFAULT_SCAN_CONCURRENCY);
-    const plans = await Promise.all(services.flatMap((service) => days.map((day) => limit(() => (signal.aborted ? Promise.resolve({ units: [], bytes: 0 }) : planDay(service, day))))));
+    const planLimit = pLimit(PLAN_CONCURRENCY);
+    const plans = await Promise.all(services.flatMap((service) => days.map((day) => planLimit(() => (signal.aborted ? Promise.resolve({ units: [], bytes: 0 }) : planDay(service, day))))));
     progress.bytesTotal = plans.reduce((sum, p) => sum + p.bytes, 0);
     pushProgress(true);
     await Promise.all(
