@@ -11,6 +11,7 @@ import { machine } from "./harness";
 import { benchPitrCompare } from "./pitr-compare";
 import { benchSealedDays, benchSealedStorage } from "./sealed-days";
 import { benchEraseSealed } from "./erase-sealed";
+import { benchContentSearch } from "./content-search";
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -29,5 +30,6 @@ if (all || which.has("export")) console.log(`${await benchExport()}\n`);
 if (all || which.has("sealed-days")) console.log(`${await benchSealedDays()}\n`);
 if (all || which.has("sealed-storage")) console.log(`${await benchSealedStorage()}\n`);
 if (all || which.has("erase-sealed")) console.log(`${await benchEraseSealed()}\n`);
+if (all || which.has("content-search")) console.log(`${await benchContentSearch()}\n`);
 if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);
 if (all || which.has("attribution")) console.log(`${await benchAttribution()}\n`);

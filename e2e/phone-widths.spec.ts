@@ -22,7 +22,7 @@ const pages: { name: string; path: string; heading: RegExp | string }[] = [
   { name: "overview", path: "/", heading: "Overview" },
   { name: "calendar", path: `/services/${DEMO_SERVICES.contacts}`, heading: DEMO_SERVICES.contacts },
   { name: "day", path: `/services/${DEMO_SERVICES.contacts}/days/${yesterday()}`, heading: /Deletions on / },
-  { name: "search", path: `/search?q=${encodeURIComponent(WALKTHROUGH.changed.partitionKey)}&match=exact&service=all`, heading: "Search deletions by key" },
+  { name: "search", path: `/search?q=${encodeURIComponent(WALKTHROUGH.changed.partitionKey)}&match=exact&service=all`, heading: "Search deletions" },
   { name: "audit", path: "/audit", heading: "Audit log" },
   { name: "reports", path: "/reports", heading: "Deletion report" },
   { name: "protection", path: "/protection", heading: "Protection health" },
@@ -51,7 +51,7 @@ test("the header folds its links behind a menu button", async ({ page }) => {
   await page.getByRole("button", { name: "Menu" }).click();
   await expect(nav.getByRole("link", { name: "Search" })).toBeVisible();
   await nav.getByRole("link", { name: "Search" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: "Search deletions by key" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Search deletions", exact: true })).toBeVisible();
   await expect(nav).toBeHidden();
 });
 

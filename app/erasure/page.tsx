@@ -10,10 +10,13 @@ export const dynamic = "force-dynamic";
 
 export const metadata: Metadata = { title: "Erasure" };
 
-export default async function ErasurePage() {
+export default async function ErasurePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const access = await requirePageUser("erasure");
   if (!access.ok) return <ForbiddenPanel message={access.message} />;
   const config = loadConfig();
+  // A subject's key handed over from a content search; the form only shows it, nothing runs until asked.
+  const key = (await searchParams).key;
+  const initialKey = typeof key === "string" && key.length <= 2048 ? key : "";
   return (
     <>
       <PageHeader title="Erasure of archived personal data">
@@ -22,7 +25,7 @@ export default async function ErasurePage() {
           respected; every step is written to the audit log without the key itself.
         </p>
       </PageHeader>
-      <ErasureConsole services={config.services.map((s) => s.name)} user={{ email: access.user.email, name: access.user.name, role: access.user.role }} />
+      <ErasureConsole services={config.services.map((s) => s.name)} initialKey={initialKey} user={{ email: access.user.email, name: access.user.name, role: access.user.role }} />
     </>
   );
 }

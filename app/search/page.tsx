@@ -10,6 +10,8 @@ import { SearchForm } from "@/components/search/search-form";
 import { SearchResults, SearchResultsSkeleton } from "@/components/search/search-results";
 import { parseParams, searchParamsSchema } from "@/components/routing/search-params";
 import { archiveContext } from "@/lib/http/archive-context";
+import { can } from "@/lib/auth/roles";
+import { ContentSearch } from "@/components/search/content-search";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";
@@ -28,8 +30,8 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
 
   return (
     <>
-      <PageHeader title="Search deletions by key">
-        <p className="text-sm text-slate-600">Find every archived deletion of a partition key, in one service or all of them.</p>
+      <PageHeader title="Search deletions">
+        <p className="text-sm text-slate-600">Find every archived deletion of a partition key, or every deletion whose item held a value (an email address, a status) in a time window.</p>
       </PageHeader>
       <div className="space-y-6">
         <SearchForm services={services} values={{ ...values, service: badService ? "all" : values.service }} />
@@ -44,6 +46,12 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
         ) : (
           <p className="text-sm text-slate-600">Enter a key to search.</p>
         )}
+        <ContentSearch
+          services={services.map((s) => s.name)}
+          now={new Date().toISOString()}
+          canBulkRestore={can(access.user.role, "bulk-restore")}
+          canErase={can(access.user.role, "erasure")}
+        />
       </div>
     </>
   );

@@ -11,6 +11,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "glacier-retrieval": "Glacier retrieval",
   "sign-in": "Sign-in",
   approval: "Approval",
+  "content-search": "Content search",
 };
 
 /** One audited operation: its "started" entry and its outcome share an operationId. */

@@ -22,7 +22,7 @@ export { lockLabel } from "./lock-label";
  * type the confirmation, follow it while it runs, see what was done, keep the receipt.
  * The server re-plans and re-checks everything; this only guides.
  */
-export function ErasureConsole({ services, user }: { services: string[]; user: { email: string; name: string; role: string } }) {
+export function ErasureConsole({ services, user, initialKey = "" }: { services: string[]; user: { email: string; name: string; role: string }; initialKey?: string }) {
   const [query, setQuery] = useState<ErasureQuery | null>(null);
   const [mode, setMode] = useState<ErasureMode>("erase");
   const [startedAt, setStartedAt] = useState(0);
@@ -64,7 +64,7 @@ export function ErasureConsole({ services, user }: { services: string[]; user: {
 
   return (
     <div className="space-y-6">
-      <ErasureSearchForm services={services} searching={plan.isPending || erasure.isPending} onSearch={search} />
+      <ErasureSearchForm services={services} initialKey={initialKey} searching={plan.isPending || erasure.isPending} onSearch={search} />
 
       {plan.isError ? <ErrorPanel title="Could not search the archive" message={errorMessage(plan.error)} /> : null}
 

@@ -5,9 +5,19 @@ import { Search } from "lucide-react";
 import type { ErasureQuery } from "@/lib/erasure/erasure-request";
 
 /** Which subject: a partition key (exact or prefix) in some or all services. */
-export function ErasureSearchForm({ services, searching, onSearch }: { services: string[]; searching: boolean; onSearch: (query: ErasureQuery) => void }) {
+export function ErasureSearchForm({
+  services,
+  searching,
+  onSearch,
+  initialKey = "",
+}: {
+  services: string[];
+  searching: boolean;
+  onSearch: (query: ErasureQuery) => void;
+  initialKey?: string;
+}) {
   const ids = { key: useId(), match: useId() };
-  const [key, setKey] = useState("");
+  const [key, setKey] = useState(initialKey);
   const [match, setMatch] = useState<"exact" | "prefix">("exact");
   const [chosenServices, setChosenServices] = useState<string[]>([]);
 

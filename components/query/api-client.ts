@@ -16,7 +16,7 @@ function isErrorBody(value: unknown): value is { error: { code: string; message:
   return typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string";
 }
 
-async function errorFrom(response: Response): Promise<ApiError> {
+export async function errorFrom(response: Response): Promise<ApiError> {
   let body: unknown;
   try {
     body = await response.json();

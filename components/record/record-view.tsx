@@ -9,6 +9,7 @@ import { awsEndpoint } from "@/lib/aws/clients";
 import { can, type Role } from "@/lib/auth/roles";
 import type { LazarusConfig, ServiceConfig } from "@/lib/config/schema";
 import { toUserFacingError } from "@/lib/http/error-response";
+import { toPlainJson } from "@/lib/archive/plain-json";
 import { TypedAttributeView } from "../attributes/typed-attribute-view";
 import { formatBytes, formatRelative, formatUtc } from "../format/time";
 import { CopyButton } from "../ui/copy-button";
@@ -234,6 +235,13 @@ export async function RecordView({
         </h2>
         <p className="text-sm text-slate-600">Every attribute with its DynamoDB type, exactly as archived.</p>
         <TypedAttributeView item={deletion.oldImage} keyNames={keyNames} label="Archived item attributes" />
+        <details className="rounded-md border border-slate-200 bg-white">
+          <summary className="px-3 py-2 text-sm font-medium">Show the item as plain JSON</summary>
+          <p className="border-t border-slate-200 px-3 py-2 text-xs text-slate-600">Without DynamoDB&apos;s type tags, as an application reads it: numbers exact to every digit, sets as arrays, binary as base64.</p>
+          <pre className="max-h-[32rem] overflow-auto bg-slate-950 p-3 font-mono text-xs text-slate-100" tabIndex={0} aria-label="The deleted item as plain JSON">
+            {toPlainJson(deletion.oldImage)}
+          </pre>
+        </details>
       </section>
       <section aria-labelledby="raw-heading" className="space-y-2">
         <h2 id="raw-heading" className="text-lg font-semibold">

@@ -7,6 +7,7 @@ import { erasedOn, findErasure } from "@/lib/erasure/erasure-ledger";
 import type { FoundDeletion } from "@/lib/archive/key-lookup";
 import type { LazarusConfig } from "@/lib/config/schema";
 import { toUserFacingError } from "@/lib/http/error-response";
+import { suggestKeys, type KeySuggestion } from "@/lib/search/key-suggestions";
 import { formatRelative, formatUtc } from "../format/time";
 import { recordHref, searchHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
@@ -55,6 +56,9 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
       </div>
     );
   }
+  // Nothing under the key as typed: offer the keys it may stand for ("c-1001" → "CONTACT#c-1001").
+  const suggestions: KeySuggestion[] =
+    outcome.deletions.length === 0 ? await suggestKeys(s3, config, query.q, query.service === "all" ? config.services : [query.service]).catch(() => []) : [];
   const back = searchHref({ q: query.q, match: query.match, service: query.service === "all" ? "all" : query.service.name });
   const rows = [...outcome.deletions].sort((a, b) => b.deletedAt.getTime() - a.deletedAt.getTime());
   const where = query.service === "all" ? `${outcome.searched.length} of ${config.services.length} services` : query.service.name;
@@ -71,6 +75,21 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
       <p role="status" aria-live="polite" className="text-sm text-slate-700">
         {summary}
       </p>
+      {suggestions.length > 0 ? (
+        <div className="rounded-md border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm">
+          <p className="font-medium">Did you mean</p>
+          <ul className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+            {suggestions.map((s) => (
+              <li key={`${s.service}:${s.partitionKey}`}>
+                <Link href={searchHref({ q: s.partitionKey, match: "exact", service: s.service })} className="font-mono break-all text-indigo-800 underline underline-offset-2">
+                  {s.partitionKey}
+                </Link>{" "}
+                <span className="text-xs text-slate-600">in {s.service}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
       {erasures.map((e) => (
         <MessagePanel key={e.service} title={`Erased on ${e.day} in ${e.service}`} headingLevel={3}>
           <p>

@@ -66,6 +66,9 @@ export const DEMO_INCIDENT = {
   story: "A clean-up job meant for cancelled orders deleted scheduled ones; restoring to 10:29:59 undoes it.",
 };
 
+/** Maria Jensen's address in her deleted profile (CONTACT#c-1001): what support has when the customer only knows it. */
+export const WALKTHROUGH_EMAIL = "maria.jensen@example.com";
+
 export const WALKTHROUGH = {
   /** The walkthrough's record: support finds it by key and restores it (no-clobber). */
   restorable: record({

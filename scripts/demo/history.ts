@@ -1,7 +1,7 @@
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
 import type { DeletionType } from "../../lib/archive/stream-record";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
-import { DEMO_INCIDENT, DEMO_SERVICES, EXPIRING_SOON, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "./fixtures";
+import { DEMO_INCIDENT, DEMO_SERVICES, EXPIRING_SOON, WALKTHROUGH, WALKTHROUGH_EMAIL, walkthroughDeletedAt, type WalkthroughRecord } from "./fixtures";
 import {
   contactAddress,
   contactConsent,
@@ -293,8 +293,8 @@ function expiredItem(service: DemoService, rng: Random, at: Date): AttributeMap 
   }
 }
 
-const WALKTHROUGH_PEOPLE: Record<string, { givenName: string; familyName: string; nickname: string | null; city: (typeof CITIES)[number] }> = {
-  restorable: { givenName: "Maria", familyName: "Jensen", nickname: "Mia", city: CITIES[0] },
+const WALKTHROUGH_PEOPLE: Record<string, { givenName: string; familyName: string; nickname: string | null; city: (typeof CITIES)[number]; email?: string }> = {
+  restorable: { givenName: "Maria", familyName: "Jensen", nickname: "Mia", city: CITIES[0], email: WALKTHROUGH_EMAIL },
   identical: { givenName: "Jonas", familyName: "Okafor", nickname: null, city: CITIES[1] },
   changed: { givenName: "Aisha", familyName: "Haddad", nickname: "Ash", city: CITIES[2] },
   ttlExpired: { givenName: "Liam", familyName: "Walsh", nickname: null, city: CITIES[9] },

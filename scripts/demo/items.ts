@@ -83,6 +83,8 @@ export interface PersonOptions {
   familyName?: string;
   nickname?: string | null;
   city?: (typeof CITIES)[number];
+  /** A fixed address for a walkthrough person, so a guide (and a test) can search for it. */
+  email?: string;
 }
 
 export function contactProfile(
@@ -107,7 +109,8 @@ export function contactProfile(
     contactId: S(contactId),
     givenName: S(given),
     familyName: S(family),
-    email: S(`${ascii(given).toLowerCase()}.${ascii(family).toLowerCase()}${rng.int(1, 99)}@${rng.pick(EMAIL_DOMAINS)}`),
+    // Drawn even when fixed, so every later random value of the demo stays the same.
+    email: S(((drawn) => options.email ?? drawn)(`${ascii(given).toLowerCase()}.${ascii(family).toLowerCase()}${rng.int(1, 99)}@${rng.pick(EMAIL_DOMAINS)}`)),
     phone: S(`+${place.dialCode} ${rng.int(200, 999)} ${rng.int(100, 999)} ${rng.int(100, 999)}`),
     status: S(options.status ?? "active"),
     createdAt: S(iso(createdAt)),

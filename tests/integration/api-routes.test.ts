@@ -8,6 +8,9 @@ import pLimit from "p-limit";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as getAudit } from "@/app/api/audit/route";
 import { GET as search } from "@/app/api/search/route";
+import { POST as contentSearch } from "@/app/api/search/content/route";
+import { scanAuditEntries } from "@/lib/audit/audit-log";
+import type { SearchStreamLine } from "@/lib/search/search-events";
 import { GET as getDayRecords } from "@/app/api/services/[service]/days/[date]/records/route";
 import { GET as compare } from "@/app/api/services/[service]/records/compare/route";
 import { POST as restore } from "@/app/api/services/[service]/records/restore/route";
@@ -21,7 +24,7 @@ import type { LazarusConfig } from "@/lib/config/schema";
 import type { CompareResponse, DayRecordRow, DayRecordsResponse, SearchResponse } from "@/lib/http/api-types";
 import { uniqueName, motoEnv } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
-import { callRoute } from "../support/route-request";
+import { callRoute, invokeRoute } from "../support/route-request";
 
 /**
  * The API routes end to end against moto: the wrapper, the zod parsing, the reader
@@ -183,6 +186,46 @@ describe("GET /api/search", () => {
     as("viewer");
     expect((await call(search as Handler, "/api/search?q=", {})).status).toBe(400);
     expect((await call(search as Handler, "/api/search?q=x&service=nope-svc", {})).status).toBe(404);
+  });
+});
+
+describe("POST /api/search/content", () => {
+  const window = { from: `${DAY}T10:00Z`, to: `${DAY}T10:00Z` };
+  async function stream(body: unknown) {
+    const response = await invokeRoute(contentSearch, "/api/search/content", { method: "POST", body });
+    const text = await response.text();
+    return { status: response.status, type: response.headers.get("content-type"), text, lines: response.ok ? text.trim().split("\n").map((l) => JSON.parse(l) as SearchStreamLine) : [] };
+  }
+
+  it("streams the matches as NDJSON to any role that browses, and audits the search with the value hashed", async () => {
+    as("viewer");
+    const { status, type, lines } = await stream({ ...window, conditions: [{ path: "name", op: "equals", value: "name user#07", caseInsensitive: true }] });
+    expect(status).toBe(200);
+    expect(type).toMatch(/^application\/x-ndjson/);
+    const matches = lines.flatMap((l) => (l.type === "match" ? [l.match] : []));
+    expect(matches).toEqual([expect.objectContaining({ service: "usr-contact-svc", partitionKey: "USER#07", archiveKey: archiveKeys.get("USER#07") })]);
+    expect(lines.at(-1)).toMatchObject({ type: "done", outcome: "complete", progress: { matches: 1 } });
+    const today = new Date().toISOString().slice(0, 10);
+    const entries = [];
+    for await (const entry of scanAuditEntries(s3, config, { from: today, to: today })) if (entry.action === "content-search" && entry.actor.id === "test:viewer") entries.push(entry);
+    expect(entries.map((e) => e.outcome)).toEqual(["started", "succeeded"]);
+    const logged = JSON.stringify(entries);
+    expect(logged).toContain('"path":"name"');
+    expect(logged).not.toMatch(/user#07/i);
+    expect(logged).toContain("sha256:");
+  });
+
+  it("refuses bad conditions with 400 naming the field, before scanning", async () => {
+    as("support");
+    const bad = await callRoute(contentSearch, "/api/search/content", { method: "POST", body: { ...window, conditions: [{ path: "name", op: "like", value: "x" }] } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toMatch(/conditions\.0\.op/);
+    const long = await callRoute(contentSearch, "/api/search/content", { method: "POST", body: { from: "2014-01-01T00:00Z", to: "2024-01-01T00:00Z" } });
+    expect(long.status).toBe(400);
+    expect(long.body.error?.message).toMatch(/to: makes a window of 3653 days/);
+    const unknown = await callRoute(contentSearch, "/api/search/content", { method: "POST", body: { ...window, services: ["nope-svc"] } });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.message).toMatch(/nope-svc/);
   });
 });
 

@@ -1,0 +1,47 @@
+/** What a content search streams, one event per NDJSON line. Isomorphic: the search page reads them. */
+
+export interface SearchMatch {
+  service: string;
+  archiveKey: string;
+  deletedAt: string;
+  deletionType: "ttl" | "manual";
+  partitionKey: string;
+  sortKey: string | null;
+  /** Read from a sealed bundle rather than a per-record object. */
+  sealed: boolean;
+}
+
+export interface SearchProgress {
+  daysTotal: number;
+  daysScanned: number;
+  bytesTotal: number;
+  bytesScanned: number;
+  recordsScanned: number;
+  matches: number;
+  elapsedMs: number;
+  /** Archive bytes read per second so far. */
+  bytesPerSecond: number;
+}
+
+export interface SearchProblem {
+  service: string;
+  day: string;
+  message: string;
+}
+
+export type SearchOutcome = "complete" | "capped" | "cancelled";
+
+export type SearchEvent =
+  | { type: "progress"; progress: SearchProgress }
+  | { type: "match"; match: SearchMatch }
+  | { type: "problem"; problem: SearchProblem }
+  | { type: "done"; outcome: SearchOutcome; progress: SearchProgress };
+
+/** The last line of a stream that failed midway (AWS unreachable, say). */
+export interface SearchStreamError {
+  type: "error";
+  status: number;
+  message: string;
+}
+
+export type SearchStreamLine = SearchEvent | SearchStreamError;
