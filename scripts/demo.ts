@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -12,7 +11,7 @@ import {
 } from "../lib/aws/clients";
 import { ConfigError, configPath, loadConfigFile } from "../lib/config/load";
 import type { LazarusConfig } from "../lib/config/schema";
-import { LOCAL_STACK_MAPPINGS_ENV } from "../lib/protection/local-stack-mapping";
+import { localConsoleEnvironment } from "./demo/console-env";
 import { DEMO_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "./demo/fixtures";
 import { DemoConfigError, type DemoScale } from "./demo/history";
 import { assertPortFree, buildConsole, ConsoleServerError, staleBuildReason, startConsole, stopBuild, type ConsoleServer } from "./demo/next-server";
@@ -197,29 +196,6 @@ async function seed(config: LazarusConfig, endpoint: string, scale: DemoScale, n
   }
 }
 
-/** Everything the console needs: the stack, dummy credentials, next-auth and the demo users. */
-function consoleEnvironment(config: LazarusConfig, endpoint: string, options: DemoOptions, password: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: config.region,
-    AWS_DEFAULT_REGION: config.region,
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    NEXTAUTH_URL: `http://localhost:${options.port}`,
-    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-    LAZARUS_DEMO_USERS: "true",
-    LAZARUS_DEMO_PASSWORD: password,
-    LAZARUS_CONFIG: resolve(configPath()),
-    NEXT_TELEMETRY_DISABLED: "1",
-    // The local stack runs stream mappings itself; the protection report describes those.
-    [LOCAL_STACK_MAPPINGS_ENV]: "1",
-  };
-  // Real credentials have no business with a local endpoint.
-  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI"]) delete env[name];
-  return env;
-}
-
 function describeKey(record: WalkthroughRecord): string {
   return record.sortKey ? `${record.partitionKey} / ${record.sortKey}` : record.partitionKey;
 }
@@ -282,7 +258,7 @@ async function main(): Promise<void> {
   }
 
   const cwd = process.cwd();
-  const env = consoleEnvironment(config, endpoint, options, password);
+  const env = localConsoleEnvironment({ region: config.region, endpoint, publicUrl: `http://localhost:${options.port}`, configFile: resolve(configPath()), demoPassword: password });
   const stale = staleBuildReason(cwd);
   if (options.skipBuild && !stale) {
     log("using the existing build in .next (--skip-build)");
