@@ -86,8 +86,7 @@ function startForwardingProxy(port: number, upstreamPort: number): Promise<Serve
 
 export const test = base.extend<object, { sso: SsoWorld }>({
   sso: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
+    async ({}, provide) => {
       const motoPort = process.env.LAZARUS_E2E_MOTO_PORT;
       if (!motoPort) throw new Error("LAZARUS_E2E_MOTO_PORT is not set: playwright.config.ts sets it for the demo it starts");
       const endpoint = `http://127.0.0.1:${motoPort}`;
@@ -128,7 +127,7 @@ export const test = base.extend<object, { sso: SsoWorld }>({
         servers.push(await startConsole({ cwd, env: directEnv, host: "127.0.0.1", port: PORTS.direct, write, timeoutMs: 180_000 }));
         servers.push(await startConsole({ cwd, env: proxiedEnv, host: "127.0.0.1", port: PORTS.proxied, write, timeoutMs: 180_000 }));
         proxy = await startForwardingProxy(PORTS.proxy, PORTS.proxied);
-        await use({ idp, direct, proxied });
+        await provide({ idp, direct, proxied });
       } finally {
         await new Promise<void>((done) => (proxy ? proxy.close(() => done()) : done()));
         for (const server of servers) await server.stop();

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
@@ -11,7 +12,9 @@ import {
 } from "../lib/aws/clients";
 import { ConfigError, configPath, loadConfigFile } from "../lib/config/load";
 import type { LazarusConfig } from "../lib/config/schema";
-import { localConsoleEnvironment } from "./demo/console-env";
+import { localConsoleEnvironment, type LocalConsoleSettings } from "./demo/console-env";
+import { LocalIdpError, startLocalIdp } from "./local-idp/local-idp";
+import { LOCAL_IDP_USERS } from "./local-idp/users";
 import { DEMO_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "./demo/fixtures";
 import { DemoConfigError, type DemoScale } from "./demo/history";
 import { assertPortFree, buildConsole, ConsoleServerError, staleBuildReason, startConsole, stopBuild, type ConsoleServer } from "./demo/next-server";
@@ -36,6 +39,9 @@ with months of deletions, builds the console and serves it with demo sign-in, un
   --moto-port <n>     moto_server's port (default LAZARUS_MOTO_PORT, else ${DEFAULT_MOTO_PORT}; 0 = any free port)
   --scale small|full  full: ~3,200 deletions (default); small: ~330, for browser tests
   --skip-build        reuse the build in .next when no source file is newer than it
+  --sso               also start a local OpenID Connect provider and offer single sign-on
+                      through it, as production does (the demo users stay)
+  --idp-port <n>      the local provider's port with --sso (default 3001)
   --seed-only         seed, print what was seeded, stop everything and exit
   --endpoint <url>    seed a local stack that is already running (npm run stack) instead of
                       starting one; the demo then starts no moto_server, runner or sweeper
@@ -46,6 +52,8 @@ Environment: LAZARUS_CONFIG (default ./lazarus.config.json), LAZARUS_DEMO_PASSWO
 /** Long enough for Next, the runner and moto_server to stop; a hang is cut off. */
 const STOP_TIMEOUT_MS = 20_000;
 const DEFAULT_CONSOLE_PORT = 3000;
+const DEFAULT_IDP_PORT = 3001;
+const SSO_NAME = "Local SSO";
 
 const portSchema = (min: number) =>
   z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be between ${min} and 65535`).max(65_535, `must be between ${min} and 65535`);
@@ -60,6 +68,8 @@ interface DemoOptions {
   motoPort: number;
   scale: DemoScale;
   skipBuild: boolean;
+  sso: boolean;
+  idpPort: number;
   seedOnly: boolean;
   endpoint?: string;
 }
@@ -95,6 +105,8 @@ function readOptions(): DemoOptions | undefined {
       "moto-port": { type: "string" },
       scale: { type: "string" },
       "skip-build": { type: "boolean", default: false },
+      sso: { type: "boolean", default: false },
+      "idp-port": { type: "string" },
       "seed-only": { type: "boolean", default: false },
       endpoint: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -112,6 +124,8 @@ function readOptions(): DemoOptions | undefined {
     motoPort: readPort("--moto-port", values["moto-port"], "LAZARUS_MOTO_PORT", DEFAULT_MOTO_PORT, 0),
     scale: scale.data,
     skipBuild: values["skip-build"],
+    sso: values.sso,
+    idpPort: readPort("--idp-port", values["idp-port"], "LAZARUS_IDP_PORT", DEFAULT_IDP_PORT, 1),
     seedOnly: values["seed-only"],
     ...(endpoint ? { endpoint } : {}),
   };
@@ -196,6 +210,30 @@ async function seed(config: LazarusConfig, endpoint: string, scale: DemoScale, n
   }
 }
 
+/** The local OpenID Connect provider, with this console as its one client. */
+async function startSso(options: DemoOptions, publicUrl: string): Promise<NonNullable<LocalConsoleSettings["oidc"]>> {
+  await assertPortFree("127.0.0.1", options.idpPort, "--idp-port or LAZARUS_IDP_PORT");
+  const client = { clientId: "lazarus-demo", clientSecret: randomBytes(24).toString("base64url") };
+  log(`starting the local OpenID Connect provider on 127.0.0.1:${options.idpPort}`);
+  const idp = await startLocalIdp({
+    port: options.idpPort,
+    clients: [{ ...client, redirectUris: [`${publicUrl}/api/auth/callback/oidc`], postLogoutRedirectUris: [`${publicUrl}/signin`] }],
+    write: console.log,
+  });
+  stops.push({ name: "the local OpenID Connect provider", stop: () => idp.stop() });
+  // The provider serves the `groups` claim under its own scope, as Okta does.
+  return { issuer: idp.issuer, ...client, scopes: "groups", name: SSO_NAME };
+}
+
+function ssoBanner(options: DemoOptions): string[] {
+  if (!options.sso) return [];
+  return [
+    "",
+    `Or "Sign in with ${SSO_NAME}" (the local provider on http://127.0.0.1:${options.idpPort}; any password):`,
+    ...LOCAL_IDP_USERS.map((u) => `  ${u.id.padEnd(6)} ${u.email.padEnd(24)} ${u.groups.length > 0 ? u.groups.join(", ") : "(no groups)"}`),
+  ];
+}
+
 function describeKey(record: WalkthroughRecord): string {
   return record.sortKey ? `${record.partitionKey} / ${record.sortKey}` : record.partitionKey;
 }
@@ -222,6 +260,7 @@ function banner(server: ConsoleServer, options: DemoOptions, endpoint: string, p
     "",
     `Sign in with any of these (password: ${password}):`,
     ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(26)} ${l.role}`),
+    ...ssoBanner(options),
     "",
     "Walkthrough keys (docs/DEMO.md):",
     ...rows.map(([r, note]) => `  ${r.serviceName.padEnd(22)} ${describeKey(r).padEnd(28)} ${when(r).padEnd(30)} ${note}`),
@@ -258,7 +297,9 @@ async function main(): Promise<void> {
   }
 
   const cwd = process.cwd();
-  const env = localConsoleEnvironment({ region: config.region, endpoint, publicUrl: `http://localhost:${options.port}`, configFile: resolve(configPath()), demoPassword: password });
+  const publicUrl = `http://localhost:${options.port}`;
+  const oidc = options.sso ? await startSso(options, publicUrl) : undefined;
+  const env = localConsoleEnvironment({ region: config.region, endpoint, publicUrl, configFile: resolve(configPath()), demoPassword: password, ...(oidc ? { oidc } : {}) });
   const stale = staleBuildReason(cwd);
   if (options.skipBuild && !stale) {
     log("using the existing build in .next (--skip-build)");
@@ -285,7 +326,8 @@ main().catch(async (e: unknown) => {
     e instanceof LocalStackError ||
     e instanceof MotoServerError ||
     e instanceof ProvisionError ||
-    e instanceof ConsoleServerError;
+    e instanceof ConsoleServerError ||
+    e instanceof LocalIdpError;
   if (isStopping) return;
   console.error(`\nThe demo could not start: ${isExpected ? (e as Error).message : ""}`);
   if (!isExpected) console.error(e);
