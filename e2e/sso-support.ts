@@ -1,4 +1,4 @@
-import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { join, resolve } from "node:path";
 import { expect, test as base, type Page } from "@playwright/test";
@@ -12,11 +12,13 @@ import { startLocalIdp, type LocalIdp } from "../scripts/local-idp/local-idp";
  * - `direct`: groups in the standard `groups` claim (a scope of its own, served from
  *   userinfo as a standards-compliant provider does), roles by group and by email;
  * - `proxied`: Cognito's `cognito:groups` claim, behind an HTTP proxy that serves it
- *   under another origin (http://lazarus.localhost:…), as a load balancer does.
+ *   under another origin (http://lazarus.localhost:…), as a load balancer does;
+ * - `noScope`: the `groups` claim without asking for the `groups` scope, the most
+ *   common misconfiguration, to show what its users see.
  */
 
 const e2ePort = Number(process.env.LAZARUS_E2E_PORT ?? "3100");
-const PORTS = { direct: e2ePort + 50, idp: e2ePort + 51, proxy: e2ePort + 52, proxied: e2ePort + 53 };
+const PORTS = { direct: e2ePort + 50, idp: e2ePort + 51, proxy: e2ePort + 52, proxied: e2ePort + 53, noScope: e2ePort + 54 };
 
 export const SSO_NAME = "Example SSO";
 /** The direct console's session length, far longer than the provider's token lifetime. */
@@ -27,6 +29,7 @@ export const TOKEN_SECONDS = 20;
 const CLIENTS = {
   direct: { clientId: "lazarus-direct", clientSecret: "direct-client-secret-0123456789" },
   proxied: { clientId: "lazarus-proxied", clientSecret: "proxied-client-secret-0123456789" },
+  noScope: { clientId: "lazarus-no-scope", clientSecret: "no-scope-client-secret-0123456789" },
 };
 
 export interface SsoWorld {
@@ -35,6 +38,8 @@ export interface SsoWorld {
   direct: string;
   /** The public origin of the console behind the proxy. */
   proxied: string;
+  /** The console that does not ask for the groups scope. */
+  noScope: string;
 }
 
 function writeConfig(name: string, auth: unknown): { file: string; region: string } {
@@ -92,9 +97,10 @@ export const test = base.extend<object, { sso: SsoWorld }>({
       const endpoint = `http://127.0.0.1:${motoPort}`;
       const direct = `http://localhost:${PORTS.direct}`;
       const proxied = `http://lazarus.localhost:${PORTS.proxy}`;
-      const write = (line: string) => {
-        if (process.env.LAZARUS_E2E_VERBOSE) console.log(line);
-      };
+      const noScope = `http://localhost:${PORTS.noScope}`;
+      // The consoles' and the provider's output, to read why a sign-in was refused.
+      mkdirSync(join("test-results", "sso"), { recursive: true });
+      const write = (line: string) => appendFileSync(join("test-results", "sso", "servers.log"), `${line}\n`);
       const idp = await startLocalIdp({
         port: PORTS.idp,
         idTokenSeconds: TOKEN_SECONDS,
@@ -102,6 +108,7 @@ export const test = base.extend<object, { sso: SsoWorld }>({
         clients: [
           { ...CLIENTS.direct, redirectUris: [`${direct}/api/auth/callback/oidc`] },
           { ...CLIENTS.proxied, redirectUris: [`${proxied}/api/auth/callback/oidc`] },
+          { ...CLIENTS.noScope, redirectUris: [`${noScope}/api/auth/callback/oidc`] },
         ],
       });
       const servers: ConsoleServer[] = [];
@@ -123,11 +130,19 @@ export const test = base.extend<object, { sso: SsoWorld }>({
           configFile: proxiedConfig.file,
           oidc: { issuer: idp.issuer, ...CLIENTS.proxied, name: SSO_NAME },
         });
+        const noScopeEnv = localConsoleEnvironment({
+          region: directConfig.region,
+          endpoint,
+          publicUrl: noScope,
+          configFile: directConfig.file,
+          oidc: { issuer: idp.issuer, ...CLIENTS.noScope, name: SSO_NAME },
+        });
         const cwd = process.cwd();
         servers.push(await startConsole({ cwd, env: directEnv, host: "127.0.0.1", port: PORTS.direct, write, timeoutMs: 180_000 }));
         servers.push(await startConsole({ cwd, env: proxiedEnv, host: "127.0.0.1", port: PORTS.proxied, write, timeoutMs: 180_000 }));
+        servers.push(await startConsole({ cwd, env: noScopeEnv, host: "127.0.0.1", port: PORTS.noScope, write, timeoutMs: 180_000 }));
         proxy = await startForwardingProxy(PORTS.proxy, PORTS.proxied);
-        await provide({ idp, direct, proxied });
+        await provide({ idp, direct, proxied, noScope });
       } finally {
         await new Promise<void>((done) => (proxy ? proxy.close(() => done()) : done()));
         for (const server of servers) await server.stop();

@@ -55,6 +55,13 @@ test.describe("refusals", () => {
     expect(await sessionOf(page, sso.direct)).toEqual({});
   });
 
+  test("without the groups scope, a provider that serves groups from userinfo sends none, and everyone is refused", async ({ page, sso }) => {
+    await signInWithSso(page, sso.noScope, sso.idp, "ada");
+    await expect(page).toHaveURL(/\/signin\?error=NoRole/);
+    await expect(page.getByRole("alert")).toContainText(NO_ROLE);
+    expect(await sessionOf(page, sso.noScope)).toEqual({});
+  });
+
   for (const [fault, what] of [
     ["signature", "a tampered ID token (claims edited, signature kept)"],
     ["issuer", "an ID token from another issuer"],
