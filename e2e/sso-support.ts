@@ -12,7 +12,8 @@ import { startLocalIdp, type LocalIdp } from "../scripts/local-idp/local-idp";
  * - `direct`: groups in the standard `groups` claim (a scope of its own, served from
  *   userinfo as a standards-compliant provider does), roles by group and by email;
  * - `proxied`: Cognito's `cognito:groups` claim, behind an HTTP proxy that serves it
- *   under another origin (http://lazarus.localhost:…), as a load balancer does;
+ *   under another origin (http://127.0.0.2:…, an address Node resolves as well as
+ *   Chromium), as a load balancer does;
  * - `noScope`: the `groups` claim without asking for the `groups` scope, the most
  *   common misconfiguration, to show what its users see.
  */
@@ -21,6 +22,7 @@ const e2ePort = Number(process.env.LAZARUS_E2E_PORT ?? "3100");
 const PORTS = { direct: e2ePort + 50, idp: e2ePort + 51, proxy: e2ePort + 52, proxied: e2ePort + 53, noScope: e2ePort + 54 };
 
 export const SSO_NAME = "Example SSO";
+const PROXY_HOST = "127.0.0.2";
 /** The direct console's session length, far longer than the provider's token lifetime. */
 export const SESSION_HOURS = 2;
 /** The provider's ID and access token lifetime in these tests. */
@@ -86,7 +88,7 @@ function startForwardingProxy(port: number, upstreamPort: number): Promise<Serve
     });
     req.pipe(upstream);
   });
-  return new Promise((done) => server.listen(port, "127.0.0.1", () => done(server)));
+  return new Promise((done) => server.listen(port, PROXY_HOST, () => done(server)));
 }
 
 export const test = base.extend<object, { sso: SsoWorld }>({
@@ -96,7 +98,7 @@ export const test = base.extend<object, { sso: SsoWorld }>({
       if (!motoPort) throw new Error("LAZARUS_E2E_MOTO_PORT is not set: playwright.config.ts sets it for the demo it starts");
       const endpoint = `http://127.0.0.1:${motoPort}`;
       const direct = `http://localhost:${PORTS.direct}`;
-      const proxied = `http://lazarus.localhost:${PORTS.proxy}`;
+      const proxied = `http://${PROXY_HOST}:${PORTS.proxy}`;
       const noScope = `http://localhost:${PORTS.noScope}`;
       // The consoles' and the provider's output, to read why a sign-in was refused.
       mkdirSync(join("test-results", "sso"), { recursive: true });
