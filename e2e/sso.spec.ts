@@ -122,6 +122,7 @@ test.describe("sessions", () => {
   });
 
   test(`the session lasts auth.sessionHours (${SESSION_HOURS} h), not the provider's ${TOKEN_SECONDS}-second token lifetime`, async ({ page, sso }) => {
+    test.setTimeout(120_000);
     const before = Date.now();
     await signInWithSso(page, sso.direct, sso.idp, "ada");
     const after = Date.now();
