@@ -9,7 +9,8 @@ import { expect, SESSION_HOURS, sessionOf, signInWithSso, SSO_NAME, test, TOKEN_
 const NO_ROLE = `You signed in with ${SSO_NAME}, but your account is not in any group or email list that gives a Lazarus role`;
 const DID_NOT_COMPLETE = `Signing in with ${SSO_NAME} did not complete.`;
 
-test.describe.configure({ mode: "serial" });
+// Each sign-in is several round trips through the provider and the console: slow on a busy machine.
+test.describe.configure({ timeout: 120_000 });
 
 test.describe("roles from the provider's groups claim", () => {
   for (const [user, email, role] of [
