@@ -44,7 +44,7 @@ test.describe("refusals", () => {
   test("a user in no mapped group is refused with the sign-in page's message and gets no session", async ({ page, sso }) => {
     await signInWithSso(page, sso.direct, sso.idp, "ned");
     await expect(page).toHaveURL(/\/signin\?error=NoRole/);
-    await expect(page.getByRole("alert")).toContainText(NO_ROLE);
+    await expect(page.getByRole("main").getByRole("alert")).toContainText(NO_ROLE);
     expect(await sessionOf(page, sso.direct)).toEqual({});
     await page.goto(`${sso.direct}/`);
     await expect(page).toHaveURL(/\/signin/);
@@ -52,14 +52,14 @@ test.describe("refusals", () => {
 
   test("an email listed in the rules does not count while the provider says it is unverified", async ({ page, sso }) => {
     await signInWithSso(page, sso.direct, sso.idp, "uma");
-    await expect(page.getByRole("alert")).toContainText(NO_ROLE);
+    await expect(page.getByRole("main").getByRole("alert")).toContainText(NO_ROLE);
     expect(await sessionOf(page, sso.direct)).toEqual({});
   });
 
   test("without the groups scope, a provider that serves groups from userinfo sends none, and everyone is refused", async ({ page, sso }) => {
     await signInWithSso(page, sso.noScope, sso.idp, "ada");
     await expect(page).toHaveURL(/\/signin\?error=NoRole/);
-    await expect(page.getByRole("alert")).toContainText(NO_ROLE);
+    await expect(page.getByRole("main").getByRole("alert")).toContainText(NO_ROLE);
     expect(await sessionOf(page, sso.noScope)).toEqual({});
   });
 
@@ -73,7 +73,7 @@ test.describe("refusals", () => {
       await sso.idp.injectFault("vera", fault);
       await signInWithSso(page, sso.direct, sso.idp, "vera");
       await expect(page).toHaveURL(/\/signin\?error=OAuthCallback/);
-      await expect(page.getByRole("alert")).toContainText(DID_NOT_COMPLETE);
+      await expect(page.getByRole("main").getByRole("alert")).toContainText(DID_NOT_COMPLETE);
       expect(await sessionOf(page, sso.direct)).toEqual({});
     });
   }
@@ -97,7 +97,7 @@ test.describe("sessions", () => {
     await page.goto(`${sso.direct}/api/auth/signout`);
     await page.getByRole("button", { name: "Sign out" }).click();
     await signInWithSso(page, sso.direct, sso.idp, "mo");
-    await expect(page.getByRole("alert")).toContainText(NO_ROLE);
+    await expect(page.getByRole("main").getByRole("alert")).toContainText(NO_ROLE);
     expect(await sessionOf(page, sso.direct)).toEqual({});
   });
 
