@@ -51,7 +51,9 @@ export default defineConfig({
   },
   projects: [
     { name: "sign-in", testMatch: /auth\.setup\.ts$/ },
-    { name: "chromium", testMatch: /.*\.spec\.ts$/, dependencies: ["sign-in"] },
+    { name: "chromium", testMatch: /.*\.spec\.ts$/, testIgnore: /sso\.spec\.ts$/, dependencies: ["sign-in"] },
+    // Single sign-on starts consoles of its own (e2e/sso-support.ts) and needs none of the demo users' sessions.
+    { name: "sso", testMatch: /sso\.spec\.ts$/ },
   ],
   webServer: {
     command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port ${motoPort}`,

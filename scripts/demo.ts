@@ -12,7 +12,9 @@ import {
 } from "../lib/aws/clients";
 import { ConfigError, configPath, loadConfigFile } from "../lib/config/load";
 import type { LazarusConfig } from "../lib/config/schema";
-import { LOCAL_STACK_MAPPINGS_ENV } from "../lib/protection/local-stack-mapping";
+import { localConsoleEnvironment, type LocalConsoleSettings } from "./demo/console-env";
+import { LocalIdpError, startLocalIdp } from "./local-idp/local-idp";
+import { LOCAL_IDP_USERS } from "./local-idp/users";
 import { DEMO_LOGINS, DEMO_SECOND_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, WALKTHROUGH, walkthroughDeletedAt, type WalkthroughRecord } from "./demo/fixtures";
 import { DemoConfigError, type DemoScale } from "./demo/history";
 import { assertPortFree, buildConsole, ConsoleServerError, staleBuildReason, startConsole, stopBuild, type ConsoleServer } from "./demo/next-server";
@@ -37,6 +39,9 @@ with months of deletions, builds the console and serves it with demo sign-in, un
   --moto-port <n>     moto_server's port (default LAZARUS_MOTO_PORT, else ${DEFAULT_MOTO_PORT}; 0 = any free port)
   --scale small|full  full: ~3,200 deletions (default); small: ~330, for browser tests
   --skip-build        reuse the build in .next when no source file is newer than it
+  --sso               also start a local OpenID Connect provider and offer single sign-on
+                      through it, as production does (the demo users stay)
+  --idp-port <n>      the local provider's port with --sso (default 3001)
   --seed-only         seed, print what was seeded, stop everything and exit
   --endpoint <url>    seed a local stack that is already running (npm run stack) instead of
                       starting one; the demo then starts no moto_server, runner or sweeper
@@ -47,6 +52,8 @@ Environment: LAZARUS_CONFIG (default ./lazarus.config.json), LAZARUS_DEMO_PASSWO
 /** Long enough for Next, the runner and moto_server to stop; a hang is cut off. */
 const STOP_TIMEOUT_MS = 20_000;
 const DEFAULT_CONSOLE_PORT = 3000;
+const DEFAULT_IDP_PORT = 3001;
+const SSO_NAME = "Local SSO";
 
 const portSchema = (min: number) =>
   z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(min, `must be between ${min} and 65535`).max(65_535, `must be between ${min} and 65535`);
@@ -61,6 +68,8 @@ interface DemoOptions {
   motoPort: number;
   scale: DemoScale;
   skipBuild: boolean;
+  sso: boolean;
+  idpPort: number;
   seedOnly: boolean;
   endpoint?: string;
 }
@@ -96,6 +105,8 @@ function readOptions(): DemoOptions | undefined {
       "moto-port": { type: "string" },
       scale: { type: "string" },
       "skip-build": { type: "boolean", default: false },
+      sso: { type: "boolean", default: false },
+      "idp-port": { type: "string" },
       "seed-only": { type: "boolean", default: false },
       endpoint: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
@@ -113,6 +124,8 @@ function readOptions(): DemoOptions | undefined {
     motoPort: readPort("--moto-port", values["moto-port"], "LAZARUS_MOTO_PORT", DEFAULT_MOTO_PORT, 0),
     scale: scale.data,
     skipBuild: values["skip-build"],
+    sso: values.sso,
+    idpPort: readPort("--idp-port", values["idp-port"], "LAZARUS_IDP_PORT", DEFAULT_IDP_PORT, 1),
     seedOnly: values["seed-only"],
     ...(endpoint ? { endpoint } : {}),
   };
@@ -197,27 +210,28 @@ async function seed(config: LazarusConfig, endpoint: string, scale: DemoScale, n
   }
 }
 
-/** Everything the console needs: the stack, dummy credentials, next-auth and the demo users. */
-function consoleEnvironment(config: LazarusConfig, endpoint: string, options: DemoOptions, password: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_REGION: config.region,
-    AWS_DEFAULT_REGION: config.region,
-    AWS_ACCESS_KEY_ID: "local",
-    AWS_SECRET_ACCESS_KEY: "local",
-    NEXTAUTH_URL: `http://localhost:${options.port}`,
-    NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
-    LAZARUS_DEMO_USERS: "true",
-    LAZARUS_DEMO_PASSWORD: password,
-    LAZARUS_CONFIG: resolve(configPath()),
-    NEXT_TELEMETRY_DISABLED: "1",
-    // The local stack runs stream mappings itself; the protection report describes those.
-    [LOCAL_STACK_MAPPINGS_ENV]: "1",
-  };
-  // Real credentials have no business with a local endpoint.
-  for (const name of ["AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CONTAINER_CREDENTIALS_FULL_URI"]) delete env[name];
-  return env;
+/** The local OpenID Connect provider, with this console as its one client. */
+async function startSso(options: DemoOptions, publicUrl: string): Promise<NonNullable<LocalConsoleSettings["oidc"]>> {
+  await assertPortFree("127.0.0.1", options.idpPort, "--idp-port or LAZARUS_IDP_PORT");
+  const client = { clientId: "lazarus-demo", clientSecret: randomBytes(24).toString("base64url") };
+  log(`starting the local OpenID Connect provider on 127.0.0.1:${options.idpPort}`);
+  const idp = await startLocalIdp({
+    port: options.idpPort,
+    clients: [{ ...client, redirectUris: [`${publicUrl}/api/auth/callback/oidc`], postLogoutRedirectUris: [`${publicUrl}/signin`] }],
+    write: console.log,
+  });
+  stops.push({ name: "the local OpenID Connect provider", stop: () => idp.stop() });
+  // The provider serves the `groups` claim under its own scope, as Okta does.
+  return { issuer: idp.issuer, ...client, scopes: "groups", name: SSO_NAME };
+}
+
+function ssoBanner(options: DemoOptions): string[] {
+  if (!options.sso) return [];
+  return [
+    "",
+    `Or "Sign in with ${SSO_NAME}" (the local provider on http://127.0.0.1:${options.idpPort}; any password):`,
+    ...LOCAL_IDP_USERS.map((u) => `  ${u.id.padEnd(6)} ${u.email.padEnd(24)} ${u.groups.length > 0 ? u.groups.join(", ") : "(no groups)"}`),
+  ];
 }
 
 function describeKey(record: WalkthroughRecord): string {
@@ -247,6 +261,7 @@ function banner(server: ConsoleServer, options: DemoOptions, endpoint: string, p
     `Sign in with any of these (password: ${password}):`,
     ...DEMO_LOGINS.map((l) => `  ${l.email.padEnd(26)} ${l.role}`),
     ...DEMO_SECOND_LOGINS.map((l) => `  ${l.email.padEnd(26)} ${l.role} (a second one, to approve the other's requests: docs/APPROVALS.md)`),
+    ...ssoBanner(options),
     "",
     "Walkthrough keys (docs/DEMO.md):",
     ...rows.map(([r, note]) => `  ${r.serviceName.padEnd(22)} ${describeKey(r).padEnd(28)} ${when(r).padEnd(30)} ${note}`),
@@ -283,7 +298,9 @@ async function main(): Promise<void> {
   }
 
   const cwd = process.cwd();
-  const env = consoleEnvironment(config, endpoint, options, password);
+  const publicUrl = `http://localhost:${options.port}`;
+  const oidc = options.sso ? await startSso(options, publicUrl) : undefined;
+  const env = localConsoleEnvironment({ region: config.region, endpoint, publicUrl, configFile: resolve(configPath()), demoPassword: password, ...(oidc ? { oidc } : {}) });
   const stale = staleBuildReason(cwd);
   if (options.skipBuild && !stale) {
     log("using the existing build in .next (--skip-build)");
@@ -310,7 +327,8 @@ main().catch(async (e: unknown) => {
     e instanceof LocalStackError ||
     e instanceof MotoServerError ||
     e instanceof ProvisionError ||
-    e instanceof ConsoleServerError;
+    e instanceof ConsoleServerError ||
+    e instanceof LocalIdpError;
   if (isStopping) return;
   console.error(`\nThe demo could not start: ${isExpected ? (e as Error).message : ""}`);
   if (!isExpected) console.error(e);

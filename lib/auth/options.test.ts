@@ -4,7 +4,7 @@ import type { JWT } from "next-auth/jwt";
 import { parseConfig } from "../config/load";
 import { authorizeDemoUser, demoUsers } from "./demo-users";
 import { readAuthEnv } from "./env";
-import { buildAuthOptions, NO_ROLE_ERROR } from "./options";
+import { buildAuthOptions, identityClaims, NO_ROLE_ERROR } from "./options";
 
 const SECRET = "s".repeat(40);
 const OIDC = {
@@ -185,5 +185,33 @@ describe("sessions", () => {
     const jwt = callbacks(o).jwt as (p: unknown) => Promise<JWT>;
     await expect(jwt({ token: { sub: "x" } })).rejects.toThrow();
     await expect(jwt({ token: { lazarus: { uid: "x", email: "", name: "", role: "root", provider: "demo", signedInAt: 1 } } })).rejects.toThrow();
+  });
+});
+
+describe("identityClaims", () => {
+  const idToken = { sub: "u-1", email: "ID@example.com", "cognito:groups": ["ops"] };
+  const tokens = (accessToken?: string) => ({ access_token: accessToken, claims: () => ({ ...idToken }) });
+  const client = (userinfo: () => Promise<Record<string, unknown>>, endpoint: string | null = "https://idp.example/userinfo") =>
+    ({ issuer: { metadata: { userinfo_endpoint: endpoint ?? undefined } }, userinfo: vi.fn(userinfo) }) as never;
+
+  it("completes the ID token's claims with userinfo's, the ID token's winning", async () => {
+    const claims = await identityClaims({ tokens: tokens("at") as never, client: client(async () => ({ sub: "u-1", email: "other@example.com", groups: ["lazarus-admins"] })) });
+    expect(claims).toEqual({ ...idToken, groups: ["lazarus-admins"] });
+  });
+
+  it("refuses userinfo about another subject", async () => {
+    await expect(identityClaims({ tokens: tokens("at") as never, client: client(async () => ({ sub: "u-2", groups: ["lazarus-admins"] })) })).rejects.toThrow(/another subject/);
+  });
+
+  it("keeps the ID token's claims alone when userinfo fails or is not offered", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const failing = client(async () => {
+      throw new Error("invalid_token");
+    });
+    expect(await identityClaims({ tokens: tokens("at") as never, client: failing })).toEqual(idToken);
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining("invalid_token"));
+    warn.mockRestore();
+    expect(await identityClaims({ tokens: tokens("at") as never, client: client(async () => ({ sub: "u-1", groups: ["x"] }), null) })).toEqual(idToken);
+    expect(await identityClaims({ tokens: tokens() as never, client: client(async () => ({ sub: "u-1", groups: ["x"] })) })).toEqual(idToken);
   });
 });

@@ -3,6 +3,7 @@ import type { NextAuthOptions, Session } from "next-auth";
 import type { JWT } from "next-auth/jwt";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { OAuthConfig, Provider } from "next-auth/providers/index";
+import type { UserinfoEndpointHandler } from "next-auth/providers/oauth";
 import { z } from "zod";
 import { loadConfig } from "../config/load";
 import type { AuthConfig } from "../config/schema";
@@ -39,6 +40,39 @@ class SessionEndedError extends Error {
   override name = "SessionEndedError";
 }
 
+/**
+ * The claims role mapping reads: the validated ID token's, completed by userinfo's.
+ * A standards-compliant provider returns the claims of the `email`, `profile` and
+ * custom scopes (such as Okta's `groups`) from userinfo, not in the ID token, when the
+ * flow also issues an access token (OpenID Connect Core 5.4); Cognito and Entra ID put
+ * theirs in the ID token. The ID token's values win; userinfo must name the same
+ * subject (openid-client checks). Without userinfo (no endpoint, or it refuses the
+ * access token, as Entra's does for a token meant for another API) the ID token stands alone.
+ */
+type UserinfoContext = Parameters<NonNullable<UserinfoEndpointHandler["request"]>>[0];
+
+/** next-auth hands over openid-client's TokenSet, whose claims() are the ID token's, validated; its type names only the fields. */
+function idTokenClaims(tokens: object): Record<string, unknown> {
+  const claims: unknown = "claims" in tokens && typeof tokens.claims === "function" ? (tokens.claims as () => unknown).call(tokens) : null;
+  if (typeof claims !== "object" || claims === null) throw new Error("the identity provider's token response has no ID token");
+  return claims as Record<string, unknown>;
+}
+
+export async function identityClaims({ tokens, client }: Pick<UserinfoContext, "tokens" | "client">): Promise<Record<string, unknown>> {
+  const fromIdToken = idTokenClaims(tokens);
+  if (!client.issuer.metadata.userinfo_endpoint || !tokens.access_token) return fromIdToken;
+  let fromUserinfo: Record<string, unknown>;
+  try {
+    fromUserinfo = (await client.userinfo(tokens.access_token)) as Record<string, unknown>;
+  } catch (error) {
+    console.warn(`[lazarus] the identity provider's userinfo endpoint failed; using the ID token's claims alone: ${error instanceof Error ? `${error.name}: ${error.message}` : "unknown error"}`);
+    return fromIdToken;
+  }
+  // Claims about someone else must never complete this user's (OpenID Connect Core 5.3.2).
+  if (fromUserinfo.sub !== fromIdToken.sub) throw new Error("the identity provider's userinfo names another subject than the ID token");
+  return { ...fromUserinfo, ...fromIdToken };
+}
+
 function oidcProvider(oidc: NonNullable<AuthEnv["oidc"]>): OAuthConfig<Record<string, unknown>> {
   return {
     id: OIDC_PROVIDER_ID,
@@ -50,6 +84,7 @@ function oidcProvider(oidc: NonNullable<AuthEnv["oidc"]>): OAuthConfig<Record<st
     authorization: { params: { scope: oidc.scope } },
     idToken: true,
     checks: ["pkce", "state"],
+    userinfo: { request: identityClaims },
     profile(claims) {
       const text = (key: string) => {
         const value = claims[key];
