@@ -81,10 +81,11 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
   // The dated-object pattern also matches index entries (their names hold a date too); only admin's replay writes those.
   grant(SHARED, "NoIndexRewrites", tier === "compliance" ? ["s3:PutObject"] : [], [r.indexEntries], { deny: true });
   // The console's own state is out of bounds for the tiers that do not use it: read-only sees archived
-  // records only (not the audit log, the ledger, exports or jobs); restore adds the audit log and the ledger.
-  const forbidden = tier === "read-only" ? [r.stateObjects] : tier === "restore" ? [r.exportObjects, r.bulkRestoreObjects, r.pitrObjects, r.approvalObjects] : [];
+  // records and who deleted them (not the audit log, the ledger, exports, jobs, leases or approvals);
+  // restore adds the audit log and the ledger.
+  const forbidden = tier === "read-only" ? r.hiddenStateObjects : tier === "restore" ? [r.exportObjects, r.bulkRestoreObjects, r.pitrObjects, r.approvalObjects] : [];
   grant(SHARED, "NoConsoleState", ["s3:GetObject", "s3:GetObjectVersion"], forbidden, { deny: true });
-  const forbiddenListings = tier === "read-only" ? [r.statePrefix] : tier === "restore" ? [r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix, r.approvalsPrefix] : [];
+  const forbiddenListings = tier === "read-only" ? r.hiddenStatePrefixes : tier === "restore" ? [r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix, r.approvalsPrefix] : [];
   if (forbiddenListings.length > 0) {
     grant(SHARED, "NoConsoleStateListing", ["s3:ListBucket"], [r.bucket], {
       deny: true,

@@ -7,7 +7,7 @@ import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
 import type { ServiceConfig } from "../../lib/config/schema";
 import { ALARM_NAME_PREFIX } from "./alerting";
-import { CONSOLE_KEY_SEGMENTS, CONSOLE_STATE_MARK } from "./console-tiers";
+import { CONSOLE_KEY_SEGMENTS, consoleStateFoldersBut } from "./console-tiers";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 import { ARCHIVE_TAG } from "./service-archiver";
 
@@ -54,12 +54,13 @@ export class ConsoleResources {
   readonly bulkRestorePrefix: string;
   readonly pitrPrefix: string;
   readonly approvalsPrefix: string;
-  readonly statePrefix: string;
+  /** The console's state folders a read-only console may not list or read: all but the attribution records. */
+  readonly hiddenStatePrefixes: string[];
   /** Everything under the archive prefix: every service's records and index, and the console's state. */
   readonly archiveObjects: string;
   readonly datedObjects: string;
   readonly indexEntries: string;
-  readonly stateObjects: string;
+  readonly hiddenStateObjects: string[];
   readonly auditObjects: string;
   readonly ledgerObjects: string;
   readonly leaseObjects: string;
@@ -93,7 +94,8 @@ export class ConsoleResources {
     this.bulkRestorePrefix = folder(CONSOLE_KEY_SEGMENTS.bulkRestoreJobs);
     this.pitrPrefix = folder(CONSOLE_KEY_SEGMENTS.pitrJobs);
     this.approvalsPrefix = folder(CONSOLE_KEY_SEGMENTS.approvals);
-    this.statePrefix = `${archive.prefix}${CONSOLE_STATE_MARK}`;
+    const hiddenFolders = consoleStateFoldersBut(CONSOLE_KEY_SEGMENTS.attribution);
+    this.hiddenStatePrefixes = hiddenFolders.map((f) => `${archive.prefix}${f}`);
 
     this.archiveObjects = objects(
       `${archive.prefix}*`,
@@ -104,7 +106,7 @@ export class ConsoleResources {
       "Services' dated archive objects, named by deletion time and key: redaction rewrites them and a DLQ replay writes missing ones.",
     );
     this.indexEntries = objects(`${archive.prefix}*/${INDEX_SEGMENT}/*`, "Services' by-key index entries, named by key and deletion time: a DLQ replay writes the entry of each record it archives.");
-    this.stateObjects = objects(`${this.statePrefix}*`, "The console's own state (audit log, erasure ledger, exports, jobs), kept under folders starting with _.");
+    this.hiddenStateObjects = hiddenFolders.map((f) => objects(`${folder(f)}*`, `The console's own state under ${f}/, which a read-only console does not read.`));
     this.auditObjects = objects(`${this.auditPrefix}*`, "Entries of the append-only audit log, one object per action, named when the action happens.");
     this.ledgerObjects = objects(`${this.erasuresPrefix}*`, "The erasure ledger: one object per erased partition key, named by the service and the key's hash.");
     this.leaseObjects = objects(

@@ -16,6 +16,8 @@ export const CONSOLE_KEY_SEGMENTS = {
   dayLeases: "_leases",
   /** lib/approvals/approval-store.ts APPROVALS_SEGMENT: `{prefix}_approvals/{requestId}.json`. */
   approvals: "_approvals",
+  /** lib/attribution/attribution-layout.ts ATTRIBUTION_SEGMENT: who deleted which key, read wherever deletions are shown. */
+  attribution: "_attribution",
   /** lib/dlq/failure-source.ts FAILURE_OBJECT_PREFIX: where Lambda names failed-batch objects. */
   failedBatches: "aws/lambda/",
   /** lib/pitr/pitr-types.ts suggestTargetName(): `{table}-restored-{time}`. */
@@ -29,7 +31,7 @@ export const CONSOLE_KEY_SEGMENTS = {
 export const CONSOLE_STATE_MARK = "_";
 
 /**
- * The top folders of the console's state (`{prefix}_audit`, `_erasures`, `_exports`, `_jobs`, `_leases`) but the ones
+ * The top folders of the console's state (`{prefix}_audit`, `_erasures`, `_exports`, `_jobs`, `_leases`, ...) but the ones
  * named: for a role that must reach one of them and none of the others, where a deny of `{prefix}_*` would cover all.
  */
 export function consoleStateFoldersBut(...allowed: string[]): string[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "../../lib/archive/layout";
 import { APPROVALS_SEGMENT, approvalKey, newApprovalId } from "../../lib/approvals/approval-store";
+import { ATTRIBUTION_SEGMENT, attributionDayPrefix } from "../../lib/attribution/attribution-layout";
 import { auditEntryKey } from "../../lib/audit/audit-layout";
 import { dayLeaseKey, LEASE_SEGMENT } from "../../lib/archive/day-lease";
 import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bulk-restore/job-store";
@@ -126,6 +127,7 @@ const key = {
   failedBatch: `${failures}/${FAILURE_OBJECT_PREFIX}0a1b2c3d-0000-0000-0000-000000000000/shardId-0001/2024/01/15/2024-01-15T10:30:05.000Z-abc.json`,
   outsideAnyPrefix: `${archive}/somewhere-else/x.json`,
   dayLease: `${archive}/${dayLeaseKey(prefix, "contact-svc", { year: 2024, month: 1, day: 15 })}`,
+  attribution: `${archive}/${attributionDayPrefix(prefix, "contact-svc", new Date("2024-01-15T10:30:05Z"))}c-1/103005Z_DeleteItem_abc_support.json`,
 };
 const stream = (table: string) => `${table}/stream/2024-01-15T00:00:00.000`;
 
@@ -175,6 +177,7 @@ describe("console policies", () => {
     expect(jobsPrefix("p/")).toBe(`p/${CONSOLE_KEY_SEGMENTS.bulkRestoreJobs}/`);
     expect(PITR_JOBS_SEGMENT).toBe(`${CONSOLE_KEY_SEGMENTS.pitrJobs}/`);
     expect(APPROVALS_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.approvals);
+    expect(ATTRIBUTION_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.attribution);
     expect(FAILURE_OBJECT_PREFIX).toBe(CONSOLE_KEY_SEGMENTS.failedBatches);
     expect(suggestTargetName("contact", new Date())).toMatch(new RegExp(`^contact${CONSOLE_KEY_SEGMENTS.restoredTable}`));
   });
@@ -200,15 +203,17 @@ describe("console read-only policy", () => {
     expect(actions).toEqual(expect.arrayContaining(["s3:GetObject", "s3:GetObjectVersion", "dynamodb:DescribeTable", "dynamodb:GetItem", "cloudwatch:GetMetricStatistics"]));
   });
 
-  it("reads every service's archived records, but not the audit log or any other console state", () => {
+  it("reads every service's archived records and who deleted them, but not the audit log or any other console state", () => {
     expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/?*"]);
-    for (const record of [key.archiveObject, key.indexEntry, key.otherServiceObject]) expect(allows(statements, "s3:GetObject", record), record).toBe(true);
-    for (const state of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob, key.approval]) {
+    for (const record of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.attribution]) expect(allows(statements, "s3:GetObject", record), record).toBe(true);
+    for (const state of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob, key.approval, key.dayLease]) {
       expect(allows(statements, "s3:GetObject", state), state).toBe(false);
       expect(allows(statements, "s3:GetObjectVersion", state), state).toBe(false);
     }
     const listingDeny = statements.find((s) => s.Effect === "Deny" && actionsOf(s).includes("s3:ListBucket"));
-    expect(listingDeny?.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/_*"] } });
+    expect(listingDeny?.Condition).toEqual({
+      StringLike: { "s3:prefix": ["_approvals", "_audit", "_erasures", "_exports", "_jobs", "_leases"].map((folder) => `deleted/${folder}*`) },
+    });
   });
 
   it("sees protection status: tables, alarms, queue depth, failed batches, but does not receive DLQ messages", () => {
@@ -359,6 +364,8 @@ function withLongestNames(count: number): LazarusConfig {
   return parseConfig(
     {
       ...config,
+      // Approvals name services, which are renamed here; they add no statement of their own.
+      approvals: undefined,
       archive: { ...config.archive, bucket: pad("lazarus-archive-", 56), prefix: `${pad("deleted-records-", 127)}/` },
       services: config.services.map((s, i) => ({
         ...s,

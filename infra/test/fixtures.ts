@@ -186,6 +186,13 @@ export function shippedConfigWithServices(count: number): LazarusConfig {
     }
     return service;
   });
+  // Approvals named for a shipped service stay only while that service is among the copies.
+  const approvals = raw.approvals as (Json & { services?: string[] }) | undefined;
+  if (approvals?.services) {
+    const names = new Set((raw.services as Json[]).map((s) => String(s.name)));
+    approvals.services = approvals.services.filter((name) => names.has(name));
+    if (approvals.services.length === 0) delete raw.approvals;
+  }
   return parseConfig(raw, `lazarus.config.json with ${count} services`);
 }
 
