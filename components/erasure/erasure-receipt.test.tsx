@@ -43,6 +43,8 @@ const response: ErasureResponse = {
     sealedRecordsRemoved: 0,
     bundlesRewritten: 0,
     sealedVersionsRemoved: 0,
+    attributionRecordsRemoved: 0,
+    attributionVersionsRemoved: 0,
     remaining: [],
   },
 };

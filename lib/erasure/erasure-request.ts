@@ -106,6 +106,9 @@ export interface ErasureSummary {
   bundlesRewritten: number;
   /** Replaced versions of bundles, manifests and manifest pages deleted. */
   sealedVersionsRemoved: number;
+  /** Attribution records (who made the delete calls, docs/ATTRIBUTION.md) naming the subject's key, and their versions. */
+  attributionRecordsRemoved: number;
+  attributionVersionsRemoved: number;
   /** What could not be removed, by location (no key text). */
   remaining: { location: string; reason: string }[];
 }
