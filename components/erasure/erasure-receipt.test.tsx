@@ -22,6 +22,7 @@ const plan: ErasurePlanResponse = {
   failureCopies: [],
   keyAttributes: ["PK", "SK"],
   jobFiles: 0,
+  attributionRecords: 0,
   blockers: [],
 };
 const response: ErasureResponse = {

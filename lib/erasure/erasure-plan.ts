@@ -455,7 +455,7 @@ export async function planSealedDaysOf(
 }
 
 /** What the browser sees of a plan. */
-export function planFindings(plan: ErasurePlan): { findings: ErasureFinding[]; failureCopies: FailureCopyFinding[]; keyAttributes: string[] } {
+export function planFindings(plan: ErasurePlan): { findings: ErasureFinding[]; failureCopies: FailureCopyFinding[]; keyAttributes: string[]; attributionRecords: number } {
   const keyAttributes = new Set<string>();
   for (const s of plan.services) {
     keyAttributes.add(s.table.partitionKey.name);
@@ -488,5 +488,6 @@ export function planFindings(plan: ErasurePlan): { findings: ErasureFinding[]; f
       lock: c.lock,
     })),
     keyAttributes: [...keyAttributes].sort(),
+    attributionRecords: plan.attributions.length,
   };
 }

@@ -81,6 +81,8 @@ export interface ErasurePlanResponse {
   keyAttributes: string[];
   /** Bulk-restore and PITR compare files under `_jobs/` that hold the subject (as an erasure would clean them). */
   jobFiles: number;
+  /** Attribution records (who made the delete calls) that name the subject's key. */
+  attributionRecords: number;
   /** Reasons the erasure would be refused as things stand (locks, unreadable index entries, too many matches). */
   blockers: string[];
 }

@@ -7,7 +7,7 @@ import { createS3Client } from "../../lib/aws/clients";
 import { findService, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { eraseSubject } from "../../lib/erasure/erase";
-import { planErasure } from "../../lib/erasure/erasure-plan";
+import { planErasure, planFindings } from "../../lib/erasure/erasure-plan";
 import { confirmationText } from "../../lib/erasure/erasure-request";
 import { cloudTrailEventFor, type LocalCall, type LocalPrincipal } from "../../scripts/local-stack/cloudtrail-events";
 import { motoEnv, uniqueName } from "../support/aws";
@@ -108,6 +108,7 @@ describe("erasure and attribution records", () => {
     const plan = await planErasure(s3, w.config, { match: "exact", key: SUBJECT });
     expect(plan.records).toHaveLength(2);
     expect(plan.attributions).toHaveLength(2);
+    expect(planFindings(plan).attributionRecords).toBe(2);
 
     const result = await eraseSubject(s3, w.config, { query: { match: "exact", key: SUBJECT }, mode: "erase", confirmation: confirmationText("erase", SUBJECT), actor: officer });
 
