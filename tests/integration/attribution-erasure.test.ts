@@ -122,4 +122,25 @@ describe("erasure and attribution records", () => {
     expect(result.message).toContain("2 attribution record(s)");
     expect(await attributionVersions(w)).toEqual(control);
   });
+
+  it("reports an attribution record of the subject written while the erasure ran, never calling the erasure clean", async () => {
+    const w = await world();
+    await deleteWithCall(w, SUBJECT, "PROFILE", "2026-03-11T10:30:00Z", "2026-03-11T10:30:01Z", support);
+    const late: LocalCall = { api: "DeleteItem", principal: cleanup, at: new Date("2026-03-11T10:31:00Z"), region, deletes: [{ table: w.table, key: { PK: SUBJECT, SK: "ADDRESS" } }] };
+
+    const result = await eraseSubject(
+      s3,
+      w.config,
+      { query: { match: "exact", key: SUBJECT }, mode: "erase", confirmation: confirmationText("erase", SUBJECT), actor: officer },
+      () => new Date(),
+      { onStep: async (step) => void (step === "index-entries-deleted" && (await recordCallEvent(s3, w.config, cloudTrailEventFor(late)))) },
+    );
+
+    expect(result.outcome).toBe("failed");
+    if (result.outcome === "refused") return;
+    expect(result.summary.attributionRecordsRemoved).toBe(1);
+    expect(result.summary.remaining).toEqual([{ location: expect.stringMatching(/^usr-contact-svc\/_attribution\/#sha256:[0-9a-f]{32}$/), reason: "1 version(s) of an attribution record still present" }]);
+    // The report names where, never the key.
+    expect(JSON.stringify(result)).not.toContain("subj-77");
+  });
 });
