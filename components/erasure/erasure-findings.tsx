@@ -87,7 +87,10 @@ export function ErasureFindings({ plan, query, mode, done }: { plan: ErasurePlan
                 : "No failed-batch copy holds this subject."}{" "}
               {plan.jobFiles > 0
                 ? `${plan.jobFiles} bulk-restore or point-in-time compare file(s) hold this subject's keys or values; they are cleaned too.`
-                : "No bulk-restore or compare file holds this subject."}
+                : "No bulk-restore or compare file holds this subject."}{" "}
+              {plan.attributionRecords > 0
+                ? `${plan.attributionRecords} record(s) of who made the delete calls name this subject's key; they are erased too (redaction keeps them: they hold only the key).`
+                : null}
             </p>
           )}
           {plan.blockers.length > 0 && !done ? (

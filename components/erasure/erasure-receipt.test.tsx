@@ -22,6 +22,7 @@ const plan: ErasurePlanResponse = {
   failureCopies: [],
   keyAttributes: ["PK", "SK"],
   jobFiles: 0,
+  attributionRecords: 0,
   blockers: [],
 };
 const response: ErasureResponse = {
@@ -43,6 +44,8 @@ const response: ErasureResponse = {
     sealedRecordsRemoved: 0,
     bundlesRewritten: 0,
     sealedVersionsRemoved: 0,
+    attributionRecordsRemoved: 0,
+    attributionVersionsRemoved: 0,
     remaining: [],
   },
 };

@@ -30,6 +30,8 @@ export function ErasureResult({ response, receipt }: { response: ErasureResponse
         <dd>{summary.indexEntriesRemoved}</dd>
         <dt>Failed-batch copies cleaned</dt>
         <dd>{summary.failureCopiesRewritten + summary.failureCopiesDeleted}</dd>
+        <dt>Attribution records removed</dt>
+        <dd>{summary.attributionRecordsRemoved}</dd>
         {summary.sealedRecordsRemoved > 0 || summary.bundlesRewritten > 0 ? (
           <>
             <dt>Sealed records removed from bundles</dt>

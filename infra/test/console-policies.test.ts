@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "../../lib/archive/layout";
 import { APPROVALS_SEGMENT, approvalKey, newApprovalId } from "../../lib/approvals/approval-store";
-import { ATTRIBUTION_SEGMENT, attributionDayPrefix } from "../../lib/attribution/attribution-layout";
+import { ATTRIBUTION_SEGMENT, attributionDayPrefix, attributionKey } from "../../lib/attribution/attribution-layout";
 import { auditEntryKey } from "../../lib/audit/audit-layout";
 import { dayLeaseKey, LEASE_SEGMENT } from "../../lib/archive/day-lease";
 import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bulk-restore/job-store";
@@ -127,7 +127,14 @@ const key = {
   failedBatch: `${failures}/${FAILURE_OBJECT_PREFIX}0a1b2c3d-0000-0000-0000-000000000000/shardId-0001/2024/01/15/2024-01-15T10:30:05.000Z-abc.json`,
   outsideAnyPrefix: `${archive}/somewhere-else/x.json`,
   dayLease: `${archive}/${dayLeaseKey(prefix, "contact-svc", { year: 2024, month: 1, day: 15 })}`,
-  attribution: `${archive}/${attributionDayPrefix(prefix, "contact-svc", new Date("2024-01-15T10:30:05Z"))}c-1/103005Z_DeleteItem_abc_support.json`,
+  attribution: `${archive}/${attributionKey(prefix, {
+    service: "contact-svc",
+    eventTime: "2024-01-15T10:30:04Z",
+    api: "DeleteItem",
+    eventId: "event-1",
+    principal: { label: "support-engineer/nina" },
+    key: { partitionKey: { S: "CONTACT#c-1" }, sortKey: { S: "PROFILE" } },
+  })}`,
 };
 const stream = (table: string) => `${table}/stream/2024-01-15T00:00:00.000`;
 
@@ -254,17 +261,21 @@ describe("console restore policy", () => {
 describe("console compliance policy", () => {
   const statements = policies.compliance;
 
-  it("is, with admin, the only tier that deletes versions: archived records, failed batches and job state, for erasure", () => {
+  it("is, with admin, the only tier that deletes versions: archived records, attribution records, failed batches and job state, for erasure", () => {
     for (const tier of ["read-only", "restore"] as const) {
       for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) expect(resourcesFor(policies[tier], action), `${tier} ${action}`).toEqual([]);
     }
     for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) {
       expect(resourcesFor(statements, action)).toEqual([`${archive}/deleted/*`, `${failures}/aws/lambda/*`].sort());
-      for (const target of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.failedBatch, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) {
+      for (const target of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.attribution, key.failedBatch, key.bulkJob, key.bulkChunk, key.pitrJob, key.pitrChunk]) {
         expect(allows(statements, action, target), target).toBe(true);
       }
     }
     expect(listPrefixes(statements, "s3:ListBucketVersions", archive)).toEqual(["deleted/?*"]);
+    // The bucket policy refuses deletes of audit entries only: nothing there stands in the way of an attribution record's erasure.
+    for (const action of ["s3:DeleteObject", "s3:DeleteObjectVersion"]) expect(allows([...statements, ...bucketPolicy], action, key.attribution), action).toBe(true);
+    // Erasure lists the versions under a key's attribution folder: "deleted/?*" admits it.
+    expect(matches("deleted/?*", `${attributionDayPrefix(prefix, "contact-svc", new Date("2024-01-15T00:00:00Z"))}CONTACT#c-1`)).toBe(true);
   });
 
   it("writes only redacted records, the erasure ledger, export manifests, the audit log, rewritten failed batches and rewritten job state", () => {

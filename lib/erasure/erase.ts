@@ -12,12 +12,14 @@ import {
   failedBatchRecords,
   keyMatches,
   planErasure,
+  planAttributions,
   planFailureCopies,
   subjectRecordDays,
   readFailedBatch,
   recordMatches,
   subjectKeysOf,
   type ErasurePlan,
+  type PlannedAttribution,
   type PlannedFailureCopy,
   type RecordMatcher,
 } from "./erasure-plan";
@@ -101,6 +103,8 @@ export function emptySummary(mode: ErasureMode): ErasureSummary {
     sealedRecordsRemoved: 0,
     bundlesRewritten: 0,
     sealedVersionsRemoved: 0,
+    attributionRecordsRemoved: 0,
+    attributionVersionsRemoved: 0,
     remaining: [],
   };
 }
@@ -252,6 +256,8 @@ async function runErasure(
     jobStateLocations: jobState.rewrites.map((r) => `s3://${config.archive.bucket}/${r.objectKey}`),
     sealedRecords: plan.sealedDays.reduce((n, d) => n + d.names.length, 0),
     sealedDayLocations: plan.sealedDays.map((d) => sealedDayLocation(d.service, d.day)),
+    attributionRecords: plan.attributions.length,
+    attributionVersions: plan.attributions.reduce((n, a) => n + a.versions.length, 0),
   };
 
   if (days.busy) {
@@ -291,7 +297,7 @@ async function runErasure(
   const message = failed
     ? `Partly done: ${summary.remaining.length} location(s) could not be ${request.mode === "erase" ? "erased" : "redacted"}; see details.remaining.`
     : request.mode === "erase"
-      ? `Erased ${summary.records} archived record(s): ${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ${summary.sealedRecordsRemoved} sealed record(s) in ${summary.bundlesRewritten} bundle part(s), ${summary.failureCopiesRewritten + summary.failureCopiesDeleted} failed-batch copy(ies), ${summary.jobStateObjectsRewritten} job file(s).`
+      ? `Erased ${summary.records} archived record(s): ${summary.objectVersionsRemoved} object version(s), ${summary.indexEntriesRemoved} index entry version(s), ${summary.sealedRecordsRemoved} sealed record(s) in ${summary.bundlesRewritten} bundle part(s), ${summary.failureCopiesRewritten + summary.failureCopiesDeleted} failed-batch copy(ies), ${summary.jobStateObjectsRewritten} job file(s), ${summary.attributionRecordsRemoved} attribution record(s).`
       : `Redacted ${summary.objectsRedacted} archived record(s), ${summary.failureCopiesRewritten} failed-batch copy(ies) and ${summary.jobStateObjectsRewritten} job file(s); ${summary.objectVersionsRemoved} old version(s) removed.`;
   await audit.finish(failed ? "failed" : "succeeded", message, { planned, result: summary });
   return { outcome: failed ? "failed" : "succeeded", auditId: audit.operationId, message, summary };
@@ -322,6 +328,27 @@ async function eraseRecords(
     summary.keyHashes.push(hash);
   }
   await removeRecords(s3, config, plan, summary, hooks, leases ? { leases, now } : {});
+  await removeAttributions(s3, config, plan.attributions, summary);
+}
+
+/** Where an attribution record is, without the key text its name carries: "{service}/_attribution/#sha256:{hash of its object key}". */
+function attributionLocation(attribution: Pick<PlannedAttribution, "service" | "objectKey">): string {
+  return `${attribution.service.name}/_attribution/#sha256:${createHash("sha256").update(attribution.objectKey, "utf8").digest("hex").slice(0, 32)}`;
+}
+
+/**
+ * Deletes every version of the subject's attribution records. They are not part of a
+ * sealed day (sealing never lists `_attribution/`), so no day lease guards them; an
+ * attribution written after this (a late CloudTrail delivery) is a new object the verify
+ * step lists.
+ */
+async function removeAttributions(s3: S3Client, config: LazarusConfig, attributions: PlannedAttribution[], summary: ErasureSummary): Promise<void> {
+  const removed = await deleteVersions(s3, config.archive.bucket, attributions.flatMap((a) => versionTargets(a.objectKey, a.versions)));
+  summary.attributionVersionsRemoved += removed.deleted;
+  const failed = new Set(removed.errors.map((e) => e.key));
+  summary.attributionRecordsRemoved += attributions.filter((a) => !failed.has(a.objectKey)).length;
+  const byKey = new Map(attributions.map((a) => [a.objectKey, a]));
+  for (const e of removed.errors) summary.remaining.push({ location: byKey.has(e.key) ? attributionLocation(byKey.get(e.key)!) : "(unknown)", reason: e.reason });
 }
 
 /** What removeRecords counts and reports. */
@@ -533,6 +560,10 @@ async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, 
   if (mode !== "erase") return;
   for (const day of plan.sealedDays) {
     for (const leftover of await sealedLeftovers(s3, config, day)) report(sealedDayLocation(day.service, day.day), leftover);
+  }
+  // Listed afresh around the planned records' days: a call recorded while the erasure ran is reported too.
+  for (const attribution of await planAttributions(s3, config, plan.records, false, new Date())) {
+    report(attributionLocation(attribution), `${attribution.versions.length} version(s) of an attribution record still present`);
   }
   for (const service of plan.services) {
     const again = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);

@@ -8,11 +8,13 @@ import { listObjects } from "../archive/object-listing";
 import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { ErasureFinding, ErasureQuery, FailureCopyFinding, LockState } from "./erasure-request";
-import { findSubjectRecords, listVersionsOf, type ObjectVersion, type SubjectKeys } from "./record-sources";
+import { findSubjectRecords, listVersionPages, listVersionsOf, type ObjectVersion, type SubjectKeys } from "./record-sources";
 import { awsErrorName, isMissingObject } from "../aws/aws-errors";
 import { formatDay } from "../archive/archive-input";
 import { dayOf, planSealedDays, type PlannedSealedDay } from "./sealed-erasure";
 import type { CalendarDay } from "../archive/archive-input";
+import { attributionDayPrefix, keyFolder } from "../attribution/attribution-layout";
+import { candidateDays } from "../attribution/join";
 
 
 /**
@@ -46,10 +48,20 @@ export interface PlannedFailureCopy {
   lock: LockState;
 }
 
+/** One attribution record (docs/ATTRIBUTION.md) naming the subject's key, with every version of it. */
+export interface PlannedAttribution {
+  service: ServiceConfig;
+  objectKey: string;
+  versions: ObjectVersion[];
+  lock: LockState;
+}
+
 export interface ErasurePlan {
   services: ServiceConfig[];
   records: PlannedRecord[];
   failureCopies: PlannedFailureCopy[];
+  /** The CloudTrail calls recorded for the subject's keys: their names and bodies hold the key. */
+  attributions: PlannedAttribution[];
   /** Sealed days whose bundles, manifest and summary hold the subject's records. */
   sealedDays: PlannedSealedDay[];
   /** Whether the archive bucket has Object Lock on (so each version's lock was read). */
@@ -341,9 +353,76 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
     const lock = describeLock(copy.lock);
     if (lock) blockers.push(`failed batch s3://${copy.bucket}/${copy.objectKey}: ${lock}`);
   }
+  const attributions = await planAttributions(s3, config, records, lockEnabled, now);
+  for (const a of attributions) {
+    const lock = describeLock(a.lock);
+    if (lock) blockers.push(`${a.service.name} attribution record of a delete call: ${lock}`);
+  }
   const sealed = await planSealedDaysOf(s3, config, records, lockEnabled, now);
   blockers.push(...sealed.blockers);
-  return { services, records, failureCopies, sealedDays: sealed.sealedDays, blockers, lockEnabled };
+  return { services, records, failureCopies, attributions, sealedDays: sealed.sealedDays, blockers, lockEnabled };
+}
+
+/**
+ * A call is filed under the UTC day of its CloudTrail eventTime, which the join looks for
+ * within its match window of the deletion (join.ts `candidateDays`). Erasure uses the same
+ * rule with a day-wide window, so always the day before and after too: a call naming the
+ * key can be recorded there without ever being joined (outside the window, or an
+ * unprocessed item of a batch), and it holds the key all the same.
+ */
+const ATTRIBUTION_DAY_WINDOW_SECONDS = 86_400;
+
+/**
+ * The attribution records of the planned records' partition keys: every version under the
+ * key's folders ("{pk}/" and "{pk}_{sk}/") of the service's attribution days around each
+ * deletion. One ListObjectVersions per (service, day, key) and 1,000 versions. The listing
+ * prefix "{pk}" also catches longer keys ("CONTACT#subj-770" under "CONTACT#subj-77"), so a
+ * folder is taken only when its partition key part is exactly the key: the key codec escapes
+ * "_", so the folder's first "_" ends the partition key.
+ *
+ * The `_table/` folder (calls that named no key) is left alone: its records are written with
+ * `key: null` and hold no statement text (attribution-store.ts), so they cannot name the subject.
+ */
+export async function planAttributions(
+  s3: S3Client,
+  config: LazarusConfig,
+  records: readonly Pick<PlannedRecord, "service" | "partitionKey" | "deletion">[],
+  lockEnabled: boolean,
+  now: Date,
+): Promise<PlannedAttribution[]> {
+  const bucket = config.archive.bucket;
+  const folders = new Map<string, { service: ServiceConfig; dayPrefix: string; pkFolder: string }>();
+  for (const record of records) {
+    if (!record.partitionKey) continue;
+    const pkFolder = keyFolder({ partitionKey: record.partitionKey });
+    for (const day of candidateDays(record.deletion.deletedAt, ATTRIBUTION_DAY_WINDOW_SECONDS)) {
+      const dayPrefix = attributionDayPrefix(config.archive.prefix, record.service.name, day);
+      folders.set(`${dayPrefix}${pkFolder}`, { service: record.service, dayPrefix, pkFolder });
+    }
+  }
+  const limit = pLimit(CONCURRENCY);
+  const found = await Promise.all(
+    [...folders.entries()].map(([listPrefix, { service, dayPrefix, pkFolder }]) =>
+      limit(async () => {
+        const byKey = new Map<string, ObjectVersion[]>();
+        for await (const page of listVersionPages(s3, bucket, listPrefix)) {
+          for (const v of page) {
+            const relative = v.key.slice(dayPrefix.length);
+            const slash = relative.indexOf("/");
+            const folder = slash < 0 ? "" : relative.slice(0, slash);
+            if (folder !== pkFolder && !folder.startsWith(`${pkFolder}_`)) continue;
+            const versions = byKey.get(v.key) ?? [];
+            versions.push({ versionId: v.versionId, isDeleteMarker: v.isDeleteMarker, isLatest: v.isLatest });
+            byKey.set(v.key, versions);
+          }
+        }
+        return Promise.all(
+          [...byKey.entries()].map(async ([objectKey, versions]) => ({ service, objectKey, versions, lock: await locksOf(s3, bucket, objectKey, versions, lockEnabled, now) })),
+        );
+      }),
+    ),
+  );
+  return found.flat();
 }
 
 /**
@@ -376,7 +455,7 @@ export async function planSealedDaysOf(
 }
 
 /** What the browser sees of a plan. */
-export function planFindings(plan: ErasurePlan): { findings: ErasureFinding[]; failureCopies: FailureCopyFinding[]; keyAttributes: string[] } {
+export function planFindings(plan: ErasurePlan): { findings: ErasureFinding[]; failureCopies: FailureCopyFinding[]; keyAttributes: string[]; attributionRecords: number } {
   const keyAttributes = new Set<string>();
   for (const s of plan.services) {
     keyAttributes.add(s.table.partitionKey.name);
@@ -409,5 +488,6 @@ export function planFindings(plan: ErasurePlan): { findings: ErasureFinding[]; f
       lock: c.lock,
     })),
     keyAttributes: [...keyAttributes].sort(),
+    attributionRecords: plan.attributions.length,
   };
 }

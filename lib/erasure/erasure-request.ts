@@ -81,6 +81,8 @@ export interface ErasurePlanResponse {
   keyAttributes: string[];
   /** Bulk-restore and PITR compare files under `_jobs/` that hold the subject (as an erasure would clean them). */
   jobFiles: number;
+  /** Attribution records (who made the delete calls) that name the subject's key. */
+  attributionRecords: number;
   /** Reasons the erasure would be refused as things stand (locks, unreadable index entries, too many matches). */
   blockers: string[];
 }
@@ -106,6 +108,9 @@ export interface ErasureSummary {
   bundlesRewritten: number;
   /** Replaced versions of bundles, manifests and manifest pages deleted. */
   sealedVersionsRemoved: number;
+  /** Attribution records (who made the delete calls, docs/ATTRIBUTION.md) naming the subject's key, and their versions. */
+  attributionRecordsRemoved: number;
+  attributionVersionsRemoved: number;
   /** What could not be removed, by location (no key text). */
   remaining: { location: string; reason: string }[];
 }
