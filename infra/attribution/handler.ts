@@ -1,4 +1,4 @@
-import { recordCallEvent } from "../../lib/attribution/record-calls";
+import { ErasedKeysByService, recordCallEvent } from "../../lib/attribution/record-calls";
 import { createS3Client } from "../../lib/aws/clients";
 import { parseConfig } from "../../lib/config/load";
 
@@ -11,11 +11,13 @@ import { parseConfig } from "../../lib/config/load";
 declare const LAZARUS_CONFIG_JSON: string;
 const config = parseConfig(JSON.parse(LAZARUS_CONFIG_JSON), "the bundled lazarus.config.json");
 const s3 = createS3Client({ region: config.region });
+// Kept across invocations: the ledger is listed at most once per cache period per service.
+const erasures = new ErasedKeysByService(s3, config.archive);
 
-export async function handler(event: unknown): Promise<{ keys: number; written: number; duplicates: number }> {
+export async function handler(event: unknown): Promise<{ keys: number; written: number; duplicates: number; erased: number }> {
   // An unreadable event or a failed write throws: Lambda retries it, then sends it to the dead-letter queue.
-  const outcome = await recordCallEvent(s3, config, event);
+  const outcome = await recordCallEvent(s3, config, event, new Date(), erasures);
   // The event id, the call and counts only: never keys, which can be personal data.
   console.info(JSON.stringify({ message: "attributed", ...outcome }));
-  return { keys: outcome.keys, written: outcome.written, duplicates: outcome.duplicates };
+  return { keys: outcome.keys, written: outcome.written, duplicates: outcome.duplicates, erased: outcome.erased };
 }

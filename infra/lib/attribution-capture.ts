@@ -11,6 +11,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBuc
 import { Queue, QueueEncryption } from "aws-cdk-lib/aws-sqs";
 import { Construct } from "constructs";
 import { ATTRIBUTION_SEGMENT } from "../../lib/attribution/attribution-layout";
+import { ERASURE_SEGMENT } from "../../lib/erasure/ledger-format";
 import { CLOUDTRAIL_DETAIL_TYPE, DELETE_CAPABLE_CALLS, DYNAMODB_EVENT_SOURCE } from "../../lib/attribution/cloudtrail-event";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { consoleCodeFunctionProps } from "./console-code-function";
@@ -73,10 +74,16 @@ export class AttributionCapture extends Construct {
       logGroup,
     });
     const records = archive.bucket.arnForObjects(`${archive.prefix}${ATTRIBUTION_SEGMENT}/*`);
-    // PutObject only: records are written once (If-None-Match) and never read or deleted here.
+    // Records are written once (If-None-Match) and never read or deleted here.
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "AttributionRecords", actions: ["s3:PutObject"], resources: [records] }));
-    role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:GenerateDataKey"]));
+    // It reads the erasure ledger (key hashes only) so a call reaching it after its key was erased writes nothing.
+    const ledger = `${archive.prefix}${ERASURE_SEGMENT}/`;
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "ErasureLedgerListing", actions: ["s3:ListBucket"], resources: [archive.bucket.bucketArn], conditions: { StringLike: { "s3:prefix": [`${ledger}*`] } } }));
+    const ledgerEntries = archive.bucket.arnForObjects(`${ledger}*`);
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "ErasureLedgerEntries", actions: ["s3:GetObject"], resources: [ledgerEntries] }));
+    role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:GenerateDataKey", "kms:Decrypt"]));
     acknowledgeWildcardResources(role, [records], "Attribution record names are derived from services, days, keys and CloudTrail event ids; the pattern admits only the _attribution/ folder.");
+    acknowledgeWildcardResources(role, [ledgerEntries], "Ledger entries are named by service and the hash of each erased key; the pattern admits only the erasure ledger folder.");
 
     this.deadLetterQueue = new Queue(this, "DeadLetters", {
       queueName: `${settings.functionName}-dlq`,

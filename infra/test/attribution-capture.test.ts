@@ -45,11 +45,15 @@ describe("attribution capture", () => {
     expect(target!.DeadLetterConfig).toBeDefined();
   });
 
-  it("may only add objects under _attribution/ in the archive bucket", () => {
+  it("may only add objects under _attribution/ in the archive bucket, and read the erasure ledger", () => {
     const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties?.BucketName === "test-archive");
     const s3 = roleStatements(template).filter((s) => s.Effect === "Allow" && actionsOf(s).some((a) => a.startsWith("s3:")));
-    expect(s3.flatMap(actionsOf)).toEqual(["s3:PutObject"]);
-    expect(s3.flatMap(resourcesOf).map(renderArn)).toEqual([`\${${bucketId}.Arn}/deleted/_attribution/*`]);
+    const on = (action: string) => s3.filter((s) => actionsOf(s).includes(action)).flatMap(resourcesOf).map(renderArn);
+    expect([...new Set(s3.flatMap(actionsOf))].sort()).toEqual(["s3:GetObject", "s3:ListBucket", "s3:PutObject"]);
+    expect(on("s3:PutObject")).toEqual([`\${${bucketId}.Arn}/deleted/_attribution/*`]);
+    expect(on("s3:GetObject")).toEqual([`\${${bucketId}.Arn}/deleted/_erasures/*`]);
+    const listing = s3.find((s) => actionsOf(s).includes("s3:ListBucket"))!;
+    expect(listing.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/_erasures/*"] } });
   });
 
   it("uses an existing trail instead of creating one, and is absent when attribution is off", () => {

@@ -139,7 +139,7 @@ describe("archivers stacks", () => {
     const config = shippedConfigWithServices(40);
     const before = new Map(config.services.map((s) => [s.name, archiversStackIndex(s, config.fleet.stacks)]));
     const changed = parseConfig(
-      { ...config, services: [...config.services.slice(5).reverse(), { ...config.services[0]!, name: "new-svc", table: { ...config.services[0]!.table, name: "new" }, archiver: { ...config.services[0]!.archiver, functionName: "archiver-new" } }] },
+      { ...config, approvals: undefined, services: [...config.services.slice(5).reverse(), { ...config.services[0]!, name: "new-svc", table: { ...config.services[0]!.table, name: "new" }, archiver: { ...config.services[0]!.archiver, functionName: "archiver-new" } }] },
       "changed config",
     );
     for (const s of changed.services) if (before.has(s.name)) expect(archiversStackIndex(s, changed.fleet.stacks), s.name).toBe(before.get(s.name));

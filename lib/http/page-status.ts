@@ -1,4 +1,5 @@
 import { parseDay, UnsafeArchiveKeyError, validateArchiveKey } from "../archive/archive-input";
+import { approvalIdSchema } from "../approvals/approval-types";
 import { readAuditPageQuery } from "../audit/audit-filter";
 import { can, type Permission, type Role } from "../auth/roles";
 import { findService } from "../config/load";
@@ -51,6 +52,8 @@ export const PAGE_RULES: readonly PageRule[] = [
   { pattern: /^\/bulk-restore$/, permission: "bulk-restore" },
   { pattern: new RegExp(`^/bulk-restore/${SEGMENT}$`), permission: "bulk-restore" },
   { pattern: /^\/pitr$/, permission: "pitr" },
+  { pattern: /^\/approvals$/, permission: "approvals" },
+  { pattern: new RegExp(`^/approvals/${SEGMENT}$`), permission: "approvals", check: ([id]) => (approvalIdSchema.safeParse(id).success ? undefined : 404) },
   { pattern: new RegExp(`^/pitr/${SEGMENT}$`), permission: "pitr" },
   { pattern: /^\/protection$/, permission: "archive:read" },
   { pattern: new RegExp(`^/protection/${SEGMENT}$`), permission: "archive:read", check: ([name], _, config) => (knownService(config, name) ? undefined : 404) },

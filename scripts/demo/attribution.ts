@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import type { KeyValue } from "../../lib/archive/attribute-value";
-import { recordCallEvent } from "../../lib/attribution/record-calls";
+import { ErasedKeysByService, recordCallEvent } from "../../lib/attribution/record-calls";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { cloudTrailEventFor, type LocalCall, type LocalPrincipal, type LoggedKey } from "../local-stack/cloudtrail-events";
 import { DEMO_INCIDENT, DEMO_SERVICES, walkthroughDeletedAt } from "./fixtures";
@@ -83,6 +83,7 @@ export async function seedAttribution(config: LazarusConfig, s3: S3Client, delet
   if (!config.attribution.enabled) return { calls: 0, written: 0 };
   const calls = demoCalls(config, deletions, day);
   const limit = pLimit(concurrency);
-  const outcomes = await Promise.all(calls.map((c) => limit(() => recordCallEvent(s3, config, cloudTrailEventFor(c)))));
+  const erasures = new ErasedKeysByService(s3, config.archive);
+  const outcomes = await Promise.all(calls.map((c) => limit(() => recordCallEvent(s3, config, cloudTrailEventFor(c), new Date(), erasures))));
   return { calls: calls.length, written: outcomes.reduce((n, o) => n + o.written, 0) };
 }

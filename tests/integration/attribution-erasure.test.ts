@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { CreateBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
-import { recordCallEvent } from "../../lib/attribution/record-calls";
+import { ErasedKeysByService, recordCallEvent } from "../../lib/attribution/record-calls";
 import type { SessionUser } from "../../lib/auth/roles";
 import { createS3Client } from "../../lib/aws/clients";
 import { findService, parseConfig } from "../../lib/config/load";
@@ -127,13 +127,16 @@ describe("erasure and attribution records", () => {
     const w = await world();
     await deleteWithCall(w, SUBJECT, "PROFILE", "2026-03-11T10:30:00Z", "2026-03-11T10:30:01Z", support);
     const late: LocalCall = { api: "DeleteItem", principal: cleanup, at: new Date("2026-03-11T10:31:00Z"), region, deletes: [{ table: w.table, key: { PK: SUBJECT, SK: "ADDRESS" } }] };
+    // A function instance that listed the ledger before the erasure: within its cache period it does not know of it.
+    const stale = new ErasedKeysByService(s3, w.config.archive);
+    await stale.of(w.service.name).erasureCovering({ S: "someone-else" }, new Date(), new Date());
 
     const result = await eraseSubject(
       s3,
       w.config,
       { query: { match: "exact", key: SUBJECT }, mode: "erase", confirmation: confirmationText("erase", SUBJECT), actor: officer },
       () => new Date(),
-      { onStep: async (step) => void (step === "index-entries-deleted" && (await recordCallEvent(s3, w.config, cloudTrailEventFor(late)))) },
+      { onStep: async (step) => void (step === "index-entries-deleted" && (await recordCallEvent(s3, w.config, cloudTrailEventFor(late), new Date(), stale))) },
     );
 
     expect(result.outcome).toBe("failed");
@@ -142,5 +145,21 @@ describe("erasure and attribution records", () => {
     expect(result.summary.remaining).toEqual([{ location: expect.stringMatching(/^usr-contact-svc\/_attribution\/#sha256:[0-9a-f]{32}$/), reason: "1 version(s) of an attribution record still present" }]);
     // The report names where, never the key.
     expect(JSON.stringify(result)).not.toContain("subj-77");
+  });
+
+  it("writes nothing for a call delivered after its key was erased (a late or redelivered event), and records the call of another key", async () => {
+    const w = await world();
+    const call: LocalCall = { api: "DeleteItem", principal: support, at: new Date("2026-03-11T10:30:00Z"), region, deletes: [{ table: w.table, key: { PK: SUBJECT, SK: "PROFILE" } }] };
+    await deleteWithCall(w, SUBJECT, "PROFILE", "2026-03-11T10:30:00Z", "2026-03-11T10:30:01Z", support);
+    const result = await eraseSubject(s3, w.config, { query: { match: "exact", key: SUBJECT }, mode: "erase", confirmation: confirmationText("erase", SUBJECT), actor: officer });
+    expect(result.outcome).toBe("succeeded");
+
+    expect(await recordCallEvent(s3, w.config, cloudTrailEventFor(call))).toMatchObject({ keys: 1, written: 0, erased: 1 });
+    const later: LocalCall = { ...call, at: new Date("2026-03-11T10:32:00Z"), deletes: [{ table: w.table, key: { PK: SUBJECT, SK: "ADDRESS" } }] };
+    expect(await recordCallEvent(s3, w.config, cloudTrailEventFor(later))).toMatchObject({ written: 0, erased: 1 });
+    expect(await findTraces(s3, [w.bucket], SUBJECT_NEEDLES)).toEqual([]);
+
+    const other: LocalCall = { ...call, deletes: [{ table: w.table, key: { PK: CONTROL, SK: "PROFILE" } }] };
+    expect(await recordCallEvent(s3, w.config, cloudTrailEventFor(other))).toMatchObject({ written: 1, erased: 0 });
   });
 });

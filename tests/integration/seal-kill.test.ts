@@ -42,8 +42,12 @@ beforeAll(async () => {
 
 afterEach(() => processes.cleanUp());
 
+/** A killed seal holds its day's lease until it runs out: a short one here, waited out before sealing again. */
+const KILLED_LEASE_MS = 2_000;
+
 async function sealUntilKilled(date: string, step: SealStep): Promise<void> {
-  await processes.killAt("tests/support/seal-process.ts", [configPath, date, step, String(DELETE_BATCH)], step);
+  await processes.killAt("tests/support/seal-process.ts", [configPath, date, step, String(DELETE_BATCH), String(KILLED_LEASE_MS)], step);
+  await new Promise((resolve) => setTimeout(resolve, KILLED_LEASE_MS + 500));
 }
 
 async function objectVersions(prefix: string): Promise<number> {
