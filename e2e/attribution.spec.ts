@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO_PRINCIPALS } from "../scripts/demo/attribution";
+import { DEMO_PRINCIPALS } from "../scripts/demo/principals";
 import { WALKTHROUGH } from "../scripts/demo/fixtures";
 import { expectNoSeriousA11yViolations, storageStateFor } from "./support";
 

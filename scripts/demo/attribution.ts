@@ -4,28 +4,12 @@ import pLimit from "p-limit";
 import type { KeyValue } from "../../lib/archive/attribute-value";
 import { ErasedKeysByService, recordCallEvent } from "../../lib/attribution/record-calls";
 import type { LazarusConfig } from "../../lib/config/schema";
-import { cloudTrailEventFor, type LocalCall, type LocalPrincipal, type LoggedKey } from "../local-stack/cloudtrail-events";
+import { cloudTrailEventFor, type LocalCall, type LoggedKey } from "../local-stack/cloudtrail-events";
 import { DEMO_INCIDENT, DEMO_SERVICES, walkthroughDeletedAt } from "./fixtures";
+import { DEMO_PRINCIPALS } from "./principals";
 import type { PlannedDeletion } from "./history";
 
 /** The demo account's two callers: support staff deleting by hand, and the clean-up job that caused the incident. */
-export const DEMO_PRINCIPALS = {
-  support: {
-    accountId: "111122223333",
-    roleName: "support-engineer",
-    sessionName: "maria.support",
-    sourceIdentity: "maria@example.com",
-    sourceIp: "198.51.100.24",
-    userAgent: "aws-cli/2.15.30 Python/3.11.8 Linux/6.1 exe/x86_64 command/dynamodb.delete-item",
-  },
-  cleanup: {
-    accountId: "111122223333",
-    roleName: "order-cleanup-job",
-    sessionName: "cleanup-scheduled-run",
-    sourceIp: "10.20.4.17",
-    userAgent: "aws-sdk-js/3.600.0 ua/2.0 os/linux lang/js md/nodejs#20.19.0 api/dynamodb#3.600.0",
-  },
-} satisfies Record<string, LocalPrincipal>;
 
 const logged = (value: KeyValue): string => ("S" in value ? value.S : "N" in value ? value.N : value.B);
 
