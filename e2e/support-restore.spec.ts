@@ -7,7 +7,7 @@ const { restorable, changed } = WALKTHROUGH;
 async function openFromSearch(page: import("@playwright/test").Page, partitionKey: string, sortKey: string): Promise<void> {
   await page.goto("/search");
   await page.getByLabel("Partition key").fill(partitionKey);
-  await page.getByRole("button", { name: "Search" }).click();
+  await page.getByRole("button", { name: "Search", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "found" })).toBeVisible();
   await expectNoSeriousA11yViolations(page);
   await page.getByRole("link", { name: `${partitionKey} · ${sortKey}` }).first().click();
