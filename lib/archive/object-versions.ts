@@ -1,5 +1,5 @@
 import "server-only";
-import { DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectsCommand, ListObjectVersionsCommand, type ListObjectVersionsCommandOutput, type S3Client } from "@aws-sdk/client-s3";
 import { MAX_LIST_KEYS } from "./object-listing";
 
 /**
@@ -17,8 +17,8 @@ export interface ObjectVersionRef {
   isDeleteMarker: boolean;
 }
 
-/** Versions and delete markers under a prefix: one LIST per 1,000. */
-export async function* listVersionsUnder(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ObjectVersionRef> {
+/** The ListObjectVersions pages under a prefix (grouped into folders by `delimiter` when given): 1,000 entries a page at most. */
+export async function* versionListingPages(s3: S3Client, bucket: string, prefix: string, delimiter?: string): AsyncGenerator<ListObjectVersionsCommandOutput> {
   let keyMarker: string | undefined;
   let versionIdMarker: string | undefined;
   for (;;) {
@@ -27,20 +27,28 @@ export async function* listVersionsUnder(s3: S3Client, bucket: string, prefix: s
         Bucket: bucket,
         Prefix: prefix,
         MaxKeys: MAX_LIST_KEYS,
+        ...(delimiter ? { Delimiter: delimiter } : {}),
         ...(keyMarker ? { KeyMarker: keyMarker } : {}),
         ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
       }),
     );
+    yield page;
+    if (!page.IsTruncated) return;
+    keyMarker = page.NextKeyMarker;
+    versionIdMarker = page.NextVersionIdMarker;
+    if (!keyMarker && !versionIdMarker) throw new Error(`ListObjectVersions on "${prefix}" was truncated without a marker`);
+  }
+}
+
+/** Versions and delete markers under a prefix: one LIST per 1,000. */
+export async function* listVersionsUnder(s3: S3Client, bucket: string, prefix: string): AsyncGenerator<ObjectVersionRef> {
+  for await (const page of versionListingPages(s3, bucket, prefix)) {
     for (const v of page.Versions ?? []) {
       if (v.Key) yield { key: v.Key, versionId: v.VersionId ?? "null", isLatest: v.IsLatest === true, isDeleteMarker: false };
     }
     for (const m of page.DeleteMarkers ?? []) {
       if (m.Key) yield { key: m.Key, versionId: m.VersionId ?? "null", isLatest: m.IsLatest === true, isDeleteMarker: true };
     }
-    if (!page.IsTruncated) return;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
-    if (!keyMarker && !versionIdMarker) throw new Error(`ListObjectVersions on "${prefix}" was truncated without a marker`);
   }
 }
 

@@ -1,13 +1,13 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import type { KeyValue } from "../archive/attribute-value";
 import { decodeKeyValue, isHashedEncoding } from "../archive/key-codec";
 import { MAX_LOOKUP_LIMIT, readIndexEntry } from "../archive/key-lookup";
 import { INDEX_SEGMENT, servicePrefix, splitDatedKey } from "../archive/layout";
-import { listObjects, MAX_LIST_KEYS } from "../archive/object-listing";
-import { listVersionsUnder, type ObjectVersionRef } from "../archive/object-versions";
+import { listObjects } from "../archive/object-listing";
+import { listVersionsUnder, versionListingPages, type ObjectVersionRef } from "../archive/object-versions";
 import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
 import { ConfigError } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
@@ -236,25 +236,7 @@ async function dueEntries(s3: S3Client, config: LazarusConfig, service: ServiceC
 /** The folders directly under a prefix, from every version (a folder holding only noncurrent versions or delete markers included). */
 async function listVersionFolders(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
   const folders = new Set<string>();
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    const page = await s3.send(
-      new ListObjectVersionsCommand({
-        Bucket: bucket,
-        Prefix: prefix,
-        Delimiter: "/",
-        MaxKeys: MAX_LIST_KEYS,
-        ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-        ...(versionIdMarker ? { VersionIdMarker: versionIdMarker } : {}),
-      }),
-    );
-    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.add(p.Prefix);
-    if (!page.IsTruncated) break;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
-    if (!keyMarker && !versionIdMarker) break;
-  }
+  for await (const page of versionListingPages(s3, bucket, prefix, "/")) for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.add(p.Prefix);
   return [...folders];
 }
 
@@ -309,16 +291,10 @@ async function subjectKeys(
 
 async function keyInFolder(s3: S3Client, config: LazarusConfig, service: ServiceConfig, folder: string): Promise<KeyValue | null> {
   const entries = new Map<string, { versionId: string; isLatest: boolean }[]>();
-  let keyMarker: string | undefined;
-  let versionIdMarker: string | undefined;
-  for (;;) {
-    const page = await s3.send(
-      new ListObjectVersionsCommand({ Bucket: config.archive.bucket, Prefix: folder, MaxKeys: MAX_LIST_KEYS, ...(keyMarker ? { KeyMarker: keyMarker, VersionIdMarker: versionIdMarker } : {}) }),
-    );
+  // The first page holding any version is enough: every entry of the folder names the same key.
+  for await (const page of versionListingPages(s3, config.archive.bucket, folder)) {
     for (const v of page.Versions ?? []) if (v.Key) entries.set(v.Key, [...(entries.get(v.Key) ?? []), { versionId: v.VersionId ?? "null", isLatest: v.IsLatest === true }]);
-    if (!page.IsTruncated || entries.size > 0) break;
-    keyMarker = page.NextKeyMarker;
-    versionIdMarker = page.NextVersionIdMarker;
+    if (entries.size > 0) break;
   }
   const one = pLimit(1);
   for (const [key, versions] of entries) {

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { stopProcessGroup } from "../process-group";
 
 /**
  * Builds the console with `next build` and serves it with `next start`, each in its own
@@ -64,23 +65,7 @@ function runNext(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv;
     child.once("exit", (code, signal) => resolve(code ?? (signal ? null : 0)));
     child.once("error", () => resolve(null));
   });
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopProcessGroup(child, exited, STOP_GRACE_MS);
   return { child, output: () => tail, exited, stop };
 }
 

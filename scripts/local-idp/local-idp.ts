@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { stopProcessGroup } from "../process-group";
 import type { IdTokenFault, LocalIdpClient } from "./protocol";
 
 /**
@@ -66,22 +67,6 @@ export async function startLocalIdp(options: {
     issuer,
     setGroups: (user, groups) => call("PUT", `/__idp/users/${encodeURIComponent(user)}/groups`, { groups }),
     injectFault: (user, fault) => call("POST", "/__idp/faults", { user, fault }),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-      try {
-        process.kill(-child.pid, "SIGTERM");
-      } catch {
-        return;
-      }
-      const timer = setTimeout(() => {
-        try {
-          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }, 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopProcessGroup(child, exited, 5_000),
   };
 }

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { stopProcessGroup } from "../process-group";
 
 /**
  * Starts moto_server on loopback in its own process group. moto_server is usually a
@@ -72,24 +73,7 @@ export async function startMotoServer(options: { port?: number; host?: string; c
     ),
   );
   const endpoint = `http://${host}:${port}`;
-  const stop = async () => {
-    if (child.exitCode !== null || child.pid === undefined) return;
-    const exited = new Promise<void>((r) => child.once("exit", () => r()));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, 3_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopProcessGroup(child, new Promise<void>((r) => child.once("exit", () => r())), 3_000);
   try {
     await Promise.race([waitUntilReady(endpoint, child, options.timeoutMs ?? 30_000, () => log), spawnError]);
   } catch (e) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateTableCommand, PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, PutBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as listRoute } from "@/app/api/approvals/route";
@@ -28,7 +28,7 @@ import { findService, parseConfig } from "@/lib/config/load";
 import type { LazarusConfig } from "@/lib/config/schema";
 import type { CompareResponse } from "@/lib/http/api-types";
 import { getLiveItem } from "@/lib/restore/live-item";
-import { motoEnv, uniqueName } from "../support/aws";
+import { createPkSkTable, motoEnv, uniqueName } from "../support/aws";
 import { callRoute } from "../support/route-request";
 import { removeRecord } from "../support/stream-events";
 
@@ -72,20 +72,7 @@ beforeAll(async () => {
   table = uniqueName("approvals-contacts");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: table,
-      BillingMode: "PAY_PER_REQUEST",
-      AttributeDefinitions: [
-        { AttributeName: "PK", AttributeType: "S" },
-        { AttributeName: "SK", AttributeType: "S" },
-      ],
-      KeySchema: [
-        { AttributeName: "PK", KeyType: "HASH" },
-        { AttributeName: "SK", KeyType: "RANGE" },
-      ],
-    }),
-  );
+  await createPkSkTable(dynamodb, table);
   const base = {
     region,
     archive: { bucket, prefix: "" },
