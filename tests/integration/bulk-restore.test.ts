@@ -238,8 +238,10 @@ describe("bulk restore", () => {
         if (n === 70) crash.abort();
       },
     });
-    await startJob(deps(doomed, { crash: crash.signal, concurrency: 6 }), job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
-    expect(await startRunner(deps(doomed), job.id)).toBe("crashed");
+    // Long enough that the checks below run while the dead runner's lease still holds, on a loaded machine too.
+    const leaseMs = 3_000;
+    await startJob(deps(doomed, { crash: crash.signal, concurrency: 6, leaseMs }), job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
+    expect(await startRunner(deps(doomed, { leaseMs }), job.id)).toBe("crashed");
     const store = new JobStore(s3, config);
     expect(await store.recordedChunks(job.id)).toEqual([0]);
     const writtenBeforeCrash = writes.size;
@@ -247,11 +249,11 @@ describe("bulk restore", () => {
 
     // The dead runner's lease blocks a resume until it expires.
     const survivor = dynamoClient();
-    expect((await getJobView(deps(survivor), job.id)).resumed).toBe(false);
-    await new Promise((r) => setTimeout(r, 450));
-    const view = await getJobView(deps(survivor), job.id);
+    expect((await getJobView(deps(survivor, { leaseMs }), job.id)).resumed).toBe(false);
+    await new Promise((r) => setTimeout(r, leaseMs + 50));
+    const view = await getJobView(deps(survivor, { leaseMs }), job.id);
     expect(view.resumed).toBe(true);
-    expect(await startRunner(deps(survivor), job.id)).toBe("completed");
+    expect(await startRunner(deps(survivor, { leaseMs }), job.id)).toBe("completed");
 
     const results = await allResults(job.id);
     expect(results).toHaveLength(230);
