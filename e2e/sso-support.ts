@@ -15,11 +15,22 @@ import { startLocalIdp, type LocalIdp } from "../scripts/local-idp/local-idp";
  *   under another origin (http://127.0.0.2:…, an address Node resolves as well as
  *   Chromium), as a load balancer does;
  * - `noScope`: the `groups` claim without asking for the `groups` scope, the most
- *   common misconfiguration, to show what its users see.
+ *   common misconfiguration, to show what its users see;
+ * - `wrongSecret` and `wrongCallback`: two more misconfigurations, a client secret the
+ *   provider does not know and a redirect URI the provider does not list.
+ * The proxied console also ends the provider's session on sign-out (auth.endProviderSession).
  */
 
 const e2ePort = Number(process.env.LAZARUS_E2E_PORT ?? "3100");
-const PORTS = { direct: e2ePort + 50, idp: e2ePort + 51, proxy: e2ePort + 52, proxied: e2ePort + 53, noScope: e2ePort + 54 };
+const PORTS = {
+  direct: e2ePort + 50,
+  idp: e2ePort + 51,
+  proxy: e2ePort + 52,
+  proxied: e2ePort + 53,
+  noScope: e2ePort + 54,
+  wrongSecret: e2ePort + 55,
+  wrongCallback: e2ePort + 56,
+};
 
 export const SSO_NAME = "Example SSO";
 const PROXY_HOST = "127.0.0.2";
@@ -32,6 +43,8 @@ const CLIENTS = {
   direct: { clientId: "lazarus-direct", clientSecret: "direct-client-secret-0123456789" },
   proxied: { clientId: "lazarus-proxied", clientSecret: "proxied-client-secret-0123456789" },
   noScope: { clientId: "lazarus-no-scope", clientSecret: "no-scope-client-secret-0123456789" },
+  wrongSecret: { clientId: "lazarus-wrong-secret", clientSecret: "registered-client-secret-0123456789" },
+  wrongCallback: { clientId: "lazarus-wrong-callback", clientSecret: "wrong-callback-client-secret-0123456789" },
 };
 
 export interface SsoWorld {
@@ -42,6 +55,12 @@ export interface SsoWorld {
   proxied: string;
   /** The console that does not ask for the groups scope. */
   noScope: string;
+  /** A console whose client secret is not the one the provider has. */
+  wrongSecret: string;
+  /** A console whose callback URL the provider does not list. */
+  wrongCallback: string;
+  /** Every console's and the provider's output. */
+  logFile: string;
 }
 
 function writeConfig(name: string, auth: unknown): { file: string; region: string } {
@@ -100,24 +119,30 @@ export const test = base.extend<object, { sso: SsoWorld }>({
       const direct = `http://localhost:${PORTS.direct}`;
       const proxied = `http://${PROXY_HOST}:${PORTS.proxy}`;
       const noScope = `http://localhost:${PORTS.noScope}`;
+      const wrongSecret = `http://localhost:${PORTS.wrongSecret}`;
+      const wrongCallback = `http://localhost:${PORTS.wrongCallback}`;
       // The consoles' and the provider's output, to read why a sign-in was refused.
       mkdirSync(join("test-results", "sso"), { recursive: true });
-      const write = (line: string) => appendFileSync(join("test-results", "sso", "servers.log"), `${line}\n`);
+      const logFile = resolve("test-results", "sso", "servers.log");
+      const write = (line: string) => appendFileSync(logFile, `${line}\n`);
       const idp = await startLocalIdp({
         port: PORTS.idp,
         idTokenSeconds: TOKEN_SECONDS,
         write,
         clients: [
           { ...CLIENTS.direct, redirectUris: [`${direct}/api/auth/callback/oidc`] },
-          { ...CLIENTS.proxied, redirectUris: [`${proxied}/api/auth/callback/oidc`] },
+          { ...CLIENTS.proxied, redirectUris: [`${proxied}/api/auth/callback/oidc`], postLogoutRedirectUris: [`${proxied}/signin`] },
           { ...CLIENTS.noScope, redirectUris: [`${noScope}/api/auth/callback/oidc`] },
+          { ...CLIENTS.wrongSecret, redirectUris: [`${wrongSecret}/api/auth/callback/oidc`] },
+          // Registered for the console's old address: a deployment moved without updating the provider.
+          { ...CLIENTS.wrongCallback, redirectUris: [`http://localhost:${PORTS.wrongCallback + 100}/api/auth/callback/oidc`] },
         ],
       });
       const servers: ConsoleServer[] = [];
       let proxy: Server | undefined;
       try {
         const directConfig = writeConfig("direct", { sessionHours: SESSION_HOURS, groupsClaim: "groups", roles: groupRoles });
-        const proxiedConfig = writeConfig("proxied", { sessionHours: SESSION_HOURS, groupsClaim: "cognito:groups", roles: groupRoles });
+        const proxiedConfig = writeConfig("proxied", { sessionHours: SESSION_HOURS, groupsClaim: "cognito:groups", roles: groupRoles, endProviderSession: true });
         const directEnv = localConsoleEnvironment({
           region: directConfig.region,
           endpoint,
@@ -139,19 +164,26 @@ export const test = base.extend<object, { sso: SsoWorld }>({
           configFile: directConfig.file,
           oidc: { issuer: idp.issuer, ...CLIENTS.noScope, name: SSO_NAME },
         });
+        const misconfigured = (publicUrl: string, client: { clientId: string; clientSecret: string }) =>
+          localConsoleEnvironment({ region: directConfig.region, endpoint, publicUrl, configFile: directConfig.file, oidc: { issuer: idp.issuer, ...client, scopes: "groups", name: SSO_NAME } });
+        const wrongSecretEnv = misconfigured(wrongSecret, { ...CLIENTS.wrongSecret, clientSecret: "not-the-registered-secret-0123456789" });
+        const wrongCallbackEnv = misconfigured(wrongCallback, CLIENTS.wrongCallback);
         const cwd = process.cwd();
-        servers.push(await startConsole({ cwd, env: directEnv, host: "127.0.0.1", port: PORTS.direct, write, timeoutMs: 180_000 }));
-        servers.push(await startConsole({ cwd, env: proxiedEnv, host: "127.0.0.1", port: PORTS.proxied, write, timeoutMs: 180_000 }));
-        servers.push(await startConsole({ cwd, env: noScopeEnv, host: "127.0.0.1", port: PORTS.noScope, write, timeoutMs: 180_000 }));
+        const start = (env: NodeJS.ProcessEnv, port: number) => startConsole({ cwd, env, host: "127.0.0.1", port, write, timeoutMs: 180_000 });
+        servers.push(await start(directEnv, PORTS.direct));
+        servers.push(await start(proxiedEnv, PORTS.proxied));
+        servers.push(await start(noScopeEnv, PORTS.noScope));
+        servers.push(await start(wrongSecretEnv, PORTS.wrongSecret));
+        servers.push(await start(wrongCallbackEnv, PORTS.wrongCallback));
         proxy = await startForwardingProxy(PORTS.proxy, PORTS.proxied);
-        await provide({ idp, direct, proxied, noScope });
+        await provide({ idp, direct, proxied, noScope, wrongSecret, wrongCallback, logFile });
       } finally {
         await new Promise<void>((done) => (proxy ? proxy.close(() => done()) : done()));
         for (const server of servers) await server.stop();
         await idp.stop();
       }
     },
-    { scope: "worker", timeout: 420_000 },
+    { scope: "worker", timeout: 600_000 },
   ],
 });
 

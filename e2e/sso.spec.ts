@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, SESSION_HOURS, sessionOf, signInWithSso, SSO_NAME, test, TOKEN_SECONDS } from "./sso-support";
 
 /**
@@ -10,7 +11,7 @@ const NO_ROLE = `You signed in with ${SSO_NAME}, but your account is not in any 
 const DID_NOT_COMPLETE = `Signing in with ${SSO_NAME} did not complete.`;
 
 // Each sign-in is several round trips through the provider and the console: slow on a busy machine.
-test.describe.configure({ timeout: 120_000 });
+test.describe.configure({ timeout: 180_000 });
 
 test.describe("roles from the provider's groups claim", () => {
   for (const [user, email, role] of [
@@ -86,16 +87,15 @@ test.describe("sessions", () => {
     expect((await sessionOf(page, sso.direct)).user?.role).toBe("viewer");
 
     await sso.idp.setGroups("mo", ["lazarus-compliance"]);
-    await page.getByRole("link", { name: "Sign out" }).click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/signin/);
     // The provider still knows the browser: it answers without asking for a password again.
     await signInWithSso(page, sso.direct, sso.idp, "mo");
     expect((await sessionOf(page, sso.direct)).user?.role).toBe("compliance");
 
     await sso.idp.setGroups("mo", []);
-    await page.goto(`${sso.direct}/api/auth/signout`);
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+    await expect(page).toHaveURL(/\/signin/);
     await signInWithSso(page, sso.direct, sso.idp, "mo");
     await expect(page.getByRole("main").getByRole("alert")).toContainText(NO_ROLE);
     expect(await sessionOf(page, sso.direct)).toEqual({});
@@ -103,8 +103,7 @@ test.describe("sessions", () => {
 
   test("sign-out ends the session", async ({ page, sso }) => {
     await signInWithSso(page, sso.direct, sso.idp, "sam");
-    await page.getByRole("link", { name: "Sign out" }).click();
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
     await expect(page).toHaveURL(/\/signin/);
     expect(await sessionOf(page, sso.direct)).toEqual({});
     await page.goto(`${sso.direct}/search`);
@@ -143,12 +142,44 @@ test.describe("sessions", () => {
   });
 });
 
+test.describe("misconfigured deployments", () => {
+  test("a client secret the provider does not know: back on the sign-in page with no session, and the log says why", async ({ page, sso }) => {
+    await signInWithSso(page, sso.wrongSecret, sso.idp, "ada");
+    await expect(page).toHaveURL(/\/signin\?(.*&)?error=OAuthCallback/);
+    await expect(page.getByRole("main").getByRole("alert")).toContainText(DID_NOT_COMPLETE);
+    expect(await sessionOf(page, sso.wrongSecret)).toEqual({});
+    await expect.poll(() => readFileSync(sso.logFile, "utf8")).toMatch(/\[next-auth\]\[error\]\[OAUTH_CALLBACK_ERROR\].*invalid_client/);
+  });
+
+  test("a callback URL the provider does not list: the provider's own error page, and no session", async ({ page, sso }) => {
+    await page.goto(`${sso.wrongCallback}/signin`);
+    await page.getByRole("button", { name: `Sign in with ${SSO_NAME}` }).click();
+    await page.waitForURL((url) => url.origin === sso.idp.issuer);
+    await expect(page.getByText(/redirect_uri did not match any of the client's registered redirect_uris/)).toBeVisible();
+    expect(await sessionOf(page, sso.wrongCallback)).toEqual({});
+  });
+});
+
 test.describe("behind a proxy, with Cognito's cognito:groups claim", () => {
   test("the flow completes on the public origin", async ({ page, sso }) => {
     await signInWithSso(page, sso.proxied, sso.idp, "cora", "/signin?callbackUrl=%2Faudit");
     await expect(page).toHaveURL(`${sso.proxied}/audit`);
     await expect(page.getByRole("banner").getByText("cora@example.test")).toBeVisible();
     expect((await sessionOf(page, sso.proxied)).user).toMatchObject({ email: "cora@example.test", role: "compliance" });
+  });
+
+  test("with auth.endProviderSession, sign-out also ends the provider's session: the next sign-in asks for a password", async ({ page, sso }) => {
+    await signInWithSso(page, sso.proxied, sso.idp, "cora");
+    await page.getByRole("banner").getByRole("button", { name: "Sign out" }).click();
+    // The provider's RP-initiated logout, named by the ID token the console kept.
+    await page.waitForURL((url) => url.origin === sso.idp.issuer);
+    await page.getByRole("button", { name: "Yes, sign me out" }).click();
+    await expect(page).toHaveURL(`${sso.proxied}/signin`);
+    expect(await sessionOf(page, sso.proxied)).toEqual({});
+
+    await page.getByRole("button", { name: `Sign in with ${SSO_NAME}` }).click();
+    await page.waitForURL((url) => url.origin === sso.idp.issuer);
+    await expect(page.getByPlaceholder("Enter any login")).toBeVisible();
   });
 
   test("signed out, a page sends the browser to the public origin's sign-in page", async ({ page, sso }) => {

@@ -1,8 +1,9 @@
 import Link from "next/link";
-import { LogOut, UserRound } from "lucide-react";
+import { UserRound } from "lucide-react";
 import { can, ROLE_LABELS, type SessionUser } from "@/lib/auth/roles";
 import { HeaderMenu } from "./header-menu";
 import { NavLinks, type NavItem } from "./nav-links";
+import { SignOutButton } from "./sign-out-button";
 
 export function SiteHeader({ user }: { user: SessionUser | null }) {
   const items: NavItem[] = [
@@ -40,12 +41,7 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
                   {ROLE_LABELS[user.role]}
                 </span>
               </span>
-              {/* An API route, not a page: a full navigation to next-auth's sign-out, never prefetched. */}
-              {/* eslint-disable-next-line @next/next/no-html-link-for-pages */}
-              <a href="/api/auth/signout" className="flex items-center gap-1 rounded px-2 py-1 text-slate-200 hover:bg-slate-800 hover:text-white">
-                <LogOut aria-hidden="true" className="size-4" />
-                Sign out
-              </a>
+              <SignOutButton />
             </div>
           </HeaderMenu>
         ) : null}

@@ -155,6 +155,19 @@ describe("sessions", () => {
     expect(session.user).toEqual({ id: "oidc:u-1", email: "ada@example.com", name: "Ada", role: "admin" });
   });
 
+  it("keeps the provider's ID token in the session only when sign-out must end the provider's session", async () => {
+    const jwtOf = (o: NextAuthOptions) =>
+      (callbacks(o).jwt as (p: unknown) => Promise<JWT>)({
+        token: { sub: "u-1" },
+        user: { id: "u-1", name: "Ada", email: "ada@example.com" },
+        account: { ...oidcAccount, id_token: "header.payload.signature" },
+        profile: { sub: "u-1", "cognito:groups": ["ops"] },
+      });
+    expect((await jwtOf(options({ ...OIDC }))).lazarus).not.toHaveProperty("idToken");
+    const ending = buildAuthOptions(readAuthEnv({ NEXTAUTH_SECRET: SECRET, ...OIDC }), { ...auth, endProviderSession: true });
+    expect((await jwtOf(ending)).lazarus).toMatchObject({ idToken: "header.payload.signature", role: "admin" });
+  });
+
   it("ends a session sessionHours after sign-in, however active the user is", async () => {
     vi.useFakeTimers();
     try {

@@ -30,6 +30,8 @@ const lazarusClaims = z.object({
   provider: z.string().min(1),
   /** Epoch seconds: the session ends sessionHours after this, however active the user is. */
   signedInAt: z.number().int().positive(),
+  /** The provider's ID token, kept only when sign-out must end the provider's session (its id_token_hint). */
+  idToken: z.string().min(1).optional(),
 });
 type LazarusClaims = z.infer<typeof lazarusClaims>;
 
@@ -118,7 +120,7 @@ function demoProvider(password: string): Provider {
 }
 
 function claimsAtSignIn(
-  input: { user: { id: string; email?: string | null; name?: string | null }; account: { provider: string }; profile?: unknown },
+  input: { user: { id: string; email?: string | null; name?: string | null }; account: { provider: string; id_token?: string }; profile?: unknown },
   env: AuthEnv,
   auth: AuthConfig,
   now: number,
@@ -131,7 +133,15 @@ function claimsAtSignIn(
   }
   const { role, email } = mapRole(input.profile, auth);
   if (!role) throw new SessionEndedError("the user maps to no Lazarus role");
-  return { uid: `${OIDC_PROVIDER_ID}:${user.id}`, email: email ?? user.email ?? "", name: user.name ?? email ?? user.id, role, provider: account.provider, signedInAt: now };
+  return {
+    uid: `${OIDC_PROVIDER_ID}:${user.id}`,
+    email: email ?? user.email ?? "",
+    name: user.name ?? email ?? user.id,
+    role,
+    provider: account.provider,
+    signedInAt: now,
+    ...(auth.endProviderSession && account.id_token ? { idToken: account.id_token } : {}),
+  };
 }
 
 /** The claims of a session that is still valid, or a SessionEndedError. */

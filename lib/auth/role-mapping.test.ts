@@ -59,7 +59,7 @@ describe("mapRole", () => {
 
   it("defaults: groups claim, 8-hour sessions, no rules", () => {
     const defaults = authConfig(undefined);
-    expect(defaults).toEqual({ sessionHours: 8, groupsClaim: "groups", roles: {} });
+    expect(defaults).toEqual({ sessionHours: 8, groupsClaim: "groups", roles: {}, endProviderSession: false });
     expect(mapRole({ sub: "1", groups: ["lazarus-admins"] }, defaults).role).toBeNull();
   });
 

@@ -169,6 +169,14 @@ const auth = z
     /** The ID-token claim holding the user's groups: "groups" (Okta, Entra ID), "cognito:groups" (Cognito), "roles" (Entra app roles). */
     groupsClaim: z.string().min(1).max(256).default("groups"),
     roles: roleRules.prefault({}),
+    /**
+     * Signing out of Lazarus also ends the user's session at the identity provider
+     * (OpenID Connect RP-initiated logout), so the next sign-in asks for a password
+     * again. Off by default: with a company-wide SSO that also signs the user out of
+     * every other application. The provider must publish an end_session_endpoint and
+     * list `{NEXTAUTH_URL}/signin` as a post-logout redirect URI.
+     */
+    endProviderSession: z.boolean().default(false),
   })
   .strict();
 
