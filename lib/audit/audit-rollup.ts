@@ -60,15 +60,29 @@ export function auditRollupKey(archivePrefix: string, windowStart: number): stri
   return `${auditPrefix(archivePrefix)}${ROLLUP_SEGMENT}/${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}.json`;
 }
 
+/**
+ * Rollups this process found missing, by bucket and key, until when it does not ask again:
+ * paging through a day would otherwise ask for the same missing rollups on every screen.
+ * Missing only costs reads, never correctness: the entries are then read one by one.
+ */
+const knownMissing = new Map<string, number>();
+const MISSING_TTL_MS = 60_000;
+const MAX_KNOWN_MISSING = 10_000;
+
 /** The window's copies by entry name; null when it has no rollup (or one that does not parse, which is then ignored). */
 export async function readAuditRollup(s3: S3Client, config: LazarusConfig, windowStart: number): Promise<Map<string, RolledUpEntry> | null> {
+  const key = auditRollupKey(config.archive.prefix, windowStart);
+  const cacheKey = `${config.archive.bucket}/${key}`;
+  if ((knownMissing.get(cacheKey) ?? 0) > Date.now()) return null;
   let text: string;
   try {
-    const response = await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: auditRollupKey(config.archive.prefix, windowStart) }));
+    const response = await s3.send(new GetObjectCommand({ Bucket: config.archive.bucket, Key: key }));
     text = (await response.Body?.transformToString("utf-8")) ?? "";
   } catch (error) {
-    if (isMissingObject(error)) return null;
-    throw error;
+    if (!isMissingObject(error)) throw error;
+    if (knownMissing.size >= MAX_KNOWN_MISSING) knownMissing.clear();
+    knownMissing.set(cacheKey, Date.now() + MISSING_TTL_MS);
+    return null;
   }
   let parsed;
   try {
@@ -138,6 +152,8 @@ export async function writeAuditRollup(s3: S3Client, config: LazarusConfig, wind
   } catch (error) {
     if (isPreconditionFailed(error)) return "exists";
     throw error;
+  } finally {
+    knownMissing.delete(`${config.archive.bucket}/${auditRollupKey(config.archive.prefix, windowStart)}`);
   }
   return "written";
 }

@@ -109,7 +109,7 @@ beforeAll(async () => {
   // A neighbour whose name the traversal below would reach if anything resolved "..".
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}42_MEMBER.json`, Body: JSON.stringify(removeRecord({ keys: keysOf("42"), at })) }));
   for (const pk of BULK_PKS) await putLegacy(BULK_DAY, pk);
-  await putLegacy(COLD_DAY, COLD_PK, "GLACIER");
+  await putLegacy(COLD_DAY, COLD_PK);
   await putLegacy(ERASE_DAY, ERASE_PK);
 });
 
@@ -198,6 +198,8 @@ describe("seed-era names with '..', '//' or '/./'", () => {
   });
 
   it("are retrieved from Glacier through the retrieval route", async () => {
+    // Moved to Glacier as the lifecycle rule would, after the key search above indexed it.
+    await putLegacy(COLD_DAY, COLD_PK, "GLACIER");
     const key = legacyKeyOn(COLD_DAY, COLD_PK);
     const query = `/api/services/usr-contact-svc/records/retrieval?archiveKey=${encodeURIComponent(key)}`;
     expect(await callRoute(retrievalStatus, query, { params: { service: service.name } })).toMatchObject({ status: 200, body: { state: "not-requested", storageClass: "GLACIER" } });
@@ -221,7 +223,8 @@ describe("seed-era names with '..', '//' or '/./'", () => {
   });
 
   it("are erased, every version and index entry, and nothing else", async () => {
-    expect((await rebuildIndex(s3, config, service)).errors).toEqual([]);
+    // Indexed by the key search test above, as `npm run reindex` would.
+    expect((await findDeletionsByPartitionKey(s3, config, service, { S: ERASE_PK })).deletions).toHaveLength(1);
     const key = legacyKeyOn(ERASE_DAY, ERASE_PK);
     const plan = await planErasure(s3, config, { match: "exact", key: ERASE_PK });
     expect(plan.blockers).toEqual([]);
