@@ -30,10 +30,25 @@ test.describe("an admin bulk-restores a day's manual deletions", () => {
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "bulk-restore-plan");
 
+    // Capped at 3 items a second, the day's few dozen items take several seconds: long enough to watch.
+    await page.getByLabel("Items per second, at most").fill("3");
     await page.getByRole("button", { name: "Run the restore" }).click();
+    await expect(page.getByRole("group", { name: "Confirm the run" })).toContainText("at most 3 a second");
     await page.getByRole("button", { name: "Yes, start the restore" }).click();
     const bar = page.getByRole("progressbar", { name: "Items processed" });
     await expect(bar).toBeVisible();
+    // While the status still says "Running", some items already show their outcome and others are still pending.
+    await expect
+      .poll(
+        () =>
+          page.evaluate(() => {
+            const running = [...document.querySelectorAll('[role="status"]')].some((s) => s.textContent?.startsWith("Running"));
+            const outcomes = [...document.querySelectorAll('[aria-label="Planned items"] tbody tr td:nth-child(4)')].map((cell) => cell.textContent ?? "");
+            return running && outcomes.some((o) => o.startsWith("restored")) && outcomes.some((o) => o.startsWith("pending"));
+          }),
+        { message: "an item's outcome in the table while the run was going", timeout: 60_000, intervals: [200] },
+      )
+      .toBe(true);
     await expect(bar).toHaveAttribute("aria-valuenow", "100", { timeout: 120_000 });
     await expect(page.getByRole("status").filter({ hasText: "Completed" })).toBeVisible();
     await saveScreenshot(page, "bulk-restore-done");

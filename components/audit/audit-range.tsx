@@ -37,7 +37,8 @@ export async function AuditRange({
 }) {
   let page: Awaited<ReturnType<typeof queryRecentAuditEntries>>;
   try {
-    page = await queryRecentAuditEntries(s3, config, { from, to, filter, limit: AUDIT_RANGE_LIMIT, maxScanned: AUDIT_SCAN_LIMIT, ...(cursor ? { cursor } : {}) });
+    // Quarter hours read without a rollup get one after the page is served, so the next view reads fewer objects.
+    page = await queryRecentAuditEntries(s3, config, { from, to, filter, limit: AUDIT_RANGE_LIMIT, maxScanned: AUDIT_SCAN_LIMIT, rollups: { write: "background" }, ...(cursor ? { cursor } : {}) });
   } catch (error) {
     return <ErrorPanel title="Could not read the audit log" message={toUserFacingError(error).message} />;
   }

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, Ban, Download, Play } from "lucide-react";
 import { errorMessage, fetchJson } from "../query/api-client";
-import type { BulkRestoreJob, JobView, PlanCategory, PlanItem, RunOptions } from "@/lib/bulk-restore/job-types";
+import { MAX_ITEMS_PER_SECOND, MIN_ITEMS_PER_SECOND, type BulkRestoreJob, type JobView, type PlanCategory, type PlanItem, type RunOptions } from "@/lib/bulk-restore/job-types";
 import { parseCsv } from "@/lib/exports/csv-read";
 import type { DiffChange } from "@/lib/diff/item-diff";
 import { formatEta, formatRate } from "./format";
@@ -155,9 +155,16 @@ function RunForm({ job, pending, error, onRun }: { job: BulkRestoreJob; pending:
   const [ttl, setTtl] = useState<"keep" | "drop" | "extend">("keep");
   const [until, setUntil] = useState("");
   const [overwrite, setOverwrite] = useState(false);
+  const [rate, setRate] = useState("");
   const [confirming, setConfirming] = useState(false);
   const writes = job.plan.counts.absent + (overwrite ? job.plan.counts.conflicting : 0);
-  const options = (): RunOptions => ({ overwriteConflicting: overwrite, ttl: ttl === "extend" ? { action: "extend", until: new Date(`${until}T00:00:00Z`).toISOString() } : { action: ttl } });
+  const itemsPerSecond = rate.trim() === "" ? undefined : Number(rate);
+  const rateInvalid = itemsPerSecond !== undefined && !(Number.isInteger(itemsPerSecond) && itemsPerSecond >= MIN_ITEMS_PER_SECOND && itemsPerSecond <= MAX_ITEMS_PER_SECOND);
+  const options = (): RunOptions => ({
+    overwriteConflicting: overwrite,
+    ttl: ttl === "extend" ? { action: "extend", until: new Date(`${until}T00:00:00Z`).toISOString() } : { action: ttl },
+    ...(itemsPerSecond !== undefined ? { itemsPerSecond } : {}),
+  });
   return (
     <section aria-labelledby="run-heading" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
       <h2 id="run-heading" className="text-lg font-semibold">Run</h2>
@@ -185,12 +192,35 @@ function RunForm({ job, pending, error, onRun }: { job: BulkRestoreJob; pending:
           </span>
         </label>
       ) : null}
+      <div className="text-sm">
+        <label htmlFor="items-per-second" className="font-medium">
+          Items per second, at most
+        </label>
+        <input
+          id="items-per-second"
+          type="number"
+          inputMode="numeric"
+          min={MIN_ITEMS_PER_SECOND}
+          max={MAX_ITEMS_PER_SECOND}
+          step={1}
+          value={rate}
+          onChange={(e) => setRate(e.target.value)}
+          aria-describedby="items-per-second-help"
+          aria-invalid={rateInvalid}
+          className="ml-2 w-28 rounded-md border border-slate-300 px-2 py-1"
+        />
+        <p id="items-per-second-help" className={`mt-1 ${rateInvalid ? "text-red-800" : "text-slate-600"}`}>
+          {rateInvalid
+            ? `A whole number from ${MIN_ITEMS_PER_SECOND} to ${MAX_ITEMS_PER_SECOND.toLocaleString("en-US")}, or leave it empty.`
+            : "Leave empty to write as fast as the table accepts; set it to leave write capacity to the table's own traffic."}
+        </p>
+      </div>
       {confirming ? (
         <div role="group" aria-label="Confirm the run" className="flex flex-wrap items-center gap-3 rounded bg-indigo-50 p-3 text-sm">
           <span>
-            Write up to {writes.toLocaleString("en-US")} items into <code className="font-mono">{job.table}</code>?
+            Write up to {writes.toLocaleString("en-US")} items into <code className="font-mono">{job.table}</code>{itemsPerSecond !== undefined && !rateInvalid ? `, at most ${itemsPerSecond.toLocaleString("en-US")} a second` : ""}?
           </span>
-          <button type="button" disabled={pending || (ttl === "extend" && !until)} onClick={() => onRun(options())} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
+          <button type="button" disabled={pending || (ttl === "extend" && !until) || rateInvalid} onClick={() => onRun(options())} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
             <Play aria-hidden="true" className="size-4" />
             {pending ? "Starting…" : "Yes, start the restore"}
           </button>

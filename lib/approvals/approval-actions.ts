@@ -160,6 +160,7 @@ const bulkKind: ActionKind<BulkInput> = {
           `${c.absent} absent (will be written), ${c.identical} identical, ${c.conflicting} conflicting, ${c.duplicate} duplicate, ${c.unreadable} unreadable, ${c.erased} erased.`,
           input.options.overwriteConflicting ? `Conflicting items WILL be overwritten (${c.conflicting}).` : "Conflicting items are left as they are.",
           `TTL: ${input.options.ttl.action}${input.options.ttl.action === "extend" ? ` until ${input.options.ttl.until}` : ""}.`,
+          ...(input.options.itemsPerSecond ? [`At most ${input.options.itemsPerSecond} items a second.`] : []),
         ],
         counts: { ...c },
         link: `/bulk-restore/${job.id}`,

@@ -2,7 +2,7 @@ import "server-only";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { formatDay, validateArchiveKey, type CalendarDay } from "./archive-input";
+import { formatDay, UnsafeArchiveKeyError, validateArchiveKey, type CalendarDay } from "./archive-input";
 import { parseArchiveName, recordId } from "./layout";
 import { getArchivedRecord, readArchiveObject, readDeletion, type ArchivedRecordResult } from "./record-read";
 import { locateRow, pageCovering, readBundleMember, SealedFormatError, type ManifestRow } from "./sealed-format";
@@ -59,7 +59,16 @@ export async function getArchivedRecords(
   const single = new Set<number>();
   const byDay = new Map<string, { day: CalendarDay; names: Map<string, number[]> }>();
   archiveKeys.forEach((archiveKey, i) => {
-    const { day, name } = validateArchiveKey(config, service, archiveKey);
+    let dated: { day: CalendarDay; name: string };
+    try {
+      dated = validateArchiveKey(config, service, archiveKey);
+    } catch (error) {
+      // A seed-era name with "..", "//" or "/./": the single read takes it only if the bucket lists it.
+      if (!(error instanceof UnsafeArchiveKeyError)) throw error;
+      single.add(i);
+      return;
+    }
+    const { day, name } = dated;
     // Legacy names are never sealed, and no day younger than two days is.
     if (name.includes("/") || !parseArchiveName(name, day) || !mayBeSealed(day, now)) {
       single.add(i);

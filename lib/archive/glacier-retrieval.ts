@@ -2,10 +2,11 @@ import "server-only";
 import { HeadObjectCommand, RestoreObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { ArchiveInputError, assertConfiguredService, validateArchiveKey } from "./archive-reader";
+import { ArchiveInputError, assertConfiguredService, type CalendarDay } from "./archive-reader";
 import { DomainError } from "../errors/domain-error";
 import { isMissingObject } from "../aws/aws-errors";
 import { indexEntryKeyForArchiveKey } from "./layout";
+import { checkArchiveKey } from "./listed-key";
 import { isBundleKeyOfDay } from "./sealed-format";
 import { readDayManifest, readIndexEntry } from "./sealed-store";
 
@@ -79,24 +80,23 @@ export function retrievalStatusOf(storageClass: string, restoreHeader: string | 
   return { state: "available", storageClass, expiresAt: restore.expiresAt };
 }
 
-async function headArchiveObject(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<RetrievalStatus & { key: string }> {
+async function headArchiveObject(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string, day: CalendarDay): Promise<RetrievalStatus & { key: string }> {
   try {
     const head = await s3.send(new HeadObjectCommand({ Bucket: config.archive.bucket, Key: archiveKey }));
     return { ...retrievalStatusOf(head.StorageClass ?? "STANDARD", head.Restore), key: archiveKey };
   } catch (error) {
     if (!isMissingObject(error)) throw error;
   }
-  const bundle = await sealedBundleOf(s3, config, service, archiveKey);
+  const bundle = await sealedBundleOf(s3, config, service, archiveKey, day);
   if (!bundle) throw new ArchiveObjectNotFoundError(`no archive object ${archiveKey}`);
   const head = await s3.send(new HeadObjectCommand({ Bucket: config.archive.bucket, Key: bundle.key }));
   return { ...retrievalStatusOf(head.StorageClass ?? "STANDARD", head.Restore), key: bundle.key, bundle: { ...bundle, bytes: head.ContentLength ?? bundle.bytes } };
 }
 
 /** The bundle part holding a sealed record, from its index entry and its day's manifest (2 GETs). */
-async function sealedBundleOf(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<RetrievedBundle | undefined> {
+async function sealedBundleOf(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string, day: CalendarDay): Promise<RetrievedBundle | undefined> {
   const entryKey = indexEntryKeyForArchiveKey(config.archive.prefix, service.name, archiveKey);
   if (!entryKey) return undefined;
-  const { day } = validateArchiveKey(config, service, archiveKey);
   const entry = await readIndexEntry(s3, config.archive.bucket, entryKey);
   if (!entry?.bundle || entry.archiveKey !== archiveKey || !isBundleKeyOfDay(config.archive.prefix, service.name, day, entry.bundle.key)) return undefined;
   const part = (await readDayManifest(s3, config, service, day))?.parts.find((p) => p.key === entry.bundle?.key);
@@ -106,8 +106,8 @@ async function sealedBundleOf(s3: S3Client, config: LazarusConfig, service: Serv
 /** One HEAD; for a sealed record, 1 HEAD (absent object), 2 GETs (index entry, manifest) and 1 HEAD of its bundle. */
 export async function getRetrievalStatus(s3: S3Client, config: LazarusConfig, service: ServiceConfig, archiveKey: string): Promise<RetrievalStatus> {
   assertConfiguredService(config, service);
-  validateArchiveKey(config, service, archiveKey);
-  const { key: _key, ...status } = await headArchiveObject(s3, config, service, archiveKey);
+  const { day } = await checkArchiveKey(s3, config, service, archiveKey);
+  const { key: _key, ...status } = await headArchiveObject(s3, config, service, archiveKey, day);
   return status;
 }
 
@@ -125,13 +125,13 @@ export async function requestRetrieval(
   options: RetrievalOptions,
 ): Promise<RetrievalStatus> {
   assertConfiguredService(config, service);
-  validateArchiveKey(config, service, archiveKey);
+  const { day } = await checkArchiveKey(s3, config, service, archiveKey);
   const parsed = retrievalOptionsSchema.safeParse(options);
   if (!parsed.success) {
     throw new ArchiveInputError(`invalid retrieval: ${parsed.error.issues.map((i) => `${i.path.join(".") || "options"} ${i.message}`).join("; ")}`);
   }
   const { tier, days } = parsed.data;
-  const { key, ...before } = await headArchiveObject(s3, config, service, archiveKey);
+  const { key, ...before } = await headArchiveObject(s3, config, service, archiveKey, day);
   if (before.state === "readable" || before.state === "in-progress") return before;
   if (tier === "Expedited" && before.storageClass === "DEEP_ARCHIVE") {
     throw new ArchiveInputError("invalid retrieval: Deep Archive objects cannot be retrieved with the Expedited tier; choose Standard or Bulk");
@@ -150,6 +150,6 @@ export async function requestRetrieval(
     }
     throw error;
   }
-  const { key: _after, ...after } = await headArchiveObject(s3, config, service, archiveKey);
+  const { key: _after, ...after } = await headArchiveObject(s3, config, service, archiveKey, day);
   return after;
 }

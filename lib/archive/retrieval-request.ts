@@ -5,8 +5,8 @@ import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasedRefusalDetails, erasureOfMissingRecord } from "../erasure/erasure-check";
 import { ErasedRecordError } from "../erasure/erasure-ledger";
-import { validateArchiveKey } from "./archive-reader";
 import { requestRetrieval, type RetrievalStatus } from "./glacier-retrieval";
+import { checkArchiveKey } from "./listed-key";
 
 /**
  * Asks S3 for a temporary readable copy of a record in Glacier. Retrievals cost money,
@@ -22,7 +22,7 @@ export async function requestAuditedRetrieval(
   options: { tier: Parameters<typeof requestRetrieval>[4]["tier"]; days: number },
   user: SessionUser,
 ): Promise<RetrievalStatus> {
-  validateArchiveKey(config, service, archiveKey);
+  await checkArchiveKey(s3, config, service, archiveKey);
   const operation = auditedOperation(s3, config, {
     actor: { id: user.id, email: user.email, name: user.name },
     role: user.role,

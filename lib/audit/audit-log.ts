@@ -142,7 +142,7 @@ export async function listAuditEntries(
   return result;
 }
 
-type ReadOutcome = { ok: true; entry: AuditEntry } | { ok: false; reason?: string };
+export type ReadOutcome = { ok: true; entry: AuditEntry } | { ok: false; reason?: string };
 
 export async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, key: string, name: string, size: number): Promise<ReadOutcome> {
   const named = parseAuditEntryName(name);
@@ -164,6 +164,11 @@ export async function readEntry(s3: S3Client, bucket: string, day: CalendarDay, 
   } catch {
     return { ok: false, reason: "not valid JSON" };
   }
+  return checkEntry(named, json);
+}
+
+/** An entry's JSON, parsed and checked against the id and time its name carries. */
+export function checkEntry(named: { at: Date; id: string }, json: unknown): ReadOutcome {
   const parsed = auditEntrySchema.safeParse(json);
   if (!parsed.success) {
     return { ok: false, reason: `invalid entry: ${parsed.error.issues.map((i) => `${i.path.join(".") || "entry"}: ${i.message}`).join("; ")}` };

@@ -10,15 +10,18 @@ import { auditEntryMatches, type AuditFilter } from "./audit-filter";
 import { listAuditDays, parseAuditRangeDay, readEntry } from "./audit-log";
 import { auditDayPrefix, compactTime, parseAuditEntryName } from "./audit-layout";
 import { auditObjectPrefix } from "./audit-by-object";
-import { validateDay } from "../archive/archive-reader";
+import { isRollupWindowClosed, readAuditRollup, rollUpAuditWindows, rollupWindowOf, type RolledUpEntry } from "./audit-rollup";
+import { validateDay, type CalendarDay } from "../archive/archive-reader";
 
 /**
  * The audit log newest first, for the audit page. Entry names sort by time, so the
  * day's newest entries are found by listing only its last hour (S3 lists in
  * ascending order from a StartAfter name), then earlier windows, each larger, only
- * while more entries are needed. Then only the entries shown are read (one GET
- * each, in parallel). Unfiltered, the first screen of a busy day costs one LIST of
- * the last hour's names and `limit` GETs, not a listing of the whole day.
+ * while more entries are needed. Then only the entries shown are read: from the rollup
+ * of their closed quarter hour (audit-rollup.ts: one GET for a quarter hour's entries)
+ * when it holds them as listed, else one GET each, in parallel. Unfiltered, the first
+ * screen of a busy past day costs one LIST of the last hour's names and a GET per
+ * quarter hour shown, not a listing of the whole day and a GET per entry.
  * A filter needs the entries' contents, so it reads newest first until `limit`
  * match or `maxScanned` were read, and hands back a cursor.
  */
@@ -32,6 +35,11 @@ export interface RecentAuditQuery {
   limit?: number;
   /** Entries to read before answering with what matched so far and a cursor (default 2,000). */
   maxScanned?: number;
+  /**
+   * Rollups of closed quarter hours: read them (default) and write the missing ones of the
+   * windows this query read, after answering ("background") or before ("wait").
+   */
+  rollups?: { read?: boolean; write?: "background" | "wait" };
 }
 
 export interface RecentAuditPage {
@@ -79,6 +87,31 @@ export async function queryRecentAuditEntries(s3: S3Client, config: LazarusConfi
   const filter = query.filter && Object.keys(query.filter).length > 0 ? query.filter : undefined;
   const result: RecentAuditPage = { entries: [], scanned: 0, unreadable: [] };
   const read = pLimit(READ_CONCURRENCY);
+  const readRollups = query.rollups?.read ?? true;
+  const rollups = new Map<number, Promise<Map<string, RolledUpEntry> | null>>();
+  const unrolled = new Set<number>();
+  const now = Date.now();
+  /** An entry from its window's rollup when the rollup holds it exactly as listed, else by its own GET. */
+  const readListed = async (day: CalendarDay, o: NamedObject) => {
+    const at = parseAuditEntryName(o.name)?.at.getTime();
+    const window = at === undefined ? undefined : rollupWindowOf(at);
+    if (window !== undefined && readRollups && isRollupWindowClosed(window, now)) {
+      if (!rollups.has(window)) rollups.set(window, readAuditRollup(s3, config, window));
+      const rollup = await rollups.get(window)!;
+      const copy = rollup?.get(o.name);
+      if (copy && copy.size === o.size && o.etag !== undefined && copy.etag === o.etag) return { ok: true as const, entry: copy.entry };
+      if (!rollup) unrolled.add(window);
+    }
+    return read(() => readEntry(s3, config.archive.bucket, day, o.key, o.name, o.size));
+  };
+  const finish = async (page: RecentAuditPage): Promise<RecentAuditPage> => {
+    const write = query.rollups?.write;
+    if (write && unrolled.size > 0) {
+      const writing = rollUpAuditWindows(s3, config, unrolled);
+      if (write === "wait") await writing;
+    }
+    return page;
+  };
 
   const to = start?.day ?? query.to;
   // One day needs no folder listing: an empty day's LIST finds nothing just as cheaply.
@@ -95,7 +128,7 @@ export async function queryRecentAuditEntries(s3: S3Client, config: LazarusConfi
         const size = filter ? FILTERED_READ_CHUNK : limit - result.entries.length;
         const chunk = objects.slice(i, i + size);
         i += chunk.length;
-        const outcomes = await Promise.all(chunk.map((o) => read(() => readEntry(s3, config.archive.bucket, day, o.key, o.name, o.size))));
+        const outcomes = await Promise.all(chunk.map((o) => readListed(day, o)));
         for (const [n, outcome] of outcomes.entries()) {
           const object = chunk[n]!;
           if (!outcome.ok) {
@@ -107,16 +140,16 @@ export async function queryRecentAuditEntries(s3: S3Client, config: LazarusConfi
           if (result.entries.length >= limit || result.scanned >= maxScanned) {
             // Only when the page ends exactly at a window's oldest name does it list further to know.
             const more = n < chunk.length - 1 || i < objects.length || date !== days.at(-1) || !(await batches.next()).done;
-            return more ? { ...result, nextCursor: encodeCursor(date, object.name) } : result;
+            return finish(more ? { ...result, nextCursor: encodeCursor(date, object.name) } : result);
           }
         }
       }
     }
   }
-  return result;
+  return finish(result);
 }
 
-type NamedObject = { key: string; name: string; size: number };
+type NamedObject = { key: string; name: string; size: number; etag?: string };
 
 /**
  * A day's entry objects newest first, in batches: names at or after a window's start
@@ -153,7 +186,7 @@ async function* listDayNewestFirst(s3: S3Client, bucket: string, base: string, d
           token = undefined;
           break;
         }
-        found.push({ key: o.key, name, size: o.size });
+        found.push({ key: o.key, name, size: o.size, ...(o.etag ? { etag: o.etag } : {}) });
       }
     } while (token);
     listed += found.length;

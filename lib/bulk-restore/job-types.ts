@@ -44,12 +44,17 @@ export type Selection = z.infer<typeof selectionSchema>;
 
 export const planRequestSchema = z.strictObject({ selection: selectionSchema });
 
+export const MIN_ITEMS_PER_SECOND = 1;
+export const MAX_ITEMS_PER_SECOND = 10_000;
+
 export const runOptionsSchema = z.strictObject({
   /** Conflicting items are written only when an admin asks for it, each guarded by the live fingerprint seen in the plan. */
   overwriteConflicting: z.boolean().default(false),
   ttl: ttlChoiceSchema.default({ action: "keep" }),
+  /** A cap on items written per second, so a restore leaves the table's write capacity to its own traffic; absent: as fast as the table accepts. */
+  itemsPerSecond: z.number().int().min(MIN_ITEMS_PER_SECOND).max(MAX_ITEMS_PER_SECOND).optional(),
 });
-export type RunOptions = { overwriteConflicting: boolean; ttl: TtlChoice };
+export type RunOptions = { overwriteConflicting: boolean; ttl: TtlChoice; itemsPerSecond?: number };
 
 export const PLAN_CATEGORIES = ["absent", "identical", "conflicting", "duplicate", "unreadable", "erased"] as const;
 export type PlanCategory = (typeof PLAN_CATEGORIES)[number];
@@ -216,7 +221,7 @@ export const storedJobSchema = z.object({
     plannedAt: z.string(),
     durationMs: z.number(),
   }),
-  options: z.object({ overwriteConflicting: z.boolean(), ttl: ttlChoiceSchema }).optional(),
+  options: z.object({ overwriteConflicting: z.boolean(), ttl: ttlChoiceSchema, itemsPerSecond: z.number().int().min(1).optional() }).optional(),
   run: z.object({ startedAt: z.string(), startedBy: actorSchema, role: z.enum(ROLES), auditOperationId: z.string() }).optional(),
   cancelledAt: z.string().optional(),
   cancelledBy: actorSchema.optional(),

@@ -99,6 +99,7 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
       ttl: options.ttl.action,
       ...(options.ttl.action === "extend" ? { ttlUntil: options.ttl.until } : {}),
       overwriteConflicting: options.overwriteConflicting,
+      ...(options.itemsPerSecond ? { itemsPerSecond: options.itemsPerSecond } : {}),
     },
   });
   const { job: updated, changed } = await store.update(jobId, (current) =>

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { PutItemCommand, type DynamoDBClient, type PutItemCommandInput } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
+import pThrottle from "p-throttle";
 import { getArchivedRecord } from "../archive/archive-reader";
 import type { AttributeMap, KeyValue } from "../archive/attribute-value";
 import { readSealedRecords } from "../archive/bulk-record-read";
@@ -202,9 +203,11 @@ class JobRunner {
     const startedAt = new Date().toISOString();
     const images = await this.imagesOf(job, service, options, erasures, items, later);
     const limit = pLimit(this.deps.concurrency ?? DEFAULT_CONCURRENCY);
+    const paced = this.pace(options);
     const results: (ItemResult | undefined)[] = await Promise.all(
       items.map((item) =>
         limit(async () => {
+          await paced();
           this.checkCrash();
           if (this.cancelled || this.leaseLost) return undefined;
           const result = await restoreItem(this.deps, service, options, erasures, item, images.get(item.i));
@@ -226,6 +229,15 @@ class JobRunner {
       ...(handled.length < items.length ? { partial: true } : {}),
     };
     await this.store.recordChunkResult(job.id, result);
+  }
+
+  private paced: (() => Promise<void>) | undefined;
+
+  /** Waits for the next slot under the job's items-per-second cap (one slot per item, across chunks); no wait without a cap. */
+  private pace(options: RunOptions): () => Promise<void> {
+    if (!options.itemsPerSecond) return async () => undefined;
+    this.paced ??= pThrottle({ limit: options.itemsPerSecond, interval: 1_000, strict: true })(async () => undefined);
+    return this.paced;
   }
 
   /** Sealed images read ahead for later chunks, by item position; each is used once. */

@@ -1,9 +1,10 @@
 import "server-only";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { ArchiveInputError, formatDay, parseDay, validateArchiveKey, type CalendarDay, type NamedKey } from "../archive/archive-reader";
+import { ArchiveInputError, formatDay, parseDay, type CalendarDay, type NamedKey } from "../archive/archive-reader";
 import type { KeyValue } from "../archive/attribute-value";
 import { findDeletionsByPartitionKey, MAX_LOOKUP_LIMIT, type FoundDeletion } from "../archive/key-lookup";
+import { checkArchiveKey } from "../archive/listed-key";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { dayRecordsPage } from "../http/day-records";
 import { MAX_FILTER_DAYS, MAX_JOB_ITEMS, type Selection } from "./job-types";
@@ -29,7 +30,8 @@ export async function resolveSelection(s3: S3Client, config: LazarusConfig, serv
   switch (selection.kind) {
     case "archive-keys": {
       const keys = [...new Set(selection.archiveKeys)];
-      for (const key of keys) validateArchiveKey(config, service, key);
+      // A seed-era name with "..", "//" or "/./" is taken only when the bucket lists it (one LIST each).
+      for (const key of keys) await checkArchiveKey(s3, config, service, key);
       return { archiveKeys: keys, unresolved: [] };
     }
     case "filter":

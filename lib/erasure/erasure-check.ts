@@ -1,6 +1,6 @@
 import "server-only";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { classifyArchiveName, validateArchiveKey } from "../archive/archive-reader";
+import { classifyArchiveName, UnsafeArchiveKeyError, validateArchiveKey } from "../archive/archive-reader";
 import type { KeyValue } from "../archive/attribute-value";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasureCovers, erasureKeyHash, findErasure, findErasureByNameHash, nameHashOf, type ErasureRecord } from "./erasure-ledger";
@@ -39,8 +39,15 @@ export async function erasureOfMissingRecord(
   /** The service's ledger, when the caller loaded it already (bulk work): readable names then cost nothing. */
   erasures?: Map<string, ErasureRecord>,
 ): Promise<ErasureRecord | null> {
-  const { day, name } = validateArchiveKey(config, service, archiveKey);
-  const named = classifyArchiveName(service, day, name);
+  let dated: ReturnType<typeof validateArchiveKey>;
+  try {
+    dated = validateArchiveKey(config, service, archiveKey);
+  } catch (error) {
+    // A name with "..", "//" or "/./" is a seed-era name: it carries no time, so no erasure can be told from it.
+    if (error instanceof UnsafeArchiveKeyError) return null;
+    throw error;
+  }
+  const named = classifyArchiveName(service, dated.day, dated.name);
   if (named.kind !== "record") return null;
   if (!named.partitionKey.hashed && erasures) {
     const erasure = erasures.get(erasureKeyHash(service.name, named.partitionKey.value));

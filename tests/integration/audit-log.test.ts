@@ -278,5 +278,91 @@ describe("a busy day newest first", () => {
       expect(shown, `limit ${limit}`).toEqual([...times].reverse());
       expect(unreadable, `limit ${limit}`).toEqual(["20240409T200000.000Z"]);
     }
+    // Five pagings of the day, 60 pages in all: more than a minute on a loaded 2-core machine.
+  }, 180_000);
+});
+
+describe("quarter-hour rollups", () => {
+  let bucket: string;
+  let rolled: LazarusConfig;
+  const date = "2024-04-10";
+  const times = ["09:01:00.000", "09:05:00.000", "09:14:59.999", "09:15:00.000", "09:20:00.000", "09:44:00.000", "09:45:00.000", "09:59:00.000"];
+  const query = { from: date, to: date, limit: 100 };
+
+  function countedClient(): { client: S3Client; gets: () => number } {
+    let gets = 0;
+    const client = createS3Client({ region });
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "GetObjectCommand") gets += 1;
+        return next(args);
+      },
+      { step: "initialize", name: "countGets" },
+    );
+    return { client, gets: () => gets };
+  }
+
+  beforeAll(async () => {
+    bucket = uniqueName("audit-rollup");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    rolled = configFor({ bucket });
+    for (const [i, time] of times.entries()) await appendAuditEntry(s3, rolled, entry(`op-${i}`, "succeeded"), new Date(`${date}T${time}Z`));
+  });
+
+  it("reads a screen of closed quarter hours from one rollup each, showing what the entries show", async () => {
+    const direct = await queryRecentAuditEntries(s3, rolled, { ...query, rollups: { read: false } });
+    expect(direct.entries.map((e) => e.at.slice(11, 23))).toEqual([...times].reverse());
+
+    const first = countedClient();
+    const building = await queryRecentAuditEntries(first.client, rolled, { ...query, rollups: { write: "wait" } });
+    expect(building.entries).toEqual(direct.entries);
+    // 4 windows without a rollup (one GET each) and every entry by itself; then, to write the rollups, every entry again.
+    expect(first.gets()).toBe(4 + 2 * times.length);
+    const rollups = await listKeys(s3, bucket, `${PREFIX}_audit/_rollups/`);
+    expect(rollups.sort()).toEqual(["0900", "0915", "0930", "0945"].map((w) => `${PREFIX}_audit/_rollups/2024/04/10/${w}.json`));
+
+    const again = countedClient();
+    const fromRollups = await queryRecentAuditEntries(again.client, rolled, query);
+    expect(fromRollups.entries).toEqual(direct.entries);
+    expect(again.gets()).toBe(4);
+    // Paged three at a time through the rollups: the same entries, each once, in the same order.
+    const paged: AuditEntry[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await queryRecentAuditEntries(s3, rolled, { ...query, limit: 3, ...(cursor ? { cursor } : {}) });
+      paged.push(...page.entries);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(direct.entries);
+    // The day's own listing is unchanged: rollups sit outside the day folders.
+    expect((await listAuditEntries(s3, rolled, { day: { year: 2024, month: 4, day: 10 } })).entries).toHaveLength(times.length);
+  });
+
+  it("still shows an entry written into a window after its rollup, and ignores copies that differ from the listing", async () => {
+    const late = await appendAuditEntry(s3, rolled, entry("op-late", "failed"), new Date(`${date}T09:16:00.000Z`));
+    // A rollup written by someone else for a window nobody rolled up yet: a changed copy of a
+    // real entry, and a copy of an entry that does not exist.
+    const lone = await appendAuditEntry(s3, rolled, entry("op-lone", "succeeded"), new Date(`${date}T10:05:00.000Z`));
+    const name = auditEntryKey(PREFIX, new Date(lone.at), lone.id).split("/").at(-1)!;
+    const ghostAt = new Date(`${date}T10:06:00.000Z`);
+    const ghost = { ...lone, id: "00000000-0000-4000-8000-000000000000", at: ghostAt.toISOString(), operationId: "op-ghost" };
+    const forged = {
+      schemaVersion: 1,
+      window: `${date}T10:00:00.000Z`,
+      entries: [
+        { name, size: 1, etag: '"forged"', entry: { ...lone, outcome: "failed" } },
+        { name: auditEntryKey(PREFIX, ghostAt, ghost.id).split("/").at(-1)!, size: 1, etag: '"forged"', entry: ghost },
+      ],
+    };
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${PREFIX}_audit/_rollups/2024/04/10/1000.json`, Body: JSON.stringify(forged) }));
+
+    const page = await queryRecentAuditEntries(s3, rolled, query);
+    const ops = page.entries.map((e) => `${e.operationId}:${e.outcome}`);
+    expect(ops).toContain("op-late:failed");
+    expect(ops).toContain("op-lone:succeeded");
+    expect(ops).not.toContain("op-lone:failed");
+    expect(ops.some((o) => o.startsWith("op-ghost"))).toBe(false);
+    expect(page.entries).toHaveLength(times.length + 2);
+    expect(page.entries.find((e) => e.id === late.id)).toEqual(late);
   });
 });

@@ -267,6 +267,33 @@ describe("bulk restore", () => {
     expect((await getJobView(deps(survivor), job.id)).progress).toMatchObject({ done: 230, skipped: 0, failed: 0, percent: 100 });
   });
 
+  it("keeps to the run's items-per-second cap, records outcomes chunk by chunk as it goes, and audits the cap", async () => {
+    const items = Array.from({ length: 12 }, (_, i) => item(`ORDER#r-${String(i).padStart(4, "0")}`));
+    const archiveKeys = await archiveAll(items);
+    const job = await createJob({ s3, dynamodb: dynamoClient() }, config, { kind: "archive-keys", service: "orders", archiveKeys }, admin, new Date(), 4);
+    const store = new JobStore(s3, config);
+    const putTimes: number[] = [];
+    const chunksSeenAtPut: number[] = [];
+    const runner = dynamoClient({
+      afterPutSuccess: () => {
+        putTimes.push(Date.now());
+        void store.recordedChunks(job.id).then((c) => chunksSeenAtPut.push(c.length));
+      },
+    });
+    await startJob(deps(runner), job.id, { overwriteConflicting: false, ttl: { action: "keep" }, itemsPerSecond: 4 }, admin);
+    expect(await startRunner(deps(runner), job.id)).toBe("completed");
+    expect(putTimes).toHaveLength(12);
+    // 4 a second: the 12th write cannot come sooner than 2 s after the 1st.
+    expect(putTimes.at(-1)! - putTimes[0]!).toBeGreaterThanOrEqual(1_900);
+    // Outcomes were readable while the job still ran, not only at its end.
+    expect(chunksSeenAtPut.some((n) => n > 0 && n < 3)).toBe(true);
+    const view = await getJobView(deps(runner), job.id);
+    expect(view.job.options?.itemsPerSecond).toBe(4);
+    const now = new Date();
+    const audit = await listAuditEntries(s3, config, { day: { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1, day: now.getUTCDate() }, limit: 1000 });
+    expect(audit.entries.find((e) => e.operationId === view.job.run!.auditOperationId && e.outcome === "started")?.details).toMatchObject({ itemsPerSecond: 4 });
+  });
+
   it("cancels a running job at the next item and records what was done", async () => {
     const items = Array.from({ length: 120 }, (_, i) => item(`ORDER#x-${String(i).padStart(4, "0")}`));
     const archiveKeys = await archiveAll(items);

@@ -2,20 +2,28 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { CreateBucketCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { GET as search } from "@/app/api/search/route";
+import { GET as retrievalStatus, POST as retrieve } from "@/app/api/services/[service]/records/retrieval/route";
 import { POST as restore } from "@/app/api/services/[service]/records/restore/route";
 import { getArchivedRecord, listDayRecords, UnsafeArchiveKeyError } from "@/lib/archive/archive-reader";
 import type { AttributeMap, KeyValue } from "@/lib/archive/attribute-value";
 import { findDeletionsByPartitionKey } from "@/lib/archive/key-lookup";
 import { dayPrefix } from "@/lib/archive/layout";
 import { rebuildIndex } from "@/lib/archive/reindex";
+import type { SessionUser } from "@/lib/auth/roles";
 import { getSessionUser } from "@/lib/auth/session";
 import { createDynamoDBClient, createS3Client } from "@/lib/aws/clients";
 import { findService, parseConfig } from "@/lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "@/lib/config/schema";
 import type { SearchResponse } from "@/lib/http/api-types";
+import { createJob, startJob } from "@/lib/bulk-restore/jobs";
+import { JobStore } from "@/lib/bulk-restore/job-store";
+import { startRunner } from "@/lib/bulk-restore/runner";
+import { eraseSubject } from "@/lib/erasure/erase";
+import { planErasure } from "@/lib/erasure/erasure-plan";
+import { confirmationText } from "@/lib/erasure/erasure-request";
 import { getLiveItem } from "@/lib/restore/live-item";
 import { createPkSkTable, motoEnv, uniqueName } from "../support/aws";
 import { callRoute } from "../support/route-request";
@@ -34,6 +42,15 @@ vi.mocked(getSessionUser).mockResolvedValue({ id: "test:support", email: "suppor
 const day = { year: 2023, month: 11, day: 2 };
 const at = new Date("2023-11-02T08:00:00Z");
 const LEGACY_PKS = ["ORG/../42", "ORG//43", "ORG/./44"];
+// Each path below gets its own objects, on days of their own, so the restores above do not decide its plan.
+const BULK_DAY = { year: 2023, month: 11, day: 3 };
+const BULK_PKS = ["BULK/../1", "BULK//2", "BULK/./3"];
+const COLD_DAY = { year: 2023, month: 11, day: 4 };
+const COLD_PK = "COLD/../7";
+const ERASE_DAY = { year: 2023, month: 11, day: 5 };
+const ERASE_PK = "SUBJ//../9";
+const admin: SessionUser = { id: "u-admin", email: "admin@example.com", name: "Ada Admin", role: "admin" };
+const officer: SessionUser = { id: "u-compliance", email: "cora@example.com", name: "Cora Compliance", role: "compliance" };
 
 let s3: S3Client;
 let dynamodb: DynamoDBClient;
@@ -50,6 +67,12 @@ function itemOf(pk: string): AttributeMap {
 }
 
 const legacyKey = (pk: string) => `${base}${pk}_MEMBER.json`;
+const legacyKeyOn = (d: typeof day, pk: string) => `${dayPrefix(config.archive.prefix, service.name, d)}${pk}_MEMBER.json`;
+
+async function putLegacy(d: typeof day, pk: string, storageClass?: "GLACIER") {
+  const record = removeRecord({ keys: keysOf(pk), at: new Date(Date.UTC(d.year, d.month - 1, d.day, 8)), oldImage: itemOf(pk) });
+  await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: legacyKeyOn(d, pk), Body: JSON.stringify(record), ...(storageClass ? { StorageClass: storageClass } : {}) }));
+}
 
 beforeAll(async () => {
   const { region } = motoEnv();
@@ -85,6 +108,9 @@ beforeAll(async () => {
   }
   // A neighbour whose name the traversal below would reach if anything resolved "..".
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${base}42_MEMBER.json`, Body: JSON.stringify(removeRecord({ keys: keysOf("42"), at })) }));
+  for (const pk of BULK_PKS) await putLegacy(BULK_DAY, pk);
+  await putLegacy(COLD_DAY, COLD_PK);
+  await putLegacy(ERASE_DAY, ERASE_PK);
 });
 
 describe("seed-era names with '..', '//' or '/./'", () => {
@@ -145,5 +171,70 @@ describe("seed-era names with '..', '//' or '/./'", () => {
       body: { error: { code: "invalid-input", message: expect.stringMatching(/"\." or "\.\." path segment, and the archive holds no object of exactly that name/) } },
     });
     expect(await getLiveItem(dynamodb, service.table.name, keysOf("42"))).toBeNull();
+  });
+
+  it("are restored by a bulk restore, picked one by one or by a day's filter", async () => {
+    const clients = { s3, dynamodb };
+    const picked = await createJob(clients, config, { kind: "archive-keys", service: service.name, archiveKeys: BULK_PKS.slice(0, 2).map((pk) => legacyKeyOn(BULK_DAY, pk)) }, admin);
+    expect(picked.plan.counts).toMatchObject({ absent: 2, unreadable: 0 });
+    const filtered = await createJob(clients, config, { kind: "filter", service: service.name, from: "2023-11-03", to: "2023-11-03" }, admin);
+    expect(filtered.plan.counts).toMatchObject({ absent: 3, unreadable: 0 });
+    const items = await new JobStore(s3, config).items(filtered.id);
+    expect(items.map((item) => item.archiveKey).sort()).toEqual(BULK_PKS.map((pk) => legacyKeyOn(BULK_DAY, pk)).sort());
+
+    const deps = { s3, dynamodb, config, backoff: { maxAttempts: 3, baseMs: 1, maxMs: 5 } };
+    await startJob(deps, filtered.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
+    expect(await startRunner(deps, filtered.id)).toBe("completed");
+    const outcomes = (await new JobStore(s3, config).chunkResults(filtered.id)).flatMap((c) => c.items);
+    expect(outcomes.map((r) => r.outcome)).toEqual(["restored", "restored", "restored"]);
+    for (const pk of BULK_PKS) expect(await getLiveItem(dynamodb, service.table.name, keysOf(pk)), pk).toEqual(itemOf(pk));
+  });
+
+  it("are still refused in a bulk selection when typed and no such object exists", async () => {
+    const typed = `${dayPrefix(config.archive.prefix, service.name, BULK_DAY)}BULK/../../1_MEMBER.json`;
+    await expect(createJob({ s3, dynamodb }, config, { kind: "archive-keys", service: service.name, archiveKeys: [legacyKeyOn(BULK_DAY, BULK_PKS[0]!), typed] }, admin)).rejects.toThrow(
+      UnsafeArchiveKeyError,
+    );
+  });
+
+  it("are retrieved from Glacier through the retrieval route", async () => {
+    // Moved to Glacier as the lifecycle rule would, after the key search above indexed it.
+    await putLegacy(COLD_DAY, COLD_PK, "GLACIER");
+    const key = legacyKeyOn(COLD_DAY, COLD_PK);
+    const query = `/api/services/usr-contact-svc/records/retrieval?archiveKey=${encodeURIComponent(key)}`;
+    expect(await callRoute(retrievalStatus, query, { params: { service: service.name } })).toMatchObject({ status: 200, body: { state: "not-requested", storageClass: "GLACIER" } });
+    const requested = await callRoute(retrieve, "/api/services/usr-contact-svc/records/retrieval", {
+      method: "POST",
+      params: { service: service.name },
+      body: { archiveKey: key, tier: "Standard", days: 1 },
+    });
+    // moto makes the copy at once; S3 reports in-progress for hours first.
+    expect(requested.status).toBe(200);
+    expect(["in-progress", "available"]).toContain(requested.body.state);
+
+    const typed = `${dayPrefix(config.archive.prefix, service.name, COLD_DAY)}COLD/../../7_MEMBER.json`;
+    const refused = await callRoute(retrieve, "/api/services/usr-contact-svc/records/retrieval", {
+      method: "POST",
+      params: { service: service.name },
+      body: { archiveKey: typed, tier: "Standard", days: 1 },
+    });
+    expect(refused).toMatchObject({ status: 400, body: { error: { code: "invalid-input", message: expect.stringMatching(/holds no object of exactly that name/) } } });
+    expect((await callRoute(retrievalStatus, `/api/services/usr-contact-svc/records/retrieval?archiveKey=${encodeURIComponent(typed)}`, { params: { service: service.name } })).status).toBe(400);
+  });
+
+  it("are erased, every version and index entry, and nothing else", async () => {
+    // Indexed by the key search test above, as `npm run reindex` would.
+    expect((await findDeletionsByPartitionKey(s3, config, service, { S: ERASE_PK })).deletions).toHaveLength(1);
+    const key = legacyKeyOn(ERASE_DAY, ERASE_PK);
+    const plan = await planErasure(s3, config, { match: "exact", key: ERASE_PK });
+    expect(plan.blockers).toEqual([]);
+    expect(plan.records.map((r) => r.deletion.archiveKey)).toEqual([key]);
+    const result = await eraseSubject(s3, config, { query: { match: "exact", key: ERASE_PK }, mode: "erase", confirmation: confirmationText("erase", ERASE_PK), actor: officer });
+    expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 1, remaining: [] } });
+    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: config.archive.bucket, Prefix: key }));
+    expect([...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].filter((v) => v.Key === key)).toEqual([]);
+    expect((await findDeletionsByPartitionKey(s3, config, service, { S: ERASE_PK })).deletions).toEqual([]);
+    // The other legacy objects of other keys are untouched.
+    for (const pk of LEGACY_PKS) expect((await getArchivedRecord(s3, config, service, legacyKey(pk))).ok, pk).toBe(true);
   });
 });
