@@ -129,8 +129,8 @@ export class ErasureRecheckSchedule extends Construct {
     this.grantFailureBuckets(role, props.failureBuckets);
     acknowledgeWildcardResources(
       role,
-      [...records, ...ledgerObjects, ...jobObjects, ...auditObjects, ...leaseObjects],
-      "Archive, ledger, job, audit, day-lease and failed-batch object names are derived from keys, hashes, times, days and AWS; the patterns admit the services' records and index, the ledger, job files, the audit log, the day leases and the failure destinations' batches.",
+      [...records, ...sealed, ...ledgerObjects, ...jobObjects, ...auditObjects, ...leaseObjects],
+      "Archive, sealed-day, ledger, job, audit, day-lease and failed-batch object names are derived from keys, hashes, times, days and AWS; the patterns admit the services' records and index, their sealed days, the ledger, job files, the audit log, the day leases and the failure destinations' batches.",
     );
   }
 
