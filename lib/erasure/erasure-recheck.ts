@@ -11,13 +11,16 @@ import { SealedFormatError } from "../archive/sealed-format";
 import { mayBeSealed, readDayManifest, readManifestPage } from "../archive/sealed-store";
 import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { cleanFailureCopies, cleanJobState, deleteVersions, versionTargets } from "./erase";
+import { attributionLocation, cleanFailureCopies, cleanJobState, deleteVersions, removeAttributions, versionTargets } from "./erase";
 import { planJobState } from "./job-state";
 import { planFailureCopies, type RecordMatcher } from "./erasure-plan";
 import { erasureCovers, erasureKeyHash, listLedger, readLedgerEntry, recheckDelayMs, recheckMarkerKey, type ErasureLedgerEntry } from "./ledger-format";
 import { recordLocation } from "./record-location";
 import { eraseFromSealedDay, removeUncommittedSeal, sealedDayLocation, sealedLeftovers } from "./sealed-erasure";
-import { listVersionsOf } from "./record-sources";
+import { listVersionPages, listVersionsOf, type ObjectVersion } from "./record-sources";
+import { attributionDayPrefix, KEYLESS_FOLDER, parseAttributionName } from "../attribution/attribution-layout";
+import { readAttribution } from "../attribution/attribution-store";
+import { decodeKeyValue, isHashedEncoding } from "../archive/key-codec";
 
 /**
  * The scheduled re-check that closes an erasure's window (docs/ERASURE.md, "Redelivery").
@@ -65,6 +68,9 @@ export interface RecheckResult {
   bundlesRewritten: number;
   sealedVersionsRemoved: number;
   indexEntriesRemoved: number;
+  /** Attribution records of a late CloudTrail delivery, every version removed. */
+  attributionRecordsRemoved: number;
+  attributionVersionsRemoved: number;
   failureCopiesRewritten: number;
   failureCopiesDeleted: number;
   failureCopyVersionsRemoved: number;
@@ -190,6 +196,67 @@ async function findLateSealedNames(
   return names;
 }
 
+/** How long the attribution function's events are retried (docs/ATTRIBUTION.md): a call this old can still be delivered within the cache window. */
+const ATTRIBUTION_RETRY_MS = 24 * 3_600_000;
+
+/** The days (UTC midnights) a late attribution record of these erasures can be filed under: its call came before the erasure, at most a retry period earlier. */
+function lateAttributionDays(erasures: Map<string, ErasureLedgerEntry>): Date[] {
+  const days = new Map<string, Date>();
+  for (const entry of erasures.values()) {
+    const erasedAt = new Date(entry.erasedAt);
+    for (const day of daysBetween(new Date(erasedAt.getTime() - ATTRIBUTION_RETRY_MS - DELIVERY_SLACK_MS), erasedAt)) {
+      days.set(`${day.year}-${day.month}-${day.day}`, new Date(Date.UTC(day.year, day.month - 1, day.day)));
+    }
+  }
+  return [...days.values()];
+}
+
+/**
+ * Attribution records of an erased key whose call the erasure covers, in those days, with
+ * every version: one ListObjectVersions per day and 1,000 versions. A folder's partition
+ * key is the text before its first "_" (the key codec escapes "_" inside keys), compared by
+ * hash with the ledger's, so a longer key that starts with the subject's is never taken; a
+ * hashed folder costs one GET of a record in it. Calls that named no key (`_table/`) are kept.
+ */
+async function findLateAttributions(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  erasures: Map<string, ErasureLedgerEntry>,
+  days: Date[],
+): Promise<{ service: ServiceConfig; objectKey: string; versions: ObjectVersion[] }[]> {
+  const bucket = config.archive.bucket;
+  const found = new Map<string, ObjectVersion[]>();
+  for (const day of days) {
+    const prefix = attributionDayPrefix(config.archive.prefix, service.name, day);
+    const folderKeys = new Map<string, KeyValue | null>();
+    for await (const page of listVersionPages(s3, bucket, prefix)) {
+      for (const v of page) {
+        const relative = v.key.slice(prefix.length);
+        const named = parseAttributionName(relative, day);
+        if (!named || named.keyFolder === KEYLESS_FOLDER) continue;
+        if (!folderKeys.has(named.keyFolder)) folderKeys.set(named.keyFolder, await folderPartitionKey(s3, config, service, named.keyFolder, v.key));
+        const partitionKey = folderKeys.get(named.keyFolder);
+        const erasure = partitionKey ? erasures.get(erasureKeyHash(service.name, partitionKey)) : undefined;
+        if (!erasure || !erasureCovers(erasure, named.eventTime)) continue;
+        found.set(v.key, [...(found.get(v.key) ?? []), { versionId: v.versionId, isDeleteMarker: v.isDeleteMarker, isLatest: v.isLatest }]);
+      }
+    }
+  }
+  return [...found].map(([objectKey, versions]) => ({ service, objectKey, versions }));
+}
+
+async function folderPartitionKey(s3: S3Client, config: LazarusConfig, service: ServiceConfig, folder: string, objectKey: string): Promise<KeyValue | null> {
+  const encoded = folder.split("_")[0] ?? "";
+  try {
+    if (!isHashedEncoding(encoded)) return decodeKeyValue(encoded, service.table.partitionKey.type);
+  } catch {
+    return null;
+  }
+  const record = await readAttribution(s3, { bucket: config.archive.bucket, prefix: config.archive.prefix }, objectKey).catch(() => null);
+  return record?.key?.partitionKey ?? null;
+}
+
 /**
  * A day of late records that is old enough to be sealed. With a manifest, the late records
  * the seal folded into bundles are taken out as an erasure does (members blanked in place,
@@ -259,6 +326,8 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
     bundlesRewritten: 0,
     sealedVersionsRemoved: 0,
     indexEntriesRemoved: 0,
+    attributionRecordsRemoved: 0,
+    attributionVersionsRemoved: 0,
     failureCopiesRewritten: 0,
     failureCopiesDeleted: 0,
     failureCopyVersionsRemoved: 0,
@@ -314,6 +383,9 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
       for (const day of days) {
         if (mayBeSealed(day, now)) await recheckSealedDay(s3, config, service, erasures, day, lateObjects, leases, result);
       }
+      const attributions = await findLateAttributions(s3, config, service, erasures, lateAttributionDays(erasures));
+      result.locations.push(...attributions.map(attributionLocation));
+      await removeAttributions(s3, config, attributions, result);
       const matches: RecordMatcher = (pk, deletedAt) => {
         const erasure = erasures.get(erasureKeyHash(service.name, pk));
         return erasure !== undefined && erasureCovers(erasure, deletedAt);
@@ -363,7 +435,7 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
   const failed = result.remaining.length > 0;
   const message = failed
     ? `Re-check of ${due.length} erasure(s): ${result.remaining.length} location(s) could not be cleaned; see details.remaining.`
-    : `Re-checked ${due.length} erasure(s): ${result.recordsRemoved} record(s) archived after the erasure removed, ${result.failureCopiesRewritten + result.failureCopiesDeleted} failed batch(es) cleaned, ${result.jobStateObjectsRewritten} job file(s) rewritten.`;
+    : `Re-checked ${due.length} erasure(s): ${result.recordsRemoved} record(s) archived after the erasure removed, ${result.sealedRecordsRemoved} sealed since, ${result.attributionRecordsRemoved} attribution record(s), ${result.failureCopiesRewritten + result.failureCopiesDeleted} failed batch(es) cleaned, ${result.jobStateObjectsRewritten} job file(s) rewritten.`;
   await appendAuditEntry(s3, config, { ...base, outcome: failed ? "failed" : "succeeded", message, details: { ...base.details, result: { ...result, auditId: undefined } } }).catch((error: unknown) =>
     console.error(JSON.stringify({ message: "erasure re-check outcome not recorded", operationId, error: error instanceof Error ? error.name : "unknown" })),
   );
