@@ -91,6 +91,7 @@ export class ErasureRecheckSchedule extends Construct {
         conditions: { StringLike: { "s3:prefix": [`${prefix}?*`] } },
       }),
     );
+    // The dated pattern also matches `_attribution/{service}/{yyyy}/{mm}/{dd}/`: late attribution records of an erased key go too.
     const records = [archive.bucket.arnForObjects(`${prefix}*/????/??/??/*`), archive.bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`)];
     // DeleteObjects needs s3:DeleteObject as well as s3:DeleteObjectVersion for the versions it names.
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "ErasedRecords", actions: ["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: records }));

@@ -37,6 +37,8 @@ import { decodeKeyValue, isHashedEncoding } from "../archive/key-codec";
  *   hashed name one GET of the object does; its hash is compared with the ledger's;
  * - the manifests of those days once they may be sealed: a late record that a seal folded
  *   into a bundle before this ran is blanked in place, as an erasure does (sealed-erasure.ts);
+ * - the attribution records of the days a late CloudTrail call can be filed under (the
+ *   attribution function also checks the ledger through a cache), by exact partition key;
  * - the S3 on-failure destination's failed batches (read whole, as an erasure does);
  * - bulk-restore jobs created from an hour before the erasure on (one planned while the
  *   erasure ran, from a ledger that did not have it yet, holds the key's text): their
@@ -50,7 +52,8 @@ import { decodeKeyValue, isHashedEncoding } from "../archive/key-codec";
  * Cost per run: one LIST per 1,000 ledger objects per service; for each due erasure one
  * GET of its entry, the LISTs of one or two days of its service (one per 1,000 records),
  * for a day that may be sealed 1 GET of its manifest and 1 per 1,000 rows, one read per
- * hashed name there, the failed batches, and the files of the bulk-restore
+ * hashed name there, one ListObjectVersions per 1,000 attribution versions of two or three
+ * days, the failed batches, and the files of the bulk-restore
  * jobs created since (one LIST of the jobs, a few GETs per job).
  */
 
