@@ -235,6 +235,7 @@ export async function benchBulkRestoreDay(): Promise<string> {
         });
         const runS3 = s3Count.total();
         const runDynamo = dynamoCount.total();
+        const runByCommand = [...s3Count.counts, ...dynamoCount.counts].map(([name, n]) => `${name.replace(/Command$/, "")} ${n}`).join(", ");
         const view = await getJobView(deps, job.id);
         const restored = view.progress.done;
         const total = planS3 + planDynamo + runS3 + runDynamo;
@@ -247,6 +248,7 @@ export async function benchBulkRestoreDay(): Promise<string> {
           restored,
           "requests / restored item": (total / restored).toFixed(2),
           "run ms": run.ms.toFixed(0),
+          "run requests by command": runByCommand,
         });
         // The next variant restores the same records again.
         await clearTable(dynamodb, "bench-day-orders", Array.from({ length: DAY_ITEMS }, (_, i) => orderItem(c.offset + i)));

@@ -47,6 +47,8 @@ async function main(): Promise<number> {
   console.log(
     `re-checked ${result.due} erasure(s) (audit operation ${result.auditId}): ${result.recordsRemoved} record(s) archived after an erasure removed ` +
       `(${result.objectVersionsRemoved} object version(s), ${result.indexEntriesRemoved} index entry version(s)), ` +
+      `${result.sealedRecordsRemoved} sealed since (${result.bundlesRewritten} bundle part(s) rewritten), ` +
+      `${result.attributionRecordsRemoved} attribution record(s), ` +
       `${result.failureCopiesRewritten + result.failureCopiesDeleted} failed batch(es) cleaned`,
   );
   for (const { location, reason } of result.remaining) console.log(`  not removed ${location}: ${reason}`);

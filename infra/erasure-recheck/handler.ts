@@ -11,10 +11,16 @@ declare const LAZARUS_CONFIG_JSON: string;
 const config = parseConfig(JSON.parse(LAZARUS_CONFIG_JSON), "the bundled lazarus.config.json");
 const s3 = createS3Client({ region: config.region });
 
-export async function handler(): Promise<{ due: number; recordsRemoved: number; remaining: number }> {
+export async function handler(): Promise<{ due: number; recordsRemoved: number; sealedRecordsRemoved: number; attributionRecordsRemoved: number; remaining: number }> {
   const result = await recheckErasures(s3, config);
   // Counts and the audit operation only: locations are in the audit entry.
-  const summary = { due: result.due, recordsRemoved: result.recordsRemoved, remaining: result.remaining.length };
+  const summary = {
+    due: result.due,
+    recordsRemoved: result.recordsRemoved,
+    sealedRecordsRemoved: result.sealedRecordsRemoved,
+    attributionRecordsRemoved: result.attributionRecordsRemoved,
+    remaining: result.remaining.length,
+  };
   console.info(JSON.stringify({ message: "erasure re-check", auditId: result.auditId, ...summary }));
   // A failed run is retried by the next schedule; raising makes it an Errors metric.
   if (result.remaining.length > 0) throw new Error(`${result.remaining.length} location(s) could not be cleaned; see audit operation ${result.auditId}`);

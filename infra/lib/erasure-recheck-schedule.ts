@@ -91,9 +91,16 @@ export class ErasureRecheckSchedule extends Construct {
         conditions: { StringLike: { "s3:prefix": [`${prefix}?*`] } },
       }),
     );
+    // The dated pattern also matches `_attribution/{service}/{yyyy}/{mm}/{dd}/`: late attribution records of an erased key go too.
     const records = [archive.bucket.arnForObjects(`${prefix}*/????/??/??/*`), archive.bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`)];
     // DeleteObjects needs s3:DeleteObject as well as s3:DeleteObjectVersion for the versions it names.
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "ErasedRecords", actions: ["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: records }));
+    // A late record a seal already bundled is blanked in place: its part (written with the bundle tag), the manifest, its
+    // pages and the month summary are rewritten, their replaced versions deleted.
+    const sealed = [archive.bucket.arnForObjects(`${prefix}*/????/??/_sealed/*`)];
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: "SealedDays", actions: ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: sealed }),
+    );
     const ledgerObjects = [archive.bucket.arnForObjects(`${ledger}*`)];
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "Ledger", actions: ["s3:GetObject", "s3:PutObject"], resources: ledgerObjects }));
     // Bulk-restore and PITR job files planned inside an erasure's window are rewritten by hash, their older versions deleted.
@@ -123,8 +130,8 @@ export class ErasureRecheckSchedule extends Construct {
     this.grantFailureBuckets(role, props.failureBuckets);
     acknowledgeWildcardResources(
       role,
-      [...records, ...ledgerObjects, ...jobObjects, ...auditObjects, ...leaseObjects],
-      "Archive, ledger, job, audit, day-lease and failed-batch object names are derived from keys, hashes, times, days and AWS; the patterns admit the services' records and index, the ledger, job files, the audit log, the day leases and the failure destinations' batches.",
+      [...records, ...sealed, ...ledgerObjects, ...jobObjects, ...auditObjects, ...leaseObjects],
+      "Archive, sealed-day, ledger, job, audit, day-lease and failed-batch object names are derived from keys, hashes, times, days and AWS; the patterns admit the services' records and index, their sealed days, the ledger, job files, the audit log, the day leases and the failure destinations' batches.",
     );
   }
 

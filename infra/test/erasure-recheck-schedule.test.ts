@@ -29,7 +29,7 @@ describe("erasure re-check schedule", () => {
     expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ["arm64"] });
   });
 
-  it("may delete only versions of the services' records, job files, failed batches and day leases, and write only the ledger, the audit log, job files, failed batches and day leases", () => {
+  it("may delete only versions of the services' records, sealed days, job files, failed batches and day leases, and write only the ledger, the audit log, sealed days, job files, failed batches and day leases", () => {
     const statements = recheckStatements(template);
     const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
     const on = (action: string, effect = "Allow") =>
@@ -46,8 +46,11 @@ describe("erasure re-check schedule", () => {
     expect(failureBatches).toHaveLength(1);
     // The days it edits are held under their leases, so a seal of one waits.
     const leases = `${archive}/deleted/_leases/*`;
-    expect(on("s3:DeleteObjectVersion")).toEqual([...records, ...jobs, ...failureBatches, leases].sort());
-    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, ...jobs, ...failureBatches, leases].sort());
+    // A late record already sealed is blanked in its bundle part, and the day's manifest and month summary rewritten.
+    const sealed = `${archive}/deleted/*/????/??/_sealed/*`;
+    expect(on("s3:DeleteObjectVersion")).toEqual([...records, sealed, ...jobs, ...failureBatches, leases].sort());
+    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, sealed, ...jobs, ...failureBatches, leases].sort());
+    expect(on("s3:PutObjectTagging")).toEqual([sealed]);
     // The record patterns also match console state: the ledger and the audit log are kept by an explicit deny.
     expect(on("s3:DeleteObjectVersion", "Deny")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`]);
     for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");

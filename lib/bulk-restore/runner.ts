@@ -93,6 +93,8 @@ class JobRunner {
   private cancelled = false;
   private leaseLost = false;
   private leaseEtag: string | null = null;
+  /** Until when, by this process's clock, no other runner can have taken the lease: its last successful write, sent before this time, plus its length. */
+  private leaseHeldUntil = 0;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -115,12 +117,18 @@ class JobRunner {
     const current = await this.store.getLease(this.jobId);
     if (current && current.value.runner !== this.runnerId && !leaseExpired(current.value, new Date())) return false;
     try {
-      this.leaseEtag = await this.store.putLease(this.jobId, this.lease(), current?.etag ?? null);
+      const sent = Date.now();
+      this.leaseEtag = await this.store.putLease(this.jobId, this.lease(new Date(sent + this.leaseMs)), current?.etag ?? null);
+      this.leaseHeldUntil = sent + this.leaseMs;
       return true;
     } catch (error) {
       if (isPreconditionFailed(error)) return false;
       throw error;
     }
+  }
+
+  private leaseSurelyHeld(): boolean {
+    return !this.leaseLost && Date.now() < this.leaseHeldUntil - this.leaseMs / 3;
   }
 
   private lease(expiresAt = new Date(Date.now() + this.leaseMs)): Lease {
@@ -131,7 +139,9 @@ class JobRunner {
   private async heartbeat(): Promise<void> {
     if (this.leaseLost || this.leaseEtag === null) return;
     try {
-      this.leaseEtag = await this.store.putLease(this.jobId, this.lease(), this.leaseEtag);
+      const sent = Date.now();
+      this.leaseEtag = await this.store.putLease(this.jobId, this.lease(new Date(sent + this.leaseMs)), this.leaseEtag);
+      this.leaseHeldUntil = sent + this.leaseMs;
     } catch (error) {
       if (isPreconditionFailed(error)) this.leaseLost = true;
       else throw error;
@@ -168,8 +178,9 @@ class JobRunner {
         this.checkCrash();
         if (this.cancelled || this.leaseLost) break;
         if (recorded.has(chunk)) continue;
-        // Another runner may have recorded it since the LIST: read before writing.
-        if (await this.store.getChunkResult(this.jobId, chunk)) continue;
+        // Another runner may have recorded it since the LIST, but only if it took the lease over: while this
+        // runner's lease surely holds (with a third of its length to spare for clocks apart), nobody else ran.
+        if (!this.leaseSurelyHeld() && (await this.store.getChunkResult(this.jobId, chunk))) continue;
         const { start, end } = chunkBounds(chunk, job.chunkSize, job.itemCount);
         await this.runChunk(job, service, job.options, erasures, chunk, items.slice(start, end), items.slice(end));
       }

@@ -332,7 +332,7 @@ async function eraseRecords(
 }
 
 /** Where an attribution record is, without the key text its name carries: "{service}/_attribution/#sha256:{hash of its object key}". */
-function attributionLocation(attribution: Pick<PlannedAttribution, "service" | "objectKey">): string {
+export function attributionLocation(attribution: Pick<PlannedAttribution, "service" | "objectKey">): string {
   return `${attribution.service.name}/_attribution/#sha256:${createHash("sha256").update(attribution.objectKey, "utf8").digest("hex").slice(0, 32)}`;
 }
 
@@ -342,7 +342,12 @@ function attributionLocation(attribution: Pick<PlannedAttribution, "service" | "
  * attribution written after this (a late CloudTrail delivery) is a new object the verify
  * step lists.
  */
-async function removeAttributions(s3: S3Client, config: LazarusConfig, attributions: PlannedAttribution[], summary: ErasureSummary): Promise<void> {
+export async function removeAttributions(
+  s3: S3Client,
+  config: LazarusConfig,
+  attributions: Pick<PlannedAttribution, "service" | "objectKey" | "versions">[],
+  summary: Pick<ErasureSummary, "attributionVersionsRemoved" | "attributionRecordsRemoved" | "remaining">,
+): Promise<void> {
   const removed = await deleteVersions(s3, config.archive.bucket, attributions.flatMap((a) => versionTargets(a.objectKey, a.versions)));
   summary.attributionVersionsRemoved += removed.deleted;
   const failed = new Set(removed.errors.map((e) => e.key));

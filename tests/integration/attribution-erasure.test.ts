@@ -9,6 +9,8 @@ import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { eraseSubject } from "../../lib/erasure/erase";
 import { planErasure, planFindings } from "../../lib/erasure/erasure-plan";
 import { confirmationText } from "../../lib/erasure/erasure-request";
+import { recheckErasures } from "../../lib/erasure/erasure-recheck";
+import { recheckDelayMs } from "../../lib/erasure/ledger-format";
 import { cloudTrailEventFor, type LocalCall, type LocalPrincipal } from "../../scripts/local-stack/cloudtrail-events";
 import { motoEnv, uniqueName } from "../support/aws";
 import { removeRecord } from "../support/stream-events";
@@ -161,5 +163,28 @@ describe("erasure and attribution records", () => {
 
     const other: LocalCall = { ...call, deletes: [{ table: w.table, key: { PK: CONTROL, SK: "PROFILE" } }] };
     expect(await recordCallEvent(s3, w.config, cloudTrailEventFor(other))).toMatchObject({ written: 1, erased: 0 });
+  });
+  it("has the scheduled re-check remove a late attribution record written within the cache window, and keep a longer key's", async () => {
+    const w = await world();
+    const t0 = Date.now();
+    const at = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
+    await deleteWithCall(w, SUBJECT, "PROFILE", at(-10 * 60_000), at(-10 * 60_000 + 1_000), support);
+    await deleteWithCall(w, CONTROL, "PROFILE", at(-9 * 60_000), at(-9 * 60_000 + 1_000), support);
+    const stale = new ErasedKeysByService(s3, w.config.archive);
+    await stale.of(w.service.name).erasureCovering({ S: "someone-else" }, new Date(), new Date());
+    const erasure = await eraseSubject(s3, w.config, { query: { match: "exact", key: SUBJECT }, mode: "erase", confirmation: confirmationText("erase", SUBJECT), actor: officer });
+    expect(erasure.outcome).toBe("succeeded");
+    // A call made before the erasure, delivered after it to an instance whose ledger cache predates it.
+    const late: LocalCall = { api: "DeleteItem", principal: cleanup, at: new Date(at(-5 * 60_000)), region, deletes: [{ table: w.table, key: { PK: SUBJECT, SK: "ADDRESS" } }] };
+    expect(await recordCallEvent(s3, w.config, cloudTrailEventFor(late), new Date(), stale)).toMatchObject({ written: 1 });
+    expect(await findTraces(s3, [w.bucket], SUBJECT_NEEDLES)).not.toEqual([]);
+    const control = (await attributionVersions(w)).filter((v) => v.includes(`/${CONTROL}_`));
+    expect(control).toHaveLength(1);
+
+    const recheck = await recheckErasures(s3, w.config, { now: new Date(Date.now() + recheckDelayMs(w.service) + 60_000) });
+    expect(await findTraces(s3, [w.bucket], SUBJECT_NEEDLES)).toEqual([]);
+    expect(recheck).toMatchObject({ due: 1, attributionRecordsRemoved: 1, attributionVersionsRemoved: 1, remaining: [] });
+    expect(JSON.stringify(recheck)).not.toContain("subj-77");
+    expect((await attributionVersions(w)).filter((v) => v.includes(`/${CONTROL}_`))).toEqual(control);
   });
 });

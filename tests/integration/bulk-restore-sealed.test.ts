@@ -151,10 +151,14 @@ describe("bulk restore from sealed days", () => {
     const dynamodb = countingDynamo();
     const job = await createJob({ s3, dynamodb }, config, { kind: "archive-keys", service: service.name, archiveKeys: keys }, admin);
     s3Requests.length = 0;
-    await startJob(deps(dynamodb), job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
-    expect(await startRunner(deps(dynamodb), job.id)).toBe("completed");
+    // A lease that holds through the run, as the console's 30 s one does for a job this size.
+    const held = { leaseMs: 60_000 };
+    await startJob(deps(dynamodb, held), job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
+    expect(await startRunner(deps(dynamodb, held), job.id)).toBe("completed");
     const run = s3Requests.splice(0);
     expect(run.filter((r) => r.command === "GetObjectCommand" && !r.key.includes("/_jobs/") && !r.key.includes("/_erasures/"))).toEqual([]);
+    // Nobody else can have recorded a chunk while the lease holds: no chunk result is read before it is written.
+    expect(run.filter((r) => r.command === "GetObjectCommand" && r.key.includes("/results/"))).toEqual([]);
     const results = (await new JobStore(s3, config).chunkResults(job.id)).flatMap((c) => c.items);
     expect(results.every((r) => r.outcome === "restored" && r.attempts === 1)).toBe(true);
     await expectRestoredOnce(dynamodb, records);

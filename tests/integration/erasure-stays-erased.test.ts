@@ -4,6 +4,8 @@ import { PutItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { archiverTargetFor, archiveStreamRecord, createArchiverHandler } from "../../lib/archive/archiver";
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
 import { rebuildIndex } from "../../lib/archive/reindex";
+import { getArchivedRecord } from "../../lib/archive/archive-reader";
+import { sealDay } from "../../lib/archive/sealer";
 import type { SessionUser } from "../../lib/auth/roles";
 import { createDynamoDBClient, createDynamoDBStreamsClient, createS3Client, createSqsClient } from "../../lib/aws/clients";
 import { createJob } from "../../lib/bulk-restore/jobs";
@@ -312,6 +314,37 @@ describe("finding 2: redelivery after an erasure", () => {
       ["erasure", "recheck", "succeeded"],
     ]);
     expect((await recheckErasures(s3, w.config, { now: new Date(Date.now() + recheckDelayMs(w.service) + 120_000) })).due).toBe(0);
+  });
+});
+
+describe("the re-check and sealed days", () => {
+  it("finds a late record that a seal folded into a bundle before the re-check ran, and blanks it in place under the day's lease", async () => {
+    const w = await world();
+    const at = Date.now() - 10 * 60_000;
+    const deletedOn = new Date(at);
+    const day = { year: deletedOn.getUTCFullYear(), month: deletedOn.getUTCMonth() + 1, day: deletedOn.getUTCDate() };
+    await archive(w, person(SUBJECT, "PROFILE", SUBJECT_VALUES), new Date(at).toISOString());
+    const control = await archive(w, person(CONTROL, "PROFILE", CONTROL_VALUES), new Date(at + 1_000).toISOString());
+    expect((await erase(w, SUBJECT)).outcome).toBe("succeeded");
+    // A redelivery that slipped through an archiver's cache window, then the day's seal, both before the re-check.
+    await archive(w, person(SUBJECT, "ADDRESS", SUBJECT_VALUES), new Date(at + 2_000).toISOString());
+    const later = new Date(Date.now() + 3 * 86_400_000);
+    const seal = await sealDay(s3, w.config, w.service, day, { now: later });
+    expect(seal).toMatchObject({ records: 2 });
+    expect(await findTraces(s3, [w.bucket], [`${SUBJECT}_ADDRESS`])).not.toEqual([]);
+    const before = await controlSnapshot(w);
+
+    const recheck = await recheckErasures(s3, w.config, { now: later });
+    await expectNoTraceOfSubject(w);
+    // The index entry has two versions: the archiver's and the seal's, which points into the bundle.
+    expect(recheck).toMatchObject({ due: 1, sealedRecordsRemoved: 1, bundlesRewritten: 1, indexEntriesRemoved: 2, remaining: [] });
+    expect(JSON.stringify(recheck)).not.toContain(SUBJECT);
+    // The other customer's sealed record still reads back whole from the rewritten bundle.
+    const read = await getArchivedRecord(s3, w.config, w.service, control.archiveKey, later);
+    expect(read.ok && read.deletion.oldImage.email).toEqual({ S: CONTROL_VALUES[1] });
+    const after = await controlSnapshot(w);
+    for (const [version, text] of after) if (!version.includes("/_sealed/")) expect(before.get(version)).toBe(text);
+    expect((await recheckErasures(s3, w.config, { now: new Date(later.getTime() + 60_000) })).due).toBe(0);
   });
 });
 
