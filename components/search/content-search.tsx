@@ -10,6 +10,7 @@ import { errorFrom, fetchJson, errorMessage } from "../query/api-client";
 import { formatBytes, formatCount, formatUtc } from "../format/time";
 import { recordHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
 const OPERATOR_LABELS: Record<Operator, string> = {
@@ -337,7 +338,7 @@ export function ContentSearch({
               ) : null}
             </div>
           ) : null}
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+          <ScrollRegion label="Content search results" className="rounded-md border border-slate-200 bg-white">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">Archived deletions matching the content search, in the order found</caption>
               <thead className="bg-slate-50 text-slate-700">
@@ -387,7 +388,7 @@ export function ContentSearch({
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </div>
       ) : null}
     </section>

@@ -13,6 +13,7 @@ import { recordHref, searchHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 export function namedKeyText(key: NamedKey): string {
   if (key.hashed) return `${key.encoded.split("~")[0] || ""}… (hashed)`;
@@ -112,7 +113,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
         <p className="text-xs text-slate-600">Not searched: {outcome.skipped.map((s) => `${s.service} (${s.why})`).join("; ")}.</p>
       ) : null}
       {rows.length > 0 ? (
-        <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+        <ScrollRegion label="Search results" className="rounded-md border border-slate-200 bg-white">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Archived deletions matching the search, newest first</caption>
             <thead className="bg-slate-50 text-slate-700">
@@ -143,7 +144,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       ) : null}
     </section>
   );
