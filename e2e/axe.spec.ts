@@ -42,6 +42,8 @@ for (const role of ["admin", "viewer", "signed-out"] as PageRole[]) {
         test.use({ viewport });
         for (const consolePage of pagesFor(role)) {
           test(`${consolePage.name}${consolePage.isForbidden ? " (403)" : ""}`, async ({ page }) => {
+            // A content search or an erasure's findings, then axe: more than a page load on a busy machine.
+            test.setTimeout(120_000);
             await visit(page, consolePage, fixtures!);
             await expectNoA11yViolations(page);
           });

@@ -33,7 +33,7 @@ const recordSearch = `/search?q=${encodeURIComponent(changed.partitionKey)}&matc
 
 async function openChangedRecord(page: Page): Promise<void> {
   await page.getByRole("link", { name: `${changed.partitionKey} · ${changed.sortKey}` }).first().click();
-  await expect(page.getByRole("heading", { level: 1, name: `Deleted record in ${changed.serviceName}` })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: `Deleted record in ${changed.serviceName}` })).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole("list", { name: /differences between the archived item and the live item/ }).or(page.getByRole("table", { name: /differences/ })).first()).toBeVisible();
 }
 

@@ -349,8 +349,8 @@ export function ContentSearch({
                     </th>
                   ) : null}
                   <th scope="col" className="px-3 py-2 font-semibold">Key</th>
-                  <th scope="col" className="px-3 py-2 font-semibold">Service</th>
-                  <th scope="col" className="px-3 py-2 font-semibold">Deleted at</th>
+                  <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Service</th>
+                  <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Deleted at</th>
                   <th scope="col" className="px-3 py-2 font-semibold">Type</th>
                 </tr>
               </thead>
@@ -378,9 +378,13 @@ export function ContentSearch({
                       <Link href={recordHref(m.service, m.archiveKey)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
                         {m.sortKey ? `${m.partitionKey} · ${m.sortKey}` : m.partitionKey}
                       </Link>
+                      {/* A phone has room for the key and its type only: the rest goes under the key. */}
+                      <span className="block text-xs text-slate-600 tabular-nums sm:hidden">
+                        {m.service} · {formatUtc(m.deletedAt)}
+                      </span>
                     </th>
-                    <td className="px-3 py-2">{m.service}</td>
-                    <td className="px-3 py-2 whitespace-nowrap tabular-nums">{formatUtc(m.deletedAt)}</td>
+                    <td className="hidden px-3 py-2 sm:table-cell">{m.service}</td>
+                    <td className="hidden px-3 py-2 whitespace-nowrap tabular-nums sm:table-cell">{formatUtc(m.deletedAt)}</td>
                     <td className="px-3 py-2">
                       <DeletionTypeBadge type={m.deletionType} />
                     </td>

@@ -119,8 +119,8 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
             <thead className="bg-slate-50 text-slate-700">
               <tr>
                 <th scope="col" className="px-3 py-2 font-semibold">Key</th>
-                <th scope="col" className="px-3 py-2 font-semibold">Service</th>
-                <th scope="col" className="px-3 py-2 font-semibold">Deleted at</th>
+                <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Service</th>
+                <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Deleted at</th>
                 <th scope="col" className="px-3 py-2 font-semibold">Type</th>
               </tr>
             </thead>
@@ -131,9 +131,13 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
                     <Link href={recordHref(d.service, d.archiveKey, back)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
                       {keyLabel(d)}
                     </Link>
+                    {/* A phone has room for the key and its type only: the rest goes under the key. */}
+                    <span className="block text-xs text-slate-600 tabular-nums sm:hidden">
+                      {d.service} · {formatUtc(d.deletedAt)} · {formatRelative(d.deletedAt, now)}
+                    </span>
                   </th>
-                  <td className="px-3 py-2">{d.service}</td>
-                  <td className="px-3 py-2 whitespace-nowrap tabular-nums">
+                  <td className="hidden px-3 py-2 sm:table-cell">{d.service}</td>
+                  <td className="hidden px-3 py-2 whitespace-nowrap tabular-nums sm:table-cell">
                     {formatUtc(d.deletedAt)}
                     <span className="block text-xs text-slate-600">{formatRelative(d.deletedAt, now)}</span>
                   </td>
