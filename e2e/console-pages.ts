@@ -1,5 +1,5 @@
 import { expect, type Browser, type Page } from "@playwright/test";
-import { DEMO_SERVICES, WALKTHROUGH, WALKTHROUGH_EMAIL, walkthroughDeletedAt } from "../scripts/demo/fixtures";
+import { DEMO_SERVICES, WALKTHROUGH, WALKTHROUGH_EMAIL, walkthroughDeletedAt, type WalkthroughDeletion } from "../scripts/demo/fixtures";
 import { storageStateFor, type DemoRole } from "./support";
 
 /**
@@ -27,8 +27,8 @@ export interface ConsolePage {
 }
 
 const now = new Date();
-const day = (deletion: { daysAgo: number; time: string }) => walkthroughDeletedAt({ ...deletion, deletionType: "manual" }, now).toISOString().slice(0, 10);
 const { changed, glacier, restorable } = WALKTHROUGH;
+const day = (deletions: readonly WalkthroughDeletion[]) => walkthroughDeletedAt(deletions[0]!, now).toISOString().slice(0, 10);
 const recordSearch = `/search?q=${encodeURIComponent(changed.partitionKey)}&match=exact&service=${changed.serviceName}`;
 
 async function openChangedRecord(page: Page): Promise<void> {
@@ -55,8 +55,8 @@ export const CONSOLE_PAGES: ConsolePage[] = [
     },
   },
   { name: "service calendar", path: () => `/services/${DEMO_SERVICES.contacts}`, roles: ["admin", "viewer"], heading: DEMO_SERVICES.contacts },
-  { name: "day", path: () => `/services/${DEMO_SERVICES.contacts}/days/${day(restorable.deletions[0])}`, roles: ["admin", "viewer"], heading: /^Deletions on / },
-  { name: "sealed day", path: () => `/services/${DEMO_SERVICES.contacts}/days/${day(glacier.deletions[0])}`, roles: ["admin", "viewer"], heading: /^Deletions on / },
+  { name: "day", path: () => `/services/${DEMO_SERVICES.contacts}/days/${day(restorable.deletions)}`, roles: ["admin", "viewer"], heading: /^Deletions on / },
+  { name: "sealed day", path: () => `/services/${DEMO_SERVICES.contacts}/days/${day(glacier.deletions)}`, roles: ["admin", "viewer"], heading: /^Deletions on / },
   // Opened from its search result, so that the page carries the `back` link a person would follow.
   { name: "record with its diff", path: () => recordSearch, roles: ["admin", "viewer"], heading: "Search deletions", reach: openChangedRecord },
   { name: "protection", path: () => "/protection", roles: ["admin", "viewer"], heading: "Protection health" },
@@ -88,7 +88,7 @@ export const CONSOLE_PAGES: ConsolePage[] = [
 
 /** The pages a role opens: its own, and the 403 panel of every other signed-in page. */
 export function pagesFor(role: PageRole): (ConsolePage & { isForbidden: boolean })[] {
-  return CONSOLE_PAGES.flatMap((p) => {
+  return CONSOLE_PAGES.flatMap((p): (ConsolePage & { isForbidden: boolean })[] => {
     if (p.roles.includes(role)) return [{ ...p, isForbidden: false }];
     if (role === "signed-out" || p.roles.includes("signed-out")) return [];
     // A forbidden page shows no results to reach.
