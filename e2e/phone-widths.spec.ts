@@ -1,11 +1,14 @@
 import { expect, test, type Page } from "@playwright/test";
-import { DEMO_SERVICES, WALKTHROUGH } from "../scripts/demo/fixtures";
+import { WALKTHROUGH } from "../scripts/demo/fixtures";
+import { makeFixtures, pagesFor, visit, type Fixtures } from "./console-pages";
 import { saveScreenshot, storageStateFor } from "./support";
 
 /**
- * Every main page at a phone's width (390 px): nothing wider than the screen, so no page
- * scrolls sideways (wide tables scroll inside their own box), and the header folds its
- * links behind a menu button.
+ * Every page at a phone's width (390 px) and at 200 % zoom: nothing wider than the screen,
+ * so no page scrolls sideways (wide tables scroll inside their own box), and the header
+ * folds its links behind a menu button. 200 % zoom of a 1280 × 800 window is emulated the
+ * way Chromium zooms: a 640 × 400 CSS-pixel viewport at two device pixels per CSS pixel, so
+ * media queries see 640 px as they would.
  */
 test.use({ storageState: storageStateFor("admin"), viewport: { width: 390, height: 844 } });
 
@@ -14,33 +17,48 @@ async function expectNoHorizontalOverflow(page: Page): Promise<void> {
   expect(widths.document, `${page.url()} is ${widths.document}px wide at ${widths.viewport}px`).toBeLessThanOrEqual(widths.viewport);
 }
 
-function yesterday(): string {
-  return new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-}
-
-const pages: { name: string; path: string; heading: RegExp | string }[] = [
-  { name: "overview", path: "/", heading: "Overview" },
-  { name: "calendar", path: `/services/${DEMO_SERVICES.contacts}`, heading: DEMO_SERVICES.contacts },
-  { name: "day", path: `/services/${DEMO_SERVICES.contacts}/days/${yesterday()}`, heading: /Deletions on / },
-  { name: "search", path: `/search?q=${encodeURIComponent(WALKTHROUGH.changed.partitionKey)}&match=exact&service=all`, heading: "Search deletions" },
-  { name: "audit", path: "/audit", heading: "Audit log" },
-  { name: "reports", path: "/reports", heading: "Deletion report" },
-  { name: "protection", path: "/protection", heading: "Protection health" },
-  { name: "erasure", path: "/erasure", heading: "Erasure of archived personal data" },
-  { name: "bulk-restore", path: "/bulk-restore", heading: /Bulk restore/ },
-  { name: "pitr", path: "/pitr", heading: /Point-in-time/ },
-  { name: "dlq", path: "/dlq", heading: "Failed batches (DLQ)" },
+const SIZES = [
+  { label: "390 px", viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 },
+  { label: "200 % zoom", viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 },
 ];
 
-for (const { name, path, heading } of pages) {
-  test(`${name} fits a phone's width`, async ({ page }) => {
-    await page.goto(path);
-    await expect(page.getByRole("heading", { level: 1, name: heading })).toBeVisible();
-    await page.waitForLoadState("networkidle");
-    await expectNoHorizontalOverflow(page);
-    await saveScreenshot(page, `phone-${name}`);
+let fixtures: Fixtures | undefined;
+
+test.beforeAll(async ({ browser, baseURL }) => {
+  test.setTimeout(180_000);
+  fixtures = await makeFixtures(browser, baseURL!);
+});
+
+for (const role of ["admin", "viewer"] as const) {
+  test.describe(role, () => {
+    test.use({ storageState: storageStateFor(role) });
+    for (const { label, viewport, deviceScaleFactor } of SIZES) {
+      test.describe(label, () => {
+        test.use({ viewport, deviceScaleFactor });
+        // A viewer's 403 panels are a heading and two lines; its own pages are what matter.
+        for (const consolePage of pagesFor(role).filter((p) => !p.isForbidden)) {
+          test(`${consolePage.name} does not scroll sideways`, async ({ page }) => {
+            test.setTimeout(120_000);
+            await visit(page, consolePage, fixtures!);
+            await expectNoHorizontalOverflow(page);
+            if (role === "admin") await saveScreenshot(page, `${label === "390 px" ? "phone" : "zoom-200"}-${consolePage.name.replaceAll(" ", "-")}`);
+          });
+        }
+      });
+    }
   });
 }
+
+test("signed out, the sign-in page does not scroll sideways", async ({ browser, baseURL }) => {
+  for (const { viewport, deviceScaleFactor } of SIZES) {
+    const context = await browser.newContext({ storageState: { cookies: [], origins: [] }, viewport, deviceScaleFactor, baseURL: baseURL! });
+    const page = await context.newPage();
+    await page.goto("/signin");
+    await expect(page.getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
+    await expectNoHorizontalOverflow(page);
+    await context.close();
+  }
+});
 
 test("the header folds its links behind a menu button", async ({ page }) => {
   await page.goto("/");
@@ -53,6 +71,17 @@ test("the header folds its links behind a menu button", async ({ page }) => {
   await nav.getByRole("link", { name: "Search" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Search deletions", exact: true })).toBeVisible();
   await expect(nav).toBeHidden();
+});
+
+test("on a desktop an admin's ten links and the signed-in user fit the header's one row", async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.goto("/");
+  const tops = await page
+    .getByRole("navigation", { name: "Main" })
+    .getByRole("listitem")
+    .evaluateAll((items) => items.map((li) => Math.round(li.getBoundingClientRect().top)));
+  expect(tops).toHaveLength(10);
+  expect(new Set(tops).size, `link rows at ${[...new Set(tops)].join(", ")} px`).toBe(1);
 });
 
 test("a day's keys and a record's diff are readable in full", async ({ page }) => {

@@ -65,7 +65,7 @@ for (const { width, height, label } of [
       for (const service of Object.values(DEMO_SERVICES)) {
         const row = page.getByRole("row").filter({ has: page.getByRole("link", { name: service, exact: true }) });
         // Every closed day of the demo was sealed when it was seeded.
-        await expect(row.getByRole("link", { name: "Sealing: Up to date (lag 0 days)" })).toBeAttached();
+        await expect(row.getByRole("link", { name: "Sealing: Protected: Up to date (lag 0 days)" })).toBeAttached();
       }
       await expectNoHorizontalOverflow(page);
 

@@ -17,6 +17,7 @@ import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { BadRequestPanel, ErrorPanel, MessagePanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
 import { TableSkeleton } from "@/components/ui/skeleton";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 // Per request: the page reads the session and the archive as they are now.
 export const dynamic = "force-dynamic";
@@ -135,7 +136,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
           <h2 id="tables-heading" className="text-lg font-semibold">
             Top tables
           </h2>
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+          <ScrollRegion labelledBy="tables-heading" className="rounded-md border border-slate-200 bg-white">
             <table className="w-full text-left text-sm">
               <thead className="bg-slate-50 text-slate-700">
                 <tr>
@@ -162,7 +163,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </section>
         <section aria-labelledby="days-heading" className="min-w-0 space-y-2">
           <h2 id="days-heading" className="text-lg font-semibold">
@@ -171,7 +172,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
           {report.topDays.length === 0 ? (
             <p className="text-sm text-slate-600">No deletions in this range.</p>
           ) : (
-            <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+            <ScrollRegion labelledBy="days-heading" className="rounded-md border border-slate-200 bg-white">
               <table className="w-full text-left text-sm">
                 <thead className="bg-slate-50 text-slate-700">
                   <tr>
@@ -198,7 +199,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
                   ))}
                 </tbody>
               </table>
-            </div>
+            </ScrollRegion>
           )}
         </section>
       </div>

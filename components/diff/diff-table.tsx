@@ -4,6 +4,7 @@ import { attributeType } from "../attributes/attribute-format";
 import { TypedValue, TypeTag } from "../attributes/typed-attribute-view";
 import type { AttributeValue } from "@/lib/archive/attribute-value";
 import { CircleCheck, CircleMinus, CirclePlus, CircleSlash, PencilLine } from "lucide-react";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 export function formatDiffPath(path: DiffPath): string {
   return path.map(String).join(".");
@@ -46,7 +47,7 @@ export function DiffTable({ changes }: { changes: DiffChange[] }) {
   const caption = `${changes.length === 1 ? "1 difference" : `${changes.length} differences`} between the archived item and the live item`;
   return (
     <>
-      <div className="hidden overflow-x-auto rounded-md border border-slate-200 sm:block">
+      <ScrollRegion label={caption} className="hidden rounded-md border border-slate-200 sm:block">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">{caption}</caption>
           <thead className="bg-slate-50 text-slate-700">
@@ -77,7 +78,7 @@ export function DiffTable({ changes }: { changes: DiffChange[] }) {
             })}
           </tbody>
         </table>
-      </div>
+      </ScrollRegion>
       <ul aria-label={caption} className="divide-y divide-slate-200 rounded-md border border-slate-200 sm:hidden">
         {changes.map((change) => {
           const path = formatDiffPath(change.path);

@@ -7,6 +7,7 @@ import type { DlqFailure, DlqListResponse, FailureEntry, ReplayResult, ServiceFa
 import { fetchJson, errorMessage } from "../query/api-client";
 import { formatUtc } from "../format/time";
 import { MessagePanel } from "../ui/message-panel";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 export const DLQ_QUERY_KEY = ["dlq", "failures"] as const;
 
@@ -83,7 +84,7 @@ function ServiceSection({ failures: s, onReplayed }: { failures: ServiceFailures
       ) : s.failures.length === 0 ? (
         <p className="text-sm text-slate-700">No failed batches.</p>
       ) : (
-        <div className="overflow-x-auto rounded-md border border-slate-200">
+        <ScrollRegion label={`Failed batches of ${s.service}`} className="rounded-md border border-slate-200">
           <table className="min-w-full text-sm">
             <caption className="sr-only">Failed batches of {s.service}</caption>
             <thead className="bg-slate-50 text-left text-slate-700">
@@ -104,7 +105,7 @@ function ServiceSection({ failures: s, onReplayed }: { failures: ServiceFailures
             </tbody>
           </table>
           {s.truncated ? <p className="border-t border-slate-200 px-3 py-2 text-sm text-amber-900">More failures exist than are listed here; replay these first.</p> : null}
-        </div>
+        </ScrollRegion>
       )}
     </section>
   );

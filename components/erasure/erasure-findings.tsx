@@ -3,6 +3,7 @@ import { DeletionTypeBadge } from "@/components/ui/deletion-type-badge";
 import { formatUtc } from "@/components/format/time";
 import type { ErasureMode, ErasurePlanResponse, ErasureQuery } from "@/lib/erasure/erasure-request";
 import { lockLabel } from "./lock-label";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 /**
  * What the plan found for the subject. Once the erasure has run, the same list says
@@ -31,7 +32,7 @@ export function ErasureFindings({ plan, query, mode, done }: { plan: ErasurePlan
         <p className="text-sm text-slate-600">No archived deletion and no failed-batch copy holds this key in {plan.services.join(", ")}.</p>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+          <ScrollRegion label={`Findings for ${subject}`} className="rounded-md border border-slate-200 bg-white">
             <table className="min-w-full text-sm">
               <caption className="sr-only">
                 Archived deletions that {done ? (done === "erase" ? "were erased" : "were redacted") : `would be ${mode === "erase" ? "erased" : "redacted"}`}
@@ -78,7 +79,7 @@ export function ErasureFindings({ plan, query, mode, done }: { plan: ErasurePlan
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
           {done ? null : (
             <p className="text-sm text-slate-700">
               {plan.findings.length} archived record(s).{" "}

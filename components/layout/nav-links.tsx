@@ -32,7 +32,8 @@ export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname() ?? "";
   const section = currentSection(pathname, safeBackPath(useSearchParams()?.get("back")));
   return (
-    <ul className="flex flex-col gap-1 md:flex-row md:flex-wrap md:items-center">
+    // Tight enough that an admin's ten links and the signed-in user share one row at 1440 px.
+    <ul className="flex flex-col gap-1 md:flex-row md:flex-wrap md:items-center md:gap-0.5">
       {items.map((item) => {
         const current = isCurrent(section, item.href);
         return (
@@ -41,7 +42,7 @@ export function NavLinks({ items }: { items: NavItem[] }) {
               href={item.href}
               aria-current={current ? "page" : undefined}
               className={clsx(
-                "block rounded px-3 py-1.5 text-sm font-medium",
+                "block rounded px-3 py-1.5 text-sm font-medium md:px-2",
                 current ? "bg-slate-700 text-white" : "text-slate-200 hover:bg-slate-800 hover:text-white",
               )}
             >

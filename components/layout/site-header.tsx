@@ -19,7 +19,7 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
     ...(can(user?.role, "approvals") ? [{ href: "/approvals", label: "Approvals" }] : []),
   ];
   return (
-    <header className="border-b border-slate-800 bg-slate-900 text-white">
+    <header data-surface="dark" className="border-b border-slate-800 bg-slate-900 text-white">
       <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
         <Link href="/" className="text-lg font-semibold tracking-tight">
           Lazarus

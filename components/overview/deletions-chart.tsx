@@ -33,7 +33,8 @@ export default function DeletionsChart({ data, dayHrefs }: { data: DayDeletions[
         <XAxis dataKey="date" tickFormatter={shortDate} tick={{ fontSize: 11, fill: "#475569" }} interval="preserveStartEnd" minTickGap={16} />
         <YAxis allowDecimals={false} tick={{ fontSize: 11, fill: "#475569" }} width={48} />
         <Tooltip labelFormatter={(label) => `${String(label)} (UTC)`} />
-        <Legend wrapperStyle={{ fontSize: 12 }} />
+        {/* Recharts colours legend text like its bar; amber text on white is too faint to read. */}
+        <Legend wrapperStyle={{ fontSize: 12 }} formatter={(value) => <span style={{ color: "var(--color-chart-text)" }}>{value}</span>} />
         <Bar dataKey="ttl" name="TTL" stackId="deletions" fill="#d97706" isAnimationActive={false} {...clickable} />
         <Bar dataKey="manual" name="Manual" stackId="deletions" fill="#0369a1" isAnimationActive={false} {...clickable} />
         {hasUnknown ? <Bar dataKey="unknown" name="Unknown" stackId="deletions" fill="#94a3b8" isAnimationActive={false} {...clickable} /> : null}

@@ -244,7 +244,7 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
                 </table>
               </details>
             ) : entry.restored ? (
-              <details className="mt-1"><summary className="cursor-pointer text-slate-700">Restored item</summary><pre tabIndex={0} className="overflow-x-auto text-xs">{JSON.stringify(entry.restored, null, 2)}</pre></details>
+              <details className="mt-1"><summary className="cursor-pointer text-slate-700">Restored item</summary><pre tabIndex={0} role="region" aria-label="Restored item" className="overflow-x-auto text-xs">{JSON.stringify(entry.restored, null, 2)}</pre></details>
             ) : null}
           </li>
         ))}

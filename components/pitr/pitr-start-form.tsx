@@ -17,7 +17,7 @@ interface WindowInfo {
   suggestedTarget: string;
 }
 
-const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm focus:border-slate-500 focus:outline-none focus:ring-2 focus:ring-slate-400";
+const inputClass = "mt-1 block w-full rounded-md border border-slate-300 px-3 py-2 text-sm";
 
 /** Pick a service's table and a time (UTC, to the second, local time shown) or latest; the server validates again against the window. */
 export function PitrStartForm({ services }: { services: { name: string; table: string }[] }) {

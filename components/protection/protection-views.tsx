@@ -1,7 +1,7 @@
 import Link from "next/link";
 import type { Check, FactValue, ProtectionReport, ServiceProtection } from "@/lib/protection/protection-types";
 import { CopyButton } from "@/components/ui/copy-button";
-import { TrafficLight } from "./traffic-light";
+import { spokenLight, TrafficLight } from "./traffic-light";
 import { FixButton } from "./fix-button";
 
 export function protectionHref(service: string): string {
@@ -58,7 +58,7 @@ export function ProtectionTable({ report, canReplayDlq = false }: { report: Prot
                   <Link
                     href={check.id === "dlq" && canReplayDlq ? "/dlq" : `${protectionHref(service.service)}#check-${check.id}`}
                     className="inline-block rounded hover:bg-slate-100"
-                    aria-label={`${check.label}: ${check.summary}${check.id === "dlq" && canReplayDlq ? " (open the failed batches)" : ""}`}
+                    aria-label={`${check.label}: ${spokenLight(check.status, check.summary)}${check.id === "dlq" && canReplayDlq ? " (open the failed batches)" : ""}`}
                   >
                     <TrafficLight light={check.status} label={check.summary} />
                   </Link>
@@ -79,7 +79,7 @@ function CheckDetail({ service, check, canFix }: { service: ServiceProtection; c
         <h2 id={`check-${check.id}`} className="text-lg font-semibold text-slate-950">
           {check.label}
         </h2>
-        <TrafficLight light={check.status} label={`${check.status === "unknown" ? "Unknown" : check.summary}`} />
+        <TrafficLight light={check.status} label={check.status === "unknown" ? undefined : check.summary} />
       </div>
       {check.error ? <p className="text-sm text-slate-800">Could not check: {check.error}</p> : null}
       {check.facts.length > 0 ? (

@@ -9,12 +9,27 @@ const STYLES: Record<Light, { Icon: typeof CircleCheck; className: string }> = {
   unknown: { Icon: CircleHelp, className: "bg-slate-100 text-slate-800 ring-slate-300" },
 };
 
-/** Colour, icon and words: the status never depends on colour alone. */
+/**
+ * What a screen reader says for a light: its severity, then the summary when there is one
+ * ("Needs attention: Enabled, on failure → SQS"), so that an amber light never sounds like
+ * a green one with a similar summary.
+ */
+export function spokenLight(light: Light, label?: string): string {
+  return label === undefined || label === LIGHT_LABEL[light] ? LIGHT_LABEL[light] : `${LIGHT_LABEL[light]}: ${label}`;
+}
+
+/**
+ * Colour, icon and words: the status never depends on colour alone. With a summary, the
+ * severity the colour and icon show is spoken as hidden text; the icon stays hidden so the
+ * severity is not said twice.
+ */
 export function TrafficLight({ light, label }: { light: Light; label?: string }) {
   const { Icon, className } = STYLES[light];
+  const hasOwnWords = label !== undefined && label !== LIGHT_LABEL[light];
   return (
     <span data-light={light} className={clsx("inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-medium ring-1", className)}>
       <Icon aria-hidden="true" className="size-4 shrink-0" />
+      {hasOwnWords ? <span className="sr-only">{LIGHT_LABEL[light]}: </span> : null}
       {label ?? LIGHT_LABEL[light]}
     </span>
   );

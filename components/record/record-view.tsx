@@ -238,7 +238,7 @@ export async function RecordView({
         <details className="rounded-md border border-slate-200 bg-white">
           <summary className="px-3 py-2 text-sm font-medium">Show the item as plain JSON</summary>
           <p className="border-t border-slate-200 px-3 py-2 text-xs text-slate-600">Without DynamoDB&apos;s type tags, as an application reads it: numbers exact to every digit, sets as arrays, binary as base64.</p>
-          <pre className="max-h-[32rem] overflow-auto bg-slate-950 p-3 font-mono text-xs text-slate-100" tabIndex={0} aria-label="The deleted item as plain JSON">
+          <pre className="max-h-[32rem] overflow-auto bg-slate-950 p-3 font-mono text-xs text-slate-100" tabIndex={0} role="region" aria-label="The deleted item as plain JSON">
             {toPlainJson(deletion.oldImage)}
           </pre>
         </details>
@@ -249,7 +249,7 @@ export async function RecordView({
         </h2>
         <details className="rounded-md border border-slate-200 bg-white">
           <summary className="px-3 py-2 text-sm font-medium">Show the JSON as stored in S3</summary>
-          <pre className="max-h-[32rem] overflow-auto border-t border-slate-200 bg-slate-950 p-3 font-mono text-xs text-slate-100" tabIndex={0}>
+          <pre className="max-h-[32rem] overflow-auto border-t border-slate-200 bg-slate-950 p-3 font-mono text-xs text-slate-100" tabIndex={0} role="region" aria-label="The archive object as stored in S3">
             {JSON.stringify(deletion.raw, null, 2)}
           </pre>
         </details>

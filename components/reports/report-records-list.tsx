@@ -10,6 +10,7 @@ import { recordHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ErrorPanel } from "../ui/message-panel";
 import { formatUtc } from "../format/time";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 export const RECORDS_PER_SCREEN = 100;
 
@@ -40,7 +41,7 @@ export async function ReportRecordsList({ s3, config, scope, selection, total }:
         {recordsStatus(screen.records.length, total, Boolean(selection.cursor), Boolean(screen.nextCursor))}
       </p>
       {screen.records.length > 0 ? (
-        <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+        <ScrollRegion label="Deleted records in the report" className="rounded-md border border-slate-200 bg-white">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Deleted records in the report</caption>
             <thead className="bg-slate-50 text-slate-700">
@@ -69,7 +70,7 @@ export async function ReportRecordsList({ s3, config, scope, selection, total }:
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       ) : null}
       <nav aria-label="Record pages" className="flex gap-3 text-sm">
         {selection.cursor ? (

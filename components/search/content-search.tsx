@@ -10,6 +10,7 @@ import { errorFrom, fetchJson, errorMessage } from "../query/api-client";
 import { formatBytes, formatCount, formatUtc } from "../format/time";
 import { recordHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
 const OPERATOR_LABELS: Record<Operator, string> = {
@@ -337,7 +338,7 @@ export function ContentSearch({
               ) : null}
             </div>
           ) : null}
-          <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+          <ScrollRegion label="Content search results" className="rounded-md border border-slate-200 bg-white">
             <table className="w-full text-left text-sm">
               <caption className="sr-only">Archived deletions matching the content search, in the order found</caption>
               <thead className="bg-slate-50 text-slate-700">
@@ -348,8 +349,8 @@ export function ContentSearch({
                     </th>
                   ) : null}
                   <th scope="col" className="px-3 py-2 font-semibold">Key</th>
-                  <th scope="col" className="px-3 py-2 font-semibold">Service</th>
-                  <th scope="col" className="px-3 py-2 font-semibold">Deleted at</th>
+                  <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Service</th>
+                  <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Deleted at</th>
                   <th scope="col" className="px-3 py-2 font-semibold">Type</th>
                 </tr>
               </thead>
@@ -377,9 +378,13 @@ export function ContentSearch({
                       <Link href={recordHref(m.service, m.archiveKey)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
                         {m.sortKey ? `${m.partitionKey} · ${m.sortKey}` : m.partitionKey}
                       </Link>
+                      {/* A phone has room for the key and its type only: the rest goes under the key. */}
+                      <span className="block text-xs text-slate-600 tabular-nums sm:hidden">
+                        {m.service} · {formatUtc(m.deletedAt)}
+                      </span>
                     </th>
-                    <td className="px-3 py-2">{m.service}</td>
-                    <td className="px-3 py-2 whitespace-nowrap tabular-nums">{formatUtc(m.deletedAt)}</td>
+                    <td className="hidden px-3 py-2 sm:table-cell">{m.service}</td>
+                    <td className="hidden px-3 py-2 whitespace-nowrap tabular-nums sm:table-cell">{formatUtc(m.deletedAt)}</td>
                     <td className="px-3 py-2">
                       <DeletionTypeBadge type={m.deletionType} />
                     </td>
@@ -387,7 +392,7 @@ export function ContentSearch({
                 ))}
               </tbody>
             </table>
-          </div>
+          </ScrollRegion>
         </div>
       ) : null}
     </section>

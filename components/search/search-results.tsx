@@ -13,6 +13,7 @@ import { recordHref, searchHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 export function namedKeyText(key: NamedKey): string {
   if (key.hashed) return `${key.encoded.split("~")[0] || ""}… (hashed)`;
@@ -112,14 +113,14 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
         <p className="text-xs text-slate-600">Not searched: {outcome.skipped.map((s) => `${s.service} (${s.why})`).join("; ")}.</p>
       ) : null}
       {rows.length > 0 ? (
-        <div className="overflow-x-auto rounded-md border border-slate-200 bg-white">
+        <ScrollRegion label="Search results" className="rounded-md border border-slate-200 bg-white">
           <table className="w-full text-left text-sm">
             <caption className="sr-only">Archived deletions matching the search, newest first</caption>
             <thead className="bg-slate-50 text-slate-700">
               <tr>
                 <th scope="col" className="px-3 py-2 font-semibold">Key</th>
-                <th scope="col" className="px-3 py-2 font-semibold">Service</th>
-                <th scope="col" className="px-3 py-2 font-semibold">Deleted at</th>
+                <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Service</th>
+                <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Deleted at</th>
                 <th scope="col" className="px-3 py-2 font-semibold">Type</th>
               </tr>
             </thead>
@@ -130,9 +131,13 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
                     <Link href={recordHref(d.service, d.archiveKey, back)} className="font-mono break-all text-indigo-800 underline-offset-2 hover:underline">
                       {keyLabel(d)}
                     </Link>
+                    {/* A phone has room for the key and its type only: the rest goes under the key. */}
+                    <span className="block text-xs text-slate-600 tabular-nums sm:hidden">
+                      {d.service} · {formatUtc(d.deletedAt)} · {formatRelative(d.deletedAt, now)}
+                    </span>
                   </th>
-                  <td className="px-3 py-2">{d.service}</td>
-                  <td className="px-3 py-2 whitespace-nowrap tabular-nums">
+                  <td className="hidden px-3 py-2 sm:table-cell">{d.service}</td>
+                  <td className="hidden px-3 py-2 whitespace-nowrap tabular-nums sm:table-cell">
                     {formatUtc(d.deletedAt)}
                     <span className="block text-xs text-slate-600">{formatRelative(d.deletedAt, now)}</span>
                   </td>
@@ -143,7 +148,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
               ))}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       ) : null}
     </section>
   );

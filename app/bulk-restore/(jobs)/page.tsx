@@ -8,6 +8,7 @@ import { NewJobForm, type NewJobDefaults } from "@/components/bulk-restore/new-j
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { ErrorPanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
+import { ScrollRegion } from "@/components/ui/scroll-region";
 
 export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Bulk restore" };
@@ -50,35 +51,38 @@ export default async function BulkRestorePage({ searchParams }: Props) {
         {jobsError ? (
           <ErrorPanel title="Could not list the jobs" message={jobsError} headingLevel={3} />
         ) : jobs && jobs.length > 0 ? (
-          // A phone scrolls the table, not the page; focusable so the keyboard can scroll it too.
-          <div role="region" aria-labelledby="recent-heading" tabIndex={0} className="overflow-x-auto rounded-md border border-slate-200 bg-white">
-          <table className="w-full text-sm">
-            <thead className="bg-slate-50 text-left">
-              <tr>
-                <th scope="col" className="px-3 py-2">Job</th>
-                <th scope="col" className="px-3 py-2">Service</th>
-                <th scope="col" className="px-3 py-2">Items</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-                <th scope="col" className="px-3 py-2">Created by</th>
-              </tr>
-            </thead>
-            <tbody>
-              {jobs.map((job) => (
-                <tr key={job.id} className="border-t border-slate-100">
-                  <td className="px-3 py-2">
-                    <Link href={`/bulk-restore/${job.id}`} className="font-mono text-indigo-800 underline">
-                      {job.createdAt.replace("T", " ").slice(0, 19)}
-                    </Link>
-                  </td>
-                  <td className="px-3 py-2">{job.service}</td>
-                  <td className="px-3 py-2 tabular-nums">{job.itemCount.toLocaleString("en-US")}</td>
-                  <td className="px-3 py-2">{job.status}</td>
-                  <td className="px-3 py-2">{job.createdBy}</td>
+          // On a phone the service and the requester go under the job's time, so the table fits without scrolling.
+          <ScrollRegion labelledBy="recent-heading" className="rounded-md border border-slate-200 bg-white">
+            <table className="w-full text-sm">
+              <thead className="bg-slate-50 text-left">
+                <tr>
+                  <th scope="col" className="px-3 py-2">Job</th>
+                  <th scope="col" className="hidden px-3 py-2 sm:table-cell">Service</th>
+                  <th scope="col" className="px-3 py-2">Items</th>
+                  <th scope="col" className="px-3 py-2">Status</th>
+                  <th scope="col" className="hidden px-3 py-2 sm:table-cell">Created by</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-          </div>
+              </thead>
+              <tbody>
+                {jobs.map((job) => (
+                  <tr key={job.id} className="border-t border-slate-100">
+                    <td className="px-3 py-2">
+                      <Link href={`/bulk-restore/${job.id}`} className="font-mono text-indigo-800 underline">
+                        {job.createdAt.replace("T", " ").slice(0, 19)}
+                      </Link>
+                      <span className="block text-xs break-all text-slate-600 sm:hidden">
+                        {job.service} · {job.createdBy}
+                      </span>
+                    </td>
+                    <td className="hidden px-3 py-2 sm:table-cell">{job.service}</td>
+                    <td className="px-3 py-2 tabular-nums">{job.itemCount.toLocaleString("en-US")}</td>
+                    <td className="px-3 py-2">{job.status}</td>
+                    <td className="hidden px-3 py-2 sm:table-cell">{job.createdBy}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
         ) : (
           <p className="text-sm text-slate-600">No bulk-restore jobs yet.</p>
         )}
