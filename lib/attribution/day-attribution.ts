@@ -31,12 +31,14 @@ export async function deletedByForDay(
   day: CalendarDay,
   entries: readonly DayEntry[],
   now = new Date(),
+  /** The day's calls, when the caller has listed them already (an export reads a day in many pages). */
+  listedCalls?: readonly ListedAttribution[],
 ): Promise<Map<string, DeletedByCell>> {
   const out = new Map<string, DeletedByCell>();
   const records = entries.filter((e): e is Extract<DayEntry, { kind: "record" }> => e.kind === "record");
   if (records.length === 0) return out;
   const hasManual = records.some((r) => r.deletionType === "manual");
-  const listed = hasManual && config.attribution.enabled ? await listDayAttributions(s3, config.archive, service.name, new Date(Date.UTC(day.year, day.month - 1, day.day))) : [];
+  const listed = !hasManual || !config.attribution.enabled ? [] : (listedCalls ?? (await listDayAttributions(s3, config.archive, service.name, new Date(Date.UTC(day.year, day.month - 1, day.day)))));
   const byFolder = new Map<string, ListedAttribution[]>();
   for (const call of listed) byFolder.set(call.keyFolder, [...(byFolder.get(call.keyFolder) ?? []), call]);
   const keyless = byFolder.get(KEYLESS_FOLDER) ?? [];
@@ -56,4 +58,19 @@ export async function deletedByForDay(
     );
   }
   return out;
+}
+
+/** A cell as one word or label, for exports and anything else without room to explain. */
+export function deletedByLabel(cell: DeletedByCell | undefined): string {
+  if (!cell) return "";
+  switch (cell.state) {
+    case "found":
+      return cell.confidence === "exact" ? cell.label : `${cell.label} (inferred)`;
+    case "ttl":
+      return "DynamoDB TTL";
+    case "pending":
+      return "not yet known";
+    case "no-event":
+      return cell.reason === "trail-off" ? "trail off" : cell.reason === "replicated" ? "another region" : "no matching call";
+  }
 }
