@@ -12,6 +12,7 @@ import { benchPitrCompare } from "./pitr-compare";
 import { benchSealedDays, benchSealedStorage } from "./sealed-days";
 import { benchEraseSealed } from "./erase-sealed";
 import { benchContentSearch } from "./content-search";
+import { benchIncident } from "./incident";
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -33,3 +34,4 @@ if (all || which.has("erase-sealed")) console.log(`${await benchEraseSealed()}\n
 if (all || which.has("content-search")) console.log(`${await benchContentSearch()}\n`);
 if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);
 if (all || which.has("attribution")) console.log(`${await benchAttribution()}\n`);
+if (all || which.has("incident")) console.log(`${await benchIncident()}\n`);

@@ -62,13 +62,22 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
     enabled: job.status !== "planned",
     placeholderData: (previous) => previous,
   });
+  // Items the admin unticked before the run; the run skips them and the job file records them.
+  const [excluded, setExcluded] = useState<ReadonlySet<number>>(() => new Set());
+  const toggleExcluded = (i: number) =>
+    setExcluded((current) => {
+      const next = new Set(current);
+      if (next.has(i)) next.delete(i);
+      else next.add(i);
+      return next;
+    });
   const cancel = useMutation({ mutationFn: () => fetchJson<{ job: BulkRestoreJob }>(`/api/bulk-restore/${jobId}/cancel`, { method: "POST" }), onSuccess: refresh });
 
   return (
     <div className="space-y-6">
       <PlanSummary job={job} />
       {job.status === "planned" && sentForApproval ? <SentForApproval requested={sentForApproval} /> : null}
-      {job.status === "planned" && !sentForApproval ? <RunForm job={job} pending={run.isPending} error={run.isError ? errorMessage(run.error) : null} onRun={(o) => run.mutate(o)} /> : null}
+      {job.status === "planned" && !sentForApproval ? <RunForm job={job} items={items} excluded={excluded} pending={run.isPending} error={run.isError ? errorMessage(run.error) : null} onRun={(o) => run.mutate(o)} /> : null}
       {job.status !== "planned" ? (
         <section aria-labelledby="progress-heading" className="rounded-md border border-slate-200 bg-white p-4">
           <h2 id="progress-heading" className="mb-2 text-lg font-semibold">Progress</h2>
@@ -101,7 +110,14 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
           {query.isError ? <p role="alert" className="mt-2 text-sm text-red-800">Could not refresh the progress: {errorMessage(query.error)}</p> : null}
         </section>
       ) : null}
-      <PlanTable items={items} diffs={diffs} truncated={itemsTruncated} {...(results.data ? { outcomes: results.data } : {})} />
+      <PlanTable
+        items={items}
+        diffs={diffs}
+        truncated={itemsTruncated}
+        {...(results.data ? { outcomes: results.data } : {})}
+        {...(job.status === "planned" && !sentForApproval ? { exclusion: { excluded, toggle: toggleExcluded } } : {})}
+        excludedInRun={new Set(job.options?.exclude ?? [])}
+      />
     </div>
   );
 }
@@ -151,19 +167,38 @@ function PlanSummary({ job }: { job: BulkRestoreJob }) {
   );
 }
 
-function RunForm({ job, pending, error, onRun }: { job: BulkRestoreJob; pending: boolean; error: string | null; onRun: (options: RunOptions) => void }) {
+/** Whether the run would write the item, given the overwrite choice. */
+const isWritable = (item: PlanItem, overwrite: boolean) => item.category === "absent" || (overwrite && item.category === "conflicting");
+
+function RunForm({
+  job,
+  items,
+  excluded,
+  pending,
+  error,
+  onRun,
+}: {
+  job: BulkRestoreJob;
+  items: PlanItem[];
+  excluded: ReadonlySet<number>;
+  pending: boolean;
+  error: string | null;
+  onRun: (options: RunOptions) => void;
+}) {
   const [ttl, setTtl] = useState<"keep" | "drop" | "extend">("keep");
   const [until, setUntil] = useState("");
   const [overwrite, setOverwrite] = useState(false);
   const [rate, setRate] = useState("");
   const [confirming, setConfirming] = useState(false);
-  const writes = job.plan.counts.absent + (overwrite ? job.plan.counts.conflicting : 0);
+  const excludedWrites = items.filter((item) => excluded.has(item.i) && isWritable(item, overwrite)).length;
+  const writes = job.plan.counts.absent + (overwrite ? job.plan.counts.conflicting : 0) - excludedWrites;
   const itemsPerSecond = rate.trim() === "" ? undefined : Number(rate);
   const rateInvalid = itemsPerSecond !== undefined && !(Number.isInteger(itemsPerSecond) && itemsPerSecond >= MIN_ITEMS_PER_SECOND && itemsPerSecond <= MAX_ITEMS_PER_SECOND);
   const options = (): RunOptions => ({
     overwriteConflicting: overwrite,
     ttl: ttl === "extend" ? { action: "extend", until: new Date(`${until}T00:00:00Z`).toISOString() } : { action: ttl },
     ...(itemsPerSecond !== undefined ? { itemsPerSecond } : {}),
+    ...(excluded.size > 0 ? { exclude: [...excluded].sort((a, b) => a - b) } : {}),
   });
   return (
     <section aria-labelledby="run-heading" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
@@ -219,6 +254,7 @@ function RunForm({ job, pending, error, onRun }: { job: BulkRestoreJob; pending:
         <div role="group" aria-label="Confirm the run" className="flex flex-wrap items-center gap-3 rounded bg-indigo-50 p-3 text-sm">
           <span>
             Write up to {writes.toLocaleString("en-US")} items into <code className="font-mono">{job.table}</code>{itemsPerSecond !== undefined && !rateInvalid ? `, at most ${itemsPerSecond.toLocaleString("en-US")} a second` : ""}?
+            {excluded.size > 0 ? ` ${excluded.size.toLocaleString("en-US")} unticked ${excluded.size === 1 ? "item is" : "items are"} left out.` : ""}
           </span>
           <button type="button" disabled={pending || (ttl === "extend" && !until) || rateInvalid} onClick={() => onRun(options())} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
             <Play aria-hidden="true" className="size-4" />
@@ -287,15 +323,32 @@ const OUTCOME_STYLE: Record<string, string> = {
   failed: "bg-rose-100 text-rose-900 ring-rose-300",
 };
 
-function PlanTable({ items, diffs, truncated, outcomes }: { items: PlanItem[]; diffs: Record<number, DiffChange[]>; truncated: boolean; outcomes?: ReadonlyMap<number, ItemOutcomeRow> }) {
+function PlanTable({
+  items,
+  diffs,
+  truncated,
+  outcomes,
+  exclusion,
+  excludedInRun,
+}: {
+  items: PlanItem[];
+  diffs: Record<number, DiffChange[]>;
+  truncated: boolean;
+  outcomes?: ReadonlyMap<number, ItemOutcomeRow>;
+  /** Before the run: a tick per item to write; unticked items are left out of the run. */
+  exclusion?: { excluded: ReadonlySet<number>; toggle: (i: number) => void };
+  excludedInRun: ReadonlySet<number>;
+}) {
   return (
     <section aria-labelledby="items-heading">
       <h2 id="items-heading" className="mb-2 text-lg font-semibold">Items</h2>
+      {exclusion ? <p className="mb-2 text-sm text-slate-600">Untick an item to leave it out of the run; the job records what was left out.</p> : null}
       {truncated ? <p className="mb-2 text-sm text-slate-600">Showing the first {items.length.toLocaleString("en-US")} items; the CSV holds all of them.</p> : null}
       <div className="max-h-[60vh] overflow-auto rounded-md border border-slate-200 bg-white" tabIndex={0} role="region" aria-label="Planned items">
         <table className="w-full text-sm">
           <thead className="sticky top-0 bg-slate-50 text-left">
             <tr>
+              {exclusion ? <th scope="col" className="px-3 py-2">Restore</th> : null}
               <th scope="col" className="px-3 py-2">Key</th>
               <th scope="col" className="px-3 py-2">Plan</th>
               <th scope="col" className="px-3 py-2">Details</th>
@@ -314,8 +367,15 @@ function PlanTable({ items, diffs, truncated, outcomes }: { items: PlanItem[]; d
           <tbody>
             {items.map((item) => (
               <tr key={item.i} className="border-t border-slate-100 align-top">
+                {exclusion ? (
+                  <td className="px-3 py-2">
+                    {item.category === "absent" || item.category === "conflicting" ? (
+                      <input type="checkbox" aria-label={`Restore ${item.keyText}`} checked={!exclusion.excluded.has(item.i)} onChange={() => exclusion.toggle(item.i)} />
+                    ) : null}
+                  </td>
+                ) : null}
                 <td className="px-3 py-2 font-mono">{item.keyText}</td>
-                <td className="px-3 py-2">{item.category}</td>
+                <td className="px-3 py-2">{item.category}{excludedInRun.has(item.i) ? <span className="block text-xs text-slate-600">excluded before the run</span> : null}</td>
                 <td className="px-3 py-2">
                   {diffs[item.i] ? (
                     <ul className="space-y-0.5">

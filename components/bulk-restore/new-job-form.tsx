@@ -13,6 +13,8 @@ export interface NewJobDefaults {
   to?: string;
   type?: "ttl" | "manual";
   prefix?: string;
+  timeFrom?: string;
+  timeTo?: string;
 }
 
 const input = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
@@ -27,6 +29,8 @@ export function NewJobForm({ services, defaults }: { services: string[]; default
   const [type, setType] = useState<"" | "ttl" | "manual">(defaults.type ?? "");
   const [prefix, setPrefix] = useState(defaults.prefix ?? "");
   const [text, setText] = useState("");
+  const [timeFrom, setTimeFrom] = useState(defaults.timeFrom ?? "");
+  const [timeTo, setTimeTo] = useState(defaults.timeTo ?? "");
   const plan = useMutation({
     mutationFn: (selection: Selection) => fetchJson<{ job: BulkRestoreJob }>("/api/bulk-restore/plan", { method: "POST", body: { selection } }),
     onSuccess: ({ job }) => router.push(`/bulk-restore/${job.id}`),
@@ -35,7 +39,16 @@ export function NewJobForm({ services, defaults }: { services: string[]; default
     event.preventDefault();
     plan.mutate(
       mode === "filter"
-        ? { kind: "filter", service, from, to: to || from, ...(type ? { type } : {}), ...(prefix.trim() ? { prefix: prefix.trim() } : {}) }
+        ? {
+            kind: "filter",
+            service,
+            from,
+            to: to || from,
+            ...(type ? { type } : {}),
+            ...(prefix.trim() ? { prefix: prefix.trim() } : {}),
+            ...(timeFrom ? { timeFrom } : {}),
+            ...(timeTo ? { timeTo } : {}),
+          }
         : { kind: "pasted-keys", service, text },
     );
   };
@@ -78,6 +91,14 @@ export function NewJobForm({ services, defaults }: { services: string[]; default
                 <option value="ttl">TTL</option>
                 <option value="manual">Manual</option>
               </select>
+            </div>
+            <div className="flex flex-col gap-1">
+              <label htmlFor="bulk-time-from" className="text-sm font-medium">From time (UTC)</label>
+              <input id="bulk-time-from" type="time" className={input} value={timeFrom} onChange={(e) => setTimeFrom(e.target.value.slice(0, 5))} />
+            </div>
+            <div className="flex flex-col gap-1">
+              <label htmlFor="bulk-time-to" className="text-sm font-medium">To time (UTC, whole minute)</label>
+              <input id="bulk-time-to" type="time" className={input} value={timeTo} onChange={(e) => setTimeTo(e.target.value.slice(0, 5))} />
             </div>
             <div className="flex min-w-56 flex-1 flex-col gap-1">
               <label htmlFor="bulk-prefix" className="text-sm font-medium">Partition key starts with</label>

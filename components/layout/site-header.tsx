@@ -11,6 +11,7 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
     { href: "/search", label: "Search" },
     { href: "/protection", label: "Protection" },
     ...(can(user?.role, "report:export") ? [{ href: "/reports", label: "Reports" }] : []),
+    ...(can(user?.role, "incidents") ? [{ href: "/incidents", label: "Incidents" }] : []),
     ...(can(user?.role, "audit:read") ? [{ href: "/audit", label: "Audit" }] : []),
     ...(can(user?.role, "erasure") ? [{ href: "/erasure", label: "Erasure" }] : []),
     ...(can(user?.role, "bulk-restore") ? [{ href: "/bulk-restore", label: "Bulk restore" }] : []),

@@ -24,6 +24,7 @@ const BACK_SECTIONS = [
   { prefix: "/search", label: "Back to the search results", nav: "/search" },
   { prefix: "/reports", label: "Back to the report", nav: "/reports" },
   { prefix: "/audit", label: "Back to the audit log", nav: "/audit" },
+  { prefix: "/incidents", label: "Back to the incident view", nav: "/incidents" },
   { prefix: "/services/", label: "Back to the day's deletions", nav: "/" },
 ] as const;
 
@@ -41,7 +42,7 @@ export function safeBackPath(value: string | null | undefined): string | undefin
 
 /** The link text for going back to `back`, and the main navigation item it belongs to. */
 export function backSection(back: string): { label: string; nav: string } {
-  const section = BACK_SECTIONS.find((s) => back.startsWith(s.prefix)) ?? BACK_SECTIONS[3];
+  const section = BACK_SECTIONS.find((s) => back.startsWith(s.prefix)) ?? BACK_SECTIONS[4];
   return { label: section.label, nav: section.nav };
 }
 
@@ -55,4 +56,8 @@ export function auditHref(date?: string, cursor?: string): string {
 
 export function serviceApiPath(service: string, rest: string): string {
   return `/api/services/${encodeURIComponent(service)}/${rest}`;
+}
+
+export function incidentHref(query: { from?: string; to?: string; who?: string }): string {
+  return withQuery("/incidents", query);
 }

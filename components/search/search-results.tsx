@@ -11,6 +11,8 @@ import { suggestKeys, type KeySuggestion } from "@/lib/search/key-suggestions";
 import { formatRelative, formatUtc } from "../format/time";
 import { recordHref, searchHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
+import { deletedByText } from "../day/deleted-by-cell";
+import { deletedByForDeletions, type DeletedByCell } from "@/lib/attribution/day-attribution";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
 import { ScrollRegion } from "@/components/ui/scroll-region";
@@ -62,6 +64,8 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
     outcome.deletions.length === 0 ? await suggestKeys(s3, config, query.q, query.service === "all" ? config.services : [query.service]).catch(() => []) : [];
   const back = searchHref({ q: query.q, match: query.match, service: query.service === "all" ? "all" : query.service.name });
   const rows = [...outcome.deletions].sort((a, b) => b.deletedAt.getTime() - a.deletedAt.getTime());
+  // Who deleted each: one LIST per service-day of the results; the results stand without it.
+  const deletedBy = config.attribution.enabled ? await deletedByForDeletions(s3, config, rows, now).catch(() => new Map<string, DeletedByCell>()) : new Map<string, DeletedByCell>();
   const where = query.service === "all" ? `${outcome.searched.length} of ${config.services.length} services` : query.service.name;
   const summary =
     rows.length === 0
@@ -122,6 +126,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
                 <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Service</th>
                 <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Deleted at</th>
                 <th scope="col" className="px-3 py-2 font-semibold">Type</th>
+                {config.attribution.enabled ? <th scope="col" className="px-3 py-2 font-semibold">Deleted by</th> : null}
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -144,6 +149,11 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
                   <td className="px-3 py-2">
                     <DeletionTypeBadge type={d.deletionType} />
                   </td>
+                  {config.attribution.enabled ? (
+                    <td className="px-3 py-2 break-all" title={deletedByText(deletedBy.get(d.archiveKey)).title}>
+                      {deletedByText(deletedBy.get(d.archiveKey)).text}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>

@@ -16,6 +16,7 @@ const EXPECTED: Record<Permission, Role[]> = {
   dlq: ["admin"],
   "protection:change": ["admin"],
   approvals: ["compliance", "admin"],
+  incidents: ["compliance", "admin"],
 };
 
 describe("roles", () => {

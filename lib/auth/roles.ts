@@ -22,13 +22,14 @@ export const PERMISSIONS = [
   "dlq",
   "protection:change",
   "approvals",
+  "incidents",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(["archive:read"]),
   support: new Set(["archive:read", "glacier:retrieve", "record:restore"]),
-  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure", "approvals"]),
+  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure", "approvals", "incidents"]),
   admin: new Set(PERMISSIONS),
 };
 
@@ -47,6 +48,7 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   dlq: "replay dead-letter queues",
   "protection:change": "change table protection settings",
   approvals: "see or act on approval requests",
+  incidents: "open the incident view",
 };
 
 export function isRole(value: unknown): value is Role {

@@ -18,6 +18,7 @@ export const MAX_FILTER_DAYS = 92;
 export const DEFAULT_CHUNK_SIZE = 100;
 
 const dayText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be YYYY-MM-DD");
+const timeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (UTC)");
 
 export const selectionSchema = z.discriminatedUnion("kind", [
   z.strictObject({
@@ -32,7 +33,10 @@ export const selectionSchema = z.discriminatedUnion("kind", [
     to: dayText,
     type: z.enum(["ttl", "manual"]).optional(),
     prefix: z.string().min(1).max(2048).optional(),
-  }),
+    /** A time-of-day window applied to every day (UTC, HH:MM, `timeTo` taking its whole minute). */
+    timeFrom: timeOfDay.optional(),
+    timeTo: timeOfDay.optional(),
+  }).refine((f) => f.timeFrom === undefined || f.timeTo === undefined || f.timeFrom <= f.timeTo, { path: ["timeTo"], message: "is before timeFrom (a window does not wrap past midnight: use two jobs)" }),
   z.strictObject({
     kind: z.literal("pasted-keys"),
     service: z.string().min(1).max(63),
@@ -53,8 +57,10 @@ export const runOptionsSchema = z.strictObject({
   ttl: ttlChoiceSchema.default({ action: "keep" }),
   /** A cap on items written per second, so a restore leaves the table's write capacity to its own traffic; absent: as fast as the table accepts. */
   itemsPerSecond: z.number().int().min(MIN_ITEMS_PER_SECOND).max(MAX_ITEMS_PER_SECOND).optional(),
+  /** Positions in the item list the admin unticked in the plan: never written, reported skipped. */
+  exclude: z.array(z.number().int().min(0).max(MAX_JOB_ITEMS - 1)).max(MAX_JOB_ITEMS).optional(),
 });
-export type RunOptions = { overwriteConflicting: boolean; ttl: TtlChoice; itemsPerSecond?: number };
+export type RunOptions = { overwriteConflicting: boolean; ttl: TtlChoice; itemsPerSecond?: number; exclude?: number[] };
 
 export const PLAN_CATEGORIES = ["absent", "identical", "conflicting", "duplicate", "unreadable", "erased"] as const;
 export type PlanCategory = (typeof PLAN_CATEGORIES)[number];
@@ -221,7 +227,14 @@ export const storedJobSchema = z.object({
     plannedAt: z.string(),
     durationMs: z.number(),
   }),
-  options: z.object({ overwriteConflicting: z.boolean(), ttl: ttlChoiceSchema, itemsPerSecond: z.number().int().min(1).optional() }).optional(),
+  options: z
+    .object({
+      overwriteConflicting: z.boolean(),
+      ttl: ttlChoiceSchema,
+      itemsPerSecond: z.number().int().min(1).optional(),
+      exclude: z.array(z.number().int().min(0)).optional(),
+    })
+    .optional(),
   run: z.object({ startedAt: z.string(), startedBy: actorSchema, role: z.enum(ROLES), auditOperationId: z.string() }).optional(),
   cancelledAt: z.string().optional(),
   cancelledBy: actorSchema.optional(),

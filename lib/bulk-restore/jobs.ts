@@ -28,6 +28,9 @@ export class JobStateError extends DomainError {
   }
 }
 
+/** An audit entry is small; past this many, the job file holds the rest. */
+const MAX_AUDITED_EXCLUSIONS = 1000;
+
 type Clients = { s3: S3Client; dynamodb: DynamoDBClient };
 
 const actorOf = (user: SessionUser): JobActor => ({ id: user.id, email: user.email, name: user.name });
@@ -80,6 +83,11 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
     const problem = ttlChoiceProblem(service.table.ttlAttribute ? { [service.table.ttlAttribute]: { N: "0" } } : {}, service.table.ttlAttribute, options.ttl, now);
     if (problem) throw new ArchiveInputError(`the TTL choice cannot be applied: ${problem}`);
   }
+  const exclude = [...new Set(options.exclude ?? [])].sort((a, b) => a - b);
+  const outside = exclude.find((i) => i >= job.itemCount);
+  if (outside !== undefined) throw new ArchiveInputError(`item ${outside} cannot be excluded: the job has ${job.itemCount} items (0 to ${job.itemCount - 1})`);
+  if (exclude.length > 0 && exclude.length === job.itemCount) throw new ArchiveInputError("every item is excluded: there is nothing to run; cancel the job instead");
+  options = exclude.length > 0 ? { ...options, exclude } : { overwriteConflicting: options.overwriteConflicting, ttl: options.ttl };
   const operationId = randomUUID();
   await appendAuditEntry(deps.s3, deps.config, {
     operationId,
@@ -90,7 +98,7 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
     service: job.service,
     table: job.table,
     mode: options.overwriteConflicting ? "overwrite" : "no-clobber",
-    message: `bulk restore of ${job.itemCount} items started`,
+    message: `bulk restore of ${job.itemCount} items started${exclude.length > 0 ? `, ${exclude.length} excluded` : ""}`,
     details: {
       jobId,
       itemCount: job.itemCount,
@@ -100,6 +108,8 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
       ...(options.ttl.action === "extend" ? { ttlUntil: options.ttl.until } : {}),
       overwriteConflicting: options.overwriteConflicting,
       ...(options.itemsPerSecond ? { itemsPerSecond: options.itemsPerSecond } : {}),
+      // Positions in the item list (keys only live there); the job file keeps the same list.
+      ...(exclude.length > 0 ? { excludedCount: exclude.length, excluded: exclude.slice(0, MAX_AUDITED_EXCLUSIONS) } : {}),
     },
   });
   const { job: updated, changed } = await store.update(jobId, (current) =>

@@ -264,7 +264,10 @@ class JobRunner {
   private async imagesOf(job: BulkRestoreJob, service: ServiceConfig, options: RunOptions, erasures: Map<string, ErasureRecord>, items: PlanItem[], later: PlanItem[]): Promise<Map<number, AttributeMap>> {
     const images = new Map<number, AttributeMap>();
     const writes = (item: PlanItem) =>
-      (item.category === "absent" || (item.category === "conflicting" && options.overwriteConflicting)) && item.key !== null && !erasureOf(erasures, service, item.key, item.deletedAt);
+      (item.category === "absent" || (item.category === "conflicting" && options.overwriteConflicting)) &&
+      item.key !== null &&
+      !isExcluded(options, item.i) &&
+      !erasureOf(erasures, service, item.key, item.deletedAt);
     let missing = false;
     for (const item of items) {
       if (!writes(item)) continue;
@@ -298,6 +301,22 @@ class JobRunner {
   }
 }
 
+const EXCLUDED_MESSAGE = "skipped: excluded from the plan before the run";
+
+const excludedSets = new WeakMap<number[], ReadonlySet<number>>();
+
+/** Whether the admin unticked the item before the run; the set is built once per options object. */
+export function isExcluded(options: RunOptions, i: number): boolean {
+  const list = options.exclude;
+  if (!list || list.length === 0) return false;
+  let set = excludedSets.get(list);
+  if (!set) {
+    set = new Set(list);
+    excludedSets.set(list, set);
+  }
+  return set.has(i);
+}
+
 const DONE_MESSAGE_ALREADY = "already restored: the live item equals the archived one (an earlier run wrote it)";
 const CHANGED_MESSAGE = "skipped: live item appeared/changed since the plan; it was not overwritten";
 
@@ -322,6 +341,7 @@ export async function restoreItem(
   const result = (outcome: ItemResult["outcome"], reason: string): ItemResult => ({ ...base, outcome, reason, attempts });
   const aws = async <T>(fn: () => Promise<T>): Promise<T> => (await withBackoff(() => ((attempts += 1), fn()), backoff)).value;
 
+  if (isExcluded(options, item.i)) return result("skipped", EXCLUDED_MESSAGE);
   switch (item.category) {
     case "identical":
       return result("skipped", "the live item is identical to the archived one; nothing to write");

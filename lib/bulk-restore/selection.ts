@@ -58,6 +58,7 @@ export function daysBetween(fromText: string, toText: string): CalendarDay[] {
 /** Every record of the days that passes the day page's own filter: the same rows the day page shows. */
 async function resolveFilter(s3: S3Client, config: LazarusConfig, service: ServiceConfig, filter: Extract<Selection, { kind: "filter" }>): Promise<string[]> {
   const keys: string[] = [];
+  const inWindow = timeOfDayWindow(filter.timeFrom, filter.timeTo);
   for (const day of daysBetween(filter.from, filter.to)) {
     let cursor: string | undefined;
     do {
@@ -65,6 +66,7 @@ async function resolveFilter(s3: S3Client, config: LazarusConfig, service: Servi
       for (const row of page.entries) {
         // Objects outside the layout are not records; the day page lists them, a restore cannot.
         if (row.kind === "unknown") continue;
+        if (!inWindow(row.deletedAt)) continue;
         keys.push(row.archiveKey);
         if (keys.length > MAX_JOB_ITEMS) throw new JobTooLargeError(`more than ${MAX_JOB_ITEMS.toLocaleString("en-US")} (counting stopped at ${formatDay(day)})`);
       }
@@ -72,6 +74,22 @@ async function resolveFilter(s3: S3Client, config: LazarusConfig, service: Servi
     } while (cursor);
   }
   return keys;
+}
+
+/**
+ * Whether a deletion time falls in a time-of-day window, every day alike: from the first
+ * second of `from` to the last of `to` (UTC). A legacy name carries no time and is kept
+ * only when there is no window.
+ */
+export function timeOfDayWindow(from: string | undefined, to: string | undefined): (deletedAt: string | null) => boolean {
+  if (from === undefined && to === undefined) return () => true;
+  const start = from ?? "00:00";
+  const end = `${to ?? "23:59"}:59`;
+  return (deletedAt) => {
+    if (deletedAt === null) return false;
+    const time = deletedAt.slice(11, 19);
+    return time >= `${start}:00` && time <= end;
+  };
 }
 
 export interface PastedKey {

@@ -63,6 +63,8 @@ export function recordCells(record: ReportRecord, columns: readonly ExportColumn
         return record.deletedAt;
       case "deletionType":
         return record.deletionType;
+      case "deletedBy":
+        return record.deletedBy ?? "";
       case "archiveLocation":
         return `s3://${bucket}/${record.archiveKey}`;
       case "restored":
@@ -105,7 +107,7 @@ async function withFullKeys(s3: S3Client, config: LazarusConfig, records: Report
 
 async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null) {
   const needsKeys = columns.includes("partitionKey") || columns.includes("sortKey");
-  for await (const page of reportRecordPages(s3, config, scope)) {
+  for await (const page of reportRecordPages(s3, config, scope, { withDeletedBy: columns.includes("deletedBy") })) {
     const records = needsKeys ? await withFullKeys(s3, config, page.records) : page.records;
     yield records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
   }

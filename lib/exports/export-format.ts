@@ -17,6 +17,8 @@ export const EXPORT_COLUMNS = [
   "restored",
   "restoredAt",
   "restoredBy",
+  // Last, so files read by column position before it existed still read the same.
+  "deletedBy",
 ] as const;
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
 
@@ -28,6 +30,7 @@ export const COLUMN_HEADERS: Record<ExportColumn, string> = {
   sortKey: "sort_key",
   deletedAt: "deleted_at",
   deletionType: "deletion_type",
+  deletedBy: "deleted_by",
   archiveLocation: "archive_location",
   restored: "restored_since",
   restoredAt: "restored_at",
@@ -41,6 +44,7 @@ export const COLUMN_LABELS: Record<ExportColumn, string> = {
   sortKey: "Sort key",
   deletedAt: "Deleted at (UTC)",
   deletionType: "Deletion type",
+  deletedBy: "Deleted by (IAM principal)",
   archiveLocation: "Archive location",
   restored: "Restored since? (yes/no)",
   restoredAt: "Restored when",

@@ -4,6 +4,7 @@ import { readAuditPageQuery } from "../audit/audit-filter";
 import { can, type Permission, type Role } from "../auth/roles";
 import { findService } from "../config/load";
 import { readReportPage } from "../reports/report-scope";
+import { readIncidentPage } from "../incidents/incident-params";
 import type { LazarusConfig } from "../config/schema";
 import { calendarParamsSchema, dayFilterSchema, parseParams, recordParamsSchema, searchParamsSchema } from "../../components/routing/search-params";
 
@@ -47,6 +48,7 @@ export const PAGE_RULES: readonly PageRule[] = [
   { pattern: /^\/search$/, permission: "archive:read", check: (_, query, config) => searchStatus(query, config) },
   { pattern: /^\/audit$/, permission: "audit:read", check: (_, query) => (readAuditPageQuery(query, new Date().toISOString().slice(0, 10)).problem ? 400 : undefined) },
   { pattern: /^\/reports$/, permission: "report:export", check: (_, query, config) => (readReportPage(config, query, new Date()).problem ? 400 : undefined) },
+  { pattern: /^\/incidents$/, permission: "incidents", check: (_, query) => (readIncidentPage(query).problem ? 400 : undefined) },
   { pattern: /^\/dlq$/, permission: "dlq" },
   { pattern: /^\/erasure$/, permission: "erasure" },
   { pattern: /^\/bulk-restore$/, permission: "bulk-restore" },

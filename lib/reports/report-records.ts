@@ -1,4 +1,6 @@
 import "server-only";
+import { listDayAttributions, type ListedAttribution } from "../attribution/attribution-store";
+import { deletedByForDay, deletedByLabel, type DeletedByCell } from "../attribution/day-attribution";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { ArchiveInputError, listDayRecords, parseDay, type DayEntry, type NamedKey } from "../archive/archive-reader";
@@ -25,6 +27,8 @@ export interface ReportRecord {
   partitionKey: string;
   sortKey: string | null;
   hashedKey: boolean;
+  /** Who deleted it (docs/ATTRIBUTION.md), when asked for: a caller's label, "DynamoDB TTL", or why none is known. */
+  deletedBy?: string;
 }
 
 function keyText(key: NamedKey | undefined): string | null {
@@ -120,15 +124,29 @@ export async function* reportRecordPages(
   s3: S3Client,
   config: LazarusConfig,
   scope: readonly ServiceDays[],
-  options: { from?: RecordPosition; pageSize?: number } = {},
+  options: { from?: RecordPosition; pageSize?: number; withDeletedBy?: boolean } = {},
 ): AsyncGenerator<RecordPage> {
   const pageSize = Math.min(options.pageSize ?? MAX_LIST_KEYS, MAX_LIST_KEYS);
   const days = remainingDays(scope, options.from);
   for (const [i, { scope: s, date, dayCursor }] of days.entries()) {
     let cursor = dayCursor;
+    // The day's calls, listed once for all its pages: one LIST per 1,000 calls per service-day.
+    let calls: ListedAttribution[] | undefined;
     do {
-      const page = await listDayRecords(s3, config, s.service, parseDay(date), { ...(cursor ? { cursor } : {}), limit: pageSize });
-      const records = page.entries.flatMap((e) => toReportRecord(s.service.name, s.service.table.name, date, e) ?? []);
+      const day = parseDay(date);
+      const page = await listDayRecords(s3, config, s.service, day, { ...(cursor ? { cursor } : {}), limit: pageSize });
+      let cells: Map<string, DeletedByCell> | undefined;
+      if (options.withDeletedBy) {
+        if (calls === undefined && config.attribution.enabled && page.entries.some((e) => e.kind === "record" && e.deletionType === "manual")) {
+          calls = await listDayAttributions(s3, config.archive, s.service.name, new Date(Date.UTC(day.year, day.month - 1, day.day)));
+        }
+        cells = await deletedByForDay(s3, config, s.service, day, page.entries, new Date(), calls ?? []);
+      }
+      const records = page.entries.flatMap((e) => {
+        const record = toReportRecord(s.service.name, s.service.table.name, date, e);
+        if (!record) return [];
+        return cells ? [{ ...record, deletedBy: deletedByLabel(cells.get(e.archiveKey)) }] : [record];
+      });
       cursor = page.nextCursor;
       const following = days[i + 1];
       const next: RecordPosition | undefined = cursor

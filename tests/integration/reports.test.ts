@@ -249,7 +249,7 @@ describe("exports", () => {
     expect(response.headers.get("x-lazarus-expected-rows")).toBe(String(expected.length + 1));
 
     const rows = parseCsv(bytes.toString("utf8"));
-    expect(rows[0]).toEqual(["service", "table", "partition_key", "sort_key", "deleted_at", "deletion_type", "archive_location", "restored_since", "restored_at", "restored_by"]);
+    expect(rows[0]).toEqual(["service", "table", "partition_key", "sort_key", "deleted_at", "deletion_type", "archive_location", "restored_since", "restored_at", "restored_by", "deleted_by"]);
     const body = rows.slice(1);
     expect(body).toHaveLength(expected.length + 1);
     for (const a of expected) {
@@ -260,7 +260,8 @@ describe("exports", () => {
       expect(row![4]).toBe(new Date(a.at).toISOString());
       expect(row![5]).toBe(a.ttl ? "ttl" : "manual");
       const isRestored = a.archiveKey === restoreEntry.archiveKey;
-      expect(row!.slice(7)).toEqual(isRestored ? ["yes", restoreEntry.at, "Sam <sam@example.com>"] : ["no", "", ""]);
+      expect(row![10]).toBe(a.ttl ? "DynamoDB TTL" : "trail off");
+      expect(row!.slice(7, 10)).toEqual(isRestored ? ["yes", restoreEntry.at, "Sam <sam@example.com>"] : ["no", "", ""]);
     }
     // A key hashed in its object's name is exported in full.
     expect(body.map((r) => r[2])).toContain(LONG_ORDER_ID);

@@ -101,6 +101,8 @@ describe("proxy", () => {
       expect(await statusOf("/dlq", "support")).toBe(403);
       expect(await statusOf("/audit", "compliance")).toBe(200);
       expect(await statusOf("/dlq", "admin")).toBe(200);
+      expect(await statusOf("/incidents", "support")).toBe(403);
+      expect(await statusOf("/incidents", "compliance")).toBe(200);
     });
 
     it("404 for a service that is not configured", async () => {
@@ -128,6 +130,8 @@ describe("proxy", () => {
       expect(await statusOf("/reports?range=custom&from=2024-03-01&to=2024-02-01", "compliance")).toBe(400);
       expect(await statusOf("/reports?service=nope-svc", "compliance")).toBe(400);
       expect(await statusOf("/reports?range=last7&service=usr-contact-svc", "compliance")).toBe(200);
+      expect(await statusOf("/incidents?from=2024-01-15T10:45&to=2024-01-15T10:30", "compliance")).toBe(400);
+      expect(await statusOf("/incidents?from=2024-01-15T10:30&to=2024-01-15T10:45&who=role:order-cleanup-job", "compliance")).toBe(200);
       expect(await statusOf("/services/usr-contact-svc/days/2024-01-15?type=ttl&prefix=USER", "viewer")).toBe(200);
       expect(await statusOf("/search?q=USER%231&service=usr-contact-svc", "viewer")).toBe(200);
       expect(await statusOf(`/services/usr-contact-svc/record?key=${encodeURIComponent("usr-contact-svc/2024/01/15/USER#1_PROFILE.json")}`, "viewer")).toBe(200);

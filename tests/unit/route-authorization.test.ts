@@ -158,6 +158,7 @@ describe("route handlers", () => {
     [join("app", "api", "dlq"), "dlq"],
     [join("app", "api", "protection", "[service]", "fixes"), "protection:change"],
     [join("app", "api", "approvals"), "approvals"],
+    [join("app", "api", "incidents"), "incidents"],
   ];
 
   it.each(FEATURE_PERMISSIONS)("every route under %s needs %s", async (prefix, expected) => {

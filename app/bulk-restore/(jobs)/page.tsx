@@ -19,6 +19,7 @@ interface Props {
 
 const one = (value: string | string[] | undefined) => (typeof value === "string" ? value : undefined);
 const day = (value: string | undefined) => (value && /^\d{4}-\d{2}-\d{2}$/.test(value) ? value : undefined);
+const time = (value: string | undefined) => (value && /^([01]\d|2[0-3]):[0-5]\d$/.test(value) ? value : undefined);
 
 export default async function BulkRestorePage({ searchParams }: Props) {
   const access = await requirePageUser("bulk-restore");
@@ -32,6 +33,8 @@ export default async function BulkRestorePage({ searchParams }: Props) {
     ...(day(one(params.to)) ? { to: day(one(params.to)) } : {}),
     ...(type === "ttl" || type === "manual" ? { type } : {}),
     ...(one(params.prefix) ? { prefix: one(params.prefix)!.slice(0, 512) } : {}),
+    ...(time(one(params.timeFrom)) ? { timeFrom: time(one(params.timeFrom)) } : {}),
+    ...(time(one(params.timeTo)) ? { timeTo: time(one(params.timeTo)) } : {}),
   };
   let jobs;
   let jobsError: string | undefined;
