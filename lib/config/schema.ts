@@ -256,6 +256,8 @@ const approvals = z
     erasure: z.boolean().default(false),
     /** Enabling PITR or deletion protection from the protection page. */
     protectionChange: z.boolean().default(false),
+    /** Discarding a failed batch from the DLQ page (its deletions are then never archived). */
+    dlqDiscard: z.boolean().default(false),
     /** A request not approved within this many hours expires. */
     expiryHours: z.number().min(0.25).max(24 * 14).default(24),
     /** The services these rules apply to (say, the production ones); absent: every service. */

@@ -569,7 +569,7 @@ async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, 
     const again = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
     for (const deletion of again.deletions) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (archived while it ran?): erase again");
     for (const entry of again.unreadable) report(`${service.name} index entry #sha256:${createHash("sha256").update(entry.indexKey, "utf8").digest("hex").slice(0, 32)}`, entry.reason);
-    for (const copy of await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
+    for (const copy of await planFailureCopies(s3, config, service, (pk) => keyMatches(query, service, pk), new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
   }
 }
 
