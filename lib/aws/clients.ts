@@ -5,6 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { SNSClient } from "@aws-sdk/client-sns";
 
 /**
  * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
@@ -72,4 +73,8 @@ export function createIamClient(options: AwsClientOptions): IAMClient {
 
 export function createCloudWatchClient(options: AwsClientOptions): CloudWatchClient {
   return new CloudWatchClient(baseConfig(options));
+}
+
+export function createSnsClient(options: AwsClientOptions): SNSClient {
+  return new SNSClient(baseConfig(options));
 }
