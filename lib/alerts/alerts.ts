@@ -94,6 +94,9 @@ export async function alertOnChange<S>(
   next: (previous: S | null) => S,
   alertsFor: (previous: S | null, next: S) => Alert[],
 ): Promise<Alert[]> {
+  // Nothing to send to: no state either, so a console without alerts makes no extra S3 calls.
+  const targets = targetsOf(context);
+  if (!targets.snsTopicArn && !targets.webhookUrl) return [];
   const bucket = context.config.archive.bucket;
   const key = alertStateKey(context.config.archive.prefix, subject);
   for (let tries = 0; tries < 3; tries++) {
