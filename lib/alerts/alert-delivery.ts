@@ -1,5 +1,5 @@
 import "server-only";
-import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import pRetry, { AbortError } from "p-retry";
 import { createSnsClient } from "../aws/clients";
 import type { LazarusConfig } from "../config/schema";
@@ -62,8 +62,8 @@ function errorText(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : "error";
 }
 
-let snsClient: { region: string; client: SNSClient } | undefined;
-function sns(region: string): SNSClient {
+let snsClient: { region: string; client: Promise<SNSClient> } | undefined;
+function sns(region: string): Promise<SNSClient> {
   if (snsClient?.region !== region) snsClient = { region, client: createSnsClient({ region, maxAttempts: 1 }) };
   return snsClient.client;
 }
@@ -109,7 +109,8 @@ export async function deliverAlert(config: LazarusConfig, alert: Alert, targets:
     const message = [`${ALERT_EVENT_LABELS[alert.event]}: ${alert.title}`, ...alert.lines, "", link].join("\n");
     sends.push(
       attempt("sns", retry, async () => {
-        await sns(config.region).send(
+        const { PublishCommand } = await import("@aws-sdk/client-sns");
+        await (await sns(config.region)).send(
           new PublishCommand({
             TopicArn: topicArn,
             Subject: subject,

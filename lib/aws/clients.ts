@@ -5,7 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
-import { SNSClient } from "@aws-sdk/client-sns";
+import type { SNSClient } from "@aws-sdk/client-sns";
 
 /**
  * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
@@ -75,6 +75,8 @@ export function createCloudWatchClient(options: AwsClientOptions): CloudWatchCli
   return new CloudWatchClient(baseConfig(options));
 }
 
-export function createSnsClient(options: AwsClientOptions): SNSClient {
+/** Loaded on first use: only alert deliveries publish, and every module that makes a client imports this file. */
+export async function createSnsClient(options: AwsClientOptions): Promise<SNSClient> {
+  const { SNSClient } = await import("@aws-sdk/client-sns");
   return new SNSClient(baseConfig(options));
 }

@@ -85,7 +85,7 @@ beforeAll(async () => {
   const { region } = motoEnv();
   s3 = createS3Client({ region });
   sqs = createSqsClient({ region });
-  const sns = createSnsClient({ region });
+  const sns = await createSnsClient({ region });
   const bucket = uniqueName("alerts-archive");
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueName("lazarus-alerts") }))).TopicArn!;
