@@ -37,3 +37,11 @@ export async function demoDynamoDB() {
   if (!port) throw new Error("LAZARUS_E2E_MOTO_PORT is not set: playwright.config.ts sets it for the demo it starts");
   return new DynamoDBClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
 }
+
+/** The demo's SQS, for specs that must put a failed batch back as they found it. */
+export async function demoSqs() {
+  const { SQSClient } = await import("@aws-sdk/client-sqs");
+  const port = process.env.LAZARUS_E2E_MOTO_PORT;
+  if (!port) throw new Error("LAZARUS_E2E_MOTO_PORT is not set: playwright.config.ts sets it for the demo it starts");
+  return new SQSClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+}

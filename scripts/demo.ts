@@ -19,6 +19,8 @@ import { DEMO_LOGINS, DEMO_SECOND_LOGINS, DEFAULT_DEMO_PASSWORD, EXPIRING_SOON, 
 import { DemoConfigError, type DemoScale } from "./demo/history";
 import { assertPortFree, buildConsole, ConsoleServerError, staleBuildReason, startConsole, stopBuild, type ConsoleServer } from "./demo/next-server";
 import { seedDemo, type SeedReport } from "./demo/seed";
+import { startAlertReceiver } from "./demo/alert-receiver";
+import { ALERT_WEBHOOK_ENV } from "../lib/alerts/alert-delivery";
 import { sealClosedDays } from "./local-stack/closed-day-sealer";
 import { DEFAULT_MOTO_PORT, LocalStackError, startLocalStack } from "./local-stack/local-stack";
 import { freePort, MotoServerError } from "./local-stack/moto-server";
@@ -45,6 +47,8 @@ with months of deletions, builds the console and serves it with demo sign-in, un
   --seed-only         seed, print what was seeded, stop everything and exit
   --endpoint <url>    seed a local stack that is already running (npm run stack) instead of
                       starting one; the demo then starts no moto_server, runner or sweeper
+  --alerts-webhook    send the console's alerts to a local webhook receiver that prints
+                      them in this log (docs/ALERTS.md)
 
 Environment: LAZARUS_CONFIG (default ./lazarus.config.json), LAZARUS_DEMO_PASSWORD
 (default "${DEFAULT_DEMO_PASSWORD}").`;
@@ -68,6 +72,7 @@ interface DemoOptions {
   motoPort: number;
   scale: DemoScale;
   skipBuild: boolean;
+  alertsWebhook: boolean;
   sso: boolean;
   idpPort: number;
   seedOnly: boolean;
@@ -109,6 +114,7 @@ function readOptions(): DemoOptions | undefined {
       "idp-port": { type: "string" },
       "seed-only": { type: "boolean", default: false },
       endpoint: { type: "string" },
+      "alerts-webhook": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -127,6 +133,7 @@ function readOptions(): DemoOptions | undefined {
     sso: values.sso,
     idpPort: readPort("--idp-port", values["idp-port"], "LAZARUS_IDP_PORT", DEFAULT_IDP_PORT, 1),
     seedOnly: values["seed-only"],
+    alertsWebhook: values["alerts-webhook"],
     ...(endpoint ? { endpoint } : {}),
   };
 }
@@ -301,6 +308,12 @@ async function main(): Promise<void> {
   const publicUrl = `http://localhost:${options.port}`;
   const oidc = options.sso ? await startSso(options, publicUrl) : undefined;
   const env = localConsoleEnvironment({ region: config.region, endpoint, publicUrl, configFile: resolve(configPath()), demoPassword: password, ...(oidc ? { oidc } : {}) });
+  if (options.alertsWebhook) {
+    const receiver = await startAlertReceiver(log);
+    stops.push({ name: "the alert receiver", stop: receiver.stop });
+    env[ALERT_WEBHOOK_ENV] = receiver.url;
+    log(`alerts go to the local webhook receiver ${receiver.url}; each is printed here`);
+  }
   const stale = staleBuildReason(cwd);
   if (options.skipBuild && !stale) {
     log("using the existing build in .next (--skip-build)");

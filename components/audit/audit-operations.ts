@@ -8,10 +8,12 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   erasure: "Erasure",
   "protection-change": "Protection change",
   "dlq-replay": "DLQ replay",
+  "dlq-discard": "DLQ discard",
   "glacier-retrieval": "Glacier retrieval",
   "sign-in": "Sign-in",
   approval: "Approval",
   "content-search": "Content search",
+  alert: "Alert",
 };
 
 /** One audited operation: its "started" entry and its outcome share an operationId. */

@@ -2,12 +2,13 @@
 
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Loader2, RefreshCw, RotateCcw } from "lucide-react";
+import { Loader2, RefreshCw, RotateCcw, Trash2 } from "lucide-react";
 import type { DlqFailure, DlqListResponse, FailureEntry, ReplayResult, ServiceFailures } from "@/lib/dlq/failure-record";
 import { fetchJson, errorMessage } from "../query/api-client";
 import { formatUtc } from "../format/time";
 import { MessagePanel } from "../ui/message-panel";
 import { ScrollRegion } from "@/components/ui/scroll-region";
+import { DiscardForm } from "./discard-form";
 
 export const DLQ_QUERY_KEY = ["dlq", "failures"] as const;
 
@@ -34,15 +35,18 @@ export function DlqView({ initial }: { initial: DlqListResponse }) {
   // A replay that deleted its failure counts at once, without re-reading every destination
   // (which would also take the replay's outcome off the screen).
   const [replayed, setReplayed] = useState<ReadonlySet<string>>(() => new Set());
+  const [discarded, setDiscarded] = useState<ReadonlySet<string>>(() => new Set());
   const listed = data.services.flatMap((s) => s.failures.map((f) => `${s.service}/${f.id}`));
   const replayedListed = listed.filter((id) => replayed.has(id)).length;
-  const total = listed.length - replayedListed;
+  const discardedListed = listed.filter((id) => discarded.has(id)).length;
+  const total = listed.length - replayedListed - discardedListed;
   return (
     <div className="space-y-8">
       <div className="flex flex-wrap items-center gap-3 text-sm text-slate-700">
         <p>
           {total === 0 ? "No failed batches in any on-failure destination." : `${total} failed batch${total === 1 ? "" : "es"} waiting.`}
-          {replayedListed > 0 ? ` ${replayedListed} replayed and deleted since the check.` : ""} Checked {formatUtc(data.checkedAt)}.
+          {replayedListed > 0 ? ` ${replayedListed} replayed and deleted since the check.` : ""}
+          {discardedListed > 0 ? ` ${discardedListed} discarded since the check.` : ""} Checked {formatUtc(data.checkedAt)}.
         </p>
         <button
           type="button"
@@ -56,13 +60,23 @@ export function DlqView({ initial }: { initial: DlqListResponse }) {
       </div>
       {query.isError ? <MessagePanel tone="error" title="Could not check the destinations again" role="alert">{errorMessage(query.error)}</MessagePanel> : null}
       {data.services.map((s) => (
-        <ServiceSection key={s.service} failures={s} onReplayed={(id) => setReplayed((current) => new Set(current).add(`${s.service}/${id}`))} />
+        <ServiceSection
+          key={s.service}
+          failures={s}
+          onReplayed={(id) => setReplayed((current) => new Set(current).add(`${s.service}/${id}`))}
+          onDiscarded={(id) => setDiscarded((current) => new Set(current).add(`${s.service}/${id}`))}
+        />
       ))}
     </div>
   );
 }
 
-function ServiceSection({ failures: s, onReplayed }: { failures: ServiceFailures; onReplayed: (failureId: string) => void }) {
+interface RowCallbacks {
+  onReplayed: (failureId: string) => void;
+  onDiscarded: (failureId: string) => void;
+}
+
+function ServiceSection({ failures: s, onReplayed, onDiscarded }: { failures: ServiceFailures } & RowCallbacks) {
   const headingId = `dlq-${s.service}`;
   return (
     <section aria-labelledby={headingId} className="space-y-3">
@@ -100,7 +114,7 @@ function ServiceSection({ failures: s, onReplayed }: { failures: ServiceFailures
             </thead>
             <tbody>
               {s.failures.map((f) => (
-                <FailureRow key={f.id} service={s.service} failure={f} onReplayed={onReplayed} />
+                <FailureRow key={f.id} service={s.service} failure={f} onReplayed={onReplayed} onDiscarded={onDiscarded} />
               ))}
             </tbody>
           </table>
@@ -111,7 +125,7 @@ function ServiceSection({ failures: s, onReplayed }: { failures: ServiceFailures
   );
 }
 
-function FailureRow({ service, failure, onReplayed }: { service: string; failure: FailureEntry; onReplayed: (failureId: string) => void }) {
+function FailureRow({ service, failure, onReplayed, onDiscarded }: { service: string; failure: FailureEntry } & RowCallbacks) {
   if (failure.kind === "malformed") {
     return (
       <tr className="border-t border-slate-200 align-top" data-testid="dlq-failure">
@@ -123,7 +137,7 @@ function FailureRow({ service, failure, onReplayed }: { service: string; failure
       </tr>
     );
   }
-  return <BatchRow service={service} failure={failure} onReplayed={onReplayed} />;
+  return <BatchRow service={service} failure={failure} onReplayed={onReplayed} onDiscarded={onDiscarded} />;
 }
 
 function RetentionCell({ failure }: { failure: DlqFailure }) {
@@ -133,9 +147,11 @@ function RetentionCell({ failure }: { failure: DlqFailure }) {
   return <span className="font-medium text-amber-900">{r.state === "past-retention" ? `Past the stream's 24-hour retention: ${r.message.replace(/^past the stream's 24-hour retention: /, "")}` : r.message}</span>;
 }
 
-function BatchRow({ service, failure, onReplayed }: { service: string; failure: DlqFailure; onReplayed: (failureId: string) => void }) {
+function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: string; failure: DlqFailure } & RowCallbacks) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
+  const [discarding, setDiscarding] = useState(false);
+  const [discarded, setDiscarded] = useState(false);
   const mutation = useMutation({
     mutationFn: () => replayFailure(service, failure.id),
     onSuccess: (result) => {
@@ -161,6 +177,8 @@ function BatchRow({ service, failure, onReplayed }: { service: string; failure: 
         <td className="px-3 py-2">
           {result?.deleted ? (
             <span className="font-medium text-emerald-800">Replayed</span>
+          ) : discarded ? (
+            <span className="font-medium text-slate-800">Discarded</span>
           ) : confirming ? (
             <div className="flex flex-col gap-2" role="group" aria-label="Confirm replay">
               <span className="text-xs text-slate-700">Run the archiver on these {failure.batchSize} records?</span>
@@ -180,21 +198,53 @@ function BatchRow({ service, failure, onReplayed }: { service: string; failure: 
               </div>
             </div>
           ) : (
-            <button
-              type="button"
-              onClick={() => {
-                mutation.reset();
-                setConfirming(true);
-              }}
-              aria-label={`Replay the batch of ${failure.batchSize} records first failed ${failure.failedAt ? formatUtc(failure.failedAt) : ""}`.trim()}
-              className="inline-flex items-center gap-1 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm hover:bg-slate-50"
-            >
-              <RotateCcw aria-hidden="true" className="size-4" />
-              Replay
-            </button>
+            <div className="flex flex-wrap gap-2">
+              <button
+                type="button"
+                onClick={() => {
+                  mutation.reset();
+                  setDiscarding(false);
+                  setConfirming(true);
+                }}
+                aria-label={`Replay the batch of ${failure.batchSize} records first failed ${failure.failedAt ? formatUtc(failure.failedAt) : ""}`.trim()}
+                className="inline-flex items-center gap-1 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm hover:bg-slate-50"
+              >
+                <RotateCcw aria-hidden="true" className="size-4" />
+                Replay
+              </button>
+              <button
+                type="button"
+                onClick={() => {
+                  mutation.reset();
+                  setDiscarding(true);
+                }}
+                aria-expanded={discarding}
+                aria-label={`Discard the batch of ${failure.batchSize} records first failed ${failure.failedAt ? formatUtc(failure.failedAt) : ""}`.trim()}
+                className="inline-flex items-center gap-1 rounded-md border border-red-300 bg-white px-2.5 py-1 text-sm text-red-900 hover:bg-red-50"
+              >
+                <Trash2 aria-hidden="true" className="size-4" />
+                Discard
+              </button>
+            </div>
           )}
         </td>
       </tr>
+      {discarding ? (
+        <tr>
+          <td colSpan={7} className="px-3 pb-3">
+            <DiscardForm
+              service={service}
+              failure={failure}
+              onCancel={() => setDiscarding(false)}
+              onDiscarded={() => {
+                setDiscarded(true);
+                onDiscarded(failure.id);
+              }}
+              onDone={() => void queryClient.invalidateQueries({ queryKey: DLQ_QUERY_KEY })}
+            />
+          </td>
+        </tr>
+      ) : null}
       {mutation.isError || result ? (
         <tr>
           <td colSpan={7} className="px-3 pb-3">

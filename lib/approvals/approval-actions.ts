@@ -10,6 +10,10 @@ import type { ApprovalsConfig, LazarusConfig } from "../config/schema";
 import { erasureRequestFrom, eraseSubject } from "../erasure/erase";
 import { planErasure } from "../erasure/erasure-plan";
 import { confirmationText, erasureRequestSchema } from "../erasure/erasure-request";
+import { dlqClients } from "../dlq/clients";
+import { discardFailure, dlqDiscardBodySchema } from "../dlq/discard";
+import { rangeText, recordsText } from "../dlq/failure-record";
+import { FailureNotFoundError, locateFailure } from "../dlq/failure-source";
 import { DomainError } from "../errors/domain-error";
 import { readArchivedDeletion, liveKeyOf } from "../http/archived-record";
 import type { ConsoleClients } from "../http/clients";
@@ -31,7 +35,7 @@ import type { ApprovalKind, ApprovalResult, ApprovalSummary } from "./approval-t
  * parses (stored as is), when the config asks for a second person, the permissions
  * an approver must hold, what the requester saw (summary and a fingerprint of the
  * live state the plan looked at), and the run itself, which is the same function the
- * route calls. Adding a kind (DLQ discard) is one more entry here.
+ * route calls. Adding a kind is one more entry here.
  */
 
 export interface Planned {
@@ -302,12 +306,66 @@ const protectionKind: ActionKind<ProtectionInput> = {
   },
 };
 
+// --- DLQ discard ---------------------------------------------------------------------------
+
+type DiscardInput = z.infer<typeof dlqDiscardBodySchema>;
+
+/** The failure as it is now: a batch replayed, changed or discarded since the request no longer matches. */
+async function discardTarget(clients: ConsoleClients, config: LazarusConfig, input: DiscardInput) {
+  const service = requireService(config, input.service);
+  const dlq = { ...dlqClients(config), s3: clients.s3 };
+  try {
+    const failure = await locateFailure(dlq, config, service, input.failureId);
+    return { service, dlq, failure, fingerprint: sha256(JSON.stringify(failure.source === "s3" ? [failure.id, failure.record, failure.records] : [failure.id, failure.record])) };
+  } catch (error) {
+    if (error instanceof FailureNotFoundError) return { service, dlq, failure: null, fingerprint: "gone" };
+    throw error;
+  }
+}
+
+const discardKind: ActionKind<DiscardInput> = {
+  input: dlqDiscardBodySchema,
+  permissions: () => ["dlq"],
+  async needsApproval(approvals, input) {
+    return approvals.dlqDiscard && covers(approvals, [input.service]);
+  },
+  async plan(clients, config, input) {
+    const { service, failure, fingerprint } = await discardTarget(clients, config, input);
+    if (!failure) throw new FailureNotFoundError(`There is no failed batch ${input.failureId} for ${service.name} (it may have been replayed or discarded already).`);
+    const info = failure.record.DDBStreamBatchInfo;
+    return {
+      summary: {
+        title: `Discard a failed batch of ${recordsText(info.batchSize)} from ${service.name}`,
+        lines: [
+          `${recordsText(info.batchSize)} of ${rangeText(info)}, first failed ${failure.record.timestamp}, from the ${failure.source === "sqs" ? "SQS queue" : "S3 failure bucket"}.`,
+          "These deletions will never be archived; a copy of the batch is kept in the archive bucket.",
+          `Reason: ${input.reason}`,
+        ],
+        counts: { records: info.batchSize },
+        link: "/dlq",
+        service: service.name,
+        table: service.table.name,
+      },
+      fingerprint,
+    };
+  },
+  async currentFingerprint(clients, config, input) {
+    return (await discardTarget(clients, config, input)).fingerprint;
+  },
+  async execute(clients, config, input, actor) {
+    const service = requireService(config, input.service);
+    const response = await discardFailure({ ...dlqClients(config), s3: clients.s3 }, config, service, input, actor);
+    return { response, result: { outcome: response.deleted ? "succeeded" : "failed", message: response.message.slice(0, 2000), auditId: response.operationId } };
+  },
+};
+
 export const ACTION_KINDS: { [K in ApprovalKind]: ActionKind<ActionInputs[K]> } = {
   restore: restoreKind,
   "bulk-restore": bulkKind,
   "pitr-copy-back": copyBackKind,
   erasure: erasureKind,
   "protection-change": protectionKind,
+  "dlq-discard": discardKind,
 };
 
 export interface ActionInputs {
@@ -316,6 +374,7 @@ export interface ActionInputs {
   "pitr-copy-back": CopyBackInput;
   erasure: ErasureInput;
   "protection-change": ProtectionInput;
+  "dlq-discard": DiscardInput;
 }
 
 export type GatedAction = { [K in ApprovalKind]: { kind: K; input: ActionInputs[K] } }[ApprovalKind];

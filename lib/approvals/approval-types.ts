@@ -7,8 +7,8 @@ import { ROLES, type Role } from "../auth/roles";
  * Isomorphic: the Approvals page renders these.
  */
 
-/** Each kind is an action route whose input is stored as it would have run; a new kind (DLQ discard) is one more entry. */
-export const APPROVAL_KINDS = ["restore", "bulk-restore", "pitr-copy-back", "erasure", "protection-change"] as const;
+/** Each kind is an action route whose input is stored as it would have run. */
+export const APPROVAL_KINDS = ["restore", "bulk-restore", "pitr-copy-back", "erasure", "protection-change", "dlq-discard"] as const;
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 
 /**
@@ -25,6 +25,7 @@ export const APPROVAL_KIND_LABELS: Record<ApprovalKind, string> = {
   "pitr-copy-back": "PITR copy-back",
   erasure: "Erasure",
   "protection-change": "Protection change",
+  "dlq-discard": "DLQ discard",
 };
 
 export const APPROVAL_STATUS_LABELS: Record<ApprovalStatus, string> = {

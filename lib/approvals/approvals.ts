@@ -1,4 +1,6 @@
 import "server-only";
+import { alertInBackground } from "../alerts/alerts";
+import { alertApprovalRequested } from "../alerts/event-alerts";
 import { appendAuditEntry } from "../audit/audit-log";
 import { auditErrorText } from "../audit/audited-operation";
 import { can, forbiddenMessage, type SessionUser } from "../auth/roles";
@@ -93,6 +95,7 @@ export async function requestApprovalIfNeeded(clients: Clients, config: LazarusC
   // Audited before it exists: a request nobody can trace is worse than a failed one.
   await audit(clients, config, request, user, "requested", "succeeded", `requested: ${planned.summary.title}`, { expiresAt: request.expiresAt });
   await new ApprovalStore(clients.s3, config).create(request);
+  alertInBackground("approval requested", () => alertApprovalRequested({ s3: clients.s3, config }, request));
   return requestedResponse(request);
 }
 

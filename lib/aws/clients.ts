@@ -5,6 +5,7 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import type { SNSClient } from "@aws-sdk/client-sns";
 
 /**
  * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
@@ -72,4 +73,10 @@ export function createIamClient(options: AwsClientOptions): IAMClient {
 
 export function createCloudWatchClient(options: AwsClientOptions): CloudWatchClient {
   return new CloudWatchClient(baseConfig(options));
+}
+
+/** Loaded on first use: only alert deliveries publish, and every module that makes a client imports this file. */
+export async function createSnsClient(options: AwsClientOptions): Promise<SNSClient> {
+  const { SNSClient } = await import("@aws-sdk/client-sns");
+  return new SNSClient(baseConfig(options));
 }

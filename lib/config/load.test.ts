@@ -100,6 +100,7 @@ describe("approvals config", () => {
       pitrCopyBack: false,
       erasure: true,
       protectionChange: false,
+      dlqDiscard: false,
       expiryHours: 24,
     });
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ALERT_EVENTS } from "../alerts/alert-types";
 import type { Role } from "../auth/roles";
 
 /** S3 object keys are at most 1,024 bytes; the prefix and service name are bounded so archive names always fit. */
@@ -240,6 +241,10 @@ const alerts = z
     snsTopicArn: snsTopicArn.optional(),
     /** A Slack-compatible webhook; its URL is a secret, so infra reads it from Secrets Manager by this name. */
     webhook: z.object({ urlSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "must be a Secrets Manager secret name") }).strict().optional(),
+    /** The console's public URL, for the links in alerts sent by the scheduled functions; the console itself falls back to NEXTAUTH_URL. */
+    consoleUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    /** Which events the console and the scheduled functions send to `snsTopicArn` and the webhook (docs/ALERTS.md); default all. */
+    events: z.array(z.enum(ALERT_EVENTS)).default([...ALERT_EVENTS]),
   })
   .strict();
 
@@ -264,6 +269,8 @@ const approvals = z
     erasure: z.boolean().default(false),
     /** Enabling PITR or deletion protection from the protection page. */
     protectionChange: z.boolean().default(false),
+    /** Discarding a failed batch from the DLQ page (its deletions are then never archived). */
+    dlqDiscard: z.boolean().default(false),
     /** A request not approved within this many hours expires. */
     expiryHours: z.number().min(0.25).max(24 * 14).default(24),
     /** The services these rules apply to (say, the production ones); absent: every service. */

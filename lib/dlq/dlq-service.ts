@@ -8,6 +8,7 @@ import type { DlqClients } from "./clients";
 import type { DlqListResponse, ReplayResult, ServiceFailures } from "./failure-record";
 import { listServiceFailures, type ListOptions } from "./failure-source";
 import { replayFailure, type ReplayOptions } from "./replay";
+import { discardFailure, type DiscardResult, type DlqDiscardBody } from "./discard";
 
 /** What the DLQ routes and page share: request schemas and the calls. */
 
@@ -63,4 +64,8 @@ export async function listFailures(clients: DlqClients, config: LazarusConfig, s
 export async function replay(clients: DlqClients, config: LazarusConfig, body: DlqReplayBody, user: SessionUser, options: ReplayOptions = {}): Promise<ReplayResult> {
   const service = requireService(config, body.service);
   return replayFailure(clients, config, service, body.failureId, user, options);
+}
+
+export async function discard(clients: DlqClients, config: LazarusConfig, body: DlqDiscardBody, user: SessionUser): Promise<DiscardResult> {
+  return discardFailure(clients, config, requireService(config, body.service), body, user);
 }

@@ -262,3 +262,18 @@ export function toFailure(id: string, source: FailureSource, record: InvocationR
 export function tableOfStreamArn(streamArn: string): string | undefined {
   return /:table\/([^/]+)\/stream\//.exec(streamArn)?.[1];
 }
+
+/** A discard's reason is the only record of why these deletions are missing: a word or two is not enough. */
+export const MIN_DISCARD_REASON_CHARS = 10;
+
+export interface DiscardResult {
+  service: string;
+  failureId: string;
+  source: FailureSource;
+  operationId: string;
+  /** Where the copy of the discarded batch is kept (archive bucket). */
+  copyKey: string;
+  deleted: boolean;
+  keptBecause?: string;
+  message: string;
+}

@@ -1,4 +1,6 @@
 import "server-only";
+import { alertInBackground } from "../alerts/alerts";
+import { alertErasureRan } from "../alerts/event-alerts";
 import { createHash } from "node:crypto";
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ArchiveInputError } from "../archive/archive-reader";
@@ -164,6 +166,15 @@ function refusalReasons(plan: ErasurePlan, request: ErasureRequest): string[] {
 }
 
 export async function eraseSubject(s3: S3Client, config: LazarusConfig, request: ErasureRequest, now: () => Date = () => new Date(), hooks: ErasureHooks = {}): Promise<ErasureResult> {
+  const result = await eraseSubjectNow(s3, config, request, now, hooks);
+  if (result.outcome !== "refused") {
+    const erasure = { auditId: result.auditId, mode: request.mode, outcome: result.outcome, actorEmail: request.actor.email, services: request.query.services ?? [], message: result.message };
+    alertInBackground("erasure ran", () => alertErasureRan({ s3, config }, erasure));
+  }
+  return result;
+}
+
+async function eraseSubjectNow(s3: S3Client, config: LazarusConfig, request: ErasureRequest, now: () => Date, hooks: ErasureHooks): Promise<ErasureResult> {
   const parsed = erasureRequestSchema.safeParse({ ...request.query, mode: request.mode, attributes: request.attributes, confirmation: request.confirmation });
   if (!parsed.success) throw new ArchiveInputError(`invalid erasure request: ${parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}`);
   const query: ErasureQuery = { match: parsed.data.match, key: parsed.data.key, ...(parsed.data.services ? { services: parsed.data.services } : {}) };
@@ -574,7 +585,7 @@ async function verify(s3: S3Client, config: LazarusConfig, query: ErasureQuery, 
     const again = await findSubjectRecords(s3, config, service, subjectKeysOf(service, query), (pk) => keyMatches(query, service, pk), MAX_LOOKUP_LIMIT);
     for (const deletion of again.deletions) report(recordLocation(config, service.name, deletion.archiveKey), "still found after the erasure (archived while it ran?): erase again");
     for (const entry of again.unreadable) report(`${service.name} index entry #sha256:${createHash("sha256").update(entry.indexKey, "utf8").digest("hex").slice(0, 32)}`, entry.reason);
-    for (const copy of await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
+    for (const copy of await planFailureCopies(s3, config, service, (pk) => keyMatches(query, service, pk), new Date())) report(`s3://${copy.bucket}/${copy.objectKey}`, `${copy.subjectRecords} of the subject's record(s) still in this failed batch`);
   }
 }
 

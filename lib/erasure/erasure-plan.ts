@@ -15,6 +15,8 @@ import { dayOf, planSealedDays, type PlannedSealedDay } from "./sealed-erasure";
 import type { CalendarDay } from "../archive/archive-input";
 import { attributionDayPrefix, keyFolder } from "../attribution/attribution-layout";
 import { candidateDays } from "../attribution/join";
+import { discardedPrefix } from "../dlq/discarded-layout";
+import { FAILURE_OBJECT_PREFIX } from "../dlq/failure-source";
 
 
 /**
@@ -260,14 +262,30 @@ export async function readFailedBatch(s3: S3Client, bucket: string, key: string,
   }
 }
 
-export async function planFailureCopies(s3: S3Client, service: ServiceConfig, matches: RecordMatcher, now: Date): Promise<PlannedFailureCopy[]> {
-  if (service.onFailure.type !== "s3") return [];
-  const bucket = service.onFailure.bucket;
+/**
+ * Where a service's failed batches are kept: its S3 on-failure destination, and the
+ * copies of batches discarded from the DLQ page (lib/dlq/discard.ts), which have the
+ * same shape.
+ */
+export function failureCopyLocations(config: LazarusConfig, service: ServiceConfig): { bucket: string; prefix: string }[] {
+  return [
+    ...(service.onFailure.type === "s3" ? [{ bucket: service.onFailure.bucket, prefix: FAILURE_OBJECT_PREFIX }] : []),
+    { bucket: config.archive.bucket, prefix: discardedPrefix(config.archive.prefix, service.name) },
+  ];
+}
+
+export async function planFailureCopies(s3: S3Client, config: LazarusConfig, service: ServiceConfig, matches: RecordMatcher, now: Date): Promise<PlannedFailureCopy[]> {
+  const found: PlannedFailureCopy[] = [];
+  for (const { bucket, prefix } of failureCopyLocations(config, service)) found.push(...(await planFailureCopiesIn(s3, service, bucket, prefix, matches, now)));
+  return found;
+}
+
+async function planFailureCopiesIn(s3: S3Client, service: ServiceConfig, bucket: string, prefix: string, matches: RecordMatcher, now: Date): Promise<PlannedFailureCopy[]> {
   const lockEnabled = await bucketHasObjectLock(s3, bucket);
   const limit = pLimit(CONCURRENCY);
   const found: Array<Promise<PlannedFailureCopy | null>> = [];
   // Failed batches are few (each is an incident), so every one is read: the records inside are not indexed by key.
-  for await (const object of listObjects(s3, { bucket, prefix: "aws/lambda/" })) {
+  for await (const object of listObjects(s3, { bucket, prefix })) {
     found.push(
       limit(async () => {
         const text = await readFailedBatch(s3, bucket, object.key);
@@ -341,7 +359,7 @@ export async function planErasure(s3: S3Client, config: LazarusConfig, query: Er
       blockers.push(`${service.name}: ${lookup.unreadable.length} index entries under this key could not be read; run "npm run reindex -- --service ${service.name}" and check them first`);
     }
     records.push(...(await Promise.all(lookup.deletions.map((d) => limit(() => planRecord(s3, config, service, query, d, lockEnabled, now))))));
-    if (options.failureCopies?.(service) ?? true) failureCopies.push(...(await planFailureCopies(s3, service, (pk) => keyMatches(query, service, pk), now)));
+    if (options.failureCopies?.(service) ?? true) failureCopies.push(...(await planFailureCopies(s3, config, service, (pk) => keyMatches(query, service, pk), now)));
   }
 
   for (const record of records) {

@@ -393,7 +393,7 @@ export async function recheckErasures(s3: S3Client, config: LazarusConfig, optio
         const erasure = erasures.get(erasureKeyHash(service.name, pk));
         return erasure !== undefined && erasureCovers(erasure, deletedAt);
       };
-      const copies = await planFailureCopies(s3, service, matches, now);
+      const copies = await planFailureCopies(s3, config, service, matches, now);
       result.locations.push(...copies.map((c) => `s3://${c.bucket}/${c.objectKey}`));
       await cleanFailureCopies(s3, copies, "erase", [], result, () => matches);
 

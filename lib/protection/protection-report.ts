@@ -37,6 +37,8 @@ import {
 import { sealLag } from "../archive/seal-lag";
 import { assertSealingAllowed } from "../archive/sealer";
 import { TtlCache } from "./ttl-cache";
+import { alertInBackground } from "../alerts/alerts";
+import { alertProtectionReport } from "../alerts/event-alerts";
 import { worstLight, type ProtectionReport, type ServiceProtection } from "./protection-types";
 
 export interface ProtectionClients {
@@ -57,6 +59,8 @@ export interface ReportOptions {
    * stack runs the mapping outside moto; see docs/LOCAL-STACK.md). Never set in production.
    */
   fallbackMappings?: (service: ServiceConfig, streamArn: string | undefined) => EventSourceMappingConfiguration | undefined;
+  /** false: no protection or DLQ alerts from this report (default: sent when `alerts` asks for them). */
+  alerts?: boolean;
 }
 
 /** Describe answers are reused this long: a page reload or a monitoring poll costs no AWS calls. */
@@ -139,13 +143,23 @@ export async function buildProtectionReport(
     return found;
   });
 
-  const services = await Promise.all(config.services.map((service) => serviceProtection(clients, config, service, { call, now, alarms, options })));
-  return {
+  const dlqDepths = new Map<string, number | null>();
+  const services = await Promise.all(config.services.map((service) => serviceProtection(clients, config, service, { call, now, alarms, options, dlqDepths })));
+  const report: ProtectionReport = {
     generatedAt: now.toISOString(),
     status: worstLight(services.map((s) => s.status)),
     thresholds: { ...config.protection, streamRetentionHours: STREAM_RETENTION_HOURS, sealLagThresholdDays: config.seal.lagThresholdDays },
     services,
   };
+  // Every check (the page, a monitoring poll) is also where protection and DLQ alerts are decided.
+  if (options.alerts !== false) alertInBackground("protection report", () => alertProtectionReport({ s3: clients.s3, config }, report, dlqDepths));
+  return report;
+}
+
+/** Failed batches waiting: SQS messages (visible and in flight) or S3 failure objects; null when unreadable. */
+function dlqDepth(input: DlqInput): number | null {
+  if (input.type === "s3") return input.objects.ok ? input.objects.value.count : null;
+  return input.attributes.ok ? input.attributes.value.visible + input.attributes.value.inFlight : null;
 }
 
 type Call = <T>(key: string, load: () => Promise<T>) => Promise<T>;
@@ -154,7 +168,7 @@ async function serviceProtection(
   clients: ProtectionClients,
   config: LazarusConfig,
   service: ServiceConfig,
-  context: { call: Call; now: Date; alarms: Promise<Fetched<MetricAlarm[]>>; options: ReportOptions },
+  context: { call: Call; now: Date; alarms: Promise<Fetched<MetricAlarm[]>>; options: ReportOptions; dlqDepths: Map<string, number | null> },
 ): Promise<ServiceProtection> {
   const { call, now } = context;
   const table = service.table.name;
@@ -195,6 +209,7 @@ async function serviceProtection(
   const seal = fetched(() => call(`seal-lag:${service.name}`, () => sealState(clients.s3, config, service, now)));
 
   const [iteratorAgeMs, dlqValue, alarms, sealValue] = await Promise.all([iteratorAge, dlq, context.alarms, seal]);
+  context.dlqDepths.set(service.name, dlqDepth(dlqValue));
   const checks = [
     evaluatePitr(table, backups, config.protection),
     evaluateDeletionProtection(table, described),

@@ -35,6 +35,7 @@ vi.mock("@/lib/aws/clients", () => {
     createSqsClient: failing,
     createLambdaClient: failing,
     createIamClient: failing,
+    createSnsClient: failing,
   };
 });
 
