@@ -12,6 +12,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   "sign-in": "Sign-in",
   approval: "Approval",
   "content-search": "Content search",
+  "restore-drill": "Restore drill",
 };
 
 /** One audited operation: its "started" entry and its outcome share an operationId. */
