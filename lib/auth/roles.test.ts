@@ -16,6 +16,8 @@ const EXPECTED: Record<Permission, Role[]> = {
   dlq: ["admin"],
   "protection:change": ["admin"],
   approvals: ["compliance", "admin"],
+  drills: ["compliance", "admin"],
+  "drills:run": ["admin"],
 };
 
 describe("roles", () => {

@@ -22,13 +22,15 @@ export const PERMISSIONS = [
   "dlq",
   "protection:change",
   "approvals",
+  "drills",
+  "drills:run",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(["archive:read"]),
   support: new Set(["archive:read", "glacier:retrieve", "record:restore"]),
-  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure", "approvals"]),
+  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure", "approvals", "drills"]),
   admin: new Set(PERMISSIONS),
 };
 
@@ -47,6 +49,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   dlq: "replay dead-letter queues",
   "protection:change": "change table protection settings",
   approvals: "see or act on approval requests",
+  drills: "see restore drills and download their evidence",
+  "drills:run": "run restore drills",
 };
 
 export function isRole(value: unknown): value is Role {

@@ -103,7 +103,7 @@ function clientWith(step: (command: string, input: Record<string, unknown>, outp
     (next, context) => async (args) => {
       step(context.commandName ?? "", args.input as Record<string, unknown>);
       const result = await next(args);
-      step(context.commandName ?? "", args.input as Record<string, unknown>, result.output as Record<string, unknown>);
+      step(context.commandName ?? "", args.input as Record<string, unknown>, result.output as unknown as Record<string, unknown>);
       return result;
     },
     { step: "initialize", name: "drillTestAlteration" },
