@@ -1,6 +1,16 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { DescribeTableCommand, ListTablesCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { GET as historyRoute } from "@/app/api/drills/route";
+import { GET as evidenceRoute } from "@/app/api/drills/evidence/route";
+import { POST as runRoute } from "@/app/api/drills/run/route";
+import { GET as manifestRoute } from "@/app/api/exports/[exportId]/manifest/route";
+import type { SessionUser } from "@/lib/auth/roles";
+import { getSessionUser } from "@/lib/auth/session";
+import { quarterOf } from "@/lib/drills/drill-report";
 import { archiverTargetFor, archiveStreamRecord } from "@/lib/archive/archiver";
 import type { AttributeMap } from "@/lib/archive/attribute-value";
 import { listAuditEntries } from "@/lib/audit/audit-log";
@@ -12,7 +22,11 @@ import type { DrillReport } from "@/lib/drills/drill-report";
 import { runDrill } from "@/lib/drills/drill-run";
 import { listDrillReports } from "@/lib/drills/drill-store";
 import { createPkSkTable, motoEnv, uniqueName } from "../support/aws";
+import { callRoute, invokeRoute } from "../support/route-request";
 import { removeRecord } from "../support/stream-events";
+
+vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
+const session = vi.mocked(getSessionUser);
 
 /**
  * Restore drills against moto_server. moto restores a table at once (ACTIVE on the
@@ -41,12 +55,16 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await createPkSkTable(dynamodb, table);
   await dynamodb.send(new UpdateContinuousBackupsCommand({ TableName: table, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
-  config = parseConfig({
+  const raw = {
     region,
     archive: { bucket, prefix: "" },
     services: [{ name: SERVICE, table: { name: table, partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } }, archiver: { functionName: "archiver-contact" } }],
     drills: { services: [{ service: SERVICE, sampleSize: 5, itemCountTolerancePercent: 0, maxRtoMinutes: 1 }] },
-  });
+  };
+  config = parseConfig(raw);
+  const path = join(mkdtempSync(join(tmpdir(), "lazarus-drills-")), "config.json");
+  writeFileSync(path, JSON.stringify(raw));
+  process.env.LAZARUS_CONFIG = path;
   service = findService(config, SERVICE)!;
   for (let i = 0; i < 12; i++) {
     await dynamodb.send(new PutItemCommand({ TableName: table, Item: { PK: { S: `LIVE#${i}` }, SK: { S: "PROFILE" }, n: { N: String(i) } } }));
@@ -209,5 +227,55 @@ describe("restore drill", () => {
     const next = await runDrill({ s3, dynamodb }, config, service, { trigger: "schedule", actor: ADMIN, role: "admin", pollMs: 50, now: later });
     expect(next.passed).toBe(true);
     expect(await scratchTables()).toEqual([]);
+  });
+});
+
+describe("drills through the console's routes", () => {
+  const admin: SessionUser = { ...ADMIN, role: "admin" };
+  const compliance: SessionUser = { id: "u-comp", email: "cora@example.com", name: "Cora Compliance", role: "compliance" };
+
+  it("an admin runs a drill on demand and sees its RTO, RPO and sample check; compliance cannot run one but sees the history", async () => {
+    session.mockResolvedValue(admin);
+    const { status, body } = await callRoute<{ report: DrillReport }>(runRoute, "/api/drills/run", { method: "POST", body: { service: SERVICE } });
+    expect(status).toBe(201);
+    expect(body.report).toMatchObject({ passed: true, trigger: "on-demand", requestedBy: { email: ADMIN.email }, sample: { checked: 5, identical: 5 } });
+    expect(body.report.restore.rtoSeconds).not.toBeNull();
+    expect(body.report.pitr.rpoSeconds).not.toBeNull();
+    expect(await scratchTables()).toEqual([]);
+
+    session.mockResolvedValue(compliance);
+    expect((await callRoute(runRoute, "/api/drills/run", { method: "POST", body: { service: SERVICE } })).status).toBe(403);
+    const history = await callRoute<{ services: { service: string; reports: DrillReport[] }[] }>(historyRoute, "/api/drills");
+    expect(history.status).toBe(200);
+    expect(history.body.services[0]?.reports.map((r) => r.id)).toContain(body.report.id);
+  });
+
+  it("refuses a drill of a service without one, and unknown fields", async () => {
+    session.mockResolvedValue(admin);
+    expect((await callRoute(runRoute, "/api/drills/run", { method: "POST", body: { service: "no-such-svc" } })).status).toBe(404);
+    expect((await callRoute(runRoute, "/api/drills/run", { method: "POST", body: { service: SERVICE, table: "x" } })).status).toBe(400);
+  });
+
+  it("compliance downloads the quarter's drill evidence as CSV, with a manifest whose SHA-256 is the file's", async () => {
+    session.mockResolvedValue(compliance);
+    const quarter = quarterOf(new Date());
+    const response = await invokeRoute(evidenceRoute, `/api/drills/evidence?quarter=${quarter}&format=csv`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-disposition")).toContain(`lazarus-drills_${SERVICE}_`);
+    const text = await response.text();
+    const lines = text.trim().split("\r\n");
+    expect(lines[0]).toMatch(/^drill_id,service,source_table,trigger,requested_by,started_at,finished_at,result,reasons,rto_seconds/);
+    const stored = await listDrillReports(s3, config, SERVICE);
+    expect(lines).toHaveLength(stored.length + 1);
+    expect(lines.filter((l) => l.includes(",failed,")).length).toBe(stored.filter((r) => !r.passed).length);
+
+    const exportId = response.headers.get("x-lazarus-export-id")!;
+    const manifest = await callRoute<{ sha256: string; rowCount: number; filter: { kind: string; range: { label: string } } }>(manifestRoute, `/api/exports/${exportId}/manifest`, { params: { exportId } });
+    expect(manifest.body).toMatchObject({ rowCount: stored.length, filter: { kind: "drills", range: { label: quarter } } });
+    const { createHash } = await import("node:crypto");
+    expect(manifest.body.sha256).toBe(createHash("sha256").update(text, "utf8").digest("hex"));
+
+    const other = await invokeRoute(evidenceRoute, "/api/drills/evidence?quarter=2020-Q1&format=jsonl");
+    expect(await other.text()).toBe("");
   });
 });
