@@ -30,6 +30,7 @@ const pages: { name: string; path: string; heading: RegExp | string }[] = [
   { name: "bulk-restore", path: "/bulk-restore", heading: /Bulk restore/ },
   { name: "pitr", path: "/pitr", heading: /Point-in-time/ },
   { name: "dlq", path: "/dlq", heading: "Failed batches (DLQ)" },
+  { name: "drills", path: "/drills", heading: "Restore drills" },
 ];
 
 for (const { name, path, heading } of pages) {
