@@ -219,7 +219,7 @@ describe("console read-only policy", () => {
     }
     const listingDeny = statements.find((s) => s.Effect === "Deny" && actionsOf(s).includes("s3:ListBucket"));
     expect(listingDeny?.Condition).toEqual({
-      StringLike: { "s3:prefix": ["_approvals", "_audit", "_erasures", "_exports", "_jobs", "_leases"].map((folder) => `deleted/${folder}*`) },
+      StringLike: { "s3:prefix": ["_approvals", "_audit", "_drills", "_erasures", "_exports", "_jobs", "_leases"].map((folder) => `deleted/${folder}*`) },
     });
   });
 
