@@ -14,6 +14,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   approval: "Approval",
   "content-search": "Content search",
   alert: "Alert",
+  "restore-drill": "Restore drill",
 };
 
 /** One audited operation: its "started" entry and its outcome share an operationId. */

@@ -18,6 +18,7 @@ export function SiteHeader({ user }: { user: SessionUser | null }) {
     ...(can(user?.role, "pitr") ? [{ href: "/pitr", label: "Point-in-time" }] : []),
     ...(can(user?.role, "dlq") ? [{ href: "/dlq", label: "DLQ" }] : []),
     ...(can(user?.role, "approvals") ? [{ href: "/approvals", label: "Approvals" }] : []),
+    ...(can(user?.role, "drills") ? [{ href: "/drills", label: "Drills" }] : []),
   ];
   return (
     <header data-surface="dark" className="border-b border-slate-800 bg-slate-900 text-white">

@@ -72,12 +72,14 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
   grant(SHARED, "ConsoleJobs", from("compliance", "s3:PutObject"), [r.bulkRestoreObjects, r.pitrObjects]);
   // Four-eyes requests of the compliance and admin actions, created and decided with conditional writes.
   grant(SHARED, "ApprovalRequests", from("compliance", "s3:PutObject"), [r.approvalObjects]);
+  // Admins run drills on demand; each report is written once.
+  grant(SHARED, "DrillReports", from("admin", "s3:PutObject"), [r.drillObjects], { conditions: WRITE_ONCE });
   // The archive key, only through S3: reading objects, and writing them (audit entries first of all).
   const key = kmsViaS3(r.key, ["kms:Decrypt", ...from("restore", "kms:GenerateDataKey")]);
   grant(SHARED, "ArchiveKeyViaS3", [...key.actions], [...key.resources], { conditions: key.conditions as Grant["conditions"] });
 
   // Whatever else allows it, no tier deletes an audit entry, an erasure ledger entry, an export manifest or an approval request.
-  grant(SHARED, "KeepRecordsOfActions", ["s3:DeleteObject", "s3:DeleteObjectVersion"], [r.auditObjects, r.ledgerObjects, r.exportObjects, r.approvalObjects], { deny: true });
+  grant(SHARED, "KeepRecordsOfActions", ["s3:DeleteObject", "s3:DeleteObjectVersion"], [r.auditObjects, r.ledgerObjects, r.exportObjects, r.approvalObjects, r.drillObjects], { deny: true });
   // The dated-object pattern also matches index entries (their names hold a date too); only admin's replay writes those.
   grant(SHARED, "NoIndexRewrites", tier === "compliance" ? ["s3:PutObject"] : [], [r.indexEntries], { deny: true });
   // The console's own state is out of bounds for the tiers that do not use it: read-only sees archived
@@ -144,6 +146,15 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
     ),
     [r.restoredTables],
   );
+  // A drill restores into a scratch table (DynamoDB authorises the restore's item writes on it too), checks it and deletes it;
+  // leftovers of a failed drill are found by listing, which has no resource-level permissions.
+  grant(
+    SHARED,
+    "DrillScratchTables",
+    from("admin", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:UpdateItem", "dynamodb:DescribeTable", "dynamodb:DeleteTable"),
+    [r.scratchTables],
+  );
+  grant(SHARED, "FindDrillScratchTables", from("admin", "dynamodb:ListTables"), ["*"]);
   // An SQS failure names a range of the stream; replay reads it back.
   perService("TableStreams", from("admin", "dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"), (s) => (s.queue ? [s.stream] : []));
   // Reading a queue is receiving it: each listing makes its messages visible again; a replay deletes its message.

@@ -20,6 +20,8 @@ export interface ConsoleResourcesProps {
   tableAccess: "tag" | "name";
   /** The buckets S3 on-failure destinations write failed batches to (encrypted with the archive key). */
   failureBuckets: readonly IBucket[];
+  /** drills.scratchTablePrefix: the only tables an on-demand drill may create and delete. */
+  drillScratchPrefix: string;
 }
 
 /** One configured service's resources that IAM can only name one by one. */
@@ -68,6 +70,8 @@ export class ConsoleResources {
   readonly bulkRestoreObjects: string;
   readonly pitrObjects: string;
   readonly approvalObjects: string;
+  readonly drillObjects: string;
+  readonly scratchTables: string;
   readonly alarms: string;
   readonly restoredTables: string;
   /** Every table of the account and region, for the statement conditioned on the archive tag. */
@@ -120,6 +124,11 @@ export class ConsoleResources {
     );
     this.pitrObjects = objects(`${this.pitrPrefix}*`, "PITR job history and compare chunks, named by the job's id when the restore starts.");
     this.approvalObjects = objects(`${this.approvalsPrefix}*`, "Four-eyes approval requests, one object per request, named by its creation time and a random id.");
+    this.drillObjects = objects(`${folder(CONSOLE_KEY_SEGMENTS.drills)}*`, "Restore drill reports, one object per drill, named by the service, its start time and id.");
+    this.scratchTables = this.explain(
+      stack.formatArn({ service: "dynamodb", resource: "table", resourceName: `${props.drillScratchPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      `Scratch tables of restore drills, named ${props.drillScratchPrefix}{service}-{time}-{hex} at each drill; the config refuses that prefix for any service table.`,
+    );
     this.alarms = this.explain(
       stack.formatArn({ service: "cloudwatch", resource: "alarm", resourceName: `${ALARM_NAME_PREFIX}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
       "Every alarm Lazarus creates is named lazarus-{service or bucket}-{check}; DescribeAlarms only reads them.",

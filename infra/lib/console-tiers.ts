@@ -16,6 +16,8 @@ export const CONSOLE_KEY_SEGMENTS = {
   dayLeases: "_leases",
   /** lib/approvals/approval-store.ts APPROVALS_SEGMENT: `{prefix}_approvals/{requestId}.json`. */
   approvals: "_approvals",
+  /** lib/drills/drill-store.ts DRILLS_SEGMENT: `{prefix}_drills/{service}/{time}_{id}.json`, one report per restore drill. */
+  drills: "_drills",
   /** lib/attribution/attribution-layout.ts ATTRIBUTION_SEGMENT: who deleted which key, read wherever deletions are shown. */
   attribution: "_attribution",
   /** lib/dlq/failure-source.ts FAILURE_OBJECT_PREFIX: where Lambda names failed-batch objects. */

@@ -12,6 +12,8 @@ import { ErasureRecheckSchedule } from "./erasure-recheck-schedule";
 import type { ConsoleTier } from "./console-tiers";
 import { FleetDashboard } from "./fleet-dashboard";
 import { SealingSchedule } from "./sealing-schedule";
+import { DrillSchedule } from "./drill-schedule";
+import { DEFAULT_DRILL_SCRATCH_PREFIX } from "../../lib/config/schema";
 import { isSealingAllowed } from "../../lib/archive/seal-labels";
 
 export interface FoundationStackProps extends StackProps {
@@ -34,6 +36,7 @@ export class FoundationStack extends Stack {
   readonly failureAlarms: Alarm[];
   readonly sealing?: SealingSchedule;
   readonly attribution?: AttributionCapture;
+  readonly drills?: DrillSchedule;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -56,10 +59,12 @@ export class FoundationStack extends Stack {
       failureBuckets,
       tableAccess: config.fleet.consoleTableAccess,
       archiveBucketName: config.archive.bucket,
+      drillScratchPrefix: config.drills?.scratchTablePrefix ?? DEFAULT_DRILL_SCRATCH_PREFIX,
     });
     new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets });
     // With a default Object Lock retention no record could leave its object, so nothing is sealed (docs/INFRA.md).
     if (isSealingAllowed(config.archive)) this.sealing = new SealingSchedule(this, "Sealing", { config, archive, alarmActions: actions });
+    if (config.drills) this.drills = new DrillSchedule(this, "Drills", { config: { ...config, drills: config.drills }, archive, alarmActions: actions });
     if (config.attribution.enabled) this.attribution = new AttributionCapture(this, "Attribution", { config, archive, accessLogs: this.storage.accessLogs });
     new FleetDashboard(this, "Dashboard", { config, failureBuckets: failureBucketNames, sealing: this.sealing !== undefined });
 

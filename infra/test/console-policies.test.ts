@@ -156,7 +156,8 @@ describe("console policies", () => {
   it.each(TIERS)("%s names every action, and uses \"*\" only for the two reads AWS cannot scope", (tier) => {
     for (const action of policies[tier].flatMap(actionsOf)) expect(action).not.toContain("*");
     const unscoped = policies[tier].filter((s) => resourcesOf(s).includes("*"));
-    expect(unscoped.flatMap(actionsOf).sort()).toEqual(["cloudwatch:GetMetricStatistics", "lambda:ListEventSourceMappings"]);
+    // Admin also lists tables, to find the scratch tables a failed drill left.
+    expect(unscoped.flatMap(actionsOf).sort()).toEqual(["cloudwatch:GetMetricStatistics", ...(tier === "admin" ? ["dynamodb:ListTables"] : []), "lambda:ListEventSourceMappings"]);
     const kms = policies[tier].filter((s) => actionsOf(s).some((a) => a.startsWith("kms:")));
     for (const s of kms) expect(s.Condition).toMatchObject({ StringEquals: { "kms:ViaService": expect.anything() } });
   });
@@ -219,7 +220,7 @@ describe("console read-only policy", () => {
     }
     const listingDeny = statements.find((s) => s.Effect === "Deny" && actionsOf(s).includes("s3:ListBucket"));
     expect(listingDeny?.Condition).toEqual({
-      StringLike: { "s3:prefix": ["_approvals", "_audit", "_erasures", "_exports", "_jobs", "_leases"].map((folder) => `deleted/${folder}*`) },
+      StringLike: { "s3:prefix": ["_approvals", "_audit", "_drills", "_erasures", "_exports", "_jobs", "_leases"].map((folder) => `deleted/${folder}*`) },
     });
   });
 
@@ -377,6 +378,7 @@ function withLongestNames(count: number): LazarusConfig {
       ...config,
       // Approvals name services, which are renamed here; they add no statement of their own.
       approvals: undefined,
+      drills: undefined,
       archive: { ...config.archive, bucket: pad("lazarus-archive-", 56), prefix: `${pad("deleted-records-", 127)}/` },
       services: config.services.map((s, i) => ({
         ...s,
@@ -505,8 +507,8 @@ describe("tables by tag", () => {
       const onAll = statements[tier].filter((s) => s.Effect === "Allow" && resourcesOf(s).map(renderArn).includes(allTables));
       expect(onAll, tier).toHaveLength(1);
       expect(onAll[0]!.Condition, tier).toEqual(condition);
-      // Admin also reads the tables its PITR restores create.
-      const live = resourcesFor(statements[tier], "dynamodb:GetItem").filter((arn) => arn !== tableArn("*-restored-*"));
+      // Admin also reads the tables its PITR restores and drills create.
+      const live = resourcesFor(statements[tier], "dynamodb:GetItem").filter((arn) => arn !== tableArn("*-restored-*") && arn !== tableArn("lazarus-drill-*"));
       expect(live, tier).toEqual([allTables, orderTable].sort());
     }
     expect(actionsOf(statements.restore.find((s) => s.Condition && JSON.stringify(s.Condition).includes("ResourceTag"))!)).toEqual(

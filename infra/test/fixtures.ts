@@ -193,6 +193,13 @@ export function shippedConfigWithServices(count: number): LazarusConfig {
     approvals.services = approvals.services.filter((name) => names.has(name));
     if (approvals.services.length === 0) delete raw.approvals;
   }
+  // So do drills.
+  const drills = raw.drills as (Json & { services: Array<{ service: string }> }) | undefined;
+  if (drills) {
+    const names = new Set((raw.services as Json[]).map((s) => String(s.name)));
+    drills.services = drills.services.filter((d) => names.has(d.service));
+    if (drills.services.length === 0) delete raw.drills;
+  }
   return parseConfig(raw, `lazarus.config.json with ${count} services`);
 }
 

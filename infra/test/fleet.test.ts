@@ -50,7 +50,7 @@ describe.each(SIZES)("a fleet of %i services", (count) => {
     // Every service's archiver is deployed exactly once, and the fleet's one erasure re-check beside them.
     const functions = [...templates.values()].flatMap((t) => Object.values(t.Resources).filter((r) => r.Type === "AWS::Lambda::Function"));
     expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual(
-      [...config.services.map((s) => s.archiver.functionName), ERASURE_RECHECK_FUNCTION_NAME, SEALING_FUNCTION_NAME, config.attribution.functionName].sort(),
+      [...config.services.map((s) => s.archiver.functionName), ERASURE_RECHECK_FUNCTION_NAME, SEALING_FUNCTION_NAME, config.attribution.functionName, ...(config.drills ? [config.drills.functionName] : [])].sort(),
     );
   });
 
@@ -139,7 +139,7 @@ describe("archivers stacks", () => {
     const config = shippedConfigWithServices(40);
     const before = new Map(config.services.map((s) => [s.name, archiversStackIndex(s, config.fleet.stacks)]));
     const changed = parseConfig(
-      { ...config, approvals: undefined, services: [...config.services.slice(5).reverse(), { ...config.services[0]!, name: "new-svc", table: { ...config.services[0]!.table, name: "new" }, archiver: { ...config.services[0]!.archiver, functionName: "archiver-new" } }] },
+      { ...config, approvals: undefined, drills: undefined, services: [...config.services.slice(5).reverse(), { ...config.services[0]!, name: "new-svc", table: { ...config.services[0]!.table, name: "new" }, archiver: { ...config.services[0]!.archiver, functionName: "archiver-new" } }] },
       "changed config",
     );
     for (const s of changed.services) if (before.has(s.name)) expect(archiversStackIndex(s, changed.fleet.stacks), s.name).toBe(before.get(s.name));

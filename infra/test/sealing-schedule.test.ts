@@ -58,10 +58,10 @@ describe("the sealing schedule", () => {
     expect(listing.Condition).toEqual({ StringLike: { "s3:prefix": ["deleted/?*"] } });
     // The console's own state (audit log, erasure ledger, exports, jobs) is out of reach, whatever the patterns match.
     const denied = statements.filter((s) => s.Effect === "Deny");
-    expect(denied.flatMap(resourcesOf).map(renderArn)).toEqual(expect.arrayContaining(["_approvals", "_attribution", "_audit", "_erasures", "_exports", "_jobs"].map((f) => `${archive}/deleted/${f}/*`)));
+    expect(denied.flatMap(resourcesOf).map(renderArn)).toEqual(expect.arrayContaining(["_approvals", "_attribution", "_audit", "_drills", "_erasures", "_exports", "_jobs"].map((f) => `${archive}/deleted/${f}/*`)));
     const listingDeny = denied.find((s) => actionsOf(s).includes("s3:ListBucket"))!;
     expect(listingDeny.Condition).toEqual({
-      StringLike: { "s3:prefix": ["_approvals", "_attribution", "_audit", "_erasures", "_exports", "_jobs"].map((folder) => `deleted/${folder}*`) },
+      StringLike: { "s3:prefix": ["_approvals", "_attribution", "_audit", "_drills", "_erasures", "_exports", "_jobs"].map((folder) => `deleted/${folder}*`) },
     });
     // Except the day leases, which it holds while it seals a day.
     expect(denied.flatMap(resourcesOf).map(renderArn)).not.toContain(leases);

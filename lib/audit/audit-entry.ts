@@ -7,7 +7,7 @@ import { ROLES, type Role } from "../auth/roles";
  * Entries name keys and archive objects, never item contents. Isomorphic: the
  * audit page renders them.
  */
-export const AUDIT_ACTIONS = ["restore", "bulk-restore", "pitr-restore", "export", "erasure", "protection-change", "dlq-replay", "dlq-discard", "glacier-retrieval", "sign-in", "approval", "content-search", "alert"] as const;
+export const AUDIT_ACTIONS = ["restore", "bulk-restore", "pitr-restore", "export", "erasure", "protection-change", "dlq-replay", "dlq-discard", "glacier-retrieval", "sign-in", "approval", "content-search", "alert", "restore-drill"] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** "started" is written before an action changes anything; the same operationId then gets one outcome. */

@@ -17,6 +17,8 @@ const EXPECTED: Record<Permission, Role[]> = {
   "protection:change": ["admin"],
   approvals: ["compliance", "admin"],
   incidents: ["compliance", "admin"],
+  drills: ["compliance", "admin"],
+  "drills:run": ["admin"],
 };
 
 describe("roles", () => {

@@ -23,13 +23,15 @@ export const PERMISSIONS = [
   "protection:change",
   "approvals",
   "incidents",
+  "drills",
+  "drills:run",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const GRANTS: Record<Role, ReadonlySet<Permission>> = {
   viewer: new Set(["archive:read"]),
   support: new Set(["archive:read", "glacier:retrieve", "record:restore"]),
-  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure", "approvals", "incidents"]),
+  compliance: new Set(["archive:read", "glacier:retrieve", "audit:read", "report:export", "erasure", "approvals", "incidents", "drills"]),
   admin: new Set(PERMISSIONS),
 };
 
@@ -49,6 +51,8 @@ export const PERMISSION_DESCRIPTIONS: Record<Permission, string> = {
   "protection:change": "change table protection settings",
   approvals: "see or act on approval requests",
   incidents: "open the incident view",
+  drills: "see restore drills and download their evidence",
+  "drills:run": "run restore drills",
 };
 
 export function isRole(value: unknown): value is Role {

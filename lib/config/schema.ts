@@ -280,6 +280,49 @@ const approvals = z
 
 export type ApprovalsConfig = z.infer<typeof approvals>;
 
+/** An EventBridge schedule expression: `rate(7 days)` or `cron(0 3 ? * MON *)` (six fields, UTC). */
+export const scheduleExpression = z
+  .string()
+  .regex(/^(rate\(\d{1,5} (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/, 'must be an EventBridge schedule such as "rate(7 days)" or "cron(0 3 ? * MON *)"');
+
+/** Scratch tables are `{scratchTablePrefix}{service}-{yyyymmddThhmmssZ}`; the prefix is what the drill's IAM policy is scoped to. */
+export const DEFAULT_DRILL_SCRATCH_PREFIX = "lazarus-drill-";
+
+/**
+ * Restore drills (docs/DRILLS.md): each named service's table is restored to a recent
+ * point in time into a scratch table, checked and deleted, on a schedule and on demand.
+ * Absent: no drills.
+ */
+const drillService = z
+  .object({
+    service: serviceName,
+    schedule: scheduleExpression.default("rate(7 days)"),
+    /** Recently archived records put into the scratch table and read back; 0 skips the sample check. */
+    sampleSize: z.number().int().min(0).max(1_000).default(20),
+    /** The sample is drawn from records deleted in the last this-many days. */
+    sampleDays: z.number().int().min(1).max(90).default(7),
+    /** Scratch and live item counts may differ by this share of the live count (writes since the restore point). */
+    itemCountTolerancePercent: z.number().min(0).max(100).default(1),
+    /** Pass only if the scratch table is ACTIVE within this many minutes; the drill stops waiting then. */
+    maxRtoMinutes: z.number().min(0.1).max(720).default(10),
+  })
+  .strict();
+
+const drills = z
+  .object({
+    scratchTablePrefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,64}$/, "must be 3-64 of A-Z a-z 0-9 _ . -")
+      .default(DEFAULT_DRILL_SCRATCH_PREFIX),
+    /** The scheduled drill function's name. */
+    functionName: functionName.default("lazarus-drills"),
+    services: z.array(drillService).min(1, "must name at least one service"),
+  })
+  .strict();
+
+export type DrillsConfig = z.infer<typeof drills>;
+export type DrillServiceConfig = z.infer<typeof drillService>;
+
 /** How the archivers are split between CloudFormation stacks (each holds at most 500 resources). */
 const fleet = z
   .object({
@@ -431,6 +474,7 @@ export const configSchema = z
     alerts: alerts.prefault({}),
     fleet: fleet.prefault({}),
     approvals: approvals.optional(),
+    drills: drills.optional(),
     attribution: attribution.prefault({}),
   })
   .strict()
@@ -460,6 +504,19 @@ export const configSchema = z
     c.approvals?.services?.forEach((name, i) => {
       if (!c.services.some((s) => s.name === name)) ctx.addIssue({ code: "custom", path: ["approvals", "services", i], message: `"${name}" is not in services` });
     });
+    if (c.drills) {
+      const prefix = c.drills.scratchTablePrefix;
+      const drilled = new Set<string>();
+      c.drills.services.forEach((d, i) => {
+        if (!c.services.some((s) => s.name === d.service)) ctx.addIssue({ code: "custom", path: ["drills", "services", i, "service"], message: `"${d.service}" is not in services` });
+        if (drilled.has(d.service)) ctx.addIssue({ code: "custom", path: ["drills", "services", i, "service"], message: `"${d.service}" is named twice` });
+        drilled.add(d.service);
+      });
+      // A drill deletes what it names with the prefix; a live table with that prefix could be one of them.
+      c.services.forEach((s, i) => {
+        if (s.table.name.startsWith(prefix)) ctx.addIssue({ code: "custom", path: ["services", i, "table", "name"], message: `starts with drills.scratchTablePrefix "${prefix}", which only scratch tables may use` });
+      });
+    }
     if (c.audit.objectLock && !c.archive.objectLock.enabled) {
       // S3 accepts a retention only on objects in a bucket created with Object Lock; every audited action would fail.
       ctx.addIssue({ code: "custom", path: ["audit", "objectLock"], message: "needs archive.objectLock.enabled: S3 locks objects only in a bucket created with Object Lock" });

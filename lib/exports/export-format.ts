@@ -86,7 +86,7 @@ function safePart(text: string): string {
  * and which days, readable in a downloads folder. Many services are summarised so
  * the name stays under file-system limits.
  */
-export function exportFileName(kind: "deletions" | "audit", services: readonly string[], range: { from: string; to: string }, format: ExportFormat): string {
+export function exportFileName(kind: "deletions" | "audit" | "drills", services: readonly string[], range: { from: string; to: string }, format: ExportFormat): string {
   const sorted = [...services].map(safePart).sort();
   const who = sorted.length === 0 ? "all" : sorted.length <= 4 ? sorted.join("+") : `${sorted.slice(0, 3).join("+")}+${sorted.length - 3}-more`;
   return `lazarus-${kind}_${who}_${range.from}_${range.to}.${format}`;
@@ -106,7 +106,7 @@ export interface ExportManifest {
   rowCount: number;
   byteCount: number;
   sha256: string;
-  filter: { kind: "deletions" | "audit"; services: string[]; range: { from: string; to: string; label: string }; columns?: string[]; audit?: Record<string, string> };
+  filter: { kind: "deletions" | "audit" | "drills"; services: string[]; range: { from: string; to: string; label: string }; columns?: string[]; audit?: Record<string, string> };
   generatedAt: string;
   completedAt: string;
   generatedBy: { id: string; email: string; name: string; role: string };

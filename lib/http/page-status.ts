@@ -55,6 +55,7 @@ export const PAGE_RULES: readonly PageRule[] = [
   { pattern: new RegExp(`^/bulk-restore/${SEGMENT}$`), permission: "bulk-restore" },
   { pattern: /^\/pitr$/, permission: "pitr" },
   { pattern: /^\/approvals$/, permission: "approvals" },
+  { pattern: /^\/drills$/, permission: "drills" },
   { pattern: new RegExp(`^/approvals/${SEGMENT}$`), permission: "approvals", check: ([id]) => (approvalIdSchema.safeParse(id).success ? undefined : 404) },
   { pattern: new RegExp(`^/pitr/${SEGMENT}$`), permission: "pitr" },
   { pattern: /^\/protection$/, permission: "archive:read" },

@@ -160,6 +160,8 @@ describe("route handlers", () => {
     [join("app", "api", "protection", "[service]", "fixes"), "protection:change"],
     [join("app", "api", "approvals"), "approvals"],
     [join("app", "api", "incidents"), "incidents"],
+    [join("app", "api", "drills", "evidence"), "drills"],
+    [join("app", "api", "drills", "run"), "drills:run"],
   ];
 
   it.each(FEATURE_PERMISSIONS)("every route under %s needs %s", async (prefix, expected) => {
