@@ -12,6 +12,7 @@ import { formatElapsed, StatusBadge } from "./pitr-status";
 import { isApprovalRequested, type ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
 import { SentForApproval } from "../approvals/sent-for-approval";
 import { busyButtonProps, useInlineConfirmation } from "../ui/focus-management";
+import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
 
 const POLL_MS = 2000;
 
@@ -102,6 +103,9 @@ function ComparePanel({ job }: { job: PitrJobView }) {
   });
   const state = compare.data?.compare ?? null;
   const pct = (scanned: number, total: number | null) => (total ? Math.min(100, Math.round((scanned / total) * 100)) : null);
+  const compareText = state ? compareStatusText(state, pct) : "";
+  // Polled every second: the screen shows each count, the live region the start, each quarter and the end.
+  const announced = useThrottledAnnouncement(state ? `${state.status}:${progressStep(state.scanned.live, state.approximateCounts.live ?? 0)}` : "none", compareText);
   return (
     <section aria-labelledby="compare-heading" className="space-y-3 rounded-md border border-slate-200 p-4">
       <h2 id="compare-heading" className="text-lg font-semibold">Compare restored with live</h2>
@@ -111,20 +115,11 @@ function ComparePanel({ job }: { job: PitrJobView }) {
       <button type="button" {...busyButtonProps(start.isPending || state?.status === "running", () => start.mutate())} className="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white aria-disabled:opacity-50">
         {state ? "Run the compare again" : "Run compare"}
       </button>
+      <StatusRegion visuallyHidden>{announced}</StatusRegion>
       {start.isError ? <MessagePanel tone="error" title="The compare did not start" role="alert" headingLevel={3}><p>{errorMessage(start.error)}</p></MessagePanel> : null}
       {state ? (
         <div className="space-y-2 text-sm" data-testid="pitr-compare">
-          <p role="status">
-            {state.status === "running"
-              ? "Comparing…"
-              : state.status === "done"
-                ? `Compare finished at ${state.finishedAt}.`
-                : state.status === "stalled"
-                  ? `The compare stopped: ${state.error ?? "its server stopped"}.`
-                  : `The compare failed: ${state.error ?? "unknown error"}.`}{" "}
-            Live: {state.scanned.live} items scanned{pct(state.scanned.live, state.approximateCounts.live) !== null ? ` (~${pct(state.scanned.live, state.approximateCounts.live)} %)` : ""}; restored: {state.scanned.restored} items scanned
-            {pct(state.scanned.restored, state.approximateCounts.restored) !== null ? ` (~${pct(state.scanned.restored, state.approximateCounts.restored)} %)` : ""}; {state.segments} segments.
-          </p>
+          <p>{compareText}</p>
           <dl className="grid grid-cols-2 gap-2 sm:grid-cols-4">
             {(Object.keys(CATEGORY_LABELS) as CompareCategory[]).map((c) => (
               <div key={c} className="rounded border border-slate-200 p-2">
@@ -147,6 +142,20 @@ function ComparePanel({ job }: { job: PitrJobView }) {
       ) : null}
     </section>
   );
+}
+
+function compareStatusText(state: CompareState, pct: (scanned: number, total: number | null) => number | null): string {
+  const livePct = pct(state.scanned.live, state.approximateCounts.live);
+  const restoredPct = pct(state.scanned.restored, state.approximateCounts.restored);
+  const head =
+    state.status === "running"
+      ? "Comparing…"
+      : state.status === "done"
+        ? `Compare finished at ${state.finishedAt}.`
+        : state.status === "stalled"
+          ? `The compare stopped: ${state.error ?? "its server stopped"}.`
+          : `The compare failed: ${state.error ?? "unknown error"}.`;
+  return `${head} Live: ${state.scanned.live} items scanned${livePct !== null ? ` (~${livePct} %)` : ""}; restored: ${state.scanned.restored} items scanned${restoredPct !== null ? ` (~${restoredPct} %)` : ""}; ${state.segments} segments.`;
 }
 
 function CompareBrowser({ job, state }: { job: PitrJobView; state: CompareState }) {
