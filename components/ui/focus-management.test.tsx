@@ -41,13 +41,19 @@ function Confirmable({ onConfirm }: { onConfirm: () => Promise<void> }) {
       <h3 ref={panelRef} tabIndex={-1}>
         Confirm
       </h3>
-      <button type="button" {...busyButtonProps(busy, () => void confirm())}>
-        {busy ? "Restoring…" : "Restore now"}
-      </button>
+      <SendButton busy={busy} onSend={() => void confirm()} />
       <button type="button" onClick={cancel}>
         Back
       </button>
     </section>
+  );
+}
+
+function SendButton({ busy, onSend }: { busy: boolean; onSend: () => void }) {
+  return (
+    <button type="button" {...busyButtonProps(busy, onSend)}>
+      {busy ? "Restoring…" : "Restore now"}
+    </button>
   );
 }
 
