@@ -6,6 +6,7 @@ import type { SessionUser } from "@/lib/auth/roles";
 import { getSessionUser } from "@/lib/auth/session";
 import { SiteHeader } from "@/components/layout/site-header";
 import { QueryProvider } from "@/components/query/query-provider";
+import { AnnouncerProvider } from "@/components/ui/status-region";
 import "./globals.css";
 
 export const metadata: Metadata = {
@@ -47,9 +48,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         </a>
         <SiteHeader user={user} />
         <QueryProvider>
-          <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
-            {children}
-          </main>
+          <AnnouncerProvider>
+            <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 focus:outline-none">
+              {children}
+            </main>
+          </AnnouncerProvider>
         </QueryProvider>
       </body>
     </html>

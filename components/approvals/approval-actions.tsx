@@ -4,22 +4,37 @@ import { useRouter } from "next/navigation";
 import { useId, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { errorMessage, fetchJson } from "../query/api-client";
+import { busyButtonProps, useInlineConfirmation } from "../ui/focus-management";
+import { useAnnounce } from "../ui/status-region";
+
+const DONE: Record<"approve" | "reject" | "withdraw", string> = {
+  approve: "Approved: the action ran. The request shows its outcome.",
+  reject: "Rejected.",
+  withdraw: "Withdrawn.",
+};
 
 const button =
-  "inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900 disabled:cursor-not-allowed disabled:opacity-60";
+  "inline-flex items-center justify-center rounded-md px-4 py-2 text-sm font-medium focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-slate-900 disabled:cursor-not-allowed disabled:opacity-60 aria-disabled:cursor-not-allowed aria-disabled:opacity-60";
 
 /**
  * Approve, reject (with a reason) or withdraw a pending request. The server decides
- * who may do what; the page shows only what this user could do.
+ * who may do what; the page shows only what this user could do. A decision refreshes the
+ * page and removes these buttons: focus goes to the request's heading, and the page-wide
+ * live region says what happened.
  */
 export function ApprovalActions({ requestId, canDecide, isRequester }: { requestId: string; canDecide: boolean; isRequester: boolean }) {
   const router = useRouter();
   const reasonId = useId();
   const [reason, setReason] = useState("");
-  const [rejecting, setRejecting] = useState(false);
+  const { isOpen: rejecting, open, cancel, openerRef, panelRef } = useInlineConfirmation<true, HTMLTextAreaElement>();
+  const announce = useAnnounce();
   const act = useMutation({
     mutationFn: ({ verb, body }: { verb: "approve" | "reject" | "withdraw"; body?: unknown }) =>
       fetchJson(`/api/approvals/${requestId}/${verb}`, { method: "POST", ...(body !== undefined ? { body } : {}) }),
+    onSuccess: (_data, { verb }) => {
+      announce(DONE[verb]);
+      document.getElementById("what-heading")?.focus();
+    },
     onSettled: () => router.refresh(),
   });
   if (!canDecide && !isRequester) return null;
@@ -34,16 +49,21 @@ export function ApprovalActions({ requestId, canDecide, isRequester }: { request
       <div className="flex flex-wrap gap-3">
         {canDecide ? (
           <>
-            <button type="button" className={`${button} bg-emerald-700 text-white hover:bg-emerald-800`} disabled={act.isPending} onClick={() => act.mutate({ verb: "approve" })}>
+            <button type="button" className={`${button} bg-emerald-700 text-white hover:bg-emerald-800`} {...busyButtonProps(act.isPending, () => act.mutate({ verb: "approve" }))}>
               {act.isPending && act.variables?.verb === "approve" ? "Approving and running…" : "Approve and run"}
             </button>
-            <button type="button" className={`${button} border border-slate-300 bg-white text-slate-900 hover:bg-slate-100`} disabled={act.isPending} onClick={() => setRejecting(true)}>
+            <button
+              ref={openerRef}
+              type="button"
+              className={`${button} border border-slate-300 bg-white text-slate-900 hover:bg-slate-100`}
+              {...busyButtonProps(act.isPending, () => open(true))}
+            >
               Reject…
             </button>
           </>
         ) : null}
         {isRequester ? (
-          <button type="button" className={`${button} border border-slate-300 bg-white text-slate-900 hover:bg-slate-100`} disabled={act.isPending} onClick={() => act.mutate({ verb: "withdraw" })}>
+          <button type="button" className={`${button} border border-slate-300 bg-white text-slate-900 hover:bg-slate-100`} {...busyButtonProps(act.isPending, () => act.mutate({ verb: "withdraw" }))}>
             Withdraw the request
           </button>
         ) : null}
@@ -53,16 +73,19 @@ export function ApprovalActions({ requestId, canDecide, isRequester }: { request
           className="flex flex-col gap-2"
           onSubmit={(event) => {
             event.preventDefault();
-            act.mutate({ verb: "reject", body: { reason } });
+            if (!act.isPending) act.mutate({ verb: "reject", body: { reason } });
           }}
         >
           <label htmlFor={reasonId} className="text-sm font-medium">
             Why is it rejected?
           </label>
-          <textarea id={reasonId} required maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} className="min-h-20 rounded-md border border-slate-300 px-3 py-2 text-sm" />
-          <div>
-            <button type="submit" className={`${button} bg-red-700 text-white hover:bg-red-800`} disabled={act.isPending || reason.trim() === ""}>
+          <textarea ref={panelRef} id={reasonId} required maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} className="min-h-20 rounded-md border border-slate-300 px-3 py-2 text-sm" />
+          <div className="flex flex-wrap gap-3">
+            <button type="submit" className={`${button} bg-red-700 text-white hover:bg-red-800`} disabled={reason.trim() === ""} {...busyButtonProps(act.isPending)}>
               Reject the request
+            </button>
+            <button type="button" className={`${button} border border-slate-300 bg-white text-slate-900 hover:bg-slate-100`} {...busyButtonProps(act.isPending, cancel)}>
+              Cancel
             </button>
           </div>
         </form>

@@ -11,7 +11,7 @@ export function ApprovalDetail({ request }: { request: ApprovalRequest }) {
     <div className="space-y-4">
       <section aria-labelledby="what-heading" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
         <div className="flex flex-wrap items-center gap-2">
-          <h2 id="what-heading" className="text-lg font-semibold">
+          <h2 id="what-heading" tabIndex={-1} className="text-lg font-semibold">
             What will run
           </h2>
           <ApprovalStatusBadge status={request.status} />

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, Ban, Download, Play } from "lucide-react";
 import { errorMessage, fetchJson } from "../query/api-client";
@@ -10,6 +10,8 @@ import type { DiffChange } from "@/lib/diff/item-diff";
 import { formatEta, formatRate } from "./format";
 import { isApprovalRequested, type ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
 import { SentForApproval } from "../approvals/sent-for-approval";
+import { busyButtonProps, useFocusRequest, useInlineConfirmation } from "../ui/focus-management";
+import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
 
 const POLL_MS = 1_000;
 
@@ -40,6 +42,9 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
   const query = useQuery(jobQueryOptions(jobId, initial));
   const view = query.data ?? initial;
   const { job, progress } = view;
+  const focus = useFocusRequest();
+  const progressRef = useRef<HTMLHeadingElement>(null);
+  const sentRef = useRef<HTMLHeadingElement>(null);
   const refresh = (next: { job: BulkRestoreJob }) => {
     queryClient.setQueryData<JobView>(["bulk-restore-job", jobId], (old) => (old ? { ...old, job: next.job } : old));
     void queryClient.invalidateQueries({ queryKey: ["bulk-restore-job", jobId] });
@@ -47,7 +52,12 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
   const run = useMutation({
     mutationFn: (options: RunOptions) => fetchJson<{ job: BulkRestoreJob } | ApprovalRequestedResponse>(`/api/bulk-restore/${jobId}/run`, { method: "POST", body: options }),
     onSuccess: (answer) => {
-      if (!isApprovalRequested(answer)) refresh(answer);
+      if (isApprovalRequested(answer)) {
+        focus(sentRef);
+        return;
+      }
+      refresh(answer);
+      focus(progressRef);
     },
   });
   const sentForApproval = run.data && isApprovalRequested(run.data) ? run.data : null;
@@ -72,18 +82,25 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
       return next;
     });
   const cancel = useMutation({ mutationFn: () => fetchJson<{ job: BulkRestoreJob }>(`/api/bulk-restore/${jobId}/cancel`, { method: "POST" }), onSuccess: refresh });
+  const progressText =
+    job.status === "planned"
+      ? ""
+      : `${job.status === "completed" ? "Completed" : job.status === "cancelled" ? (job.finishedAt ? "Cancelled" : "Cancelling…") : "Running"} — ${progress.processed.toLocaleString("en-US")} of ${progress.total.toLocaleString("en-US")} items`;
+  // Polled every second: the page shows each count, the live region only the start, each quarter and the end.
+  const announced = useThrottledAnnouncement(`${job.status}:${progressStep(progress.processed, progress.total)}`, progressText);
 
   return (
     <div className="space-y-6">
+      <StatusRegion visuallyHidden data-testid="bulk-progress-announcement">
+        {announced}
+      </StatusRegion>
       <PlanSummary job={job} />
-      {job.status === "planned" && sentForApproval ? <SentForApproval requested={sentForApproval} /> : null}
+      {job.status === "planned" && sentForApproval ? <SentForApproval requested={sentForApproval} focusRef={sentRef} /> : null}
       {job.status === "planned" && !sentForApproval ? <RunForm job={job} items={items} excluded={excluded} pending={run.isPending} error={run.isError ? errorMessage(run.error) : null} onRun={(o) => run.mutate(o)} /> : null}
       {job.status !== "planned" ? (
         <section aria-labelledby="progress-heading" className="rounded-md border border-slate-200 bg-white p-4">
-          <h2 id="progress-heading" className="mb-2 text-lg font-semibold">Progress</h2>
-          <p role="status" aria-live="polite" className="mb-2 text-sm">
-            {job.status === "completed" ? "Completed" : job.status === "cancelled" ? (job.finishedAt ? "Cancelled" : "Cancelling…") : "Running"} — {progress.processed.toLocaleString("en-US")} of {progress.total.toLocaleString("en-US")} items
-          </p>
+          <h2 id="progress-heading" ref={progressRef} tabIndex={-1} className="mb-2 text-lg font-semibold">Progress</h2>
+          <p className="mb-2 text-sm">{progressText}</p>
           <div role="progressbar" aria-label="Items processed" aria-valuemin={0} aria-valuemax={100} aria-valuenow={progress.percent} aria-valuetext={`${progress.percent}%`} className="h-3 w-full overflow-hidden rounded bg-slate-200">
             <div className="h-full bg-indigo-700 transition-[width]" style={{ width: `${progress.percent}%` }} />
           </div>
@@ -96,7 +113,7 @@ export function JobDetail({ initial, items, diffs, itemsTruncated }: { initial: 
           </dl>
           <div className="mt-3 flex flex-wrap gap-3">
             {job.status === "running" ? (
-              <button type="button" onClick={() => cancel.mutate()} disabled={cancel.isPending} className="inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium text-red-800 ring-1 ring-red-300 hover:bg-red-50 disabled:opacity-60">
+              <button type="button" {...busyButtonProps(cancel.isPending, () => cancel.mutate())} className="inline-flex items-center gap-1.5 rounded-md px-3 py-1.5 text-sm font-medium text-red-800 ring-1 ring-red-300 hover:bg-red-50 aria-disabled:opacity-60">
                 <Ban aria-hidden="true" className="size-4" />
                 Cancel
               </button>
@@ -189,7 +206,7 @@ function RunForm({
   const [until, setUntil] = useState("");
   const [overwrite, setOverwrite] = useState(false);
   const [rate, setRate] = useState("");
-  const [confirming, setConfirming] = useState(false);
+  const { isOpen: confirming, open, cancel, openerRef, panelRef } = useInlineConfirmation<true, HTMLDivElement>();
   const excludedWrites = items.filter((item) => excluded.has(item.i) && isWritable(item, overwrite)).length;
   const writes = job.plan.counts.absent + (overwrite ? job.plan.counts.conflicting : 0) - excludedWrites;
   const itemsPerSecond = rate.trim() === "" ? undefined : Number(rate);
@@ -251,21 +268,26 @@ function RunForm({
         </p>
       </div>
       {confirming ? (
-        <div role="group" aria-label="Confirm the run" className="flex flex-wrap items-center gap-3 rounded bg-indigo-50 p-3 text-sm">
+        <div ref={panelRef} tabIndex={-1} role="group" aria-label="Confirm the run" className="flex flex-wrap items-center gap-3 rounded bg-indigo-50 p-3 text-sm">
           <span>
             Write up to {writes.toLocaleString("en-US")} items into <code className="font-mono">{job.table}</code>{itemsPerSecond !== undefined && !rateInvalid ? `, at most ${itemsPerSecond.toLocaleString("en-US")} a second` : ""}?
             {excluded.size > 0 ? ` ${excluded.size.toLocaleString("en-US")} unticked ${excluded.size === 1 ? "item is" : "items are"} left out.` : ""}
           </span>
-          <button type="button" disabled={pending || (ttl === "extend" && !until) || rateInvalid} onClick={() => onRun(options())} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
+          <button
+            type="button"
+            disabled={(ttl === "extend" && !until) || rateInvalid}
+            {...busyButtonProps(pending, () => onRun(options()))}
+            className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 font-medium text-white hover:bg-indigo-800 disabled:opacity-60 aria-disabled:opacity-60"
+          >
             <Play aria-hidden="true" className="size-4" />
             {pending ? "Starting…" : "Yes, start the restore"}
           </button>
-          <button type="button" onClick={() => setConfirming(false)} className="rounded-md px-3 py-1.5 font-medium ring-1 ring-slate-300 hover:bg-white">
+          <button type="button" {...busyButtonProps(pending, cancel)} className="rounded-md px-3 py-1.5 font-medium ring-1 ring-slate-300 hover:bg-white">
             Back
           </button>
         </div>
       ) : (
-        <button type="button" disabled={writes === 0} onClick={() => setConfirming(true)} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
+        <button ref={openerRef} type="button" disabled={writes === 0} onClick={() => open(true)} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
           <Play aria-hidden="true" className="size-4" />
           Run the restore
         </button>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useId, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { Loader2 } from "lucide-react";
 import { isApprovalRequested, type ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
@@ -8,6 +8,7 @@ import { MIN_DISCARD_REASON_CHARS, type DiscardResult, type DlqFailure } from "@
 import { SentForApproval } from "../approvals/sent-for-approval";
 import { errorMessage, fetchJson } from "../query/api-client";
 import { MessagePanel } from "../ui/message-panel";
+import { busyButtonProps, useFocusRequest } from "../ui/focus-management";
 
 type Answer = { kind: "discarded"; result: DiscardResult } | { kind: "sent"; requested: ApprovalRequestedResponse };
 
@@ -22,20 +23,28 @@ export function DiscardForm({ service, failure, onCancel, onDiscarded, onDone }:
   const hintId = useId();
   const [reason, setReason] = useState("");
   const [touched, setTouched] = useState(false);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const outcomeRef = useRef<HTMLHeadingElement>(null);
+  const errorRef = useRef<HTMLHeadingElement>(null);
+  const focus = useFocusRequest();
+  // Opened from the row's Discard button: the reason is what to fill in first.
+  useEffect(() => reasonRef.current?.focus(), []);
   const mutation = useMutation({
     mutationFn: () => discardFailure(service, failure.id, reason.trim()),
     onSuccess: (answer) => {
       if (answer.kind === "discarded" && answer.result.deleted) onDiscarded();
+      focus(outcomeRef);
     },
+    onError: () => focus(errorRef),
   });
   const tooShort = reason.trim().length < MIN_DISCARD_REASON_CHARS;
   const answer = mutation.data;
 
-  if (answer?.kind === "sent") return <SentForApproval requested={answer.requested} />;
+  if (answer?.kind === "sent") return <SentForApproval requested={answer.requested} focusRef={outcomeRef} />;
   if (answer?.kind === "discarded") {
     const r = answer.result;
     return (
-      <MessagePanel tone={r.deleted ? "success" : "warning"} title={r.deleted ? "Discarded: the failure was deleted" : "Not discarded: the failure is still there"} role="status" headingLevel={3}>
+      <MessagePanel tone={r.deleted ? "success" : "warning"} title={r.deleted ? "Discarded: the failure was deleted" : "Not discarded: the failure is still there"} role="status" headingLevel={3} focusRef={outcomeRef}>
         <p>{r.message}</p>
         <p className="mt-1 text-xs">Audit operation {r.operationId}.</p>
         <button type="button" onClick={onDone} className="mt-2 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm text-slate-900">
@@ -51,7 +60,7 @@ export function DiscardForm({ service, failure, onCancel, onDiscarded, onDone }:
       onSubmit={(event) => {
         event.preventDefault();
         setTouched(true);
-        if (!tooShort) mutation.mutate();
+        if (!tooShort && !mutation.isPending) mutation.mutate();
       }}
     >
       <p className="text-sm text-slate-900">
@@ -63,6 +72,7 @@ export function DiscardForm({ service, failure, onCancel, onDiscarded, onDone }:
         Why can it never be archived?
       </label>
       <textarea
+        ref={reasonRef}
         id={reasonId}
         value={reason}
         onChange={(e) => setReason(e.target.value)}
@@ -79,18 +89,18 @@ export function DiscardForm({ service, failure, onCancel, onDiscarded, onDone }:
       <div className="flex flex-wrap gap-2">
         <button
           type="submit"
-          disabled={mutation.isPending}
-          className="inline-flex items-center gap-1 rounded-md bg-red-800 px-2.5 py-1 text-sm font-medium text-white hover:bg-red-900 disabled:opacity-60"
+          {...busyButtonProps(mutation.isPending)}
+          className="inline-flex items-center gap-1 rounded-md bg-red-800 px-2.5 py-1 text-sm font-medium text-white hover:bg-red-900 aria-disabled:opacity-60"
         >
           {mutation.isPending ? <Loader2 aria-hidden="true" className="size-4 animate-spin" /> : null}
           Confirm discard
         </button>
-        <button type="button" onClick={onCancel} disabled={mutation.isPending} className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm">
+        <button type="button" {...busyButtonProps(mutation.isPending, onCancel)} className="rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm aria-disabled:opacity-60">
           Cancel
         </button>
       </div>
       {mutation.isError ? (
-        <MessagePanel tone="error" title="The batch was not discarded" role="alert" headingLevel={4}>
+        <MessagePanel tone="error" title="The batch was not discarded" role="alert" headingLevel={4} focusRef={errorRef}>
           <p>{errorMessage(mutation.error)}</p>
         </MessagePanel>
       ) : null}

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useRef, useState, type Ref } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Loader2, RefreshCw, RotateCcw, Trash2 } from "lucide-react";
 import type { DlqFailure, DlqListResponse, FailureEntry, ReplayResult, ServiceFailures } from "@/lib/dlq/failure-record";
@@ -9,6 +9,7 @@ import { formatUtc } from "../format/time";
 import { MessagePanel } from "../ui/message-panel";
 import { ScrollRegion } from "@/components/ui/scroll-region";
 import { DiscardForm } from "./discard-form";
+import { busyButtonProps, useInlineConfirmation } from "../ui/focus-management";
 
 export const DLQ_QUERY_KEY = ["dlq", "failures"] as const;
 
@@ -50,9 +51,8 @@ export function DlqView({ initial }: { initial: DlqListResponse }) {
         </p>
         <button
           type="button"
-          onClick={() => void query.refetch()}
-          disabled={query.isFetching}
-          className="inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm hover:bg-slate-50 disabled:opacity-60"
+          {...busyButtonProps(query.isFetching, () => void query.refetch())}
+          className="inline-flex items-center gap-1.5 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm hover:bg-slate-50 aria-disabled:opacity-60"
         >
           <RefreshCw aria-hidden="true" className={query.isFetching ? "size-4 animate-spin" : "size-4"} />
           Check again
@@ -149,15 +149,20 @@ function RetentionCell({ failure }: { failure: DlqFailure }) {
 
 function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: string; failure: DlqFailure } & RowCallbacks) {
   const queryClient = useQueryClient();
-  const [confirming, setConfirming] = useState(false);
   const [discarding, setDiscarding] = useState(false);
   const [discarded, setDiscarded] = useState(false);
+  const discardOpenerRef = useRef<HTMLButtonElement>(null);
+  const { isOpen: confirming, open, cancel, close, focus, openerRef, panelRef } = useInlineConfirmation<true, HTMLDivElement>();
+  const outcomeRef = useRef<HTMLHeadingElement>(null);
   const mutation = useMutation({
     mutationFn: () => replayFailure(service, failure.id),
     onSuccess: (result) => {
       if (result.deleted) onReplayed(failure.id);
     },
-    onSettled: () => setConfirming(false),
+    onSettled: () => {
+      close();
+      focus(outcomeRef);
+    },
   });
   const result = mutation.data;
   const range = `${failure.startSequenceNumber} – ${failure.endSequenceNumber}`;
@@ -180,19 +185,18 @@ function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: stri
           ) : discarded ? (
             <span className="font-medium text-slate-800">Discarded</span>
           ) : confirming ? (
-            <div className="flex flex-col gap-2" role="group" aria-label="Confirm replay">
+            <div ref={panelRef} tabIndex={-1} className="flex flex-col gap-2" role="group" aria-label="Confirm replay">
               <span className="text-xs text-slate-700">Run the archiver on these {failure.batchSize} records?</span>
               <div className="flex gap-2">
                 <button
                   type="button"
-                  onClick={() => mutation.mutate()}
-                  disabled={mutation.isPending}
-                  className="inline-flex items-center gap-1 rounded-md bg-slate-900 px-2.5 py-1 text-sm text-white hover:bg-slate-700 disabled:opacity-60"
+                  {...busyButtonProps(mutation.isPending, () => mutation.mutate())}
+                  className="inline-flex items-center gap-1 rounded-md bg-slate-900 px-2.5 py-1 text-sm text-white hover:bg-slate-700 aria-disabled:opacity-60"
                 >
                   {mutation.isPending ? <Loader2 aria-hidden="true" className="size-4 animate-spin" /> : null}
                   Confirm replay
                 </button>
-                <button type="button" onClick={() => setConfirming(false)} disabled={mutation.isPending} className="rounded-md border border-slate-300 px-2.5 py-1 text-sm">
+                <button type="button" {...busyButtonProps(mutation.isPending, cancel)} className="rounded-md border border-slate-300 px-2.5 py-1 text-sm">
                   Cancel
                 </button>
               </div>
@@ -200,11 +204,12 @@ function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: stri
           ) : (
             <div className="flex flex-wrap gap-2">
               <button
+                ref={openerRef}
                 type="button"
                 onClick={() => {
                   mutation.reset();
                   setDiscarding(false);
-                  setConfirming(true);
+                  open(true);
                 }}
                 aria-label={`Replay the batch of ${failure.batchSize} records first failed ${failure.failedAt ? formatUtc(failure.failedAt) : ""}`.trim()}
                 className="inline-flex items-center gap-1 rounded-md border border-slate-300 bg-white px-2.5 py-1 text-sm hover:bg-slate-50"
@@ -213,6 +218,7 @@ function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: stri
                 Replay
               </button>
               <button
+                ref={discardOpenerRef}
                 type="button"
                 onClick={() => {
                   mutation.reset();
@@ -235,7 +241,10 @@ function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: stri
             <DiscardForm
               service={service}
               failure={failure}
-              onCancel={() => setDiscarding(false)}
+              onCancel={() => {
+                setDiscarding(false);
+                discardOpenerRef.current?.focus();
+              }}
               onDiscarded={() => {
                 setDiscarded(true);
                 onDiscarded(failure.id);
@@ -249,11 +258,11 @@ function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: stri
         <tr>
           <td colSpan={7} className="px-3 pb-3">
             {mutation.isError ? (
-              <MessagePanel tone="error" title="The replay did not run" role="alert" headingLevel={3}>
+              <MessagePanel tone="error" title="The replay did not run" role="alert" headingLevel={3} focusRef={outcomeRef}>
                 <p>{errorMessage(mutation.error)}</p>
               </MessagePanel>
             ) : result ? (
-              <ReplayOutcome result={result} onDone={() => void queryClient.invalidateQueries({ queryKey: DLQ_QUERY_KEY })} />
+              <ReplayOutcome result={result} onDone={() => void queryClient.invalidateQueries({ queryKey: DLQ_QUERY_KEY })} focusRef={outcomeRef} />
             ) : null}
           </td>
         </tr>
@@ -262,7 +271,7 @@ function BatchRow({ service, failure, onReplayed, onDiscarded }: { service: stri
   );
 }
 
-export function ReplayOutcome({ result, onDone }: { result: ReplayResult; onDone?: () => void }) {
+export function ReplayOutcome({ result, onDone, focusRef }: { result: ReplayResult; onDone?: () => void; focusRef?: Ref<HTMLHeadingElement> }) {
   const c = result.counts;
   const tone = result.deleted ? "success" : result.lost ? "error" : "warning";
   const title = result.deleted
@@ -271,7 +280,7 @@ export function ReplayOutcome({ result, onDone }: { result: ReplayResult; onDone
       ? `${result.lost.count} record${result.lost.count === 1 ? "" : "s"} lost: the failure is kept`
       : "Not every record was archived: the failure is kept";
   return (
-    <MessagePanel tone={tone} title={title} role="status" headingLevel={3}>
+    <MessagePanel tone={tone} title={title} role="status" headingLevel={3} focusRef={focusRef}>
       <dl className="mt-1 grid grid-cols-2 gap-x-4 gap-y-0.5 sm:grid-cols-4" data-testid="replay-counts">
         {(
           [

@@ -3,6 +3,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { Trash2 } from "lucide-react";
 import { confirmationText, type ErasureMode, type ErasureQuery } from "@/lib/erasure/erasure-request";
+import { busyButtonProps } from "../ui/focus-management";
 
 export interface ErasureChoice {
   mode: ErasureMode;
@@ -30,7 +31,8 @@ export function ErasureActionForm({
   const [attributes, setAttributes] = useState<string[]>([]);
   const [confirmation, setConfirmation] = useState("");
   const expected = confirmationText(mode, query.key);
-  const canSubmit = confirmation === expected && (mode === "erase" || attributes.length > 0) && !busy;
+  const complete = confirmation === expected && (mode === "erase" || attributes.length > 0);
+  const canSubmit = complete && !busy;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -92,7 +94,12 @@ export function ErasureActionForm({
           className="max-w-xl rounded-md border border-slate-300 px-2.5 py-1.5 font-mono text-sm"
         />
       </div>
-      <button type="submit" disabled={!canSubmit} className="inline-flex items-center gap-1.5 rounded-md bg-red-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-red-800 disabled:opacity-50">
+      <button
+        type="submit"
+        disabled={!complete}
+        {...busyButtonProps(busy)}
+        className="inline-flex items-center gap-1.5 rounded-md bg-red-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-red-800 disabled:opacity-50 aria-disabled:opacity-50"
+      >
         <Trash2 aria-hidden="true" className="size-4" />
         {busy ? (mode === "erase" ? "Erasing…" : "Redacting…") : mode === "erase" ? "Erase these records" : "Redact these records"}
       </button>

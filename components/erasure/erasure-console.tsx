@@ -1,6 +1,6 @@
 "use client";
 
-import { useMemo, useState } from "react";
+import { useMemo, useRef, useState } from "react";
 import { useMutation } from "@tanstack/react-query";
 import { errorMessage, fetchJson } from "@/components/query/api-client";
 import { ErrorPanel } from "@/components/ui/message-panel";
@@ -14,13 +14,17 @@ import { ErasureResult } from "./erasure-result";
 import { ErasureSearchForm } from "./erasure-search-form";
 import { isApprovalRequested } from "@/lib/approvals/approval-types";
 import { SentForApproval } from "../approvals/sent-for-approval";
+import { useFocusRequest } from "../ui/focus-management";
+import { StatusRegion } from "../ui/status-region";
 
 export { lockLabel } from "./lock-label";
 
 /**
  * The erasure flow: find a subject's archived records, choose erase or redact,
  * type the confirmation, follow it while it runs, see what was done, keep the receipt.
- * The server re-plans and re-checks everything; this only guides.
+ * The server re-plans and re-checks everything; this only guides. What the search found
+ * and how the erasure went are announced through regions that are on the page from the start;
+ * focus moves to the outcome, since the form that had it goes away.
  */
 export function ErasureConsole({ services, user, initialKey = "" }: { services: string[]; user: { email: string; name: string; role: string }; initialKey?: string }) {
   const [query, setQuery] = useState<ErasureQuery | null>(null);
@@ -30,7 +34,14 @@ export function ErasureConsole({ services, user, initialKey = "" }: { services: 
   const plan = useMutation({
     mutationFn: (q: ErasureQuery) => fetchJson<ErasurePlanResponse>("/api/erasure/plan", { method: "POST", body: q }),
   });
-  const erasure = useMutation({ mutationFn: postErasure });
+  const focus = useFocusRequest();
+  const outcomeRef = useRef<HTMLHeadingElement>(null);
+  const refusalRef = useRef<HTMLDivElement>(null);
+  const erasure = useMutation({
+    mutationFn: postErasure,
+    onSuccess: () => focus(outcomeRef),
+    onError: () => focus(refusalRef),
+  });
   const sent = erasure.data && isApprovalRequested(erasure.data) ? erasure.data : null;
   const erased = erasure.data && !isApprovalRequested(erasure.data) ? erasure.data : null;
 
@@ -61,10 +72,20 @@ export function ErasureConsole({ services, user, initialKey = "" }: { services: 
   const nothingFound = plan.data && plan.data.findings.length === 0 && plan.data.failureCopies.length === 0;
   const blocked = (plan.data?.blockers.length ?? 0) > 0;
   const done = erased?.outcome === "succeeded" ? erased.summary.mode : null;
+  const said = plan.isPending
+    ? "Searching the archive…"
+    : erasure.isPending
+      ? `${mode === "erase" ? "Erasing" : "Redacting"}… The result appears below when it is done.`
+      : erasure.isIdle && plan.data && query
+        ? foundText(plan.data, query)
+        : "";
 
   return (
     <div className="space-y-6">
       <ErasureSearchForm services={services} initialKey={initialKey} searching={plan.isPending || erasure.isPending} onSearch={search} />
+      <StatusRegion visuallyHidden data-testid="erasure-announcement">
+        {said}
+      </StatusRegion>
 
       {plan.isError ? <ErrorPanel title="Could not search the archive" message={errorMessage(plan.error)} /> : null}
 
@@ -78,7 +99,7 @@ export function ErasureConsole({ services, user, initialKey = "" }: { services: 
       {erasure.isPending && plan.data ? <ErasureProgress plan={plan.data} mode={mode} startedAt={startedAt} /> : null}
 
       {erasure.isError ? (
-        <div role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-900">
+        <div ref={refusalRef} tabIndex={-1} role="alert" className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-900">
           <p className="font-medium">{errorMessage(erasure.error)}</p>
           {erasure.error instanceof ErasureRefusal ? (
             <>
@@ -97,8 +118,20 @@ export function ErasureConsole({ services, user, initialKey = "" }: { services: 
         </div>
       ) : null}
 
-      {sent ? <SentForApproval requested={sent} /> : null}
-      {erased && receipt ? <ErasureResult response={erased} receipt={receipt} /> : null}
+      {sent ? <SentForApproval requested={sent} focusRef={outcomeRef} /> : null}
+      <StatusRegion aria-label="Erasure result">{erased && receipt ? <ErasureResult response={erased} receipt={receipt} focusRef={outcomeRef} /> : null}</StatusRegion>
     </div>
   );
+}
+
+/** "3 archived records found for CONTACT#c-1005", with the failed-batch copies and a refusal if any. */
+export function foundText(plan: ErasurePlanResponse, query: ErasureQuery): string {
+  const n = plan.findings.length;
+  const copies = plan.failureCopies.length;
+  const subject = query.match === "prefix" ? `keys starting with ${query.key}` : query.key;
+  return [
+    `${n} archived ${n === 1 ? "record" : "records"} found for ${subject}`,
+    copies > 0 ? `, and ${copies} failed-batch ${copies === 1 ? "copy" : "copies"}` : "",
+    plan.blockers.length > 0 ? ". The erasure would be refused: see below." : ".",
+  ].join("");
 }

@@ -33,7 +33,8 @@ export function ErasureProgress({ plan, mode, startedAt }: { plan: ErasurePlanRe
       <div role="progressbar" aria-label={`${mode === "erase" ? "Erasure" : "Redaction"} in progress`} aria-valuetext={`${seconds} seconds elapsed`} className="h-1.5 overflow-hidden rounded bg-indigo-100">
         <div className="h-full w-1/3 animate-pulse rounded bg-indigo-600" />
       </div>
-      <p role="status">
+      {/* Not a live region: it changes every second; the console announces the start and the result. */}
+      <p>
         {seconds} s elapsed. The result and a receipt to keep appear here when it is done.
       </p>
       <p>Working through:</p>

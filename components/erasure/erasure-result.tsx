@@ -1,19 +1,19 @@
 "use client";
 
-import { useMemo } from "react";
+import { useMemo, type Ref } from "react";
 import { Download } from "lucide-react";
 import type { ErasureResponse } from "@/lib/erasure/erasure-request";
 import { receiptFileName, type ErasureReceipt } from "./erasure-receipt";
 
-/** What the erasure did, its audit id, and the receipt to download. */
-export function ErasureResult({ response, receipt }: { response: ErasureResponse; receipt: ErasureReceipt }) {
+/** What the erasure did, its audit id, and the receipt to download. The console puts it in a live region that was there before it. */
+export function ErasureResult({ response, receipt, focusRef }: { response: ErasureResponse; receipt: ErasureReceipt; focusRef?: Ref<HTMLHeadingElement> }) {
   // A data URL: the receipt is a few kilobytes, and nothing needs revoking.
   const href = useMemo(() => `data:application/json;charset=utf-8,${encodeURIComponent(JSON.stringify(receipt, null, 2))}`, [receipt]);
   const { summary } = response;
   const succeeded = response.outcome === "succeeded";
   return (
-    <section aria-labelledby="erasure-result" role="status" className={`rounded-md border p-4 text-sm ${succeeded ? "border-emerald-300 bg-emerald-50 text-emerald-950" : "border-amber-300 bg-amber-50 text-amber-950"}`}>
-      <h2 id="erasure-result" className="text-base font-semibold">
+    <section aria-labelledby="erasure-result" className={`rounded-md border p-4 text-sm ${succeeded ? "border-emerald-300 bg-emerald-50 text-emerald-950" : "border-amber-300 bg-amber-50 text-amber-950"}`}>
+      <h2 id="erasure-result" ref={focusRef} tabIndex={-1} className="text-base font-semibold">
         {succeeded ? (summary.mode === "erase" ? "Erased" : "Redacted") : "Partly done"}
       </h2>
       <p className="mt-1">{response.message}</p>

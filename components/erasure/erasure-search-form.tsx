@@ -3,6 +3,7 @@
 import { useId, useState, type FormEvent } from "react";
 import { Search } from "lucide-react";
 import type { ErasureQuery } from "@/lib/erasure/erasure-request";
+import { busyButtonProps } from "../ui/focus-management";
 
 /** Which subject: a partition key (exact or prefix) in some or all services. */
 export function ErasureSearchForm({
@@ -23,7 +24,7 @@ export function ErasureSearchForm({
 
   function search(event: FormEvent) {
     event.preventDefault();
-    if (key.length === 0) return;
+    if (key.length === 0 || searching) return;
     onSearch({ match, key, ...(chosenServices.length > 0 ? { services: chosenServices } : {}) });
   }
 
@@ -68,7 +69,7 @@ export function ErasureSearchForm({
           ))}
         </div>
       </fieldset>
-      <button type="submit" disabled={searching} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-60">
+      <button type="submit" {...busyButtonProps(searching)} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 aria-disabled:opacity-60">
         <Search aria-hidden="true" className="size-4" />
         {searching ? "Searching…" : "Find records"}
       </button>

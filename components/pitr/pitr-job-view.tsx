@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useRef, useState, type Ref } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { CheckCircle2, CircleDashed, Wrench } from "lucide-react";
 import { fetchJson, errorMessage } from "@/components/query/api-client";
@@ -11,6 +11,8 @@ import type { ChecklistItem, CompareCategory, CompareEntryView, CompareState, Co
 import { formatElapsed, StatusBadge } from "./pitr-status";
 import { isApprovalRequested, type ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
 import { SentForApproval } from "../approvals/sent-for-approval";
+import { busyButtonProps, useInlineConfirmation } from "../ui/focus-management";
+import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
 
 const POLL_MS = 2000;
 
@@ -101,29 +103,23 @@ function ComparePanel({ job }: { job: PitrJobView }) {
   });
   const state = compare.data?.compare ?? null;
   const pct = (scanned: number, total: number | null) => (total ? Math.min(100, Math.round((scanned / total) * 100)) : null);
+  const compareText = state ? compareStatusText(state, pct) : "";
+  // Polled every second: the screen shows each count, the live region the start, each quarter and the end.
+  const announced = useThrottledAnnouncement(state ? `${state.status}:${progressStep(state.scanned.live, state.approximateCounts.live ?? 0)}` : "none", compareText);
   return (
     <section aria-labelledby="compare-heading" className="space-y-3 rounded-md border border-slate-200 p-4">
       <h2 id="compare-heading" className="text-lg font-semibold">Compare restored with live</h2>
       <p className="text-sm text-slate-700">
         Scans both tables in parallel segments and lists the items deleted since the restore point, created since, and changed. Nothing is written.
       </p>
-      <button type="button" onClick={() => start.mutate()} disabled={start.isPending || state?.status === "running"} className="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white disabled:opacity-50">
+      <button type="button" {...busyButtonProps(start.isPending || state?.status === "running", () => start.mutate())} className="rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white aria-disabled:opacity-50">
         {state ? "Run the compare again" : "Run compare"}
       </button>
+      <StatusRegion visuallyHidden>{announced}</StatusRegion>
       {start.isError ? <MessagePanel tone="error" title="The compare did not start" role="alert" headingLevel={3}><p>{errorMessage(start.error)}</p></MessagePanel> : null}
       {state ? (
         <div className="space-y-2 text-sm" data-testid="pitr-compare">
-          <p role="status">
-            {state.status === "running"
-              ? "Comparing…"
-              : state.status === "done"
-                ? `Compare finished at ${state.finishedAt}.`
-                : state.status === "stalled"
-                  ? `The compare stopped: ${state.error ?? "its server stopped"}.`
-                  : `The compare failed: ${state.error ?? "unknown error"}.`}{" "}
-            Live: {state.scanned.live} items scanned{pct(state.scanned.live, state.approximateCounts.live) !== null ? ` (~${pct(state.scanned.live, state.approximateCounts.live)} %)` : ""}; restored: {state.scanned.restored} items scanned
-            {pct(state.scanned.restored, state.approximateCounts.restored) !== null ? ` (~${pct(state.scanned.restored, state.approximateCounts.restored)} %)` : ""}; {state.segments} segments.
-          </p>
+          <p>{compareText}</p>
           <dl className="grid grid-cols-2 gap-2 sm:grid-cols-4">
             {(Object.keys(CATEGORY_LABELS) as CompareCategory[]).map((c) => (
               <div key={c} className="rounded border border-slate-200 p-2">
@@ -146,6 +142,20 @@ function ComparePanel({ job }: { job: PitrJobView }) {
       ) : null}
     </section>
   );
+}
+
+function compareStatusText(state: CompareState, pct: (scanned: number, total: number | null) => number | null): string {
+  const livePct = pct(state.scanned.live, state.approximateCounts.live);
+  const restoredPct = pct(state.scanned.restored, state.approximateCounts.restored);
+  const head =
+    state.status === "running"
+      ? "Comparing…"
+      : state.status === "done"
+        ? `Compare finished at ${state.finishedAt}.`
+        : state.status === "stalled"
+          ? `The compare stopped: ${state.error ?? "its server stopped"}.`
+          : `The compare failed: ${state.error ?? "unknown error"}.`;
+  return `${head} Live: ${state.scanned.live} items scanned${livePct !== null ? ` (~${livePct} %)` : ""}; restored: ${state.scanned.restored} items scanned${restoredPct !== null ? ` (~${restoredPct} %)` : ""}; ${state.segments} segments.`;
 }
 
 function CompareBrowser({ job, state }: { job: PitrJobView; state: CompareState }) {
@@ -180,7 +190,12 @@ const keyText = (key: CompareEntryView["key"]) => Object.values(key).map((v) => 
 function CategoryList({ job, state, category }: { job: PitrJobView; state: CompareState; category: CompareCategory }) {
   const [page, setPage] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [confirming, setConfirming] = useState<null | { all: boolean }>(null);
+  const confirmation = useInlineConfirmation<{ all: boolean }, HTMLHeadingElement>();
+  const confirming = confirmation.value;
+  const copySelectedRef = useRef<HTMLButtonElement>(null);
+  const copyAllRef = useRef<HTMLButtonElement>(null);
+  const outcomeHeadingRef = useRef<HTMLHeadingElement>(null);
+  const copiedRef = useRef<HTMLDivElement>(null);
   const list = useQuery({
     queryKey: ["pitr-compare-page", job.id, state.compareId, category, page],
     queryFn: () => fetchJson<{ entries: CompareEntryView[]; pages: number; total: number }>(`/api/pitr/${job.id}/compare/${category}?compareId=${state.compareId}&page=${page}`),
@@ -193,8 +208,13 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
         method: "POST",
         body: { compareId: state.compareId, category, selection: all ? { all: true } : { ids: [...selected] } },
       }),
+    onError: () => {
+      confirmation.close();
+      confirmation.focus(outcomeHeadingRef);
+    },
     onSuccess: (answer) => {
-      setConfirming(null);
+      confirmation.close();
+      confirmation.focus(isApprovalRequested(answer) ? outcomeHeadingRef : copiedRef);
       setSelected(new Set());
       if (isApprovalRequested(answer)) return;
       setOutcomes((current) => new Map([...current, ...answer.result.items.map((i) => [i.id, i.outcome] as const)]));
@@ -258,31 +278,31 @@ function CategoryList({ job, state, category }: { job: PitrJobView; state: Compa
       ) : null}
       {copyable && total > 0 ? (
         <div className="flex flex-wrap gap-2">
-          <button type="button" disabled={selected.size === 0} onClick={() => setConfirming({ all: false })} className="rounded-md border border-slate-900 px-3 py-1.5 disabled:opacity-50">
+          <button ref={copySelectedRef} type="button" disabled={selected.size === 0} onClick={() => confirmation.open({ all: false }, copySelectedRef)} className="rounded-md border border-slate-900 px-3 py-1.5 disabled:opacity-50">
             Copy {selected.size} selected back…
           </button>
-          <button type="button" onClick={() => setConfirming({ all: true })} className="rounded-md border border-slate-900 px-3 py-1.5">
+          <button ref={copyAllRef} type="button" onClick={() => confirmation.open({ all: true }, copyAllRef)} className="rounded-md border border-slate-900 px-3 py-1.5">
             Copy all {total} back…
           </button>
         </div>
       ) : null}
       {confirming ? (
-        <MessagePanel tone="warning" title="Copy back into the live table?" headingLevel={3}>
+        <MessagePanel tone="warning" title="Copy back into the live table?" headingLevel={3} focusRef={confirmation.panelRef}>
           <p>
             {confirming.all ? total : selected.size} item(s) from <span className="font-mono">{job.targetTable}</span> will be written to <span className="font-mono">{job.sourceTable}</span>
             {category === "changed" ? ", replacing the live versions the compare saw" : ", where no item with the key exists"}. Items that changed since the compare, and erased keys, are refused. Audited.
           </p>
           <div className="mt-2 flex gap-2">
-            <button type="button" onClick={() => copy.mutate(confirming.all)} disabled={copy.isPending} className="rounded-md bg-slate-900 px-3 py-1.5 text-white disabled:opacity-50">
+            <button type="button" {...busyButtonProps(copy.isPending, () => copy.mutate(confirming.all))} className="rounded-md bg-slate-900 px-3 py-1.5 text-white aria-disabled:opacity-50">
               {copy.isPending ? "Copying…" : "Copy back"}
             </button>
-            <button type="button" onClick={() => setConfirming(null)} className="rounded-md border px-3 py-1.5">Cancel</button>
+            <button type="button" {...busyButtonProps(copy.isPending, confirmation.cancel)} className="rounded-md border px-3 py-1.5">Cancel</button>
           </div>
         </MessagePanel>
       ) : null}
-      {copy.isError ? <MessagePanel tone="error" title="The copy-back did not run" role="alert" headingLevel={3}><p>{errorMessage(copy.error)}</p></MessagePanel> : null}
-      {copy.data && isApprovalRequested(copy.data) ? <SentForApproval requested={copy.data} /> : null}
-      {copy.data && !isApprovalRequested(copy.data) ? <CopyResults result={copy.data.result} /> : null}
+      {copy.isError ? <MessagePanel tone="error" title="The copy-back did not run" role="alert" headingLevel={3} focusRef={outcomeHeadingRef}><p>{errorMessage(copy.error)}</p></MessagePanel> : null}
+      {copy.data && isApprovalRequested(copy.data) ? <SentForApproval requested={copy.data} focusRef={outcomeHeadingRef} /> : null}
+      {copy.data && !isApprovalRequested(copy.data) ? <CopyResults result={copy.data.result} focusRef={copiedRef} /> : null}
     </div>
   );
 }
@@ -299,10 +319,10 @@ function CopyOutcomeBadge({ outcome }: { outcome: CopyBackOutcome }) {
   return <span className={`rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${o.className}`}>{o.label}</span>;
 }
 
-function CopyResults({ result }: { result: CopyBackResult }) {
+function CopyResults({ result, focusRef }: { result: CopyBackResult; focusRef?: Ref<HTMLDivElement> }) {
   const problems = result.items.filter((i) => i.outcome !== "copied");
   return (
-    <div role="status" className={`rounded border p-2 ${problems.length === 0 ? "border-emerald-300 bg-emerald-50 text-emerald-950" : "border-amber-300 bg-amber-50 text-amber-950"}`}>
+    <div ref={focusRef} tabIndex={-1} role="status" className={`rounded border p-2 ${problems.length === 0 ? "border-emerald-300 bg-emerald-50 text-emerald-950" : "border-amber-300 bg-amber-50 text-amber-950"}`}>
       <p>
         Copied {result.counts.copied}; changed since compare {result.counts["changed-since-compare"]}; erased {result.counts.erased}; failed {result.counts.failed}. Audit id{" "}
         <span className="font-mono">{result.auditId}</span>.

@@ -76,7 +76,7 @@ function CheckDetail({ service, check, canFix }: { service: ServiceProtection; c
   return (
     <section aria-labelledby={`check-${check.id}`} className="space-y-3 rounded-md p-4 ring-1 ring-slate-200" data-check={check.id}>
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <h2 id={`check-${check.id}`} className="text-lg font-semibold text-slate-950">
+        <h2 id={`check-${check.id}`} tabIndex={-1} className="text-lg font-semibold text-slate-950">
           {check.label}
         </h2>
         <TrafficLight light={check.status} label={check.status === "unknown" ? undefined : check.summary} />
@@ -110,7 +110,7 @@ function CheckDetail({ service, check, canFix }: { service: ServiceProtection; c
               <CopyButton text={finding.command} label="Copy command" />
             </div>
           ) : null}
-          {finding.consoleFix && canFix ? <FixButton service={service.service} table={service.table} fix={finding.consoleFix} /> : null}
+          {finding.consoleFix && canFix ? <FixButton service={service.service} table={service.table} fix={finding.consoleFix} checkHeadingId={`check-${check.id}`} /> : null}
         </div>
       ))}
     </section>

@@ -1,4 +1,6 @@
+import type { Ref } from "react";
 import { ArchiveRestore, Loader2 } from "lucide-react";
+import { busyButtonProps } from "../ui/focus-management";
 import type { RestoreMode, TtlChoice } from "../query/api-types";
 import { ttlText } from "./restore-draft";
 
@@ -11,6 +13,7 @@ export function RestoreConfirm({
   pending,
   onSend,
   onBack,
+  headingRef,
 }: {
   keyText: string;
   table: string;
@@ -19,10 +22,12 @@ export function RestoreConfirm({
   pending: boolean;
   onSend: () => void;
   onBack: () => void;
+  /** Focus moves here when the confirmation opens. */
+  headingRef?: Ref<HTMLHeadingElement>;
 }) {
   return (
     <section aria-labelledby="restore-confirm-heading" className="space-y-3 rounded-md border border-indigo-200 bg-indigo-50 p-4">
-      <h3 id="restore-confirm-heading" className="font-semibold">
+      <h3 id="restore-confirm-heading" ref={headingRef} tabIndex={-1} className="font-semibold">
         Confirm the restore
       </h3>
       <dl className="grid grid-cols-1 gap-x-4 gap-y-1 text-sm sm:grid-cols-[max-content_1fr]">
@@ -45,14 +50,13 @@ export function RestoreConfirm({
       <div className="flex flex-wrap gap-2">
         <button
           type="button"
-          onClick={onSend}
-          disabled={pending}
-          className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-60"
+          {...busyButtonProps(pending, onSend)}
+          className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-800 aria-disabled:opacity-60"
         >
           {pending ? <Loader2 aria-hidden="true" className="size-4 animate-spin" /> : <ArchiveRestore aria-hidden="true" className="size-4" />}
           {pending ? "Restoring…" : "Restore now"}
         </button>
-        <button type="button" onClick={onBack} disabled={pending} className="rounded-md bg-white px-4 py-2 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-100">
+        <button type="button" {...busyButtonProps(pending, onBack)} className="rounded-md bg-white px-4 py-2 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-100">
           Back
         </button>
       </div>

@@ -1,4 +1,4 @@
-import type { FormEvent } from "react";
+import type { FormEvent, Ref } from "react";
 import { ArchiveRestore } from "lucide-react";
 import type { ComparePlan, RestoreMode } from "../query/api-types";
 import type { DraftProblems, RestoreDraft } from "./restore-draft";
@@ -16,6 +16,8 @@ export function RestoreForm({
   overwriteRole,
   canOtherTable,
   onReview,
+  reviewRef,
+  firstFieldRef,
 }: {
   plan: ComparePlan;
   draft: RestoreDraft;
@@ -28,6 +30,9 @@ export function RestoreForm({
   overwriteRole: boolean;
   canOtherTable: boolean;
   onReview: (event: FormEvent) => void;
+  /** The button that opens the confirmation: focus comes back to it from "Back". */
+  reviewRef?: Ref<HTMLButtonElement>;
+  firstFieldRef?: Ref<HTMLInputElement>;
 }) {
   const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
   const liveExists = plan.comparison.status !== "gone";
@@ -36,7 +41,7 @@ export function RestoreForm({
       <fieldset className="space-y-2">
         <legend className="text-sm font-semibold">How to write it</legend>
         <label className="flex items-start gap-2 text-sm">
-          <input type="radio" name="restore-mode" value="no-clobber" checked={mode === "no-clobber"} onChange={() => update({ mode: "no-clobber" })} className="mt-1" />
+          <input ref={firstFieldRef} type="radio" name="restore-mode" value="no-clobber" checked={mode === "no-clobber"} onChange={() => update({ mode: "no-clobber" })} className="mt-1" />
           <span>
             <span className="font-medium">Only if no live item has this key</span> (no-clobber). Refused if one exists, so nothing live is ever replaced.
           </span>
@@ -92,7 +97,7 @@ export function RestoreForm({
         </fieldset>
       ) : null}
 
-      <button type="submit" className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-800">
+      <button ref={reviewRef} type="submit" className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-2 text-sm font-medium text-white hover:bg-indigo-800">
         <ArchiveRestore aria-hidden="true" className="size-4" />
         Review restore…
       </button>

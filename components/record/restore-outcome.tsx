@@ -1,13 +1,14 @@
+import type { Ref } from "react";
 import { RefreshCw, RotateCcw } from "lucide-react";
 import type { RestoreSuccess } from "../query/api-types";
 import { ApiError, errorMessage } from "../query/api-client";
 import { MessagePanel } from "../ui/message-panel";
 
 /** A restore that went through: where to, the audit entry, and a way to start another one on purpose. */
-export function RestoreSucceeded({ result, ownTable, onAgain }: { result: RestoreSuccess; ownTable: boolean; onAgain: () => void }) {
+export function RestoreSucceeded({ result, ownTable, onAgain, focusRef }: { result: RestoreSuccess; ownTable: boolean; onAgain: () => void; focusRef?: Ref<HTMLHeadingElement> }) {
   return (
     <div className="space-y-3">
-      <MessagePanel tone="success" title={`Restored into table ${result.table}`} headingLevel={3} role="status">
+      <MessagePanel tone="success" title={`Restored into table ${result.table}`} headingLevel={3} role="status" focusRef={focusRef}>
         <p>
           The item is live again. Audit entry <code className="font-mono break-all">{result.auditId}</code>.
           {ownTable ? " The comparison above now reads the restored item, and the history lists this restore." : ""}
@@ -21,7 +22,7 @@ export function RestoreSucceeded({ result, ownTable, onAgain }: { result: Restor
   );
 }
 
-export function RestoreError({ error, onRecompare }: { error: Error; onRecompare: () => void }) {
+export function RestoreError({ error, onRecompare, focusRef }: { error: Error; onRecompare: () => void; focusRef?: Ref<HTMLHeadingElement> }) {
   const conflict = error instanceof ApiError && error.status === 409;
   const title =
     conflict && error.code === "live-item-changed"
@@ -30,7 +31,7 @@ export function RestoreError({ error, onRecompare }: { error: Error; onRecompare
         ? "A live item with this key already exists"
         : "The item was not restored";
   return (
-    <MessagePanel tone="error" title={title} headingLevel={3} role="alert">
+    <MessagePanel tone="error" title={title} headingLevel={3} role="alert" focusRef={focusRef}>
       <p>{errorMessage(error)}</p>
       {conflict ? (
         <button type="button" onClick={onRecompare} className="mt-2 inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 text-sm font-medium ring-1 ring-red-300 hover:bg-red-100">

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import { can, type Role } from "@/lib/auth/roles";
@@ -12,25 +12,36 @@ import { RestoreForm } from "./restore-form";
 import { RestoreError, RestoreSucceeded } from "./restore-outcome";
 import { isApprovalRequested } from "@/lib/approvals/approval-types";
 import { SentForApproval } from "../approvals/sent-for-approval";
+import { useInlineConfirmation } from "../ui/focus-management";
 
 export { utcInputToIso } from "./restore-draft";
 
 /**
  * The restore flow: edit (how, TTL, where), confirm, then the outcome. After a restore
  * the outcome replaces the form (a second no-clobber restore would only be refused);
- * "Restore again…" brings the form back on purpose.
+ * "Restore again…" brings the form back on purpose. Focus follows the steps: the confirmation's
+ * heading when it opens, "Review restore…" again after "Back", the outcome once it is known.
  */
 export function RestorePanel({ service, archiveKey, keyText, role, compare }: { service: string; archiveKey: string; keyText: string; role: Role; compare: UseQueryResult<ComparePlan> }) {
   const queryClient = useQueryClient();
   const router = useRouter();
   const [draft, setDraft] = useState<RestoreDraft>(EMPTY_DRAFT);
-  const [step, setStep] = useState<"edit" | "confirm" | "done">("edit");
+  const confirmation = useInlineConfirmation<true, HTMLHeadingElement>();
+  const [done, setDone] = useState(false);
+  const step = done ? "done" : confirmation.isOpen ? "confirm" : "edit";
+  const outcomeRef = useRef<HTMLHeadingElement>(null);
+  const firstFieldRef = useRef<HTMLInputElement>(null);
   const [showProblems, setShowProblems] = useState(false);
   const mutation = useMutation({
     mutationFn: (body: RestoreBody) => restoreRecord(service, body),
-    onError: () => setStep("edit"),
+    onError: () => {
+      confirmation.close();
+      confirmation.focus(outcomeRef);
+    },
     onSuccess: () => {
-      setStep("done");
+      confirmation.close();
+      setDone(true);
+      confirmation.focus(outcomeRef);
       // The live item is now the restored one, and the audit log has a new restore: the
       // comparison and the server-rendered history should both say so.
       void queryClient.invalidateQueries({ queryKey: compareQueryOptions(service, archiveKey).queryKey });
@@ -60,7 +71,7 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
     setShowProblems(true);
     if (Object.keys(problems).length === 0) {
       mutation.reset();
-      setStep("confirm");
+      confirmation.open(true);
     }
   };
   const send = () => {
@@ -74,7 +85,8 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
     mutation.reset();
     setDraft(EMPTY_DRAFT);
     setShowProblems(false);
-    setStep("edit");
+    setDone(false);
+    confirmation.focus(firstFieldRef);
   };
 
   const answer = mutation.isSuccess ? mutation.data : undefined;
@@ -84,9 +96,9 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
   return (
     <div className="space-y-4">
       {step === "done" && sent ? (
-        <SentForApproval requested={sent} />
+        <SentForApproval requested={sent} focusRef={outcomeRef} />
       ) : step === "done" && restored ? (
-        <RestoreSucceeded result={restored} ownTable={restored.table === plan.table} onAgain={again} />
+        <RestoreSucceeded result={restored} ownTable={restored.table === plan.table} onAgain={again} focusRef={outcomeRef} />
       ) : step === "confirm" ? (
         <RestoreConfirm
           keyText={keyText}
@@ -95,7 +107,8 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
           ttl={plan.ttl ? { attribute: plan.ttl.attribute, choice: ttlChoice } : null}
           pending={mutation.isPending}
           onSend={send}
-          onBack={() => setStep("edit")}
+          onBack={confirmation.cancel}
+          headingRef={confirmation.panelRef}
         />
       ) : (
         <RestoreForm
@@ -109,9 +122,11 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
           overwriteRole={overwriteRole}
           canOtherTable={can(role, "record:restore-other-table")}
           onReview={review}
+          reviewRef={confirmation.openerRef}
+          firstFieldRef={firstFieldRef}
         />
       )}
-      <div aria-live="polite">{mutation.isError ? <RestoreError error={mutation.error} onRecompare={recompare} /> : null}</div>
+      <div aria-live="polite">{mutation.isError ? <RestoreError error={mutation.error} onRecompare={recompare} focusRef={outcomeRef} /> : null}</div>
     </div>
   );
 }

@@ -6,6 +6,8 @@ import { COLUMN_LABELS, EXPORT_COLUMNS, type ExportColumn, type ExportFormat, ty
 import type { ReportSelection } from "@/lib/reports/report-params";
 import { ApiError, errorMessage, fetchJson } from "../query/api-client";
 import { formatBytes } from "../format/time";
+import { busyButtonProps, useFocusRequest } from "../ui/focus-management";
+import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
 
 type State =
   | { phase: "idle" }
@@ -37,13 +39,18 @@ async function sha256Hex(blob: Blob): Promise<string> {
 /**
  * Downloads the report's records through the streamed export route, counting bytes
  * and lines as they arrive against the report's total, then fetches the manifest
- * the server stored and checks the file's SHA-256 against it in the browser.
+ * the server stored and checks the file's SHA-256 against it in the browser. The counts
+ * change with every chunk on screen; the live region speaks at the start, each quarter and
+ * the end, and focus moves to the outcome.
  */
 export function ExportPanel({ selection, expectedRows }: { selection: ReportSelection; expectedRows: number }) {
   const [format, setFormat] = useState<ExportFormat>("csv");
   const [columns, setColumns] = useState<ExportColumn[]>([...EXPORT_COLUMNS]);
   const [state, setState] = useState<State>({ phase: "idle" });
   const abort = useRef<AbortController | null>(null);
+  const focus = useFocusRequest();
+  const doneRef = useRef<HTMLParagraphElement>(null);
+  const failedRef = useRef<HTMLParagraphElement>(null);
 
   const toggle = (column: ExportColumn) => setColumns((cols) => (cols.includes(column) ? cols.filter((c) => c !== column) : [...cols, column]));
 
@@ -101,15 +108,19 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
         manifest = null;
       }
       setState({ phase: "done", fileName, rows: manifest?.rowCount ?? (format === "csv" ? lines - 1 : lines), bytes, exportId, manifest, verified });
+      focus(doneRef);
     } catch (error) {
       if (error instanceof DOMException && error.name === "AbortError") setState({ phase: "error", message: "The download was cancelled." });
       else setState({ phase: "error", message: errorMessage(error) });
+      focus(failedRef);
     } finally {
       abort.current = null;
     }
   }
 
   const busy = state.phase === "downloading";
+  const progressText = state.phase === "downloading" ? `Downloading: ${state.rows.toLocaleString("en-US")} of about ${state.expected.toLocaleString("en-US")} rows` : "";
+  const announced = useThrottledAnnouncement(state.phase === "downloading" ? progressStep(state.rows, state.expected) : state.phase, progressText);
   return (
     <section aria-labelledby="export-heading" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
       <h2 id="export-heading" className="text-lg font-semibold">
@@ -141,9 +152,9 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
       <div className="flex flex-wrap items-center gap-3">
         <button
           type="button"
-          onClick={run}
-          disabled={busy || columns.length === 0 || expectedRows === 0}
-          className="inline-flex items-center gap-2 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50"
+          {...busyButtonProps(busy, () => void run())}
+          disabled={columns.length === 0 || expectedRows === 0}
+          className="inline-flex items-center gap-2 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50 aria-disabled:opacity-50"
         >
           <Download aria-hidden="true" className="size-4" />
           Download {format === "csv" ? "CSV" : "JSON Lines"}
@@ -160,14 +171,16 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
       {state.phase === "downloading" ? (
         <div className="space-y-1">
           <progress className="h-2 w-full" aria-label="Export progress" max={Math.max(state.expected, 1)} value={Math.min(state.rows, state.expected)} />
-          <p role="status" className="text-sm tabular-nums">
+          <p className="text-sm tabular-nums">
             {state.rows.toLocaleString("en-US")} of about {state.expected.toLocaleString("en-US")} rows · {formatBytes(state.bytes)}
           </p>
         </div>
       ) : null}
-      {state.phase === "done" ? (
-        <div role="status" className="space-y-2 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-950">
-          <p className="font-medium">
+      <StatusRegion>
+        {state.phase === "downloading" ? <span className="sr-only">{announced}</span> : null}
+        {state.phase === "done" ? (
+        <div className="space-y-2 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-950">
+          <p ref={doneRef} tabIndex={-1} className="font-medium">
             Downloaded {state.fileName}: {state.rows.toLocaleString("en-US")} rows, {formatBytes(state.bytes)}.
           </p>
           {state.manifest ? (
@@ -189,9 +202,10 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
             <p>The manifest could not be fetched; it is stored under export id {state.exportId}.</p>
           )}
         </div>
-      ) : null}
+        ) : null}
+      </StatusRegion>
       {state.phase === "error" ? (
-        <p role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-950">
+        <p ref={failedRef} tabIndex={-1} role="alert" className="rounded-md border border-red-300 bg-red-50 p-3 text-sm text-red-950">
           {state.message}
         </p>
       ) : null}

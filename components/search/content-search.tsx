@@ -11,6 +11,8 @@ import { formatBytes, formatCount, formatUtc } from "../format/time";
 import { recordHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ScrollRegion } from "@/components/ui/scroll-region";
+import { busyButtonProps, useFocusRequest } from "../ui/focus-management";
+import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
 
 const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
 const OPERATOR_LABELS: Record<Operator, string> = {
@@ -93,11 +95,14 @@ export function ContentSearch({
   const [planning, setPlanning] = useState(false);
   const abort = useRef<AbortController | null>(null);
   const nextId = useRef(2);
+  const focus = useFocusRequest();
+  const searchButtonRef = useRef<HTMLButtonElement>(null);
 
   const update = (id: number, patch: Partial<ConditionRow>) => setRows((all) => all.map((r) => (r.id === id ? { ...r, ...patch } : r)));
 
   async function run(event: FormEvent) {
     event.preventDefault();
+    if (status === "running") return;
     const input: ContentSearchInput = {
       conditions: rows.filter((r) => r.path.trim() !== "" || r.value !== "").map(toCondition),
       services: service === "all" ? "all" : [service],
@@ -186,6 +191,21 @@ export function ContentSearch({
   const percent = progress && progress.bytesTotal > 0 ? Math.min(100, Math.round((progress.bytesScanned / progress.bytesTotal) * 100)) : 0;
   const eta = progress && progress.bytesPerSecond > 0 && status === "running" ? Math.ceil((progress.bytesTotal - progress.bytesScanned) / progress.bytesPerSecond) : null;
   const subjects = [...new Set(matches.map((m) => m.partitionKey))];
+  const found = `${formatCount(matches.length)} ${matches.length === 1 ? "match" : "matches"}`;
+  const spoken =
+    status === "idle"
+      ? ""
+      : status === "running"
+        ? `Searching… ${found} so far, ${percent} % scanned.`
+        : status === "complete"
+          ? `Search complete. ${found} found.`
+          : status === "capped"
+            ? `Stopped at the cap. ${found} found; more records match.`
+            : status === "cancelled"
+              ? `Cancelled. ${found} found.`
+              : "Search failed.";
+  // The screen shows every progress line; the region speaks at the start, each quarter and the end.
+  const announced = useThrottledAnnouncement(`${status}:${progressStep(progress?.bytesScanned ?? 0, progress?.bytesTotal ?? 0)}`, spoken);
 
   return (
     <section aria-labelledby="content-heading" className="space-y-4">
@@ -274,17 +294,24 @@ export function ContentSearch({
               <option value="ttl">TTL expiry</option>
             </select>
           </label>
+          {/* The search button stays while a search runs (a button that disappears takes focus with it). */}
+          <button ref={searchButtonRef} type="submit" {...busyButtonProps(status === "running")} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 aria-disabled:opacity-60">
+            <Search aria-hidden="true" className="size-4" />
+            Search content
+          </button>
           {status === "running" ? (
-            <button type="button" onClick={() => abort.current?.abort()} className="inline-flex items-center gap-1.5 rounded-md border border-slate-300 px-4 py-1.5 text-sm font-medium hover:bg-slate-50">
+            <button
+              type="button"
+              onClick={() => {
+                abort.current?.abort();
+                focus(searchButtonRef);
+              }}
+              className="inline-flex items-center gap-1.5 rounded-md border border-slate-300 px-4 py-1.5 text-sm font-medium hover:bg-slate-50"
+            >
               <Square aria-hidden="true" className="size-4" />
               Cancel
             </button>
-          ) : (
-            <button type="submit" className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
-              <Search aria-hidden="true" className="size-4" />
-              Search content
-            </button>
-          )}
+          ) : null}
         </div>
         <p className="text-xs text-slate-600">
           Reads every archived deletion of the window (at most 92 days) and keeps those that meet every condition. Numbers compare exactly; sets match when a member does. The search and the attribute paths are written to the audit log; the values only as hashes.
@@ -297,12 +324,15 @@ export function ContentSearch({
         </p>
       ) : null}
 
+      <StatusRegion visuallyHidden data-testid="content-search-announcement">
+        {announced}
+      </StatusRegion>
       {status !== "idle" ? (
-        <div className="space-y-1" aria-live="polite">
+        <div className="space-y-1">
           <progress className="h-2 w-full" max={100} value={percent} aria-label="Scanned">
             {percent}%
           </progress>
-          <p className="text-sm text-slate-700" role="status">
+          <p className="text-sm text-slate-700">
             {status === "running" ? "Searching… " : status === "complete" ? "Search complete. " : status === "capped" ? "Stopped at the cap. " : status === "cancelled" ? "Cancelled. " : "Search failed. "}
             {formatCount(matches.length)} {matches.length === 1 ? "match" : "matches"}
             {progress ? ` · ${formatCount(progress.daysScanned)} of ${formatCount(progress.daysTotal)} service-days · ${formatBytes(progress.bytesScanned)} of ${formatBytes(progress.bytesTotal)} · ${formatBytes(progress.bytesPerSecond)}/s` : ""}

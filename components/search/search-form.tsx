@@ -1,13 +1,18 @@
+import Form from "next/form";
 import { Search } from "lucide-react";
 import type { ServiceSummary } from "@/lib/archive/archive-reader";
 
 const TYPE_WORDS = { S: "string", N: "number", B: "binary, entered as base64" } as const;
 
-/** A plain GET form: the query lives in the URL, so results can be linked and the back button works. */
+/**
+ * A GET form: the query lives in the URL, so results can be linked and the back button works.
+ * next/form submits it as a client-side navigation, so the page is not reloaded and focus stays
+ * on the Search button while the results stream in below (and are announced).
+ */
 export function SearchForm({ services, values }: { services: ServiceSummary[]; values: { q: string; match: "exact" | "prefix"; service: string } }) {
   const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
   return (
-    <form method="get" action="/search" role="search" aria-label="Find deletions by key" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
+    <Form action="/search" role="search" aria-label="Find deletions by key" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
       <div className="flex flex-wrap items-end gap-3">
         <div className="flex min-w-64 flex-1 flex-col gap-1">
           <label htmlFor="search-q" className="text-sm font-medium">
@@ -66,6 +71,6 @@ export function SearchForm({ services, values }: { services: ServiceSummary[]; v
           ))}
         </ul>
       </div>
-    </form>
+    </Form>
   );
 }

@@ -16,6 +16,7 @@ import { deletedByForDeletions, type DeletedByCell } from "@/lib/attribution/day
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
 import { ScrollRegion } from "@/components/ui/scroll-region";
+import { Announce } from "../ui/status-region";
 
 export function namedKeyText(key: NamedKey): string {
   if (key.hashed) return `${key.encoded.split("~")[0] || ""}… (hashed)`;
@@ -53,9 +54,11 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
     [outcome, erasures] = await Promise.all([searchDeletions(s3, config, query), erasuresOf(s3, config, query)]);
   } catch (error) {
     const facing = toUserFacingError(error);
+    const title = facing.status === 400 ? "Cannot search for that" : "Search failed";
     return (
-      <div role="status" aria-live="polite">
-        <ErrorPanel title={facing.status === 400 ? "Cannot search for that" : "Search failed"} message={facing.message} />
+      <div>
+        <Announce message={`${title}: ${facing.message}`} />
+        <ErrorPanel title={title} message={facing.message} />
       </div>
     );
   }
@@ -77,9 +80,9 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
       <h2 id="results-heading" className="text-lg font-semibold">
         Results
       </h2>
-      <p role="status" aria-live="polite" className="text-sm text-slate-700">
-        {summary}
-      </p>
+      {/* Said through the page-wide live region: this paragraph arrives with the results, too late to be a live region itself. */}
+      <Announce message={summary} />
+      <p className="text-sm text-slate-700">{summary}</p>
       {suggestions.length > 0 ? (
         <div className="rounded-md border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm">
           <p className="font-medium">Did you mean</p>

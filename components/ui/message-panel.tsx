@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { ReactNode } from "react";
+import type { ReactNode, Ref } from "react";
 import { CircleAlert, CircleCheck, Info, TriangleAlert } from "lucide-react";
 import clsx from "clsx";
 
@@ -19,6 +19,7 @@ export function MessagePanel({
   role,
   headingLevel = 2,
   className,
+  focusRef,
 }: {
   tone?: Tone;
   title: string;
@@ -27,6 +28,8 @@ export function MessagePanel({
   role?: "alert" | "status";
   headingLevel?: 2 | 3 | 4;
   className?: string;
+  /** Makes the heading focusable and hands it over, for a panel that focus moves to (a confirmation, a result). */
+  focusRef?: Ref<HTMLHeadingElement>;
 }) {
   const { Icon, className: toneClass } = TONES[tone];
   const Heading = `h${headingLevel}` as const;
@@ -34,7 +37,9 @@ export function MessagePanel({
     <div role={role} className={clsx("flex gap-3 rounded-md border p-4", toneClass, className)}>
       <Icon aria-hidden="true" className="mt-0.5 size-5 shrink-0" />
       <div className="min-w-0 space-y-1">
-        <Heading className="font-semibold">{title}</Heading>
+        <Heading ref={focusRef} tabIndex={focusRef ? -1 : undefined} className="font-semibold">
+          {title}
+        </Heading>
         {children ? <div className="text-sm [&_a]:underline">{children}</div> : null}
       </div>
     </div>
