@@ -87,7 +87,12 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
   const outside = exclude.find((i) => i >= job.itemCount);
   if (outside !== undefined) throw new ArchiveInputError(`item ${outside} cannot be excluded: the job has ${job.itemCount} items (0 to ${job.itemCount - 1})`);
   if (exclude.length > 0 && exclude.length === job.itemCount) throw new ArchiveInputError("every item is excluded: there is nothing to run; cancel the job instead");
-  options = exclude.length > 0 ? { ...options, exclude } : { overwriteConflicting: options.overwriteConflicting, ttl: options.ttl };
+  options = {
+    overwriteConflicting: options.overwriteConflicting,
+    ttl: options.ttl,
+    ...(options.itemsPerSecond ? { itemsPerSecond: options.itemsPerSecond } : {}),
+    ...(exclude.length > 0 ? { exclude } : {}),
+  };
   const operationId = randomUUID();
   await appendAuditEntry(deps.s3, deps.config, {
     operationId,
