@@ -27,7 +27,7 @@ export function TrafficLight({ light, label }: { light: Light; label?: string })
   const { Icon, className } = STYLES[light];
   const hasOwnWords = label !== undefined && label !== LIGHT_LABEL[light];
   return (
-    <span data-light={light} className={clsx("inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-medium ring-1", className)}>
+    <span data-light={light} className={clsx("relative inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-medium ring-1", className)}>
       <Icon aria-hidden="true" className="size-4 shrink-0" />
       {hasOwnWords ? <span className="sr-only">{LIGHT_LABEL[light]}: </span> : null}
       {label ?? LIGHT_LABEL[light]}

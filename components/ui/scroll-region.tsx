@@ -6,6 +6,7 @@ import clsx from "clsx";
  * reach it with Tab and scroll it with the arrow keys, and a screen reader names it.
  * Give it a label, or the id of the heading that names it.
  */
+// `relative`: visually hidden text inside is positioned against the box, not the page, so it cannot widen the page.
 export function ScrollRegion({
   label,
   labelledBy,
@@ -16,7 +17,7 @@ export function ScrollRegion({
   className?: string;
 } & ({ label: string; labelledBy?: never } | { labelledBy: string; label?: never })) {
   return (
-    <div role="region" aria-label={label} aria-labelledby={labelledBy} tabIndex={0} className={clsx("overflow-x-auto", className)}>
+    <div role="region" aria-label={label} aria-labelledby={labelledBy} tabIndex={0} className={clsx("relative overflow-x-auto", className)}>
       {children}
     </div>
   );
