@@ -47,7 +47,7 @@ export function DiffTable({ changes }: { changes: DiffChange[] }) {
   const caption = `${changes.length === 1 ? "1 difference" : `${changes.length} differences`} between the archived item and the live item`;
   return (
     <>
-      <ScrollRegion label={caption} className="hidden rounded-md border border-slate-200 sm:block">
+      <ScrollRegion label={caption} className="hidden rounded-md border border-slate-200 md:block">
         <table className="w-full text-left text-sm">
           <caption className="sr-only">{caption}</caption>
           <thead className="bg-slate-50 text-slate-700">
@@ -79,7 +79,7 @@ export function DiffTable({ changes }: { changes: DiffChange[] }) {
           </tbody>
         </table>
       </ScrollRegion>
-      <ul aria-label={caption} className="divide-y divide-slate-200 rounded-md border border-slate-200 sm:hidden">
+      <ul aria-label={caption} className="divide-y divide-slate-200 rounded-md border border-slate-200 md:hidden">
         {changes.map((change) => {
           const path = formatDiffPath(change.path);
           return (
