@@ -36,7 +36,7 @@ describe("DiffTable", () => {
 
   it("also lists each change as a card for phones, archived above live, so the live value is never cut off", () => {
     const html = renderToStaticMarkup(<DiffTable changes={changes} />);
-    const list = /<ul[^>]*sm:hidden[^>]*>(.*)<\/ul>/s.exec(html)?.[1] ?? "";
+    const list = /<ul[^>]*md:hidden[^>]*>(.*)<\/ul>/s.exec(html)?.[1] ?? "";
     expect(list.match(/<li/g)?.length).toBe(3);
     expect(text(list)).toContain("tags.2 Changed Archived S gold Live N 12345678901234567890123456789012345678");
     expect(text(list)).toContain("nickname Added Archived absent Live S Jo");
