@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CreateBucketCommand, DeleteObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import { ErasedKeysByService, recordCallEvent } from "../../lib/attribution/record-calls";
 import type { SessionUser } from "../../lib/auth/roles";
 import { createS3Client } from "../../lib/aws/clients";
-import { findService, parseConfig } from "../../lib/config/load";
+import { findService } from "../../lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { eraseSubject } from "../../lib/erasure/erase";
 import { planErasure, planFindings } from "../../lib/erasure/erasure-plan";
@@ -13,6 +13,7 @@ import { recheckErasures } from "../../lib/erasure/erasure-recheck";
 import { recheckDelayMs } from "../../lib/erasure/ledger-format";
 import { cloudTrailEventFor, type LocalCall, type LocalPrincipal } from "../../scripts/local-stack/cloudtrail-events";
 import { motoEnv, uniqueName } from "../support/aws";
+import { attributionConfig, cleanupJob, supportEngineer } from "../support/attribution";
 import { removeRecord } from "../support/stream-events";
 import { findTraces } from "../support/trace-scan";
 
@@ -25,8 +26,8 @@ import { findTraces } from "../support/trace-scan";
 const SUBJECT = "CONTACT#subj-77";
 const CONTROL = "CONTACT#subj-770";
 const officer: SessionUser = { id: "u-compliance", email: "cora@example.com", name: "Cora Compliance", role: "compliance" };
-const support: LocalPrincipal = { accountId: "111122223333", roleName: "support-engineer", sessionName: "nina.support", sourceIp: "192.0.2.10", userAgent: "aws-cli/2.15.30" };
-const cleanup: LocalPrincipal = { accountId: "111122223333", roleName: "order-cleanup-job", sessionName: "cleanup-run-42", sourceIp: "10.0.4.17", userAgent: "aws-sdk-js/3.600.0" };
+const support = supportEngineer;
+const cleanup = cleanupJob("cleanup-run-42");
 
 let region: string;
 let s3: S3Client;
@@ -39,24 +40,9 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const bucket = uniqueName("attr-erasure");
   const table = uniqueName("usr-contact");
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-  const config = parseConfig({
-    region,
-    archive: { bucket, prefix: "deleted/" },
-    services: [
-      {
-        name: "usr-contact-svc",
-        table: { name: table, partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } },
-        archiver: { functionName: "archiver-usr" },
-        onFailure: { type: "sqs", queueName: "usr-contact-dlq" },
-      },
-    ],
-    attribution: { enabled: true },
-  });
-  return { bucket, table, config, service: findService(config, "usr-contact-svc")! };
+  const config = await attributionConfig(s3, region, { bucketName: "attr-erasure", tables: { "usr-contact-svc": table }, versioned: true });
+  return { bucket: config.archive.bucket, table, config, service: findService(config, "usr-contact-svc")! };
 }
 
 /** A deletion as it happens: the call recorded through the attribution code, the stream record archived. */

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CreateBucketCommand, ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createS3Client } from "../../lib/aws/clients";
-import { parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import { recordCallEvent } from "../../lib/attribution/record-calls";
@@ -9,30 +8,16 @@ import { attributeDeletion, type ArchivedDeletion } from "../../lib/attribution/
 import { listDayAttributions } from "../../lib/attribution/attribution-store";
 import { cloudTrailEventFor, type LocalCall, type LocalPrincipal } from "../../scripts/local-stack/cloudtrail-events";
 import { removeRecord } from "../support/stream-events";
-import { motoEnv, uniqueName } from "../support/aws";
+import { motoEnv } from "../support/aws";
+import { attributionConfig, cleanupJob, contactAndOrderTables, supportEngineer } from "../support/attribution";
 
 let s3: S3Client;
 let region: string;
 
-const support: LocalPrincipal = { accountId: "111122223333", roleName: "support-engineer", sessionName: "nina.support", sourceIdentity: "nina@example.com", sourceIp: "192.0.2.10", userAgent: "aws-cli/2.15.30" };
-const cleanup: LocalPrincipal = { accountId: "111122223333", roleName: "order-cleanup-job", sessionName: "cleanup-run-42", sourceIp: "10.0.4.17", userAgent: "aws-sdk-js/3.600.0" };
+const support: LocalPrincipal = { ...supportEngineer, sourceIdentity: "nina@example.com" };
+const cleanup = cleanupJob("cleanup-run-42");
 
-async function newConfig(): Promise<LazarusConfig> {
-  const bucket = uniqueName("attr");
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const service = (name: string, table: string) => ({
-    name,
-    table: { name: table, partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } },
-    archiver: { functionName: `archiver-${name}` },
-    onFailure: { type: "sqs", queueName: `${name}-dlq` },
-  });
-  return parseConfig({
-    region,
-    archive: { bucket, prefix: "deleted/" },
-    services: [service("usr-contact-svc", "usr-contact"), service("sor-service-order-svc", "sor-service-order")],
-    attribution: { enabled: true, deliveryDelayMinutes: 15 },
-  });
-}
+const newConfig = (): Promise<LazarusConfig> => attributionConfig(s3, region, { bucketName: "attr", tables: contactAndOrderTables, deliveryDelayMinutes: 15 });
 
 const serviceOf = (config: LazarusConfig, table: string) => config.services.find((s) => s.table.name === table)!;
 

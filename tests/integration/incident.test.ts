@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+import { type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import type { AttributeMap } from "../../lib/archive/attribute-value";
@@ -11,13 +11,13 @@ import { JobStore } from "../../lib/bulk-restore/job-store";
 import { createJob, startJob } from "../../lib/bulk-restore/jobs";
 import { selectionSchema } from "../../lib/bulk-restore/job-types";
 import { startRunner } from "../../lib/bulk-restore/runner";
-import { parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { incidentQuerySchema } from "../../lib/incidents/incident-params";
 import { queryIncident } from "../../lib/incidents/incident-query";
 import { getLiveItem } from "../../lib/restore/live-item";
-import { cloudTrailEventFor, type LocalCall, type LocalPrincipal } from "../../scripts/local-stack/cloudtrail-events";
+import { cloudTrailEventFor, type LocalCall } from "../../scripts/local-stack/cloudtrail-events";
 import { createPkSkTable, motoEnv, uniqueName } from "../support/aws";
+import { attributionConfig, cleanupJob, supportEngineer } from "../support/attribution";
 import { removeRecord } from "../support/stream-events";
 
 /**
@@ -31,27 +31,13 @@ let dynamodb: DynamoDBClient;
 let region: string;
 const requests = new Map<string, number>();
 
-const support: LocalPrincipal = { accountId: "111122223333", roleName: "support-engineer", sessionName: "nina.support", sourceIp: "192.0.2.10", userAgent: "aws-cli/2.15.30" };
-const cleanupA: LocalPrincipal = { accountId: "111122223333", roleName: "order-cleanup-job", sessionName: "run-41", sourceIp: "10.0.4.17", userAgent: "aws-sdk-js/3.600.0" };
-const cleanupB: LocalPrincipal = { ...cleanupA, sessionName: "run-42" };
+const support = supportEngineer;
+const cleanupA = cleanupJob("run-41");
+const cleanupB = cleanupJob("run-42");
 const admin: SessionUser = { id: "u-admin", email: "admin@example.com", name: "Ada Admin", role: "admin" };
 
-async function newConfig(tables: { orders: string; contacts: string }): Promise<LazarusConfig> {
-  const bucket = uniqueName("incident");
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  const service = (name: string, table: string) => ({
-    name,
-    table: { name: table, partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } },
-    archiver: { functionName: `archiver-${name}` },
-    onFailure: { type: "sqs", queueName: `${name}-dlq` },
-  });
-  return parseConfig({
-    region,
-    archive: { bucket, prefix: "deleted/" },
-    services: [service("usr-contact-svc", tables.contacts), service("sor-service-order-svc", tables.orders)],
-    attribution: { enabled: true },
-  });
-}
+const newConfig = (tables: { orders: string; contacts: string }): Promise<LazarusConfig> =>
+  attributionConfig(s3, region, { bucketName: "incident", tables: { "usr-contact-svc": tables.contacts, "sor-service-order-svc": tables.orders } });
 
 async function archive(config: LazarusConfig, table: string, pk: string, at: Date, extra: { ttl?: boolean; image?: AttributeMap } = {}): Promise<string> {
   const service = config.services.find((s) => s.table.name === table)!;
