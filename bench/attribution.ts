@@ -1,5 +1,3 @@
-import { randomBytes } from "node:crypto";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { createArchiverHandler } from "../lib/archive/archiver";
 import { listDayRecords } from "../lib/archive/archive-reader";
@@ -7,12 +5,11 @@ import { deletedByForDay } from "../lib/attribution/day-attribution";
 import { attributeDeletion } from "../lib/attribution/join";
 import { ErasedKeysByService, recordCallEvent } from "../lib/attribution/record-calls";
 import { createS3Client } from "../lib/aws/clients";
-import { parseConfig } from "../lib/config/load";
 import { cloudTrailEventFor, type LocalPrincipal } from "../scripts/local-stack/cloudtrail-events";
+import { BENCH_REGION as REGION, benchAttributionConfig } from "./attribution-fixture";
 import { countRequests, table, timed, withMoto } from "./harness";
 import { removeEvent } from "./stream-fixtures";
 
-const REGION = "us-east-1";
 const EVENTS = 10_000;
 /** Concurrent invocations of the function, as Lambda would run them for a burst of calls. */
 const CONCURRENCY = 16;
@@ -27,14 +24,8 @@ export async function benchAttribution(): Promise<string> {
   return withMoto(async () => {
     const s3 = createS3Client({ region: REGION });
     const counter = countRequests(s3);
-    const bucket = `bench-attr-${randomBytes(3).toString("hex")}`;
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const config = parseConfig({
-      region: REGION,
-      archive: { bucket },
-      services: [{ name: "bench-svc", table: { name: "bench-contact", partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } }, archiver: { functionName: "bench-archiver" } }],
-      attribution: { enabled: true },
-    });
+    const config = await benchAttributionConfig(s3, "bench-attr");
+    const bucket = config.archive.bucket;
     // One day of deletions, archived by the real archiver, and a call for each.
     const stream = removeEvent(EVENTS, { days: 1, pkOf: (i) => `CONTACT#${String(i).padStart(7, "0")}` });
     const events = stream.Records.map((r) =>

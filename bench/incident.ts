@@ -1,17 +1,14 @@
-import { randomBytes } from "node:crypto";
-import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { createArchiverHandler } from "../lib/archive/archiver";
 import { ErasedKeysByService, recordCallEvent } from "../lib/attribution/record-calls";
 import { createS3Client } from "../lib/aws/clients";
-import { parseConfig } from "../lib/config/load";
 import { incidentQuerySchema } from "../lib/incidents/incident-params";
 import { queryIncident } from "../lib/incidents/incident-query";
 import { cloudTrailEventFor, type LocalPrincipal } from "../scripts/local-stack/cloudtrail-events";
+import { BENCH_REGION as REGION, benchAttributionConfig } from "./attribution-fixture";
 import { countRequests, table, timed, withMoto } from "./harness";
 import { removeEvent } from "./stream-fixtures";
 
-const REGION = "us-east-1";
 const SIZES = [500, 2_000];
 const CONCURRENCY = 16;
 const support: LocalPrincipal = { accountId: "111122223333", roleName: "bench-support", sessionName: "by-hand", sourceIp: "192.0.2.1", userAgent: "bench" };
@@ -31,14 +28,8 @@ export async function benchIncident(): Promise<string> {
     for (const size of SIZES) {
       const s3 = createS3Client({ region: REGION });
       const counter = countRequests(s3);
-      const bucket = `bench-incident-${randomBytes(3).toString("hex")}`;
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const config = parseConfig({
-        region: REGION,
-        archive: { bucket },
-        services: [{ name: "bench-svc", table: { name: "bench-contact", partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } }, archiver: { functionName: "bench-archiver" } }],
-        attribution: { enabled: true },
-      });
+      const config = await benchAttributionConfig(s3, "bench-incident");
+      const bucket = config.archive.bucket;
       const stream = removeEvent(size, { days: 1 });
       const handler = createArchiverHandler({ s3, target: { bucket, prefix: "", service: "bench-svc", table: "bench-contact", partitionKey: "PK", sortKey: "SK" } });
       for (let i = 0; i < stream.Records.length; i += 500) await handler({ Records: stream.Records.slice(i, i + 500) });
