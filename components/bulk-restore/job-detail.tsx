@@ -4,7 +4,7 @@ import { useRef, useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { AlertTriangle, Ban, Download, Play } from "lucide-react";
 import { errorMessage, fetchJson } from "../query/api-client";
-import { MAX_ITEMS_PER_SECOND, MIN_ITEMS_PER_SECOND, type BulkRestoreJob, type JobView, type PlanCategory, type PlanItem, type RunOptions } from "@/lib/bulk-restore/job-types";
+import { MAX_ITEMS_PER_SECOND, MIN_ITEMS_PER_SECOND, type BulkRestoreJob, type JobView, type PlanCategory, type PlanItem, type RunOptions, type WriteMode } from "@/lib/bulk-restore/job-types";
 import { parseCsv } from "@/lib/exports/csv-read";
 import type { DiffChange } from "@/lib/diff/item-diff";
 import { formatEta, formatRate } from "./format";
@@ -206,6 +206,7 @@ function RunForm({
   const [until, setUntil] = useState("");
   const [overwrite, setOverwrite] = useState(false);
   const [rate, setRate] = useState("");
+  const [writeMode, setWriteMode] = useState<WriteMode>("item");
   const { isOpen: confirming, open, cancel, openerRef, panelRef } = useInlineConfirmation<true, HTMLDivElement>();
   const excludedWrites = items.filter((item) => excluded.has(item.i) && isWritable(item, overwrite)).length;
   const writes = job.plan.counts.absent + (overwrite ? job.plan.counts.conflicting : 0) - excludedWrites;
@@ -216,6 +217,7 @@ function RunForm({
     ttl: ttl === "extend" ? { action: "extend", until: new Date(`${until}T00:00:00Z`).toISOString() } : { action: ttl },
     ...(itemsPerSecond !== undefined ? { itemsPerSecond } : {}),
     ...(excluded.size > 0 ? { exclude: [...excluded].sort((a, b) => a - b) } : {}),
+    ...(writeMode === "transaction" ? { writeMode } : {}),
   });
   return (
     <section aria-labelledby="run-heading" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
@@ -243,6 +245,21 @@ function RunForm({
             Also overwrite the {job.plan.counts.conflicting} conflicting live items. Each is overwritten only if it is still exactly the item this plan saw; otherwise it is skipped.
           </span>
         </label>
+      ) : null}
+      {job.plan.counts.absent > 0 ? (
+        <fieldset>
+          <legend className="mb-1 text-sm font-medium">How items with no live copy are written</legend>
+          <div className="space-y-1 text-sm">
+            <label className="flex items-start gap-2">
+              <input type="radio" name="write-mode" checked={writeMode === "item"} onChange={() => setWriteMode("item")} className="mt-1" />
+              <span>One request per item</span>
+            </label>
+            <label className="flex items-start gap-2">
+              <input type="radio" name="write-mode" checked={writeMode === "transaction"} onChange={() => setWriteMode("transaction")} className="mt-1" />
+              <span>In transactions of up to 100: about a hundredth of the requests and much faster, at twice the write capacity per item</span>
+            </label>
+          </div>
+        </fieldset>
       ) : null}
       <div className="text-sm">
         <label htmlFor="items-per-second" className="font-medium">

@@ -165,6 +165,7 @@ const bulkKind: ActionKind<BulkInput> = {
           input.options.overwriteConflicting ? `Conflicting items WILL be overwritten (${c.conflicting}).` : "Conflicting items are left as they are.",
           `TTL: ${input.options.ttl.action}${input.options.ttl.action === "extend" ? ` until ${input.options.ttl.until}` : ""}.`,
           ...(input.options.itemsPerSecond ? [`At most ${input.options.itemsPerSecond} items a second.`] : []),
+          ...(input.options.writeMode === "transaction" ? ["Absent items written in transactions of up to 100 (twice the write capacity)."] : []),
         ],
         counts: { ...c },
         link: `/bulk-restore/${job.id}`,

@@ -51,6 +51,8 @@ export const planRequestSchema = z.strictObject({ selection: selectionSchema });
 export const MIN_ITEMS_PER_SECOND = 1;
 export const MAX_ITEMS_PER_SECOND = 10_000;
 
+export const WRITE_MODES = ["item", "transaction"] as const;
+
 export const runOptionsSchema = z.strictObject({
   /** Conflicting items are written only when an admin asks for it, each guarded by the live fingerprint seen in the plan. */
   overwriteConflicting: z.boolean().default(false),
@@ -59,8 +61,11 @@ export const runOptionsSchema = z.strictObject({
   itemsPerSecond: z.number().int().min(MIN_ITEMS_PER_SECOND).max(MAX_ITEMS_PER_SECOND).optional(),
   /** Positions in the item list the admin unticked in the plan: never written, reported skipped. */
   exclude: z.array(z.number().int().min(0).max(MAX_JOB_ITEMS - 1)).max(MAX_JOB_ITEMS).optional(),
+  /** `transaction`: items found absent are written in TransactWriteItems of up to 100 (far fewer requests, twice the write capacity); absent: one PutItem each. */
+  writeMode: z.enum(WRITE_MODES).optional(),
 });
-export type RunOptions = { overwriteConflicting: boolean; ttl: TtlChoice; itemsPerSecond?: number; exclude?: number[] };
+export type WriteMode = (typeof WRITE_MODES)[number];
+export type RunOptions = { overwriteConflicting: boolean; ttl: TtlChoice; itemsPerSecond?: number; exclude?: number[]; writeMode?: WriteMode };
 
 export const PLAN_CATEGORIES = ["absent", "identical", "conflicting", "duplicate", "unreadable", "erased"] as const;
 export type PlanCategory = (typeof PLAN_CATEGORIES)[number];
@@ -233,6 +238,7 @@ export const storedJobSchema = z.object({
       ttl: ttlChoiceSchema,
       itemsPerSecond: z.number().int().min(1).optional(),
       exclude: z.array(z.number().int().min(0)).optional(),
+      writeMode: z.enum(WRITE_MODES).optional(),
     })
     .optional(),
   run: z.object({ startedAt: z.string(), startedBy: actorSchema, role: z.enum(ROLES), auditOperationId: z.string() }).optional(),

@@ -92,6 +92,7 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
     ttl: options.ttl,
     ...(options.itemsPerSecond ? { itemsPerSecond: options.itemsPerSecond } : {}),
     ...(exclude.length > 0 ? { exclude } : {}),
+    ...(options.writeMode === "transaction" ? { writeMode: "transaction" as const } : {}),
   };
   const operationId = randomUUID();
   await appendAuditEntry(deps.s3, deps.config, {
@@ -113,6 +114,7 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
       ...(options.ttl.action === "extend" ? { ttlUntil: options.ttl.until } : {}),
       overwriteConflicting: options.overwriteConflicting,
       ...(options.itemsPerSecond ? { itemsPerSecond: options.itemsPerSecond } : {}),
+      writeMode: options.writeMode ?? "item",
       // Positions in the item list (keys only live there); the job file keeps the same list.
       ...(exclude.length > 0 ? { excludedCount: exclude.length, excluded: exclude.slice(0, MAX_AUDITED_EXCLUSIONS) } : {}),
     },

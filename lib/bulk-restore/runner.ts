@@ -23,10 +23,12 @@ import { forgetPlanImages, planImage } from "./plan-images";
 import { erasureOf } from "./planner";
 import { chunkBounds, computeProgress } from "./progress";
 import { DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from "./retry";
+import { ALREADY_RESTORED_MESSAGE, CHANGED_SINCE_PLAN_MESSAGE, RESTORED_ABSENT_MESSAGE, transactionGroups, writeAbsentTogether, type AbsentWrite } from "./write-together";
 
 /**
  * Runs a planned job: chunk by chunk, items of a chunk with bounded concurrency,
- * one conditional PutItem per item (BatchWriteItem cannot carry conditions), and
+ * one conditional PutItem per item (BatchWriteItem cannot carry conditions) or, in
+ * the `transaction` write mode, absent items in conditional transactions, and
  * one result object per chunk written once. Why no item is written twice, even
  * across crashes and two runners, is in docs/BULK-RESTORE.md ("Exactly once").
  */
@@ -215,19 +217,43 @@ class JobRunner {
     const images = await this.imagesOf(job, service, options, erasures, items, later);
     const limit = pLimit(this.deps.concurrency ?? DEFAULT_CONCURRENCY);
     const paced = this.pace(options);
-    const results: (ItemResult | undefined)[] = await Promise.all(
-      items.map((item) =>
-        limit(async () => {
-          await paced();
-          this.checkCrash();
-          if (this.cancelled || this.leaseLost) return undefined;
-          const result = await restoreItem(this.deps, service, options, erasures, item, images.get(item.i));
-          this.checkCrash();
-          return result;
-        }),
-      ),
-    );
-    const handled = results.filter((r): r is ItemResult => r !== undefined);
+    const oneByOne = (list: PlanItem[]): Promise<(ItemResult | undefined)[]> =>
+      Promise.all(
+        list.map((item) =>
+          limit(async () => {
+            await paced();
+            this.checkCrash();
+            if (this.cancelled || this.leaseLost) return undefined;
+            const result = await restoreItem(this.deps, service, options, erasures, item, images.get(item.i));
+            this.checkCrash();
+            return result;
+          }),
+        ),
+      );
+    let results: (ItemResult | undefined)[];
+    if (options.writeMode === "transaction") {
+      const together: AbsentWrite[] = [];
+      const alone: PlanItem[] = [];
+      for (const item of items) {
+        const image = images.get(item.i);
+        const writable = item.category === "absent" && item.key !== null && !isExcluded(options, item.i) && !erasureOf(erasures, service, item.key, item.deletedAt);
+        if (writable && image) together.push({ item, image: restoredImage(service, options, image) });
+        else alone.push(item);
+      }
+      results = await oneByOne(alone);
+      const table = { name: service.table.name, partitionKey: service.table.partitionKey.name };
+      for (const group of transactionGroups(together)) {
+        for (let k = 0; k < group.length; k += 1) await paced();
+        this.checkCrash();
+        if (this.cancelled || this.leaseLost) break;
+        const written = await writeAbsentTogether(this.deps, table, group);
+        this.checkCrash();
+        results.push(...written.results, ...(await oneByOne(written.alone)));
+      }
+    } else {
+      results = await oneByOne(items);
+    }
+    const handled = results.filter((r): r is ItemResult => r !== undefined).sort((a, b) => a.i - b.i);
     if (this.leaseLost) return;
     if (handled.length === 0 && items.length > 0) return;
     const result: ChunkResult = {
@@ -317,12 +343,19 @@ export function isExcluded(options: RunOptions, i: number): boolean {
   return set.has(i);
 }
 
-const DONE_MESSAGE_ALREADY = "already restored: the live item equals the archived one (an earlier run wrote it)";
-const CHANGED_MESSAGE = "skipped: live item appeared/changed since the plan; it was not overwritten";
+const DONE_MESSAGE_ALREADY = ALREADY_RESTORED_MESSAGE;
+const CHANGED_MESSAGE = CHANGED_SINCE_PLAN_MESSAGE;
 
 function errorText(error: unknown): string {
   if (error instanceof RetriesExhaustedError) return error.message;
   return error instanceof Error ? `${error.name}: ${error.message}`.slice(0, 300) : "unknown error";
+}
+
+/** The image a restore writes: the archived one with the run's TTL choice applied. */
+function restoredImage(service: ServiceConfig, options: RunOptions, archived: AttributeMap): AttributeMap {
+  const ttlAttribute = service.table.ttlAttribute;
+  const applies = options.ttl.action === "keep" || (ttlAttribute !== undefined && Object.hasOwn(archived, ttlAttribute));
+  return applies ? applyTtlChoice(archived, ttlAttribute, options.ttl) : archived;
 }
 
 /** One item: never throws for the item's own problems, which become its result. */
@@ -367,9 +400,7 @@ export async function restoreItem(
       if (!read.ok) return result("failed", `archive unreadable: ${read.error.message}`);
       oldImage = read.deletion.oldImage;
     }
-    const ttlAttribute = service.table.ttlAttribute;
-    const applies = options.ttl.action === "keep" || (ttlAttribute !== undefined && Object.hasOwn(oldImage, ttlAttribute));
-    const image = applies ? applyTtlChoice(oldImage, ttlAttribute, options.ttl) : oldImage;
+    const image = restoredImage(service, options, oldImage);
     const restoredFingerprint = itemFingerprint(image);
     const table = service.table.name;
     const partitionKey = service.table.partitionKey.name;
@@ -388,7 +419,7 @@ export async function restoreItem(
 
     try {
       await aws(() => deps.dynamodb.send(new PutItemCommand({ TableName: table, Item: toSdkItem(image), ...condition })));
-      return result("restored", item.category === "absent" ? "restored (no live item)" : "restored (overwrote the conflicting live item seen in the plan)");
+      return result("restored", item.category === "absent" ? RESTORED_ABSENT_MESSAGE : "restored (overwrote the conflicting live item seen in the plan)");
     } catch (error) {
       if (!(error instanceof Error && error.name === "ConditionalCheckFailedException")) throw error;
       // Refused by the condition: either this runner (or one before a crash) already wrote it, or someone else did.
