@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import {
   AthenaClient,
@@ -11,7 +14,10 @@ import {
 } from "@aws-sdk/client-athena";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { POST as contentSearch } from "@/app/api/search/content/route";
+import { scanAuditEntries } from "@/lib/audit/audit-log";
+import { getSessionUser } from "@/lib/auth/session";
 import type { AttributeMap } from "../../lib/archive/attribute-value";
 import { sealDay } from "../../lib/archive/sealer";
 import { readDayManifest } from "../../lib/archive/sealed-store";
@@ -20,7 +26,8 @@ import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { toUserFacingError } from "../../lib/http/error-response";
 import { athenaQueryCost, AthenaSearchError, searchWithAthena } from "../../lib/search/athena-engine";
 import { contentSearchSchema, type ContentSearchInput } from "../../lib/search/content-query";
-import type { SearchEvent } from "../../lib/search/search-events";
+import type { SearchEvent, SearchStreamLine } from "../../lib/search/search-events";
+import { invokeRoute } from "../support/route-request";
 import { motoEnv, uniqueName } from "../support/aws";
 import { archiveAll, deletionsOfDay, sealingFixture } from "../support/sealing";
 import { removeRecord } from "../support/stream-events";
@@ -30,6 +37,8 @@ import { removeRecord } from "../support/stream-events";
  * and its execution parameters and serves results configured through its API (it runs no
  * SQL), so the rows it returns here are real bundle lines read from the sealed day.
  */
+
+vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
 
 let s3: S3Client;
 let athena: AthenaClient;
@@ -98,6 +107,11 @@ beforeAll(async () => {
   service = fixture.service;
   config = { ...fixture.config, search: { engine: "athena", athena: { ...fixture.config.search.athena, workgroup: uniqueName("lazarus-search") } } };
   athena = await createAthenaClient({ region: config.region });
+  // The route reads the config file: the fixture's, with Athena on.
+  const dir = mkdtempSync(join(tmpdir(), "lazarus-athena-"));
+  const raw = JSON.parse(readFileSync(fixture.configPath(dir), "utf8")) as Record<string, unknown>;
+  writeFileSync(join(dir, "lazarus.config.json"), JSON.stringify({ ...raw, search: { engine: "athena", athena: { workgroup: config.search.athena.workgroup } } }));
+  process.env.LAZARUS_CONFIG = join(dir, "lazarus.config.json");
   await athena.send(new CreateWorkGroupCommand({ Name: config.search.athena.workgroup, Configuration: { ResultConfiguration: { OutputLocation: `s3://${config.archive.bucket}/athena-results/` } } }));
   await archiveAll(s3, config, service, [
     profile("c-1001", "2024-03-05T10:31:00Z", { email: { S: EMAIL } }),
@@ -199,5 +213,23 @@ describe("content search on Athena (moto)", () => {
     const cutoff = toUserFacingError(await collect(byEmail, { client: failing }).catch((e: unknown) => e));
     expect(cutoff).toMatchObject({ status: 422, code: "athena-scan-limit" });
     expect(cutoff.message).toContain("1,000 GB scanned per query (search.athena.bytesScannedCutoff): narrow the range");
+  });
+
+  it("is the engine the search route uses when the config says athena, and the audit entry keeps what Athena scanned and cost", async () => {
+    vi.mocked(getSessionUser).mockResolvedValue({ id: "test:viewer-athena", email: "viewer@example.com", name: "Viewer", role: "viewer" });
+    const maria = lineOf("c-1001");
+    await queueResults([row(maria.line, s3Path(maria.part))]);
+    const response = await invokeRoute(contentSearch, "/api/search/content", { method: "POST", body: byEmail });
+    expect(response.status).toBe(200);
+    const lines = (await response.text()).trim().split("\n").map((l) => JSON.parse(l) as SearchStreamLine);
+    expect(lines.flatMap((l) => (l.type === "match" ? [l.match.partitionKey] : [])).sort()).toEqual(["CONTACT#c-1001", "CONTACT#c-2001"]);
+    expect(lines.at(-1)).toMatchObject({ type: "done", outcome: "complete", progress: { athena: { state: "SUCCEEDED", bytesScanned: 0 } } });
+    expect((await lastRecordedQuery()).ExecutionParameters).toContain("'maria.jensen@example.com'");
+    const today = new Date().toISOString().slice(0, 10);
+    const entries = [];
+    for await (const entry of scanAuditEntries(s3, config, { from: today, to: today })) if (entry.action === "content-search" && entry.actor.id === "test:viewer-athena") entries.push(entry);
+    expect(entries.map((e) => e.outcome)).toEqual(["started", "succeeded"]);
+    expect(entries[1]!.details).toMatchObject({ athenaBytesScanned: 0, athenaCostUsd: athenaQueryCost(0).usd });
+    expect(JSON.stringify(entries)).not.toMatch(/maria/i);
   });
 });
