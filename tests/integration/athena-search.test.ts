@@ -184,7 +184,8 @@ describe("content search on Athena (moto)", () => {
     const { done } = await collect(byEmail, {
       signal: controller.signal,
       onEvent: (event) => {
-        if (event.type === "progress" && event.progress.athena?.state === "QUEUED" && event.progress.daysScanned > 0) controller.abort();
+        // Every service-day planned and the open day read: the search is now polling Athena.
+        if (event.type === "progress" && event.progress.athena?.state === "QUEUED" && event.progress.daysScanned === event.progress.daysTotal) controller.abort();
       },
     });
     expect(done.outcome).toBe("cancelled");
