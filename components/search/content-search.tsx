@@ -13,6 +13,7 @@ import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ScrollRegion } from "@/components/ui/scroll-region";
 import { busyButtonProps, useFocusRequest } from "../ui/focus-management";
 import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
+import { AthenaUsageNote } from "./athena-usage";
 
 const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
 const OPERATOR_LABELS: Record<Operator, string> = {
@@ -338,6 +339,7 @@ export function ContentSearch({
             {progress ? ` · ${formatCount(progress.daysScanned)} of ${formatCount(progress.daysTotal)} service-days · ${formatBytes(progress.bytesScanned)} of ${formatBytes(progress.bytesTotal)} · ${formatBytes(progress.bytesPerSecond)}/s` : ""}
             {eta !== null ? ` · about ${eta} s left` : ""}
           </p>
+          <AthenaUsageNote usage={progress?.athena} />
           {status === "capped" ? <p className="text-sm text-amber-900">More records match than one search returns: narrow the range or add a condition.</p> : null}
           {problems.length > 0 ? (
             <ul className="list-disc pl-5 text-sm text-amber-900">

@@ -105,6 +105,25 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
     (b) => b.batches,
   );
 
+  // Content search on Athena: every tier that browses may search. Athena reads the bundles and writes results
+  // with the caller's own permissions (ArchivedRecords and ListArchive above cover the bundles).
+  if (r.athena) {
+    const a = r.athena;
+    grant(SHARED, "AthenaSearch", ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults", "athena:StopQueryExecution"], [a.workgroupArn]);
+    grant(SHARED, "AthenaSearchTable", ["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"], [a.catalogArn, a.databaseArn, a.tableArn]);
+    grant(SHARED, "AthenaBucketLocation", ["s3:GetBucketLocation"], [r.bucket, a.resultsBucketArn]);
+    grant(SHARED, "AthenaResultsBucket", ["s3:ListBucket", "s3:ListBucketMultipartUploads"], [a.resultsBucketArn]);
+    grant(SHARED, "AthenaResults", ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"], [a.resultObjects]);
+    // Results are encrypted with the archive key: data keys only for the results bucket, only through S3.
+    const resultsKey = kmsViaS3(r.key, ["kms:GenerateDataKey", "kms:Decrypt"]);
+    grant(SHARED, "AthenaResultsKey", [...resultsKey.actions], [...resultsKey.resources], {
+      conditions: {
+        ...(resultsKey.conditions as Grant["conditions"]),
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [a.resultsBucketArn, `${a.resultsBucketArn}/*`] },
+      },
+    });
+  }
+
   const tableActions = [
     "dynamodb:DescribeTable",
     "dynamodb:DescribeContinuousBackups",

@@ -10,6 +10,7 @@ import { ALARM_NAME_PREFIX } from "./alerting";
 import { CONSOLE_KEY_SEGMENTS, consoleStateFoldersBut } from "./console-tiers";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 import { ARCHIVE_TAG } from "./service-archiver";
+import type { AthenaSearchResources } from "./content-search-athena";
 
 export interface ConsoleResourcesProps {
   archive: { bucket: IBucket; key: IKey; prefix: string };
@@ -22,6 +23,8 @@ export interface ConsoleResourcesProps {
   failureBuckets: readonly IBucket[];
   /** drills.scratchTablePrefix: the only tables an on-demand drill may create and delete. */
   drillScratchPrefix: string;
+  /** With search.engine "athena": the workgroup, Glue table and results bucket content searches use. */
+  athena?: AthenaSearchResources;
 }
 
 /** One configured service's resources that IAM can only name one by one. */
@@ -79,6 +82,7 @@ export class ConsoleResources {
   readonly tableTag: { key: string; value: string };
   readonly services: ServiceResources[];
   readonly failureBuckets: FailureBucketResources[];
+  readonly athena?: AthenaSearchResources & { resultObjects: string };
 
   private readonly reasons = new Map<string, string>();
 
@@ -166,6 +170,12 @@ export class ConsoleResources {
         "Failed-batch objects, which Lambda names by mapping, shard and time; the failure buckets hold nothing else.",
       ),
     }));
+    if (props.athena) {
+      this.athena = {
+        ...props.athena,
+        resultObjects: this.explain(`${props.athena.resultsBucketArn}/*`, "Athena query results, named by Athena after each query's id; the bucket holds nothing else and expires them."),
+      };
+    }
     this.explain("*", "lambda:ListEventSourceMappings and cloudwatch:GetMetricStatistics have no resource-level permissions; AWS authorises them only on \"*\".");
   }
 

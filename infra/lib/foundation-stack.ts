@@ -13,6 +13,7 @@ import type { ConsoleTier } from "./console-tiers";
 import { FleetDashboard } from "./fleet-dashboard";
 import { SealingSchedule } from "./sealing-schedule";
 import { DrillSchedule } from "./drill-schedule";
+import { ContentSearchAthena } from "./content-search-athena";
 import { DEFAULT_DRILL_SCRATCH_PREFIX } from "../../lib/config/schema";
 import { isSealingAllowed } from "../../lib/archive/seal-labels";
 
@@ -37,6 +38,7 @@ export class FoundationStack extends Stack {
   readonly sealing?: SealingSchedule;
   readonly attribution?: AttributionCapture;
   readonly drills?: DrillSchedule;
+  readonly athenaSearch?: ContentSearchAthena;
 
   constructor(scope: Construct, id: string, props: FoundationStackProps) {
     super(scope, id, props);
@@ -53,7 +55,16 @@ export class FoundationStack extends Stack {
     const failureBuckets = failureBucketNames.map((name) => this.storage.failureBucket(name));
     this.failureAlarms = failureBucketNames.map((name, i) => this.failedBatchAlarm(name, failureBuckets[i]!, actions));
 
+    if (config.search.engine === "athena") {
+      this.athenaSearch = new ContentSearchAthena(this, "ContentSearch", {
+        settings: config.search.athena,
+        archive: { ...archive, bucketName: config.archive.bucket },
+        services: [...config.services.map((s) => s.name), ...config.archive.retiredServices.map((s) => s.name)],
+        accessLogs: this.storage.accessLogs,
+      });
+    }
     this.consolePolicies = new ConsolePolicies(this, "Console", {
+      ...(this.athenaSearch ? { athena: this.athenaSearch.resources } : {}),
       archive,
       services: config.services,
       failureBuckets,

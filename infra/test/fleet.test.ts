@@ -26,7 +26,9 @@ const synthesized = new Map<number, Synthesized>();
 function fleetOf(count: number): Synthesized {
   const cached = synthesized.get(count);
   if (cached) return cached;
-  const config = shippedConfigWithServices(count);
+  // With Athena search on, so its table (every service in its projection) and the tiers' grants count too.
+  const shipped = shippedConfigWithServices(count);
+  const config = { ...shipped, search: { ...shipped.search, engine: "athena" as const } };
   const app = createLazarusApp({ outdir: tempOutdir(), context: { "aws:cdk:bundling-stacks": [] } });
   buildLazarus(app, config, { now: TEST_NOW });
   const assembly = app.synth();

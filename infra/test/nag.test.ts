@@ -69,6 +69,7 @@ const withEveryOption = testConfig((raw) => {
   archive.retiredServices = [{ name: "old-svc", retiredOn: "2026-11-01" }];
   raw.alerts = { email: ["ops@example.com"], snsTopicArn: "arn:aws:sns:eu-west-1:111122223333:pager", webhook: { urlSecretName: "lazarus/alerts-webhook" } };
   (serviceAt(raw, 1).archiver as Record<string, unknown>).reservedConcurrency = 5;
+  raw.search = { engine: "athena" };
 });
 const importContext = {
   [streamArnContextKey("contact-svc")]: "arn:aws:dynamodb:eu-west-1:111122223333:table/contact/stream/2024-01-15T00:00:00.000",
@@ -81,7 +82,7 @@ describe("cdk-nag AwsSolutions checks", () => {
     ["SQS and S3 failure destinations with custom lifecycle", testConfig(), {}],
     ["Object Lock, an imported table and an alarm topic", withLockAndImport, importContext],
     ["40 services in several archivers stacks", shippedConfigWithServices(40), {}],
-    ["a replica, a locked backup vault, key administrators, every alarm destination", withEveryOption, {}],
+    ["a replica, a locked backup vault, key administrators, every alarm destination, Athena search", withEveryOption, {}],
   ])("leave no unacknowledged error or warning for %s", (_name, config, context) => {
     const app = sharedSynthWithNag(config, context);
     expect(findings(app)).toEqual([]);

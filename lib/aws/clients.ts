@@ -6,6 +6,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { SNSClient } from "@aws-sdk/client-sns";
+import type { AthenaClient } from "@aws-sdk/client-athena";
 
 /**
  * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
@@ -73,6 +74,12 @@ export function createIamClient(options: AwsClientOptions): IAMClient {
 
 export function createCloudWatchClient(options: AwsClientOptions): CloudWatchClient {
   return new CloudWatchClient(baseConfig(options));
+}
+
+/** Loaded on first use, like SNS: only content searches with search.engine "athena" query Athena. */
+export async function createAthenaClient(options: AwsClientOptions): Promise<AthenaClient> {
+  const { AthenaClient } = await import("@aws-sdk/client-athena");
+  return new AthenaClient(baseConfig(options));
 }
 
 /** Loaded on first use: only alert deliveries publish, and every module that makes a client imports this file. */

@@ -425,6 +425,33 @@ export type AttributionSettings = z.infer<typeof attribution>;
 
 export type RoleRule = z.infer<typeof roleRule>;
 
+/**
+ * Which engine runs content searches (docs/SEARCH.md). "local" streams the bundles in the
+ * console's process; "athena" also makes the stack create the Glue table and Athena workgroup,
+ * and the console runs sealed days as SQL there.
+ */
+const athenaIdentifier = z.string().regex(/^[a-z_][a-z0-9_]{0,127}$/, "must be a lower-case identifier (a-z, 0-9, _; not starting with a digit)");
+const search = z
+  .object({
+    engine: z.enum(["local", "athena"]).default("local"),
+    athena: z
+      .object({
+        database: athenaIdentifier.default("lazarus"),
+        table: athenaIdentifier.default("sealed_deletions"),
+        workgroup: z.string().regex(/^[A-Za-z0-9._-]{1,128}$/, "must be an Athena workgroup name (1-128 of A-Z a-z 0-9 . _ -)").default("lazarus-search"),
+        /** Athena cancels a query once it has scanned this many bytes (at least 10 MB, Athena's minimum). */
+        bytesScannedCutoff: z.number().int().min(10_000_000).max(Number.MAX_SAFE_INTEGER).default(1_000_000_000_000),
+        /** Query results hold whole records: they are deleted after this many days. */
+        resultRetentionDays: z.number().int().min(1).max(365).default(7),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type SearchSettings = z.infer<typeof search>;
+
+
 export const configSchema = z
   .object({
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1"),
@@ -476,6 +503,7 @@ export const configSchema = z
     approvals: approvals.optional(),
     drills: drills.optional(),
     attribution: attribution.prefault({}),
+    search: search.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

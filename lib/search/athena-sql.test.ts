@@ -21,8 +21,8 @@ describe("Athena SQL from the shared predicate", () => {
     expect(sql).not.toContain("usr-contact-svc");
     expect(sql).not.toContain("OR '1'");
     expect(sql).not.toContain("weird");
-    expect(sql).toMatch(/^SELECT line FROM "lazarus"."sealed_deletions"\nWHERE service IN \(\?\)\n {2}AND day BETWEEN \? AND \?/);
-    expect(parameters.slice(0, 6)).toEqual(["'usr-contact-svc'", "'2024/03/05'", "'2024/03/05'", "'2024-03-05T10:30:00.000Z'", "'2024-03-05T10:45:59.999Z'", "'manual'"]);
+    expect(sql).toMatch(/^SELECT line, "\$path" AS path FROM "lazarus"."sealed_deletions"\nWHERE service IN \(\?\)\n {2}AND month = \? AND dd BETWEEN \? AND \?/);
+    expect(parameters.slice(0, 7)).toEqual(["'usr-contact-svc'", "'2024/03'", "'05'", "'05'", "'2024-03-05T10:30:00.000Z'", "'2024-03-05T10:45:59.999Z'", "'manual'"]);
     // Case-insensitive: the value is bound lower-cased, its quotes doubled inside the literal.
     expect(parameters).toContain("'x'' or ''1''=''1'");
     expect(parameters).toContain(`'$.record.dynamodb.OldImage["we\\"ird''"].M["name"].S'`);
@@ -46,6 +46,13 @@ describe("Athena SQL from the shared predicate", () => {
     expect(parameters).toContain(`'$.record.dynamodb.OldImage["lines"].L[0].M["sku"].S'`);
     expect(parameters).toContain("'12345678901234567890123456789012345678'");
     expect(sql).not.toMatch(/LIMIT/);
+  });
+
+  it("reads only the partitions of the window's days, across a month's end too", () => {
+    const query = contentSearchSchema.parse({ from: "2024-02-27T00:00Z", to: "2024-03-02T23:59Z" });
+    const { sql, parameters } = toAthenaSql(query, [], target);
+    expect(sql).toContain("month BETWEEN ? AND ? AND concat(month, '/', dd) BETWEEN ? AND ?");
+    expect(parameters.slice(0, 4)).toEqual(["'2024/02'", "'2024/03'", "'2024/02/27'", "'2024/03/02'"]);
   });
 
   it("refuses database and table names that are not identifiers", () => {

@@ -1,11 +1,12 @@
 import type { PathSegment } from "./attribute-path";
 import { windowBounds, type ContentSearch } from "./content-query";
 import type { CompiledCondition } from "./predicate";
+import { ATHENA_PARTITIONS } from "./athena-table";
 
 /**
  * A content search as Athena SQL over the sealed bundles: a table with one column `line`
- * (each bundle line is one archive object) partitioned by `service` and `day`
- * (`yyyy/MM/dd`, projected). Built from the same compiled conditions as the local engine,
+ * (each bundle line is one archive object) partitioned by `service`, `month` (`yyyy/MM`)
+ * and `dd` (projected; see athena-table.ts). Built from the same compiled conditions as the local engine,
  * one case per operator (the switch is exhaustive, so a new operator cannot be forgotten).
  *
  * Every value a user typed, attribute paths included, is an execution parameter (`?`),
@@ -50,7 +51,12 @@ export function toAthenaSql(query: ContentSearch, conditions: readonly CompiledC
   const where: string[] = [];
   const { start, end } = windowBounds(query);
   if (query.services !== "all") where.push(`service IN (${query.services.map((s) => text(s)).join(", ")})`);
-  where.push(`day BETWEEN ${text(start.toISOString().slice(0, 10).replaceAll("-", "/"))} AND ${text(end.toISOString().slice(0, 10).replaceAll("-", "/"))}`);
+  // Partitions are read only for the window's days: plain comparisons on the projected columns, which Athena prunes by.
+  const [firstMonth, firstDay] = [start.toISOString().slice(0, 7).replace("-", "/"), start.toISOString().slice(8, 10)];
+  const [lastMonth, lastDay] = [end.toISOString().slice(0, 7).replace("-", "/"), end.toISOString().slice(8, 10)];
+  const { month, day } = ATHENA_PARTITIONS;
+  if (firstMonth === lastMonth) where.push(`${month} = ${text(firstMonth)} AND ${day} BETWEEN ${text(firstDay)} AND ${text(lastDay)}`);
+  else where.push(`${month} BETWEEN ${text(firstMonth)} AND ${text(lastMonth)} AND concat(${month}, '/', ${day}) BETWEEN ${text(`${firstMonth}/${firstDay}`)} AND ${text(`${lastMonth}/${lastDay}`)}`);
   where.push(`from_iso8601_timestamp(json_extract_scalar(line, '$.deletedAt')) BETWEEN from_iso8601_timestamp(${text(start.toISOString())}) AND from_iso8601_timestamp(${text(end.toISOString())})`);
   if (query.deletionType !== "any") where.push(`json_extract_scalar(line, '$.deletionType') = ${text(query.deletionType)}`);
 
@@ -98,6 +104,7 @@ export function toAthenaSql(query: ContentSearch, conditions: readonly CompiledC
     }
   }
   // No LIMIT: SQL keeps a superset, so the console pages through the results and stops at the cap after the predicate.
-  const sql = `SELECT line FROM "${target.database}"."${target.table}"\nWHERE ${where.join("\n  AND ")}`;
+  // "$path" names the bundle a line came from: the console keeps only lines of parts its day's manifest lists.
+  const sql = `SELECT line, "$path" AS path FROM "${target.database}"."${target.table}"\nWHERE ${where.join("\n  AND ")}`;
   return { sql, parameters };
 }

@@ -17,7 +17,7 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { findService } from "../config/load";
 import { windowBounds, type ContentSearch } from "./content-query";
 import { compileConditions, matchesImage, type CompiledCondition } from "./predicate";
-import type { SearchEvent, SearchOutcome, SearchProgress } from "./search-events";
+import type { SearchEvent, SearchMatch, SearchOutcome, SearchProgress } from "./search-events";
 
 export type { SearchEvent, SearchMatch, SearchOutcome, SearchProblem, SearchProgress } from "./search-events";
 
@@ -53,6 +53,51 @@ export interface SearchOptions {
   now?: Date;
   concurrency?: number;
   stats?: ScanStats;
+  /**
+   * "skip": sealed bundles are left to another engine (Athena); only open days and records that
+   * arrived after a day was sealed are read. Each sealed day's manifest is handed to `onSealedDay`.
+   */
+  sealedParts?: "scan" | "skip";
+  onSealedDay?: (service: ServiceConfig, day: CalendarDay, manifest: DayManifest) => void;
+}
+
+/** The archive key a record has (or had, before it was sealed): the identity results are deduplicated by. */
+export function archiveKeyOf(config: LazarusConfig, service: ServiceConfig, deletion: ArchivedDeletion): string | undefined {
+  const { partitionKey, sortKey } = service.table;
+  const pk = deletion.keys[partitionKey.name];
+  if (!pk) return undefined;
+  const sk = sortKey ? deletion.keys[sortKey.name] : undefined;
+  return archiveObjectKey({
+    prefix: config.archive.prefix,
+    service: service.name,
+    deletedAt: deletion.deletedAt,
+    deletionType: deletion.deletionType,
+    partitionKey: pk,
+    ...(sk ? { sortKey: sk } : {}),
+    eventId: deletion.eventId,
+  });
+}
+
+/** Whether a record is in the query's window and type and its old image meets every condition: the one decision both engines make. */
+export function isSearchMatch(filter: SearchFilter, deletion: ArchivedDeletion): boolean {
+  return inWindow(filter, deletion.deletedAt, deletion.deletionType) && matchesImage(filter.conditions, deletion.oldImage);
+}
+
+/** What a result shows: the same shape whichever engine found it. */
+export function searchMatchOf(service: ServiceConfig, deletion: ArchivedDeletion, archiveKey: string, sealed: boolean): SearchMatch | undefined {
+  const { partitionKey, sortKey } = service.table;
+  const pk = deletion.keys[partitionKey.name];
+  if (!pk) return undefined;
+  const sk = sortKey ? deletion.keys[sortKey.name] : undefined;
+  return {
+    service: service.name,
+    archiveKey,
+    deletedAt: deletion.deletedAt.toISOString(),
+    deletionType: deletion.deletionType,
+    partitionKey: keyValueText(pk),
+    sortKey: sk ? keyValueText(sk) : null,
+    sealed,
+  };
 }
 
 /** The services a query names, each checked against the config. */
@@ -86,12 +131,13 @@ interface DayPlan {
   bytes: number;
 }
 
-interface Filter {
+export interface SearchFilter {
   start: Date;
   end: Date;
   deletionType: ContentSearch["deletionType"];
-  conditions: CompiledCondition[];
+  conditions: readonly CompiledCondition[];
 }
+type Filter = SearchFilter;
 
 function inWindow(filter: Filter, deletedAt: Date, deletionType: "ttl" | "manual"): boolean {
   return deletedAt >= filter.start && deletedAt <= filter.end && (filter.deletionType === "any" || filter.deletionType === deletionType);
@@ -149,24 +195,11 @@ export async function* searchArchive(
 
   const consider = (service: ServiceConfig, deletion: ArchivedDeletion, archiveKey: string, sealed: boolean) => {
     progress.recordsScanned += 1;
-    if (capped || !inWindow(filter, deletion.deletedAt, deletion.deletionType) || !matchesImage(filter.conditions, deletion.oldImage)) return;
-    const { partitionKey, sortKey } = service.table;
-    const pk = deletion.keys[partitionKey.name];
-    const sk = sortKey ? deletion.keys[sortKey.name] : undefined;
-    if (!pk) return;
+    if (capped || !isSearchMatch(filter, deletion)) return;
+    const match = searchMatchOf(service, deletion, archiveKey, sealed);
+    if (!match) return;
     progress.matches += 1;
-    push({
-      type: "match",
-      match: {
-        service: service.name,
-        archiveKey,
-        deletedAt: deletion.deletedAt.toISOString(),
-        deletionType: deletion.deletionType,
-        partitionKey: keyValueText(pk),
-        sortKey: sk ? keyValueText(sk) : null,
-        sealed,
-      },
-    });
+    push({ type: "match", match });
     if (progress.matches >= query.cap) {
       capped = true;
       controller.abort();
@@ -201,7 +234,8 @@ export async function* searchArchive(
     let bytes = 0;
     let objects = listed;
     if (manifest) {
-      if (manifestMayHold(manifest, day, filter)) {
+      if (options.sealedParts === "skip") options.onSealedDay?.(service, day, manifest);
+      else if (manifestMayHold(manifest, day, filter)) {
         for (const [index, part] of manifest.parts.entries()) {
           if (part.records === 0) continue;
           units.push({ kind: "part", service, day, key: part.key, bytes: part.bytes, sha256: part.sha256, manifest, index });
@@ -264,19 +298,8 @@ export async function* searchArchive(
         return;
       }
       if (deletion.service !== unit.service.name) return;
-      const { partitionKey, sortKey } = unit.service.table;
-      const pk = deletion.keys[partitionKey.name];
-      if (!pk) return;
-      const sk = sortKey ? deletion.keys[sortKey.name] : undefined;
-      const archiveKey = archiveObjectKey({
-        prefix: config.archive.prefix,
-        service: unit.service.name,
-        deletedAt: deletion.deletedAt,
-        deletionType: deletion.deletionType,
-        partitionKey: pk,
-        ...(sk ? { sortKey: sk } : {}),
-        eventId: deletion.eventId,
-      });
+      const archiveKey = archiveKeyOf(config, unit.service, deletion);
+      if (!archiveKey) return;
       seen.add(archiveKey);
       consider(unit.service, deletion, archiveKey, true);
     };

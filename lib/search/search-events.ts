@@ -21,6 +21,16 @@ export interface SearchProgress {
   elapsedMs: number;
   /** Archive bytes read per second so far. */
   bytesPerSecond: number;
+  /** When Athena searched the sealed days (search.engine "athena"). */
+  athena?: AthenaUsage;
+}
+
+/** Athena's part of a search: its query's state, what it scanned and what that costs. */
+export interface AthenaUsage {
+  state: "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+  bytesScanned: number;
+  /** US dollars at $5 per TB scanned, each query billed for at least 10 MB. */
+  costUsd: number;
 }
 
 export interface SearchProblem {

@@ -1,6 +1,8 @@
 import { auditedOperation } from "@/lib/audit/audited-operation";
 import { toUserFacingError } from "@/lib/http/error-response";
+import { consoleAthenaClient } from "@/lib/http/clients";
 import { route } from "@/lib/http/route";
+import { searchWithAthena } from "@/lib/search/athena-engine";
 import { contentSearchSchema } from "@/lib/search/content-query";
 import { resolveServices, searchArchive, type SearchEvent } from "@/lib/search/local-engine";
 import { contentSearchAudit } from "@/lib/search/search-audit";
@@ -9,6 +11,7 @@ import { contentSearchAudit } from "@/lib/search/search-audit";
  * A content search, streamed as NDJSON: one SearchEvent per line (progress, match,
  * problem) and a last `done` line, or an `error` line when the scan fails midway. The
  * search is audited before anything is read; closing the connection cancels the scan.
+ * With search.engine "athena", sealed days run as an Athena query (docs/SEARCH.md).
  */
 export const POST = route({ permission: "archive:read", body: contentSearchSchema }, async ({ request, user, body, config, aws }) => {
   resolveServices(config, body.services);
@@ -16,7 +19,10 @@ export const POST = route({ permission: "archive:read", body: contentSearchSchem
   const audit = auditedOperation(s3, config, contentSearchAudit(user, body));
   await audit.start();
   const encoder = new TextEncoder();
-  const events = searchArchive(s3, config, body, { signal: request.signal });
+  const events =
+    config.search.engine === "athena"
+      ? searchWithAthena(s3, await consoleAthenaClient(config), config, body, { signal: request.signal })
+      : searchArchive(s3, config, body, { signal: request.signal });
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
@@ -28,7 +34,12 @@ export const POST = route({ permission: "archive:read", body: contentSearchSchem
         const event: SearchEvent = next.value;
         controller.enqueue(encoder.encode(`${JSON.stringify(event)}\n`));
         if (event.type === "done") {
-          await audit.finish("succeeded", `${event.outcome}: ${event.progress.matches} matches`, { outcome: event.outcome, matches: event.progress.matches, bytesScanned: event.progress.bytesScanned });
+          await audit.finish("succeeded", `${event.outcome}: ${event.progress.matches} matches`, {
+            outcome: event.outcome,
+            matches: event.progress.matches,
+            bytesScanned: event.progress.bytesScanned,
+            ...(event.progress.athena ? { athenaBytesScanned: event.progress.athena.bytesScanned, athenaCostUsd: event.progress.athena.costUsd } : {}),
+          });
         }
       } catch (error) {
         const facing = toUserFacingError(error);
