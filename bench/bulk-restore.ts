@@ -12,6 +12,7 @@ import { createJob, getJobView, startJob } from "../lib/bulk-restore/jobs";
 import { batchGetLiveItems } from "../lib/bulk-restore/live-items";
 import { forgetPlanImages } from "../lib/bulk-restore/plan-images";
 import { startRunner } from "../lib/bulk-restore/runner";
+import type { WriteMode } from "../lib/bulk-restore/job-types";
 import { toSdkItem } from "../lib/restore/sdk-attribute-value";
 import { removeRecord } from "../tests/support/stream-events";
 import { countRequests, machine, table, timed, withMoto } from "./harness";
@@ -230,7 +231,7 @@ export async function benchBulkRestoreDay(): Promise<string> {
         const deps = { s3, dynamodb, config, concurrency: 16 };
         variant.beforeRun(job.id);
         const run = await timed(async () => {
-          await startJob(deps, job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
+          await startJob(deps, job.id, { overwriteConflicting: false, ttl: { action: "keep" }, ...(variant.writeMode ? { writeMode: variant.writeMode } : {}) }, admin);
           return startRunner(deps, job.id);
         });
         const runS3 = s3Count.total();
@@ -268,9 +269,11 @@ async function clearTable(dynamodb: DynamoDBClient, name: string, items: Attribu
 }
 
 /** The run on the instance that planned (the plan's images kept in memory), and on another instance or after a restart (read again from the archive). */
-function variantsOf(): { name: string; beforeRun: (jobId: string) => void }[] {
+function variantsOf(): { name: string; beforeRun: (jobId: string) => void; writeMode?: WriteMode }[] {
   return [
     { name: ", run where planned", beforeRun: () => undefined },
     { name: ", run on another instance", beforeRun: (jobId) => forgetPlanImages(jobId) },
+    { name: ", in transactions, run where planned", beforeRun: () => undefined, writeMode: "transaction" },
+    { name: ", in transactions, run on another instance", beforeRun: (jobId) => forgetPlanImages(jobId), writeMode: "transaction" },
   ];
 }
