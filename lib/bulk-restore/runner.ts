@@ -234,10 +234,20 @@ class JobRunner {
     if (options.writeMode === "transaction") {
       const together: AbsentWrite[] = [];
       const alone: PlanItem[] = [];
+      const writable = (item: PlanItem) => item.category === "absent" && item.key !== null && !isExcluded(options, item.i) && !erasureOf(erasures, service, item.key, item.deletedAt);
+      // Open-day images not kept from the plan are read here, so their items can still go together.
+      const unread = items.filter((item) => writable(item) && !images.has(item.i));
+      await Promise.all(
+        unread.map((item) =>
+          limit(async () => {
+            const read = await withBackoff(() => getArchivedRecord(this.deps.s3, this.deps.config, service, item.archiveKey), this.deps.backoff ?? DEFAULT_BACKOFF).catch(() => undefined);
+            if (read?.value.ok && itemFingerprint(read.value.deletion.oldImage) === item.archivedFingerprint) images.set(item.i, read.value.deletion.oldImage);
+          }),
+        ),
+      );
       for (const item of items) {
         const image = images.get(item.i);
-        const writable = item.category === "absent" && item.key !== null && !isExcluded(options, item.i) && !erasureOf(erasures, service, item.key, item.deletedAt);
-        if (writable && image) together.push({ item, image: restoredImage(service, options, image) });
+        if (writable(item) && image) together.push({ item, image: restoredImage(service, options, image) });
         else alone.push(item);
       }
       results = await oneByOne(alone);
