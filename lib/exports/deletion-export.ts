@@ -4,7 +4,6 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { getArchivedRecord } from "../archive/archive-reader";
 import { keyValueText } from "../archive/attribute-value";
-import { appendAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
@@ -20,8 +19,7 @@ import {
   type ExportFormat,
   type ExportManifest,
 } from "./export-format";
-import { writeManifest } from "./export-manifest";
-import { createExportStream, type ExportResult } from "./export-stream";
+import { auditedExportStream } from "./audited-export-stream";
 import { buildRestoreLookup, type RestoreLookup } from "./restore-lookup";
 
 /**
@@ -113,10 +111,6 @@ async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readon
   }
 }
 
-function actorOf(user: SessionUser) {
-  return { id: user.id, email: user.email, name: user.name };
-}
-
 export async function startDeletionExport(s3: S3Client, config: LazarusConfig, input: DeletionExportInput, now = new Date()): Promise<StartedExport> {
   const scope = await countServiceDays(s3, config, input.services, input.range);
   const expectedRows = scope.reduce((n, s) => n + s.days.reduce((m, d) => m + d.ttl + d.manual + d.unknown, 0), 0);
@@ -124,56 +118,26 @@ export async function startDeletionExport(s3: S3Client, config: LazarusConfig, i
   const fileName = exportFileName("deletions", services, input.range, input.format);
   const exportId = randomUUID();
   const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]) };
-  const base = { operationId: exportId, actor: actorOf(input.actor), role: input.actor.role, action: "export" as const };
-
-  // Write-ahead: if the log cannot be written, nothing is exported.
-  await appendAuditEntry(s3, config, {
-    ...base,
-    outcome: "started",
-    ...(services.length === 1 ? { service: services[0] } : {}),
-    message: `export of ${fileName} started`,
-    details: { exportId, fileName, format: input.format, filter, expectedRows },
-  });
-
-  const restores = needsRestoreLookup(input.columns) ? await buildRestoreLookup(s3, config, { from: input.range.from, to: utcToday(now) }) : null;
-  const generatedAt = now.toISOString();
-
-  const stream = createExportStream({
-    format: input.format,
-    headers: input.columns.map((c) => COLUMN_HEADERS[c]),
-    batches: recordBatches(s3, config, scope, input.columns, restores),
-    onComplete: async (result: ExportResult) => {
-      const manifest: ExportManifest = {
-        schemaVersion: 1,
-        exportId,
-        fileName,
-        format: input.format,
-        contentType: CONTENT_TYPES[input.format],
-        ...result,
-        filter,
-        generatedAt,
-        completedAt: new Date().toISOString(),
-        generatedBy: { ...actorOf(input.actor), role: input.actor.role },
-        auditOperationId: exportId,
-      };
-      const manifestKey = await writeManifest(s3, config, manifest);
-      await appendAuditEntry(s3, config, {
-        ...base,
-        outcome: "succeeded",
-        ...(services.length === 1 ? { service: services[0] } : {}),
-        message: `exported ${result.rowCount} rows to ${fileName}`,
-        details: { exportId, fileName, format: input.format, filter, rowCount: result.rowCount, byteCount: result.byteCount, sha256: result.sha256, manifestKey },
-      });
+  const stream = await auditedExportStream(
+    s3,
+    config,
+    {
+      exportId,
+      fileName,
+      format: input.format,
+      filter,
+      headers: input.columns.map((c) => COLUMN_HEADERS[c]),
+      actor: input.actor,
+      generatedAt: now.toISOString(),
+      noun: "rows",
+      ...(services.length === 1 ? { service: services[0] } : {}),
+      startedDetails: { expectedRows },
     },
-    onAbort: async ({ kind, message, rowsSoFar }) => {
-      await appendAuditEntry(s3, config, {
-        ...base,
-        outcome: "failed",
-        message: `${kind === "cancelled" ? "cancelled" : "failed"} after ${rowsSoFar} rows: ${message}`.slice(0, 2000),
-        details: { exportId, fileName, filter, rowsSoFar },
-      });
+    async () => {
+      const restores = needsRestoreLookup(input.columns) ? await buildRestoreLookup(s3, config, { from: input.range.from, to: utcToday(now) }) : null;
+      return recordBatches(s3, config, scope, input.columns, restores);
     },
-  });
+  );
   return { exportId, fileName, contentType: CONTENT_TYPES[input.format], expectedRows, stream };
 }
 
