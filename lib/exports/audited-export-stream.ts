@@ -20,6 +20,8 @@ export interface AuditedExportSpec {
   format: ExportFormat;
   filter: ExportManifest["filter"];
   headers: readonly string[];
+  /** JSON Lines headers whose cells are JSON text (the item). */
+  jsonHeaders?: readonly string[];
   actor: SessionUser;
   generatedAt: string;
   /** What a row is, for the outcome's message: "rows", "audit entries". */
@@ -52,6 +54,7 @@ export async function auditedExportStream(
   return createExportStream({
     format,
     headers: spec.headers,
+    ...(spec.jsonHeaders ? { jsonHeaders: spec.jsonHeaders } : {}),
     batches,
     onComplete: async (result) => {
       const manifestKey = await writeManifest(s3, config, {

@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { getArchivedRecord } from "../archive/archive-reader";
+import { getArchivedRecords } from "../archive/bulk-record-read";
 import { keyValueText } from "../archive/attribute-value";
 import type { SessionUser } from "../auth/roles";
 import { findService } from "../config/load";
@@ -14,12 +15,15 @@ import {
   COLUMN_HEADERS,
   CONTENT_TYPES,
   exportFileName,
+  ITEM_HEADER,
   needsRestoreLookup,
   type ExportColumn,
   type ExportFormat,
+  type ExportItems,
   type ExportManifest,
 } from "./export-format";
 import { auditedExportStream } from "./audited-export-stream";
+import { itemCell } from "./export-items";
 import { buildRestoreLookup, type RestoreLookup } from "./restore-lookup";
 
 /**
@@ -34,6 +38,8 @@ export interface DeletionExportInput {
   range: ReportRange;
   format: ExportFormat;
   columns: readonly ExportColumn[];
+  /** JSON Lines only: each record's deleted item too. */
+  items?: ExportItems;
   actor: SessionUser;
 }
 
@@ -103,11 +109,28 @@ async function withFullKeys(s3: S3Client, config: LazarusConfig, records: Report
   );
 }
 
-async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null) {
+/**
+ * The deleted items of a page (one service-day): a sealed day's through its manifest and
+ * coalesced ranged GETs of its bundles, an open day's one GET per object, as bulk restore
+ * reads them. An item that cannot be read (in Glacier, removed meanwhile) is null.
+ */
+async function itemsOf(s3: S3Client, config: LazarusConfig, records: readonly ReportRecord[], items: Exclude<ExportItems, "none">): Promise<string[]> {
+  const service = records[0] ? findService(config, records[0].service) : undefined;
+  if (!service) return records.map(() => "null");
+  const read = await getArchivedRecords(s3, config, service, records.map((r) => r.archiveKey));
+  return read.map((result) => itemCell(result.ok ? result.deletion.oldImage : undefined, items));
+}
+
+async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null, items: ExportItems) {
   const needsKeys = columns.includes("partitionKey") || columns.includes("sortKey");
   for await (const page of reportRecordPages(s3, config, scope, { withDeletedBy: columns.includes("deletedBy") })) {
     const records = needsKeys ? await withFullKeys(s3, config, page.records) : page.records;
-    yield records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
+    const cells = records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
+    if (items === "none") yield cells;
+    else {
+      const itemCells = await itemsOf(s3, config, records, items);
+      yield cells.map((row, i) => [...row, itemCells[i] ?? "null"]);
+    }
   }
 }
 
@@ -117,7 +140,8 @@ export async function startDeletionExport(s3: S3Client, config: LazarusConfig, i
   const services = input.services.map((s) => s.name);
   const fileName = exportFileName("deletions", services, input.range, input.format);
   const exportId = randomUUID();
-  const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]) };
+  const items = input.items ?? "none";
+  const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]), ...(items !== "none" ? { items } : {}) };
   const stream = await auditedExportStream(
     s3,
     config,
@@ -126,7 +150,8 @@ export async function startDeletionExport(s3: S3Client, config: LazarusConfig, i
       fileName,
       format: input.format,
       filter,
-      headers: input.columns.map((c) => COLUMN_HEADERS[c]),
+      headers: [...input.columns.map((c) => COLUMN_HEADERS[c]), ...(items !== "none" ? [ITEM_HEADER] : [])],
+      ...(items !== "none" ? { jsonHeaders: [ITEM_HEADER] } : {}),
       actor: input.actor,
       generatedAt: now.toISOString(),
       noun: "rows",
@@ -135,7 +160,7 @@ export async function startDeletionExport(s3: S3Client, config: LazarusConfig, i
     },
     async () => {
       const restores = needsRestoreLookup(input.columns) ? await buildRestoreLookup(s3, config, { from: input.range.from, to: utcToday(now) }) : null;
-      return recordBatches(s3, config, scope, input.columns, restores);
+      return recordBatches(s3, config, scope, input.columns, restores, items);
     },
   );
   return { exportId, fileName, contentType: CONTENT_TYPES[input.format], expectedRows, stream };

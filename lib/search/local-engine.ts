@@ -53,6 +53,8 @@ export interface SearchOptions {
   now?: Date;
   concurrency?: number;
   stats?: ScanStats;
+  /** Put each match's deleted item on it (exports that write items). */
+  withImages?: boolean;
 }
 
 /** The services a query names, each checked against the config. */
@@ -165,6 +167,7 @@ export async function* searchArchive(
         partitionKey: keyValueText(pk),
         sortKey: sk ? keyValueText(sk) : null,
         sealed,
+        ...(options.withImages ? { image: deletion.oldImage } : {}),
       },
     });
     if (progress.matches >= query.cap) {

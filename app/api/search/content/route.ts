@@ -2,7 +2,8 @@ import { auditedOperation } from "@/lib/audit/audited-operation";
 import { toUserFacingError } from "@/lib/http/error-response";
 import { route } from "@/lib/http/route";
 import { contentSearchSchema } from "@/lib/search/content-query";
-import { resolveServices, searchArchive, type SearchEvent } from "@/lib/search/local-engine";
+import { resolveServices, type SearchEvent } from "@/lib/search/local-engine";
+import { searchWithAttribution } from "@/lib/search/match-attribution";
 import { contentSearchAudit } from "@/lib/search/search-audit";
 
 /**
@@ -16,7 +17,7 @@ export const POST = route({ permission: "archive:read", body: contentSearchSchem
   const audit = auditedOperation(s3, config, contentSearchAudit(user, body));
   await audit.start();
   const encoder = new TextEncoder();
-  const events = searchArchive(s3, config, body, { signal: request.signal });
+  const events = searchWithAttribution(s3, config, body, { signal: request.signal });
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
