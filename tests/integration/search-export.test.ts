@@ -21,6 +21,8 @@ import { parseCsv } from "@/lib/exports/csv-read";
 import type { ExportManifest } from "@/lib/exports/export-format";
 import { contentSearchSchema } from "@/lib/search/content-query";
 import { searchWithAttribution } from "@/lib/search/match-attribution";
+import { countServiceDays } from "@/lib/reports/deletion-report";
+import { reportRecordsScreen } from "@/lib/reports/report-records";
 import { hashSearchValue } from "@/lib/search/search-audit";
 import type { SearchMatch, SearchStreamLine } from "@/lib/search/search-events";
 import { cloudTrailEventFor, type LocalCall, type LocalPrincipal } from "@/scripts/local-stack/cloudtrail-events";
@@ -223,6 +225,24 @@ describe("exporting the matches of a content search", () => {
     expect(bad.response.status).toBe(400);
     as("viewer");
     expect((await exportSearch({ search: byEmail })).response.status).toBe(403);
+  });
+});
+
+describe("the report's record list", () => {
+  it("shows who deleted each record and keeps one role's or caller's records", async () => {
+    const scope = await countServiceDays(s3, config, config.services, { from: DAY, to: DAY, label: "custom" });
+    const all = await reportRecordsScreen(s3, config, scope, { limit: 100 });
+    expect(Object.fromEntries(all.records.map((r) => [r.partitionKey, r.deletedBy]))).toEqual({
+      "CONTACT#c-1": "order-cleanup-job/run-41",
+      "CONTACT#c-2": "support-engineer/nina.support",
+      "CONTACT#c-3": "order-cleanup-job/run-42",
+      "CONTACT#c-4": "DynamoDB TTL",
+    });
+    const role = await reportRecordsScreen(s3, config, scope, { limit: 100, principal: { value: "arn:aws:iam::111122223333:role/order-cleanup-job", match: "equals" } });
+    expect(role.records.map((r) => r.partitionKey).sort()).toEqual(["CONTACT#c-1", "CONTACT#c-3"]);
+    expect(role.scanned).toBe(4);
+    const nina = await reportRecordsScreen(s3, config, scope, { limit: 100, principal: { value: "nina", match: "contains" } });
+    expect(nina.records.map((r) => r.partitionKey)).toEqual(["CONTACT#c-2"]);
   });
 });
 
