@@ -30,9 +30,9 @@ test.describe("who deleted it, in content search and reports", () => {
     const form = page.getByRole("form", { name: "Find deletions by content" });
     await form.getByLabel("From (UTC)").fill(`${day}T00:00`);
     await form.getByLabel("To (UTC, minute included)").fill(`${day}T23:59`);
-    await form.getByLabel("Service", { exact: true }).selectOption(ORDERS);
+    await form.getByRole("combobox", { name: "Service", exact: true }).selectOption(ORDERS);
     await form.getByLabel("Deleted by (role, caller or ARN)").fill(cleanupRole);
-    await form.getByLabel("Match the caller").selectOption("equals");
+    await form.getByRole("combobox", { name: "Match the caller" }).selectOption("equals");
     await form.getByRole("button", { name: "Search content" }).click();
     await expect(page.getByText(/^Search complete\./)).toBeVisible({ timeout: 90_000 });
 
