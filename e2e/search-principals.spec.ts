@@ -34,7 +34,7 @@ test.describe("who deleted it, in content search and reports", () => {
     await form.getByLabel("Deleted by (role, caller or ARN)").fill(cleanupRole);
     await form.getByRole("combobox", { name: "Match the caller" }).selectOption("equals");
     await form.getByRole("button", { name: "Search content" }).click();
-    await expect(page.getByText(/^Search complete\./)).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByTestId("content-search-announcement")).toContainText("Search complete", { timeout: 90_000 });
 
     const results = page.getByRole("region", { name: "Content search results" });
     const rows = results.locator("tbody tr");
