@@ -4,6 +4,7 @@ import { ErasureConsole } from "@/components/erasure/erasure-console";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { PageHeader } from "@/components/ui/page-header";
 import { loadConfig } from "@/lib/config/load";
+import { handedOverKeys } from "@/lib/erasure/erasure-request";
 
 // Per request: the page reads the session.
 export const dynamic = "force-dynamic";
@@ -14,9 +15,9 @@ export default async function ErasurePage({ searchParams }: { searchParams: Prom
   const access = await requirePageUser("erasure");
   if (!access.ok) return <ForbiddenPanel message={access.message} />;
   const config = loadConfig();
-  // A subject's key handed over from a content search; the form only shows it, nothing runs until asked.
-  const key = (await searchParams).key;
-  const initialKey = typeof key === "string" && key.length <= 2048 ? key : "";
+  // Subjects' keys handed over from a content search; the form only shows them, nothing runs until asked.
+  const handedOver = handedOverKeys((await searchParams).key);
+  const initialKey = handedOver[0] ?? "";
   return (
     <>
       <PageHeader title="Erasure of archived personal data">
@@ -25,7 +26,7 @@ export default async function ErasurePage({ searchParams }: { searchParams: Prom
           respected; every step is written to the audit log without the key itself.
         </p>
       </PageHeader>
-      <ErasureConsole services={config.services.map((s) => s.name)} initialKey={initialKey} user={{ email: access.user.email, name: access.user.name, role: access.user.role }} />
+      <ErasureConsole services={config.services.map((s) => s.name)} initialKey={initialKey} handedOver={handedOver} user={{ email: access.user.email, name: access.user.name, role: access.user.role }} />
     </>
   );
 }

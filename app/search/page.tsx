@@ -51,6 +51,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
           now={new Date().toISOString()}
           canBulkRestore={can(access.user.role, "bulk-restore")}
           canErase={can(access.user.role, "erasure")}
+          canExport={can(access.user.role, "report:export")}
         />
       </div>
     </>

@@ -26,7 +26,17 @@ export { lockLabel } from "./lock-label";
  * and how the erasure went are announced through regions that are on the page from the start;
  * focus moves to the outcome, since the form that had it goes away.
  */
-export function ErasureConsole({ services, user, initialKey = "" }: { services: string[]; user: { email: string; name: string; role: string }; initialKey?: string }) {
+export function ErasureConsole({
+  services,
+  user,
+  initialKey = "",
+  handedOver = [],
+}: {
+  services: string[];
+  user: { email: string; name: string; role: string };
+  initialKey?: string;
+  handedOver?: string[];
+}) {
   const [query, setQuery] = useState<ErasureQuery | null>(null);
   const [mode, setMode] = useState<ErasureMode>("erase");
   const [startedAt, setStartedAt] = useState(0);
@@ -82,7 +92,7 @@ export function ErasureConsole({ services, user, initialKey = "" }: { services: 
 
   return (
     <div className="space-y-6">
-      <ErasureSearchForm services={services} initialKey={initialKey} searching={plan.isPending || erasure.isPending} onSearch={search} />
+      <ErasureSearchForm services={services} initialKey={initialKey} handedOver={handedOver} searching={plan.isPending || erasure.isPending} onSearch={search} />
       <StatusRegion visuallyHidden data-testid="erasure-announcement">
         {said}
       </StatusRegion>

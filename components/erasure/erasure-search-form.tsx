@@ -11,13 +11,16 @@ export function ErasureSearchForm({
   searching,
   onSearch,
   initialKey = "",
+  handedOver = [],
 }: {
   services: string[];
   searching: boolean;
   onSearch: (query: ErasureQuery) => void;
   initialKey?: string;
+  /** Several subjects' keys handed over from a content search: each is found and erased on its own. */
+  handedOver?: string[];
 }) {
-  const ids = { key: useId(), match: useId() };
+  const ids = { key: useId(), match: useId(), handedOver: useId() };
   const [key, setKey] = useState(initialKey);
   const [match, setMatch] = useState<"exact" | "prefix">("exact");
   const [chosenServices, setChosenServices] = useState<string[]>([]);
@@ -28,7 +31,7 @@ export function ErasureSearchForm({
     onSearch({ match, key, ...(chosenServices.length > 0 ? { services: chosenServices } : {}) });
   }
 
-  return (
+  const form = (
     <form onSubmit={search} aria-label="Find a subject's archived records" className="flex flex-wrap items-end gap-3 rounded-md border border-slate-200 bg-white p-3">
       <div className="flex min-w-0 flex-1 basis-64 flex-col gap-1">
         <label htmlFor={ids.key} className="text-sm font-medium">
@@ -74,5 +77,35 @@ export function ErasureSearchForm({
         {searching ? "Searching…" : "Find records"}
       </button>
     </form>
+  );
+  if (handedOver.length < 2) return form;
+  return (
+    <div className="space-y-3">
+      <section aria-labelledby={ids.handedOver} className="rounded-md border border-indigo-200 bg-indigo-50 p-3 text-sm">
+        <h2 id={ids.handedOver} className="font-medium">
+          {handedOver.length} subjects handed over from a content search
+        </h2>
+        <p className="text-slate-700">Each subject is found, confirmed and erased on its own, with its own audit entries. Pick one to find its records.</p>
+        <ul className="mt-2 flex flex-wrap gap-2">
+          {handedOver.map((k) => (
+            <li key={k} className="min-w-0">
+              <button
+                type="button"
+                aria-pressed={key === k}
+                onClick={() => {
+                  setKey(k);
+                  setMatch("exact");
+                  if (!searching) onSearch({ match: "exact", key: k, ...(chosenServices.length > 0 ? { services: chosenServices } : {}) });
+                }}
+                className="rounded-md border border-indigo-300 bg-white px-2 py-1 font-mono text-xs break-all hover:bg-indigo-100 aria-pressed:bg-indigo-700 aria-pressed:text-white"
+              >
+                {k}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {form}
+    </div>
   );
 }

@@ -2,11 +2,13 @@
 
 import { useRef, useState } from "react";
 import { Download, FileCheck2, X } from "lucide-react";
-import { COLUMN_LABELS, EXPORT_COLUMNS, type ExportColumn, type ExportFormat, type ExportManifest } from "@/lib/exports/export-format";
+import { COLUMN_LABELS, EXPORT_COLUMNS, type ExportColumn, type ExportFormat, type ExportItems, type ExportManifest } from "@/lib/exports/export-format";
 import type { ReportSelection } from "@/lib/reports/report-params";
-import { ApiError, errorMessage, fetchJson } from "../query/api-client";
+import { errorMessage } from "../query/api-client";
+import { downloadExport, type DownloadProgress } from "./export-download";
+import { ExportItemsChoice } from "./export-items-choice";
 import { formatBytes } from "../format/time";
-import { busyButtonProps, useFocusRequest } from "../ui/focus-management";
+import { useFocusRequest } from "../ui/focus-management";
 import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
 
 type State =
@@ -14,27 +16,6 @@ type State =
   | { phase: "downloading"; bytes: number; rows: number; expected: number }
   | { phase: "done"; fileName: string; rows: number; bytes: number; exportId: string; manifest: ExportManifest | null; verified: boolean | null }
   | { phase: "error"; message: string };
-
-function fileNameFrom(header: string | null, fallback: string): string {
-  const m = /filename="([^"]+)"/.exec(header ?? "");
-  return m?.[1] ?? fallback;
-}
-
-function saveBlob(blob: Blob, fileName: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement("a");
-  a.href = url;
-  a.download = fileName;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
-
-async function sha256Hex(blob: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", await blob.arrayBuffer());
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * Downloads the report's records through the streamed export route, counting bytes
@@ -46,6 +27,7 @@ async function sha256Hex(blob: Blob): Promise<string> {
 export function ExportPanel({ selection, expectedRows }: { selection: ReportSelection; expectedRows: number }) {
   const [format, setFormat] = useState<ExportFormat>("csv");
   const [columns, setColumns] = useState<ExportColumn[]>([...EXPORT_COLUMNS]);
+  const [items, setItems] = useState<ExportItems>("none");
   const [state, setState] = useState<State>({ phase: "idle" });
   const abort = useRef<AbortController | null>(null);
   const focus = useFocusRequest();
@@ -59,55 +41,18 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
     abort.current = controller;
     setState({ phase: "downloading", bytes: 0, rows: 0, expected: expectedRows });
     try {
-      const response = await fetch("/api/exports", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          services: selection.services.join(","),
-          range: selection.range,
-          ...(selection.from ? { from: selection.from } : {}),
-          ...(selection.to ? { to: selection.to } : {}),
-          format,
-          columns,
-        }),
-        credentials: "same-origin",
-        signal: controller.signal,
-      });
-      if (!response.ok || !response.body) {
-        let message = `The server answered ${response.status}.`;
-        try {
-          const body = (await response.json()) as { error?: { message?: string } };
-          if (body.error?.message) message = body.error.message;
-        } catch {}
-        throw new ApiError(response.status, "export-failed", message);
-      }
-      const expected = Number(response.headers.get("X-Lazarus-Expected-Rows") ?? expectedRows);
-      const exportId = response.headers.get("X-Lazarus-Export-Id") ?? "";
-      const fileName = fileNameFrom(response.headers.get("Content-Disposition"), `lazarus-export.${format}`);
-      const reader = response.body.getReader();
-      const chunks: Uint8Array<ArrayBuffer>[] = [];
-      let bytes = 0;
-      let lines = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        bytes += value.byteLength;
-        for (const b of value) if (b === 10) lines += 1;
-        const rows = format === "csv" ? Math.max(0, lines - 1) : lines;
-        setState({ phase: "downloading", bytes, rows, expected });
-      }
-      const blob = new Blob(chunks, { type: format === "csv" ? "text/csv" : "application/x-ndjson" });
-      saveBlob(blob, fileName);
-      let manifest: ExportManifest | null = null;
-      let verified: boolean | null = null;
-      try {
-        manifest = await fetchJson<ExportManifest>(`/api/exports/${exportId}/manifest`);
-        verified = (await sha256Hex(blob)) === manifest.sha256;
-      } catch {
-        manifest = null;
-      }
-      setState({ phase: "done", fileName, rows: manifest?.rowCount ?? (format === "csv" ? lines - 1 : lines), bytes, exportId, manifest, verified });
+      const body = {
+        services: selection.services.join(","),
+        range: selection.range,
+        ...(selection.from ? { from: selection.from } : {}),
+        ...(selection.to ? { to: selection.to } : {}),
+        format,
+        columns,
+        ...(format === "jsonl" && items !== "none" ? { items } : {}),
+      };
+      const onProgress = (p: DownloadProgress) => setState({ phase: "downloading", bytes: p.bytes, rows: p.rows, expected: p.expected ?? expectedRows });
+      const done = await downloadExport("/api/exports", body, format, onProgress, controller.signal);
+      setState({ phase: "done", ...done });
       focus(doneRef);
     } catch (error) {
       if (error instanceof DOMException && error.name === "AbortError") setState({ phase: "error", message: "The download was cancelled." });
@@ -138,6 +83,7 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
           </label>
         ))}
       </fieldset>
+      {format === "jsonl" ? <ExportItemsChoice value={items} onChange={setItems} disabled={busy} name="export-items" /> : null}
       <fieldset>
         <legend className="mb-1 text-sm font-medium">Columns</legend>
         <div className="grid gap-1 sm:grid-cols-2 lg:grid-cols-3">
@@ -152,7 +98,10 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
       <div className="flex flex-wrap items-center gap-3">
         <button
           type="button"
-          {...busyButtonProps(busy, () => void run())}
+          aria-disabled={busy ? true : undefined}
+          onClick={() => {
+            if (!busy) void run();
+          }}
           disabled={columns.length === 0 || expectedRows === 0}
           className="inline-flex items-center gap-2 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-50 aria-disabled:opacity-50"
         >

@@ -10,6 +10,9 @@ import { errorFrom, fetchJson, errorMessage } from "../query/api-client";
 import { formatBytes, formatCount, formatUtc } from "../format/time";
 import { recordHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
+import { deletedByText } from "../day/deleted-by-cell";
+import { erasureHandoffHref, MAX_HANDED_OVER_KEYS } from "@/lib/erasure/erasure-request";
+import { SearchExport } from "./search-export";
 import { ScrollRegion } from "@/components/ui/scroll-region";
 import { busyButtonProps, useFocusRequest } from "../ui/focus-management";
 import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
@@ -74,11 +77,13 @@ export function ContentSearch({
   now,
   canBulkRestore,
   canErase,
+  canExport,
 }: {
   services: string[];
   now: string;
   canBulkRestore: boolean;
   canErase: boolean;
+  canExport: boolean;
 }) {
   const router = useRouter();
   const initialNow = useMemo(() => new Date(now), [now]);
@@ -87,6 +92,9 @@ export function ContentSearch({
   const [from, setFrom] = useState(utcInput(new Date(initialNow.getTime() - 7 * 86_400_000)).slice(0, 11) + "00:00");
   const [to, setTo] = useState(utcInput(initialNow));
   const [deletionType, setDeletionType] = useState<"any" | "ttl" | "manual">("any");
+  const [who, setWho] = useState("");
+  const [whoMatch, setWhoMatch] = useState<"contains" | "equals">("contains");
+  const [lastQuery, setLastQuery] = useState<ContentSearchInput | null>(null);
   const [status, setStatus] = useState<Status>("idle");
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<SearchProgress | null>(null);
@@ -110,6 +118,7 @@ export function ContentSearch({
       from: `${from}Z`,
       to: `${to}Z`,
       deletionType,
+      ...(who.trim() ? { principal: { value: who.trim(), match: whoMatch } } : {}),
     };
     const parsed = contentSearchSchema.safeParse(input);
     if (!parsed.success) {
@@ -122,6 +131,7 @@ export function ContentSearch({
     setSelected(new Set());
     setProgress(null);
     setStatus("running");
+    setLastQuery(input);
     const controller = new AbortController();
     abort.current = controller;
     try {
@@ -295,6 +305,17 @@ export function ContentSearch({
               <option value="ttl">TTL expiry</option>
             </select>
           </label>
+          <label className="flex min-w-0 flex-1 basis-48 flex-col gap-1 text-sm font-medium">
+            Deleted by (role, caller or ARN)
+            <input value={who} onChange={(e) => setWho(e.target.value)} placeholder="order-cleanup-job" className={`${field} font-mono`} autoComplete="off" spellCheck={false} maxLength={2048} />
+          </label>
+          <label className="flex flex-col gap-1 text-sm font-medium">
+            Match the caller
+            <select value={whoMatch} onChange={(e) => setWhoMatch(e.target.value as "contains" | "equals")} className={field}>
+              <option value="contains">contains</option>
+              <option value="equals">equals (a role: all its sessions)</option>
+            </select>
+          </label>
           {/* The search button stays while a search runs (a button that disappears takes focus with it). */}
           <button ref={searchButtonRef} type="submit" {...busyButtonProps(status === "running")} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 aria-disabled:opacity-60">
             <Search aria-hidden="true" className="size-4" />
@@ -355,6 +376,7 @@ export function ContentSearch({
 
       {matches.length > 0 ? (
         <div className="space-y-2">
+          {canExport && lastQuery && status !== "running" ? <SearchExport query={lastQuery} /> : null}
           {canBulkRestore || canErase ? (
             <div className="flex flex-wrap items-center gap-3 text-sm">
               {canBulkRestore ? (
@@ -364,9 +386,19 @@ export function ContentSearch({
               ) : null}
               {canBulkRestore && selectedServices.length > 1 ? <span className="text-xs text-slate-600">Select records of one service per bulk restore.</span> : null}
               {canErase && subjects.length === 1 ? (
-                <Link href={`/erasure?key=${encodeURIComponent(subjects[0] as string)}`} className="text-indigo-800 underline underline-offset-2">
+                <Link href={erasureHandoffHref(subjects)} className="text-indigo-800 underline underline-offset-2">
                   Erase every archived record of {subjects[0]}
                 </Link>
+              ) : null}
+              {canErase && subjects.length > 1 && subjects.length <= MAX_HANDED_OVER_KEYS ? (
+                <Link href={erasureHandoffHref(subjects)} className="text-indigo-800 underline underline-offset-2">
+                  Hand the {subjects.length} subjects of these matches to erasure (one erasure each)
+                </Link>
+              ) : null}
+              {canErase && subjects.length > MAX_HANDED_OVER_KEYS ? (
+                <span className="text-xs text-slate-600">
+                  The matches hold {formatCount(subjects.length)} different keys; erasure takes at most {MAX_HANDED_OVER_KEYS} at a time: add a condition to narrow them.
+                </span>
               ) : null}
             </div>
           ) : null}
@@ -384,6 +416,7 @@ export function ContentSearch({
                   <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Service</th>
                   <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Deleted at</th>
                   <th scope="col" className="px-3 py-2 font-semibold">Type</th>
+                  <th scope="col" className="hidden px-3 py-2 font-semibold md:table-cell">Deleted by</th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -414,11 +447,15 @@ export function ContentSearch({
                       <span className="block text-xs text-slate-600 tabular-nums sm:hidden">
                         {m.service} · {formatUtc(m.deletedAt)}
                       </span>
+                      <span className="block text-xs break-all text-slate-600 md:hidden">Deleted by {deletedByText(m.deletedBy).text}</span>
                     </th>
                     <td className="hidden px-3 py-2 sm:table-cell">{m.service}</td>
                     <td className="hidden px-3 py-2 whitespace-nowrap tabular-nums sm:table-cell">{formatUtc(m.deletedAt)}</td>
                     <td className="px-3 py-2">
                       <DeletionTypeBadge type={m.deletionType} />
+                    </td>
+                    <td className="hidden px-3 py-2 break-all md:table-cell" title={deletedByText(m.deletedBy).title}>
+                      {deletedByText(m.deletedBy).text}
                     </td>
                   </tr>
                 ))}

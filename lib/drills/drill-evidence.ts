@@ -2,12 +2,10 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
-import { appendAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig } from "../config/schema";
 import { CONTENT_TYPES, EXPORT_FORMATS, exportFileName, type ExportFormat, type ExportManifest } from "../exports/export-format";
-import { writeManifest } from "../exports/export-manifest";
-import { createExportStream } from "../exports/export-stream";
+import { auditedExportStream } from "../exports/audited-export-stream";
 import { quarterRange, quarterSchema, type DrillReport } from "./drill-report";
 import { listDrillReports } from "./drill-store";
 
@@ -93,9 +91,6 @@ export async function startDrillEvidenceExport(
   const range = quarterRange(input.quarter);
   const fileName = exportFileName("drills", input.services, range, input.format);
   const filter: ExportManifest["filter"] = { kind: "drills", services: input.services, range: { ...range, label: input.quarter } };
-  const actor = { id: input.actor.id, email: input.actor.email, name: input.actor.name };
-  const base = { operationId: exportId, actor, role: input.actor.role, action: "export" as const };
-  await appendAuditEntry(s3, config, { ...base, outcome: "started", message: `export of ${fileName} started`, details: { exportId, fileName, format: input.format, filter } });
   const from = new Date(`${range.from}T00:00:00Z`);
   const to = new Date(new Date(`${range.to}T00:00:00Z`).getTime() + 86_400_000);
   async function* batches() {
@@ -104,35 +99,11 @@ export async function startDrillEvidenceExport(
       if (reports.length > 0) yield reports.map(evidenceCells);
     }
   }
-  const generatedAt = now.toISOString();
-  const stream = createExportStream({
-    format: input.format,
-    headers: EVIDENCE_HEADERS,
-    batches: batches(),
-    onComplete: async (result) => {
-      const manifestKey = await writeManifest(s3, config, {
-        schemaVersion: 1,
-        exportId,
-        fileName,
-        format: input.format,
-        contentType: CONTENT_TYPES[input.format],
-        ...result,
-        filter,
-        generatedAt,
-        completedAt: new Date().toISOString(),
-        generatedBy: { ...actor, role: input.actor.role },
-        auditOperationId: exportId,
-      });
-      await appendAuditEntry(s3, config, {
-        ...base,
-        outcome: "succeeded",
-        message: `exported ${result.rowCount} drill reports to ${fileName}`,
-        details: { exportId, fileName, format: input.format, filter, rowCount: result.rowCount, byteCount: result.byteCount, sha256: result.sha256, manifestKey },
-      });
-    },
-    onAbort: async ({ kind, message, rowsSoFar }) => {
-      await appendAuditEntry(s3, config, { ...base, outcome: "failed", message: `${kind} after ${rowsSoFar} rows: ${message}`.slice(0, 2000), details: { exportId, fileName, filter, rowsSoFar } });
-    },
-  });
+  const stream = await auditedExportStream(
+    s3,
+    config,
+    { exportId, fileName, format: input.format, filter, headers: EVIDENCE_HEADERS, actor: input.actor, generatedAt: now.toISOString(), noun: "drill reports" },
+    () => batches(),
+  );
   return { exportId, fileName, contentType: CONTENT_TYPES[input.format], stream };
 }

@@ -24,6 +24,25 @@ export const erasureQuerySchema = z.strictObject({
 });
 export type ErasureQuery = z.infer<typeof erasureQuerySchema>;
 
+/**
+ * Keys handed to the erasure page at once (from content search's matches). Each is still
+ * planned, confirmed and audited as its own erasure: the page lists them and plans one at a time.
+ */
+export const MAX_HANDED_OVER_KEYS = 20;
+
+export function erasureHandoffHref(keys: readonly string[]): string {
+  const params = new URLSearchParams();
+  for (const key of keys.slice(0, MAX_HANDED_OVER_KEYS)) params.append("key", key);
+  return `/erasure?${params.toString()}`;
+}
+
+/** The keys handed over in the URL (`?key=…&key=…`): at most MAX_HANDED_OVER_KEYS, each a key the form accepts, no repeats. */
+export function handedOverKeys(param: string | string[] | undefined): string[] {
+  const all = typeof param === "string" ? [param] : (param ?? []);
+  const ok = all.filter((k) => erasureQuerySchema.shape.key.safeParse(k).success);
+  return [...new Set(ok)].slice(0, MAX_HANDED_OVER_KEYS);
+}
+
 export const erasureRequestSchema = erasureQuerySchema.extend({
   mode: z.enum(ERASURE_MODES),
   /** Top-level attribute names of the archived items; redact mode only. */

@@ -1,13 +1,12 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { appendAuditEntry, scanAuditEntries, type AuditEntry } from "../audit/audit-log";
+import { scanAuditEntries, type AuditEntry } from "../audit/audit-log";
 import type { AuditFilter } from "../audit/audit-filter";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig } from "../config/schema";
 import { CONTENT_TYPES, exportFileName, type ExportManifest } from "./export-format";
-import { writeManifest } from "./export-manifest";
-import { createExportStream } from "./export-stream";
+import { auditedExportStream } from "./audited-export-stream";
 
 /**
  * The audit log browser's CSV: every entry of the range that matches the filter,
@@ -81,38 +80,11 @@ export async function startAuditExport(
   const fileName = exportFileName("audit", input.filter.service ? [input.filter.service] : [], input.range, "csv");
   const audit = Object.fromEntries(Object.entries(input.filter).filter(([, v]) => v !== undefined)) as Record<string, string>;
   const filter: ExportManifest["filter"] = { kind: "audit", services: input.filter.service ? [input.filter.service] : [], range: { ...input.range, label: "custom" }, audit };
-  const actor = { id: input.actor.id, email: input.actor.email, name: input.actor.name };
-  const base = { operationId: exportId, actor, role: input.actor.role, action: "export" as const };
-  await appendAuditEntry(s3, config, { ...base, outcome: "started", message: `export of ${fileName} started`, details: { exportId, fileName, format: "csv", filter } });
-  const generatedAt = now.toISOString();
-  const stream = createExportStream({
-    format: "csv",
-    headers: AUDIT_CSV_HEADERS,
-    batches: auditBatches(s3, config, input.range, input.filter),
-    onComplete: async (result) => {
-      const manifestKey = await writeManifest(s3, config, {
-        schemaVersion: 1,
-        exportId,
-        fileName,
-        format: "csv",
-        contentType: CONTENT_TYPES.csv,
-        ...result,
-        filter,
-        generatedAt,
-        completedAt: new Date().toISOString(),
-        generatedBy: { ...actor, role: input.actor.role },
-        auditOperationId: exportId,
-      });
-      await appendAuditEntry(s3, config, {
-        ...base,
-        outcome: "succeeded",
-        message: `exported ${result.rowCount} audit entries to ${fileName}`,
-        details: { exportId, fileName, format: "csv", filter, rowCount: result.rowCount, byteCount: result.byteCount, sha256: result.sha256, manifestKey },
-      });
-    },
-    onAbort: async ({ kind, message, rowsSoFar }) => {
-      await appendAuditEntry(s3, config, { ...base, outcome: "failed", message: `${kind} after ${rowsSoFar} rows: ${message}`.slice(0, 2000), details: { exportId, fileName, filter, rowsSoFar } });
-    },
-  });
+  const stream = await auditedExportStream(
+    s3,
+    config,
+    { exportId, fileName, format: "csv", filter, headers: AUDIT_CSV_HEADERS, actor: input.actor, generatedAt: now.toISOString(), noun: "audit entries" },
+    () => auditBatches(s3, config, input.range, input.filter),
+  );
   return { exportId, fileName, contentType: CONTENT_TYPES.csv, stream };
 }

@@ -3,8 +3,8 @@ import { randomUUID } from "node:crypto";
 import type { S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { getArchivedRecord } from "../archive/archive-reader";
+import { getArchivedRecords } from "../archive/bulk-record-read";
 import { keyValueText } from "../archive/attribute-value";
-import { appendAuditEntry } from "../audit/audit-log";
 import type { SessionUser } from "../auth/roles";
 import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
@@ -15,13 +15,15 @@ import {
   COLUMN_HEADERS,
   CONTENT_TYPES,
   exportFileName,
+  ITEM_HEADER,
   needsRestoreLookup,
   type ExportColumn,
   type ExportFormat,
+  type ExportItems,
   type ExportManifest,
 } from "./export-format";
-import { writeManifest } from "./export-manifest";
-import { createExportStream, type ExportResult } from "./export-stream";
+import { auditedExportStream } from "./audited-export-stream";
+import { itemCell } from "./export-items";
 import { buildRestoreLookup, type RestoreLookup } from "./restore-lookup";
 
 /**
@@ -36,6 +38,8 @@ export interface DeletionExportInput {
   range: ReportRange;
   format: ExportFormat;
   columns: readonly ExportColumn[];
+  /** JSON Lines only: each record's deleted item too. */
+  items?: ExportItems;
   actor: SessionUser;
 }
 
@@ -105,16 +109,29 @@ async function withFullKeys(s3: S3Client, config: LazarusConfig, records: Report
   );
 }
 
-async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null) {
+/**
+ * The deleted items of a page (one service-day): a sealed day's through its manifest and
+ * coalesced ranged GETs of its bundles, an open day's one GET per object, as bulk restore
+ * reads them. An item that cannot be read (in Glacier, removed meanwhile) is null.
+ */
+async function itemsOf(s3: S3Client, config: LazarusConfig, records: readonly ReportRecord[], items: Exclude<ExportItems, "none">): Promise<string[]> {
+  const service = records[0] ? findService(config, records[0].service) : undefined;
+  if (!service) return records.map(() => "null");
+  const read = await getArchivedRecords(s3, config, service, records.map((r) => r.archiveKey));
+  return read.map((result) => itemCell(result.ok ? result.deletion.oldImage : undefined, items));
+}
+
+async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null, items: ExportItems) {
   const needsKeys = columns.includes("partitionKey") || columns.includes("sortKey");
   for await (const page of reportRecordPages(s3, config, scope, { withDeletedBy: columns.includes("deletedBy") })) {
     const records = needsKeys ? await withFullKeys(s3, config, page.records) : page.records;
-    yield records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
+    const cells = records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
+    if (items === "none") yield cells;
+    else {
+      const itemCells = await itemsOf(s3, config, records, items);
+      yield cells.map((row, i) => [...row, itemCells[i] ?? "null"]);
+    }
   }
-}
-
-function actorOf(user: SessionUser) {
-  return { id: user.id, email: user.email, name: user.name };
 }
 
 export async function startDeletionExport(s3: S3Client, config: LazarusConfig, input: DeletionExportInput, now = new Date()): Promise<StartedExport> {
@@ -123,57 +140,29 @@ export async function startDeletionExport(s3: S3Client, config: LazarusConfig, i
   const services = input.services.map((s) => s.name);
   const fileName = exportFileName("deletions", services, input.range, input.format);
   const exportId = randomUUID();
-  const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]) };
-  const base = { operationId: exportId, actor: actorOf(input.actor), role: input.actor.role, action: "export" as const };
-
-  // Write-ahead: if the log cannot be written, nothing is exported.
-  await appendAuditEntry(s3, config, {
-    ...base,
-    outcome: "started",
-    ...(services.length === 1 ? { service: services[0] } : {}),
-    message: `export of ${fileName} started`,
-    details: { exportId, fileName, format: input.format, filter, expectedRows },
-  });
-
-  const restores = needsRestoreLookup(input.columns) ? await buildRestoreLookup(s3, config, { from: input.range.from, to: utcToday(now) }) : null;
-  const generatedAt = now.toISOString();
-
-  const stream = createExportStream({
-    format: input.format,
-    headers: input.columns.map((c) => COLUMN_HEADERS[c]),
-    batches: recordBatches(s3, config, scope, input.columns, restores),
-    onComplete: async (result: ExportResult) => {
-      const manifest: ExportManifest = {
-        schemaVersion: 1,
-        exportId,
-        fileName,
-        format: input.format,
-        contentType: CONTENT_TYPES[input.format],
-        ...result,
-        filter,
-        generatedAt,
-        completedAt: new Date().toISOString(),
-        generatedBy: { ...actorOf(input.actor), role: input.actor.role },
-        auditOperationId: exportId,
-      };
-      const manifestKey = await writeManifest(s3, config, manifest);
-      await appendAuditEntry(s3, config, {
-        ...base,
-        outcome: "succeeded",
-        ...(services.length === 1 ? { service: services[0] } : {}),
-        message: `exported ${result.rowCount} rows to ${fileName}`,
-        details: { exportId, fileName, format: input.format, filter, rowCount: result.rowCount, byteCount: result.byteCount, sha256: result.sha256, manifestKey },
-      });
+  const items = input.items ?? "none";
+  const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]), ...(items !== "none" ? { items } : {}) };
+  const stream = await auditedExportStream(
+    s3,
+    config,
+    {
+      exportId,
+      fileName,
+      format: input.format,
+      filter,
+      headers: [...input.columns.map((c) => COLUMN_HEADERS[c]), ...(items !== "none" ? [ITEM_HEADER] : [])],
+      ...(items !== "none" ? { jsonHeaders: [ITEM_HEADER] } : {}),
+      actor: input.actor,
+      generatedAt: now.toISOString(),
+      noun: "rows",
+      ...(services.length === 1 ? { service: services[0] } : {}),
+      startedDetails: { expectedRows },
     },
-    onAbort: async ({ kind, message, rowsSoFar }) => {
-      await appendAuditEntry(s3, config, {
-        ...base,
-        outcome: "failed",
-        message: `${kind === "cancelled" ? "cancelled" : "failed"} after ${rowsSoFar} rows: ${message}`.slice(0, 2000),
-        details: { exportId, fileName, filter, rowsSoFar },
-      });
+    async () => {
+      const restores = needsRestoreLookup(input.columns) ? await buildRestoreLookup(s3, config, { from: input.range.from, to: utcToday(now) }) : null;
+      return recordBatches(s3, config, scope, input.columns, restores, items);
     },
-  });
+  );
   return { exportId, fileName, contentType: CONTENT_TYPES[input.format], expectedRows, stream };
 }
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { reportQuerySchema } from "../reports/report-range";
+import { contentSearchSchema } from "../search/content-query";
 
 /**
  * What an export of a deletion report can hold and how its file is named.
@@ -59,21 +60,53 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
   jsonl: "application/x-ndjson; charset=utf-8",
 };
 
+/**
+ * JSON Lines can also carry each deleted item: `typed` as archived (DynamoDB JSON, numbers
+ * as strings), `plain` as an application wrote it (unmarshalled; numbers as JSON numbers
+ * with every digit, so a 38-digit number is not rounded in the file). Under the key `item`.
+ */
+export const EXPORT_ITEMS = ["none", "typed", "plain"] as const;
+export type ExportItems = (typeof EXPORT_ITEMS)[number];
+export const ITEM_HEADER = "item";
+
+const itemsField = z.enum(EXPORT_ITEMS).default("none");
+
+/** A CSV cell is text: items go in JSON Lines only. */
+function itemsNeedJsonLines(value: { format: ExportFormat; items: ExportItems }, ctx: z.RefinementCtx): void {
+  if (value.items !== "none" && value.format !== "jsonl") ctx.addIssue({ code: "custom", path: ["items"], message: "items are written in JSON Lines only: choose JSON Lines" });
+}
+
 /** Columns that need the audit log read for the range (restores since the range start). */
 export function needsRestoreLookup(columns: readonly ExportColumn[]): boolean {
   return columns.some((c) => c === "restored" || c === "restoredAt" || c === "restoredBy");
 }
 
-export const exportRequestSchema = reportQuerySchema.extend({
-  format: z.enum(EXPORT_FORMATS).default("csv"),
-  columns: z
-    .array(z.enum(EXPORT_COLUMNS))
-    .min(1, "choose at least one column")
-    .max(EXPORT_COLUMNS.length)
-    .default([...EXPORT_COLUMNS])
-    // The file's column order is the canonical one, whatever order they were ticked in.
-    .transform((cols) => EXPORT_COLUMNS.filter((c) => cols.includes(c))),
-});
+const columnsField = z
+  .array(z.enum(EXPORT_COLUMNS))
+  .min(1, "choose at least one column")
+  .max(EXPORT_COLUMNS.length)
+  .default([...EXPORT_COLUMNS])
+  // The file's column order is the canonical one, whatever order they were ticked in.
+  .transform((cols) => EXPORT_COLUMNS.filter((c) => cols.includes(c)));
+
+export const exportRequestSchema = reportQuerySchema
+  .extend({
+    format: z.enum(EXPORT_FORMATS).default("csv"),
+    columns: columnsField,
+    items: itemsField,
+  })
+  .superRefine(itemsNeedJsonLines);
+
+/** An export of a content search's matches: the search itself (run again on the server), and the file's shape. */
+export const searchExportRequestSchema = z
+  .strictObject({
+    search: contentSearchSchema,
+    format: z.enum(EXPORT_FORMATS).default("csv"),
+    columns: columnsField,
+    items: itemsField,
+  })
+  .superRefine(itemsNeedJsonLines);
+export type SearchExportRequest = z.infer<typeof searchExportRequestSchema>;
 export type ExportRequest = z.infer<typeof exportRequestSchema>;
 
 /** Characters a file name keeps; service names are already [a-z0-9-]. */
@@ -86,7 +119,7 @@ function safePart(text: string): string {
  * and which days, readable in a downloads folder. Many services are summarised so
  * the name stays under file-system limits.
  */
-export function exportFileName(kind: "deletions" | "audit" | "drills", services: readonly string[], range: { from: string; to: string }, format: ExportFormat): string {
+export function exportFileName(kind: ExportKind, services: readonly string[], range: { from: string; to: string }, format: ExportFormat): string {
   const sorted = [...services].map(safePart).sort();
   const who = sorted.length === 0 ? "all" : sorted.length <= 4 ? sorted.join("+") : `${sorted.slice(0, 3).join("+")}+${sorted.length - 3}-more`;
   return `lazarus-${kind}_${who}_${range.from}_${range.to}.${format}`;
@@ -95,6 +128,8 @@ export function exportFileName(kind: "deletions" | "audit" | "drills", services:
 export function manifestFileName(fileName: string): string {
   return `${fileName}.manifest.json`;
 }
+
+export type ExportKind = "deletions" | "audit" | "drills" | "search";
 
 /** The manifest written beside every export: enough to show the file is the one produced. */
 export interface ExportManifest {
@@ -106,7 +141,17 @@ export interface ExportManifest {
   rowCount: number;
   byteCount: number;
   sha256: string;
-  filter: { kind: "deletions" | "audit" | "drills"; services: string[]; range: { from: string; to: string; label: string }; columns?: string[]; audit?: Record<string, string> };
+  filter: {
+    kind: ExportKind;
+    services: string[];
+    range: { from: string; to: string; label: string };
+    columns?: string[];
+    audit?: Record<string, string>;
+    /** JSON Lines exports that carry each deleted item, and in which form. */
+    items?: "typed" | "plain";
+    /** A content search's conditions, window, principal and cap, as its audit entry keeps them (values hashed). */
+    search?: Record<string, unknown>;
+  };
   generatedAt: string;
   completedAt: string;
   generatedBy: { id: string; email: string; name: string; role: string };

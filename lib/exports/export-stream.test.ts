@@ -26,6 +26,14 @@ describe("CSV", () => {
     expect(rows.map((r) => r[0])).toEqual(keys);
   });
 
+  it("JSON Lines writes an item cell as JSON, its numbers digit for digit, and null when there is none", () => {
+    const big = "12345678901234567890123456789012345678";
+    const text = jsonLines(["key", "item"], [["a\"b", `{"n":${big}}`], ["c", ""]], ["item"]);
+    const [first, second] = text.trimEnd().split("\n");
+    expect(first).toBe(`{"key":"a\\"b","item":{"n":${big}}}`);
+    expect(JSON.parse(second!)).toEqual({ key: "c", item: null });
+  });
+
   it("JSON Lines keeps every character and one object per line", () => {
     const text = jsonLines(["key", "n"], [["a\nb", "1"], ['"q"', "2"]]);
     expect(text.split("\n").filter(Boolean).map((l) => JSON.parse(l))).toEqual([

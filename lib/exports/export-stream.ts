@@ -21,6 +21,8 @@ export interface ExportStreamOptions {
   /** Header names, in column order (CSV header line; JSON Lines keys). */
   headers: readonly string[];
   batches: AsyncIterable<readonly (readonly string[])[]>;
+  /** JSON Lines: headers whose cells already hold JSON text (an item), written as it is. */
+  jsonHeaders?: readonly string[];
   /** Runs after the last byte is produced and before the stream closes (write the manifest here). */
   onComplete: (result: ExportResult) => Promise<void>;
   /** The stream failed or the reader went away; `rowsSoFar` rows were handed out. */
@@ -32,14 +34,20 @@ export function csvLines(rows: readonly (readonly string[])[]): string {
   return stringify(rows as string[][], { record_delimiter: "\r\n", quoted_match: /[\r\n]/ });
 }
 
-export function jsonLines(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function jsonLines(headers: readonly string[], rows: readonly (readonly string[])[], jsonHeaders: readonly string[] = []): string {
   let text = "";
   for (const row of rows) {
-    const object: Record<string, string> = {};
-    headers.forEach((h, i) => {
-      object[h] = row[i] ?? "";
-    });
-    text += `${JSON.stringify(object)}\n`;
+    if (jsonHeaders.length === 0) {
+      const object: Record<string, string> = {};
+      headers.forEach((h, i) => {
+        object[h] = row[i] ?? "";
+      });
+      text += `${JSON.stringify(object)}\n`;
+      continue;
+    }
+    // Written by hand so a JSON cell's numbers keep every digit (JSON.parse would round them).
+    const fields = headers.map((h, i) => `${JSON.stringify(h)}:${jsonHeaders.includes(h) ? row[i] || "null" : JSON.stringify(row[i] ?? "")}`);
+    text += `{${fields.join(",")}}\n`;
   }
   return text;
 }
@@ -80,7 +88,7 @@ export function createExportStream(options: ExportStreamOptions): ReadableStream
             }
             if (next.value.length === 0) continue;
             rowCount += next.value.length;
-            emit(controller, options.format === "csv" ? csvLines(next.value) : jsonLines(options.headers, next.value));
+            emit(controller, options.format === "csv" ? csvLines(next.value) : jsonLines(options.headers, next.value, options.jsonHeaders));
             return;
           }
         } catch (error) {

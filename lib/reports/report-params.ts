@@ -14,6 +14,9 @@ export interface ReportSelection {
   from?: string;
   to?: string;
   cursor?: string;
+  /** The record list's caller filter (docs/ATTRIBUTION.md): a role, caller or ARN, and how to match it. */
+  who?: string;
+  whoMatch?: "equals";
 }
 
 type Raw = Record<string, string | string[] | undefined>;
@@ -37,12 +40,15 @@ export function readReportSelection(raw: Raw, defaults: { services: string[]; qu
   const from = first(raw.from);
   const to = first(raw.to);
   const cursor = first(raw.cursor);
+  const who = first(raw.who)?.trim().slice(0, 2048);
   return {
     services: services.length > 0 ? services : defaults.services,
     range,
     ...(range === "custom" && from ? { from } : {}),
     ...(range === "custom" && to ? { to } : {}),
     ...(cursor ? { cursor } : {}),
+    ...(who ? { who } : {}),
+    ...(who && first(raw.whoMatch) === "equals" ? { whoMatch: "equals" as const } : {}),
   };
 }
 
@@ -65,6 +71,8 @@ export function reportHref(selection: ReportSelection): string {
     if (selection.from) query.set("from", selection.from);
     if (selection.to) query.set("to", selection.to);
   }
+  if (selection.who) query.set("who", selection.who);
+  if (selection.who && selection.whoMatch) query.set("whoMatch", selection.whoMatch);
   if (selection.cursor) query.set("cursor", selection.cursor);
   return `/reports?${query.toString()}`;
 }

@@ -1,6 +1,7 @@
 import "server-only";
 import { listDayAttributions, type ListedAttribution } from "../attribution/attribution-store";
 import { deletedByForDay, deletedByLabel, type DeletedByCell } from "../attribution/day-attribution";
+import { matchesPrincipal, type PrincipalFilter } from "../attribution/principal-filter";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { ArchiveInputError, listDayRecords, parseDay, type DayEntry, type NamedKey } from "../archive/archive-reader";
@@ -29,6 +30,8 @@ export interface ReportRecord {
   hashedKey: boolean;
   /** Who deleted it (docs/ATTRIBUTION.md), when asked for: a caller's label, "DynamoDB TTL", or why none is known. */
   deletedBy?: string;
+  /** The caller's label alone, when the join found one (what a caller filter matches). */
+  callerLabel?: string;
 }
 
 function keyText(key: NamedKey | undefined): string | null {
@@ -145,7 +148,9 @@ export async function* reportRecordPages(
       const records = page.entries.flatMap((e) => {
         const record = toReportRecord(s.service.name, s.service.table.name, date, e);
         if (!record) return [];
-        return cells ? [{ ...record, deletedBy: deletedByLabel(cells.get(e.archiveKey)) }] : [record];
+        if (!cells) return [record];
+        const cell = cells.get(e.archiveKey);
+        return [{ ...record, deletedBy: deletedByLabel(cell), ...(cell?.state === "found" ? { callerLabel: cell.label } : {}) }];
       });
       cursor = page.nextCursor;
       const following = days[i + 1];
@@ -159,20 +164,32 @@ export async function* reportRecordPages(
   }
 }
 
-/** One screen of the record list: at least `limit` records unless the report ends first. */
+/** With a caller filter, a screen stops after listing this many names even if it has fewer matches, and offers to go on. */
+export const MAX_FILTERED_SCAN = 5000;
+
+/**
+ * One screen of the record list: at least `limit` records unless the report ends first,
+ * each with who deleted it (one LIST of the day's attribution folder per 1,000 calls per
+ * service-day shown). With a caller filter, only that caller's records, reading at most
+ * MAX_FILTERED_SCAN names per screen (`scanned` says how many were read).
+ */
 export async function reportRecordsScreen(
   s3: S3Client,
   config: LazarusConfig,
   scope: readonly ServiceDays[],
-  options: { cursor?: string; limit: number },
-): Promise<{ records: ReportRecord[]; nextCursor?: string }> {
+  options: { cursor?: string; limit: number; principal?: PrincipalFilter },
+): Promise<{ records: ReportRecord[]; nextCursor?: string; scanned: number }> {
   const from = options.cursor ? decodeRecordCursor(options.cursor) : undefined;
   const records: ReportRecord[] = [];
   let next: RecordPosition | undefined;
-  for await (const page of reportRecordPages(s3, config, scope, { ...(from ? { from } : {}), pageSize: Math.min(options.limit, MAX_LIST_KEYS) })) {
-    records.push(...page.records);
+  let scanned = 0;
+  const pageSize = options.principal ? MAX_LIST_KEYS : Math.min(options.limit, MAX_LIST_KEYS);
+  for await (const page of reportRecordPages(s3, config, scope, { ...(from ? { from } : {}), pageSize, withDeletedBy: true })) {
+    scanned += page.records.length;
+    const principal = options.principal;
+    records.push(...(principal ? page.records.filter((r) => matchesPrincipal(r.callerLabel, principal)) : page.records));
     next = page.next;
-    if (records.length >= options.limit) break;
+    if (records.length >= options.limit || scanned >= MAX_FILTERED_SCAN) break;
   }
-  return { records, ...(next ? { nextCursor: encodeRecordCursor(next) } : {}) };
+  return { records, ...(next ? { nextCursor: encodeRecordCursor(next) } : {}), scanned };
 }

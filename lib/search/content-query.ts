@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { principalFilterSchema } from "../attribution/principal-filter";
 import { AttributePathError, parseAttributePath } from "./attribute-path";
 import { isDynamoNumber } from "./dynamo-number";
 
@@ -84,11 +85,16 @@ export const contentSearchSchema = z
     deletionType: z.enum(["any", "ttl", "manual"]).default("any"),
     /** Stop after this many matches: a search that finds more asks to be narrowed. */
     cap: z.number().int().min(1).max(MAX_MATCH_CAP).default(DEFAULT_MATCH_CAP),
+    /** Only deletions whose caller (docs/ATTRIBUTION.md) this names. */
+    principal: principalFilterSchema.optional(),
   })
   .superRefine((q, ctx) => {
     const from = Date.parse(`${q.from.slice(0, -1)}:00Z`);
     const to = Date.parse(`${q.to.slice(0, -1)}:00Z`);
     if (to < from) ctx.addIssue({ code: "custom", path: ["to"], message: "is before from" });
+    if (q.principal && q.deletionType === "ttl") {
+      ctx.addIssue({ code: "custom", path: ["principal"], message: "finds manual deletions only (TTL expiries have no caller): choose Any or Manual" });
+    }
     const days = windowDays(q.from, q.to);
     if (days > MAX_LOCAL_RANGE_DAYS) {
       ctx.addIssue({ code: "custom", path: ["to"], message: `makes a window of ${days} days; one search covers at most ${MAX_LOCAL_RANGE_DAYS} days: narrow the range` });

@@ -53,6 +53,8 @@ export interface SearchOptions {
   now?: Date;
   concurrency?: number;
   stats?: ScanStats;
+  /** Put each match's deleted item on it (exports that write items). */
+  withImages?: boolean;
   /**
    * "skip": sealed bundles are left to another engine (Athena); only open days and records that
    * arrived after a day was sealed are read. Each sealed day's manifest is handed to `onSealedDay`.
@@ -199,7 +201,7 @@ export async function* searchArchive(
     const match = searchMatchOf(service, deletion, archiveKey, sealed);
     if (!match) return;
     progress.matches += 1;
-    push({ type: "match", match });
+    push({ type: "match", match: options.withImages ? { ...match, image: deletion.oldImage } : match });
     if (progress.matches >= query.cap) {
       capped = true;
       controller.abort();

@@ -33,6 +33,7 @@ export function contentSearchAudit(user: SessionUser, query: ContentSearch): Aud
       to: query.to,
       deletionType: query.deletionType,
       cap: query.cap,
+      ...(query.principal ? { principal: query.principal } : {}),
     },
   };
 }

@@ -1,5 +1,8 @@
 /** What a content search streams, one event per NDJSON line. Isomorphic: the search page reads them. */
 
+import type { DeletedByCell } from "../attribution/day-attribution";
+import type { AttributeMap } from "../archive/attribute-value";
+
 export interface SearchMatch {
   service: string;
   archiveKey: string;
@@ -9,6 +12,10 @@ export interface SearchMatch {
   sortKey: string | null;
   /** Read from a sealed bundle rather than a per-record object. */
   sealed: boolean;
+  /** Who deleted it (docs/ATTRIBUTION.md); absent when attribution is off or could not be listed. */
+  deletedBy?: DeletedByCell;
+  /** The deleted item, for exports only: never sent to the browser. */
+  image?: AttributeMap;
 }
 
 export interface SearchProgress {

@@ -11,6 +11,6 @@ import { resolveReportScope } from "@/lib/reports/report-scope";
 export const POST = route({ permission: "report:export", body: exportRequestSchema }, async ({ body, user, config, aws }) => {
   const now = new Date();
   const { services, range } = resolveReportScope(config, body, now);
-  const started = await startDeletionExport(aws().s3, config, { services, range, format: body.format, columns: body.columns, actor: user }, now);
+  const started = await startDeletionExport(aws().s3, config, { services, range, format: body.format, columns: body.columns, items: body.items, actor: user }, now);
   return new Response(started.stream, { status: 200, headers: exportHeaders(started) });
 });

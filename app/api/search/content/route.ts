@@ -3,8 +3,9 @@ import { toUserFacingError } from "@/lib/http/error-response";
 import { consoleAthenaClient } from "@/lib/http/clients";
 import { route } from "@/lib/http/route";
 import { searchWithAthena } from "@/lib/search/athena-engine";
-import { contentSearchSchema } from "@/lib/search/content-query";
-import { resolveServices, searchArchive, type SearchEvent } from "@/lib/search/local-engine";
+import { contentSearchSchema, type ContentSearch } from "@/lib/search/content-query";
+import { resolveServices, type SearchEvent } from "@/lib/search/local-engine";
+import { searchWithAttribution } from "@/lib/search/match-attribution";
 import { contentSearchAudit } from "@/lib/search/search-audit";
 
 /**
@@ -19,10 +20,11 @@ export const POST = route({ permission: "archive:read", body: contentSearchSchem
   const audit = auditedOperation(s3, config, contentSearchAudit(user, body));
   await audit.start();
   const encoder = new TextEncoder();
-  const events =
-    config.search.engine === "athena"
-      ? searchWithAthena(s3, await consoleAthenaClient(config), config, body, { signal: request.signal })
-      : searchArchive(s3, config, body, { signal: request.signal });
+  const athena = config.search.engine === "athena" ? await consoleAthenaClient(config) : undefined;
+  const events = searchWithAttribution(s3, config, body, {
+    signal: request.signal,
+    ...(athena ? { engine: (query: ContentSearch) => searchWithAthena(s3, athena, config, query, { signal: request.signal }) } : {}),
+  });
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
