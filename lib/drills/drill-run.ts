@@ -2,6 +2,8 @@ import "server-only";
 import { randomInt } from "node:crypto";
 import { DescribeTableCommand, PutItemCommand, RestoreTableToPointInTimeCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { alertInBackground } from "../alerts/alerts";
+import { alertDrillOutcome } from "../alerts/event-alerts";
 import { getArchivedRecord, listDayRecords, type CalendarDay } from "../archive/archive-reader";
 import { auditedOperation, auditErrorText } from "../audit/audited-operation";
 import type { Role } from "../auth/roles";
@@ -43,6 +45,8 @@ export interface DrillOptions {
   /** Stops waiting for ACTIVE sooner than maxRtoMinutes (a Lambda's remaining time). */
   waitLimitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** A Lambda awaits the drill's alert (it may be frozen once it returns); the console sends it after answering. */
+  alerting?: "await" | "background";
 }
 
 /** At most this many candidates are listed to draw the sample from: the sample stays cheap on a busy table. */
@@ -173,6 +177,13 @@ export async function runDrill(clients: { s3: S3Client; dynamodb: DynamoDBClient
     ...(reportKey ? { reportKey } : {}),
   });
   await notifyDrillFinished(report);
+  const alert = () =>
+    alertDrillOutcome({ s3, config }, { service: service.name, drillId: report.id, passed: report.passed, reasons: report.reasons, path: `/drills#drills-${service.name}`, at: new Date(report.finishedAt) });
+  if (options.alerting === "await") {
+    await alert().catch((error: unknown) => console.error(JSON.stringify({ message: "drill alert failed", drillId: report.id, error: awsErrorName(error) ?? "error" })));
+  } else {
+    alertInBackground("restore drill", alert);
+  }
   return report;
 }
 
