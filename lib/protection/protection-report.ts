@@ -153,7 +153,7 @@ export async function buildProtectionReport(
     services,
   };
   // Every check (the page, a monitoring poll) is also where protection and DLQ alerts are decided.
-  if (options.alerts !== false) alertInBackground("protection report", () => alertProtectionReport({ s3: clients.s3, config }, report, dlqDepths));
+  if (options.alerts !== false) alertInBackground("protection report", () => alertProtectionReport({ s3: clients.s3, config, stateCache: cache }, report, dlqDepths));
   return report;
 }
 
