@@ -11,10 +11,10 @@ import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import type { DrillsConfig, LazarusConfig } from "../../lib/config/schema";
-import { DRILLS_SEGMENT } from "../../lib/drills/drill-store";
 import { grantAlerting } from "./alert-grants";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { consoleCodeFunctionProps } from "./console-code-function";
+import { CONSOLE_KEY_SEGMENTS } from "./console-tiers";
 import { kmsViaS3 } from "./kms-via-s3";
 import { ARCHIVER_LOG_RETENTION } from "./service-archiver";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
@@ -93,7 +93,7 @@ export class DrillSchedule extends Construct {
     );
     this.alarm = new Alarm(this, "FailuresAlarm", {
       alarmName: DRILL_ERRORS_ALARM,
-      alarmDescription: `A restore drill failed or could not run; the Drills page and the reports under ${DRILLS_SEGMENT}/ say why.`,
+      alarmDescription: `A restore drill failed or could not run; the Drills page and the reports under ${CONSOLE_KEY_SEGMENTS.drills}/ say why.`,
       metric: this.function.metricErrors({ statistic: "Sum", period: Duration.hours(1) }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -129,7 +129,7 @@ export class DrillSchedule extends Construct {
     );
     const records = [`${prefix}*/????/??/??/*`, `${prefix}*/????/??/_sealed/*`, `${prefix}*/${INDEX_SEGMENT}/*`].map((p) => archive.bucket.arnForObjects(p));
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "ReadRecords", actions: ["s3:GetObject"], resources: records }));
-    const reports = archive.bucket.arnForObjects(`${prefix}${DRILLS_SEGMENT}/*`);
+    const reports = archive.bucket.arnForObjects(`${prefix}${CONSOLE_KEY_SEGMENTS.drills}/*`);
     const audit = archive.bucket.arnForObjects(`${prefix}_audit/*`);
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "Reports", actions: ["s3:GetObject", "s3:PutObject"], resources: [reports] }));
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "Audit", actions: ["s3:PutObject", ...(config.audit.objectLock ? ["s3:PutObjectRetention"] : [])], resources: [audit] }));
