@@ -9,6 +9,7 @@ import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bu
 import { ConfigError, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { DISCARDED_SEGMENT, discardedKey } from "../../lib/dlq/discarded-layout";
+import { DRILLS_SEGMENT } from "../../lib/drills/drill-store";
 import { FAILURE_OBJECT_PREFIX } from "../../lib/dlq/failure-source";
 import { ERASURE_SEGMENT, erasureLedgerKey, erasuresPrefix } from "../../lib/erasure/erasure-ledger";
 import { EXPORTS_SEGMENT, manifestKey } from "../../lib/exports/export-manifest";
@@ -198,6 +199,7 @@ describe("console policies", () => {
     expect(FAILURE_OBJECT_PREFIX).toBe(CONSOLE_KEY_SEGMENTS.failedBatches);
     expect(ALERTS_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.alerts);
     expect(DISCARDED_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.discarded);
+    expect(DRILLS_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.drills);
     expect(suggestTargetName("contact", new Date())).toMatch(new RegExp(`^contact${CONSOLE_KEY_SEGMENTS.restoredTable}`));
   });
 
