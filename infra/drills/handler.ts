@@ -30,6 +30,7 @@ export async function handler(event: unknown, context: DrillContext) {
     actor: { ...SCHEDULE_ACTOR },
     role: "admin",
     waitLimitMs: Math.max(0, context.getRemainingTimeInMillis() - DRILL_TIME_RESERVE_MS),
+    alerting: "await",
   });
   // Measures and reasons only: reasons name attributes and archive keys, never values.
   console.info(JSON.stringify({ message: "restore drill", service: name, drillId: report.id, passed: report.passed, rtoSeconds: report.restore.rtoSeconds, rpoSeconds: report.pitr.rpoSeconds, reasons: report.reasons }));

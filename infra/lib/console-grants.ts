@@ -74,6 +74,13 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
   grant(SHARED, "ApprovalRequests", from("compliance", "s3:PutObject"), [r.approvalObjects]);
   // Admins run drills on demand; each report is written once.
   grant(SHARED, "DrillReports", from("admin", "s3:PutObject"), [r.drillObjects], { conditions: WRITE_ONCE });
+  // Alerts go out once per change of state: the state is read, then written only as new (If-None-Match) or unchanged
+  // since the read (If-Match), so of two instances one sends. Sends are audited, which the restore tier is the first to do.
+  grant(SHARED, "NewAlertState", from("restore", "s3:PutObject"), [r.alertObjects], { conditions: WRITE_ONCE });
+  grant(SHARED, "ChangedAlertState", from("restore", "s3:PutObject"), [r.alertObjects], { conditions: { Null: { "s3:if-match": "false" } } });
+  if (r.alertTopic) grant(SHARED, "PublishAlerts", from("restore", "sns:Publish"), [r.alertTopic]);
+  // Admin's discard writes a copy of the batch before deleting it; an erasure rewrites (or removes) copies holding the subject.
+  grant(SHARED, "DiscardedBatches", from("compliance", "s3:PutObject"), [r.discardedObjects]);
   // The archive key, only through S3: reading objects, and writing them (audit entries first of all).
   const key = kmsViaS3(r.key, ["kms:Decrypt", ...from("restore", "kms:GenerateDataKey")]);
   grant(SHARED, "ArchiveKeyViaS3", [...key.actions], [...key.resources], { conditions: key.conditions as Grant["conditions"] });
@@ -84,10 +91,10 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
   grant(SHARED, "NoIndexRewrites", tier === "compliance" ? ["s3:PutObject"] : [], [r.indexEntries], { deny: true });
   // The console's own state is out of bounds for the tiers that do not use it: read-only sees archived
   // records and who deleted them (not the audit log, the ledger, exports, jobs, leases or approvals);
-  // restore adds the audit log and the ledger.
-  const forbidden = tier === "read-only" ? r.hiddenStateObjects : tier === "restore" ? [r.exportObjects, r.bulkRestoreObjects, r.pitrObjects, r.approvalObjects] : [];
+  // restore adds the audit log, the ledger and the alert state.
+  const forbidden = tier === "read-only" ? r.hiddenStateObjects : tier === "restore" ? [r.exportObjects, r.bulkRestoreObjects, r.pitrObjects, r.approvalObjects, r.discardedObjects] : [];
   grant(SHARED, "NoConsoleState", ["s3:GetObject", "s3:GetObjectVersion"], forbidden, { deny: true });
-  const forbiddenListings = tier === "read-only" ? r.hiddenStatePrefixes : tier === "restore" ? [r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix, r.approvalsPrefix] : [];
+  const forbiddenListings = tier === "read-only" ? r.hiddenStatePrefixes : tier === "restore" ? [r.exportsPrefix, r.bulkRestorePrefix, r.pitrPrefix, r.approvalsPrefix, r.discardedPrefix] : [];
   if (forbiddenListings.length > 0) {
     grant(SHARED, "NoConsoleStateListing", ["s3:ListBucket"], [r.bucket], {
       deny: true,

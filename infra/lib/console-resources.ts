@@ -25,6 +25,8 @@ export interface ConsoleResourcesProps {
   drillScratchPrefix: string;
   /** With search.engine "athena": the workgroup, Glue table and results bucket content searches use. */
   athena?: AthenaSearchResources;
+  /** alerts.snsTopicArn: the topic the console publishes its alerts to, when configured. */
+  alertTopicArn?: string;
 }
 
 /** One configured service's resources that IAM can only name one by one. */
@@ -74,6 +76,10 @@ export class ConsoleResources {
   readonly pitrObjects: string;
   readonly approvalObjects: string;
   readonly drillObjects: string;
+  readonly alertObjects: string;
+  readonly discardedPrefix: string;
+  readonly discardedObjects: string;
+  readonly alertTopic?: string;
   readonly scratchTables: string;
   readonly alarms: string;
   readonly restoredTables: string;
@@ -129,6 +135,13 @@ export class ConsoleResources {
     this.pitrObjects = objects(`${this.pitrPrefix}*`, "PITR job history and compare chunks, named by the job's id when the restore starts.");
     this.approvalObjects = objects(`${this.approvalsPrefix}*`, "Four-eyes approval requests, one object per request, named by its creation time and a random id.");
     this.drillObjects = objects(`${folder(CONSOLE_KEY_SEGMENTS.drills)}*`, "Restore drill reports, one object per drill, named by the service, its start time and id.");
+    this.alertObjects = objects(
+      `${folder(CONSOLE_KEY_SEGMENTS.alerts)}*`,
+      "Alert state: what each alert subject (protection, a service's drills, an approval request, an erasure) last told, named by the subject.",
+    );
+    this.discardedPrefix = folder(CONSOLE_KEY_SEGMENTS.discarded);
+    this.discardedObjects = objects(`${this.discardedPrefix}*`, "Copies of discarded failed batches, one object per discard, named by the service, the time and a random id.");
+    if (props.alertTopicArn) this.alertTopic = props.alertTopicArn;
     this.scratchTables = this.explain(
       stack.formatArn({ service: "dynamodb", resource: "table", resourceName: `${props.drillScratchPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
       `Scratch tables of restore drills, named ${props.drillScratchPrefix}{service}-{time}-{hex} at each drill; the config refuses that prefix for any service table.`,

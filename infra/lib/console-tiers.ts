@@ -18,6 +18,10 @@ export const CONSOLE_KEY_SEGMENTS = {
   approvals: "_approvals",
   /** lib/drills/drill-store.ts DRILLS_SEGMENT: `{prefix}_drills/{service}/{time}_{id}.json`, one report per restore drill. */
   drills: "_drills",
+  /** lib/alerts/alerts.ts ALERTS_SEGMENT: `{prefix}_alerts/{subject}.json`, what each alert last told, changed only with conditional writes. */
+  alerts: "_alerts",
+  /** lib/dlq/discarded-layout.ts DISCARDED_SEGMENT: `{prefix}_discarded/{service}/{time}-{hex}.json`, copies of discarded failed batches. */
+  discarded: "_discarded",
   /** lib/attribution/attribution-layout.ts ATTRIBUTION_SEGMENT: who deleted which key, read wherever deletions are shown. */
   attribution: "_attribution",
   /** lib/dlq/failure-source.ts FAILURE_OBJECT_PREFIX: where Lambda names failed-batch objects. */

@@ -11,15 +11,18 @@ import type { IBucket } from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import type { DrillsConfig, LazarusConfig } from "../../lib/config/schema";
-import { DRILLS_SEGMENT } from "../../lib/drills/drill-store";
+import { grantAlerting } from "./alert-grants";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { consoleCodeFunctionProps } from "./console-code-function";
+import { CONSOLE_KEY_SEGMENTS } from "./console-tiers";
 import { kmsViaS3 } from "./kms-via-s3";
 import { ARCHIVER_LOG_RETENTION } from "./service-archiver";
 import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 
 export const DRILL_ENTRY = fileURLToPath(new URL("../drills/handler.ts", import.meta.url));
 export const DRILL_ERRORS_ALARM = `${ALARM_NAME_PREFIX}drill-failures`;
+/** lib/alerts/event-alerts.ts alertDrillOutcome keeps each service's state at `{prefix}_alerts/drills/{service}.json`. */
+export const DRILL_ALERT_SUBJECTS = "drills/";
 /** Lambda's limit: a restore that takes longer fails the drill as "not ACTIVE", and the next drill deletes its table. */
 export const DRILL_TIMEOUT = Duration.minutes(15);
 
@@ -66,7 +69,7 @@ export class DrillSchedule extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
     });
     logGroup.grantWrite(role);
-    const drillConfig = { region: config.region, archive: config.archive, audit: config.audit, seal: config.seal, services: config.services, drills };
+    const drillConfig = { region: config.region, archive: config.archive, audit: config.audit, alerts: config.alerts, seal: config.seal, services: config.services, drills };
 
     this.function = new NodejsFunction(this, "Function", {
       ...consoleCodeFunctionProps(DRILL_ENTRY, drillConfig),
@@ -90,7 +93,7 @@ export class DrillSchedule extends Construct {
     );
     this.alarm = new Alarm(this, "FailuresAlarm", {
       alarmName: DRILL_ERRORS_ALARM,
-      alarmDescription: `A restore drill failed or could not run; the Drills page and the reports under ${DRILLS_SEGMENT}/ say why.`,
+      alarmDescription: `A restore drill failed or could not run; the Drills page and the reports under ${CONSOLE_KEY_SEGMENTS.drills}/ say why.`,
       metric: this.function.metricErrors({ statistic: "Sum", period: Duration.hours(1) }),
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -126,13 +129,16 @@ export class DrillSchedule extends Construct {
     );
     const records = [`${prefix}*/????/??/??/*`, `${prefix}*/????/??/_sealed/*`, `${prefix}*/${INDEX_SEGMENT}/*`].map((p) => archive.bucket.arnForObjects(p));
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "ReadRecords", actions: ["s3:GetObject"], resources: records }));
-    const reports = archive.bucket.arnForObjects(`${prefix}${DRILLS_SEGMENT}/*`);
+    const reports = archive.bucket.arnForObjects(`${prefix}${CONSOLE_KEY_SEGMENTS.drills}/*`);
     const audit = archive.bucket.arnForObjects(`${prefix}_audit/*`);
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "Reports", actions: ["s3:GetObject", "s3:PutObject"], resources: [reports] }));
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "Audit", actions: ["s3:PutObject", ...(config.audit.objectLock ? ["s3:PutObjectRetention"] : [])], resources: [audit] }));
     role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:Decrypt", "kms:GenerateDataKey"]));
+    // A failed drill is told once per service until one passes (lib/alerts/event-alerts.ts alertDrillOutcome).
+    const alertState = grantAlerting(role, config, archive, [`${DRILL_ALERT_SUBJECTS}*`]);
     acknowledgeWildcardResources(role, [scratch], `Scratch tables are named at each drill ({prefix}{service}-{time}-{hex}); the pattern admits only the scratch prefix "${drills.scratchTablePrefix}", which the config refuses for any service table.`);
     acknowledgeWildcardResources(role, ["*"], "dynamodb:ListTables has no resource-level permissions; it finds scratch tables a failed drill left.");
+    if (alertState.length > 0) acknowledgeWildcardResources(role, alertState, "Each drilled service's alert state is named by the service; the pattern admits the drills' alert state only.");
     acknowledgeWildcardResources(role, [...records, reports, audit], "Archive names are derived from deleted keys and times: the patterns admit the services' records, their index and sealed layout (read only), drill reports and the audit log.");
   }
 }

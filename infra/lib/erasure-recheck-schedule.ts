@@ -113,6 +113,11 @@ export class ErasureRecheckSchedule extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({ sid: "DayLeases", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: leaseObjects }),
     );
+    // Copies of failed batches discarded from the DLQ page hold records as the failure buckets do: rewritten or removed alike.
+    const discardedObjects = [archive.bucket.arnForObjects(`${prefix}${CONSOLE_KEY_SEGMENTS.discarded}/*`)];
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ sid: "DiscardedBatches", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: discardedObjects }),
+    );
     const auditObjects = [archive.bucket.arnForObjects(`${prefix}_audit/*`)];
     role.addToPrincipalPolicy(
       new PolicyStatement({ sid: "Audit", actions: ["s3:PutObject", ...(config.audit.objectLock ? ["s3:PutObjectRetention"] : [])], resources: auditObjects }),
@@ -130,8 +135,8 @@ export class ErasureRecheckSchedule extends Construct {
     this.grantFailureBuckets(role, props.failureBuckets);
     acknowledgeWildcardResources(
       role,
-      [...records, ...sealed, ...ledgerObjects, ...jobObjects, ...auditObjects, ...leaseObjects],
-      "Archive, sealed-day, ledger, job, audit, day-lease and failed-batch object names are derived from keys, hashes, times, days and AWS; the patterns admit the services' records and index, their sealed days, the ledger, job files, the audit log, the day leases and the failure destinations' batches.",
+      [...records, ...sealed, ...ledgerObjects, ...jobObjects, ...auditObjects, ...leaseObjects, ...discardedObjects],
+      "Archive, sealed-day, ledger, job, audit, day-lease, discarded-copy and failed-batch object names are derived from keys, hashes, times, days and AWS; the patterns admit the services' records and index, their sealed days, the ledger, job files, the audit log, the day leases, copies of discarded batches and the failure destinations' batches.",
     );
   }
 

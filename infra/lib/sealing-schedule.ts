@@ -13,6 +13,8 @@ import { Construct } from "constructs";
 import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import { SEAL_ARCHIVE_DIMENSION, SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE } from "../../lib/archive/seal-labels";
 import type { LazarusConfig } from "../../lib/config/schema";
+import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
+import { grantAlerting } from "./alert-grants";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { kmsViaS3 } from "./kms-via-s3";
 import { consoleCodeFunctionProps } from "./console-code-function";
@@ -21,6 +23,8 @@ import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 
 export const SEALING_ENTRY = fileURLToPath(new URL("../sealing/handler.ts", import.meta.url));
 export const SEALING_FUNCTION_NAME = "lazarus-sealing";
+/** lib/alerts/event-alerts.ts alertSealOutcome keeps its state at `{prefix}_alerts/sealing.json`. */
+export const SEALING_ALERT_SUBJECT = "sealing.json";
 export const SEALING_ERRORS_ALARM = `${ALARM_NAME_PREFIX}sealing-errors`;
 export const SEALING_LAG_ALARM = `${ALARM_NAME_PREFIX}sealing-lag`;
 /**
@@ -72,7 +76,7 @@ export class SealingSchedule extends Construct {
     });
     logGroup.grantWrite(role);
     // What sealing reads of the config; the console's sign-in rules stay out of the bundle.
-    const sealingConfig = { region: config.region, archive: config.archive, seal: config.seal, services: config.services };
+    const sealingConfig = { region: config.region, archive: config.archive, audit: config.audit, alerts: config.alerts, seal: config.seal, services: config.services };
 
     this.function = new NodejsFunction(this, "Function", {
       ...consoleCodeFunctionProps(SEALING_ENTRY, sealingConfig),
@@ -103,7 +107,10 @@ export class SealingSchedule extends Construct {
     const sealed = archive.bucket.arnForObjects(`${prefix}*/????/??/_sealed/*`);
     const index = archive.bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`);
     // The console's state folders, named one by one: the day leases are console state too, and the sealer holds them.
-    const stateFolders = consoleStateFoldersBut(CONSOLE_KEY_SEGMENTS.dayLeases);
+    // With an alert topic it also keeps its alert state and audits each alert it sends (granted and guarded below).
+    const alerting = props.config.alerts.snsTopicArn !== undefined;
+    const stateFolders = consoleStateFoldersBut(CONSOLE_KEY_SEGMENTS.dayLeases, ...(alerting ? [CONSOLE_KEY_SEGMENTS.alerts, AUDIT_SEGMENT] : []));
+    const listingDenied = consoleStateFoldersBut(CONSOLE_KEY_SEGMENTS.dayLeases, ...(alerting ? [CONSOLE_KEY_SEGMENTS.alerts] : []));
     const consoleState = stateFolders.map((folder) => archive.bucket.arnForObjects(`${prefix}${folder}/*`));
     const leases = archive.bucket.arnForObjects(`${prefix}${CONSOLE_KEY_SEGMENTS.dayLeases}/*`);
     role.addToPrincipalPolicy(
@@ -142,9 +149,26 @@ export class SealingSchedule extends Construct {
         effect: Effect.DENY,
         actions: ["s3:ListBucket", "s3:ListBucketVersions"],
         resources: [archive.bucket.bucketArn],
-        conditions: { StringLike: { "s3:prefix": stateFolders.map((folder) => `${prefix}${folder}*`) } },
+        conditions: { StringLike: { "s3:prefix": listingDenied.map((folder) => `${prefix}${folder}*`) } },
       }),
     );
+    grantAlerting(role, props.config, archive, [SEALING_ALERT_SUBJECT]);
+    if (alerting) {
+      const audit = archive.bucket.arnForObjects(`${prefix}${AUDIT_SEGMENT}/*`);
+      // Append-only, as the bucket policy requires of everyone; the record patterns above also match audit keys, so the rest is denied.
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: "AuditAlerts",
+          actions: ["s3:PutObject", ...(props.config.audit.objectLock ? ["s3:PutObjectRetention"] : [])],
+          resources: [audit],
+          conditions: { Null: { "s3:if-none-match": "false" } },
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new PolicyStatement({ sid: "KeepAuditLog", effect: Effect.DENY, actions: ["s3:GetObject", "s3:PutObjectTagging", "s3:DeleteObject", "s3:DeleteObjectVersion"], resources: [audit] }),
+      );
+      acknowledgeWildcardResources(role, [audit], "Audit entries are named by time and a random id when an alert is sent; writes are append-only (If-None-Match), everything else there is denied.");
+    }
     role.addToPrincipalPolicy(kmsViaS3(archive.key, ["kms:Decrypt", "kms:GenerateDataKey"]));
     role.addToPrincipalPolicy(
       new PolicyStatement({

@@ -1,3 +1,4 @@
+import { alertSealOutcome } from "../../lib/alerts/event-alerts";
 import { publishSealLag, rotateServices, sealServices } from "../../lib/archive/seal-run";
 import { createCloudWatchClient, createS3Client } from "../../lib/aws/clients";
 import { parseConfig } from "../../lib/config/load";
@@ -58,6 +59,19 @@ export async function handler(_event: unknown, context: SealingContext): Promise
       if (d.outcome === "failed") console.error(JSON.stringify({ message: "day not sealed", service: d.service, date: d.date, problem: d.problem }));
     }
   }
+  // Once per change (docs/ALERTS.md): awaited, as Lambda may freeze the process once the handler returns; never fails the run.
+  await alertSealOutcome(
+    { s3, config },
+    {
+      failedDays: summary.failedDays,
+      servicesFailed: summary.servicesFailed,
+      problems: run.services.flatMap((o) => [
+        ...(o.error !== undefined ? [`${o.service}: not listed (${o.error})`] : []),
+        ...(o.report?.days ?? []).filter((d) => d.outcome === "failed").map((d) => `${d.service} ${d.date}: ${d.problem}`),
+      ]),
+      at: now,
+    },
+  ).catch((error: unknown) => console.error(JSON.stringify({ message: "sealing alert failed", error: error instanceof Error ? error.name : "error" })));
   // Raising makes the run an Errors datapoint; whatever was not sealed is taken up by the next run.
   if (summary.failedDays > 0 || summary.servicesFailed > 0) {
     throw new Error(`sealing left ${summary.failedDays} day(s) and ${summary.servicesFailed} service(s) unsealed; see the log lines above`);

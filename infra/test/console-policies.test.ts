@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ALERTS_SEGMENT, alertStateKey } from "../../lib/alerts/alerts";
 import { archiveObjectKey, indexEntryKey, type ArchiveKeyParts } from "../../lib/archive/layout";
 import { APPROVALS_SEGMENT, approvalKey, newApprovalId } from "../../lib/approvals/approval-store";
 import { ATTRIBUTION_SEGMENT, attributionDayPrefix, attributionKey } from "../../lib/attribution/attribution-layout";
@@ -7,6 +8,8 @@ import { dayLeaseKey, LEASE_SEGMENT } from "../../lib/archive/day-lease";
 import { chunkResultKey, jobObjectKey, jobsPrefix, newJobId } from "../../lib/bulk-restore/job-store";
 import { ConfigError, parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
+import { DISCARDED_SEGMENT, discardedKey } from "../../lib/dlq/discarded-layout";
+import { DRILLS_SEGMENT } from "../../lib/drills/drill-store";
 import { FAILURE_OBJECT_PREFIX } from "../../lib/dlq/failure-source";
 import { ERASURE_SEGMENT, erasureLedgerKey, erasuresPrefix } from "../../lib/erasure/erasure-ledger";
 import { EXPORTS_SEGMENT, manifestKey } from "../../lib/exports/export-manifest";
@@ -39,7 +42,11 @@ type Tier = (typeof TIERS)[number];
 
 /** Most tests read the grants with every table named, as imported tables always are; "tables by tag" below covers the default. */
 const byName = (raw: Record<string, unknown>) => (raw.fleet = { ...(raw.fleet as Record<string, unknown>), consoleTableAccess: "name" });
-const config = testConfig(byName);
+const alertTopic = "arn:aws:sns:eu-west-1:123456789012:pager";
+const config = testConfig((raw) => {
+  byName(raw);
+  raw.alerts = { email: ["ops@example.com"], snsTopicArn: alertTopic };
+});
 const { template } = synthStack(config);
 const json = template.toJSON() as { Outputs: Record<string, { Value: unknown }> };
 
@@ -124,6 +131,9 @@ const key = {
   pitrJob: `${archive}/${jobKey(config, "job-1")}`,
   pitrChunk: `${archive}/${compareChunkKey(config, "job-1", "compare-1", "changed", 1)}`,
   approval: `${archive}/${approvalKey(prefix, newApprovalId(new Date("2024-03-01T10:00:00Z")))}`,
+  alertState: `${archive}/${alertStateKey(prefix, "protection")}`,
+  alertMarker: `${archive}/${alertStateKey(prefix, "approvals/20240301T100000Z-abc")}`,
+  discardedCopy: `${archive}/${discardedKey(prefix, "contact-svc", new Date("2024-03-01T10:00:00Z"), "0123456789ab")}`,
   failedBatch: `${failures}/${FAILURE_OBJECT_PREFIX}0a1b2c3d-0000-0000-0000-000000000000/shardId-0001/2024/01/15/2024-01-15T10:30:05.000Z-abc.json`,
   outsideAnyPrefix: `${archive}/somewhere-else/x.json`,
   dayLease: `${archive}/${dayLeaseKey(prefix, "contact-svc", { year: 2024, month: 1, day: 15 })}`,
@@ -187,6 +197,9 @@ describe("console policies", () => {
     expect(APPROVALS_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.approvals);
     expect(ATTRIBUTION_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.attribution);
     expect(FAILURE_OBJECT_PREFIX).toBe(CONSOLE_KEY_SEGMENTS.failedBatches);
+    expect(ALERTS_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.alerts);
+    expect(DISCARDED_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.discarded);
+    expect(DRILLS_SEGMENT).toBe(CONSOLE_KEY_SEGMENTS.drills);
     expect(suggestTargetName("contact", new Date())).toMatch(new RegExp(`^contact${CONSOLE_KEY_SEGMENTS.restoredTable}`));
   });
 
@@ -214,13 +227,13 @@ describe("console read-only policy", () => {
   it("reads every service's archived records and who deleted them, but not the audit log or any other console state", () => {
     expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/?*"]);
     for (const record of [key.archiveObject, key.indexEntry, key.otherServiceObject, key.attribution]) expect(allows(statements, "s3:GetObject", record), record).toBe(true);
-    for (const state of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob, key.approval, key.dayLease]) {
+    for (const state of [key.audit, key.ledger, key.manifest, key.bulkJob, key.pitrJob, key.approval, key.dayLease, key.alertState, key.discardedCopy]) {
       expect(allows(statements, "s3:GetObject", state), state).toBe(false);
       expect(allows(statements, "s3:GetObjectVersion", state), state).toBe(false);
     }
     const listingDeny = statements.find((s) => s.Effect === "Deny" && actionsOf(s).includes("s3:ListBucket"));
     expect(listingDeny?.Condition).toEqual({
-      StringLike: { "s3:prefix": ["_approvals", "_audit", "_drills", "_erasures", "_exports", "_jobs", "_leases"].map((folder) => `deleted/${folder}*`) },
+      StringLike: { "s3:prefix": ["_alerts", "_approvals", "_audit", "_discarded", "_drills", "_erasures", "_exports", "_jobs", "_leases"].map((folder) => `deleted/${folder}*`) },
     });
   });
 
@@ -245,13 +258,14 @@ describe("console restore policy", () => {
     }
   });
 
-  it("appends to the audit log only with If-None-Match, reads the erasure ledger, retrieves from Glacier, and deletes nothing", () => {
+  it("appends to the audit log only with If-None-Match, keeps alert state only with conditional writes, reads the erasure ledger, retrieves from Glacier, and deletes nothing", () => {
     const puts = statements.filter((s) => s.Effect === "Allow" && actionsOf(s).includes("s3:PutObject"));
-    expect(puts.flatMap(resourcesOf).map(renderArn)).toEqual([`${archive}/deleted/_audit/*`]);
-    for (const put of puts) expect(put.Condition).toEqual({ Null: { "s3:if-none-match": "false" } });
+    expect(puts.flatMap(resourcesOf).map(renderArn).sort()).toEqual([`${archive}/deleted/_alerts/*`, `${archive}/deleted/_alerts/*`, `${archive}/deleted/_audit/*`]);
+    for (const put of puts) expect([{ Null: { "s3:if-none-match": "false" } }, { Null: { "s3:if-match": "false" } }]).toContainEqual(put.Condition);
+    expect(puts.filter((p) => resourcesOf(p).map(renderArn).includes(`${archive}/deleted/_audit/*`)).map((p) => p.Condition)).toEqual([{ Null: { "s3:if-none-match": "false" } }]);
     expect(allows(statements, "s3:GetObject", key.ledger)).toBe(true);
     expect(allows(statements, "s3:GetObject", key.audit)).toBe(true);
-    for (const other of [key.manifest, key.bulkJob, key.pitrChunk, key.approval]) expect(allows(statements, "s3:GetObject", other), other).toBe(false);
+    for (const other of [key.manifest, key.bulkJob, key.pitrChunk, key.approval, key.discardedCopy]) expect(allows(statements, "s3:GetObject", other), other).toBe(false);
     expect(resourcesFor(statements, "s3:RestoreObject")).toEqual([`${archive}/deleted/*`]);
     const s3Actions = new Set(statements.filter((s) => s.Effect === "Allow").flatMap(actionsOf).filter((a) => a.startsWith("s3:")));
     expect([...s3Actions].sort()).toEqual(["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject", "s3:PutObjectRetention", "s3:RestoreObject"]);
@@ -362,6 +376,58 @@ describe("console admin policy", () => {
     for (const action of ["dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"]) expect(allows(statements, action, contactTable), action).toBe(false);
     expect(allows(statements, "dynamodb:Scan", contactTable)).toBe(true);
     for (const target of [key.pitrJob, key.pitrChunk]) expect(allows(statements, "s3:PutObject", target)).toBe(true);
+  });
+});
+
+describe("console grants for alerts and DLQ discards", () => {
+  /** The Allow statements that grant the action on the ARN. */
+  const granting = (statements: Statement[], action: string, arn: string) =>
+    statements.filter((s) => s.Effect === "Allow" && actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).some((p) => matches(p, arn)));
+
+  it.each(["restore", "compliance", "admin"] as const)("%s publishes alerts to alerts.snsTopicArn only, and reads and conditionally writes the alert state", (tier) => {
+    const statements = policies[tier];
+    expect(resourcesFor(statements, "sns:Publish")).toEqual([alertTopic]);
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("sns:"))).toEqual(["sns:Publish"]);
+    for (const state of [key.alertState, key.alertMarker]) {
+      expect(allows(statements, "s3:GetObject", state), state).toBe(true);
+      expect(allows(statements, "s3:PutObject", state), state).toBe(true);
+      // A new state (or a one-time marker) only with If-None-Match, a change only with If-Match on what was read.
+      expect(granting(statements, "s3:PutObject", state).map((s) => s.Condition)).toEqual([{ Null: { "s3:if-none-match": "false" } }, { Null: { "s3:if-match": "false" } }]);
+    }
+    // S3 answers a state never written with 404 (not 403) only to a caller who may list it.
+    expect(listPrefixes(statements, "s3:ListBucket", archive)).toEqual(["deleted/?*"]);
+    expect(JSON.stringify(statements.filter((s) => s.Effect === "Deny" && actionsOf(s).includes("s3:ListBucket")))).not.toContain("_alerts");
+  });
+
+  it("gives the read-only tier nothing of alerts or discards: no publish, no alert state, no discarded copies", () => {
+    const statements = policies["read-only"];
+    expect(statements.flatMap(actionsOf).filter((a) => a.startsWith("sns:"))).toEqual([]);
+    for (const target of [key.alertState, key.alertMarker, key.discardedCopy]) {
+      for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(allows(statements, action, target), `${action} ${target}`).toBe(false);
+    }
+    for (const action of ["sqs:DeleteMessage", "s3:DeleteObjectVersion"]) expect(resourcesFor(statements, action), action).toEqual([]);
+  });
+
+  it("grants no publish at all when the config names no topic", () => {
+    const { template: withoutTopic } = synthStack(testConfig(byName));
+    for (const tier of TIERS) expect(policyStatements(withoutTopic, tier).flatMap(actionsOf).filter((a) => a.startsWith("sns:")), tier).toEqual([]);
+  });
+
+  it("lets admin discard a batch: write its copy under _discarded/, delete every version of the failure object, or the SQS message", () => {
+    const statements = policies.admin;
+    expect(allows(statements, "s3:PutObject", key.discardedCopy)).toBe(true);
+    for (const action of ["s3:GetObject", "s3:DeleteObject", "s3:DeleteObjectVersion"]) expect(allows(statements, action, key.failedBatch), action).toBe(true);
+    expect(listPrefixes(statements, "s3:ListBucketVersions", failures)).toEqual(["(any)"]);
+    for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage"]) expect(resourcesFor(statements, action), action).toEqual([queue]);
+    // The copy lives outside every service's records: it grants no write of an archive object or index entry beyond replay's.
+    expect(resourcesFor(statements, "s3:PutObject").filter((r) => r.includes("_discarded"))).toEqual([`${archive}/deleted/_discarded/*`]);
+  });
+
+  it("lets compliance's erasure rewrite and remove discarded copies, and keeps the restore tier out of them", () => {
+    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObjectVersion"]) expect(allows(policies.compliance, action, key.discardedCopy), action).toBe(true);
+    for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) expect(allows(policies.restore, action, key.discardedCopy), action).toBe(false);
+    // Neither compliance nor restore consumes a queue; only admin discards.
+    for (const tier of ["restore", "compliance"] as const) expect(resourcesFor(policies[tier], "sqs:DeleteMessage"), tier).toEqual([]);
   });
 });
 

@@ -64,6 +64,26 @@ describe("restore drill schedule", () => {
     expect(on("s3:GetObject")).toEqual([`${archive}/deleted/*/????/??/??/*`, `${archive}/deleted/*/????/??/_sealed/*`, `${archive}/deleted/*/_by-key/*`, `${archive}/deleted/_drills/*`].sort());
   });
 
+  it("with an alert topic, may publish to it and keep the drills' alert state only with conditional writes; nothing without one", () => {
+    expect(statements.flatMap(actionsOf)).not.toContain("sns:Publish");
+    const pager = "arn:aws:sns:eu-west-1:123456789012:pager";
+    const alerting = synthStack(
+      testConfig((raw) => {
+        raw.drills = { services: [{ service: "contact-svc" }] };
+        raw.alerts = { email: ["ops@example.com"], snsTopicArn: pager };
+      }),
+    ).template;
+    const archive = `\${${logicalIdOf(alerting, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive")}.Arn}`;
+    const granted = drillStatements(alerting);
+    const state = `${archive}/deleted/_alerts/drills/*`;
+    expect(granted.filter((s) => actionsOf(s).includes("sns:Publish")).flatMap(resourcesOf)).toEqual([pager]);
+    const puts = granted.filter((s) => actionsOf(s).includes("s3:PutObject") && resourcesOf(s).map(renderArn).includes(state));
+    expect(puts.map((s) => s.Condition)).toEqual([{ Null: { "s3:if-none-match": "false" } }, { Null: { "s3:if-match": "false" } }]);
+    expect(granted.filter((s) => actionsOf(s).includes("s3:GetObject")).flatMap(resourcesOf).map(renderArn)).toContain(state);
+    // Only the drills' state: not protection's, approvals' or erasures'.
+    expect(granted.flatMap(resourcesOf).map(renderArn).filter((r) => r.includes("_alerts"))).toEqual([state, state, state]);
+  });
+
   it("alarms on a failed drill", () => {
     const [, alarm] = onlyResource(template, "AWS::CloudWatch::Alarm", (r) => r.Properties.AlarmName === DRILL_ERRORS_ALARM);
     expect(alarm.Properties).toMatchObject({ MetricName: "Errors", Threshold: 1, AlarmActions: [expect.anything()] });

@@ -29,7 +29,7 @@ describe("erasure re-check schedule", () => {
     expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ["arm64"] });
   });
 
-  it("may delete only versions of the services' records, sealed days, job files, failed batches and day leases, and write only the ledger, the audit log, sealed days, job files, failed batches and day leases", () => {
+  it("may delete only versions of the services' records, sealed days, job files, failed batches, discarded copies and day leases, and write only the ledger, the audit log, sealed days, job files, failed batches, discarded copies and day leases", () => {
     const statements = recheckStatements(template);
     const bucketId = logicalIdOf(template, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive");
     const on = (action: string, effect = "Allow") =>
@@ -48,8 +48,11 @@ describe("erasure re-check schedule", () => {
     const leases = `${archive}/deleted/_leases/*`;
     // A late record already sealed is blanked in its bundle part, and the day's manifest and month summary rewritten.
     const sealed = `${archive}/deleted/*/????/??/_sealed/*`;
-    expect(on("s3:DeleteObjectVersion")).toEqual([...records, sealed, ...jobs, ...failureBatches, leases].sort());
-    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, sealed, ...jobs, ...failureBatches, leases].sort());
+    // Copies of batches discarded from the DLQ page are failed batches too (lib/erasure/erasure-plan.ts failureCopyLocations).
+    const discarded = `${archive}/deleted/_discarded/*`;
+    expect(on("s3:DeleteObjectVersion")).toEqual([...records, sealed, ...jobs, ...failureBatches, leases, discarded].sort());
+    expect(on("s3:PutObject")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`, sealed, ...jobs, ...failureBatches, leases, discarded].sort());
+    expect(on("s3:GetObject")).toContain(discarded);
     expect(on("s3:PutObjectTagging")).toEqual([sealed]);
     // The record patterns also match console state: the ledger and the audit log are kept by an explicit deny.
     expect(on("s3:DeleteObjectVersion", "Deny")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`]);

@@ -61,7 +61,7 @@ describe("the sealing schedule", () => {
     expect(denied.flatMap(resourcesOf).map(renderArn)).toEqual(expect.arrayContaining(["_approvals", "_attribution", "_audit", "_drills", "_erasures", "_exports", "_jobs"].map((f) => `${archive}/deleted/${f}/*`)));
     const listingDeny = denied.find((s) => actionsOf(s).includes("s3:ListBucket"))!;
     expect(listingDeny.Condition).toEqual({
-      StringLike: { "s3:prefix": ["_approvals", "_attribution", "_audit", "_drills", "_erasures", "_exports", "_jobs"].map((folder) => `deleted/${folder}*`) },
+      StringLike: { "s3:prefix": ["_alerts", "_approvals", "_attribution", "_audit", "_discarded", "_drills", "_erasures", "_exports", "_jobs"].map((folder) => `deleted/${folder}*`) },
     });
     // Except the day leases, which it holds while it seals a day.
     expect(denied.flatMap(resourcesOf).map(renderArn)).not.toContain(leases);
@@ -112,6 +112,34 @@ describe("the sealing schedule", () => {
     expect(resourcesOfType(auditOnly, "AWS::Lambda::Function").filter(([, f]) => byName(f))).toHaveLength(1);
   });
 
+  it("with an alert topic, may publish to it, keep its own alert state only with conditional writes, and append alert audit entries, nothing more", () => {
+    const pager = "arn:aws:sns:eu-west-1:123456789012:pager";
+    const alerting = synthStack(testConfig((raw) => (raw.alerts = { email: ["ops@example.com"], snsTopicArn: pager }))).template;
+    const archiveArn = `\${${logicalIdOf(alerting, "AWS::S3::Bucket", (r) => r.Properties.BucketName === "test-archive")}.Arn}`;
+    const statements = sealingStatements(alerting);
+    const allowing = (action: string, arn: string) => statements.filter((s) => s.Effect === "Allow" && actionsOf(s).includes(action) && resourcesOf(s).map(renderArn).includes(arn));
+    const state = `${archiveArn}/deleted/_alerts/sealing.json`;
+    const audit = `${archiveArn}/deleted/_audit/*`;
+    expect(statements.filter((s) => actionsOf(s).includes("sns:Publish")).flatMap(resourcesOf)).toEqual([pager]);
+    expect(allowing("s3:GetObject", state)).toHaveLength(1);
+    expect(allowing("s3:PutObject", state).map((s) => s.Condition)).toEqual([{ Null: { "s3:if-none-match": "false" } }, { Null: { "s3:if-match": "false" } }]);
+    expect(allowing("s3:PutObject", audit).map((s) => s.Condition)).toEqual([{ Null: { "s3:if-none-match": "false" } }]);
+    // The record patterns also match audit keys: reading, tagging and deleting entries stay denied.
+    const auditDeny = statements.find((s) => s.Effect === "Deny" && resourcesOf(s).map(renderArn).includes(audit))!;
+    expect(actionsOf(auditDeny).sort()).toEqual(["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetObject", "s3:PutObjectTagging"]);
+    // Every other console state stays denied; the alert folder may be listed (S3 answers 404 for a state never written only then).
+    const denied = statements.filter((s) => s.Effect === "Deny").flatMap(resourcesOf).map(renderArn);
+    expect(denied).toEqual(expect.arrayContaining(["_approvals", "_erasures", "_exports", "_jobs", "_discarded"].map((f) => `${archiveArn}/deleted/${f}/*`)));
+    const listingDeny = statements.find((s) => s.Effect === "Deny" && actionsOf(s).includes("s3:ListBucket"))!;
+    expect(JSON.stringify(listingDeny.Condition)).not.toContain("_alerts");
+    expect(JSON.stringify(listingDeny.Condition)).toContain("deleted/_audit*");
+    // Without a topic a sealing run has nowhere to send, and the role gets none of it.
+    const quiet = sealingStatements(template);
+    expect(quiet.flatMap(actionsOf)).not.toContain("sns:Publish");
+    expect(quiet.flatMap(resourcesOf).map(renderArn).filter((r) => r.includes("_alerts/"))).toEqual([`${archive}/deleted/_alerts/*`]);
+    expect(quiet.filter((s) => resourcesOf(s).map(renderArn).includes(`${archive}/deleted/_alerts/*`)).map((s) => s.Effect)).toEqual(["Deny"]);
+  });
+
   it("bundles npm run seal's code with server-only emptied, and the services' config but not the sign-in rules", () => {
     const outdir = tempOutdir();
     const bundled = synthStack(testConfig((raw) => {
@@ -122,6 +150,7 @@ describe("the sealing schedule", () => {
     const map = JSON.parse(readFileSync(join(assetDir, "index.js.map"), "utf8")) as { sources: string[] };
     expect(map.sources.some((s) => s.endsWith("lib/archive/seal-run.ts"))).toBe(true);
     expect(map.sources.some((s) => s.endsWith("lib/archive/sealer.ts"))).toBe(true);
+    expect(map.sources.some((s) => s.endsWith("lib/alerts/event-alerts.ts"))).toBe(true);
     expect(map.sources.filter((s) => s.includes("server-only"))).toEqual([]);
     const code = readFileSync(join(assetDir, "index.js"), "utf8");
     expect(code).toContain("test-archive");

@@ -2,7 +2,7 @@
  * What Lazarus tells people without being asked (docs/ALERTS.md). Isomorphic: the
  * config schema and the audit page name these.
  */
-export const ALERT_EVENTS = ["protection-red", "dlq-grew", "drill-failed", "approval-requested", "erasure-ran"] as const;
+export const ALERT_EVENTS = ["protection-red", "dlq-grew", "drill-failed", "approval-requested", "erasure-ran", "seal-failed"] as const;
 export type AlertEvent = (typeof ALERT_EVENTS)[number];
 
 export const ALERT_EVENT_LABELS: Record<AlertEvent, string> = {
@@ -11,6 +11,7 @@ export const ALERT_EVENT_LABELS: Record<AlertEvent, string> = {
   "drill-failed": "Restore drill failed",
   "approval-requested": "Approval requested",
   "erasure-ran": "Erasure ran",
+  "seal-failed": "Sealing failed",
 };
 
 export interface Alert {

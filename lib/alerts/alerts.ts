@@ -4,8 +4,9 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { appendAuditEntry } from "../audit/audit-log";
 import { isPreconditionFailed } from "../aws/aws-errors";
-import { getJson, putJson } from "../aws/s3-json";
+import { getJson, putJson, type Versioned } from "../aws/s3-json";
 import type { LazarusConfig } from "../config/schema";
+import type { TtlCache } from "../protection/ttl-cache";
 import { deliverAlert, deliveryTargets, DEFAULT_ALERT_RETRY, type DeliveryTargets, type DestinationOutcome, type RetryOptions } from "./alert-delivery";
 import { ALERT_EVENT_LABELS, type Alert } from "./alert-types";
 
@@ -29,6 +30,11 @@ export interface AlertContext {
   config: LazarusConfig;
   targets?: DeliveryTargets;
   retry?: RetryOptions;
+  /**
+   * Keeps the state read (and written) for the cache's TTL, so a check that changes
+   * nothing costs no S3 request: the protection report passes its describe cache.
+   */
+  stateCache?: TtlCache;
 }
 
 const SUBJECT = /^[a-z0-9-]+(\/[A-Za-z0-9._:-]{1,200})?$/;
@@ -99,16 +105,26 @@ export async function alertOnChange<S>(
   if (!targets.snsTopicArn && !targets.webhookUrl) return [];
   const bucket = context.config.archive.bucket;
   const key = alertStateKey(context.config.archive.prefix, subject);
+  const cache = context.stateCache;
+  const cacheKey = `alert-state:${bucket}:${key}`;
+  const read = () => getJson(context.s3, bucket, key, schema);
   for (let tries = 0; tries < 3; tries++) {
-    const stored = await getJson(context.s3, bucket, key, schema);
+    const stored = await (cache ? cache.get<Versioned<S> | null>(cacheKey, read) : read());
     const previous = stored?.value ?? null;
     const state = next(previous);
     if (previous !== null && JSON.stringify(previous) === JSON.stringify(state)) return [];
+    let etag: string;
     try {
-      await putJson(context.s3, bucket, key, state, stored ? { ifMatch: stored.etag } : { ifNoneMatch: true });
+      etag = await putJson(context.s3, bucket, key, state, stored ? { ifMatch: stored.etag } : { ifNoneMatch: true });
     } catch (error) {
+      // Another instance changed it since it was read (or cached): read it again.
+      cache?.invalidate(cacheKey);
       if (isPreconditionFailed(error)) continue;
       throw error;
+    }
+    if (cache) {
+      cache.invalidate(cacheKey);
+      void cache.get(cacheKey, () => Promise.resolve<Versioned<S>>({ value: state, etag }));
     }
     const alerts = alertsFor(previous, state).filter((a) => isAlerting(context, a));
     for (const alert of alerts) await sendAlert(context, alert);

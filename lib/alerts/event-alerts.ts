@@ -126,3 +126,41 @@ export function alertDrillOutcome(context: AlertContext, drill: DrillOutcome): P
         : [],
   );
 }
+
+const sealState = z.strictObject({ schemaVersion: z.literal(1), outcome: z.enum(["sealed", "failed"]), at: z.iso.datetime() });
+
+export interface SealRunOutcome {
+  /** Days a run started and could not seal. */
+  failedDays: number;
+  /** Services a run could not list. */
+  servicesFailed: number;
+  /** One line per failed day or service: service, day and what went wrong, never record contents. */
+  problems: string[];
+  at?: Date;
+}
+
+/**
+ * For the scheduled sealing: call after every run. Runs that start failing are told
+ * once; told again only after a run that left nothing it started unsealed.
+ */
+export function alertSealOutcome(context: AlertContext, run: SealRunOutcome): Promise<Alert[]> {
+  const failed = run.failedDays > 0 || run.servicesFailed > 0;
+  const at = (run.at ?? new Date()).toISOString();
+  return alertOnChange(
+    context,
+    "sealing",
+    sealState,
+    () => ({ schemaVersion: 1, outcome: failed ? "failed" : "sealed", at }),
+    (previous, next) =>
+      next.outcome === "failed" && previous?.outcome !== "failed"
+        ? [
+            {
+              event: "seal-failed",
+              title: `Sealing left ${run.failedDays} day${run.failedDays === 1 ? "" : "s"} and ${run.servicesFailed} service${run.servicesFailed === 1 ? "" : "s"} unsealed`,
+              lines: [...run.problems.slice(0, 10), "Unsealed days stay readable as objects; the next run takes them up. The sealing function's log says more."],
+              path: "/protection",
+            },
+          ]
+        : [],
+  );
+}

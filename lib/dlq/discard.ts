@@ -11,7 +11,7 @@ import { MIN_DISCARD_REASON_CHARS as MIN_REASON_CHARS, rangeText, recordsText, t
 
 export type { DiscardResult };
 import { discardedKey } from "./discarded-layout";
-import { deleteFailureObject, deleteMessageById, locateFailure, type LocatedFailure } from "./failure-source";
+import { deleteFailure, locateFailure, type LocatedFailure } from "./failure-source";
 
 /**
  * Discarding a failed batch that can never be archived (a poison record, records gone
@@ -100,19 +100,7 @@ async function discardLocated(
   };
   // The copy first: a batch deleted without it would leave no trace of which deletions are missing.
   await putJson(clients.s3, config.archive.bucket, copyKey, copy, { ifNoneMatch: true });
-  let deleted = false;
-  let keptBecause: string | undefined;
-  try {
-    if (failure.source === "s3") {
-      await deleteFailureObject(clients.s3, failure.bucket, failure.id);
-      deleted = true;
-    } else {
-      deleted = await deleteMessageById(clients.sqs, failure.queueUrl, failure.id);
-      if (!deleted) keptBecause = "the message could not be received to delete it (another reader holds it); discarding again is safe";
-    }
-  } catch (error) {
-    keptBecause = `deleting the failure failed (${errorText(error)}); discarding again is safe`;
-  }
+  const { deleted, keptBecause } = await deleteFailure(clients, failure, { retry: "discarding", errorText });
   if (deleted) forgetDlqState(service);
   const what = `${recordsText(info.batchSize)} of ${rangeText(info)}`;
   return {

@@ -294,3 +294,30 @@ export async function deleteFailureObject(s3: S3Client, bucket: string, key: str
   // An unversioned bucket lists no versions.
   if (!deletedAny) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
 }
+
+export interface KeptWording {
+  /** What is already true when it is kept ("every record is archived, but "). */
+  context?: string;
+  /** The action that is safe to run again ("replaying", "discarding"). */
+  retry: string;
+  errorText: (error: unknown) => string;
+}
+
+/**
+ * Deletes a located failure once nothing of it is needed: every version of its S3
+ * object, or its SQS message received again by id for a fresh receipt handle. When it
+ * stays, `keptBecause` says why, and that running the action again is safe.
+ */
+export async function deleteFailure(clients: SourceClients, failure: LocatedFailure, kept: KeptWording): Promise<{ deleted: boolean; keptBecause?: string }> {
+  const context = kept.context ?? "";
+  try {
+    if (failure.source === "s3") {
+      await deleteFailureObject(clients.s3, failure.bucket, failure.id);
+      return { deleted: true };
+    }
+    if (await deleteMessageById(clients.sqs, failure.queueUrl, failure.id)) return { deleted: true };
+    return { deleted: false, keptBecause: `${context}the message could not be received to delete it (another reader holds it); ${kept.retry} again is safe` };
+  } catch (error) {
+    return { deleted: false, keptBecause: `${context}deleting the failure failed (${kept.errorText(error)}); ${kept.retry} again is safe` };
+  }
+}

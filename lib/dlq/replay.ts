@@ -8,7 +8,7 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { erasedOn, erasureCovers, erasureKeyHash, loadErasures, type ErasureRecord } from "../erasure/erasure-ledger";
 import type { DlqClients } from "./clients";
 import { rangeText, recordsText, type ReplayCounts, type ReplayResult } from "./failure-record";
-import { deleteFailureObject, deleteMessageById, locateFailure, type LocatedFailure } from "./failure-source";
+import { deleteFailure, locateFailure, type LocatedFailure } from "./failure-source";
 import { readStreamRange, type RangeReadOptions } from "./stream-range";
 
 /**
@@ -157,19 +157,7 @@ async function replayRecords(
   let keptBecause: string | undefined;
   if (counts.failed > 0) keptBecause = `${recordsText(counts.failed)} could not be archived; fix the cause and replay again`;
   else if (lost) keptBecause = `${recordsText(lost.count)} could not be read, so the failure is kept as the record of what was lost`;
-  else {
-    try {
-      if (failure.source === "s3") {
-        await deleteFailureObject(clients.s3, failure.bucket, failure.id);
-        deleted = true;
-      } else {
-        deleted = await deleteMessageById(clients.sqs, failure.queueUrl, failure.id);
-        if (!deleted) keptBecause = "every record is archived, but the message could not be received to delete it (another reader holds it); replaying again is safe";
-      }
-    } catch (error) {
-      keptBecause = `every record is archived, but deleting the failure failed (${errorText(error)}); replaying again is safe`;
-    }
-  }
+  else ({ deleted, keptBecause } = await deleteFailure(clients, failure, { context: "every record is archived, but ", retry: "replaying", errorText }));
 
   return {
     service: service.name,

@@ -84,6 +84,15 @@ export const drillReportSchema = z
 
 export type DrillReport = z.infer<typeof drillReportSchema>;
 
+/** What `POST /api/drills/run` answers (202): the drill to poll, and where. */
+export interface DrillStarted {
+  drill: { service: string; id: string; startedAt: string };
+  statusUrl: string;
+}
+
+/** What `GET /api/drills/run` answers for a started drill. */
+export type DrillRunState = { state: "running" } | { state: "finished"; report: DrillReport } | { state: "missing"; message: string };
+
 /** "2 min 5 s", for RTO and RPO in tables and messages. */
 export function formatDuration(seconds: number | null): string {
   if (seconds === null) return "—";

@@ -2,6 +2,8 @@ import "server-only";
 import { randomInt } from "node:crypto";
 import { DescribeTableCommand, PutItemCommand, RestoreTableToPointInTimeCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { alertInBackground } from "../alerts/alerts";
+import { alertDrillOutcome } from "../alerts/event-alerts";
 import { getArchivedRecord, listDayRecords, type CalendarDay } from "../archive/archive-reader";
 import { auditedOperation, auditErrorText } from "../audit/audited-operation";
 import type { Role } from "../auth/roles";
@@ -43,6 +45,8 @@ export interface DrillOptions {
   /** Stops waiting for ACTIVE sooner than maxRtoMinutes (a Lambda's remaining time). */
   waitLimitMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** A Lambda awaits the drill's alert (it may be frozen once it returns); the console sends it after answering. */
+  alerting?: "await" | "background";
 }
 
 /** At most this many candidates are listed to draw the sample from: the sample stays cheap on a busy table. */
@@ -57,7 +61,25 @@ export function drillSettings(config: LazarusConfig, service: string): { drills:
   return { drills: config.drills, settings };
 }
 
+export interface StartedDrill {
+  /** The report's id and the audit operation's. */
+  id: string;
+  service: string;
+  startedAt: string;
+  /** Settles with the stored report once the scratch table is deleted; never rejects for a failed drill (the report says why). */
+  finished: Promise<DrillReport>;
+}
+
+/** Runs a drill to its end: the scheduled function's way. */
 export async function runDrill(clients: { s3: S3Client; dynamodb: DynamoDBClient }, config: LazarusConfig, service: ServiceConfig, options: DrillOptions): Promise<DrillReport> {
+  return (await startDrill(clients, config, service, options)).finished;
+}
+
+/**
+ * Starts a drill and answers once its write-ahead audit entry is written (a drill that
+ * cannot write it does not run); the rest runs on, and `finished` settles with the report.
+ */
+export async function startDrill(clients: { s3: S3Client; dynamodb: DynamoDBClient }, config: LazarusConfig, service: ServiceConfig, options: DrillOptions): Promise<StartedDrill> {
   const { drills, settings } = drillSettings(config, service.name);
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -76,104 +98,114 @@ export async function runDrill(clients: { s3: S3Client; dynamodb: DynamoDBClient
   });
   await operation.start(`restore drill of ${source} into ${scratch}`);
 
-  const reasons: string[] = [];
-  const report: DrillReport = {
-    schemaVersion: 1,
-    id: operation.operationId,
-    service: service.name,
-    sourceTable: source,
-    trigger: options.trigger,
-    requestedBy: options.actor,
-    startedAt: startedAt.toISOString(),
-    finishedAt: startedAt.toISOString(),
-    passed: false,
-    reasons,
-    scratchTable: { name: scratch, deleted: false },
-    restore: { status: "failed", rtoSeconds: null, maxRtoMinutes: settings.maxRtoMinutes },
-    pitr: { earliest: null, latest: null, rpoSeconds: null },
-    itemCount: { live: null, scratch: null, differencePercent: null, tolerancePercent: settings.itemCountTolerancePercent, ok: null },
-    sample: { requested: settings.sampleSize, sampleDays: settings.sampleDays, available: 0, checked: 0, identical: 0, failures: [], ok: null },
-    auditOperationId: operation.operationId,
-  };
-
-  let restoreStarted = false;
-  try {
-    // Leftovers of drills that gave up while DynamoDB was still restoring; a drill running now keeps its table.
-    await sweepScratchTables(dynamodb, drills, service.name, new Date(startedAt.getTime() - settings.maxRtoMinutes * 60_000 - 3_600_000)).catch((error: unknown) => {
-      console.warn(JSON.stringify({ message: "scratch sweep failed", service: service.name, error: awsErrorName(error) ?? "error" }));
-    });
-    const window = await restorableWindow(dynamodb, source);
-    report.pitr = {
-      earliest: window.earliest?.toISOString() ?? null,
-      latest: window.latest?.toISOString() ?? null,
-      rpoSeconds: window.latest ? Math.max(0, (startedAt.getTime() - window.latest.getTime()) / 1000) : null,
+  const finished = (async (): Promise<DrillReport> => {
+    const reasons: string[] = [];
+    const report: DrillReport = {
+      schemaVersion: 1,
+      id: operation.operationId,
+      service: service.name,
+      sourceTable: source,
+      trigger: options.trigger,
+      requestedBy: options.actor,
+      startedAt: startedAt.toISOString(),
+      finishedAt: startedAt.toISOString(),
+      passed: false,
+      reasons,
+      scratchTable: { name: scratch, deleted: false },
+      restore: { status: "failed", rtoSeconds: null, maxRtoMinutes: settings.maxRtoMinutes },
+      pitr: { earliest: null, latest: null, rpoSeconds: null },
+      itemCount: { live: null, scratch: null, differencePercent: null, tolerancePercent: settings.itemCountTolerancePercent, ok: null },
+      sample: { requested: settings.sampleSize, sampleDays: settings.sampleDays, available: 0, checked: 0, identical: 0, failures: [], ok: null },
+      auditOperationId: operation.operationId,
     };
-    if (!window.enabled) throw new DrillStopped("refused", `point-in-time recovery is not enabled on ${source}`);
-    const nameProblem = await scratchNameProblem(dynamodb, config, drills, scratch);
-    if (nameProblem) throw new DrillStopped("refused", `the scratch table cannot be used: ${nameProblem}`);
 
-    const restoreStart = now();
-    restoreStarted = true;
-    const restored = await dynamodb.send(
-      new RestoreTableToPointInTimeCommand({ SourceTableName: source, TargetTableName: scratch, UseLatestRestorableTime: true, BillingModeOverride: "PAY_PER_REQUEST" }),
-    );
-    const restoreDateTime = restored.TableDescription?.RestoreSummary?.RestoreDateTime;
-    if (restoreDateTime) report.restore.restoreDateTime = restoreDateTime.toISOString();
-    const waitMs = Math.min(settings.maxRtoMinutes * 60_000, options.waitLimitMs ?? Number.POSITIVE_INFINITY);
-    const activeAt = await waitForActive(dynamodb, scratch, restoreStart, waitMs, options.pollMs ?? 5_000, now, sleep);
-    if (!activeAt) {
-      report.restore.status = "timed-out";
-      throw new DrillStopped("timed-out", `the scratch table was not ACTIVE within ${formatMinutes(waitMs / 60_000)} (max RTO ${settings.maxRtoMinutes} min)`);
-    }
-    report.restore.status = "active";
-    report.restore.rtoSeconds = (activeAt.getTime() - restoreStart.getTime()) / 1000;
+    let restoreStarted = false;
+    try {
+      // Leftovers of drills that gave up while DynamoDB was still restoring; a drill running now keeps its table.
+      await sweepScratchTables(dynamodb, drills, service.name, new Date(startedAt.getTime() - settings.maxRtoMinutes * 60_000 - 3_600_000)).catch((error: unknown) => {
+        console.warn(JSON.stringify({ message: "scratch sweep failed", service: service.name, error: awsErrorName(error) ?? "error" }));
+      });
+      const window = await restorableWindow(dynamodb, source);
+      report.pitr = {
+        earliest: window.earliest?.toISOString() ?? null,
+        latest: window.latest?.toISOString() ?? null,
+        rpoSeconds: window.latest ? Math.max(0, (startedAt.getTime() - window.latest.getTime()) / 1000) : null,
+      };
+      if (!window.enabled) throw new DrillStopped("refused", `point-in-time recovery is not enabled on ${source}`);
+      const nameProblem = await scratchNameProblem(dynamodb, config, drills, scratch);
+      if (nameProblem) throw new DrillStopped("refused", `the scratch table cannot be used: ${nameProblem}`);
 
-    const [live, scratchCount] = await Promise.all([countItems(dynamodb, source), countItems(dynamodb, scratch)]);
-    const differencePercent = live === 0 ? (scratchCount === 0 ? 0 : 100) : (Math.abs(scratchCount - live) / live) * 100;
-    report.itemCount = { live, scratch: scratchCount, differencePercent, tolerancePercent: settings.itemCountTolerancePercent, ok: differencePercent <= settings.itemCountTolerancePercent };
-    if (!report.itemCount.ok) {
-      reasons.push(`item count differs by ${differencePercent.toFixed(2)}% (live ${live}, restored ${scratchCount}); tolerance ${settings.itemCountTolerancePercent}%`);
-    }
+      const restoreStart = now();
+      restoreStarted = true;
+      const restored = await dynamodb.send(
+        new RestoreTableToPointInTimeCommand({ SourceTableName: source, TargetTableName: scratch, UseLatestRestorableTime: true, BillingModeOverride: "PAY_PER_REQUEST" }),
+      );
+      const restoreDateTime = restored.TableDescription?.RestoreSummary?.RestoreDateTime;
+      if (restoreDateTime) report.restore.restoreDateTime = restoreDateTime.toISOString();
+      const waitMs = Math.min(settings.maxRtoMinutes * 60_000, options.waitLimitMs ?? Number.POSITIVE_INFINITY);
+      const activeAt = await waitForActive(dynamodb, scratch, restoreStart, waitMs, options.pollMs ?? 5_000, now, sleep);
+      if (!activeAt) {
+        report.restore.status = "timed-out";
+        throw new DrillStopped("timed-out", `the scratch table was not ACTIVE within ${formatMinutes(waitMs / 60_000)} (max RTO ${settings.maxRtoMinutes} min)`);
+      }
+      report.restore.status = "active";
+      report.restore.rtoSeconds = (activeAt.getTime() - restoreStart.getTime()) / 1000;
 
-    if (settings.sampleSize > 0) {
-      const sample = await checkSample(clients, config, service, settings, scratch, startedAt);
-      report.sample = { ...report.sample, ...sample, ok: sample.failures.length === 0 && sample.checked > 0 };
-      if (sample.failures.length > 0) reasons.push(`${sample.failures.length} of ${sample.checked} sampled records did not restore identically`);
-      else if (sample.checked === 0) reasons.push(`no archived records in the last ${settings.sampleDays} days to sample`);
+      const [live, scratchCount] = await Promise.all([countItems(dynamodb, source), countItems(dynamodb, scratch)]);
+      const differencePercent = live === 0 ? (scratchCount === 0 ? 0 : 100) : (Math.abs(scratchCount - live) / live) * 100;
+      report.itemCount = { live, scratch: scratchCount, differencePercent, tolerancePercent: settings.itemCountTolerancePercent, ok: differencePercent <= settings.itemCountTolerancePercent };
+      if (!report.itemCount.ok) {
+        reasons.push(`item count differs by ${differencePercent.toFixed(2)}% (live ${live}, restored ${scratchCount}); tolerance ${settings.itemCountTolerancePercent}%`);
+      }
+
+      if (settings.sampleSize > 0) {
+        const sample = await checkSample(clients, config, service, settings, scratch, startedAt);
+        report.sample = { ...report.sample, ...sample, ok: sample.failures.length === 0 && sample.checked > 0 };
+        if (sample.failures.length > 0) reasons.push(`${sample.failures.length} of ${sample.checked} sampled records did not restore identically`);
+        else if (sample.checked === 0) reasons.push(`no archived records in the last ${settings.sampleDays} days to sample`);
+      }
+      if (report.restore.rtoSeconds > settings.maxRtoMinutes * 60) reasons.push(`RTO ${Math.round(report.restore.rtoSeconds)} s is over the maximum of ${settings.maxRtoMinutes} min`);
+    } catch (error) {
+      if (error instanceof DrillStopped) {
+        if (error.status !== "timed-out") report.restore.status = error.status;
+        reasons.push(error.message);
+      } else {
+        reasons.push(`the drill failed: ${error instanceof DomainError ? error.message : (awsErrorName(error) ?? auditErrorText(error))}`);
+      }
+    } finally {
+      report.scratchTable = restoreStarted ? { name: scratch, ...flatten(await deleteScratchTable(dynamodb, drills, scratch)) } : { name: scratch, deleted: true };
     }
-    if (report.restore.rtoSeconds > settings.maxRtoMinutes * 60) reasons.push(`RTO ${Math.round(report.restore.rtoSeconds)} s is over the maximum of ${settings.maxRtoMinutes} min`);
-  } catch (error) {
-    if (error instanceof DrillStopped) {
-      if (error.status !== "timed-out") report.restore.status = error.status;
-      reasons.push(error.message);
+    if (!report.scratchTable.deleted) reasons.push(`the scratch table ${scratch} was not deleted: ${report.scratchTable.problem ?? "unknown"}`);
+    report.passed = reasons.length === 0;
+    report.finishedAt = now().toISOString();
+
+    let reportKey: string | undefined;
+    try {
+      reportKey = await saveDrillReport(s3, config, report);
+    } catch (error) {
+      reasons.push(`the report was not stored (${awsErrorName(error) ?? "error"})`);
+      report.passed = false;
+    }
+    const rto = report.restore.rtoSeconds === null ? "never ACTIVE" : `RTO ${Math.round(report.restore.rtoSeconds)} s`;
+    await operation.finish(report.passed ? "succeeded" : "failed", report.passed ? `drill passed: ${rto}, ${report.sample.identical}/${report.sample.checked} sampled records identical` : `drill failed: ${reasons.join("; ")}`, {
+      drillId: report.id,
+      passed: report.passed,
+      rtoSeconds: report.restore.rtoSeconds,
+      rpoSeconds: report.pitr.rpoSeconds,
+      scratchTableDeleted: report.scratchTable.deleted,
+      ...(reportKey ? { reportKey } : {}),
+    });
+    await notifyDrillFinished(report);
+    const alert = () =>
+      alertDrillOutcome({ s3, config }, { service: service.name, drillId: report.id, passed: report.passed, reasons: report.reasons, path: `/drills#drills-${service.name}`, at: new Date(report.finishedAt) });
+    if (options.alerting === "await") {
+      await alert().catch((error: unknown) => console.error(JSON.stringify({ message: "drill alert failed", drillId: report.id, error: awsErrorName(error) ?? "error" })));
     } else {
-      reasons.push(`the drill failed: ${error instanceof DomainError ? error.message : (awsErrorName(error) ?? auditErrorText(error))}`);
+      alertInBackground("restore drill", alert);
     }
-  } finally {
-    report.scratchTable = restoreStarted ? { name: scratch, ...flatten(await deleteScratchTable(dynamodb, drills, scratch)) } : { name: scratch, deleted: true };
-  }
-  if (!report.scratchTable.deleted) reasons.push(`the scratch table ${scratch} was not deleted: ${report.scratchTable.problem ?? "unknown"}`);
-  report.passed = reasons.length === 0;
-  report.finishedAt = now().toISOString();
-
-  let reportKey: string | undefined;
-  try {
-    reportKey = await saveDrillReport(s3, config, report);
-  } catch (error) {
-    reasons.push(`the report was not stored (${awsErrorName(error) ?? "error"})`);
-    report.passed = false;
-  }
-  const rto = report.restore.rtoSeconds === null ? "never ACTIVE" : `RTO ${Math.round(report.restore.rtoSeconds)} s`;
-  await operation.finish(report.passed ? "succeeded" : "failed", report.passed ? `drill passed: ${rto}, ${report.sample.identical}/${report.sample.checked} sampled records identical` : `drill failed: ${reasons.join("; ")}`, {
-    drillId: report.id,
-    passed: report.passed,
-    rtoSeconds: report.restore.rtoSeconds,
-    rpoSeconds: report.pitr.rpoSeconds,
-    scratchTableDeleted: report.scratchTable.deleted,
-    ...(reportKey ? { reportKey } : {}),
-  });
-  await notifyDrillFinished(report);
-  return report;
+    return report;
+  })();
+  return { id: operation.operationId, service: service.name, startedAt: startedAt.toISOString(), finished };
 }
 
 class DrillStopped extends Error {

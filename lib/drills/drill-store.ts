@@ -26,6 +26,11 @@ export async function saveDrillReport(s3: S3Client, config: LazarusConfig, repor
   return key;
 }
 
+/** One drill's report by what its start answered (service, start time, id); null while it runs, or when it never wrote one. */
+export async function getDrillReport(s3: S3Client, config: LazarusConfig, drill: Pick<DrillReport, "service" | "startedAt" | "id">): Promise<DrillReport | null> {
+  return (await getJson(s3, config.archive.bucket, drillReportKey(config, drill), drillReportSchema))?.value ?? null;
+}
+
 /** A service's reports started from `from` (inclusive) to `to` (exclusive), oldest first; one LIST per 1,000 drills. */
 export async function listDrillReports(s3: S3Client, config: LazarusConfig, service: string, range: { from?: Date; to?: Date; limit?: number } = {}): Promise<DrillReport[]> {
   const prefix = servicePrefix(config, service);

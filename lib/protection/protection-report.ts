@@ -9,13 +9,14 @@ import {
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import { ListEventSourceMappingsCommand, type EventSourceMappingConfiguration, type LambdaClient } from "@aws-sdk/client-lambda";
-import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand, type CloudWatchClient, type MetricAlarm } from "@aws-sdk/client-cloudwatch";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import pThrottle from "p-throttle";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { parseFailureBody } from "../dlq/failure-record";
+import { peekQueue } from "../dlq/failure-source";
 import { toUserFacingError } from "../http/error-response";
 import {
   STREAM_RETENTION_HOURS,
@@ -67,7 +68,7 @@ export interface ReportOptions {
 export const DESCRIBE_TTL_MS = 30_000;
 /** Messages read from a DLQ to date its failures; each is made visible again at once. */
 const DLQ_PEEK_LIMIT = 50;
-/** Long enough for the ChangeMessageVisibility that follows; short in case it fails. */
+/** Long enough for a peek pass over DLQ_PEEK_LIMIT messages; short in case making them visible again fails. */
 const PEEK_VISIBILITY_SECONDS = 5;
 const FAILURE_LIST_LIMIT = 1_000;
 
@@ -152,7 +153,7 @@ export async function buildProtectionReport(
     services,
   };
   // Every check (the page, a monitoring poll) is also where protection and DLQ alerts are decided.
-  if (options.alerts !== false) alertInBackground("protection report", () => alertProtectionReport({ s3: clients.s3, config }, report, dlqDepths));
+  if (options.alerts !== false) alertInBackground("protection report", () => alertProtectionReport({ s3: clients.s3, config, stateCache: cache }, report, dlqDepths));
   return report;
 }
 
@@ -325,34 +326,17 @@ async function dlqInput(
 }
 
 /**
- * Reads up to DLQ_PEEK_LIMIT messages without consuming them: received with a
- * short visibility timeout, then made visible again at once (a timeout of 0 on
- * ReceiveMessage would let the next receive return the same messages). A DLQ
- * replay running at the same moment may find those messages hidden for a few seconds.
+ * Dates up to DLQ_PEEK_LIMIT failures without consuming them, with the DLQ page's own
+ * peek: every message received is held until the pass ends, then made visible again,
+ * so a message received twice is never left hidden (the DLQ page right after a
+ * protection check lists every batch the check counted).
  */
 async function peekFailures(sqs: SQSClient, queueUrl: string, now: Date): Promise<FailureSample> {
-  const arrivals: Date[] = [];
-  const seen = new Set<string>();
-  for (let round = 0; round < Math.ceil(DLQ_PEEK_LIMIT / 10) && seen.size < DLQ_PEEK_LIMIT; round++) {
-    const answer = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        VisibilityTimeout: PEEK_VISIBILITY_SECONDS,
-        WaitTimeSeconds: 0,
-        MessageSystemAttributeNames: ["SentTimestamp"],
-      }),
-    );
-    const messages = (answer.Messages ?? []).filter((m) => m.MessageId && !seen.has(m.MessageId));
-    if (messages.length === 0) break;
-    for (const message of messages) {
-      seen.add(message.MessageId as string);
-      arrivals.push(failureArrival(message.Body, message.Attributes?.SentTimestamp));
-    }
-    const entries = messages.flatMap((m, i) => (m.ReceiptHandle ? [{ Id: String(i), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 }] : []));
-    if (entries.length > 0) await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-  }
-  return failureSample(arrivals, now);
+  const { messages } = await peekQueue(sqs, queueUrl, { max: DLQ_PEEK_LIMIT, visibilitySeconds: PEEK_VISIBILITY_SECONDS });
+  return failureSample(
+    messages.map((m) => failureArrival(m.Body, m.Attributes?.SentTimestamp)),
+    now,
+  );
 }
 
 /** When the failed batch's first record reached the stream (the invocation record says), else when the failure was sent. */

@@ -15,6 +15,7 @@ import { parseConfig } from "@/lib/config/load";
 import type { LazarusConfig } from "@/lib/config/schema";
 import { consoleClients } from "@/lib/http/clients";
 import type { Check, Light, ProtectionReport } from "@/lib/protection/protection-types";
+import { TtlCache } from "@/lib/protection/ttl-cache";
 import { z } from "zod";
 import { motoEnv, uniqueName } from "../support/aws";
 
@@ -158,6 +159,41 @@ describe("alerts", () => {
       `Lazarus: ${service}: 3 failed batches in the DLQ (was 1)`,
     ]);
     expect(received[0]!.body.text).toContain("https://lazarus.example.com/dlq");
+  });
+
+  it("read the alert state once for checks in a row, as the protection report caches its describe calls", async () => {
+    const service = uniqueName("svc");
+    const counted = createS3Client({ region: config.region });
+    const requests: string[] = [];
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        const key = (args.input as { Key?: string }).Key ?? "";
+        if (key.includes("_alerts/")) requests.push(context.commandName ?? "");
+        return next(args);
+      },
+      { step: "initialize", name: "countAlertStateRequests" },
+    );
+    const stateCache = new TtlCache(30_000);
+    const check = (light: Light, depth: number) => alertProtectionReport(context({ s3: counted, stateCache }), report(service, light), new Map([[service, depth]]));
+
+    await check("green", 0);
+    await check("green", 0);
+    await check("green", 0);
+    // The first check reads the state and stores the service's; the next two change nothing and ask S3 nothing.
+    expect(requests).toEqual(["GetObjectCommand", "PutObjectCommand"]);
+
+    // A change within the cache's time is still told, written against the ETag the cache holds.
+    requests.length = 0;
+    await check("red", 0);
+    expect(requests).toEqual(["PutObjectCommand"]);
+    expect(received.map((r) => r.body.text)).toEqual([expect.stringContaining(`${service} (${service}-table) is at risk`)]);
+
+    // Another instance (no cache) changed it meanwhile: the cached ETag fails, the state is read again, nothing is told twice.
+    await alertProtectionReport(context(), report(service, "green"), new Map([[service, 0]]));
+    requests.length = 0;
+    await check("green", 0);
+    expect(requests).toEqual(["PutObjectCommand", "GetObjectCommand"]);
+    expect(received).toHaveLength(1);
   });
 
   it("send one alert when two instances see the same change at once", async () => {

@@ -5,6 +5,8 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectVersionsCommand, PutBu
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as discardRoute } from "@/app/api/dlq/discard/route";
+import { GET as dlqRoute } from "@/app/api/dlq/route";
+import { GET as protectionRoute } from "@/app/api/protection/route";
 import { approveRequest } from "@/lib/approvals/approvals";
 import type { ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
 import { listAuditEntries } from "@/lib/audit/audit-log";
@@ -12,10 +14,11 @@ import type { SessionUser } from "@/lib/auth/roles";
 import { getSessionUser } from "@/lib/auth/session";
 import { createS3Client, createSqsClient } from "@/lib/aws/clients";
 import { loadConfig } from "@/lib/config/load";
-import type { DiscardResult } from "@/lib/dlq/failure-record";
+import type { DiscardResult, DlqListResponse } from "@/lib/dlq/failure-record";
 import { discardedPrefix } from "@/lib/dlq/discarded-layout";
 import { eraseSubject } from "@/lib/erasure/erase";
 import { consoleClients } from "@/lib/http/clients";
+import type { ProtectionReport } from "@/lib/protection/protection-types";
 import { motoEnv, uniqueName } from "../support/aws";
 import { callRoute } from "../support/route-request";
 import { removeRecord } from "../support/stream-events";
@@ -44,6 +47,7 @@ let withApprovals: string;
 const orders = "orders-svc";
 const units = "units-svc";
 const ordersTable = uniqueName("discard-orders");
+const unitsTable = uniqueName("discard-units");
 const REASON = "poison record without OldImage, replayed twice";
 
 function useConfig(path: string) {
@@ -118,7 +122,7 @@ beforeAll(async () => {
     archive: { bucket: archiveBucket, prefix: "" },
     services: [
       { name: orders, table: { name: ordersTable, partitionKey: { name: "PK", type: "S" }, sortKey: { name: "SK", type: "S" } }, archiver: { functionName: "archiver-orders" }, onFailure: { type: "s3", bucket: failuresBucket } },
-      { name: units, table: { name: uniqueName("discard-units"), partitionKey: { name: "unitId", type: "S" } }, archiver: { functionName: "archiver-units" }, onFailure: { type: "sqs", queueName } },
+      { name: units, table: { name: unitsTable, partitionKey: { name: "unitId", type: "S" } }, archiver: { functionName: "archiver-units" }, onFailure: { type: "sqs", queueName } },
     ],
   };
   const dir = mkdtempSync(join(tmpdir(), "lazarus-discard-"));
@@ -182,6 +186,33 @@ describe("discarding a failed batch", () => {
     expect(left.Messages ?? []).toHaveLength(0);
     const copy = await readCopy(result.copyKey);
     expect(copy).toMatchObject({ DDBStreamBatchInfo: { startSequenceNumber: "100", endSequenceNumber: "105", batchSize: 3 }, discarded: { reason: REASON, source: "sqs" } });
+  });
+
+  it("lists the batch the protection check just counted, discards it, and the DLQ check turns green", async () => {
+    useConfig(withoutApprovals);
+    as(adminA);
+    const { region } = motoEnv();
+    const sent = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(invocationRecord(region, unitsTable, "200", "200", 1)) }));
+    const dlqCheck = async () => {
+      const { status, body } = await callRoute(protectionRoute, "/api/protection");
+      expect(status).toBe(200);
+      return (body as unknown as ProtectionReport).services.find((s) => s.service === units)!.checks.find((c) => c.id === "dlq")!;
+    };
+    const listed = async () => {
+      const { status, body } = await callRoute(dlqRoute, `/api/dlq?service=${units}`);
+      expect(status).toBe(200);
+      return (body as unknown as DlqListResponse).services[0]!.failures.map((f) => f.id);
+    };
+    // The check peeks at the queue to date its failures; the page opened right after must still see the batch.
+    expect(await dlqCheck()).toMatchObject({ status: "red" });
+    expect(await listed()).toEqual([sent.MessageId]);
+    expect(await listed()).toEqual([sent.MessageId]);
+
+    const { status, body } = await discard(sent.MessageId!, units);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ deleted: true });
+    expect(await listed()).toEqual([]);
+    expect(await dlqCheck()).toMatchObject({ status: "green", summary: "Empty" });
   });
 
   it("under approvals becomes a request that a second admin approves, and only then runs", async () => {

@@ -6,7 +6,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client 
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as historyRoute } from "@/app/api/drills/route";
 import { GET as evidenceRoute } from "@/app/api/drills/evidence/route";
-import { POST as runRoute } from "@/app/api/drills/run/route";
+import { POST as runRoute, GET as statusRoute } from "@/app/api/drills/run/route";
 import { GET as manifestRoute } from "@/app/api/exports/[exportId]/manifest/route";
 import type { SessionUser } from "@/lib/auth/roles";
 import { getSessionUser } from "@/lib/auth/session";
@@ -18,7 +18,7 @@ import { createDynamoDBClient, createS3Client } from "@/lib/aws/clients";
 import { findService, parseConfig } from "@/lib/config/load";
 import type { LazarusConfig, ServiceConfig } from "@/lib/config/schema";
 import { onDrillFinished } from "@/lib/drills/drill-events";
-import type { DrillReport } from "@/lib/drills/drill-report";
+import type { DrillReport, DrillRunState, DrillStarted } from "@/lib/drills/drill-report";
 import { runDrill } from "@/lib/drills/drill-run";
 import { listDrillReports } from "@/lib/drills/drill-store";
 import { createPkSkTable, motoEnv, uniqueName } from "../support/aws";
@@ -108,7 +108,7 @@ async function expectGone(report: DrillReport) {
   expect(await scratchTables()).toEqual([]);
 }
 
-async function auditOf(report: DrillReport) {
+async function auditOf(report: Pick<DrillReport, "auditOperationId">) {
   const now = new Date();
   const { entries } = await listAuditEntries(s3, config, { day: { year: now.getUTCFullYear(), month: now.getUTCMonth() + 1, day: now.getUTCDate() }, limit: 1000 });
   return entries.filter((e) => e.operationId === report.auditOperationId);
@@ -234,20 +234,48 @@ describe("drills through the console's routes", () => {
   const admin: SessionUser = { ...ADMIN, role: "admin" };
   const compliance: SessionUser = { id: "u-comp", email: "cora@example.com", name: "Cora Compliance", role: "compliance" };
 
-  it("an admin runs a drill on demand and sees its RTO, RPO and sample check; compliance cannot run one but sees the history", async () => {
+  it("an admin starts a drill on demand (202), polls it, and sees its RTO, RPO and sample check; compliance cannot run one but sees the history", async () => {
     session.mockResolvedValue(admin);
-    const { status, body } = await callRoute<{ report: DrillReport }>(runRoute, "/api/drills/run", { method: "POST", body: { service: SERVICE } });
-    expect(status).toBe(201);
-    expect(body.report).toMatchObject({ passed: true, trigger: "on-demand", requestedBy: { email: ADMIN.email }, sample: { checked: 5, identical: 5 } });
-    expect(body.report.restore.rtoSeconds).not.toBeNull();
-    expect(body.report.pitr.rpoSeconds).not.toBeNull();
+    const started = await callRoute<DrillStarted>(runRoute, "/api/drills/run", { method: "POST", body: { service: SERVICE } });
+    expect(started.status).toBe(202);
+    expect(started.body.drill).toMatchObject({ service: SERVICE, id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    // Answered once the write-ahead entry exists: the audit log already holds the start.
+    expect((await auditOf({ auditOperationId: started.body.drill.id })).map((e) => e.outcome)).toContain("started");
+    const states: string[] = [];
+    let state: DrillRunState | undefined;
+    for (let i = 0; i < 100 && state?.state !== "finished"; i++) {
+      const polled = await callRoute<DrillRunState>(statusRoute, started.body.statusUrl);
+      expect(polled.status).toBe(200);
+      state = polled.body;
+      states.push(state.state);
+      if (state.state !== "finished") await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(states.at(-1)).toBe("finished");
+    expect(new Set(states)).not.toContain("missing");
+    const report = (state as Extract<DrillRunState, { state: "finished" }>).report;
+    expect(report).toMatchObject({ id: started.body.drill.id, passed: true, trigger: "on-demand", requestedBy: { email: ADMIN.email }, sample: { checked: 5, identical: 5 } });
+    expect(report.restore.rtoSeconds).not.toBeNull();
+    expect(report.pitr.rpoSeconds).not.toBeNull();
     expect(await scratchTables()).toEqual([]);
+    const body = { report };
 
     session.mockResolvedValue(compliance);
     expect((await callRoute(runRoute, "/api/drills/run", { method: "POST", body: { service: SERVICE } })).status).toBe(403);
     const history = await callRoute<{ services: { service: string; reports: DrillReport[] }[] }>(historyRoute, "/api/drills");
     expect(history.status).toBe(200);
     expect(history.body.services[0]?.reports.map((r) => r.id)).toContain(body.report.id);
+  });
+
+  it("says when a started drill stopped without a report, and refuses a poll that names no drill", async () => {
+    session.mockResolvedValue(admin);
+    const id = "5f0c2a9d-3e41-4b7a-9c2d-000000000001";
+    const long = await callRoute<DrillRunState>(statusRoute, `/api/drills/run?service=${SERVICE}&id=${id}&startedAt=2024-01-01T00:00:00.000Z`);
+    expect(long.body).toMatchObject({ state: "missing", message: expect.stringContaining(id) });
+    const now = await callRoute<DrillRunState>(statusRoute, `/api/drills/run?service=${SERVICE}&id=${id}&startedAt=${new Date().toISOString()}`);
+    expect(now.body).toEqual({ state: "running" });
+    expect((await callRoute(statusRoute, `/api/drills/run?service=${SERVICE}&id=not-an-id&startedAt=${new Date().toISOString()}`)).status).toBe(400);
+    session.mockResolvedValue(compliance);
+    expect((await callRoute(statusRoute, `/api/drills/run?service=${SERVICE}&id=${id}&startedAt=${new Date().toISOString()}`)).status).toBe(403);
   });
 
   it("refuses a drill of a service without one, and unknown fields", async () => {
