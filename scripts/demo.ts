@@ -39,7 +39,7 @@ with months of deletions, builds the console and serves it with demo sign-in, un
   --port <n>          the console's port (default PORT, else 3000)
   --host <address>    the address the console listens on (default 127.0.0.1)
   --moto-port <n>     moto_server's port (default LAZARUS_MOTO_PORT, else ${DEFAULT_MOTO_PORT}; 0 = any free port)
-  --scale small|full  full: ~3,200 deletions (default); small: ~330, for browser tests
+  --scale small|full  small: ~330 deletions (default); full: ~3,200, slow to seal on moto_server
   --skip-build        reuse the build in .next when no source file is newer than it
   --sso               also start a local OpenID Connect provider and offer single sign-on
                       through it, as production does (the demo users stay)
@@ -120,7 +120,7 @@ function readOptions(): DemoOptions | undefined {
     strict: true,
   });
   if (values.help) return undefined;
-  const scale = z.enum(["small", "full"]).safeParse(values.scale ?? "full");
+  const scale = z.enum(["small", "full"]).safeParse(values.scale ?? "small");
   if (!scale.success) throw new DemoArgumentError(`--scale must be small or full, not "${values.scale}"`);
   const endpoint = readEndpoint(values.endpoint);
   if (endpoint && values["moto-port"] !== undefined) throw new DemoArgumentError("--endpoint and --moto-port exclude each other");
