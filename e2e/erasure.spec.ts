@@ -50,7 +50,8 @@ test.describe("compliance erases a subject's archived records", () => {
 
     await expect(announcement).toContainText("Erasing…");
     const result = page.getByRole("status").filter({ hasText: "Erased" });
-    await expect(result).toBeVisible();
+    // Three objects, their versions, index entries, the ledger and the audit: well over 15 s on a busy machine.
+    await expect(result).toBeVisible({ timeout: 60_000 });
     await expect(resultRegion).toContainText(`Erased ${subject.deletions.length} archived record(s)`);
     await expect(result).toContainText(`Erased ${subject.deletions.length} archived record(s)`);
     await expect(page.getByTestId("erasure-audit-id")).toHaveText(/^[0-9a-f-]{36}$/);
