@@ -14,8 +14,8 @@ export function navLinkClass(current: boolean): string {
 }
 
 /**
- * The less used pages behind one button, so that every role's links fit one row from
- * 1440 px down. A disclosure, not an ARIA menu: Tab moves through its links as through
+ * The less used pages behind one button, so that every role's links and the signed-in
+ * user fit one row at 1440 px. A disclosure, not an ARIA menu: Tab moves through its links as through
  * the rest of the navigation. Escape closes it and gives focus back to the button;
  * so do a click elsewhere and Tab past its last link (without taking focus back).
  */
