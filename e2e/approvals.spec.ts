@@ -78,7 +78,12 @@ test.describe("a bulk restore under four-eyes approval", () => {
     expect(absent).toBeGreaterThan(0);
     await saveScreenshot(second, "approvals-request");
 
+    const announcer = second.getByTestId("page-announcer");
+    await expect(announcer).toHaveText("");
     await second.getByRole("button", { name: "Approve and run" }).click();
+    // The decision removes its buttons: focus goes to the request's heading, the page-wide region says what happened.
+    await expect(second.getByRole("heading", { level: 2, name: "What will run" })).toBeFocused({ timeout: 60_000 });
+    await expect(announcer).toContainText("Approved: the action ran.");
     await expect(second.getByText("Executed", { exact: true })).toBeVisible({ timeout: 60_000 });
     await expect(second.getByTestId("approval-outcome")).toContainText("bulk restore of");
     await expect(second.getByText(/Decided by/)).toBeVisible();
@@ -97,6 +102,49 @@ test.describe("a bulk restore under four-eyes approval", () => {
     await expect(second.getByRole("heading", { level: 1, name: "Bulk restore request" })).toBeVisible();
     await expectNoHorizontalOverflow(second);
     await saveScreenshot(second, "approvals-request-phone");
+    await second.context().close();
+  });
+});
+
+test.describe("a rejection, by keyboard focus", () => {
+  test.use({ storageState: storageStateFor("admin") });
+
+  test("Reject… focuses the reason, Cancel returns to Reject…, the rejection moves focus to the request", async ({ page, browser, baseURL }) => {
+    test.setTimeout(180_000);
+    // Asked for through the API, as the bulk-restore page would: the request is what this test is about.
+    const headers = { Origin: baseURL!, "Content-Type": "application/json" };
+    const planned = await page.request.post("/api/bulk-restore/plan", {
+      headers,
+      data: { selection: { kind: "filter", service: DEMO_SERVICES.units, from: daysAgo(90), to: daysAgo(6), type: "manual" } },
+    });
+    expect(planned.status(), await planned.text()).toBe(201);
+    const { job } = (await planned.json()) as { job: { id: string } };
+    const run = await page.request.post(`/api/bulk-restore/${job.id}/run`, { headers, data: {} });
+    expect(run.status(), await run.text()).toBe(202);
+    const { request } = (await run.json()) as { request: { id: string } };
+
+    const second = await signInAsSecondAdmin(browser);
+    await second.goto(`/approvals/${request.id}`);
+    await expect(second.getByRole("heading", { level: 1, name: "Bulk restore request" })).toBeVisible();
+    const announcer = second.getByTestId("page-announcer");
+    await expect(announcer).toHaveText("");
+
+    const reject = second.getByRole("button", { name: "Reject…" });
+    await reject.click();
+    const reason = second.getByLabel("Why is it rejected?");
+    await expect(reason).toBeFocused();
+    await second.getByRole("button", { name: "Cancel" }).click();
+    await expect(reason).toHaveCount(0);
+    await expect(reject).toBeFocused();
+
+    await second.keyboard.press("Enter");
+    await expect(reason).toBeFocused();
+    await second.keyboard.type("Restores the wrong week.");
+    await second.getByRole("button", { name: "Reject the request" }).click();
+    await expect(second.getByRole("heading", { level: 2, name: "What will run" })).toBeFocused({ timeout: 30_000 });
+    await expect(announcer).toContainText("Rejected.");
+    await expect(second.getByText("Rejected by", { exact: true })).toBeVisible();
+    await expect(reject).toHaveCount(0);
     await second.context().close();
   });
 });

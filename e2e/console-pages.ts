@@ -10,10 +10,11 @@ import { storageStateFor, type DemoRole } from "./support";
 
 export type PageRole = Extract<DemoRole, "admin" | "viewer"> | "signed-out";
 
-/** Records made for the run: a planned bulk-restore job and a pending approval request. */
+/** Records made for the run: a planned bulk-restore job, a pending approval request and a point-in-time restore. */
 export interface Fixtures {
   jobId: string;
   approvalId: string;
+  pitrId: string;
 }
 
 export interface ConsolePage {
@@ -29,6 +30,8 @@ export interface ConsolePage {
 const now = new Date();
 const { changed, glacier, restorable } = WALKTHROUGH;
 const day = (deletions: readonly WalkthroughDeletion[]) => walkthroughDeletedAt(deletions[0]!, now).toISOString().slice(0, 10);
+/** A point-in-time restore made for the run: a small table, restored into one of its own. */
+const PITR_SOURCE_TABLE = "unt-unit";
 const recordSearch = `/search?q=${encodeURIComponent(changed.partitionKey)}&match=exact&service=${changed.serviceName}`;
 
 async function openChangedRecord(page: Page): Promise<void> {
@@ -79,6 +82,17 @@ export const CONSOLE_PAGES: ConsolePage[] = [
   { name: "bulk restore", path: () => "/bulk-restore", roles: ["admin"], heading: "Bulk restore" },
   { name: "bulk restore job", path: ({ jobId }) => `/bulk-restore/${jobId}`, roles: ["admin"], heading: /^Bulk restore: / },
   { name: "point-in-time restore", path: () => "/pitr", roles: ["admin"], heading: "Point-in-time restore" },
+  {
+    name: "point-in-time restore job",
+    path: ({ pitrId }) => `/pitr/${pitrId}`,
+    roles: ["admin"],
+    heading: `Restore of ${PITR_SOURCE_TABLE}`,
+    // Once ACTIVE the page shows what a person works with: the checklist and the compare.
+    reach: async (page) => {
+      await expect(page.getByTestId("pitr-status")).toContainText("ACTIVE", { timeout: 60_000 });
+      await expect(page.getByRole("heading", { name: "What the restore did not bring back" })).toBeVisible();
+    },
+  },
   { name: "DLQ", path: () => "/dlq", roles: ["admin"], heading: "Failed batches (DLQ)" },
   { name: "incident view", path: () => "/incidents", roles: ["admin"], heading: "Incident view" },
   { name: "restore drills", path: () => "/drills", roles: ["admin"], heading: "Restore drills" },
@@ -114,6 +128,7 @@ function daysAgo(n: number): string {
 /**
  * A planned bulk restore of unt-svc and the approval request its run asks for (the demo's
  * config puts that service's bulk restores under approval): nothing is written to a table.
+ * And a point-in-time restore of unt-unit into a new table of its own, which no other spec reads.
  */
 export async function makeFixtures(browser: Browser, baseURL: string): Promise<Fixtures> {
   const context = await browser.newContext({ storageState: storageStateFor("admin"), baseURL });
@@ -129,7 +144,13 @@ export async function makeFixtures(browser: Browser, baseURL: string): Promise<F
     expect(run.status(), await run.text()).toBe(202);
     const requested = (await run.json()) as { request?: { id: string } };
     expect(requested.request?.id, "the run asks for approval").toBeTruthy();
-    return { jobId: job.id, approvalId: requested.request!.id };
+    const pitr = await context.request.post("/api/pitr", {
+      headers,
+      data: { service: DEMO_SERVICES.units, time: "latest", targetTable: `${PITR_SOURCE_TABLE}-a11y-${Date.now()}` },
+    });
+    expect(pitr.status(), await pitr.text()).toBe(201);
+    const { job: pitrJob } = (await pitr.json()) as { job: { id: string } };
+    return { jobId: job.id, approvalId: requested.request!.id, pitrId: pitrJob.id };
   } finally {
     await context.close();
   }

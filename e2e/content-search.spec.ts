@@ -15,12 +15,17 @@ test.describe("support finds a deleted profile by its email address alone", () =
     await form.getByLabel("Attribute path").fill("email");
     await form.getByLabel("Value").fill(WALKTHROUGH_EMAIL.toUpperCase());
     await expect(form.getByLabel("Ignore case")).toBeChecked();
+    // The live region is on the page, empty, before the search: one added with its message is often not read.
+    const announcement = page.getByTestId("content-search-announcement");
+    await expect(announcement).toHaveText("");
+    await expect(announcement).toHaveAttribute("role", "status");
     await form.getByRole("button", { name: "Search content" }).click();
 
     const link = page.getByRole("link", { name: `${restorable.partitionKey} · ${restorable.sortKey}` });
     await expect(link.first()).toBeVisible({ timeout: 60_000 });
     await expect(page.getByRole("status").filter({ hasText: "Search complete" })).toBeVisible({ timeout: 60_000 });
     await expect(page.getByRole("status").filter({ hasText: /^Search complete\. 1 match/ })).toBeVisible();
+    await expect(announcement).toHaveText(/^Search complete\. 1 match found/);
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "content-search");
 

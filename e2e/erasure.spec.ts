@@ -14,10 +14,18 @@ test.describe("compliance erases a subject's archived records", () => {
     await expect(page.getByRole("heading", { level: 1, name: "Erasure of archived personal data" })).toBeVisible();
     await expectNoSeriousA11yViolations(page);
 
+    // Both live regions are on the page, empty, before anything is searched.
+    const announcement = page.getByTestId("erasure-announcement");
+    const resultRegion = page.getByRole("status", { name: "Erasure result" });
+    await expect(announcement).toHaveText("");
+    await expect(resultRegion).toHaveText("");
+
     await page.getByLabel("Partition key").fill(subject.partitionKey);
     await page.getByRole("checkbox", { name: subject.serviceName }).check();
     await page.getByRole("button", { name: "Find records" }).click();
     await expect(page.getByRole("heading", { name: `Findings for ${subject.partitionKey}` })).toBeVisible();
+    await expect(announcement).toContainText(`${subject.deletions.length} archived records found for ${subject.partitionKey}`);
+    await expect(resultRegion).toHaveText("");
     const rows = page.getByRole("table").getByRole("row");
     await expect(rows).toHaveCount(subject.deletions.length + 1);
     await expect(page.getByText("Not locked").first()).toBeVisible();
@@ -40,8 +48,11 @@ test.describe("compliance erases a subject's archived records", () => {
     await expect(page.getByRole("heading", { name: "Erasing…" })).toBeVisible();
     await expect(page.getByRole("progressbar", { name: "Erasure in progress" })).toBeVisible();
 
+    await expect(announcement).toContainText("Erasing…");
     const result = page.getByRole("status").filter({ hasText: "Erased" });
-    await expect(result).toBeVisible();
+    // Three objects, their versions, index entries, the ledger and the audit: well over 15 s on a busy machine.
+    await expect(result).toBeVisible({ timeout: 60_000 });
+    await expect(resultRegion).toContainText(`Erased ${subject.deletions.length} archived record(s)`);
     await expect(result).toContainText(`Erased ${subject.deletions.length} archived record(s)`);
     await expect(page.getByTestId("erasure-audit-id")).toHaveText(/^[0-9a-f-]{36}$/);
     // The findings no longer read as waiting to be erased, and the erase form is gone.

@@ -68,6 +68,9 @@ test.describe("support restores a deleted record with the keyboard only", () => 
 
     const review = page.getByRole("button", { name: "Review restore…" });
     await expect(review).toBeVisible({ timeout: 30_000 });
+    // The restore's live region is there, empty, before the restore is even reviewed.
+    const restoreRegion = page.getByRole("status", { name: "Restore result" });
+    await expect(restoreRegion).toHaveText("");
     await tabTo(page, review);
     await page.keyboard.press("Enter");
     const confirmation = page.getByRole("heading", { name: "Confirm the restore" });
@@ -87,6 +90,7 @@ test.describe("support restores a deleted record with the keyboard only", () => 
     await page.keyboard.press("Space");
     // The outcome takes focus: a screen reader reads it, the next Tab goes on from it.
     await expect(page.getByRole("heading", { name: "Restored into table usr-contact" })).toBeFocused({ timeout: 30_000 });
+    await expect(restoreRegion).toContainText("Restored into table usr-contact");
     await page.keyboard.press("Tab");
     await expect(page.getByRole("button", { name: "Restore again…" })).toBeFocused();
   });
@@ -164,5 +168,45 @@ test.describe("announcements of a compliance officer's erasure search", () => {
     await expect(region).toHaveText(`1 archived record found for ${pk}.`, { timeout: 30_000 });
     // The button was busy, not disabled, while it searched: focus stays in the form.
     await expect(page.getByLabel("Partition key")).toBeFocused();
+  });
+});
+
+test.describe("an admin reaches the less used pages through More", () => {
+  test.use({ storageState: storageStateFor("admin"), viewport: { width: 1440, height: 900 } });
+
+  test("More opens with Enter, Tab walks its links, Escape closes it and focus returns", async ({ page }) => {
+    await page.goto("/");
+    const nav = page.getByRole("navigation", { name: "Main" });
+    const more = nav.getByRole("button", { name: "More" });
+    const drills = nav.getByRole("link", { name: "Drills" });
+    await expect(more).toHaveAttribute("aria-expanded", "false");
+    await expect(drills).toBeHidden();
+
+    await tabTo(page, more);
+    await page.keyboard.press("Enter");
+    await expect(more).toHaveAttribute("aria-expanded", "true");
+    await page.keyboard.press("Tab");
+    await expect(nav.getByRole("link", { name: "Incidents" })).toBeFocused();
+    const { default: AxeBuilder } = await import("@axe-core/playwright");
+    const { violations } = await new AxeBuilder({ page }).include("header").withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
+    await page.keyboard.press("Escape");
+    await expect(more).toHaveAttribute("aria-expanded", "false");
+    await expect(more).toBeFocused();
+    await expect(drills).toBeHidden();
+
+    // Tab past its last link closes it too; a link followed lands with it closed, More marked as holding the page.
+    await page.keyboard.press("Space");
+    await tabTo(page, drills, { max: 6 });
+    await page.keyboard.press("Tab");
+    await expect(more).toHaveAttribute("aria-expanded", "false");
+    await tabTo(page, more, { backwards: true });
+    await page.keyboard.press("Enter");
+    await tabTo(page, drills, { max: 6 });
+    await page.keyboard.press("Enter");
+    await expect(page.getByRole("heading", { level: 1, name: "Restore drills" })).toBeVisible();
+    await expect(more).toHaveAttribute("aria-expanded", "false");
+    await more.click();
+    await expect(drills).toHaveAttribute("aria-current", "page");
   });
 });

@@ -1,5 +1,7 @@
+import { UpdateTableCommand } from "@aws-sdk/client-dynamodb";
 import { expect, test } from "@playwright/test";
-import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { DEMO_SERVICES } from "../scripts/demo/fixtures";
+import { demoDynamoDB, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 const SERVICE = "usr-contact-svc";
 
@@ -38,6 +40,46 @@ test.describe("admin checks every table's protection", () => {
     const body = (await response.json()) as { status: string; services: { service: string; checks: { id: string }[] }[] };
     expect(body.services.map((s) => s.service)).toContain(SERVICE);
     expect(body.services[0]!.checks.map((c) => c.id)).toEqual(["pitr", "deletion-protection", "stream", "ttl", "mapping", "dlq", "alarms", "seal"]);
+  });
+});
+
+test.describe("admin turns deletion protection back on", () => {
+  test.use({ storageState: storageStateFor("admin") });
+
+  test("the confirmation takes focus, Cancel gives it back, the fix is announced and focus goes to the check", async ({ page }) => {
+    test.slow();
+    const table = "unt-unit";
+    const dynamodb = await demoDynamoDB();
+    // Turned off behind the console's back, as someone might in the AWS console.
+    await dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: false }));
+    try {
+      const enable = page.getByRole("button", { name: "Enable deletion protection" });
+      // The page reads DescribeTable through a 30-second cache.
+      await expect(async () => {
+        await page.goto(`/protection/${DEMO_SERVICES.units}`);
+        await expect(enable).toBeVisible({ timeout: 2_000 });
+      }).toPass({ timeout: 60_000 });
+      const announcer = page.getByTestId("page-announcer");
+      await expect(announcer).toHaveText("");
+
+      await enable.click();
+      const confirmation = page.getByRole("group", { name: "Confirm: enable deletion protection" });
+      await expect(confirmation).toBeFocused();
+      await confirmation.getByRole("button", { name: "Cancel" }).click();
+      await expect(confirmation).toHaveCount(0);
+      await expect(enable).toBeFocused();
+
+      await page.keyboard.press("Enter");
+      await expect(confirmation).toBeFocused();
+      await confirmation.getByLabel("Type the table name to confirm").fill(table);
+      await confirmation.getByRole("button", { name: "Confirm: enable deletion protection" }).click();
+      // The refresh removes the finding and its button: focus goes to the check, the page-wide region says it is done.
+      await expect(page.getByRole("heading", { level: 2, name: "Deletion protection", exact: true })).toBeFocused({ timeout: 30_000 });
+      await expect(announcer).toContainText(`Done: enabled deletion protection on ${table}. The change is in the audit log.`);
+      await expect(enable).toHaveCount(0);
+    } finally {
+      await dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: true }));
+    }
   });
 });
 

@@ -48,6 +48,10 @@ test.describe("compliance: deletion report, CSV export, audit log", () => {
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "report");
 
+    // The export's live region is on the page, empty, before the export starts.
+    const exportRegion = page.getByTestId("export-announcement");
+    await expect(exportRegion).toHaveText("");
+    await expect(exportRegion).toHaveAttribute("role", "status");
     const downloadPromise = page.waitForEvent("download");
     await page.getByRole("button", { name: "Download CSV" }).click();
     const download = await downloadPromise;
@@ -76,6 +80,7 @@ test.describe("compliance: deletion report, CSV export, audit log", () => {
 
     // The manifest is offered, and its hash matches the file received.
     const done = page.getByRole("status").filter({ hasText: "Downloaded" });
+    await expect(exportRegion).toContainText(`Downloaded ${download.suggestedFilename()}: ${total.toLocaleString("en-US")} rows`);
     await expect(done).toContainText(`${total.toLocaleString("en-US")} rows`);
     await expect(done).toContainText("matches the file received");
     const manifestPromise = page.waitForEvent("download");

@@ -99,11 +99,14 @@ function AttributeList({ attributes, keyNames = [] }: { attributes: AttributeMap
   });
   if (names.length === 0) return <p className="text-sm text-slate-600 italic">no attributes</p>;
   return (
-    <dl className="divide-y divide-slate-100">
+    // Names beside values only where this list itself has the room (a container query, not the
+    // window's width): each nested map takes its indent and a name column, and at 200 % zoom the
+    // fourth level used to push its values off the screen, one character per line.
+    <dl className="@container divide-y divide-slate-100">
       {names.map((name) => {
         const value = attributes[name] as AttributeValue;
         return (
-          <div key={name} className="grid grid-cols-1 gap-1 py-1.5 sm:grid-cols-[minmax(8rem,16rem)_1fr] sm:gap-3">
+          <div key={name} className="grid grid-cols-1 gap-1 py-1.5 @md:grid-cols-[minmax(8rem,16rem)_1fr] @md:gap-3">
             <dt className="flex items-start gap-2">
               <TypeTag type={attributeType(value)} />
               <span className="font-mono text-sm font-medium break-all text-slate-900">{name}</span>

@@ -4,10 +4,13 @@ import Link from "next/link";
 import { usePathname, useSearchParams } from "next/navigation";
 import clsx from "clsx";
 import { backSection, safeBackPath } from "../routing/links";
+import { MoreMenu, navLinkClass } from "./more-menu";
 
 export interface NavItem {
   href: string;
   label: string;
+  /** Less used pages: behind "More" from md up, in the list like the others on a phone. */
+  more?: boolean;
 }
 
 const RECORD_PAGE = /^\/services\/[^/]+\/record$/;
@@ -31,26 +34,26 @@ function isCurrent(section: string | undefined, href: string): boolean {
 export function NavLinks({ items }: { items: NavItem[] }) {
   const pathname = usePathname() ?? "";
   const section = currentSection(pathname, safeBackPath(useSearchParams()?.get("back")));
+  // One less used page alone is not worth a menu.
+  const more = items.filter((item) => item.more).length > 1 ? items.filter((item) => item.more) : [];
   return (
-    // Tight enough that an admin's ten links and the signed-in user share one row at 1440 px.
     <ul className="flex flex-col gap-1 md:flex-row md:flex-wrap md:items-center md:gap-0.5">
       {items.map((item) => {
         const current = isCurrent(section, item.href);
         return (
-          <li key={item.href}>
-            <Link
-              href={item.href}
-              aria-current={current ? "page" : undefined}
-              className={clsx(
-                "block rounded px-3 py-1.5 text-sm font-medium md:px-2",
-                current ? "bg-slate-700 text-white" : "text-slate-200 hover:bg-slate-800 hover:text-white",
-              )}
-            >
+          // A page under "More" is in this list too, for the phone's menu, and hidden from md up.
+          <li key={item.href} className={clsx(more.includes(item) && "md:hidden")}>
+            <Link href={item.href} aria-current={current ? "page" : undefined} className={navLinkClass(current)}>
               {item.label}
             </Link>
           </li>
         );
       })}
+      {more.length > 0 ? (
+        <li className="hidden md:block">
+          <MoreMenu items={more.map((item) => ({ ...item, current: isCurrent(section, item.href) }))} />
+        </li>
+      ) : null}
     </ul>
   );
 }

@@ -30,6 +30,19 @@ describe("SiteHeader", () => {
     expect(header("admin")).toContain('href="/approvals"');
   });
 
+  it("puts an admin's less used pages behind a closed More button, and keeps them in the phone's list", () => {
+    const html = header("admin");
+    expect(html).toMatch(/<button type="button" aria-expanded="false" aria-controls="[^"]+"[^>]*>More/);
+    // Each of them twice: in the list the phone's menu shows (hidden from md up) and under More.
+    for (const href of ["/incidents", "/pitr", "/dlq", "/drills"]) expect(html.split(`href="${href}"`)).toHaveLength(3);
+    expect(html.split('href="/bulk-restore"')).toHaveLength(2);
+  });
+
+  it("gives a role with one less used page or none no More button", () => {
+    expect(header("viewer")).not.toContain(">More");
+    expect(header("support")).not.toContain(">More");
+  });
+
   it("shows no navigation when signed out", () => {
     const html = renderToStaticMarkup(<SiteHeader user={null} />);
     expect(html).toContain("Lazarus");

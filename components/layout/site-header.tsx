@@ -6,19 +6,20 @@ import { NavLinks, type NavItem } from "./nav-links";
 import { SignOutButton } from "./sign-out-button";
 
 export function SiteHeader({ user }: { user: SessionUser | null }) {
+  // The pages most roles open daily come first; the rest go behind "More" on a desktop.
   const items: NavItem[] = [
     { href: "/", label: "Overview" },
     { href: "/search", label: "Search" },
     { href: "/protection", label: "Protection" },
     ...(can(user?.role, "report:export") ? [{ href: "/reports", label: "Reports" }] : []),
-    ...(can(user?.role, "incidents") ? [{ href: "/incidents", label: "Incidents" }] : []),
+    ...(can(user?.role, "incidents") ? [{ href: "/incidents", label: "Incidents", more: true }] : []),
     ...(can(user?.role, "audit:read") ? [{ href: "/audit", label: "Audit" }] : []),
     ...(can(user?.role, "erasure") ? [{ href: "/erasure", label: "Erasure" }] : []),
     ...(can(user?.role, "bulk-restore") ? [{ href: "/bulk-restore", label: "Bulk restore" }] : []),
-    ...(can(user?.role, "pitr") ? [{ href: "/pitr", label: "Point-in-time" }] : []),
-    ...(can(user?.role, "dlq") ? [{ href: "/dlq", label: "DLQ" }] : []),
+    ...(can(user?.role, "pitr") ? [{ href: "/pitr", label: "Point-in-time", more: true }] : []),
+    ...(can(user?.role, "dlq") ? [{ href: "/dlq", label: "DLQ", more: true }] : []),
     ...(can(user?.role, "approvals") ? [{ href: "/approvals", label: "Approvals" }] : []),
-    ...(can(user?.role, "drills") ? [{ href: "/drills", label: "Drills" }] : []),
+    ...(can(user?.role, "drills") ? [{ href: "/drills", label: "Drills", more: true }] : []),
   ];
   return (
     <header data-surface="dark" className="border-b border-slate-800 bg-slate-900 text-white">

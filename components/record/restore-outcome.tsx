@@ -4,21 +4,25 @@ import type { RestoreSuccess } from "../query/api-types";
 import { ApiError, errorMessage } from "../query/api-client";
 import { MessagePanel } from "../ui/message-panel";
 
-/** A restore that went through: where to, the audit entry, and a way to start another one on purpose. */
-export function RestoreSucceeded({ result, ownTable, onAgain, focusRef }: { result: RestoreSuccess; ownTable: boolean; onAgain: () => void; focusRef?: Ref<HTMLHeadingElement> }) {
+/** A restore that went through: where to, and the audit entry. */
+export function RestoreSucceeded({ result, ownTable, focusRef }: { result: RestoreSuccess; ownTable: boolean; focusRef?: Ref<HTMLHeadingElement> }) {
   return (
-    <div className="space-y-3">
-      <MessagePanel tone="success" title={`Restored into table ${result.table}`} headingLevel={3} role="status" focusRef={focusRef}>
-        <p>
-          The item is live again. Audit entry <code className="font-mono break-all">{result.auditId}</code>.
-          {ownTable ? " The comparison above now reads the restored item, and the history lists this restore." : ""}
-        </p>
-      </MessagePanel>
-      <button type="button" onClick={onAgain} className="inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-100">
-        <RotateCcw aria-hidden="true" className="size-4" />
-        Restore again…
-      </button>
-    </div>
+    <MessagePanel tone="success" title={`Restored into table ${result.table}`} headingLevel={3} focusRef={focusRef}>
+      <p>
+        The item is live again. Audit entry <code className="font-mono break-all">{result.auditId}</code>.
+        {ownTable ? " The comparison above now reads the restored item, and the history lists this restore." : ""}
+      </p>
+    </MessagePanel>
+  );
+}
+
+/** Brings the form back on purpose after a restore: a second no-clobber restore would only be refused. */
+export function RestoreAgainButton({ onAgain }: { onAgain: () => void }) {
+  return (
+    <button type="button" onClick={onAgain} className="inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 text-sm font-medium text-slate-800 ring-1 ring-slate-300 hover:bg-slate-100">
+      <RotateCcw aria-hidden="true" className="size-4" />
+      Restore again…
+    </button>
   );
 }
 

@@ -9,10 +9,11 @@ import type { ComparePlan, RestoreBody, RestoreMode } from "../query/api-types";
 import { EMPTY_DRAFT, problemsOf, ttlChoiceOf, type RestoreDraft } from "./restore-draft";
 import { RestoreConfirm } from "./restore-confirm";
 import { RestoreForm } from "./restore-form";
-import { RestoreError, RestoreSucceeded } from "./restore-outcome";
+import { RestoreAgainButton, RestoreError, RestoreSucceeded } from "./restore-outcome";
 import { isApprovalRequested } from "@/lib/approvals/approval-types";
 import { SentForApproval } from "../approvals/sent-for-approval";
 import { useInlineConfirmation } from "../ui/focus-management";
+import { StatusRegion } from "../ui/status-region";
 
 export { utcInputToIso } from "./restore-draft";
 
@@ -95,11 +96,7 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
 
   return (
     <div className="space-y-4">
-      {step === "done" && sent ? (
-        <SentForApproval requested={sent} focusRef={outcomeRef} />
-      ) : step === "done" && restored ? (
-        <RestoreSucceeded result={restored} ownTable={restored.table === plan.table} onAgain={again} focusRef={outcomeRef} />
-      ) : step === "confirm" ? (
+      {step === "confirm" ? (
         <RestoreConfirm
           keyText={keyText}
           table={targetTable ?? plan.table}
@@ -110,7 +107,7 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
           onBack={confirmation.cancel}
           headingRef={confirmation.panelRef}
         />
-      ) : (
+      ) : step === "edit" ? (
         <RestoreForm
           plan={plan}
           draft={draft}
@@ -125,8 +122,18 @@ export function RestorePanel({ service, archiveKey, keyText, role, compare }: { 
           reviewRef={confirmation.openerRef}
           firstFieldRef={firstFieldRef}
         />
-      )}
-      <div aria-live="polite">{mutation.isError ? <RestoreError error={mutation.error} onRecompare={recompare} focusRef={outcomeRef} /> : null}</div>
+      ) : null}
+      {/* On the page from the start, so that the outcome put into it is read out. */}
+      <StatusRegion aria-label="Restore result" data-testid="restore-announcement">
+        {step === "done" && sent ? (
+          <SentForApproval requested={sent} focusRef={outcomeRef} />
+        ) : step === "done" && restored ? (
+          <RestoreSucceeded result={restored} ownTable={restored.table === plan.table} focusRef={outcomeRef} />
+        ) : mutation.isError ? (
+          <RestoreError error={mutation.error} onRecompare={recompare} focusRef={outcomeRef} />
+        ) : null}
+      </StatusRegion>
+      {step === "done" && restored ? <RestoreAgainButton onAgain={again} /> : null}
     </div>
   );
 }

@@ -125,7 +125,7 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
           </p>
         </div>
       ) : null}
-      <StatusRegion>
+      <StatusRegion data-testid="export-announcement">
         {state.phase === "downloading" ? <span className="sr-only">{announced}</span> : null}
         {state.phase === "done" ? (
         <div className="space-y-2 rounded-md border border-emerald-300 bg-emerald-50 p-3 text-sm text-emerald-950">
