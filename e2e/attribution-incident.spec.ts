@@ -2,17 +2,11 @@ import { expect, test } from "@playwright/test";
 import { parseCsv } from "../lib/exports/csv-read";
 import { DEMO_INCIDENT, DEMO_SERVICES, WALKTHROUGH } from "../scripts/demo/fixtures";
 import { DEMO_PRINCIPALS } from "../scripts/demo/principals";
-import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { demoIncidentDay, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 const ORDERS = DEMO_SERVICES[DEMO_INCIDENT.service];
 const cleanupRole = DEMO_PRINCIPALS.cleanup.roleName;
 const supportRole = DEMO_PRINCIPALS.support.roleName;
-
-function incidentDay(): string {
-  const day = new Date();
-  day.setUTCDate(day.getUTCDate() - DEMO_INCIDENT.daysAgo);
-  return day.toISOString().slice(0, 10);
-}
 
 /**
  * The incident view on the demo's incident day. Other specs restore that day's orders
@@ -25,7 +19,7 @@ test.describe("incident view", () => {
 
   test("the clean-up job's role on the incident day: exactly its orders, then a bulk restore of only those, one left out", async ({ page }) => {
     test.slow();
-    const day = incidentDay();
+    const day = demoIncidentDay();
     await page.goto("/incidents");
     await expect(page.getByRole("heading", { level: 1, name: "Incident view" })).toBeVisible();
     await page.getByLabel("From (UTC)").fill(`${day}T00:00`);
@@ -91,7 +85,7 @@ test.describe("incident view", () => {
   });
 
   test("an export of the incident day names who deleted each order", async ({ page }) => {
-    const day = incidentDay();
+    const day = demoIncidentDay();
     const response = await page.request.post("/api/exports", {
       // State-changing requests must come from the console's own origin.
       headers: { origin: `http://localhost:${process.env.LAZARUS_E2E_PORT}` },

@@ -1,19 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { DEMO_INCIDENT, DEMO_SERVICES } from "../scripts/demo/fixtures";
-import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
-
-/** The demo incident: a bad clean-up job deleted scheduled orders; an admin restores that day's manual deletions. */
-function incidentDay(): string {
-  const day = new Date();
-  day.setUTCDate(day.getUTCDate() - DEMO_INCIDENT.daysAgo);
-  return day.toISOString().slice(0, 10);
-}
+import { demoIncidentDay, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 test.describe("an admin bulk-restores a day's manual deletions", () => {
   test.use({ storageState: storageStateFor("admin") });
 
   test("day page entry, plan, run, progress to 100%, results after a reload", async ({ page }) => {
-    const date = incidentDay();
+    const date = demoIncidentDay();
     await page.goto(`/services/${DEMO_SERVICES[DEMO_INCIDENT.service]}/days/${date}?type=manual`);
     await expect(page.getByRole("group", { name: "Bulk restore" })).toBeVisible();
     await page.getByRole("link", { name: "Restore all matching this filter" }).click();

@@ -3,17 +3,11 @@ import { expect, test } from "@playwright/test";
 import { parseCsv } from "../lib/exports/csv-read";
 import { DEMO_INCIDENT, DEMO_SERVICES, WALKTHROUGH } from "../scripts/demo/fixtures";
 import { DEMO_PRINCIPALS } from "../scripts/demo/principals";
-import { expectNoSeriousA11yViolations, storageStateFor } from "./support";
+import { demoIncidentDay, expectNoSeriousA11yViolations, storageStateFor } from "./support";
 
 const ORDERS = DEMO_SERVICES[DEMO_INCIDENT.service];
 const cleanupRole = DEMO_PRINCIPALS.cleanup.roleName;
 const supportRole = DEMO_PRINCIPALS.support.roleName;
-
-function incidentDay(): string {
-  const day = new Date();
-  day.setUTCDate(day.getUTCDate() - DEMO_INCIDENT.daysAgo);
-  return day.toISOString().slice(0, 10);
-}
 
 /**
  * The demo's incident day filtered by the clean-up job's role: content search keeps only
@@ -25,7 +19,7 @@ test.describe("who deleted it, in content search and reports", () => {
 
   test("the clean-up job's role on the incident day: only its deletions, exported with their caller, the same in the report", async ({ page }) => {
     test.slow();
-    const day = incidentDay();
+    const day = demoIncidentDay();
     await page.goto("/search");
     const form = page.getByRole("form", { name: "Find deletions by content" });
     await form.getByLabel("From (UTC)").fill(`${day}T00:00`);

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "@playwright/test";
+import { DEMO_INCIDENT } from "../scripts/demo/fixtures";
 
 export type DemoRole = "viewer" | "support" | "compliance" | "admin";
 
@@ -44,4 +45,11 @@ export async function demoSqs() {
   const port = process.env.LAZARUS_E2E_MOTO_PORT;
   if (!port) throw new Error("LAZARUS_E2E_MOTO_PORT is not set: playwright.config.ts sets it for the demo it starts");
   return new SQSClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+}
+
+/** The demo incident's UTC day (YYYY-MM-DD): a bad clean-up job deleted scheduled orders on it. */
+export function demoIncidentDay(): string {
+  const day = new Date();
+  day.setUTCDate(day.getUTCDate() - DEMO_INCIDENT.daysAgo);
+  return day.toISOString().slice(0, 10);
 }
