@@ -6,6 +6,7 @@ test.describe("an admin bulk-restores a day's manual deletions", () => {
   test.use({ storageState: storageStateFor("admin") });
 
   test("day page entry, plan, run, progress to 100%, results after a reload", async ({ page }) => {
+    test.slow();
     const date = demoIncidentDay();
     await page.goto(`/services/${DEMO_SERVICES[DEMO_INCIDENT.service]}/days/${date}?type=manual`);
     await expect(page.getByRole("group", { name: "Bulk restore" })).toBeVisible();
@@ -15,11 +16,14 @@ test.describe("an admin bulk-restores a day's manual deletions", () => {
     await expect(page.getByLabel("From day (UTC)")).toHaveValue(date);
     await expect(page.getByLabel("Deletion type")).toHaveValue("manual");
     await expectNoSeriousA11yViolations(page);
+    // The incident view's test restores that day's orders first: the weeks before it keep enough absent ones to watch a run.
+    const weeksBefore = new Date(Date.parse(`${date}T00:00:00Z`) - 40 * 86_400_000).toISOString().slice(0, 10);
+    await page.getByLabel("From day (UTC)").fill(weeksBefore);
     await page.getByRole("button", { name: "Plan the restore" }).click();
 
     await expect(page.getByRole("heading", { name: "Plan" })).toBeVisible({ timeout: 60_000 });
     const absent = Number((await page.getByTestId("plan-absent").innerText()).replace(/,/g, ""));
-    expect(absent).toBeGreaterThan(0);
+    expect(absent, "items to restore, so some are done while others are still pending").toBeGreaterThanOrEqual(3);
     await expectNoSeriousA11yViolations(page);
     await saveScreenshot(page, "bulk-restore-plan");
 
