@@ -1,4 +1,4 @@
-import type { ExportItems } from "@/lib/exports/export-format";
+import type { ExportFormat, ExportItems } from "@/lib/exports/export-format";
 
 const LABELS: Record<ExportItems, string> = {
   none: "No",
@@ -15,6 +15,21 @@ export function ExportItemsChoice({ value, onChange, disabled, name }: { value: 
         <label key={items} className="flex items-center gap-2 text-sm">
           <input type="radio" name={name} value={items} checked={value === items} onChange={() => onChange(items)} disabled={disabled} />
           {LABELS[items]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** CSV or JSON Lines, for every export form. */
+export function ExportFormatChoice({ value, onChange, disabled, name }: { value: ExportFormat; onChange: (format: ExportFormat) => void; disabled: boolean; name: string }) {
+  return (
+    <fieldset className="flex flex-wrap gap-4">
+      <legend className="mb-1 text-sm font-medium">Format</legend>
+      {(["csv", "jsonl"] as const).map((f) => (
+        <label key={f} className="flex items-center gap-2 text-sm">
+          <input type="radio" name={name} value={f} checked={value === f} onChange={() => onChange(f)} disabled={disabled} />
+          {f === "csv" ? "CSV" : "JSON Lines"}
         </label>
       ))}
     </fieldset>

@@ -6,7 +6,7 @@ import { COLUMN_LABELS, EXPORT_COLUMNS, type ExportColumn, type ExportFormat, ty
 import type { ReportSelection } from "@/lib/reports/report-params";
 import { errorMessage } from "../query/api-client";
 import { downloadExport, type DownloadProgress } from "./export-download";
-import { ExportItemsChoice } from "./export-items-choice";
+import { ExportFormatChoice, ExportItemsChoice } from "./export-items-choice";
 import { formatBytes } from "../format/time";
 import { useFocusRequest } from "../ui/focus-management";
 import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
@@ -74,15 +74,7 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
       <p className="text-sm text-slate-600">
         Streamed from the server and audited. A SHA-256 manifest is stored with every export and offered here once the file is complete.
       </p>
-      <fieldset className="flex flex-wrap gap-4">
-        <legend className="mb-1 text-sm font-medium">Format</legend>
-        {(["csv", "jsonl"] as const).map((f) => (
-          <label key={f} className="flex items-center gap-2 text-sm">
-            <input type="radio" name="export-format" value={f} checked={format === f} onChange={() => setFormat(f)} disabled={busy} />
-            {f === "csv" ? "CSV" : "JSON Lines"}
-          </label>
-        ))}
-      </fieldset>
+      <ExportFormatChoice value={format} onChange={setFormat} disabled={busy} name="export-format" />
       {format === "jsonl" ? <ExportItemsChoice value={items} onChange={setItems} disabled={busy} name="export-items" /> : null}
       <fieldset>
         <legend className="mb-1 text-sm font-medium">Columns</legend>

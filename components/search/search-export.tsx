@@ -7,7 +7,7 @@ import type { ContentSearchInput } from "@/lib/search/content-query";
 import { errorMessage } from "../query/api-client";
 import { formatBytes } from "../format/time";
 import { downloadExport, type DownloadedExport, type DownloadProgress } from "../reports/export-download";
-import { ExportItemsChoice } from "../reports/export-items-choice";
+import { ExportFormatChoice, ExportItemsChoice } from "../reports/export-items-choice";
 import { StatusRegion } from "../ui/status-region";
 
 type State = { phase: "idle" } | { phase: "downloading"; progress: DownloadProgress } | { phase: "done"; done: DownloadedExport } | { phase: "error"; message: string };
@@ -47,15 +47,7 @@ export function SearchExport({ query }: { query: ContentSearchInput }) {
         <p className="text-slate-600">
           The search runs again on the server, up to its cap, and every match is written with the report export&apos;s columns. Audited, with a SHA-256 manifest.
         </p>
-        <fieldset className="flex flex-wrap gap-4">
-          <legend className="mb-1 font-medium">Format</legend>
-          {(["csv", "jsonl"] as const).map((f) => (
-            <label key={f} className="flex items-center gap-2">
-              <input type="radio" name="search-export-format" value={f} checked={format === f} onChange={() => setFormat(f)} disabled={busy} />
-              {f === "csv" ? "CSV" : "JSON Lines"}
-            </label>
-          ))}
-        </fieldset>
+        <ExportFormatChoice value={format} onChange={setFormat} disabled={busy} name="search-export-format" />
         {format === "jsonl" ? <ExportItemsChoice value={items} onChange={setItems} disabled={busy} name="search-export-items" /> : null}
         <div className="flex flex-wrap items-center gap-3">
           <button
