@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createDynamoDBClient, createS3Client } from "../../lib/aws/clients";
 import { parseConfig } from "../../lib/config/load";
+import { scheduledDeliveryTargets } from "../../lib/alerts/webhook-secret";
 import { runDrill, SCHEDULE_ACTOR } from "../../lib/drills/drill-run";
 
 /**
@@ -31,6 +32,8 @@ export async function handler(event: unknown, context: DrillContext) {
     role: "admin",
     waitLimitMs: Math.max(0, context.getRemainingTimeInMillis() - DRILL_TIME_RESERVE_MS),
     alerting: "await",
+    // The topic, and the webhook whose URL is read from Secrets Manager (never from the environment).
+    alertTargets: () => scheduledDeliveryTargets(config),
   });
   // Measures and reasons only: reasons name attributes and archive keys, never values.
   console.info(JSON.stringify({ message: "restore drill", service: name, drillId: report.id, passed: report.passed, rtoSeconds: report.restore.rtoSeconds, rpoSeconds: report.pitr.rpoSeconds, reasons: report.reasons }));

@@ -1,3 +1,4 @@
+import { viaSnsOfTopic } from "./alert-grants";
 import type { ConsoleResources, FailureBucketResources, ServiceResources } from "./console-resources";
 import { type ConsoleTier, fromTier } from "./console-tiers";
 import { kmsViaS3 } from "./kms-via-s3";
@@ -79,6 +80,12 @@ export function consoleGrants(r: ConsoleResources, tier: ConsoleTier): { groups:
   grant(SHARED, "NewAlertState", from("restore", "s3:PutObject"), [r.alertObjects], { conditions: WRITE_ONCE });
   grant(SHARED, "ChangedAlertState", from("restore", "s3:PutObject"), [r.alertObjects], { conditions: { Null: { "s3:if-match": "false" } } });
   if (r.alertTopic) grant(SHARED, "PublishAlerts", from("restore", "sns:Publish"), [r.alertTopic]);
+  // A topic encrypted with a customer managed key: SNS uses the key as the publisher, so only through SNS in the topic's region.
+  if (r.alertTopic && r.alertTopicKey) {
+    grant(SHARED, "AlertTopicKey", from("restore", "kms:GenerateDataKey*", "kms:Decrypt"), [r.alertTopicKey], {
+      conditions: viaSnsOfTopic(r.alertTopic),
+    });
+  }
   // Admin's discard writes a copy of the batch before deleting it; an erasure rewrites (or removes) copies holding the subject.
   grant(SHARED, "DiscardedBatches", from("compliance", "s3:PutObject"), [r.discardedObjects]);
   // The archive key, only through S3: reading objects, and writing them (audit entries first of all).

@@ -8,7 +8,8 @@ import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
 import type { ServiceConfig } from "../../lib/config/schema";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { CONSOLE_KEY_SEGMENTS, consoleStateFoldersBut } from "./console-tiers";
-import { acknowledgeWildcardResources } from "./wildcard-acknowledgment";
+import { TOPIC_KEY_WILDCARD_ACTIONS } from "./alert-grants";
+import { acknowledgeWildcardAction, acknowledgeWildcardResources } from "./wildcard-acknowledgment";
 import { ARCHIVE_TAG } from "./service-archiver";
 import type { AthenaSearchResources } from "./content-search-athena";
 
@@ -27,6 +28,8 @@ export interface ConsoleResourcesProps {
   athena?: AthenaSearchResources;
   /** alerts.snsTopicArn: the topic the console publishes its alerts to, when configured. */
   alertTopicArn?: string;
+  /** alerts.snsTopicKmsKeyArn: the customer managed key that topic is encrypted with. */
+  alertTopicKeyArn?: string;
 }
 
 /** One configured service's resources that IAM can only name one by one. */
@@ -80,6 +83,7 @@ export class ConsoleResources {
   readonly discardedPrefix: string;
   readonly discardedObjects: string;
   readonly alertTopic?: string;
+  readonly alertTopicKey?: string;
   readonly scratchTables: string;
   readonly alarms: string;
   readonly restoredTables: string;
@@ -142,6 +146,7 @@ export class ConsoleResources {
     this.discardedPrefix = folder(CONSOLE_KEY_SEGMENTS.discarded);
     this.discardedObjects = objects(`${this.discardedPrefix}*`, "Copies of discarded failed batches, one object per discard, named by the service, the time and a random id.");
     if (props.alertTopicArn) this.alertTopic = props.alertTopicArn;
+    if (props.alertTopicArn && props.alertTopicKeyArn) this.alertTopicKey = props.alertTopicKeyArn;
     this.scratchTables = this.explain(
       stack.formatArn({ service: "dynamodb", resource: "table", resourceName: `${props.drillScratchPrefix}*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
       `Scratch tables of restore drills, named ${props.drillScratchPrefix}{service}-{time}-{hex} at each drill; the config refuses that prefix for any service table.`,
@@ -207,5 +212,11 @@ export class ConsoleResources {
       byReason.set(reason, (byReason.get(reason) ?? new Set<string>()).add(resource));
     }
     for (const [reason, resources] of byReason) acknowledgeWildcardResources(policy, [...resources], reason);
+    for (const action of new Set(statements.filter((s) => s.effect === "Allow").flatMap((s) => s.actions))) {
+      if (!action.includes("*")) continue;
+      const reason = TOPIC_KEY_WILDCARD_ACTIONS[action];
+      if (!reason) throw new Error(`console policy ${policy.node.id} names the wildcard action ${action} without a reason`);
+      acknowledgeWildcardAction(policy, action, reason);
+    }
   }
 }

@@ -72,6 +72,7 @@ export class FoundationStack extends Stack {
       archiveBucketName: config.archive.bucket,
       drillScratchPrefix: config.drills?.scratchTablePrefix ?? DEFAULT_DRILL_SCRATCH_PREFIX,
       ...(config.alerts.snsTopicArn ? { alertTopicArn: config.alerts.snsTopicArn } : {}),
+      ...(config.alerts.snsTopicKmsKeyArn ? { alertTopicKeyArn: config.alerts.snsTopicKmsKeyArn } : {}),
     });
     new ErasureRecheckSchedule(this, "ErasureRecheck", { config, archive, failureBuckets });
     // With a default Object Lock retention no record could leave its object, so nothing is sealed (docs/INFRA.md).

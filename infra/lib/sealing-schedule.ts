@@ -14,7 +14,7 @@ import { INDEX_SEGMENT } from "../../lib/archive/layout";
 import { SEAL_ARCHIVE_DIMENSION, SEAL_LAG_METRIC, SEAL_METRIC_NAMESPACE } from "../../lib/archive/seal-labels";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { AUDIT_SEGMENT } from "../../lib/audit/audit-layout";
-import { grantAlerting } from "./alert-grants";
+import { grantAlerting, isScheduledAlerting } from "./alert-grants";
 import { ALARM_NAME_PREFIX } from "./alerting";
 import { kmsViaS3 } from "./kms-via-s3";
 import { consoleCodeFunctionProps } from "./console-code-function";
@@ -107,8 +107,8 @@ export class SealingSchedule extends Construct {
     const sealed = archive.bucket.arnForObjects(`${prefix}*/????/??/_sealed/*`);
     const index = archive.bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`);
     // The console's state folders, named one by one: the day leases are console state too, and the sealer holds them.
-    // With an alert topic it also keeps its alert state and audits each alert it sends (granted and guarded below).
-    const alerting = props.config.alerts.snsTopicArn !== undefined;
+    // With an alert topic or webhook it also keeps its alert state and audits each alert it sends (granted and guarded below).
+    const alerting = isScheduledAlerting(props.config);
     const stateFolders = consoleStateFoldersBut(CONSOLE_KEY_SEGMENTS.dayLeases, ...(alerting ? [CONSOLE_KEY_SEGMENTS.alerts, AUDIT_SEGMENT] : []));
     const listingDenied = consoleStateFoldersBut(CONSOLE_KEY_SEGMENTS.dayLeases, ...(alerting ? [CONSOLE_KEY_SEGMENTS.alerts] : []));
     const consoleState = stateFolders.map((folder) => archive.bucket.arnForObjects(`${prefix}${folder}/*`));

@@ -15,6 +15,11 @@ export function acknowledgeWildcardResources(scope: IConstruct, resources: reado
   }
 }
 
+/** Acknowledges AwsSolutions-IAM5 for one action pattern (`kms:GenerateDataKey*`), with its reason; any other stays a finding. */
+export function acknowledgeWildcardAction(scope: IConstruct, action: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+}
+
 function flattenReference(node: unknown): string {
   if (node === undefined) return "";
   if (typeof node === "string") return node.replace(/\$\{/g, "<").replace(/\}/g, ">");

@@ -1,4 +1,5 @@
 import { alertSealOutcome } from "../../lib/alerts/event-alerts";
+import { scheduledDeliveryTargets } from "../../lib/alerts/webhook-secret";
 import { publishSealLag, rotateServices, sealServices } from "../../lib/archive/seal-run";
 import { createCloudWatchClient, createS3Client } from "../../lib/aws/clients";
 import { parseConfig } from "../../lib/config/load";
@@ -60,8 +61,9 @@ export async function handler(_event: unknown, context: SealingContext): Promise
     }
   }
   // Once per change (docs/ALERTS.md): awaited, as Lambda may freeze the process once the handler returns; never fails the run.
+  // The topic, and the webhook whose URL is read from Secrets Manager (never from the environment).
   await alertSealOutcome(
-    { s3, config },
+    { s3, config, targets: await scheduledDeliveryTargets(config) },
     {
       failedDays: summary.failedDays,
       servicesFailed: summary.servicesFailed,

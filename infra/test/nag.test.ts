@@ -67,7 +67,14 @@ const withEveryOption = testConfig((raw) => {
   };
   archive.keyAdministrators = ["arn:aws:iam::111122223333:role/key-admins"];
   archive.retiredServices = [{ name: "old-svc", retiredOn: "2026-11-01" }];
-  raw.alerts = { email: ["ops@example.com"], snsTopicArn: "arn:aws:sns:eu-west-1:111122223333:pager", webhook: { urlSecretName: "lazarus/alerts-webhook" } };
+  raw.alerts = {
+    email: ["ops@example.com"],
+    snsTopicArn: "arn:aws:sns:eu-west-1:111122223333:pager",
+    snsTopicKmsKeyArn: "arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0",
+    webhook: { urlSecretName: "lazarus/alerts-webhook" },
+  };
+  // The scheduled functions then read the webhook's secret and use the topic's key.
+  raw.drills = { services: [{ service: "contact-svc" }] };
   (serviceAt(raw, 1).archiver as Record<string, unknown>).reservedConcurrency = 5;
   raw.search = { engine: "athena" };
 });
@@ -82,7 +89,7 @@ describe("cdk-nag AwsSolutions checks", () => {
     ["SQS and S3 failure destinations with custom lifecycle", testConfig(), {}],
     ["Object Lock, an imported table and an alarm topic", withLockAndImport, importContext],
     ["40 services in several archivers stacks", shippedConfigWithServices(40), {}],
-    ["a replica, a locked backup vault, key administrators, every alarm destination, Athena search", withEveryOption, {}],
+    ["a replica, a locked backup vault, key administrators, every alarm destination (an encrypted topic), drills, Athena search", withEveryOption, {}],
   ])("leave no unacknowledged error or warning for %s", (_name, config, context) => {
     const app = sharedSynthWithNag(config, context);
     expect(findings(app)).toEqual([]);

@@ -7,6 +7,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { SNSClient } from "@aws-sdk/client-sns";
 import type { AthenaClient } from "@aws-sdk/client-athena";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 /**
  * The one place AWS clients are made. The endpoint comes from AWS_ENDPOINT_URL
@@ -86,4 +87,10 @@ export async function createAthenaClient(options: AwsClientOptions): Promise<Ath
 export async function createSnsClient(options: AwsClientOptions): Promise<SNSClient> {
   const { SNSClient } = await import("@aws-sdk/client-sns");
   return new SNSClient(baseConfig(options));
+}
+
+/** Loaded on first use: only the scheduled functions read a secret (the alert webhook's URL). */
+export async function createSecretsManagerClient(options: AwsClientOptions): Promise<SecretsManagerClient> {
+  const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+  return new SecretsManagerClient(baseConfig(options));
 }

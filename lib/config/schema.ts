@@ -226,6 +226,7 @@ export type AuditConfig = z.infer<typeof audit>;
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD");
 const snsTopicArn = z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN");
+const kmsKeyArn = z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>; not an alias)");
 const iamPrincipalArn = z.string().regex(/^arn:aws[a-z-]*:(iam|sts)::\d{12}:[A-Za-z0-9+=,.@_/*-]+$/, "must be an IAM role or user ARN (wildcards allowed)");
 
 /**
@@ -239,6 +240,8 @@ const alerts = z
     email: z.array(z.email("must be an email address")).default([]),
     /** An existing topic (e.g. one feeding a pager) that alarms publish to as well; its policy must allow cloudwatch.amazonaws.com. */
     snsTopicArn: snsTopicArn.optional(),
+    /** The customer managed key `snsTopicArn` is encrypted with: the publishers (console, scheduled functions) are granted its use (docs/ALERTS.md). */
+    snsTopicKmsKeyArn: kmsKeyArn.optional(),
     /** A Slack-compatible webhook; its URL is a secret, so infra reads it from Secrets Manager by this name. */
     webhook: z.object({ urlSecretName: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "must be a Secrets Manager secret name") }).strict().optional(),
     /** The console's public URL, for the links in alerts sent by the scheduled functions; the console itself falls back to NEXTAUTH_URL. */
@@ -246,7 +249,8 @@ const alerts = z
     /** Which events the console and the scheduled functions send to `snsTopicArn` and the webhook (docs/ALERTS.md); default all. */
     events: z.array(z.enum(ALERT_EVENTS)).default([...ALERT_EVENTS]),
   })
-  .strict();
+  .strict()
+  .refine((a) => !a.snsTopicKmsKeyArn || a.snsTopicArn, { path: ["snsTopicKmsKeyArn"], message: "names the key of snsTopicArn, which is not set" });
 
 export type AlertsConfig = z.infer<typeof alerts>;
 

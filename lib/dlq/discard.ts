@@ -5,7 +5,7 @@ import { auditedOperation } from "../audit/audited-operation";
 import { putJson } from "../aws/s3-json";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { protectionCache } from "../protection/protection-report";
+import { forgetDlqAnswers } from "../protection/protection-report";
 import type { DlqClients } from "./clients";
 import { MIN_DISCARD_REASON_CHARS as MIN_REASON_CHARS, rangeText, recordsText, type DiscardResult } from "./failure-record";
 
@@ -36,14 +36,6 @@ export type DlqDiscardBody = z.infer<typeof dlqDiscardBodySchema>;
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.name : "error";
-}
-
-/** The DLQ answers the protection report reuses for 30 s: after a discard the next report must read them again. */
-function forgetDlqState(service: ServiceConfig): void {
-  const cache = protectionCache();
-  const d = service.onFailure;
-  if (d.type === "sqs") for (const key of ["queue-depth", "queue-peek", "queue-age"]) cache.invalidate(`${key}:${d.queueName}`);
-  else cache.invalidate(`failures:${d.bucket}:`);
 }
 
 export async function discardFailure(clients: DlqClients, config: LazarusConfig, service: ServiceConfig, body: DlqDiscardBody, user: SessionUser, now: () => Date = () => new Date()): Promise<DiscardResult> {
@@ -101,7 +93,7 @@ async function discardLocated(
   // The copy first: a batch deleted without it would leave no trace of which deletions are missing.
   await putJson(clients.s3, config.archive.bucket, copyKey, copy, { ifNoneMatch: true });
   const { deleted, keptBecause } = await deleteFailure(clients, failure, { retry: "discarding", errorText });
-  if (deleted) forgetDlqState(service);
+  if (deleted) forgetDlqAnswers(service);
   const what = `${recordsText(info.batchSize)} of ${rangeText(info)}`;
   return {
     service: service.name,

@@ -9,6 +9,7 @@ import { erasedOn, erasureCovers, erasureKeyHash, loadErasures, type ErasureReco
 import type { DlqClients } from "./clients";
 import { rangeText, recordsText, type ReplayCounts, type ReplayResult } from "./failure-record";
 import { deleteFailure, locateFailure, type LocatedFailure } from "./failure-source";
+import { forgetDlqAnswers } from "../protection/protection-report";
 import { readStreamRange, type RangeReadOptions } from "./stream-range";
 
 /**
@@ -158,6 +159,7 @@ async function replayRecords(
   if (counts.failed > 0) keptBecause = `${recordsText(counts.failed)} could not be archived; fix the cause and replay again`;
   else if (lost) keptBecause = `${recordsText(lost.count)} could not be read, so the failure is kept as the record of what was lost`;
   else ({ deleted, keptBecause } = await deleteFailure(clients, failure, { context: "every record is archived, but ", retry: "replaying", errorText }));
+  if (deleted) forgetDlqAnswers(service);
 
   return {
     service: service.name,

@@ -3,6 +3,7 @@ import { randomInt } from "node:crypto";
 import { DescribeTableCommand, PutItemCommand, RestoreTableToPointInTimeCommand, ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { alertInBackground } from "../alerts/alerts";
+import type { DeliveryTargets } from "../alerts/alert-delivery";
 import { alertDrillOutcome } from "../alerts/event-alerts";
 import { getArchivedRecord, listDayRecords, type CalendarDay } from "../archive/archive-reader";
 import { auditedOperation, auditErrorText } from "../audit/audited-operation";
@@ -47,6 +48,8 @@ export interface DrillOptions {
   sleep?: (ms: number) => Promise<void>;
   /** A Lambda awaits the drill's alert (it may be frozen once it returns); the console sends it after answering. */
   alerting?: "await" | "background";
+  /** Where the alert goes when not the console's own destinations (a scheduled function reads the webhook from its secret). */
+  alertTargets?: () => Promise<DeliveryTargets>;
 }
 
 /** At most this many candidates are listed to draw the sample from: the sample stays cheap on a busy table. */
@@ -196,8 +199,8 @@ export async function startDrill(clients: { s3: S3Client; dynamodb: DynamoDBClie
       ...(reportKey ? { reportKey } : {}),
     });
     await notifyDrillFinished(report);
-    const alert = () =>
-      alertDrillOutcome({ s3, config }, { service: service.name, drillId: report.id, passed: report.passed, reasons: report.reasons, path: `/drills#drills-${service.name}`, at: new Date(report.finishedAt) });
+    const alert = async () =>
+      alertDrillOutcome({ s3, config, ...(options.alertTargets ? { targets: await options.alertTargets() } : {}) }, { service: service.name, drillId: report.id, passed: report.passed, reasons: report.reasons, path: `/drills#drills-${service.name}`, at: new Date(report.finishedAt) });
     if (options.alerting === "await") {
       await alert().catch((error: unknown) => console.error(JSON.stringify({ message: "drill alert failed", drillId: report.id, error: awsErrorName(error) ?? "error" })));
     } else {

@@ -1,11 +1,11 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeContinuousBackupsCommand, DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-lambda";
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { buildProtectionReport, failureArrival } from "./protection-report";
+import { buildProtectionReport, failureArrival, forgetDlqAnswers } from "./protection-report";
 import { TtlCache } from "./ttl-cache";
 import { protectionTestConfig } from "./test-config";
 
@@ -120,6 +120,32 @@ describe("buildProtectionReport", () => {
     expect(usr.facts).toContainEqual({ label: "UUID", value: "u-1" });
     const sor = report.services[1]!.checks.find((c) => c.id === "mapping")!;
     expect(sor.facts).toContainEqual({ label: "UUID", value: "fallback" });
+  });
+});
+
+describe("the describe cache after a DLQ change", () => {
+  it("is one per process, though a built server loads the module once for route handlers and once for pages", async () => {
+    vi.resetModules();
+    const forRoutes = await import("./protection-report");
+    vi.resetModules();
+    const forPages = await import("./protection-report");
+    expect(forPages).not.toBe(forRoutes);
+    // A discard (a route handler) forgets what the Protection page (a server component) would show.
+    expect(forPages.protectionCache()).toBe(forRoutes.protectionCache());
+  });
+
+  it("answers again from the queue once a discard or replay forgot the service's DLQ answers", async () => {
+    const cache = new TtlCache(30_000);
+    const dlqOf = async () => (await buildProtectionReport(clients, config, { now, cache, alerts: false })).services[0]!.checks.find((c) => c.id === "dlq")!;
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: "1", ApproximateNumberOfMessagesNotVisible: "0" } });
+    sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
+    sqs.on(ChangeMessageVisibilityBatchCommand).resolves({});
+    expect((await dlqOf()).summary).toBe("1 message(s)");
+
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: "0", ApproximateNumberOfMessagesNotVisible: "0" } });
+    expect((await dlqOf()).summary).toBe("1 message(s)");
+    forgetDlqAnswers(config.services[0]!, cache);
+    expect(await dlqOf()).toMatchObject({ status: "green", summary: "Empty" });
   });
 });
 

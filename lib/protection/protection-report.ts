@@ -37,6 +37,7 @@ import {
 } from "./protection-rules";
 import { sealLag } from "../archive/seal-lag";
 import { assertSealingAllowed } from "../archive/sealer";
+import { processWide } from "../runtime/process-wide";
 import { TtlCache } from "./ttl-cache";
 import { alertInBackground } from "../alerts/alerts";
 import { alertProtectionReport } from "../alerts/event-alerts";
@@ -72,7 +73,12 @@ const DLQ_PEEK_LIMIT = 50;
 const PEEK_VISIBILITY_SECONDS = 5;
 const FAILURE_LIST_LIMIT = 1_000;
 
-const sharedCache = new TtlCache(DESCRIBE_TTL_MS);
+/**
+ * Shared by the Protection pages, GET /api/protection and the actions that change what they
+ * show (a DLQ discard or replay, a fix), which run in route handlers: one per process, not
+ * per module runtime, or a page would show for 30 s what an action had just changed.
+ */
+const sharedCache = processWide("protection-describe-cache", () => new TtlCache(DESCRIBE_TTL_MS));
 
 /**
  * Calls per second, per describe API, across every request this process serves. The
@@ -81,12 +87,16 @@ const sharedCache = new TtlCache(DESCRIBE_TTL_MS);
  * Keyed by the call key's prefix.
  */
 export const DESCRIBE_RATES: Record<string, number> = { pitr: 8, ttl: 8, table: 20 };
-const throttles = new Map<string, <T>(load: () => Promise<T>) => Promise<T>>(
-  Object.entries(DESCRIBE_RATES).map(([api, limit]) => {
-    // strict: a sliding window, so two fixed windows cannot add up to a burst of twice the limit.
-    const throttled = pThrottle({ limit, interval: 1_000, strict: true })((load: () => Promise<unknown>) => load());
-    return [api, <T>(load: () => Promise<T>) => throttled(load) as Promise<T>];
-  }),
+const throttles = processWide(
+  "protection-describe-throttles",
+  () =>
+    new Map<string, <T>(load: () => Promise<T>) => Promise<T>>(
+      Object.entries(DESCRIBE_RATES).map(([api, limit]) => {
+        // strict: a sliding window, so two fixed windows cannot add up to a burst of twice the limit.
+        const throttled = pThrottle({ limit, interval: 1_000, strict: true })((load: () => Promise<unknown>) => load());
+        return [api, <T>(load: () => Promise<T>) => throttled(load) as Promise<T>];
+      }),
+    ),
 );
 
 function rateLimited<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -96,6 +106,13 @@ function rateLimited<T>(key: string, load: () => Promise<T>): Promise<T> {
 
 export function protectionCache(): TtlCache {
   return sharedCache;
+}
+
+/** After a DLQ discard or replay deleted a failure, the next report reads the service's destination again. */
+export function forgetDlqAnswers(service: ServiceConfig, cache: TtlCache = sharedCache): void {
+  const d = service.onFailure;
+  if (d.type === "sqs") for (const key of ["queue-depth", "queue-peek", "queue-age"]) cache.invalidate(`${key}:${d.queueName}`);
+  else cache.invalidate(`failures:${d.bucket}:`);
 }
 
 async function fetched<T>(load: () => Promise<T>): Promise<Fetched<T>> {
