@@ -10,6 +10,7 @@ import type { LazarusConfig } from "../config/schema";
 import type { AuditEntry } from "./audit-entry";
 import { auditDayPrefix, auditPrefix, compactTime, parseAuditEntryName } from "./audit-layout";
 import { auditEntryRetention, checkEntry, readEntry } from "./audit-log";
+import { processWide } from "../runtime/process-wide";
 
 /**
  * Copies of a closed quarter hour's audit entries in one object, so the audit page reads a
@@ -65,7 +66,7 @@ export function auditRollupKey(archivePrefix: string, windowStart: number): stri
  * paging through a day would otherwise ask for the same missing rollups on every screen.
  * Missing only costs reads, never correctness: the entries are then read one by one.
  */
-const knownMissing = new Map<string, number>();
+const knownMissing = processWide("audit-rollup-missing", () => new Map<string, number>());
 const MISSING_TTL_MS = 60_000;
 const MAX_KNOWN_MISSING = 10_000;
 
@@ -158,10 +159,10 @@ export async function writeAuditRollup(s3: S3Client, config: LazarusConfig, wind
   return "written";
 }
 
-/** Windows being rolled up by this process, so two page views do not both build one. */
-const inFlight = new Map<number, Promise<RollupOutcome>>();
+/** Windows being rolled up by this process (the audit page and the audit API alike), so two views do not both build one. */
+const inFlight = processWide("audit-rollup-in-flight", () => new Map<number, Promise<RollupOutcome>>());
 /** Rollups are built one at a time: each reads a window's entries 32 at a time already. */
-const building = pLimit(1);
+const building = processWide("audit-rollup-building", () => pLimit(1));
 
 /** Rolls up the windows, each once per process; failures are logged and left for a later reader. */
 export function rollUpAuditWindows(s3: S3Client, config: LazarusConfig, windows: Iterable<number>): Promise<void> {

@@ -24,6 +24,7 @@ import { erasureOf } from "./planner";
 import { chunkBounds, computeProgress } from "./progress";
 import { DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from "./retry";
 import { ALREADY_RESTORED_MESSAGE, CHANGED_SINCE_PLAN_MESSAGE, RESTORED_ABSENT_MESSAGE, transactionGroups, writeAbsentTogether, type AbsentWrite } from "./write-together";
+import { processWide } from "../runtime/process-wide";
 
 /**
  * Runs a planned job: chunk by chunk, items of a chunk with bounded concurrency,
@@ -60,8 +61,8 @@ class CrashedError extends Error {
   override name = "CrashedError";
 }
 
-/** Runners of this process, so a cancel here stops at the next item without waiting for a poll. */
-const active = new Map<string, JobRunner>();
+/** Runners of this process (pages included, which Next loads in another module runtime), so a cancel here stops at the next item without waiting for a poll. */
+const active = processWide("bulk-restore-runners", () => new Map<string, JobRunner>());
 
 export function isRunningHere(jobId: string): boolean {
   return active.has(jobId);
