@@ -167,6 +167,7 @@ export interface JobProgress {
   percent: number;
   itemsPerSecond: number | null;
   etaSeconds: number | null;
+  /** Result objects recorded (checkpoints), each covering one or more consecutive chunks. */
   chunksRecorded: number;
 }
 
