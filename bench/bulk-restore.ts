@@ -226,6 +226,7 @@ export async function benchBulkRestoreDay(): Promise<string> {
         const job = await createJob({ s3, dynamodb }, config, { kind: "archive-keys", service: "orders", archiveKeys }, admin);
         const planS3 = s3Count.total();
         const planDynamo = dynamoCount.total();
+        const planByCommand = byCommand(s3Count.counts, dynamoCount.counts);
         s3Count.reset();
         dynamoCount.reset();
         const deps = { s3, dynamodb, config, concurrency: 16 };
@@ -236,7 +237,7 @@ export async function benchBulkRestoreDay(): Promise<string> {
         });
         const runS3 = s3Count.total();
         const runDynamo = dynamoCount.total();
-        const runByCommand = [...s3Count.counts, ...dynamoCount.counts].map(([name, n]) => `${name.replace(/Command$/, "")} ${n}`).join(", ");
+        const runByCommand = byCommand(s3Count.counts, dynamoCount.counts);
         const view = await getJobView(deps, job.id);
         const restored = view.progress.done;
         const total = planS3 + planDynamo + runS3 + runDynamo;
@@ -249,6 +250,7 @@ export async function benchBulkRestoreDay(): Promise<string> {
           restored,
           "requests / restored item": (total / restored).toFixed(2),
           "run ms": run.ms.toFixed(0),
+          "plan requests by command": planByCommand,
           "run requests by command": runByCommand,
         });
         // The next variant restores the same records again.
@@ -261,6 +263,13 @@ export async function benchBulkRestoreDay(): Promise<string> {
       table(rows),
     ].join("\n");
   });
+}
+
+function byCommand(...counts: Map<string, number>[]): string {
+  return counts
+    .flatMap((c) => [...c])
+    .map(([name, n]) => `${name.replace(/Command$/, "")} ${n}`)
+    .join(", ");
 }
 
 async function clearTable(dynamodb: DynamoDBClient, name: string, items: AttributeMap[]): Promise<void> {

@@ -20,6 +20,7 @@ import { DomainError } from "../errors/domain-error";
  *   {prefix}_jobs/bulk-restore/{jobId}/diffs.json        the differences of conflicting items, for the plan table
  *   {prefix}_jobs/bulk-restore/{jobId}/lease.json        which runner holds the job, until when (If-Match)
  *   {prefix}_jobs/bulk-restore/{jobId}/results/{chunk}.json   one chunk's results (If-None-Match: written once)
+ *   {prefix}_jobs/bulk-restore/{jobId}/results/{first}-{last}.json   consecutive chunks recorded by one checkpoint
  *
  * Service names cannot start with "_", so the folder never collides with an archive.
  */
@@ -44,8 +45,9 @@ export function jobObjectKey(archivePrefix: string, jobId: string, name: JobObje
   return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/${name}`;
 }
 
-export function chunkResultKey(archivePrefix: string, jobId: string, chunk: number): string {
-  return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/results/${String(chunk).padStart(6, "0")}.json`;
+export function chunkResultKey(archivePrefix: string, jobId: string, chunk: number, lastChunk = chunk): string {
+  const name = (n: number) => String(n).padStart(6, "0");
+  return `${jobsPrefix(archivePrefix)}${jobIdSchema.parse(jobId)}/results/${name(chunk)}${lastChunk > chunk ? `-${name(lastChunk)}` : ""}.json`;
 }
 
 export class JobNotFoundError extends DomainError {
@@ -69,10 +71,10 @@ export class JobStore {
     return jobObjectKey(this.config.archive.prefix, jobId, name);
   }
 
-  /** Items and diffs first: a job.json that exists always has its plan. */
+  /** Items and diffs first: a job.json that exists always has its plan. A plan without conflicting items has no diffs object (read as none). */
   async create(job: BulkRestoreJob, items: PlanItem[], diffs: Record<number, DiffChange[]>): Promise<void> {
     await putJson(this.s3, this.bucket, this.key(job.id, "items.json"), { items }, { ifNoneMatch: true });
-    await putJson(this.s3, this.bucket, this.key(job.id, "diffs.json"), { diffs }, { ifNoneMatch: true });
+    if (Object.keys(diffs).length > 0) await putJson(this.s3, this.bucket, this.key(job.id, "diffs.json"), { diffs }, { ifNoneMatch: true });
     await putJson(this.s3, this.bucket, this.key(job.id, "job.json"), job, { ifNoneMatch: true });
   }
 
@@ -87,14 +89,19 @@ export class JobStore {
    * completes the job) are applied one after the other, never lost. `change`
    * returns null to leave the job as it is.
    */
-  async update(jobId: string, change: (job: BulkRestoreJob) => BulkRestoreJob | null): Promise<{ job: BulkRestoreJob; changed: boolean }> {
+  async update(
+    jobId: string,
+    change: (job: BulkRestoreJob) => BulkRestoreJob | null,
+    /** The job as last read or written, to skip the first read; a stale one costs a refused write and a read. */
+    known?: Versioned<BulkRestoreJob>,
+  ): Promise<{ job: BulkRestoreJob; changed: boolean; etag: string }> {
     for (let attempt = 0; attempt < 10; attempt += 1) {
-      const current = await this.get(jobId);
+      const current = attempt === 0 && known ? known : await this.get(jobId);
       const next = change(current.value);
-      if (next === null) return { job: current.value, changed: false };
+      if (next === null) return { job: current.value, changed: false, etag: current.etag };
       try {
-        await putJson(this.s3, this.bucket, this.key(jobId, "job.json"), next, { ifMatch: current.etag });
-        return { job: next, changed: true };
+        const etag = await putJson(this.s3, this.bucket, this.key(jobId, "job.json"), next, { ifMatch: current.etag });
+        return { job: next, changed: true, etag };
       } catch (error) {
         if (!isPreconditionFailed(error)) throw error;
       }
@@ -135,17 +142,20 @@ export class JobStore {
     return putJson(this.s3, this.bucket, this.key(jobId, "lease.json"), lease, etag === null ? { ifNoneMatch: true } : { ifMatch: etag });
   }
 
-  async getChunkResult(jobId: string, chunk: number): Promise<ChunkResult | null> {
-    return (await getJson(this.s3, this.bucket, chunkResultKey(this.config.archive.prefix, jobId, chunk), storedChunkResultSchema))?.value ?? null;
+  async getChunkResult(jobId: string, chunk: number, lastChunk = chunk): Promise<ChunkResult | null> {
+    return (await getJson(this.s3, this.bucket, chunkResultKey(this.config.archive.prefix, jobId, chunk, lastChunk), storedChunkResultSchema))?.value ?? null;
   }
 
-  /** Records a chunk once. Returns the result that stands: ours, or the one another runner recorded first. */
+  /**
+   * Records a chunk, or a run of consecutive chunks (`lastChunk`), once. Returns the
+   * result that stands: ours, or the one another runner recorded first under the same name.
+   */
   async recordChunkResult(jobId: string, result: ChunkResult): Promise<{ recorded: boolean; result: ChunkResult }> {
-    const key = chunkResultKey(this.config.archive.prefix, jobId, result.chunk);
+    const key = chunkResultKey(this.config.archive.prefix, jobId, result.chunk, result.lastChunk);
     try {
       const etag = await putJson(this.s3, this.bucket, key, result, { ifNoneMatch: true });
       // What this process wrote it need not read back when it sums the progress.
-      if (etag) resultCache(jobId).set(result.chunk, { etag, result });
+      if (etag) resultCache(jobId).set(key, { etag, result });
       return { recorded: true, result };
     } catch (error) {
       if (!isPreconditionFailed(error)) throw error;
@@ -155,39 +165,43 @@ export class JobStore {
     }
   }
 
-  /** Chunk numbers with a recorded result: one LIST per 1,000 chunks. */
+  /** Chunk numbers with a recorded result, in order: one LIST per 1,000 result objects. */
   async recordedChunks(jobId: string): Promise<number[]> {
-    return (await this.listedChunks(jobId)).map((c) => c.chunk);
+    const chunks = new Set<number>();
+    for (const c of await this.listedChunks(jobId)) for (let n = c.chunk; n <= c.lastChunk; n += 1) chunks.add(n);
+    return [...chunks].sort((a, b) => a - b);
   }
 
-  private async listedChunks(jobId: string): Promise<{ chunk: number; etag: string }[]> {
+  private async listedChunks(jobId: string): Promise<{ key: string; chunk: number; lastChunk: number; etag: string }[]> {
     const prefix = `${jobsPrefix(this.config.archive.prefix)}${jobIdSchema.parse(jobId)}/results/`;
-    const chunks: { chunk: number; etag: string }[] = [];
+    const chunks: { key: string; chunk: number; lastChunk: number; etag: string }[] = [];
     for await (const o of listObjects(this.s3, { bucket: this.bucket, prefix })) {
-      const n = /^(\d{6})\.json$/.exec(o.key.slice(prefix.length))?.[1];
-      if (n !== undefined) chunks.push({ chunk: Number(n), etag: o.etag ?? "" });
+      const m = /^(\d{6})(?:-(\d{6}))?\.json$/.exec(o.key.slice(prefix.length));
+      if (m) chunks.push({ key: o.key, chunk: Number(m[1]), lastChunk: Number(m[2] ?? m[1]), etag: o.etag ?? "" });
     }
-    return chunks.sort((a, b) => a.chunk - b.chunk);
+    return chunks.sort((a, b) => a.chunk - b.chunk || a.lastChunk - b.lastChunk);
   }
 
   /**
-   * Every recorded chunk result. A runner writes each result once; only an erasure
-   * rewrites one (docs/ERASURE.md). So a process keeps what it has read by ETag, and a
-   * poll fetches only new or rewritten chunks.
+   * Every recorded result object, in chunk order. A runner writes each once; only an
+   * erasure rewrites one (docs/ERASURE.md). So a process keeps what it has read by ETag,
+   * and a poll fetches only new or rewritten ones. Two runners (a lease lapsed while its
+   * runner lived on) can record overlapping chunks: readers count an item once
+   * (`firstResults`).
    */
   async chunkResults(jobId: string): Promise<ChunkResult[]> {
     const listed = await this.listedChunks(jobId);
     const cache = resultCache(jobId);
-    const stale = listed.filter((c) => cache.get(c.chunk)?.etag !== c.etag);
+    const stale = listed.filter((c) => cache.get(c.key)?.etag !== c.etag);
     for (let i = 0; i < stale.length; i += 16) {
       const batch = stale.slice(i, i + 16);
-      const read = await Promise.all(batch.map((c) => this.getChunkResult(jobId, c.chunk)));
+      const read = await Promise.all(batch.map((c) => this.getChunkResult(jobId, c.chunk, c.lastChunk)));
       read.forEach((result, j) => {
-        const { chunk, etag } = batch[j]!;
-        if (result) cache.set(chunk, { etag, result });
+        const { key, etag } = batch[j]!;
+        if (result) cache.set(key, { etag, result });
       });
     }
-    return listed.map((c) => cache.get(c.chunk)?.result).filter((r): r is ChunkResult => r !== undefined);
+    return listed.map((c) => cache.get(c.key)?.result).filter((r): r is ChunkResult => r !== undefined);
   }
 
   /** The newest jobs first: one delimited LIST, then one GET per job shown. */
@@ -209,7 +223,7 @@ const leaseSchema = z.object({ runner: z.string(), expiresAt: z.string() });
 export type Lease = z.infer<typeof leaseSchema>;
 
 const RESULT_CACHE_JOBS = 50;
-type ResultCache = Map<number, { etag: string; result: ChunkResult }>;
+type ResultCache = Map<string, { etag: string; result: ChunkResult }>;
 const resultCaches = new Map<string, ResultCache>();
 
 function resultCache(jobId: string): ResultCache {

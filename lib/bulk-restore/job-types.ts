@@ -145,7 +145,10 @@ export interface ItemResult {
 
 export interface ChunkResult {
   schemaVersion: 1;
+  /** The first chunk the result covers. */
   chunk: number;
+  /** The last chunk it covers, when a checkpoint records several at once. */
+  lastChunk?: number;
   runner: string;
   startedAt: string;
   finishedAt: string;
@@ -164,6 +167,7 @@ export interface JobProgress {
   percent: number;
   itemsPerSecond: number | null;
   etaSeconds: number | null;
+  /** Result objects recorded (checkpoints), each covering one or more consecutive chunks. */
   chunksRecorded: number;
 }
 
@@ -253,6 +257,7 @@ export const storedDiffsSchema = z.object({ diffs: z.record(z.string(), z.array(
 export const storedChunkResultSchema = z.object({
   schemaVersion: z.literal(1),
   chunk: z.number().int().min(0),
+  lastChunk: z.number().int().min(0).optional(),
   runner: z.string(),
   startedAt: z.string(),
   finishedAt: z.string(),

@@ -13,7 +13,7 @@ import { DEFAULT_CHUNK_SIZE, MAX_JOB_ITEMS, type BulkRestoreJob, type JobActor, 
 import { JobStore, newJobId } from "./job-store";
 import { forgetPlanImages, keepPlanImages } from "./plan-images";
 import { planBulkRestore } from "./planner";
-import { chunkCount, chunkSizeFor, computeProgress } from "./progress";
+import { chunkCount, chunkSizeFor, computeProgress, firstResults } from "./progress";
 import { cancelHere, finalizeJob, isRunningHere, leaseExpired, startRunner, type RunnerDeps } from "./runner";
 import { JobTooLargeError, resolveSelection } from "./selection";
 import { withoutErasedInputs } from "../erasure/erased-item";
@@ -74,7 +74,8 @@ export async function createJob(clients: Clients, config: LazarusConfig, selecti
  */
 export async function startJob(deps: RunnerDeps, jobId: string, options: RunOptions, user: SessionUser, now = new Date()): Promise<BulkRestoreJob> {
   const store = new JobStore(deps.s3, deps.config);
-  const { value: job } = await store.get(jobId);
+  const read = await store.get(jobId);
+  const job = read.value;
   if (job.status !== "planned") throw new JobStateError(`the job is ${job.status}; only a planned job can be started`);
   const service = findService(deps.config, job.service);
   if (!service) throw new JobStateError(`the job's service ${job.service} is no longer configured`);
@@ -119,13 +120,20 @@ export async function startJob(deps: RunnerDeps, jobId: string, options: RunOpti
       ...(exclude.length > 0 ? { excludedCount: exclude.length, excluded: exclude.slice(0, MAX_AUDITED_EXCLUSIONS) } : {}),
     },
   });
-  const { job: updated, changed } = await store.update(jobId, (current) =>
-    current.status !== "planned"
-      ? null
-      : { ...current, status: "running", options, run: { startedAt: now.toISOString(), startedBy: actorOf(user), role: user.role, auditOperationId: operationId } },
+  const {
+    job: updated,
+    changed,
+    etag,
+  } = await store.update(
+    jobId,
+    (current) =>
+      current.status !== "planned"
+        ? null
+        : { ...current, status: "running", options, run: { startedAt: now.toISOString(), startedBy: actorOf(user), role: user.role, auditOperationId: operationId } },
+    read,
   );
   if (!changed) throw new JobStateError(`the job is ${updated.status}; it was started or cancelled by someone else`);
-  void startRunner(deps, jobId);
+  void startRunner(deps, jobId, { value: updated, etag });
   return updated;
 }
 
@@ -223,7 +231,7 @@ export function resultsCsv(s3: S3Client, config: LazarusConfig, jobId: string): 
   const csv = stringify({ header: true, columns: [...RESULT_CSV_COLUMNS] });
   const produce = async () => {
     const [{ value: job }, items, results] = await Promise.all([store.get(jobId), store.items(jobId), store.chunkResults(jobId)]);
-    const byItem = new Map(results.flatMap((r) => r.items.map((item) => [item.i, item] as const)));
+    const byItem = new Map(firstResults(results).flatMap((r) => r.items.map((item) => [item.i, item] as const)));
     for (const item of items) {
       const result = byItem.get(item.i);
       const row = [item.i, item.keyText, item.archiveKey, item.category, result?.outcome ?? (job.status === "cancelled" ? "not-run" : "pending"), result?.reason ?? "", result?.attempts ?? 0];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ItemResult } from "./job-types";
-import { chunkBounds, chunkCount, chunkItems, chunkSizeFor, computeProgress } from "./progress";
+import { chunkBounds, chunkCount, chunkItems, chunkSizeFor, computeProgress, firstResults } from "./progress";
 
 const result = (i: number, outcome: ItemResult["outcome"]): ItemResult => ({ i, archiveKey: `k${i}`, keyText: `k${i}`, outcome, reason: "", attempts: 1 });
 
@@ -51,5 +51,14 @@ describe("progress", () => {
     const all = [{ startedAt: "2024-01-01T00:00:00.000Z", finishedAt: "2024-01-01T00:00:01.000Z", items: [result(0, "restored"), result(1, "skipped")] }];
     expect(computeProgress(2, all)).toMatchObject({ percent: 100, etaSeconds: 0, itemsPerSecond: 2 });
     expect(computeProgress(0, [])).toMatchObject({ percent: 100, etaSeconds: 0 });
+  });
+
+  it("counts an item recorded by two runners once, as the first recorded result says", () => {
+    const overlapping = [
+      { startedAt: "2024-01-01T00:00:00.000Z", finishedAt: "2024-01-01T00:00:01.000Z", items: [result(0, "restored"), result(1, "restored")] },
+      { startedAt: "2024-01-01T00:00:00.500Z", finishedAt: "2024-01-01T00:00:01.500Z", items: [result(1, "already-restored"), result(2, "failed")] },
+    ];
+    expect(computeProgress(3, overlapping)).toMatchObject({ done: 2, failed: 1, processed: 3, percent: 100 });
+    expect(firstResults(overlapping).flatMap((c) => c.items.map((r) => `${r.i} ${r.outcome}`))).toEqual(["0 restored", "1 restored", "2 failed"]);
   });
 });

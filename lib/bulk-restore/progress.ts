@@ -26,6 +26,16 @@ export function chunkItems<T>(items: readonly T[], chunkSize: number): T[][] {
   return chunks;
 }
 
+/**
+ * Each item's result once: two runners whose leases overlapped can both record an item
+ * (its write is conditional, so at most one of them wrote it); the first recorded, in
+ * chunk order, stands.
+ */
+export function firstResults<T extends Pick<ChunkResult, "items">>(chunks: readonly T[]): T[] {
+  const seen = new Set<number>();
+  return chunks.map((chunk) => ({ ...chunk, items: chunk.items.filter((item) => !seen.has(item.i) && (seen.add(item.i), true)) }));
+}
+
 const DONE: ReadonlySet<ItemOutcome> = new Set(["restored", "already-restored"]);
 
 /**
@@ -39,7 +49,7 @@ export function computeProgress(total: number, chunks: readonly Pick<ChunkResult
   let skipped = 0;
   let failed = 0;
   let busyMs = 0;
-  for (const chunk of chunks) {
+  for (const chunk of firstResults(chunks)) {
     for (const item of chunk.items) {
       if (DONE.has(item.outcome)) done += 1;
       else if (item.outcome === "skipped") skipped += 1;

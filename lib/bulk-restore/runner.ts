@@ -18,10 +18,11 @@ import { toSdkItem } from "../restore/sdk-attribute-value";
 import { applyTtlChoice } from "../restore/ttl-choice";
 import type { BulkRestoreJob, ChunkResult, ItemResult, PlanItem, RunOptions } from "./job-types";
 import { isPreconditionFailed } from "../aws/aws-errors";
+import type { Versioned } from "../aws/s3-json";
 import { JobStore, type Lease } from "./job-store";
 import { forgetPlanImages, planImage } from "./plan-images";
 import { erasureOf } from "./planner";
-import { chunkBounds, computeProgress } from "./progress";
+import { chunkBounds, computeProgress, firstResults } from "./progress";
 import { DEFAULT_BACKOFF, RetriesExhaustedError, withBackoff, type BackoffOptions } from "./retry";
 import { ALREADY_RESTORED_MESSAGE, CHANGED_SINCE_PLAN_MESSAGE, RESTORED_ABSENT_MESSAGE, transactionGroups, writeAbsentTogether, type AbsentWrite } from "./write-together";
 import { processWide } from "../runtime/process-wide";
@@ -48,12 +49,22 @@ export interface RunnerDeps {
    * chunk in hand, lease not released. Tests use it to kill a runner mid-job.
    */
   crash?: AbortSignal;
+  /** At most this long between two checkpoints (default CHECKPOINT_MS, or a third of the lease when shorter). */
+  checkpointMs?: number;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
 export const DEFAULT_LEASE_MS = 30_000;
 /** Compressed bundle bytes of sealed records a runner reads ahead of its chunks: a few ranged GETs serve many chunks, and memory stays bounded. */
 export const READ_AHEAD_BYTES = 4 * 1024 * 1024;
+/**
+ * Results are recorded when this long has passed since the last checkpoint, or when
+ * CHECKPOINT_MAX_ITEMS wait, or at the end: a few objects a job instead of one a chunk.
+ * What a killed runner wrote after its last checkpoint the next runner checks again,
+ * each write still conditional.
+ */
+export const CHECKPOINT_MS = 5_000;
+export const CHECKPOINT_MAX_ITEMS = 1_000;
 
 export type RunEnd = "completed" | "cancelled" | "busy" | "lease-lost" | "not-running" | "crashed";
 
@@ -68,11 +79,14 @@ export function isRunningHere(jobId: string): boolean {
   return active.has(jobId);
 }
 
-/** Starts a runner for the job in this process unless one is already here; does not wait for it. */
-export function startRunner(deps: RunnerDeps, jobId: string): Promise<RunEnd> {
+/**
+ * Starts a runner for the job in this process unless one is already here; does not wait for it.
+ * `started` is the job as the caller just wrote it (with its ETag), so the runner need not read it back.
+ */
+export function startRunner(deps: RunnerDeps, jobId: string, started?: Versioned<BulkRestoreJob>): Promise<RunEnd> {
   const existing = active.get(jobId);
   if (existing) return existing.done;
-  const runner = new JobRunner(deps, jobId);
+  const runner = new JobRunner(deps, jobId, started);
   active.set(jobId, runner);
   runner.done = runner.run().finally(() => active.delete(jobId));
   // A background runner's failure is logged; the job stays resumable.
@@ -98,11 +112,17 @@ class JobRunner {
   private leaseEtag: string | null = null;
   /** Until when, by this process's clock, no other runner can have taken the lease: its last successful write, sent before this time, plus its length. */
   private leaseHeldUntil = 0;
+  /** This runner created the job's lease: no runner held it before, so no chunk was recorded before it started. */
+  private firstRunner = false;
+  /** The job as last read or written, for a write with If-Match that needs no read first. */
+  private known: Versioned<BulkRestoreJob> | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
     private readonly jobId: string,
+    started?: Versioned<BulkRestoreJob>,
   ) {
+    this.known = started;
     this.store = new JobStore(deps.s3, deps.config);
     this.runnerId = deps.runnerId ?? randomUUID();
     this.leaseMs = deps.leaseMs ?? DEFAULT_LEASE_MS;
@@ -117,6 +137,16 @@ class JobRunner {
   }
 
   private async acquireLease(): Promise<boolean> {
+    // A job's first runner creates the lease without reading it first; a lease that exists is read and replaced only once it has lapsed.
+    try {
+      const sent = Date.now();
+      this.leaseEtag = await this.store.putLease(this.jobId, this.lease(new Date(sent + this.leaseMs)), null);
+      this.leaseHeldUntil = sent + this.leaseMs;
+      this.firstRunner = true;
+      return true;
+    } catch (error) {
+      if (!isPreconditionFailed(error)) throw error;
+    }
     const current = await this.store.getLease(this.jobId);
     if (current && current.value.runner !== this.runnerId && !leaseExpired(current.value, new Date())) return false;
     try {
@@ -149,15 +179,16 @@ class JobRunner {
       if (isPreconditionFailed(error)) this.leaseLost = true;
       else throw error;
     }
-    const { value } = await this.store.get(this.jobId);
-    if (value.status !== "running") this.cancelled = true;
+    this.known = await this.store.get(this.jobId);
+    if (this.known.value.status !== "running") this.cancelled = true;
   }
 
   async run(): Promise<RunEnd> {
     if (!(await this.acquireLease())) return "busy";
     let timer: NodeJS.Timeout | undefined;
     try {
-      const { value: job } = await this.store.get(this.jobId);
+      this.known ??= await this.store.get(this.jobId);
+      const job = this.known.value;
       if (job.status !== "running" || !job.options) {
         if (job.status === "cancelled") await finalizeJob(this.deps, this.jobId);
         return "not-running";
@@ -167,7 +198,18 @@ class JobRunner {
       const items = await this.store.items(this.jobId);
       // Read again at run time: a key erased after the plan must still be refused.
       const erasures = await loadErasures(this.deps.s3, this.deps.config, service);
-      const recorded = new Set(await this.store.recordedChunks(this.jobId));
+      const recorded = new Set(this.firstRunner ? [] : await this.store.recordedChunks(this.jobId));
+      const checkpointMs = this.deps.checkpointMs ?? Math.min(CHECKPOINT_MS, this.leaseMs / 3);
+      let pending: ChunkResult | undefined;
+      let lastCheckpoint = Date.now();
+      const own: ChunkResult[] = [];
+      const checkpoint = async () => {
+        if (!pending || this.leaseLost) return;
+        const result = pending;
+        pending = undefined;
+        lastCheckpoint = Date.now();
+        own.push((await this.store.recordChunkResult(job.id, result)).result);
+      };
       let beating = false;
       timer = setInterval(() => {
         if (beating) return;
@@ -177,23 +219,39 @@ class JobRunner {
           .finally(() => (beating = false));
       }, Math.max(50, Math.floor(this.leaseMs / 3)));
 
+      let othersMayHaveRecorded = !this.firstRunner;
       for (let chunk = 0; chunk < job.chunkCount; chunk += 1) {
         this.checkCrash();
         if (this.cancelled || this.leaseLost) break;
-        if (recorded.has(chunk)) continue;
-        // Another runner may have recorded it since the LIST, but only if it took the lease over: while this
-        // runner's lease surely holds (with a third of its length to spare for clocks apart), nobody else ran.
-        if (!this.leaseSurelyHeld() && (await this.store.getChunkResult(this.jobId, chunk))) continue;
+        if (!recorded.has(chunk) && !this.leaseSurelyHeld()) {
+          // Another runner may have recorded it since the LIST, but only if it took the lease over: while this
+          // runner's lease surely holds (with a third of its length to spare for clocks apart), nobody else ran.
+          othersMayHaveRecorded = true;
+          for (const c of await this.store.recordedChunks(this.jobId)) recorded.add(c);
+        }
+        if (recorded.has(chunk)) {
+          // A checkpoint covers consecutive chunks only.
+          await checkpoint();
+          continue;
+        }
         const { start, end } = chunkBounds(chunk, job.chunkSize, job.itemCount);
-        await this.runChunk(job, service, job.options, erasures, chunk, items.slice(start, end), items.slice(end));
+        const run = await this.runChunk(job, service, job.options, erasures, items.slice(start, end), items.slice(end));
+        if (!run) break;
+        pending = pending
+          ? { ...pending, lastChunk: chunk, finishedAt: run.finishedAt, items: [...pending.items, ...run.items], ...(run.partial ? { partial: true } : {}) }
+          : { schemaVersion: 1, chunk, runner: this.runnerId, startedAt: run.startedAt, finishedAt: run.finishedAt, items: run.items, ...(run.partial ? { partial: true } : {}) };
+        if (run.partial || Date.now() - lastCheckpoint >= checkpointMs || pending.items.length >= CHECKPOINT_MAX_ITEMS) await checkpoint();
       }
       this.checkCrash();
+      await checkpoint();
       if (this.leaseLost) return "lease-lost";
       clearInterval(timer);
       timer = undefined;
-      const end = await finalizeJob(this.deps, this.jobId);
+      // Every result is this runner's own when it was the job's first and never lost the lease: the end needs no LIST of them.
+      const results = !othersMayHaveRecorded && this.leaseSurelyHeld() ? own : undefined;
+      const end = await finalizeJob(this.deps, this.jobId, { known: this.known, results });
       forgetPlanImages(this.jobId);
-      await this.releaseLease();
+      // A finished job is never resumed, so its lease need not be released.
       return end;
     } catch (error) {
       if (error instanceof CrashedError) return "crashed";
@@ -213,7 +271,15 @@ class JobRunner {
     }
   }
 
-  private async runChunk(job: BulkRestoreJob, service: ServiceConfig, options: RunOptions, erasures: Map<string, ErasureRecord>, chunk: number, items: PlanItem[], later: PlanItem[]): Promise<void> {
+  /** The chunk's handled items (partial when a cancel stopped it), or nothing to record (lease lost, or stopped before its first item). */
+  private async runChunk(
+    job: BulkRestoreJob,
+    service: ServiceConfig,
+    options: RunOptions,
+    erasures: Map<string, ErasureRecord>,
+    items: PlanItem[],
+    later: PlanItem[],
+  ): Promise<{ startedAt: string; finishedAt: string; items: ItemResult[]; partial: boolean } | undefined> {
     const startedAt = new Date().toISOString();
     const images = await this.imagesOf(job, service, options, erasures, items, later);
     const limit = pLimit(this.deps.concurrency ?? DEFAULT_CONCURRENCY);
@@ -265,18 +331,9 @@ class JobRunner {
       results = await oneByOne(items);
     }
     const handled = results.filter((r): r is ItemResult => r !== undefined).sort((a, b) => a.i - b.i);
-    if (this.leaseLost) return;
-    if (handled.length === 0 && items.length > 0) return;
-    const result: ChunkResult = {
-      schemaVersion: 1,
-      chunk,
-      runner: this.runnerId,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      items: handled,
-      ...(handled.length < items.length ? { partial: true } : {}),
-    };
-    await this.store.recordChunkResult(job.id, result);
+    if (this.leaseLost) return undefined;
+    if (handled.length === 0 && items.length > 0) return undefined;
+    return { startedAt, finishedAt: new Date().toISOString(), items: handled, partial: handled.length < items.length };
   }
 
   private paced: (() => Promise<void>) | undefined;
@@ -447,17 +504,26 @@ export async function restoreItem(
  * writes the audit outcome. Called by the runner that completes or notices a
  * cancel, and by a poller that finds a cancelled job whose runner is gone.
  */
-export async function finalizeJob(deps: Pick<RunnerDeps, "s3" | "config">, jobId: string): Promise<"completed" | "cancelled"> {
+export async function finalizeJob(
+  deps: Pick<RunnerDeps, "s3" | "config">,
+  jobId: string,
+  /** From a runner: the job as it last read it, and every recorded result when it knows them all. */
+  from: { known?: Versioned<BulkRestoreJob>; results?: ChunkResult[] } = {},
+): Promise<"completed" | "cancelled"> {
   const store = new JobStore(deps.s3, deps.config);
   const finishedAt = new Date().toISOString();
-  const { job, changed } = await store.update(jobId, (current) => {
-    if (current.finishedAt) return null;
-    if (current.status === "running") return { ...current, status: "completed", finishedAt };
-    if (current.status === "cancelled") return { ...current, finishedAt };
-    return null;
-  });
+  const { job, changed } = await store.update(
+    jobId,
+    (current) => {
+      if (current.finishedAt) return null;
+      if (current.status === "running") return { ...current, status: "completed", finishedAt };
+      if (current.status === "cancelled") return { ...current, finishedAt };
+      return null;
+    },
+    from.known,
+  );
   if (changed && job.run) {
-    const chunks = await store.chunkResults(jobId);
+    const chunks = firstResults(from.results ?? (await store.chunkResults(jobId)));
     const progress = computeProgress(job.itemCount, chunks);
     // Listed beside the job and named in the outcome, so reports can say "restored since, by whom" per record.
     const archiveKeys = chunks.flatMap((c) => c.items.filter((r) => r.outcome === "restored" || r.outcome === "already-restored").map((r) => r.archiveKey));

@@ -163,7 +163,7 @@ async function planBulkRestoreJob(s3: S3Client, store: JobStore, scope: JobState
       const subject = chunk.items.filter((r) => matched.has(r.i));
       if (subject.length === 0) continue;
       plan.rewrites.push({
-        objectKey: chunkResultKey(config.archive.prefix, job.id, chunk.chunk),
+        objectKey: chunkResultKey(config.archive.prefix, job.id, chunk.chunk, chunk.lastChunk),
         kind: "bulk-restore results",
         entries: subject.length,
         body: JSON.stringify({

@@ -156,8 +156,9 @@ describe("bulk restore in transactions", () => {
     const crash = new AbortController();
     const doomed = countedClient({ afterTransaction: (n) => n === 2 && crash.abort() });
     const leaseMs = 1_500;
-    // startJob starts the runner; startRunner then waits for that same runner.
-    await startJob(deps(doomed.client, { crash: crash.signal, leaseMs }), job.id, TRANSACTIONS, admin);
+    // startJob starts the runner; startRunner then waits for that same runner. It records each chunk as soon as it is
+    // done, so it dies with chunk 0 recorded and chunk 1 written but not.
+    await startJob(deps(doomed.client, { crash: crash.signal, leaseMs, checkpointMs: 0 }), job.id, TRANSACTIONS, admin);
     expect(await startRunner(deps(doomed.client, { leaseMs }), job.id)).toBe("crashed");
     expect(await new JobStore(s3, config).recordedChunks(job.id)).toEqual([0]);
     expect(doomed.writes.size).toBe(50);

@@ -240,7 +240,8 @@ describe("bulk restore", () => {
     });
     // Long enough that the checks below run while the dead runner's lease still holds, on a loaded machine too.
     const leaseMs = 3_000;
-    await startJob(deps(doomed, { crash: crash.signal, concurrency: 6, leaseMs }), job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
+    // A checkpoint after every chunk: the runner dies with chunk 0 recorded and items of chunk 1 written but not recorded.
+    await startJob(deps(doomed, { crash: crash.signal, concurrency: 6, leaseMs, checkpointMs: 0 }), job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
     expect(await startRunner(deps(doomed, { leaseMs }), job.id)).toBe("crashed");
     const store = new JobStore(s3, config);
     expect(await store.recordedChunks(job.id)).toEqual([0]);
@@ -265,6 +266,37 @@ describe("bulk restore", () => {
     expect(writes.size).toBe(230);
     expect([...writes.values()].every((n) => n === 1)).toBe(true);
     expect((await getJobView(deps(survivor), job.id)).progress).toMatchObject({ done: 230, skipped: 0, failed: 0, percent: 100 });
+  });
+
+  it("records a run shorter than the checkpoint interval in one result object, and reads no job state back", async () => {
+    const items = Array.from({ length: 40 }, (_, i) => item(`ORDER#o-${String(i).padStart(4, "0")}`));
+    const archiveKeys = await archiveAll(items);
+    const job = await createJob({ s3, dynamodb: dynamoClient() }, config, { kind: "archive-keys", service: "orders", archiveKeys }, admin, new Date(), 8);
+    expect(job.chunkCount).toBe(5);
+    const requests: { command: string; key: string }[] = [];
+    const counted = createS3Client({ region });
+    counted.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Key?: string; Prefix?: string };
+        requests.push({ command: context.commandName ?? "?", key: input.Key ?? input.Prefix ?? "" });
+        return next(args);
+      },
+      { step: "initialize", name: "countS3" },
+    );
+    const run = { ...deps(dynamoClient()), s3: counted, leaseMs: 30_000, checkpointMs: 60_000 };
+    await startJob(run, job.id, { overwriteConflicting: false, ttl: { action: "keep" } }, admin);
+    expect(await startRunner(run, job.id)).toBe("completed");
+
+    const store = new JobStore(s3, config);
+    expect(await store.recordedChunks(job.id)).toEqual([0, 1, 2, 3, 4]);
+    const written = requests.filter((r) => r.command === "PutObjectCommand" && r.key.includes("/results/"));
+    expect(written.map((r) => r.key.slice(r.key.lastIndexOf("/") + 1))).toEqual(["000000-000004.json"]);
+    expect(await allResults(job.id)).toHaveLength(40);
+    expect((await getJobView(deps(dynamoClient()), job.id)).progress).toMatchObject({ done: 40, percent: 100, chunksRecorded: 1 });
+    // job.json read once (by the run request), the lease created without a read, recorded chunks never listed.
+    expect(requests.filter((r) => r.command === "GetObjectCommand" && r.key.endsWith("/job.json"))).toHaveLength(1);
+    expect(requests.filter((r) => r.key.endsWith("/lease.json")).map((r) => r.command)).toEqual(["PutObjectCommand"]);
+    expect(requests.filter((r) => r.command === "ListObjectsV2Command" && r.key.includes("/_jobs/"))).toEqual([]);
   });
 
   it("keeps to the run's items-per-second cap, records outcomes chunk by chunk as it goes, and audits the cap", async () => {
