@@ -9,7 +9,8 @@ console's erasure did in the archive, and audits the run in the replica's own au
 
 usage: npm run replica-erase [-- --now ISO-TIME] [--all]
 
-  --now ISO-TIME   judge settling by this time (a drill); Object Lock is judged by the real clock
+  --now ISO-TIME   judge settling by this time (a drill; an erasure also settles only once the
+                   archive's re-check marker has replicated); Object Lock is judged by the real clock
   --all            apply entries already marked applied too (after an S3 Batch Replication)
 
 Run it with the replica account's credentials. Deployed, the same code runs as the

@@ -149,6 +149,10 @@ export class ReplicaEraserStack extends Stack {
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "ErasedRecords", actions: [...read, ...remove], resources: records }));
     // Bundles are rewritten with their subject's members blanked (and their tag), manifests and summaries with the new counts.
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "SealedDays", actions: [...read, ...remove, "s3:PutObject", "s3:PutObjectTagging"], resources: sealed }));
+    // Older versions of job files that hold the subject are deleted; job files are never written from here.
+    // The jobs' folder (lib/bulk-restore/job-store.ts, which is server-only).
+    const jobFiles = [bucket.arnForObjects(`${prefix}_jobs/*`)];
+    role.addToPrincipalPolicy(new PolicyStatement({ sid: "OlderJobFiles", actions: [...read, ...remove], resources: jobFiles }));
     const ledger = [bucket.arnForObjects(`${prefix}${ERASURE_SEGMENT}/*`)];
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "Ledger", actions: ["s3:GetObject"], resources: ledger }));
     const markers = [bucket.arnForObjects(`${prefix}${REPLICA_MARKER_SEGMENT}/*`)];
@@ -165,8 +169,8 @@ export class ReplicaEraserStack extends Stack {
     }
     acknowledgeWildcardResources(
       role,
-      [...records, ...sealed, ...ledger, ...markers, ...audit, ...failedBatches],
-      "Replica object names are the archive's: derived from keys, hashes and times, and chosen by AWS Lambda for failed batches; the patterns admit the services' records, index, sealed days, the ledger, the eraser's markers, the audit log and the replicated failed batches.",
+      [...records, ...sealed, ...jobFiles, ...ledger, ...markers, ...audit, ...failedBatches],
+      "Replica object names are the archive's: derived from keys, hashes and times, and chosen by AWS Lambda for failed batches; the patterns admit the services' records, index, sealed days, job files, the ledger, the eraser's markers, the audit log and the replicated failed batches.",
     );
   }
 }

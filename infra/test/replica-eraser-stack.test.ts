@@ -62,10 +62,11 @@ describe("replica eraser stack", () => {
     expect(fn.Properties).toMatchObject({ Timeout: 900, Architectures: ["arm64"], ReservedConcurrentExecutions: 1 });
   });
 
-  it("may delete only versions of records, index entries, sealed days and replicated failed batches; writes only sealed days, its markers, the audit log and failed batches", () => {
+  it("may delete only versions of records, index entries, sealed days, job files and replicated failed batches; writes only sealed days, its markers, the audit log and failed batches", () => {
     const records = [`${replica}/deleted/*/????/??/??/*`, `${replica}/deleted/*/_by-key/*`];
     const sealed = `${replica}/deleted/*/????/??/_sealed/*`;
-    expect(on("s3:DeleteObjectVersion")).toEqual([...records, sealed, `${failures}/aws/lambda/*`].sort());
+    expect(on("s3:DeleteObjectVersion")).toEqual([...records, sealed, `${replica}/deleted/_jobs/*`, `${failures}/aws/lambda/*`].sort());
+    expect(on("s3:GetObjectVersion")).toContain(`${replica}/deleted/_jobs/*`);
     expect(on("s3:PutObject")).toEqual([`${replica}/deleted/_audit/*`, `${replica}/deleted/_replica-erasures/*`, sealed, `${failures}/aws/lambda/*`].sort());
     expect(on("s3:GetObject")).toContain(`${replica}/deleted/_erasures/*`);
     // The record patterns also match the console's state: the ledger, the audit log and the markers are kept by an explicit deny.

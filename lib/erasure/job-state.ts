@@ -6,7 +6,7 @@ import { listObjects } from "../archive/object-listing";
 import { getJson } from "../aws/s3-json";
 import { chunkResultKey, jobObjectKey, JobStore } from "../bulk-restore/job-store";
 import { parsePastedLine } from "../bulk-restore/selection";
-import type { BulkRestoreJob, PlanItem, Selection } from "../bulk-restore/job-types";
+import { storedChunkResultSchema, storedDiffsSchema, storedItemsSchema, storedJobSchema, type BulkRestoreJob, type PlanItem, type Selection } from "../bulk-restore/job-types";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { DiffChange } from "../diff/item-diff";
 import { COMPARE_STALE_MS } from "../pitr/pitr-compare";
@@ -301,4 +301,113 @@ export async function planJobState(s3: S3Client, scope: JobStateScope, mode: Era
 export async function writeJobState(s3: S3Client, config: LazarusConfig, rewrite: JobStateRewrite): Promise<string> {
   const put = await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: rewrite.objectKey, Body: rewrite.body, ContentType: "application/json" }));
   return put.VersionId ?? "null";
+}
+
+/** One stored version of a job file, with its text (a replica keeps every version: docs/ERASURE.md, "The replica"). */
+export interface JobFileVersion {
+  key: string;
+  versionId: string;
+  isLatest: boolean;
+  text: string;
+}
+
+/** The versions of one job's files that hold the subject, and those that could not be read as what their name says. */
+export interface JobVersionsVerdict {
+  holding: JobFileVersion[];
+  unreadable: JobFileVersion[];
+}
+
+function parsedAs<T>(text: string, schema: z.ZodType<T>): T | null {
+  try {
+    const result = schema.safeParse(JSON.parse(text));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}
+
+const restoredListSchema = z.object({ archiveKeys: z.array(z.string()) });
+
+/**
+ * Which stored versions of one bulk-restore job's files hold the subject, matched as the
+ * erasure matches the current files (`planBulkRestoreJob`): exact keys, lines by the key
+ * they name, never by searching text. Diffs and results name items only by number, so the
+ * subject's item numbers come from every version of `items.json`: items that are the
+ * subject's, and items an erasure already rewrote as `erased (key hash …)` with one of
+ * `erasedHashes` (the current version, once the archive's rewrite has arrived).
+ */
+export function bulkRestoreVersionsHolding(scope: JobStateScope, service: ServiceConfig, erasedHashes: ReadonlySet<string>, versions: readonly JobFileVersion[]): JobVersionsVerdict {
+  const verdict: JobVersionsVerdict = { holding: [], unreadable: [] };
+  const partitionKey = service.table.partitionKey.name;
+  const name = (v: JobFileVersion) => (v.key.includes("/results/") ? "results" : v.key.slice(v.key.lastIndexOf("/") + 1));
+  const erasedTexts = new Set([...erasedHashes].map((h) => `erased (key hash ${h})`));
+  const subjectItems = new Set<number>();
+  const subjectObjects = new Set(scope.archiveKeys);
+  for (const version of versions.filter((v) => name(v) === "items.json")) {
+    for (const item of parsedAs(version.text, storedItemsSchema)?.items ?? []) {
+      const live = item.category !== "erased";
+      if ((live && scope.matches(service, item.key?.[partitionKey], item.deletedAt)) || scope.archiveKeys.has(item.archiveKey)) {
+        subjectItems.add(item.i);
+        if (live) subjectObjects.add(item.archiveKey);
+      } else if (!live && erasedTexts.has(item.keyText)) {
+        subjectItems.add(item.i);
+      }
+    }
+  }
+  const holds = (version: JobFileVersion): boolean | null => {
+    switch (name(version)) {
+      case "items.json": {
+        const stored = parsedAs(version.text, storedItemsSchema);
+        return stored && stored.items.some((item) => subjectItems.has(item.i) && item.category !== "erased");
+      }
+      case "diffs.json": {
+        const stored = parsedAs(version.text, storedDiffsSchema);
+        return stored && Object.keys(stored.diffs).some((i) => subjectItems.has(Number(i)));
+      }
+      case "results": {
+        const stored = parsedAs(version.text, storedChunkResultSchema);
+        return stored && stored.items.some((row) => subjectItems.has(row.i) && !row.keyText.startsWith("erased"));
+      }
+      case "restored.json": {
+        const stored = parsedAs(version.text, restoredListSchema);
+        return stored && stored.archiveKeys.some((k) => subjectObjects.has(k));
+      }
+      case "job.json": {
+        const job = parsedAs(version.text, storedJobSchema);
+        if (!job) return null;
+        const selection = job.selection;
+        return (
+          (selection.kind === "archive-keys" && selection.archiveKeys.some((k) => subjectObjects.has(k))) ||
+          (selection.kind === "pasted-keys" && selection.text.split("\n").some((line) => lineIsSubject(scope.matches, service, line))) ||
+          job.plan.unresolved.some((u) => lineIsSubject(scope.matches, service, u.input)) ||
+          scrubbedFilter(scope.matches, service, selection) !== null
+        );
+      }
+      default:
+        // lease.json: a runner's name and a time.
+        return false;
+    }
+  };
+  for (const version of versions) {
+    const held = holds(version);
+    if (held === null) verdict.unreadable.push(version);
+    else if (held) verdict.holding.push(version);
+  }
+  return verdict;
+}
+
+/** Which stored versions of one point-in-time restore's compare files hold the subject: chunk entries and copy-back rows by exact key. */
+export function pitrVersionsHolding(scope: JobStateScope, service: ServiceConfig, versions: readonly JobFileVersion[]): JobVersionsVerdict {
+  const verdict: JobVersionsVerdict = { holding: [], unreadable: [] };
+  const partitionKey = service.table.partitionKey.name;
+  const isSubject = (key: Record<string, KeyValue> | undefined) => scope.matches(service, key?.[partitionKey]);
+  for (const version of versions) {
+    if (!version.key.includes("/compare/") || version.key.endsWith("/state.json") || version.key.endsWith("/latest.json")) continue;
+    const held = version.key.includes("/copy-back/")
+      ? parsedAs(version.text, storedCopyBackResultsSchema)?.items.some((r) => r.key !== undefined && isSubject(r.key))
+      : parsedAs(version.text, storedCompareChunkSchema)?.entries.some((e) => isSubject(e.key));
+    if (held === undefined) verdict.unreadable.push(version);
+    else if (held) verdict.holding.push(version);
+  }
+  return verdict;
 }

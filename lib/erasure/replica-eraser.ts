@@ -1,14 +1,19 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
+import { z } from "zod";
 import type { KeyValue } from "../archive/attribute-value";
 import { decodeKeyValue, isHashedEncoding } from "../archive/key-codec";
 import { MAX_LOOKUP_LIMIT, readIndexEntry } from "../archive/key-lookup";
 import { INDEX_SEGMENT, servicePrefix, splitDatedKey } from "../archive/layout";
 import { listObjects } from "../archive/object-listing";
 import { listVersionsUnder, versionListingPages, type ObjectVersionRef } from "../archive/object-versions";
+import { getJson } from "../aws/s3-json";
 import { appendAuditEntry, type NewAuditEntry } from "../audit/audit-log";
+import { JOBS_SEGMENT } from "../bulk-restore/job-store";
+import { storedJobSchema } from "../bulk-restore/job-types";
+import { storedPitrJobSchema } from "../pitr/pitr-types";
 import { ConfigError } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { cleanFailureCopies, deleteVersions, emptySummary, errorName, removeRecords } from "./erase";
@@ -39,6 +44,7 @@ import {
   REPLICA_MARKER_SEGMENT,
   type ErasureLedgerEntry,
 } from "./ledger-format";
+import { bulkRestoreVersionsHolding, pitrVersionsHolding, type JobFileVersion, type JobStateScope, type JobVersionsVerdict } from "./job-state";
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf } from "./record-sources";
 import { sealedDayLocation, sealedLeftovers, type PlannedSealedDay } from "./sealed-erasure";
@@ -67,11 +73,17 @@ export { REPLICA_MARKER_SEGMENT };
  *    blanked in place, replaced sealed versions deleted;
  * 3. a record under Object Lock retention or legal hold is left whole (object and entry)
  *    and reported pending, with the date the retention ends; the next sweep tries again;
- * 4. what was removed is listed again; then a marker
+ * 4. older versions of job files under `_jobs/` (bulk restores, point-in-time compares) of
+ *    the service that hold the subject are deleted: the archive's erasure rewrote them and
+ *    deleted their older versions there, and only the rewrite replicates. A current version
+ *    that still holds it (the rewrite has not arrived) keeps the entry settling;
+ * 5. what was removed is listed again; then a marker
  *    `{prefix}_replica-erasures/{service}/{keyHash}.{ETag of the entry}.json` says the
- *    entry is applied, written only once nothing is left or pending **and** the settle
- *    time (replicaSettleMs) has passed since the erasure, so records that replicate late
- *    (archived in the source during the erasure's window, or slow replication) are caught.
+ *    entry is applied, written only once nothing is left or pending **and** the erasure has
+ *    settled: the archive's own re-check has marked it (its `{keyHash}.rechecked.json`,
+ *    which replicates like the entry) and the replication allowance has passed since that
+ *    re-check ran. Until then a record archived during the erasure's window, or sealed into
+ *    a bundle before the re-check removed it, can still arrive, whatever the clock says.
  *
  * Every run that has something to apply writes a `started` and an outcome audit entry
  * (`action: "erasure"`, `mode: "replica"`) to the replica's own `_audit/`, by key hash and
@@ -81,7 +93,9 @@ export { REPLICA_MARKER_SEGMENT };
  * with entries to apply, ⌈index folders and their versions / 1,000⌉ ListObjectVersions
  * (the walk follows the number of distinct keys of the service, not of records: see the
  * docs), one GET per hashed folder whose alias is in the ledger, then per key the
- * console's plan and removal costs (docs/ERASURE.md).
+ * console's plan and removal costs (docs/ERASURE.md); for job files, ⌈versions under
+ * `_jobs/` / 1,000⌉ ListObjectVersions, 1 GET per job (its service) and 1 GET per version
+ * of the service's job files that can hold keys, 1 DeleteObjects per 1,000 versions removed.
  */
 
 /**
@@ -107,9 +121,40 @@ function failureReplica(config: LazarusConfig, service: ServiceConfig): string |
   return config.archive.secondCopy.replication?.eraser?.failureBucketReplicas[service.onFailure.bucket] ?? null;
 }
 
-/** After this long from an erasure, nothing of the subject can still arrive in the replica. */
+/** The earliest an erasure can settle in the replica: the archive's re-check cannot run before its delay. */
 export function replicaSettleMs(service: Pick<ServiceConfig, "archiver">): number {
   return recheckDelayMs(service) + REPLICATION_ALLOWANCE_MS;
+}
+
+/**
+ * How long past the earliest settle time the eraser waits for the archive's re-check marker
+ * before it reports the erasure (the run fails, its alarm fires): the re-check runs hourly
+ * and keeps an erasure due while a day is busy, so a few hours late is normal, a day is not.
+ */
+export const RECHECK_OVERDUE_MS = 24 * 3_600_000;
+
+const recheckMarkerSchema = z.object({ erasedAt: z.string(), recheckedAt: z.string() });
+
+/**
+ * Whether an erasure has settled in the replica, and why not. Time alone cannot say: the
+ * archive's re-check runs at least `recheckDelayMs` after the erasure but may run hours
+ * later (hourly schedule, busy days, failures), and until it has, the archive can still
+ * write the subject (a late record, or a seal that bundles one). So it settles once the
+ * re-check's marker for this erasure (same `erasedAt`) has replicated and
+ * REPLICATION_ALLOWANCE_MS has passed since the re-check ran, for what the archive wrote
+ * before it to arrive too (replication keeps no order). 1 GET of the marker.
+ */
+async function settleState(s3: S3Client, bucket: string, service: ServiceConfig, entry: ErasureLedgerEntry, marker: string | null, now: Date): Promise<{ settled: boolean; overdue: string | null }> {
+  const earliest = new Date(entry.erasedAt).getTime() + replicaSettleMs(service);
+  const rechecked = marker ? (await getJson(s3, bucket, marker, recheckMarkerSchema).catch(() => null))?.value : undefined;
+  if (rechecked && rechecked.erasedAt === entry.erasedAt) {
+    return { settled: now.getTime() >= Math.max(earliest, new Date(rechecked.recheckedAt).getTime() + REPLICATION_ALLOWANCE_MS), overdue: null };
+  }
+  const overdue =
+    now.getTime() >= earliest + RECHECK_OVERDUE_MS
+      ? `the archive's re-check of this erasure has not reached the replica ${Math.floor((now.getTime() - new Date(entry.erasedAt).getTime()) / 3_600_000)} hours after the erasure: is the re-check running in the archive account, and does _erasures/ replicate?`
+      : null;
+  return { settled: false, overdue };
 }
 
 export function replicaMarkerKey(archivePrefix: string, service: string, keyHash: string, etag: string): string {
@@ -147,6 +192,8 @@ export interface ReplicaEraseResult {
 interface DueEntry {
   entry: ErasureLedgerEntry;
   etag: string;
+  /** The archive's re-check marker beside the entry, once it has replicated. */
+  rechecked: string | null;
 }
 
 export interface ReplicaEraseOptions {
@@ -228,7 +275,7 @@ async function dueEntries(s3: S3Client, config: LazarusConfig, service: ServiceC
     if (options.only && !options.only.some((o) => o.service === service.name && o.keyHash === keyHash)) continue;
     if (markers.has(replicaMarkerKey(config.archive.prefix, service.name, keyHash, object.etag))) continue;
     const entry = await readLedgerEntry(s3, bucket, object.key);
-    if (entry) due.set(keyHash, { entry, etag: object.etag });
+    if (entry) due.set(keyHash, { entry, etag: object.etag, rechecked: listing.rechecked.get(keyHash)?.key ?? null });
   }
   return due;
 }
@@ -322,15 +369,18 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
   const keys = await subjectKeys(s3, config, service, new Set(due.keys()), (location, reason) => unresolvedFolders.push({ location, reason }));
   const failureBucket = failureReplica(config, service);
   const replicaService: ServiceConfig = failureBucket ? { ...service, onFailure: { type: "s3", bucket: failureBucket } } : service;
+  const jobs = await loadJobVersions(s3, config, service, (location, reason) => unresolvedFolders.push({ location, reason }));
 
-  for (const [keyHash, { entry, etag }] of due) {
+  for (const [keyHash, { entry, etag, rechecked }] of due) {
     const remainingBefore = summary.remaining.length;
     const pendingBefore = result.pending.length;
     let records = 0;
+    const archiveKeys = new Set<string>();
     for (const key of keys.get(keyHash) ?? []) {
       const query = { match: "exact" as const, key: keyText(key), services: [service.name] };
       const plan = await planErasure(s3, config, query, new Date(), { failureCopies: () => false });
       const covered = plan.records.filter((r) => erasureCovers(entry, r.deletion.deletedAt));
+      for (const record of covered) archiveKeys.add(record.deletion.archiveKey);
       for (const blocker of plan.blockers.filter((b) => !/Object Lock|legal hold/.test(b))) summary.remaining.push({ location: service.name, reason: blocker });
 
       const dayOfRecord = (r: PlannedRecord) => {
@@ -375,12 +425,25 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
       await eraseFailedBatchVersions(s3, failureBucket, replicaService, matches, result);
     }
 
+    const { settled, overdue } = await settleState(s3, bucket, service, entry, rechecked, now);
+    if (overdue) summary.remaining.push({ location: `${service.name} erasure ${entry.auditId}`, reason: overdue });
+    const scope: JobStateScope = {
+      config,
+      services: [service],
+      archiveKeys,
+      matches: (_, pk, deletedAt) => pk !== undefined && erasureKeyHash(service.name, pk) === keyHash && erasureCovers(entry, deletedAt),
+    };
+    const currentJobFiles = await eraseJobVersions(s3, config, service, jobs, scope, keyHash, result);
+    if (settled) {
+      // Settled, the archive's rewrite has had every allowance to arrive: one still missing is reported, and alarms.
+      for (const key of currentJobFiles) summary.remaining.push({ location: `s3://${bucket}/${key}`, reason: "its current version still holds the subject: the archive's rewrite of this job file has not replicated" });
+    }
+
     summary.records += records;
     summary.keyHashes.push(keyHash);
     const incomplete = summary.remaining.length > remainingBefore || unresolvedFolders.length > 0;
     const pending = result.pending.length > pendingBefore;
-    const settled = now.getTime() >= new Date(entry.erasedAt).getTime() + replicaSettleMs(service);
-    const state: ReplicaErasureOutcome["state"] = incomplete ? "incomplete" : pending ? "pending" : settled ? "applied" : "settling";
+    const state: ReplicaErasureOutcome["state"] = incomplete ? "incomplete" : pending ? "pending" : settled && currentJobFiles.length === 0 ? "applied" : "settling";
     if (state === "applied") {
       await s3.send(
         new PutObjectCommand({
@@ -394,6 +457,98 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
     result.erasures.push({ service: service.name, keyHash, erasedAt: entry.erasedAt, state, records });
   }
   summary.remaining.push(...unresolvedFolders);
+}
+
+/** One job's stored file versions, and which kind of job it is. */
+interface JobVersions {
+  kind: "bulk-restore" | "pitr";
+  versions: JobFileVersion[];
+}
+
+/**
+ * Every version of the files of the service's jobs in the replica's `_jobs/` (bulk restores
+ * and point-in-time restores), with their text. A job's service is read from its newest job
+ * file; a job whose service cannot be read is reported, since it may hold anyone's keys.
+ */
+async function loadJobVersions(s3: S3Client, config: LazarusConfig, service: ServiceConfig, unreadable: (location: string, reason: string) => void): Promise<JobVersions[]> {
+  const bucket = config.archive.bucket;
+  const root = `${config.archive.prefix}${JOBS_SEGMENT}/`;
+  const byJob = new Map<string, { kind: JobVersions["kind"]; jobFile: string; refs: ObjectVersionRef[] }>();
+  for await (const version of listVersionsUnder(s3, bucket, root)) {
+    if (version.isDeleteMarker) continue;
+    const rest = version.key.slice(root.length);
+    const bulk = /^bulk-restore\/([^/]+)\//.exec(rest);
+    const pitr = /^pitr\/([^/]+?)(?:\.json$|\/)/.exec(rest);
+    const id = bulk ? `bulk-restore/${bulk[1]}` : pitr ? `pitr/${pitr[1]}` : null;
+    if (!id) continue;
+    const job = byJob.get(id) ?? { kind: bulk ? "bulk-restore" : "pitr", jobFile: bulk ? `${root}${id}/job.json` : `${root}${id}.json`, refs: [] };
+    job.refs.push(version);
+    byJob.set(id, job);
+  }
+  const read = pLimit(KEY_READ_CONCURRENCY);
+  const text = (ref: ObjectVersionRef) =>
+    read(async () => {
+      const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: ref.key, ...(ref.versionId === "null" ? {} : { VersionId: ref.versionId }) }));
+      return (await out.Body?.transformToString("utf-8")) ?? "";
+    });
+  const jobs: JobVersions[] = [];
+  for (const job of byJob.values()) {
+    const newest = job.refs.find((r) => r.key === job.jobFile && r.isLatest);
+    const body = newest ? await text(newest) : "";
+    let owner: string | null = null;
+    try {
+      owner = (job.kind === "bulk-restore" ? storedJobSchema : storedPitrJobSchema).safeParse(JSON.parse(body)).data?.service ?? null;
+    } catch {
+      owner = null;
+    }
+    if (owner === null) {
+      unreadable(`s3://${bucket}/${job.jobFile}`, "the job's service could not be read, so its files could not be checked for the subject");
+      continue;
+    }
+    if (owner !== service.name) continue;
+    const keyed = job.refs.filter((r) => !/\/(lease|state|latest)\.json$/.test(r.key) && r.key !== (job.kind === "pitr" ? job.jobFile : ""));
+    jobs.push({ kind: job.kind, versions: await Promise.all(keyed.map(async (r) => ({ key: r.key, versionId: r.versionId, isLatest: r.isLatest, text: await text(r) }))) });
+  }
+  return jobs;
+}
+
+/**
+ * Deletes every noncurrent version of the service's job files that holds the subject (matched
+ * as the archive's erasure matches: job-state.ts). The current version is left as it is: the
+ * archive's rewrite of it replicates. Returns the files whose current version still holds the
+ * subject. Locked versions are reported pending, as records are.
+ */
+async function eraseJobVersions(
+  s3: S3Client,
+  config: LazarusConfig,
+  service: ServiceConfig,
+  jobs: readonly JobVersions[],
+  scope: JobStateScope,
+  keyHash: string,
+  result: ReplicaEraseResult,
+): Promise<string[]> {
+  const bucket = config.archive.bucket;
+  const { summary } = result;
+  const verdicts: JobVersionsVerdict[] = jobs.map((job) => (job.kind === "bulk-restore" ? bulkRestoreVersionsHolding(scope, service, new Set([keyHash]), job.versions) : pitrVersionsHolding(scope, service, job.versions)));
+  const holding = verdicts.flatMap((v) => v.holding);
+  for (const version of verdicts.flatMap((v) => v.unreadable)) summary.remaining.push({ location: `s3://${bucket}/${version.key}`, reason: `version ${version.versionId} could not be read as a job file` });
+  const current = [...new Set(holding.filter((v) => v.isLatest).map((v) => v.key))];
+  const older = holding.filter((v) => !v.isLatest);
+  if (older.length === 0) return current;
+
+  const lockEnabled = await bucketHasObjectLock(s3, bucket);
+  const now = new Date();
+  const free: JobFileVersion[] = [];
+  for (const version of older) {
+    const lock = lockEnabled ? await versionLock(s3, bucket, version.key, version.versionId, now) : ({ state: "none" } as const);
+    if (lock.state === "none") free.push(version);
+    else result.pending.push({ location: `s3://${bucket}/${version.key}`, until: lockUntil(lock), reason: describeLock(lock) ?? "locked" });
+  }
+  result.locations.push(...new Set(free.map((v) => `s3://${bucket}/${v.key}`)));
+  const removed = await deleteVersions(s3, bucket, free);
+  summary.jobStateVersionsRemoved += removed.deleted;
+  for (const e of removed.errors) summary.remaining.push({ location: `s3://${bucket}/${e.key}`, reason: e.reason });
+  return current;
 }
 
 /**

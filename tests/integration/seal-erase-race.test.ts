@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatDay, type CalendarDay } from "../../lib/archive/archive-input";
-import { dayLeaseKey, takeDayLease, takeDayLeases } from "../../lib/archive/day-lease";
+import { CLOCK_MARGIN_MS, DayLeaseLostError, dayLeaseKey, takeDayLease, takeDayLeases } from "../../lib/archive/day-lease";
+import { createS3Client } from "../../lib/aws/clients";
 import { readDayManifest } from "../../lib/archive/sealed-store";
 import { sealDay, sealService, type DaySealReport, type SealStep } from "../../lib/archive/sealer";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
@@ -26,6 +27,8 @@ const NOW = new Date("2024-09-01T00:00:00Z");
 const officer = { id: "u-compliance", email: "cora@example.com", name: "Cora Compliance", role: "compliance" } as const;
 /** Short leases, so the kill tests wait seconds for a crashed holder's lease to run out, not minutes. */
 const LEASE_MS = 3_000;
+/** A killed holder's lease, judged by S3's clock: its length, the margin, and a second for S3's whole-second stamps. */
+const LEASE_RUNS_OUT_MS = LEASE_MS + CLOCK_MARGIN_MS + 1_200;
 
 let s3: S3Client;
 let config: LazarusConfig;
@@ -100,10 +103,11 @@ describe("the day lease in S3", () => {
 
     if ("lease" in first) await first.lease.release();
 
-    // A holder that crashed: its lease is still there, expired a second ago. Of three takers racing, one gets it.
+    // A holder that crashed: its half-second lease is still there, and has run out by S3's clock.
     const key = dayLeaseKey(config.archive.prefix, service.name, day);
-    const expired = { schemaVersion: 1, service: service.name, date: "2024-02-03", holder: "crashed", purpose: "seal", takenAt: "2024-02-03T00:00:00.000Z", expiresAt: new Date(Date.now() - 1_000).toISOString() };
-    await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: key, Body: JSON.stringify(expired), IfNoneMatch: "*" }));
+    const crashed = { schemaVersion: 1, service: service.name, date: "2024-02-03", holder: "crashed", purpose: "seal", takenAt: "2024-02-03T00:00:00.000Z", expiresAt: "2024-02-03T00:00:00.500Z" };
+    await s3.send(new PutObjectCommand({ Bucket: config.archive.bucket, Key: key, Body: JSON.stringify(crashed), Metadata: { "lease-ms": "500" }, IfNoneMatch: "*" }));
+    await new Promise((r) => setTimeout(r, 500 + CLOCK_MARGIN_MS + 1_200));
     const racers = await Promise.all([1, 2, 3].map((i) => takeDayLease(s3, config, service, day, "erase", { holder: `racer-${i}` })));
     expect(racers.filter((r) => "lease" in r)).toHaveLength(1);
     expect(racers.filter((r) => "busy" in r).map((r) => ("busy" in r ? r.busy.holder : ""))).toEqual(expect.arrayContaining([expect.stringMatching(/^racer-/)]));
@@ -143,6 +147,127 @@ describe("the day lease in S3", () => {
     await again.releaseAll();
     await held.releaseAll();
   });
+});
+
+/**
+ * Holders run on different machines (the sealing function, the console, the re-check): a
+ * machine whose clock is minutes off must neither take a live lease nor keep working on one
+ * that S3 already lets someone else take. Clocks are skewed through the lease's wall-clock
+ * option; S3 (moto_server here) keeps the true time.
+ */
+describe("the day lease trusts S3's clock, not the machines'", () => {
+  const TEN_MINUTES = 10 * 60_000;
+  const fast = () => new Date(Date.now() + TEN_MINUTES);
+  const slow = () => new Date(Date.now() - TEN_MINUTES);
+
+  /** A client whose lease writes stop reaching S3 once cut: a holder partitioned away, or crashed, while its lease stays. */
+  function cuttableClient() {
+    const client = createS3Client({ region: config.region });
+    let cut = false;
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (cut && context.commandName === "PutObjectCommand") throw Object.assign(new Error("connection reset"), { name: "TimeoutError" });
+        return next(args);
+      },
+      { step: "initialize", name: "cutLeaseWrites" },
+    );
+    return { client, cut: () => (cut = true) };
+  }
+
+  it("moto_server stamps a read with S3's Date and the object's Last-Modified, to the second", async () => {
+    const Key = `${config.archive.prefix}probe/clock.json`;
+    const Bucket = config.archive.bucket;
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: "{}" }));
+    const command = new GetObjectCommand({ Bucket, Key });
+    let headers: Record<string, string> = {};
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        headers = (out.response as { headers: Record<string, string> }).headers;
+        return out;
+      },
+      { step: "deserialize", name: "probeHeaders" },
+    );
+    const out = await s3.send(command);
+    const date = new Date(headers.date ?? "");
+    expect(Math.abs(date.getTime() - Date.now())).toBeLessThan(5_000);
+    expect(date.getTime() % 1_000).toBe(0);
+    expect(out.LastModified?.getTime()).toBeLessThanOrEqual(date.getTime());
+    expect((out.LastModified?.getTime() ?? 1) % 1_000).toBe(0);
+  });
+
+  it("a taker whose clock runs 10 minutes fast does not take a live lease", async () => {
+    const day = { year: 2024, month: 3, day: 1 };
+    const holder = await takeDayLease(s3, config, service, day, "seal", { holder: "sealer" });
+    if (!("lease" in holder)) throw new Error("the day was busy");
+    const taker = await takeDayLease(s3, config, service, day, "erase", { holder: "fast-officer", now: fast });
+    expect(taker).toEqual({ busy: expect.objectContaining({ holder: "sealer", purpose: "seal" }) });
+    // The busy day's end is S3's: about 5 minutes from now, not the fast clock's idea of it.
+    if ("busy" in taker) expect(Math.abs(Date.parse(taker.busy.expiresAt) - (Date.now() + 5 * 60_000))).toBeLessThan(10_000);
+    holder.lease.assertHeld();
+    await holder.lease.release();
+  });
+
+  it("a holder whose clock runs 10 minutes slow stops before a taker whose clock runs fast can take over", async () => {
+    const day = { year: 2024, month: 3, day: 2 };
+    const leaseMs = 1_500;
+    const partitioned = cuttableClient();
+    const taken = await takeDayLease(partitioned.client, config, service, day, "seal", { holder: "slow-sealer", leaseMs, now: slow });
+    if (!("lease" in taken)) throw new Error("the day was busy");
+    // Its renewals no longer reach S3: only its own count of time can stop it.
+    partitioned.cut();
+    const holderStopped = () => {
+      try {
+        taken.lease.assertHeld();
+        return false;
+      } catch (error) {
+        if (error instanceof DayLeaseLostError) return true;
+        throw error;
+      }
+    };
+    const started = Date.now();
+    let takenOver = false;
+    while (!takenOver && Date.now() - started < 15_000) {
+      const stoppedBefore = holderStopped();
+      const attempt = await takeDayLease(s3, config, service, day, "erase", { holder: "fast-officer", leaseMs: 60_000, now: fast });
+      if ("lease" in attempt) {
+        takenOver = true;
+        // At the moment S3's clock let the taker in, the holder had already stopped.
+        expect(stoppedBefore).toBe(true);
+        await attempt.lease.release();
+      } else {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(takenOver).toBe(true);
+    expect(holderStopped()).toBe(true);
+    await taken.lease.release().catch(() => undefined);
+  }, 30_000);
+
+  it("a crashed holder's lease is taken over after its length, even when the holder's clock ran 10 minutes fast", async () => {
+    const day = { year: 2024, month: 3, day: 3 };
+    const leaseMs = 1_000;
+    const crashed = cuttableClient();
+    const taken = await takeDayLease(crashed.client, config, service, day, "seal", { holder: "fast-sealer", leaseMs, now: fast });
+    if (!("lease" in taken)) throw new Error("the day was busy");
+    crashed.cut();
+    const wroteAt = Date.now();
+    let winner: Awaited<ReturnType<typeof takeDayLease>> | null = null;
+    while (Date.now() - wroteAt < 10_000) {
+      const attempt = await takeDayLease(s3, config, service, day, "erase", { holder: "officer" });
+      if ("lease" in attempt) {
+        winner = attempt;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!winner || !("lease" in winner)) throw new Error("the crashed holder's lease was never taken over");
+    const waited = Date.now() - wroteAt;
+    // Not before its length and the margin (S3's whole seconds may shorten that by up to a second), and soon after.
+    expect(waited).toBeGreaterThanOrEqual(leaseMs + CLOCK_MARGIN_MS - 1_000);
+    expect(waited).toBeLessThan(leaseMs + CLOCK_MARGIN_MS + 2_500);
+    await winner.lease.release();
+  }, 30_000);
 });
 
 describe("a seal and an erasure of the same day, started together", () => {
@@ -197,7 +322,7 @@ describe("a holder killed mid-way", () => {
     await processes.killAt("tests/support/erase-process.ts", [configPath, SUBJECT, "objects-deleted", String(LEASE_MS)], "objects-deleted");
 
     expect((await seal(day)).outcome).toBe("busy");
-    await new Promise((r) => setTimeout(r, LEASE_MS + 200));
+    await new Promise((r) => setTimeout(r, LEASE_RUNS_OUT_MS));
     expect(await seal(day)).toMatchObject({ outcome: "sealed", newlySealed: 16 });
     expect(await erase(SUBJECT)).toMatchObject({ outcome: "succeeded", summary: { remaining: [] } });
     await expectErasedAndIntact(day, SUBJECT, expected, "R3");
@@ -214,7 +339,7 @@ describe("a holder killed mid-way", () => {
     // Nothing was done: the subject is still found by key, and not in the ledger.
     expect(await lookUp(s3, config, service, SUBJECT)).toHaveLength(2);
 
-    await new Promise((r) => setTimeout(r, LEASE_MS + 200));
+    await new Promise((r) => setTimeout(r, LEASE_RUNS_OUT_MS));
     expect(await erase(SUBJECT)).toMatchObject({ outcome: "succeeded", summary: { records: 2, remaining: [] } });
     // The seal's uncommitted bundle held the subject; the erasure removed it, and the next seal bundles the rest.
     expect(await findTraces(s3, [config.archive.bucket, failures], personNeedles(SUBJECT))).toEqual([]);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { formatDay } from "../../lib/archive/archive-input";
+import { CLOCK_MARGIN_MS } from "../../lib/archive/day-lease";
 import { dayPrefix } from "../../lib/archive/layout";
 import { sealDay, type SealStep } from "../../lib/archive/sealer";
 import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
@@ -47,7 +48,8 @@ const KILLED_LEASE_MS = 2_000;
 
 async function sealUntilKilled(date: string, step: SealStep): Promise<void> {
   await processes.killAt("tests/support/seal-process.ts", [configPath, date, step, String(DELETE_BATCH), String(KILLED_LEASE_MS)], step);
-  await new Promise((resolve) => setTimeout(resolve, KILLED_LEASE_MS + 500));
+  // Judged by S3's clock: its length, the margin, and a second for S3's whole-second stamps.
+  await new Promise((resolve) => setTimeout(resolve, KILLED_LEASE_MS + CLOCK_MARGIN_MS + 1_200));
 }
 
 async function objectVersions(prefix: string): Promise<number> {
