@@ -11,6 +11,7 @@ import { ScrollRegion } from "@/components/ui/scroll-region";
  */
 export function ErasureFindings({ plan, query, mode, done }: { plan: ErasurePlanResponse; query: ErasureQuery; mode: ErasureMode; done: ErasureMode | null }) {
   const nothingFound = plan.findings.length === 0 && plan.failureCopies.length === 0;
+  const subjectText = `${query.match === "prefix" ? "keys starting with " : ""}${query.key}`;
   const subject = (
     <>
       {query.match === "prefix" ? "keys starting with " : ""}
@@ -32,7 +33,7 @@ export function ErasureFindings({ plan, query, mode, done }: { plan: ErasurePlan
         <p className="text-sm text-slate-600">No archived deletion and no failed-batch copy holds this key in {plan.services.join(", ")}.</p>
       ) : (
         <>
-          <ScrollRegion label={`Findings for ${subject}`} className="rounded-md border border-slate-200 bg-white">
+          <ScrollRegion label={`Findings for ${subjectText}`} className="rounded-md border border-slate-200 bg-white">
             <table className="min-w-full text-sm">
               <caption className="sr-only">
                 Archived deletions that {done ? (done === "erase" ? "were erased" : "were redacted") : `would be ${mode === "erase" ? "erased" : "redacted"}`}
