@@ -1,5 +1,6 @@
 import type { DeletedByCell } from "../attribution/day-attribution";
 import { z } from "zod";
+import { principalParamsShape } from "../attribution/principal-filter";
 import type { AttributeMap } from "../archive/attribute-value";
 import type { RestorePlan } from "../restore/restore-planner";
 
@@ -23,6 +24,7 @@ export const dayRecordsQuerySchema = z
     limit: z.coerce.number().int().min(1).max(DAY_RECORDS_MAX_LIMIT).default(DAY_RECORDS_DEFAULT_LIMIT),
     type: z.enum(["ttl", "manual"]).optional(),
     prefix: z.string().min(1).max(2048).optional(),
+    ...principalParamsShape,
   })
   .strict();
 
@@ -43,9 +45,25 @@ export interface DayRecordRow {
   deletedBy?: DeletedByCell;
 }
 
+/**
+ * What a page filtered by caller looked at: of `examined` deletions (those the type and
+ * prefix filters keep), `matched` were the caller's; `notYetKnown` are still within
+ * CloudTrail's delivery delay and may match later; `noCaller` are manual deletions no call
+ * was found for. Counts cover exactly the names up to the page's cursor, so a client
+ * adds up its pages.
+ */
+export interface CallerFilterCounts {
+  examined: number;
+  matched: number;
+  notYetKnown: number;
+  noCaller: number;
+}
+
 export interface DayRecordsResponse {
   entries: DayRecordRow[];
   nextCursor?: string;
+  /** Present when the page is filtered by caller. */
+  callerFilter?: CallerFilterCounts;
 }
 
 // GET /api/search
