@@ -51,8 +51,8 @@ export function backSection(back: string): { label: string; nav: string } {
   return { label: section.label, nav: section.nav };
 }
 
-export function searchHref(query: { q?: string; match?: string; service?: string }): string {
-  return withQuery("/search", query);
+export function searchHref(query: { q?: string; match?: string; service?: string; who?: string | undefined; whoMatch?: string | undefined }): string {
+  return withQuery("/search", { ...query, whoMatch: query.who ? query.whoMatch : undefined });
 }
 
 export function auditHref(date?: string, cursor?: string): string {

@@ -31,6 +31,7 @@ export const searchParamsSchema = z.object({
   q: optionalSingle(single.trim().max(2048, "must be at most 2,048 characters")),
   match: optionalSingle(z.enum(["exact", "prefix"], { error: 'must be "exact" or "prefix"' })).transform((m) => m ?? "exact"),
   service: optionalSingle(single.max(63)).transform((s) => s ?? "all"),
+  ...principalParamsShape,
 });
 export type SearchParams = z.infer<typeof searchParamsSchema>;
 

@@ -9,6 +9,7 @@ import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { KEYLESS_FOLDER } from "./attribution-layout";
 import { listDayAttributions, type ListedAttribution } from "./attribution-store";
 import { candidateDays, matchDeletion } from "./join";
+import { matchesPrincipal, type PrincipalFilter } from "./principal-filter";
 
 /** What the day table shows in its "Deleted by" column. */
 export type DeletedByCell =
@@ -96,6 +97,29 @@ export async function deletedByForDay(
     );
   }
   return out;
+}
+
+/** How a caller filter judges one deletion: the caller's, not yet known (may still match), no known caller (manual), or anything else (TTL, another caller). */
+export type CallerVerdict = "matched" | "notYetKnown" | "noCaller" | "other";
+
+export function callerVerdict(cell: DeletedByCell | undefined, deletionType: DeletionType, filter: PrincipalFilter): CallerVerdict {
+  if (cell?.state === "found") return matchesPrincipal(cell.label, filter) ? "matched" : "other";
+  if (cell?.state === "pending") return "notYetKnown";
+  if (deletionType === "manual" && cell?.state === "no-event") return "noCaller";
+  return "other";
+}
+
+/** What a caller filter looked at, for "31 of 412 deletions match; 3 not yet attributed". */
+export interface CallerCounts {
+  examined: number;
+  matched: number;
+  notYetKnown: number;
+  noCaller: number;
+}
+
+export function countVerdict(counts: CallerCounts, verdict: CallerVerdict): void {
+  counts.examined += 1;
+  if (verdict !== "other") counts[verdict] += 1;
 }
 
 /** A cell as one word or label, for exports and anything else without room to explain. */

@@ -1,4 +1,4 @@
-import type { DeletedByCell } from "../attribution/day-attribution";
+import type { CallerCounts, DeletedByCell } from "../attribution/day-attribution";
 import { z } from "zod";
 import { principalParamsShape } from "../attribution/principal-filter";
 import type { AttributeMap } from "../archive/attribute-value";
@@ -52,12 +52,7 @@ export interface DayRecordRow {
  * was found for. Counts cover exactly the names up to the page's cursor, so a client
  * adds up its pages.
  */
-export interface CallerFilterCounts {
-  examined: number;
-  matched: number;
-  notYetKnown: number;
-  noCaller: number;
-}
+export type CallerFilterCounts = CallerCounts;
 
 export interface DayRecordsResponse {
   entries: DayRecordRow[];

@@ -3,8 +3,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { encodeDayCursor, listDayRecords, type CalendarDay, type DayEntry } from "../archive/archive-reader";
 import { dayPrefix } from "../archive/layout";
 import { MAX_LIST_KEYS } from "../archive/object-listing";
-import { dayCallsLister, deletedByForDay, type DeletedByCell } from "../attribution/day-attribution";
-import { matchesPrincipal, type PrincipalFilter } from "../attribution/principal-filter";
+import { callerVerdict, countVerdict, dayCallsLister, deletedByForDay, type DeletedByCell } from "../attribution/day-attribution";
+import type { PrincipalFilter } from "../attribution/principal-filter";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import type { CallerFilterCounts, DayRecordRow, DayRecordsResponse } from "./api-types";
 import { namedKeyStartsWith, toDayRecordRow } from "./archive-rows";
@@ -52,15 +52,10 @@ export async function dayRecordsPage(s3: S3Client, config: LazarusConfig, servic
   /** Whether the caller filter keeps this deletion, counting it either way. */
   const keptByCaller = (entry: DayEntry): boolean => {
     if (!principal) return true;
-    const cell = cells.get(entry.archiveKey);
-    counts.examined += 1;
-    if (cell?.state === "found" && matchesPrincipal(cell.label, principal)) {
-      counts.matched += 1;
-      return true;
-    }
-    if (cell?.state === "pending") counts.notYetKnown += 1;
-    else if (cell?.state === "no-event" && entry.kind === "record" && entry.deletionType === "manual") counts.noCaller += 1;
-    return false;
+    if (entry.kind !== "record") return false;
+    const verdict = callerVerdict(cells.get(entry.archiveKey), entry.deletionType, principal);
+    countVerdict(counts, verdict);
+    return verdict === "matched";
   };
   let cursor = query.cursor;
   for (let lists = 0; lists < MAX_LISTS_PER_PAGE; lists += 1) {
