@@ -71,6 +71,7 @@ export const searchQuerySchema = z
     match: z.enum(["exact", "prefix"]).default("exact"),
     service: z.string().min(1).max(63).default("all"),
     limit: z.coerce.number().int().min(1).max(SEARCH_MAX_LIMIT).default(100),
+    ...principalParamsShape,
   })
   .strict();
 
@@ -82,6 +83,8 @@ export interface SearchResultRow {
   partitionKey: string | null;
   sortKey: string | null;
   hashedKey: boolean;
+  /** Who deleted it; present when the search filtered by caller. */
+  deletedBy?: DeletedByCell;
 }
 
 export interface SearchResponse {
@@ -91,6 +94,8 @@ export interface SearchResponse {
   unreadable: number;
   /** Services not searched, and why (e.g. a number key and a query that is not a number). */
   skipped: { service: string; why: string }[];
+  /** With `who`: what the caller filter looked at among the deletions found (the results are the matched ones, each with its deletedBy). */
+  callerFilter?: CallerFilterCounts;
 }
 
 // GET /api/services/{service}/records/compare and /retrieval

@@ -6,6 +6,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { GET as dayRecordsRoute } from "@/app/api/services/[service]/days/[date]/records/route";
 import { GET as reportRecordsRoute } from "@/app/api/reports/records/route";
+import { GET as keySearchRoute } from "@/app/api/search/route";
 import { POST as reportExportRoute } from "@/app/api/exports/route";
 import { GET as manifestRoute } from "@/app/api/exports/[exportId]/manifest/route";
 import { parseDay } from "@/lib/archive/archive-reader";
@@ -17,7 +18,7 @@ import { createS3Client } from "@/lib/aws/clients";
 import type { LazarusConfig } from "@/lib/config/schema";
 import { parseCsv } from "@/lib/exports/csv-read";
 import type { ExportManifest } from "@/lib/exports/export-format";
-import type { DayRecordsResponse } from "@/lib/http/api-types";
+import type { DayRecordsResponse, SearchResponse } from "@/lib/http/api-types";
 import { dayRecordsPage } from "@/lib/http/day-records";
 import type { ReportRecord } from "@/lib/reports/report-records";
 import { cloudTrailEventFor, type LocalPrincipal } from "@/scripts/local-stack/cloudtrail-events";
@@ -152,6 +153,21 @@ describe("the day table filtered by caller", () => {
     const page = await dayRecordsPage(s3, config, service, parseDay(DAY), { limit: 100, principal });
     expect(page.entries).toHaveLength(3);
     expect(attributionLists.map((p) => /\/(\d{4}\/\d{2}\/\d{2})\/$/.exec(p)?.[1]).sort()).toEqual(["2026/11/19", "2026/11/20", "2026/11/21"]);
+  });
+});
+
+describe("key search filtered by caller", () => {
+  it("keeps the role's deletions among those found, joined across midnight, with the same counts", async () => {
+    as("viewer");
+    const { status, body } = await callRoute<SearchResponse>(keySearchRoute, `/api/search${dayQuery({ q: "CONTACT#", match: "prefix", service: SERVICE, ...role })}`);
+    expect(status).toBe(200);
+    expect(body.results.map((r) => r.partitionKey).sort()).toEqual(["CONTACT#a1", "CONTACT#m1", "CONTACT#m2", "CONTACT#q1"]);
+    expect(body.results.every((r) => r.deletedBy?.state === "found" && r.deletedBy.label.startsWith("order-cleanup-job/"))).toBe(true);
+    expect(body.callerFilter).toMatchObject({ examined: 9, matched: 4, noCaller: 1 });
+    expect(body.callerFilter?.notYetKnown).toBe(1);
+    const bad = await callRoute(keySearchRoute, `/api/search${dayQuery({ q: "CONTACT#", who: "x", whoMatch: "like" })}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.message).toContain("whoMatch");
   });
 });
 
