@@ -13,6 +13,7 @@ import { benchSealedDays, benchSealedStorage } from "./sealed-days";
 import { benchEraseSealed } from "./erase-sealed";
 import { benchContentSearch } from "./content-search";
 import { benchIncident } from "./incident";
+import { benchDayCallerFilter } from "./day-caller-filter";
 
 const which = new Set(process.argv.slice(2));
 const all = which.size === 0;
@@ -35,3 +36,4 @@ if (all || which.has("content-search")) console.log(`${await benchContentSearch(
 if (all || which.has("audit")) console.log(`${await benchAuditLog()}\n`);
 if (all || which.has("attribution")) console.log(`${await benchAttribution()}\n`);
 if (all || which.has("incident")) console.log(`${await benchIncident()}\n`);
+if (all || which.has("day-caller-filter")) console.log(`${await benchDayCallerFilter()}\n`);

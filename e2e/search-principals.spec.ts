@@ -61,7 +61,9 @@ test.describe("who deleted it, in content search and reports", () => {
   test("the search form with its caller filter fits a phone screen", async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/search");
-    await expect(page.getByLabel("Deleted by (role, caller or ARN)")).toBeVisible();
+    // The key search and the content search each have their caller field.
+    await expect(page.getByRole("search", { name: "Find deletions by key" }).getByLabel("Deleted by (role, caller or ARN)")).toBeVisible();
+    await expect(page.getByRole("form", { name: "Find deletions by content" }).getByLabel("Deleted by (role, caller or ARN)")).toBeVisible();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
   });

@@ -204,7 +204,7 @@ async function ReportBody({ selection, scope, now }: { selection: ReportSelectio
         </section>
       </div>
 
-      <ExportPanel selection={selection} expectedRows={totals.total} />
+      <ExportPanel selection={selection} expectedRows={selection.who ? totals.manual : totals.total} />
 
       <section aria-labelledby="records-heading" className="space-y-2">
         <h2 id="records-heading" className="text-lg font-semibold">

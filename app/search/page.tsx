@@ -3,6 +3,7 @@ import type { Metadata } from "next";
 import { requirePageUser } from "@/lib/auth/page";
 import { listServices } from "@/lib/archive/archive-reader";
 import { findService } from "@/lib/config/load";
+import { principalFromParams } from "@/lib/attribution/principal-filter";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { BadRequestPanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
@@ -24,7 +25,10 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const { config, s3 } = archiveContext();
   const services = listServices(config);
   const parsed = parseParams(searchParamsSchema, await searchParams);
-  const values = parsed.ok ? { q: parsed.data.q ?? "", match: parsed.data.match, service: parsed.data.service } : { q: "", match: "exact" as const, service: "all" };
+  const values = parsed.ok
+    ? { q: parsed.data.q ?? "", match: parsed.data.match, service: parsed.data.service, who: parsed.data.who, whoMatch: parsed.data.whoMatch }
+    : { q: "", match: "exact" as const, service: "all" };
+  const principal = parsed.ok ? principalFromParams(parsed.data) : undefined;
   const service = parsed.ok && parsed.data.service !== "all" ? findService(config, parsed.data.service) : undefined;
   const badService = parsed.ok && parsed.data.service !== "all" && !service;
 
@@ -40,8 +44,8 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
         ) : badService ? (
           <BadRequestPanel message={`There is no service named "${parsed.data.service}". Pick one from the list.`} />
         ) : parsed.data.q ? (
-          <Suspense key={`${parsed.data.q}\u0000${parsed.data.match}\u0000${parsed.data.service}`} fallback={<SearchResultsSkeleton />}>
-            <SearchResults s3={s3} config={config} query={{ q: parsed.data.q, match: parsed.data.match, service: service ?? "all" }} now={new Date()} />
+          <Suspense key={`${parsed.data.q}\u0000${parsed.data.match}\u0000${parsed.data.service}\u0000${principal?.value ?? ""}\u0000${principal?.match ?? ""}`} fallback={<SearchResultsSkeleton />}>
+            <SearchResults s3={s3} config={config} query={{ q: parsed.data.q, match: parsed.data.match, service: service ?? "all" }} principal={principal} now={new Date()} />
           </Suspense>
         ) : (
           <p className="text-sm text-slate-600">Enter a key to search.</p>

@@ -25,7 +25,7 @@ export function BulkSelectionBar({
 }: {
   service: string;
   date: string;
-  filter: { type?: "ttl" | "manual" | undefined; prefix?: string | undefined };
+  filter: { type?: "ttl" | "manual" | undefined; prefix?: string | undefined; who?: string | undefined };
   selected: ReadonlySet<string>;
   loadedKeys: string[];
   onSelectAll: (keys: string[]) => void;
@@ -59,9 +59,14 @@ export function BulkSelectionBar({
         <ListChecks aria-hidden="true" className="size-4" />
         {plan.isPending ? "Planning…" : `Restore selected (${count.toLocaleString("en-US")})`}
       </button>
-      <Link href={bulkRestoreFilterHref({ service, date, type: filter.type, prefix: filter.prefix })} className="font-medium text-indigo-800 underline">
-        Restore all matching this filter
-      </Link>
+      {filter.who ? (
+        // A bulk-restore filter has no caller: it would take other callers' deletions too.
+        <span className="text-slate-700">To restore all of this caller&apos;s deletions, select them, or use the incident view.</span>
+      ) : (
+        <Link href={bulkRestoreFilterHref({ service, date, type: filter.type, prefix: filter.prefix })} className="font-medium text-indigo-800 underline">
+          Restore all matching this filter
+        </Link>
+      )}
       {plan.isError ? (
         <p role="alert" className="w-full text-red-800">
           {errorMessage(plan.error)}

@@ -9,6 +9,7 @@ import clsx from "clsx";
 import { Filter, RotateCw, X } from "lucide-react";
 import { BulkSelectionBar } from "../bulk-restore/day-selection";
 import { dayRecordsQueryOptions } from "../query/archive-queries";
+import type { CallerFilterCounts } from "../query/api-types";
 import { errorMessage } from "../query/api-client";
 import type { DayFilter } from "../routing/search-params";
 import { dayHref, recordHref } from "../routing/links";
@@ -31,9 +32,11 @@ const PREFETCH_ROWS = 30;
 function readDayFilter(searchParams: { get(name: string): string | null }): DayFilter {
   const type = searchParams.get("type");
   const prefix = searchParams.get("prefix");
+  const who = searchParams.get("who")?.trim();
   return {
     ...(type === "ttl" || type === "manual" ? { type } : {}),
     ...(prefix ? { prefix: prefix.slice(0, 512) } : {}),
+    ...(who ? { who: who.slice(0, 2048), ...(searchParams.get("whoMatch") === "equals" ? { whoMatch: "equals" as const } : {}) } : {}),
   };
 }
 
@@ -44,8 +47,8 @@ function useDayFilter(): { filter: DayFilter; setFilter: (next: DayFilter) => vo
   const filter = readDayFilter(searchParams);
   const setFilter = (next: DayFilter) => {
     const params = new URLSearchParams(searchParams.toString());
-    for (const name of ["type", "prefix"] as const) {
-      const value = next[name];
+    for (const name of ["type", "prefix", "who", "whoMatch"] as const) {
+      const value = name === "whoMatch" && !next.who ? undefined : next[name];
       if (value) params.set(name, value);
       else params.delete(name);
     }
@@ -57,16 +60,22 @@ function useDayFilter(): { filter: DayFilter; setFilter: (next: DayFilter) => vo
 
 function FilterBar({ filter, onChange }: { filter: DayFilter; onChange: (next: DayFilter) => void }) {
   const [prefix, setPrefix] = useState(filter.prefix ?? "");
-  // Back/forward and deep links change the URL under us: the field follows.
-  const [urlPrefix, setUrlPrefix] = useState(filter.prefix);
-  if (urlPrefix !== filter.prefix) {
-    setUrlPrefix(filter.prefix);
+  const [who, setWho] = useState(filter.who ?? "");
+  const [whoMatch, setWhoMatch] = useState<"contains" | "equals">(filter.whoMatch ?? "contains");
+  // Back/forward and deep links change the URL under us: the fields follow.
+  const urlFields = `${filter.prefix ?? ""}\n${filter.who ?? ""}\n${filter.whoMatch ?? ""}`;
+  const [shownFields, setShownFields] = useState(urlFields);
+  if (shownFields !== urlFields) {
+    setShownFields(urlFields);
     setPrefix(filter.prefix ?? "");
+    setWho(filter.who ?? "");
+    setWhoMatch(filter.whoMatch ?? "contains");
   }
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const trimmed = prefix.trim();
-    onChange({ ...filter, prefix: trimmed || undefined });
+    const caller = who.trim();
+    onChange({ ...filter, prefix: trimmed || undefined, who: caller || undefined, whoMatch: caller && whoMatch === "equals" ? "equals" : undefined });
   };
   const input = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
   return (
@@ -92,11 +101,35 @@ function FilterBar({ filter, onChange }: { filter: DayFilter; onChange: (next: D
         </label>
         <input id="day-prefix" className={input} value={prefix} maxLength={512} onChange={(e) => setPrefix(e.target.value)} autoComplete="off" spellCheck={false} />
       </div>
+      <div className="flex min-w-56 flex-1 flex-col gap-1">
+        <label htmlFor="day-who" className="text-sm font-medium">
+          Deleted by (role, caller or ARN)
+        </label>
+        <input
+          id="day-who"
+          className={clsx(input, "font-mono")}
+          value={who}
+          maxLength={2048}
+          placeholder="order-cleanup-job"
+          onChange={(e) => setWho(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </div>
+      <div className="flex flex-col gap-1">
+        <label htmlFor="day-who-match" className="text-sm font-medium">
+          Match the caller
+        </label>
+        <select id="day-who-match" className={input} value={whoMatch} onChange={(e) => setWhoMatch(e.target.value === "equals" ? "equals" : "contains")}>
+          <option value="contains">contains</option>
+          <option value="equals">equals (a role: all its sessions)</option>
+        </select>
+      </div>
       <button type="submit" className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
         <Filter aria-hidden="true" className="size-4" />
         Apply
       </button>
-      {filter.type || filter.prefix ? (
+      {filter.type || filter.prefix || filter.who ? (
         <button
           type="button"
           onClick={() => onChange({})}
@@ -115,7 +148,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
   const { filter, setFilter } = useDayFilter();
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   // A new filter shows other rows: a selection made under the old one would act on rows no longer shown.
-  const filterKey = `${filter.type ?? ""}\n${filter.prefix ?? ""}`;
+  const filterKey = `${filter.type ?? ""}\n${filter.prefix ?? ""}\n${filter.who ?? ""}\n${filter.whoMatch ?? ""}`;
   const [selectionFilter, setSelectionFilter] = useState(filterKey);
   if (selectionFilter !== filterKey) {
     setSelectionFilter(filterKey);
@@ -128,7 +161,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
       else next.delete(archiveKey);
       return next;
     });
-  const query = useInfiniteQuery(dayRecordsQueryOptions({ service, date, type: filter.type, prefix: filter.prefix }));
+  const query = useInfiniteQuery(dayRecordsQueryOptions({ service, date, ...filter }));
   const { data, hasNextPage, isFetchingNextPage, fetchNextPage, isFetchNextPageError } = query;
   const rows = data?.pages.flatMap((p) => p.entries) ?? [];
 
@@ -150,11 +183,13 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
     if (lastIndex >= rows.length - PREFETCH_ROWS) void fetchNextPage();
   }, [lastIndex, rows.length, hasNextPage, isFetchingNextPage, isFetchNextPageError, fetchNextPage]);
 
-  const filtered = Boolean(filter.type || filter.prefix);
+  const filtered = Boolean(filter.type || filter.prefix || filter.who);
   const back = dayHref(service, date, filter);
+  const callerCounts = filter.who ? sumCallerCounts(data?.pages ?? []) : undefined;
   let status: string;
   if (query.isPending) status = "Loading deletions";
   else if (query.isError && !data) status = "Could not load deletions";
+  else if (callerCounts) status = callerFilterStatus(callerCounts, Boolean(filter.type || filter.prefix), Boolean(hasNextPage));
   else if (rows.length === 0 && hasNextPage) status = "Searching this day for matching deletions";
   else if (rows.length === 0) status = filtered ? "No deletions match these filters" : "No deletions on this day";
   else status = `${rows.length.toLocaleString("en-US")} ${rows.length === 1 ? "deletion" : "deletions"} shown${hasNextPage ? ", more available" : ", all loaded"}`;
@@ -165,6 +200,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
       <p role="status" aria-live="polite" className="mb-2 text-sm text-slate-700">
         {status}
       </p>
+      {callerCounts && (callerCounts.notYetKnown > 0 || callerCounts.noCaller > 0) ? <UnattributedNote counts={callerCounts} /> : null}
       {bulkRestore && rows.length > 0 ? (
         <BulkSelectionBar
           service={service}
@@ -281,6 +317,42 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
         </div>
       ) : null}
     </div>
+  );
+}
+
+const n = (v: number) => v.toLocaleString("en-US");
+
+function sumCallerCounts(pages: readonly { callerFilter?: CallerFilterCounts }[]): CallerFilterCounts {
+  const sum: CallerFilterCounts = { examined: 0, matched: 0, notYetKnown: 0, noCaller: 0 };
+  for (const p of pages) {
+    if (!p.callerFilter) continue;
+    sum.examined += p.callerFilter.examined;
+    sum.matched += p.callerFilter.matched;
+    sum.notYetKnown += p.callerFilter.notYetKnown;
+    sum.noCaller += p.callerFilter.noCaller;
+  }
+  return sum;
+}
+
+/** "31 of 412 deletions this day match the caller filter": of the whole day once it is all read, else of what was read so far. */
+function callerFilterStatus(counts: CallerFilterCounts, otherFilters: boolean, more: boolean): string {
+  const noun = `${counts.examined === 1 ? "deletion" : "deletions"}${otherFilters ? " matching the other filters" : ""}`;
+  const verb = counts.matched === 1 && !more ? "matches" : "match";
+  if (more) return `${n(counts.matched)} of the first ${n(counts.examined)} ${noun} this day match the caller filter; more of the day to read`;
+  return `${n(counts.matched)} of ${n(counts.examined)} ${noun} this day ${verb} the caller filter`;
+}
+
+/** Deletions the filter cannot judge yet, or at all, are counted rather than silently left out. */
+function UnattributedNote({ counts }: { counts: CallerFilterCounts }) {
+  return (
+    <p className="mb-2 text-sm text-slate-700">
+      Not shown:{" "}
+      {counts.notYetKnown > 0
+        ? `${n(counts.notYetKnown)} ${counts.notYetKnown === 1 ? "deletion is" : "deletions are"} not yet attributed (CloudTrail delivers a call within minutes; look again later)`
+        : null}
+      {counts.notYetKnown > 0 && counts.noCaller > 0 ? "; " : null}
+      {counts.noCaller > 0 ? `${n(counts.noCaller)} manual ${counts.noCaller === 1 ? "deletion has" : "deletions have"} no known caller` : null}.
+    </p>
   );
 }
 

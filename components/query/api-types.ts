@@ -7,6 +7,7 @@ import type { RestoreMode } from "@/lib/restore/restore-request";
 import type { TtlChoice } from "@/lib/restore/ttl-choice";
 
 export type {
+  CallerFilterCounts,
   CompareResponse as ComparePlan,
   DayRecordRow,
   DayRecordsResponse as DayRecordsPage,

@@ -9,15 +9,24 @@ import type { ApprovalRequestedResponse } from "@/lib/approvals/approval-types";
 export const DAY_PAGE_SIZE = 200;
 export const RETRIEVAL_POLL_MS = 5_000;
 
-export function dayRecordsQueryOptions(input: { service: string; date: string; type?: "ttl" | "manual" | undefined; prefix?: string | undefined }) {
-  const { service, date, type, prefix } = input;
+export function dayRecordsQueryOptions(input: {
+  service: string;
+  date: string;
+  type?: "ttl" | "manual" | undefined;
+  prefix?: string | undefined;
+  who?: string | undefined;
+  whoMatch?: "contains" | "equals" | undefined;
+}) {
+  const { service, date, type, prefix, who, whoMatch } = input;
   return infiniteQueryOptions({
-    queryKey: ["day-records", service, date, { type: type ?? null, prefix: prefix ?? null }] as const,
+    queryKey: ["day-records", service, date, { type: type ?? null, prefix: prefix ?? null, who: who ?? null, whoMatch: who ? (whoMatch ?? null) : null }] as const,
     queryFn: ({ pageParam, signal }) => {
       const query = new URLSearchParams({ limit: String(DAY_PAGE_SIZE) });
       if (pageParam) query.set("cursor", pageParam);
       if (type) query.set("type", type);
       if (prefix) query.set("prefix", prefix);
+      if (who) query.set("who", who);
+      if (who && whoMatch) query.set("whoMatch", whoMatch);
       return fetchJson<DayRecordsPage>(`${serviceApiPath(service, `days/${date}/records`)}?${query}`, { signal });
     },
     initialPageParam: undefined as string | undefined,

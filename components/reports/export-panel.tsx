@@ -49,6 +49,7 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
         format,
         columns,
         ...(format === "jsonl" && items !== "none" ? { items } : {}),
+        ...(selection.who ? { who: selection.who, ...(selection.whoMatch ? { whoMatch: selection.whoMatch } : {}) } : {}),
       };
       const onProgress = (p: DownloadProgress) => setState({ phase: "downloading", bytes: p.bytes, rows: p.rows, expected: p.expected ?? expectedRows });
       const done = await downloadExport("/api/exports", body, format, onProgress, controller.signal);
@@ -64,7 +65,9 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
   }
 
   const busy = state.phase === "downloading";
-  const progressText = state.phase === "downloading" ? `Downloading: ${state.rows.toLocaleString("en-US")} of about ${state.expected.toLocaleString("en-US")} rows` : "";
+  // With a caller filter the server knows only an upper bound (the report's manual deletions) until the join has run.
+  const progressText =
+    state.phase === "downloading" ? `Downloading: ${state.rows.toLocaleString("en-US")} of ${selection.who ? "at most" : "about"} ${state.expected.toLocaleString("en-US")} rows` : "";
   const announced = useThrottledAnnouncement(state.phase === "downloading" ? progressStep(state.rows, state.expected) : state.phase, progressText);
   return (
     <section aria-labelledby="export-heading" className="space-y-3 rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
@@ -74,6 +77,11 @@ export function ExportPanel({ selection, expectedRows }: { selection: ReportSele
       <p className="text-sm text-slate-600">
         Streamed from the server and audited. A SHA-256 manifest is stored with every export and offered here once the file is complete.
       </p>
+      {selection.who ? (
+        <p className="text-sm text-slate-700">
+          Only the records deleted by “{selection.who}” ({selection.whoMatch === "equals" ? "equals" : "contains"}), as in the list below; the manifest records this filter.
+        </p>
+      ) : null}
       <ExportFormatChoice value={format} onChange={setFormat} disabled={busy} name="export-format" />
       {format === "jsonl" ? <ExportItemsChoice value={items} onChange={setItems} disabled={busy} name="export-items" /> : null}
       <fieldset>

@@ -11,8 +11,13 @@ export function serviceHref(service: string, at?: { year?: number; month?: numbe
   return withQuery(`/services/${encodeURIComponent(service)}`, { year: at?.year, month: at?.month });
 }
 
-export function dayHref(service: string, date: string, filters?: { type?: string; prefix?: string }): string {
-  return withQuery(`/services/${encodeURIComponent(service)}/days/${date}`, { type: filters?.type, prefix: filters?.prefix });
+export function dayHref(service: string, date: string, filters?: { type?: string | undefined; prefix?: string | undefined; who?: string | undefined; whoMatch?: string | undefined }): string {
+  return withQuery(`/services/${encodeURIComponent(service)}/days/${date}`, {
+    type: filters?.type,
+    prefix: filters?.prefix,
+    who: filters?.who,
+    whoMatch: filters?.who ? filters.whoMatch : undefined,
+  });
 }
 
 /** `back`: the list the record was opened from (search results, a day, a report), for "back to results". */
@@ -46,8 +51,8 @@ export function backSection(back: string): { label: string; nav: string } {
   return { label: section.label, nav: section.nav };
 }
 
-export function searchHref(query: { q?: string; match?: string; service?: string }): string {
-  return withQuery("/search", query);
+export function searchHref(query: { q?: string; match?: string; service?: string; who?: string | undefined; whoMatch?: string | undefined }): string {
+  return withQuery("/search", { ...query, whoMatch: query.who ? query.whoMatch : undefined });
 }
 
 export function auditHref(date?: string, cursor?: string): string {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { principalParamsShape } from "@/lib/attribution/principal-filter";
 
 /**
  * Search-param schemas shared by the pages (server) and the filter controls
@@ -16,6 +17,8 @@ const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const dayFilterSchema = z.object({
   type: optionalSingle(z.enum(["ttl", "manual"], { error: 'must be "ttl" or "manual"' })),
   prefix: optionalSingle(single.max(512, "must be at most 512 characters")),
+  // The caller filter, as the API and the other lists read it (lib/attribution/principal-filter.ts).
+  ...principalParamsShape,
 });
 export type DayFilter = z.infer<typeof dayFilterSchema>;
 
@@ -28,6 +31,7 @@ export const searchParamsSchema = z.object({
   q: optionalSingle(single.trim().max(2048, "must be at most 2,048 characters")),
   match: optionalSingle(z.enum(["exact", "prefix"], { error: 'must be "exact" or "prefix"' })).transform((m) => m ?? "exact"),
   service: optionalSingle(single.max(63)).transform((s) => s ?? "all"),
+  ...principalParamsShape,
 });
 export type SearchParams = z.infer<typeof searchParamsSchema>;
 

@@ -9,7 +9,7 @@ const TYPE_WORDS = { S: "string", N: "number", B: "binary, entered as base64" } 
  * next/form submits it as a client-side navigation, so the page is not reloaded and focus stays
  * on the Search button while the results stream in below (and are announced).
  */
-export function SearchForm({ services, values }: { services: ServiceSummary[]; values: { q: string; match: "exact" | "prefix"; service: string } }) {
+export function SearchForm({ services, values }: { services: ServiceSummary[]; values: { q: string; match: "exact" | "prefix"; service: string; who?: string | undefined; whoMatch?: "contains" | "equals" | undefined } }) {
   const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
   return (
     <Form action="/search" role="search" aria-label="Find deletions by key" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
@@ -54,6 +54,21 @@ export function SearchForm({ services, values }: { services: ServiceSummary[]; v
                 {s.name}
               </option>
             ))}
+          </select>
+        </div>
+        <div className="flex min-w-56 flex-1 flex-col gap-1">
+          <label htmlFor="search-who" className="text-sm font-medium">
+            Deleted by (role, caller or ARN)
+          </label>
+          <input id="search-who" name="who" defaultValue={values.who ?? ""} maxLength={2048} placeholder="optional" autoComplete="off" spellCheck={false} className={`${field} font-mono`} />
+        </div>
+        <div className="flex flex-col gap-1">
+          <label htmlFor="search-who-match" className="text-sm font-medium">
+            Match the caller
+          </label>
+          <select id="search-who-match" name="whoMatch" defaultValue={values.whoMatch ?? "contains"} className={field}>
+            <option value="contains">contains</option>
+            <option value="equals">equals (a role: all its sessions)</option>
           </select>
         </div>
         <button type="submit" className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">

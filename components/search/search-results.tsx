@@ -12,7 +12,8 @@ import { formatRelative, formatUtc } from "../format/time";
 import { recordHref, searchHref } from "../routing/links";
 import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { deletedByText } from "../day/deleted-by-cell";
-import { deletedByForDeletions, type DeletedByCell } from "@/lib/attribution/day-attribution";
+import { callerVerdict, countVerdict, deletedByForDeletions, type CallerCounts, type DeletedByCell } from "@/lib/attribution/day-attribution";
+import { principalQuery, type PrincipalFilter } from "@/lib/attribution/principal-filter";
 import { ErrorPanel, MessagePanel } from "../ui/message-panel";
 import { Skeleton, LoadingRegion } from "../ui/skeleton";
 import { ScrollRegion } from "@/components/ui/scroll-region";
@@ -47,7 +48,7 @@ async function erasuresOf(s3: S3Client, config: LazarusConfig, query: SearchQuer
   return found.filter((e) => e !== null);
 }
 
-export async function SearchResults({ s3, config, query, now }: { s3: S3Client; config: LazarusConfig; query: SearchQuery; now: Date }) {
+export async function SearchResults({ s3, config, query, principal, now }: { s3: S3Client; config: LazarusConfig; query: SearchQuery; principal?: PrincipalFilter | undefined; now: Date }) {
   let outcome: SearchOutcome;
   let erasures: { service: string; day: string }[];
   try {
@@ -65,15 +66,35 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
   // Nothing under the key as typed: offer the keys it may stand for ("c-1001" → "CONTACT#c-1001").
   const suggestions: KeySuggestion[] =
     outcome.deletions.length === 0 ? await suggestKeys(s3, config, query.q, query.service === "all" ? config.services : [query.service]).catch(() => []) : [];
-  const back = searchHref({ q: query.q, match: query.match, service: query.service === "all" ? "all" : query.service.name });
-  const rows = [...outcome.deletions].sort((a, b) => b.deletedAt.getTime() - a.deletedAt.getTime());
-  // Who deleted each: one LIST per service-day of the results; the results stand without it.
-  const deletedBy = config.attribution.enabled ? await deletedByForDeletions(s3, config, rows, now).catch(() => new Map<string, DeletedByCell>()) : new Map<string, DeletedByCell>();
+  const back = searchHref({ q: query.q, match: query.match, service: query.service === "all" ? "all" : query.service.name, ...principalQuery(principal) });
+  const found = [...outcome.deletions].sort((a, b) => b.deletedAt.getTime() - a.deletedAt.getTime());
+  // Who deleted each: one LIST per service-day of the results; without a caller filter the results stand without it.
+  let deletedBy = new Map<string, DeletedByCell>();
+  if (config.attribution.enabled || principal) {
+    try {
+      deletedBy = await deletedByForDeletions(s3, config, found, now);
+    } catch (error) {
+      if (principal) return <ErrorPanel title="Could not filter by caller" message={toUserFacingError(error).message} />;
+    }
+  }
+  const counts: CallerCounts = { examined: 0, matched: 0, notYetKnown: 0, noCaller: 0 };
+  const rows = principal
+    ? found.filter((d) => {
+        const verdict = callerVerdict(deletedBy.get(d.archiveKey), d.deletionType, principal);
+        countVerdict(counts, verdict);
+        return verdict === "matched";
+      })
+    : found;
   const where = query.service === "all" ? `${outcome.searched.length} of ${config.services.length} services` : query.service.name;
+  const n = (v: number) => v.toLocaleString("en-US");
+  const deletions = (v: number) => `${n(v)} ${v === 1 ? "deletion" : "deletions"}`;
+  const truncated = outcome.truncated ? ` (the first ${SEARCH_LIMIT}; more match)` : "";
   const summary =
-    rows.length === 0
+    found.length === 0
       ? `No archived deletions of a key ${query.match === "prefix" ? "starting with" : "equal to"} “${query.q}” in ${where}.`
-      : `${rows.length.toLocaleString("en-US")} ${rows.length === 1 ? "deletion" : "deletions"} found in ${where}${outcome.truncated ? ` (the first ${SEARCH_LIMIT}; more match)` : ""}, newest first.`;
+      : principal
+        ? `${n(rows.length)} of ${deletions(found.length)} found in ${where}${truncated} ${rows.length === 1 ? "matches" : "match"} the caller filter “${principal.value}”${rows.length > 0 ? ", newest first" : ""}.`
+        : `${deletions(found.length)} found in ${where}${truncated}, newest first.`;
 
   return (
     <section aria-labelledby="results-heading" className="space-y-3">
@@ -83,6 +104,18 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
       {/* Said through the page-wide live region: this paragraph arrives with the results, too late to be a live region itself. */}
       <Announce message={summary} />
       <p className="text-sm text-slate-700">{summary}</p>
+      {principal && (counts.notYetKnown > 0 || counts.noCaller > 0) ? (
+        <p className="text-sm text-slate-700">
+          Not shown:{" "}
+          {[
+            counts.notYetKnown > 0 ? `${deletions(counts.notYetKnown)} not yet attributed (CloudTrail delivers a call within minutes; look again later)` : "",
+            counts.noCaller > 0 ? `${n(counts.noCaller)} manual ${counts.noCaller === 1 ? "deletion has" : "deletions have"} no known caller` : "",
+          ]
+            .filter(Boolean)
+            .join("; ")}
+          .
+        </p>
+      ) : null}
       {suggestions.length > 0 ? (
         <div className="rounded-md border border-indigo-200 bg-indigo-50 px-3 py-2 text-sm">
           <p className="font-medium">Did you mean</p>
@@ -129,7 +162,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
                 <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Service</th>
                 <th scope="col" className="hidden px-3 py-2 font-semibold sm:table-cell">Deleted at</th>
                 <th scope="col" className="px-3 py-2 font-semibold">Type</th>
-                {config.attribution.enabled ? <th scope="col" className="px-3 py-2 font-semibold">Deleted by</th> : null}
+                {config.attribution.enabled || principal ? <th scope="col" className="px-3 py-2 font-semibold">Deleted by</th> : null}
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -152,7 +185,7 @@ export async function SearchResults({ s3, config, query, now }: { s3: S3Client; 
                   <td className="px-3 py-2">
                     <DeletionTypeBadge type={d.deletionType} />
                   </td>
-                  {config.attribution.enabled ? (
+                  {config.attribution.enabled || principal ? (
                     <td className="px-3 py-2 break-all" title={deletedByText(deletedBy.get(d.archiveKey)).title}>
                       {deletedByText(deletedBy.get(d.archiveKey)).text}
                     </td>

@@ -8,7 +8,8 @@ import { encodeKeyValue } from "../archive/key-codec";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { KEYLESS_FOLDER } from "./attribution-layout";
 import { listDayAttributions, type ListedAttribution } from "./attribution-store";
-import { matchDeletion } from "./join";
+import { candidateDays, matchDeletion } from "./join";
+import { matchesPrincipal, type PrincipalFilter } from "./principal-filter";
 
 /** What the day table shows in its "Deleted by" column. */
 export type DeletedByCell =
@@ -19,11 +20,37 @@ export type DeletedByCell =
 
 const folderOf = (pk: NamedKey, sk: NamedKey | undefined) => [pk, ...(sk ? [sk] : [])].map((k) => (k.hashed ? k.encoded : encodeKeyValue(k.value))).join("_");
 
+/** A service-day's calls; a reader shares one so each service-day is listed once (an export reads a day in many pages). */
+export type DayCallsLister = (service: string, day: Date) => Promise<ListedAttribution[]>;
+
+/** Readers go day by day, so only the last few service-days are kept: a year-long export holds a few days' calls, not the year's. */
+const KEPT_DAYS = 8;
+
+export function dayCallsLister(s3: S3Client, config: LazarusConfig): DayCallsLister {
+  const listed = new Map<string, Promise<ListedAttribution[]>>();
+  return (service, day) => {
+    const id = `${service}/${day.toISOString().slice(0, 10)}`;
+    let calls = listed.get(id);
+    if (!calls) {
+      calls = listDayAttributions(s3, config.archive, service, day);
+      listed.set(id, calls);
+      for (const old of listed.keys()) {
+        if (listed.size <= KEPT_DAYS) break;
+        listed.delete(old);
+      }
+    }
+    return calls;
+  };
+}
+
+const dayStart = (d: Date) => Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate());
+
 /**
  * The callers of a page of a day's deletions, from attribution names alone: one LIST of
- * the day's attribution folder per 1,000 calls recorded that day, no GETs. Calls filed
- * under the neighbouring day (a deletion within seconds of midnight) are not looked up
- * here; the record page does.
+ * the day's attribution folder per 1,000 calls recorded that day, no GETs. A call is filed
+ * under the day of its own eventTime, so a deletion within the match window of midnight
+ * may have its call in the neighbouring day's folder: that folder is listed too, once,
+ * and only when such a deletion is on the page.
  */
 export async function deletedByForDay(
   s3: S3Client,
@@ -32,23 +59,34 @@ export async function deletedByForDay(
   day: CalendarDay,
   entries: readonly DayEntry[],
   now = new Date(),
-  /** The day's calls, when the caller has listed them already (an export reads a day in many pages). */
-  listedCalls?: readonly ListedAttribution[],
+  /** Shared by a reader that looks at many pages or days, so each service-day is listed once. */
+  calls: DayCallsLister = dayCallsLister(s3, config),
 ): Promise<Map<string, DeletedByCell>> {
   const out = new Map<string, DeletedByCell>();
   const records = entries.filter((e): e is Extract<DayEntry, { kind: "record" }> => e.kind === "record");
   if (records.length === 0) return out;
-  const hasManual = records.some((r) => r.deletionType === "manual");
-  const listed = !hasManual || !config.attribution.enabled ? [] : (listedCalls ?? (await listDayAttributions(s3, config.archive, service.name, new Date(Date.UTC(day.year, day.month - 1, day.day)))));
-  const byFolder = new Map<string, ListedAttribution[]>();
-  for (const call of listed) byFolder.set(call.keyFolder, [...(byFolder.get(call.keyFolder) ?? []), call]);
-  const keyless = byFolder.get(KEYLESS_FOLDER) ?? [];
+  const settings = config.attribution;
+  const manual = settings.enabled ? records.filter((r) => r.deletionType === "manual") : [];
+  const days = new Set<number>();
+  if (manual.length > 0) days.add(Date.UTC(day.year, day.month - 1, day.day));
+  for (const r of manual) for (const d of candidateDays(r.deletedAt, settings.matchWindowSeconds)) days.add(dayStart(d));
+  // Per day listed, its calls by key folder.
+  const folders = new Map<number, Map<string, ListedAttribution[]>>();
+  await Promise.all(
+    [...days].map(async (start) => {
+      const byFolder = new Map<string, ListedAttribution[]>();
+      for (const call of await calls(service.name, new Date(start))) byFolder.set(call.keyFolder, [...(byFolder.get(call.keyFolder) ?? []), call]);
+      folders.set(start, byFolder);
+    }),
+  );
+  const near = (r: Extract<DayEntry, { kind: "record" }>, folder: string) =>
+    r.deletionType === "manual" ? candidateDays(r.deletedAt, settings.matchWindowSeconds).flatMap((d) => folders.get(dayStart(d))?.get(folder) ?? []) : [];
   for (const r of records) {
     const matched = matchDeletion(
       { table: service.table.name, deletedAt: r.deletedAt, deletionType: r.deletionType },
-      byFolder.get(folderOf(r.partitionKey, r.sortKey)) ?? [],
-      keyless,
-      config.attribution,
+      near(r, folderOf(r.partitionKey, r.sortKey)),
+      near(r, KEYLESS_FOLDER),
+      settings,
       now,
     );
     out.set(
@@ -59,6 +97,29 @@ export async function deletedByForDay(
     );
   }
   return out;
+}
+
+/** How a caller filter judges one deletion: the caller's, not yet known (may still match), no known caller (manual), or anything else (TTL, another caller). */
+export type CallerVerdict = "matched" | "notYetKnown" | "noCaller" | "other";
+
+export function callerVerdict(cell: DeletedByCell | undefined, deletionType: DeletionType, filter: PrincipalFilter): CallerVerdict {
+  if (cell?.state === "found") return matchesPrincipal(cell.label, filter) ? "matched" : "other";
+  if (cell?.state === "pending") return "notYetKnown";
+  if (deletionType === "manual" && cell?.state === "no-event") return "noCaller";
+  return "other";
+}
+
+/** What a caller filter looked at, for "31 of 412 deletions match; 3 not yet attributed". */
+export interface CallerCounts {
+  examined: number;
+  matched: number;
+  notYetKnown: number;
+  noCaller: number;
+}
+
+export function countVerdict(counts: CallerCounts, verdict: CallerVerdict): void {
+  counts.examined += 1;
+  if (verdict !== "other") counts[verdict] += 1;
 }
 
 /** A cell as one word or label, for exports and anything else without room to explain. */
@@ -79,7 +140,8 @@ export function deletedByLabel(cell: DeletedByCell | undefined): string {
 /**
  * The callers of deletions found by key (search results), grouped by service and UTC
  * day: one LIST of a day's attribution folder per service-day with a manual deletion
- * (per 1,000 calls that day), however many results fall on it; no GETs.
+ * (per 1,000 calls that day), however many results fall on it, and the neighbouring
+ * day's only for a deletion within the match window of midnight; no GETs.
  */
 export async function deletedByForDeletions(
   s3: S3Client,
@@ -98,7 +160,8 @@ export async function deletedByForDeletions(
     groups.set(id, group);
   }
   const out = new Map<string, DeletedByCell>();
-  for (const cells of await Promise.all([...groups.values()].map((g) => deletedByForDay(s3, config, g.service, g.day, g.entries, now)))) {
+  const calls = dayCallsLister(s3, config);
+  for (const cells of await Promise.all([...groups.values()].map((g) => deletedByForDay(s3, config, g.service, g.day, g.entries, now, calls)))) {
     for (const [key, cell] of cells) out.set(key, cell);
   }
   return out;

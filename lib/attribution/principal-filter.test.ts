@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchesPrincipal, principalFilterSchema, principalText, readPrincipalParams } from "./principal-filter";
+import { matchesPrincipal, principalFilterSchema, principalFromParams, principalParamsSchema, principalQuery, principalText, readPrincipalParams } from "./principal-filter";
 
 const filter = (value: string, match: "equals" | "contains") => principalFilterSchema.parse({ value, match });
 
@@ -30,5 +30,25 @@ describe("principal filter", () => {
     expect(readPrincipalParams({ who: "nina" })).toEqual({ value: "nina", match: "contains" });
     expect(readPrincipalParams({ who: "  " })).toBeUndefined();
     expect(principalFilterSchema.safeParse({ value: "x".repeat(2049) }).success).toBe(false);
+  });
+
+  it("parses the URL's who and whoMatch with one schema, naming the bad field", () => {
+    const parse = (raw: Record<string, unknown>) => principalParamsSchema.safeParse(raw);
+    expect(principalFromParams(principalParamsSchema.parse({ who: " order-cleanup-job ", whoMatch: "equals" }))).toEqual({ value: "order-cleanup-job", match: "equals" });
+    expect(principalFromParams(principalParamsSchema.parse({ who: "", whoMatch: "equals" }))).toBeUndefined();
+    expect(principalFromParams(principalParamsSchema.parse({}))).toBeUndefined();
+    const badMatch = parse({ who: "nina", whoMatch: "like" });
+    expect(badMatch.success).toBe(false);
+    expect(badMatch.error?.issues[0]?.path).toEqual(["whoMatch"]);
+    const tooLong = parse({ who: "x".repeat(2049) });
+    expect(tooLong.error?.issues[0]?.path).toEqual(["who"]);
+    expect(parse({ who: ["a", "b"] }).error?.issues[0]?.path).toEqual(["who"]);
+    expect(readPrincipalParams({ who: "nina", whoMatch: "like" })).toBeUndefined();
+  });
+
+  it("writes the filter back into a URL, leaving the default match out", () => {
+    expect(principalQuery({ value: "order-cleanup-job", match: "equals" })).toEqual({ who: "order-cleanup-job", whoMatch: "equals" });
+    expect(principalQuery({ value: "nina", match: "contains" })).toEqual({ who: "nina" });
+    expect(principalQuery(undefined)).toEqual({});
   });
 });

@@ -43,10 +43,34 @@ export function matchesPrincipal(label: string | undefined, filter: PrincipalFil
   return label === text || roleOfLabel(label) === text;
 }
 
-/** The filter as the URL carries it: `who=…&whoMatch=equals`. */
+/**
+ * The filter as URLs and query strings carry it, `who=…&whoMatch=equals`: one schema for
+ * the pages (day table, key search, report) and the API routes, so a bad value is refused
+ * the same way everywhere, naming the field. An empty `who` is no filter.
+ */
+export const principalParamsShape = {
+  who: z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+    z.string({ error: "must be given once" }).trim().max(2048, "is longer than 2,048 characters").optional(),
+  ),
+  whoMatch: z.preprocess((v) => (v === "" ? undefined : v), z.enum(PRINCIPAL_MATCHES, { error: 'must be "contains" or "equals"' }).optional()),
+};
+export const principalParamsSchema = z.object(principalParamsShape);
+export type PrincipalParams = z.output<typeof principalParamsSchema>;
+
+/** The filter the parsed params name, if any. */
+export function principalFromParams(params: PrincipalParams): PrincipalFilter | undefined {
+  return params.who ? { value: params.who, match: params.whoMatch ?? "contains" } : undefined;
+}
+
+/** The filter as the URL carries it; a malformed value reads as no filter (pages refuse it first with principalParamsSchema). */
 export function readPrincipalParams(params: { who?: string | string[] | undefined; whoMatch?: string | string[] | undefined }): PrincipalFilter | undefined {
-  const who = typeof params.who === "string" ? params.who : undefined;
-  if (!who || who.trim() === "") return undefined;
-  const parsed = principalFilterSchema.safeParse({ value: who, match: params.whoMatch === "equals" ? "equals" : "contains" });
-  return parsed.success ? parsed.data : undefined;
+  const parsed = principalParamsSchema.safeParse({ who: params.who, whoMatch: params.whoMatch });
+  return parsed.success ? principalFromParams(parsed.data) : undefined;
+}
+
+/** The URL's `who` and `whoMatch` for a filter (`contains` is the default and left out). */
+export function principalQuery(filter: PrincipalFilter | undefined): { who?: string; whoMatch?: "equals" } {
+  if (!filter) return {};
+  return { who: filter.value, ...(filter.match === "equals" ? { whoMatch: "equals" as const } : {}) };
 }

@@ -6,6 +6,7 @@ import { getArchivedRecord } from "../archive/archive-reader";
 import { getArchivedRecords } from "../archive/bulk-record-read";
 import { keyValueText } from "../archive/attribute-value";
 import type { SessionUser } from "../auth/roles";
+import { matchesPrincipal, type PrincipalFilter } from "../attribution/principal-filter";
 import { findService } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { countServiceDays, type ServiceDays } from "../reports/deletion-report";
@@ -40,6 +41,8 @@ export interface DeletionExportInput {
   columns: readonly ExportColumn[];
   /** JSON Lines only: each record's deleted item too. */
   items?: ExportItems;
+  /** Only the records this caller deleted (the report's record-list filter). */
+  principal?: PrincipalFilter | undefined;
   actor: SessionUser;
 }
 
@@ -121,10 +124,20 @@ async function itemsOf(s3: S3Client, config: LazarusConfig, records: readonly Re
   return read.map((result) => itemCell(result.ok ? result.deletion.oldImage : undefined, items));
 }
 
-async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readonly ServiceDays[], columns: readonly ExportColumn[], restores: RestoreLookup | null, items: ExportItems) {
+async function* recordBatches(
+  s3: S3Client,
+  config: LazarusConfig,
+  scope: readonly ServiceDays[],
+  columns: readonly ExportColumn[],
+  restores: RestoreLookup | null,
+  items: ExportItems,
+  principal: PrincipalFilter | undefined,
+) {
   const needsKeys = columns.includes("partitionKey") || columns.includes("sortKey");
-  for await (const page of reportRecordPages(s3, config, scope, { withDeletedBy: columns.includes("deletedBy") })) {
-    const records = needsKeys ? await withFullKeys(s3, config, page.records) : page.records;
+  for await (const page of reportRecordPages(s3, config, scope, { withDeletedBy: columns.includes("deletedBy") || principal !== undefined })) {
+    const kept = principal ? page.records.filter((r) => matchesPrincipal(r.callerLabel, principal)) : page.records;
+    if (kept.length === 0) continue;
+    const records = needsKeys ? await withFullKeys(s3, config, kept) : kept;
     const cells = records.map((r) => recordCells(r, columns, config.archive.bucket, restores));
     if (items === "none") yield cells;
     else {
@@ -136,12 +149,13 @@ async function* recordBatches(s3: S3Client, config: LazarusConfig, scope: readon
 
 export async function startDeletionExport(s3: S3Client, config: LazarusConfig, input: DeletionExportInput, now = new Date()): Promise<StartedExport> {
   const scope = await countServiceDays(s3, config, input.services, input.range);
-  const expectedRows = scope.reduce((n, s) => n + s.days.reduce((m, d) => m + d.ttl + d.manual + d.unknown, 0), 0);
+  // With a caller filter only the join tells which records are the caller's: the total is then an upper bound (the report's manual deletions).
+  const expectedRows = scope.reduce((n, s) => n + s.days.reduce((m, d) => m + (input.principal ? d.manual : d.ttl + d.manual + d.unknown), 0), 0);
   const services = input.services.map((s) => s.name);
   const fileName = exportFileName("deletions", services, input.range, input.format);
   const exportId = randomUUID();
   const items = input.items ?? "none";
-  const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]), ...(items !== "none" ? { items } : {}) };
+  const filter: ExportManifest["filter"] = { kind: "deletions", services, range: input.range, columns: input.columns.map((c) => COLUMN_HEADERS[c]), ...(items !== "none" ? { items } : {}), ...(input.principal ? { principal: input.principal } : {}) };
   const stream = await auditedExportStream(
     s3,
     config,
@@ -160,7 +174,7 @@ export async function startDeletionExport(s3: S3Client, config: LazarusConfig, i
     },
     async () => {
       const restores = needsRestoreLookup(input.columns) ? await buildRestoreLookup(s3, config, { from: input.range.from, to: utcToday(now) }) : null;
-      return recordBatches(s3, config, scope, input.columns, restores, items);
+      return recordBatches(s3, config, scope, input.columns, restores, items, input.principal);
     },
   );
   return { exportId, fileName, contentType: CONTENT_TYPES[input.format], expectedRows, stream };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { reportQuerySchema } from "../reports/report-range";
+import { principalParamsShape, type PrincipalFilter } from "../attribution/principal-filter";
 import { contentSearchSchema } from "../search/content-query";
 
 /**
@@ -94,6 +95,8 @@ export const exportRequestSchema = reportQuerySchema
     format: z.enum(EXPORT_FORMATS).default("csv"),
     columns: columnsField,
     items: itemsField,
+    // Only this caller's records, as the report's record list filters them (docs/ATTRIBUTION.md).
+    ...principalParamsShape,
   })
   .superRefine(itemsNeedJsonLines);
 
@@ -151,6 +154,8 @@ export interface ExportManifest {
     items?: "typed" | "plain";
     /** A content search's conditions, window, principal and cap, as its audit entry keeps them (values hashed). */
     search?: Record<string, unknown>;
+    /** A report export's caller filter: only the records this caller deleted. */
+    principal?: PrincipalFilter;
   };
   generatedAt: string;
   completedAt: string;

@@ -1,5 +1,6 @@
-import type { DeletedByCell } from "../attribution/day-attribution";
+import type { CallerCounts, DeletedByCell } from "../attribution/day-attribution";
 import { z } from "zod";
+import { principalParamsShape } from "../attribution/principal-filter";
 import type { AttributeMap } from "../archive/attribute-value";
 import type { RestorePlan } from "../restore/restore-planner";
 
@@ -23,6 +24,7 @@ export const dayRecordsQuerySchema = z
     limit: z.coerce.number().int().min(1).max(DAY_RECORDS_MAX_LIMIT).default(DAY_RECORDS_DEFAULT_LIMIT),
     type: z.enum(["ttl", "manual"]).optional(),
     prefix: z.string().min(1).max(2048).optional(),
+    ...principalParamsShape,
   })
   .strict();
 
@@ -43,9 +45,20 @@ export interface DayRecordRow {
   deletedBy?: DeletedByCell;
 }
 
+/**
+ * What a page filtered by caller looked at: of `examined` deletions (those the type and
+ * prefix filters keep), `matched` were the caller's; `notYetKnown` are still within
+ * CloudTrail's delivery delay and may match later; `noCaller` are manual deletions no call
+ * was found for. Counts cover exactly the names up to the page's cursor, so a client
+ * adds up its pages.
+ */
+export type CallerFilterCounts = CallerCounts;
+
 export interface DayRecordsResponse {
   entries: DayRecordRow[];
   nextCursor?: string;
+  /** Present when the page is filtered by caller. */
+  callerFilter?: CallerFilterCounts;
 }
 
 // GET /api/search
@@ -58,6 +71,7 @@ export const searchQuerySchema = z
     match: z.enum(["exact", "prefix"]).default("exact"),
     service: z.string().min(1).max(63).default("all"),
     limit: z.coerce.number().int().min(1).max(SEARCH_MAX_LIMIT).default(100),
+    ...principalParamsShape,
   })
   .strict();
 
@@ -69,6 +83,8 @@ export interface SearchResultRow {
   partitionKey: string | null;
   sortKey: string | null;
   hashedKey: boolean;
+  /** Who deleted it; present when the search filtered by caller. */
+  deletedBy?: DeletedByCell;
 }
 
 export interface SearchResponse {
@@ -78,6 +94,8 @@ export interface SearchResponse {
   unreadable: number;
   /** Services not searched, and why (e.g. a number key and a query that is not a number). */
   skipped: { service: string; why: string }[];
+  /** With `who`: what the caller filter looked at among the deletions found (the results are the matched ones, each with its deletedBy). */
+  callerFilter?: CallerFilterCounts;
 }
 
 // GET /api/services/{service}/records/compare and /retrieval

@@ -1,6 +1,5 @@
 import "server-only";
-import { listDayAttributions, type ListedAttribution } from "../attribution/attribution-store";
-import { deletedByForDay, deletedByLabel, type DeletedByCell } from "../attribution/day-attribution";
+import { dayCallsLister, deletedByForDay, deletedByLabel, type DeletedByCell } from "../attribution/day-attribution";
 import { matchesPrincipal, type PrincipalFilter } from "../attribution/principal-filter";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
@@ -131,20 +130,15 @@ export async function* reportRecordPages(
 ): AsyncGenerator<RecordPage> {
   const pageSize = Math.min(options.pageSize ?? MAX_LIST_KEYS, MAX_LIST_KEYS);
   const days = remainingDays(scope, options.from);
+  // Each service-day's calls are listed once for all its pages (and for a neighbouring day's deletions near midnight).
+  const calls = dayCallsLister(s3, config);
   for (const [i, { scope: s, date, dayCursor }] of days.entries()) {
     let cursor = dayCursor;
-    // The day's calls, listed once for all its pages: one LIST per 1,000 calls per service-day.
-    let calls: ListedAttribution[] | undefined;
     do {
       const day = parseDay(date);
       const page = await listDayRecords(s3, config, s.service, day, { ...(cursor ? { cursor } : {}), limit: pageSize });
       let cells: Map<string, DeletedByCell> | undefined;
-      if (options.withDeletedBy) {
-        if (calls === undefined && config.attribution.enabled && page.entries.some((e) => e.kind === "record" && e.deletionType === "manual")) {
-          calls = await listDayAttributions(s3, config.archive, s.service.name, new Date(Date.UTC(day.year, day.month - 1, day.day)));
-        }
-        cells = await deletedByForDay(s3, config, s.service, day, page.entries, new Date(), calls ?? []);
-      }
+      if (options.withDeletedBy) cells = await deletedByForDay(s3, config, s.service, day, page.entries, new Date(), calls);
       const records = page.entries.flatMap((e) => {
         const record = toReportRecord(s.service.name, s.service.table.name, date, e);
         if (!record) return [];

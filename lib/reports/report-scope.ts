@@ -1,5 +1,6 @@
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { findService } from "../config/load";
+import { principalParamsSchema } from "../attribution/principal-filter";
 import { DomainError } from "../errors/domain-error";
 import { previousQuarter, readReportSelection, type ReportSelection } from "./report-params";
 import { parseRangeSpec, quarterOf, reportQuerySchema, resolveRange, type ReportQuery, type ReportRange } from "./report-range";
@@ -31,6 +32,9 @@ export function readReportPage(config: LazarusConfig, raw: Record<string, string
   const today = now.toISOString().slice(0, 10);
   const defaults = { services: config.services.map((s) => s.name), quarter: quarterOf(today), lastQuarter: previousQuarter(today), year: today.slice(0, 4), today };
   const selection = readReportSelection(raw, defaults);
+  // The caller filter is refused here as the API refuses it, naming the field.
+  const who = principalParamsSchema.safeParse({ who: raw.who, whoMatch: raw.whoMatch });
+  if (!who.success) return { defaults, selection, problem: who.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   const parsed = reportQuerySchema.safeParse({ services: selection.services.join(","), range: selection.range, from: selection.from, to: selection.to });
   if (!parsed.success) return { defaults, selection, problem: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") };
   try {

@@ -1,11 +1,9 @@
 import "server-only";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { CalendarDay } from "../archive/archive-input";
 import { classifyArchiveName } from "../archive/archive-names";
 import type { DayEntry } from "../archive/day-listing";
 import { servicePrefix, splitDatedKey } from "../archive/layout";
-import { listDayAttributions, type ListedAttribution } from "../attribution/attribution-store";
-import { deletedByForDay, type DeletedByCell } from "../attribution/day-attribution";
+import { dayCallsLister, deletedByForDay, type DeletedByCell } from "../attribution/day-attribution";
 import { matchesPrincipal } from "../attribution/principal-filter";
 import { findService } from "../config/load";
 import type { LazarusConfig } from "../config/schema";
@@ -32,7 +30,7 @@ export async function* searchWithAttribution(
   const principal = query.principal;
   const now = options.now ?? new Date();
   const engineQuery: ContentSearch = principal ? { ...query, cap: Number.MAX_SAFE_INTEGER, deletionType: "manual" } : query;
-  const days = new Map<string, Promise<ListedAttribution[]>>();
+  const calls = dayCallsLister(s3, config);
   let listFailed = false;
 
   const cellOf = async (match: SearchMatch): Promise<DeletedByCell | undefined> => {
@@ -43,16 +41,6 @@ export async function* searchWithAttribution(
     const named = classifyArchiveName(service, dated.day, dated.name);
     if (named.kind !== "record") return undefined;
     const entry: DayEntry = { ...named, archiveKey: match.archiveKey, size: 0, storageClass: "" };
-    let calls: ListedAttribution[] = [];
-    if (named.deletionType === "manual" && config.attribution.enabled) {
-      const id = `${service.name}/${dated.day.year}-${dated.day.month}-${dated.day.day}`;
-      let listing = days.get(id);
-      if (!listing) {
-        listing = listDayAttributions(s3, config.archive, service.name, dayDate(dated.day));
-        days.set(id, listing);
-      }
-      calls = await listing;
-    }
     return (await deletedByForDay(s3, config, service, dated.day, [entry], now, calls)).get(match.archiveKey);
   };
 
@@ -87,7 +75,5 @@ export async function* searchWithAttribution(
     if (listFailed) console.warn("[lazarus] content search: the attribution folder could not be listed; matches were shown without their caller");
   }
 }
-
-const dayDate = (day: CalendarDay) => new Date(Date.UTC(day.year, day.month - 1, day.day));
 
 const EMPTY_PROGRESS: SearchProgress = { daysTotal: 0, daysScanned: 0, bytesTotal: 0, bytesScanned: 0, recordsScanned: 0, matches: 0, elapsedMs: 0, bytesPerSecond: 0 };

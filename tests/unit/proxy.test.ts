@@ -123,6 +123,9 @@ describe("proxy", () => {
         "/services/usr-contact-svc/record?key=a&key=b",
         "/search?match=fuzzy&q=x",
         "/search?q=x&service=nope-svc",
+        "/services/usr-contact-svc/days/2024-01-15?who=order-cleanup-job&whoMatch=like",
+        "/services/usr-contact-svc/days/2024-01-15?who=a&who=b",
+        "/search?q=x&who=nina&whoMatch=like",
         "/services/%E0%A4%A/days/2024-01-15",
       ];
       for (const path of bad) expect(await statusOf(path, "viewer"), path).toBe(400);
@@ -130,6 +133,9 @@ describe("proxy", () => {
       expect(await statusOf("/reports?range=custom&from=2024-03-01&to=2024-02-01", "compliance")).toBe(400);
       expect(await statusOf("/reports?service=nope-svc", "compliance")).toBe(400);
       expect(await statusOf("/reports?range=last7&service=usr-contact-svc", "compliance")).toBe(200);
+      expect(await statusOf("/reports?range=last7&service=usr-contact-svc&who=x&whoMatch=like", "compliance")).toBe(400);
+      expect(await statusOf("/services/usr-contact-svc/days/2024-01-15?who=order-cleanup-job&whoMatch=equals", "viewer")).toBe(200);
+      expect(await statusOf("/search?q=x&who=nina", "viewer")).toBe(200);
       expect(await statusOf("/incidents?from=2024-01-15T10:45&to=2024-01-15T10:30", "compliance")).toBe(400);
       expect(await statusOf("/incidents?from=2024-01-15T10:30&to=2024-01-15T10:45&who=role:order-cleanup-job", "compliance")).toBe(200);
       expect(await statusOf("/services/usr-contact-svc/days/2024-01-15?type=ttl&prefix=USER", "viewer")).toBe(200);

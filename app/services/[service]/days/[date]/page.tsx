@@ -38,7 +38,7 @@ function shiftDay(date: string, by: number): string {
 }
 
 /** The neighbouring days, keeping the filters; no next day after today (UTC). */
-function DayNavigation({ service, date, filter }: { service: string; date: string; filter: { type?: string; prefix?: string } }) {
+function DayNavigation({ service, date, filter }: { service: string; date: string; filter: Parameters<typeof dayHref>[2] }) {
   const previous = shiftDay(date, -1);
   const next = shiftDay(date, 1);
   const link = "inline-flex items-center gap-1 rounded-md px-2 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-100";
