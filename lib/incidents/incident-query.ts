@@ -45,8 +45,9 @@ async function listWholeDay(s3: S3Client, config: LazarusConfig, service: Servic
 
 /**
  * Who deleted what in a time window, across services, from names alone: per service and
- * UTC day of the window, one LIST of the day's attribution folder per 1,000 calls (the
- * callers seen), and, only for the days where the chosen caller made a call, the day's
+ * UTC day of the window (widened by the match window, so a call filed across midnight is
+ * found), one LIST of the day's attribution folder per 1,000 calls (the callers seen),
+ * and, only for the days where the chosen caller made a call, the day's
  * archive listing (one LIST per 1,000 deletions; a sealed day its manifest and pages)
  * to join each deletion to its call as the day table does. No GET per record.
  */
@@ -55,13 +56,14 @@ export async function queryIncident(s3: S3Client, config: LazarusConfig, query: 
   const who = parseWho(query.who);
   const settings = config.attribution;
   const slack = settings.matchWindowSeconds * 1000;
-  const days = daysOf(start, end);
+  // A deletion in the window's first or last seconds may have its call filed under the day across midnight.
+  const callDays = daysOf(new Date(start.getTime() - slack), new Date(end.getTime() + slack));
   const limit = pLimit(CONCURRENCY);
 
   const perService = await Promise.all(
     config.services.map(async (service) => {
       const calls = settings.enabled
-        ? (await Promise.all(days.map((day) => limit(() => listDayAttributions(s3, config.archive, service.name, dayDate(day)))))).flat()
+        ? (await Promise.all(callDays.map((day) => limit(() => listDayAttributions(s3, config.archive, service.name, dayDate(day)))))).flat()
         : [];
       return { service, calls };
     }),

@@ -20,6 +20,7 @@ import { parseCsv } from "@/lib/exports/csv-read";
 import type { ExportManifest } from "@/lib/exports/export-format";
 import type { DayRecordsResponse, SearchResponse } from "@/lib/http/api-types";
 import { dayRecordsPage } from "@/lib/http/day-records";
+import { queryIncident } from "@/lib/incidents/incident-query";
 import type { ReportRecord } from "@/lib/reports/report-records";
 import { cloudTrailEventFor, type LocalPrincipal } from "@/scripts/local-stack/cloudtrail-events";
 import { motoEnv } from "../support/aws";
@@ -211,5 +212,26 @@ describe("the report's records and exports filtered by caller", () => {
     const bad = await invokeRoute(reportExportRoute, "/api/exports", { method: "POST", body: { ...report, who: "x".repeat(2049) } });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("who");
+  });
+});
+
+describe("the incident view across midnight", () => {
+  it("finds the role's deletions in a window's first and last seconds whose calls are filed under the neighbouring day", async () => {
+    const who = "principal:order-cleanup-job/run-42";
+    attributionLists.length = 0;
+    const morning = await queryIncident(s3, config, { from: `${DAY}T00:00`, to: `${DAY}T00:10`, who });
+    expect(morning.records.map((r) => r.partitionKey)).toEqual(["CONTACT#m1"]);
+    expect(morning.records[0]).toMatchObject({ principal: "order-cleanup-job/run-42", deletedAt: `${DAY}T00:00:04.000Z` });
+    // The day before is listed because the window starts at midnight, and the call's session is not counted as seen in it.
+    expect(attributionLists.some((prefix) => prefix.includes("2026/11/19"))).toBe(true);
+    expect(morning.principals).toEqual([]);
+
+    const evening = await queryIncident(s3, config, { from: `${DAY}T23:50`, to: `${DAY}T23:59`, who });
+    expect(evening.records.map((r) => r.partitionKey)).toEqual(["CONTACT#m2"]);
+
+    // A window in the middle of the day lists that day's calls only.
+    attributionLists.length = 0;
+    await queryIncident(s3, config, { from: `${DAY}T09:00`, to: `${DAY}T11:00`, who: "role:order-cleanup-job" });
+    expect(new Set(attributionLists.map((prefix) => prefix.match(/\d{4}\/\d{2}\/\d{2}/)?.[0]))).toEqual(new Set(["2026/11/20"]));
   });
 });
