@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import Link from "next/link";
+import { UnattributedNote } from "../attribution/unattributed-note";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useInfiniteQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
@@ -200,7 +201,7 @@ export function DayRecords({ service, date, bulkRestore = false }: { service: st
       <p role="status" aria-live="polite" className="mb-2 text-sm text-slate-700">
         {status}
       </p>
-      {callerCounts && (callerCounts.notYetKnown > 0 || callerCounts.noCaller > 0) ? <UnattributedNote counts={callerCounts} /> : null}
+      {callerCounts ? <UnattributedNote counts={callerCounts} /> : null}
       {bulkRestore && rows.length > 0 ? (
         <BulkSelectionBar
           service={service}
@@ -343,19 +344,6 @@ function callerFilterStatus(counts: CallerFilterCounts, otherFilters: boolean, m
 }
 
 /** Deletions the filter cannot judge yet, or at all, are counted rather than silently left out. */
-function UnattributedNote({ counts }: { counts: CallerFilterCounts }) {
-  return (
-    <p className="mb-2 text-sm text-slate-700">
-      Not shown:{" "}
-      {counts.notYetKnown > 0
-        ? `${n(counts.notYetKnown)} ${counts.notYetKnown === 1 ? "deletion is" : "deletions are"} not yet attributed (CloudTrail delivers a call within minutes; look again later)`
-        : null}
-      {counts.notYetKnown > 0 && counts.noCaller > 0 ? "; " : null}
-      {counts.noCaller > 0 ? `${n(counts.noCaller)} manual ${counts.noCaller === 1 ? "deletion has" : "deletions have"} no known caller` : null}.
-    </p>
-  );
-}
-
 function RetryButton({ onClick }: { onClick: () => void }) {
   return (
     <button type="button" onClick={onClick} className="mt-2 inline-flex items-center gap-1.5 rounded-md bg-white px-3 py-1.5 text-sm font-medium ring-1 ring-red-300 hover:bg-red-100">

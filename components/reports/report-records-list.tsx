@@ -12,6 +12,7 @@ import { DeletionTypeBadge } from "../ui/deletion-type-badge";
 import { ErrorPanel } from "../ui/message-panel";
 import { formatUtc } from "../format/time";
 import { ScrollRegion } from "@/components/ui/scroll-region";
+import { UnattributedNote } from "../attribution/unattributed-note";
 
 export const RECORDS_PER_SCREEN = 100;
 
@@ -50,6 +51,7 @@ export async function ReportRecordsList({ s3, config, scope, selection, total }:
       <p role="status" className="text-sm text-slate-700">
         {recordsStatus(screen.records.length, total, Boolean(selection.cursor), Boolean(screen.nextCursor), selection.who ? { who: selection.who, scanned: screen.scanned } : undefined)}
       </p>
+      {screen.callerFilter ? <UnattributedNote counts={screen.callerFilter} /> : null}
       {screen.records.length > 0 ? (
         <ScrollRegion label="Deleted records in the report" className="rounded-md border border-slate-200 bg-white">
           <table className="w-full text-left text-sm">

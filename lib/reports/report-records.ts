@@ -1,6 +1,6 @@
 import "server-only";
-import { dayCallsLister, deletedByForDay, deletedByLabel, type DeletedByCell } from "../attribution/day-attribution";
-import { matchesPrincipal, type PrincipalFilter } from "../attribution/principal-filter";
+import { callerVerdict, countVerdict, dayCallsLister, deletedByForDay, deletedByLabel, type CallerCounts, type DeletedByCell } from "../attribution/day-attribution";
+import type { PrincipalFilter } from "../attribution/principal-filter";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import { ArchiveInputError, listDayRecords, parseDay, type DayEntry, type NamedKey } from "../archive/archive-reader";
@@ -114,6 +114,8 @@ function remainingDays(scope: readonly ServiceDays[], from: RecordPosition | und
 
 export interface RecordPage {
   records: ReportRecord[];
+  /** Who deleted each record, by archive key, when asked for (`withDeletedBy`). */
+  deletedBy?: ReadonlyMap<string, DeletedByCell>;
   /** Where the next page starts; absent after the report's last record. */
   next?: RecordPosition;
 }
@@ -153,7 +155,7 @@ export async function* reportRecordPages(
         : following
           ? { service: following.scope.service.name, date: following.date }
           : undefined;
-      yield { records, ...(next ? { next } : {}) };
+      yield { records, ...(cells ? { deletedBy: cells } : {}), ...(next ? { next } : {}) };
     } while (cursor);
   }
 }
@@ -165,25 +167,33 @@ export const MAX_FILTERED_SCAN = 5000;
  * One screen of the record list: at least `limit` records unless the report ends first,
  * each with who deleted it (one LIST of the day's attribution folder per 1,000 calls per
  * service-day shown). With a caller filter, only that caller's records, reading at most
- * MAX_FILTERED_SCAN names per screen (`scanned` says how many were read).
+ * MAX_FILTERED_SCAN names per screen (`scanned` says how many were read, `callerFilter`
+ * how many matched and how many could not be judged yet), as the day table counts.
  */
 export async function reportRecordsScreen(
   s3: S3Client,
   config: LazarusConfig,
   scope: readonly ServiceDays[],
   options: { cursor?: string; limit: number; principal?: PrincipalFilter },
-): Promise<{ records: ReportRecord[]; nextCursor?: string; scanned: number }> {
+): Promise<{ records: ReportRecord[]; nextCursor?: string; scanned: number; callerFilter?: CallerCounts }> {
   const from = options.cursor ? decodeRecordCursor(options.cursor) : undefined;
   const records: ReportRecord[] = [];
   let next: RecordPosition | undefined;
   let scanned = 0;
+  const counts: CallerCounts = { examined: 0, matched: 0, notYetKnown: 0, noCaller: 0 };
   const pageSize = options.principal ? MAX_LIST_KEYS : Math.min(options.limit, MAX_LIST_KEYS);
   for await (const page of reportRecordPages(s3, config, scope, { ...(from ? { from } : {}), pageSize, withDeletedBy: true })) {
     scanned += page.records.length;
     const principal = options.principal;
-    records.push(...(principal ? page.records.filter((r) => matchesPrincipal(r.callerLabel, principal)) : page.records));
+    if (principal) {
+      for (const record of page.records) {
+        const verdict = record.deletionType === "unknown" ? "other" : callerVerdict(page.deletedBy?.get(record.archiveKey), record.deletionType, principal);
+        countVerdict(counts, verdict);
+        if (verdict === "matched") records.push(record);
+      }
+    } else records.push(...page.records);
     next = page.next;
     if (records.length >= options.limit || scanned >= MAX_FILTERED_SCAN) break;
   }
-  return { records, ...(next ? { nextCursor: encodeRecordCursor(next) } : {}), scanned };
+  return { records, ...(next ? { nextCursor: encodeRecordCursor(next) } : {}), scanned, ...(options.principal ? { callerFilter: counts } : {}) };
 }

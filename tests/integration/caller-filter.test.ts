@@ -177,10 +177,18 @@ describe("the report's records and exports filtered by caller", () => {
 
   it("GET /api/reports/records takes who and whoMatch, and refuses a bad value naming the field", async () => {
     as("compliance");
-    const { status, body } = await callRoute<{ records: ReportRecord[]; scanned: number }>(reportRecordsRoute, `/api/reports/records${dayQuery({ ...report, ...role })}`);
+    const { status, body } = await callRoute<{ records: ReportRecord[]; scanned: number; callerFilter?: unknown }>(reportRecordsRoute, `/api/reports/records${dayQuery({ ...report, ...role })}`);
     expect(status).toBe(200);
     expect(body.records.map((r) => r.partitionKey)).toEqual(["CONTACT#m1", "CONTACT#a1", "CONTACT#m2"]);
     expect(body.scanned).toBe(6);
+    // The same counts as the day table's: what it looked at, and what it could not judge.
+    expect(body.callerFilter).toEqual({ examined: 6, matched: 3, notYetKnown: 0, noCaller: 1 });
+    const recent = await callRoute<{ records: ReportRecord[]; callerFilter?: { notYetKnown: number } }>(
+      reportRecordsRoute,
+      `/api/reports/records${dayQuery({ services: SERVICE, range: "custom", from: today, to: today, ...role })}`,
+    );
+    expect(recent.body.records.filter((r) => r.partitionKey === "CONTACT#recent")).toEqual([]);
+    expect(recent.body.callerFilter?.notYetKnown).toBeGreaterThanOrEqual(1);
     const unfiltered = await callRoute<{ records: ReportRecord[] }>(reportRecordsRoute, `/api/reports/records${dayQuery(report)}`);
     expect(unfiltered.body.records).toHaveLength(6);
 
