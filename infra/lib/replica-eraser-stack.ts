@@ -139,7 +139,8 @@ export class ReplicaEraserStack extends Stack {
       }),
     );
     role.addToPrincipalPolicy(new PolicyStatement({ sid: "LockState", actions: ["s3:GetBucketObjectLockConfiguration"], resources: [bucket.bucketArn, ...failureReplicas.map((b) => b.bucketArn)] }));
-    // By pattern across services, so the policy is the same size for 1 service or 200.
+    // By pattern across services, so the policy is the same size for 1 service or 200. The first also
+    // covers attribution records ({prefix}_attribution/{service}/yyyy/mm/dd/…), which name the erased key.
     const records = [bucket.arnForObjects(`${prefix}*/????/??/??/*`), bucket.arnForObjects(`${prefix}*/${INDEX_SEGMENT}/*`)];
     // Sealed days' folder (lib/archive/sealed-format.ts, which is server-only).
     const sealed = [bucket.arnForObjects(`${prefix}*/????/??/_sealed/*`)];

@@ -16,7 +16,7 @@ import { storedJobSchema } from "../bulk-restore/job-types";
 import { storedPitrJobSchema } from "../pitr/pitr-types";
 import { ConfigError } from "../config/load";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
-import { cleanFailureCopies, deleteVersions, emptySummary, errorName, removeRecords } from "./erase";
+import { attributionLocation, cleanFailureCopies, deleteVersions, emptySummary, errorName, removeAttributions, removeRecords } from "./erase";
 import {
   bucketHasObjectLock,
   describeLock,
@@ -48,6 +48,7 @@ import { bulkRestoreVersionsHolding, pitrVersionsHolding, type JobFileVersion, t
 import { recordLocation } from "./record-location";
 import { findSubjectRecords, listVersionsOf } from "./record-sources";
 import { sealedDayLocation, sealedLeftovers, type PlannedSealedDay } from "./sealed-erasure";
+import { attributionServicePrefix, parseAttributionName } from "../attribution/attribution-layout";
 
 export { REPLICA_MARKER_SEGMENT };
 
@@ -416,6 +417,15 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
       result.locations.push(...erasable.map((r) => recordLocation(config, service.name, r.deletion.archiveKey)));
       await removeRecords(s3, config, { records: erasable, sealedDays }, summary);
       records += erasable.length;
+      // The callers of the covered deletions: records of calls made before the erasure (a later call deleted new data).
+      const attributions = plan.attributions.filter((a) => {
+        const calledAt = attributionCallTime(config, service, a.objectKey);
+        return calledAt !== undefined && erasureCovers(entry, calledAt);
+      });
+      for (const a of attributions.filter((a) => a.lock.state !== "none")) {
+        result.pending.push({ location: attributionLocation(a), until: lockUntil(a.lock), reason: describeLock(a.lock) ?? "locked" });
+      }
+      await removeAttributions(s3, config, attributions.filter((a) => a.lock.state === "none"), summary);
       const held = new Set(covered.filter((r) => !erasable.includes(r)).map((r) => r.deletion.archiveKey));
       await verifyRemoved(s3, config, service, { key, entry, held }, erasable, sealedDays, result);
     }
@@ -457,6 +467,14 @@ async function applyInService(s3: S3Client, config: LazarusConfig, service: Serv
     result.erasures.push({ service: service.name, keyHash, erasedAt: entry.erasedAt, state, records });
   }
   summary.remaining.push(...unresolvedFolders);
+}
+
+/** When the call an attribution record stands for was made, from its name (`{service}/{yyyy}/{mm}/{dd}/{folder}/{time}_…`). */
+function attributionCallTime(config: LazarusConfig, service: ServiceConfig, objectKey: string): Date | undefined {
+  const relative = objectKey.slice(attributionServicePrefix(config.archive.prefix, service.name).length);
+  const m = /^(\d{4})\/(\d{2})\/(\d{2})\/(.+)$/.exec(relative);
+  if (!m) return undefined;
+  return parseAttributionName(m[4]!, new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))))?.eventTime;
 }
 
 /** One job's stored file versions, and which kind of job it is. */

@@ -20,6 +20,9 @@ import { Replication } from "../support/replication";
 import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
 import { removeRecord } from "../support/stream-events";
 import { findTraces } from "../support/trace-scan";
+import { cleanupJob } from "../support/attribution";
+import { recordCallEvent } from "@/lib/attribution/record-calls";
+import { cloudTrailEventFor } from "@/scripts/local-stack/cloudtrail-events";
 
 /**
  * Erasure reaching the second copy. The archive replicates to a bucket in another account
@@ -192,6 +195,13 @@ describe("the replica eraser", () => {
       personRecord(SUBJECT, "SESSION-d", "2024-03-07T09:00:00Z"),
       personRecord(CONTROL, "SESSION-d", "2024-03-07T09:00:01Z"),
     ]);
+    // Who deleted them: attribution records, whose names and bodies hold the key.
+    const called = (pk: string, sk: string, at: string) =>
+      recordCallEvent(s3, config, cloudTrailEventFor({ api: "DeleteItem", principal: cleanupJob("run-7"), at: new Date(at), region: config.region, deletes: [{ table: service.table.name, key: { PK: pk, SK: sk } }] }));
+    await called(SUBJECT, "SESSION-a", "2024-03-05T08:00:00Z");
+    await called(SUBJECT, "SESSION-c", "2024-03-07T11:00:00Z");
+    await called(CONTROL, "SESSION-a", "2024-03-05T09:00:00Z");
+    const controlCalls = async () => (await allVersions(s3, replicaBucket, `${config.archive.prefix}_attribution/`)).filter((v) => v.includes(encodeURIComponent(CONTROL)) || v.includes(CONTROL));
     // Replication copies records as they are archived, then what sealing writes (its deletes stay behind).
     await replication.catchUp();
     await seal(s3, config, service, sealedDay);
@@ -200,6 +210,8 @@ describe("the replica eraser", () => {
 
     const controlBefore = await lookUp(s3, replica, service, CONTROL);
     expect(controlBefore).toHaveLength(2);
+    const controlCallsBefore = await controlCalls();
+    expect(controlCallsBefore).toHaveLength(1);
     const sealedBefore = await readDay(s3, replica, service, sealedDay);
 
     await eraseInSource(s3, config, SUBJECT, ERASED_AT);
@@ -210,16 +222,19 @@ describe("the replica eraser", () => {
     const before = await findTraces(s3, [replicaBucket, replicaFailures], needles(SUBJECT));
     expect(new Set(before.map((t) => t.bucket))).toEqual(new Set([replicaBucket, replicaFailures]));
     expect(before.some((t) => t.key.includes("/_sealed/"))).toBe(true);
+    expect(before.some((t) => t.key.includes("_attribution/"))).toBe(true);
 
     const result = await applyReplicaErasures(s3, config, { now: afterRecheck() });
     expect(result.summary.remaining).toEqual([]);
     expect(result.pending).toEqual([]);
     expect(result.erasures).toEqual([expect.objectContaining({ service: service.name, state: "applied", records: 3 })]);
     expect(result.summary.failureCopyVersionsRemoved).toBe(1);
+    expect(result.summary.attributionRecordsRemoved).toBe(2);
 
     expect(await findTraces(s3, [replicaBucket, replicaFailures], needles(SUBJECT))).toEqual([]);
     // The other customer, beside the subject in the same bundle, day and failed batch, reads exactly as before.
     expect(await lookUp(s3, replica, service, CONTROL)).toEqual(controlBefore);
+    expect(await controlCalls()).toEqual(controlCallsBefore);
     const sealedAfter = await readDay(s3, replica, service, sealedDay);
     expect(sealedAfter.images).toEqual(sealedBefore.images.filter((image) => !image.includes(`"${SUBJECT}"`)));
     const kept = failedBatchRecords((await readFailedBatch(s3, replicaFailures, batch)) ?? "");
