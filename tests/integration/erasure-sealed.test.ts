@@ -51,8 +51,8 @@ beforeAll(async () => {
 
 afterEach(() => processes.cleanUp());
 
-/** A killed erasure holds its days' leases until they run out: short ones here, and the next erasure waits for them. */
-const KILLED_LEASE_MS = 2_000;
+/** A killed erasure holds its days' leases until they run out: short ones here, and the next erasure waits for them. Long enough that a live erasure renews them in time on a loaded machine. */
+const KILLED_LEASE_MS = 5_000;
 
 function erase(key: string): Promise<ErasureResult> {
   return eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => NOW, {

@@ -43,8 +43,8 @@ beforeAll(async () => {
 
 afterEach(() => processes.cleanUp());
 
-/** A killed seal holds its day's lease until it runs out: a short one here, waited out before sealing again. */
-const KILLED_LEASE_MS = 2_000;
+/** A killed seal holds its day's lease until it runs out: a short one here, waited out before sealing again. Long enough that a live seal renews it in time on a loaded machine (a renewal every third of it). */
+const KILLED_LEASE_MS = 5_000;
 
 async function sealUntilKilled(date: string, step: SealStep): Promise<void> {
   await processes.killAt("tests/support/seal-process.ts", [configPath, date, step, String(DELETE_BATCH), String(KILLED_LEASE_MS)], step);
