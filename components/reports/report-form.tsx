@@ -3,6 +3,7 @@
 import { useState } from "react";
 import type { RangeKind, ReportSelection } from "@/lib/reports/report-params";
 import { presetOf } from "@/lib/reports/report-params";
+import { CallerFilterFields } from "../attribution/caller-filter-fields";
 
 const KINDS: { value: RangeKind; label: (d: { lastQuarter: string }) => string }[] = [
   { value: "last7", label: () => "Last 7 days" },
@@ -88,21 +89,15 @@ export function ReportForm({
             </div>
           </>
         ) : null}
-        <div className="flex min-w-0 flex-1 basis-48 flex-col gap-1">
-          <label htmlFor="report-who" className="text-sm font-medium">
-            Records deleted by (role, caller or ARN)
-          </label>
-          <input id="report-who" name="who" defaultValue={selection.who ?? ""} placeholder="any caller" maxLength={2048} autoComplete="off" spellCheck={false} className={`${input} font-mono`} />
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="report-who-match" className="text-sm font-medium">
-            Match the caller
-          </label>
-          <select id="report-who-match" name="whoMatch" defaultValue={selection.whoMatch ?? "contains"} className={input}>
-            <option value="contains">contains</option>
-            <option value="equals">equals (a role: all its sessions)</option>
-          </select>
-        </div>
+        <CallerFilterFields
+          idPrefix="report"
+          label="Records deleted by (role, caller or ARN)"
+          placeholder="any caller"
+          who={selection.who}
+          whoMatch={selection.whoMatch}
+          fieldClassName={input}
+          whoClassName="flex min-w-0 flex-1 basis-48 flex-col gap-1"
+        />
         <button type="submit" className="rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
           Show report
         </button>

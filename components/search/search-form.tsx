@@ -1,6 +1,7 @@
 import Form from "next/form";
 import { Search } from "lucide-react";
 import type { ServiceSummary } from "@/lib/archive/archive-reader";
+import { CallerFilterFields } from "../attribution/caller-filter-fields";
 
 const TYPE_WORDS = { S: "string", N: "number", B: "binary, entered as base64" } as const;
 
@@ -56,21 +57,15 @@ export function SearchForm({ services, values }: { services: ServiceSummary[]; v
             ))}
           </select>
         </div>
-        <div className="flex min-w-56 flex-1 flex-col gap-1">
-          <label htmlFor="search-who" className="text-sm font-medium">
-            Deleted by (role, caller or ARN)
-          </label>
-          <input id="search-who" name="who" defaultValue={values.who ?? ""} maxLength={2048} placeholder="optional" autoComplete="off" spellCheck={false} className={`${field} font-mono`} />
-        </div>
-        <div className="flex flex-col gap-1">
-          <label htmlFor="search-who-match" className="text-sm font-medium">
-            Match the caller
-          </label>
-          <select id="search-who-match" name="whoMatch" defaultValue={values.whoMatch ?? "contains"} className={field}>
-            <option value="contains">contains</option>
-            <option value="equals">equals (a role: all its sessions)</option>
-          </select>
-        </div>
+        <CallerFilterFields
+          idPrefix="search"
+          label="Deleted by (role, caller or ARN)"
+          placeholder="optional"
+          who={values.who}
+          whoMatch={values.whoMatch}
+          fieldClassName={field}
+          whoClassName="flex min-w-56 flex-1 flex-col gap-1"
+        />
         <button type="submit" className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800">
           <Search aria-hidden="true" className="size-4" />
           Search
