@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
-import { demoPassword, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { demoPassword, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 /**
  * Four-eyes approval in the demo, whose config puts bulk restores and erasures of
@@ -12,11 +12,6 @@ const SECOND_ADMIN = "admin2@demo.lazarus";
 
 function daysAgo(n: number): string {
   return new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
-}
-
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const widths = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, viewport: window.innerWidth }));
-  expect(widths.document, `${page.url()} is ${widths.document}px wide at ${widths.viewport}px`).toBeLessThanOrEqual(widths.viewport);
 }
 
 async function signInAsSecondAdmin(browser: Browser): Promise<Page> {

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { DEMO_SERVICES, WALKTHROUGH, walkthroughDeletedAt } from "../scripts/demo/fixtures";
-import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 /**
  * The demo seals days older than its seal.afterDays (70) and leaves the recent ones open:
@@ -17,11 +17,6 @@ const sealedDay = walkthroughDeletedAt(sealed.deletions[0]!, now).toISOString().
 // Yesterday: open.
 const open = WALKTHROUGH.restorable;
 const openDay = walkthroughDeletedAt(open.deletions[0]!, now).toISOString().slice(0, 10);
-
-async function expectNoHorizontalOverflow(page: Page): Promise<void> {
-  const widths = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, viewport: window.innerWidth }));
-  expect(widths.document, `${page.url()} is ${widths.document}px wide at ${widths.viewport}px`).toBeLessThanOrEqual(widths.viewport);
-}
 
 for (const { width, height, label } of [
   { width: 1280, height: 900, label: "desktop" },

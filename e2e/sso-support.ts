@@ -37,7 +37,7 @@ const PROXY_HOST = "127.0.0.2";
 /** The direct console's session length, far longer than the provider's token lifetime. */
 export const SESSION_HOURS = 2;
 /** The provider's ID and access token lifetime in these tests. */
-export const TOKEN_SECONDS = 20;
+export const TOKEN_SECONDS = 5;
 
 const CLIENTS = {
   direct: { clientId: "lazarus-direct", clientSecret: "direct-client-secret-0123456789" },

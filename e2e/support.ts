@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "@playwright/test";
+import { expect, type Page } from "@playwright/test";
 import { DEMO_INCIDENT } from "../scripts/demo/fixtures";
 
 export type DemoRole = "viewer" | "support" | "compliance" | "admin";
@@ -20,6 +20,12 @@ export function storageStateFor(role: DemoRole): string {
 /** Screenshots of the main screens, kept with the run's results. */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join("test-results", "screens", `${name}.png`), fullPage: true });
+}
+
+/** Fails when the page is wider than the window, so that it would scroll sideways. */
+export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
+  const widths = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+  expect(widths.document, `${page.url()} is ${widths.document}px wide at ${widths.viewport}px`).toBeLessThanOrEqual(widths.viewport);
 }
 
 /** Fails on serious or critical accessibility violations, listing them. */
