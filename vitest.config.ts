@@ -1,9 +1,25 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 // `server-only` throws outside Next's server build; tests run the same modules in plain Node.
 const alias = { "server-only": fileURLToPath(new URL("./tests/support/server-only-stub.ts", import.meta.url)), "@": root };
+
+const UNIT_TEST_DIRS = ["lib", "infra/archiver", "scripts", "tests/unit", "components"];
+const unitInclude = UNIT_TEST_DIRS.flatMap((dir) => [`${dir}/**/*.test.ts`, `${dir}/**/*.test.tsx`]);
+/**
+ * Unit test files that replace a module, an SDK client, a global, the environment or the
+ * clock. Each runs in a fresh module graph: shared with other files, what it replaced leaks
+ * into them.
+ */
+const unitFilesThatReplace = UNIT_TEST_DIRS.flatMap((dir) =>
+  readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+    .filter((file) => /\.test\.tsx?$/.test(file))
+    .map((file) => join(dir, file))
+    .filter((file) => /vi\.(mock|doMock|spyOn|stubGlobal|stubEnv|useFakeTimers)\(|mockClient\(|process\.env\.\w+ =/.test(readFileSync(join(root, file), "utf8"))),
+);
 
 export default defineConfig({
   test: {
@@ -16,9 +32,22 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: "unit",
-          include: ["lib/**/*.test.ts", "infra/archiver/**/*.test.ts", "scripts/**/*.test.ts", "tests/unit/**/*.test.ts", "components/**/*.test.tsx"],
+          include: unitInclude,
+          exclude: unitFilesThatReplace,
           environment: "node",
+          // Loading the SDK, zod and React again for each file took three quarters of the unit
+          // run; these files keep no state between them, so a worker loads them once.
+          isolate: false,
           // Property tests run hundreds of cases; on a loaded 2-core machine 5 s is too tight.
+          testTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: "unit-isolated",
+          include: unitFilesThatReplace,
+          environment: "node",
           testTimeout: 30_000,
         },
       },
