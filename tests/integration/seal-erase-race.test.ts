@@ -292,7 +292,7 @@ describe.concurrent("a seal and an erasure of the same day, started together", (
     expect(sealed.outcome).toBe("sealed");
     expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 2, sealedRecordsRemoved: 2, bundlesRewritten: 1, remaining: [] } });
     expect(await readDayManifest(s3, config, service, day)).toMatchObject({ records: 16 });
-  }, 120_000);
+  }, 240_000);
 
   it("erasure first: the seal finds the day busy and leaves it for the next run, which seals what the erasure left", async ({ expect }) => {
     const own = await archive();
@@ -315,7 +315,7 @@ describe.concurrent("a seal and an erasure of the same day, started together", (
     expect(busy).toMatchObject({ outcome: "busy", newlySealed: 0 });
     expect(busy.problem).toBe(`busy, will seal on the next run: day 2024-05-08 of ${service.name} is being edited by an erasure`);
     expect(run.days.find((d) => d.date === "2024-05-08")).toMatchObject({ outcome: "sealed", newlySealed: 16 });
-  }, 120_000);
+  }, 240_000);
 });
 
 describe.concurrent("a holder killed mid-way", () => {
