@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CreateBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { ScanCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import pLimit from "p-limit";
+import { beforeAll, describe, it, type ExpectStatic, type OnTestFinishedHandler } from "vitest";
 import { archiverTargetFor, archiveStreamRecord } from "../../lib/archive/archiver";
 import type { AttributeMap, KeyValue } from "../../lib/archive/attribute-value";
 import type { SessionUser } from "../../lib/auth/roles";
@@ -38,7 +39,6 @@ const admin: SessionUser = { id: "u-admin", email: "admin@example.com", name: "A
 let region: string;
 let s3: S3Client;
 let bucket: string;
-let child: ChildProcess | undefined;
 
 interface Fixture {
   config: LazarusConfig;
@@ -108,30 +108,34 @@ beforeAll(async () => {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 
-afterAll(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-});
-
-async function killAndResume(sealed: boolean): Promise<void> {
+/** The two cases run at once (each waits out a dead runner's lease); each kills only its own process. */
+async function killAndResume(sealed: boolean, expect: ExpectStatic, onTestFinished: (fn: OnTestFinishedHandler) => void): Promise<void> {
     const { config, configPath, table, survivorWrites } = await fixture(sealed ? "sealed" : "open");
     const service = findService(config, "orders")!;
-    const archiveKeys: string[] = [];
-    for (let i = 0; i < ITEMS; i++) {
-      const pk = `ORDER#k-${String(i).padStart(4, "0")}`;
-      const item: AttributeMap = { PK: { S: pk }, SK: { S: "DETAILS" }, status: { S: "scheduled" } };
-      const keys: Record<string, KeyValue> = { PK: item.PK as KeyValue, SK: item.SK as KeyValue };
-      const outcome = await archiveStreamRecord(s3, archiverTargetFor(config, service), removeRecord({ keys, oldImage: item, at: new Date("2024-04-02T10:30:00Z") }));
-      if (outcome.status !== "archived") throw new Error(`fixture not archived: ${outcome.status}`);
-      archiveKeys.push(outcome.archiveKey);
-    }
+    const limit = pLimit(16);
+    const archiveKeys = await Promise.all(
+      Array.from({ length: ITEMS }, (_, i) =>
+        limit(async () => {
+          const pk = `ORDER#k-${String(i).padStart(4, "0")}`;
+          const item: AttributeMap = { PK: { S: pk }, SK: { S: "DETAILS" }, status: { S: "scheduled" } };
+          const keys: Record<string, KeyValue> = { PK: item.PK as KeyValue, SK: item.SK as KeyValue };
+          const outcome = await archiveStreamRecord(s3, archiverTargetFor(config, service), removeRecord({ keys, oldImage: item, at: new Date("2024-04-02T10:30:00Z") }));
+          if (outcome.status !== "archived") throw new Error(`fixture not archived: ${outcome.status}`);
+          return outcome.archiveKey;
+        }),
+      ),
+    );
     if (sealed) expect(await sealDay(s3, config, service, { year: 2024, month: 4, day: 2 }, { now: new Date("2024-05-01T00:00:00Z") })).toMatchObject({ outcome: "sealed", records: ITEMS });
     const observer = createDynamoDBClient({ region });
     const job = await createJob({ s3, dynamodb: observer }, config, { kind: "archive-keys", service: "orders", archiveKeys }, admin, new Date(), CHUNK);
 
     // The first server: a separate process running the job.
-    child = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "tests/support/bulk-restore-process.ts", configPath, job.id, String(LEASE_MS)], {
+    const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "--conditions=react-server", "tests/support/bulk-restore-process.ts", configPath, job.id, String(LEASE_MS)], {
       env: process.env,
       stdio: ["ignore", "pipe", "pipe"],
+    });
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     });
     let output = "";
     child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
@@ -199,12 +203,12 @@ async function killAndResume(sealed: boolean): Promise<void> {
     }
 }
 
-describe("bulk restore across a killed server", () => {
-  it("is taken over by the next server's start sweep and finishes with every item written exactly once", async () => {
-    await killAndResume(false);
-  });
+describe.concurrent("bulk restore across a killed server", () => {
+  it("is taken over by the next server's start sweep and finishes with every item written exactly once", async ({ expect, onTestFinished }) => {
+    await killAndResume(false, expect, onTestFinished);
+  }, 120_000);
 
-  it("does the same for records of a sealed day, whose images both servers read from bundle ranges", async () => {
-    await killAndResume(true);
-  });
+  it("does the same for records of a sealed day, whose images both servers read from bundle ranges", async ({ expect, onTestFinished }) => {
+    await killAndResume(true, expect, onTestFinished);
+  }, 120_000);
 });

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, type ExpectStatic } from "vitest";
 import { formatDay, type CalendarDay } from "../../lib/archive/archive-input";
 import { getArchivedRecord, listDays } from "../../lib/archive/archive-reader";
 import { readDayManifest } from "../../lib/archive/sealed-store";
@@ -32,41 +32,43 @@ const officer: SessionUser = { id: "u-compliance", email: "cora@example.com", na
 const admin: SessionUser = { id: "u-admin", email: "ada@example.com", name: "Ada Admin", role: "admin" };
 const NOW = new Date("2024-09-01T00:00:00Z");
 
+type Archive = { s3: S3Client; config: LazarusConfig; service: ServiceConfig; failures: string; configPath: string };
+
+/** An archive of its own: the kill tests each take one, so they run at once while killed erasures' leases run out. */
+async function archive(): Promise<Archive> {
+  const fixture = await sealingFixture("erase-sealed", { failures: true });
+  return { ...fixture, failures: fixture.failures!, configPath: fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-erase-sealed-"))) };
+}
+
 let s3: S3Client;
 let dynamodb: DynamoDBClient;
 let config: LazarusConfig;
 let service: ServiceConfig;
-let failures: string;
-let configPath: string;
-const processes = new StepKiller("the erasure");
+let shared: Archive;
 
 beforeAll(async () => {
-  const fixture = await sealingFixture("erase-sealed", { failures: true });
-  ({ s3, config, service } = fixture);
-  failures = fixture.failures!;
-  configPath = fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-erase-sealed-")));
+  shared = await archive();
+  ({ s3, config, service } = shared);
   dynamodb = createDynamoDBClient({ region: motoEnv().region });
   await createPkSkTable(dynamodb, service.table.name);
 });
 
-afterEach(() => processes.cleanUp());
-
 /** A killed erasure holds its days' leases until they run out: short ones here, and the next erasure waits for them. Long enough that a live erasure renews them in time on a loaded machine. */
 const KILLED_LEASE_MS = 5_000;
 
-function erase(key: string): Promise<ErasureResult> {
+function erase(key: string, { s3, config }: Archive = shared): Promise<ErasureResult> {
   return eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => NOW, {
     lease: { waitMs: KILLED_LEASE_MS * 5, pollMs: 200 },
   });
 }
 
-async function seal(day: CalendarDay): Promise<void> {
+async function seal(day: CalendarDay, { s3, config, service }: Archive = shared, check: ExpectStatic = expect): Promise<void> {
   const report = await sealDay(s3, config, service, day, { now: NOW, manifestPageRows: 10 });
-  expect(report.outcome).not.toBe("failed");
+  check(report.outcome).not.toBe("failed");
 }
 
-async function expectNoTrace(key: string): Promise<void> {
-  expect(await findTraces(s3, [config.archive.bucket, failures], personNeedles(key))).toEqual([]);
+async function expectNoTrace(key: string, { s3, config, failures }: Archive = shared, check: ExpectStatic = expect): Promise<void> {
+  check(await findTraces(s3, [config.archive.bucket, failures], personNeedles(key))).toEqual([]);
 }
 
 describe("erasing a subject whose records are in a sealed day", () => {
@@ -161,7 +163,7 @@ describe("erasing every record of a sealed day", () => {
   });
 });
 
-describe("an erasure killed between its steps in a sealed day", () => {
+describe.concurrent("an erasure killed between its steps in a sealed day", () => {
   const KILL_POINTS: { step: ErasureStep; label: string }[] = [
     { step: "bundle-rewritten", label: "after the bundle is rewritten" },
     { step: "manifest-written", label: "after the manifest" },
@@ -169,12 +171,16 @@ describe("an erasure killed between its steps in a sealed day", () => {
     { step: "bundle-versions-deleted", label: "after the old versions are deleted" },
   ];
 
-  async function eraseUntilKilled(key: string, step: ErasureStep): Promise<void> {
+  async function eraseUntilKilled(processes: StepKiller, configPath: string, key: string, step: ErasureStep): Promise<void> {
     await processes.killAt("tests/support/erase-process.ts", [configPath, key, step, String(KILLED_LEASE_MS)], step);
   }
 
   KILL_POINTS.forEach(({ step, label }, i) => {
-    it(`${label}: everyone else reads once, byte for byte, and erasing again finishes`, async () => {
+    it(`${label}: everyone else reads once, byte for byte, and erasing again finishes`, async ({ expect, onTestFinished }) => {
+      const own = await archive();
+      const { s3, config, service } = own;
+      const processes = new StepKiller("the erasure");
+      onTestFinished(() => processes.cleanUp());
       const day = { year: 2024, month: 5, day: i + 1 };
       const subject = `KILL#${i}`;
       await archiveAll(s3, config, service, [
@@ -182,23 +188,23 @@ describe("an erasure killed between its steps in a sealed day", () => {
         personRecord(subject, "SESSION-a", `${formatDay(day)}T07:00:00Z`),
         personRecord(subject, "SESSION-b", `${formatDay(day)}T19:00:00Z`),
       ]);
-      await seal(day);
+      await seal(day, own, expect);
       const before = await readDay(s3, config, service, day);
       const expected = withoutSubject(before, subject, { ttl: 0, manual: 2 });
 
-      await eraseUntilKilled(subject, step);
+      await eraseUntilKilled(processes, own.configPath, subject, step);
       // Right after the kill, every other record of the day reads with its bytes.
       for (const [n, name] of expected.names.entries()) {
         const read = await getArchivedRecord(s3, config, service, name);
         expect(read.ok && JSON.stringify(read.deletion.oldImage)).toBe(expected.images[n]);
       }
 
-      const again = await erase(subject);
+      const again = await erase(subject, own);
       expect(again).toMatchObject({ outcome: "succeeded", summary: { remaining: [] } });
       expect(await readDay(s3, config, service, day)).toEqual(expected);
       expect(await lookUp(s3, config, service, `K${i}#4`)).toEqual([expected.images[expected.names.findIndex((n) => n.includes(`_K${i}#4_`))]]);
       expect(await lookUp(s3, config, service, subject)).toEqual([]);
-      await expectNoTrace(subject);
+      await expectNoTrace(subject, own, expect);
     }, 240_000);
   });
 });

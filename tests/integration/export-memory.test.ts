@@ -4,9 +4,9 @@ import { runInNewContext } from "node:vm";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { fileURLToPath } from "node:url";
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { NextRequest } from "next/server";
-import pLimit from "p-limit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { POST as exportRoute } from "@/app/api/exports/route";
 import { GET as manifestRoute } from "@/app/api/exports/[exportId]/manifest/route";
@@ -24,9 +24,9 @@ import { uniqueName } from "../support/aws";
  * match the bytes received. The archive objects are empty bodies under real archive
  * names: an export reads names only. Each name carries partition and sort keys of
  * 190 characters, near the longest the layout keeps literal, so 12,000 objects make a
- * file of the same size as 50,000 short ones (about 11 MB) for a quarter of the PUTs.
- * Seeding still keeps a moto_server busy for a while, so this file has its own and the
- * other files' server stays responsive.
+ * file of the same size as 50,000 short ones (about 11 MB) for a quarter of the objects.
+ * This file has a moto_server of its own, started with the objects already in its bucket
+ * (tests/support/seeded-moto-server.py): 12,000 PUTs kept a server busy for over a minute.
  */
 
 vi.mock("@/lib/auth/session", () => ({ getSessionUser: vi.fn() }));
@@ -40,14 +40,31 @@ let bucket: string;
 let moto: MotoServer;
 
 beforeAll(async () => {
-  moto = await startMotoServer();
+  const region = "us-east-1";
+  bucket = uniqueName("export-memory");
+  const start = Date.UTC(2026, 6, 1);
+  const keys = Array.from({ length: ROWS }, (_, i) => {
+    const deletedAt = new Date(start + (i % DAYS) * 86_400_000 + Math.floor(i / DAYS) * 1000);
+    return archiveObjectKey({
+      prefix: "",
+      service: "usr-contact-svc",
+      deletedAt,
+      deletionType: i % 3 === 0 ? "ttl" : "manual",
+      partitionKey: { S: `CUSTOMER#${String(i).padStart(6, "0")}#`.padEnd(KEY_CHARS, "p") },
+      sortKey: { S: `PROFILE#${String(i % 97)}#`.padEnd(KEY_CHARS, "s") },
+      eventId: `event-${i}`,
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), "lazarus-export-memory-"));
+  const seed = join(dir, "seed.txt");
+  writeFileSync(seed, [bucket, ...keys].join("\n"));
+  process.env.LAZARUS_MOTO_SEED = seed;
+  moto = await startMotoServer({ command: fileURLToPath(new URL("../support/seeded-moto-server.py", import.meta.url)) });
+  delete process.env.LAZARUS_MOTO_SEED;
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
   process.env.AWS_ACCESS_KEY_ID ??= "test";
   process.env.AWS_SECRET_ACCESS_KEY ??= "test";
-  const region = "us-east-1";
   s3 = createS3Client({ region });
-  bucket = uniqueName("export-memory");
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const raw = {
     region,
     archive: { bucket, prefix: "" },
@@ -60,30 +77,13 @@ beforeAll(async () => {
       },
     ],
   };
-  const dir = mkdtempSync(join(tmpdir(), "lazarus-export-memory-"));
   writeFileSync(join(dir, "lazarus.config.json"), JSON.stringify(raw));
   process.env.LAZARUS_CONFIG = join(dir, "lazarus.config.json");
   parseConfig(raw);
-  const limit = pLimit(64);
-  const start = Date.UTC(2026, 6, 1);
-  await Promise.all(
-    Array.from({ length: ROWS }, (_, i) =>
-      limit(() => {
-        const deletedAt = new Date(start + (i % DAYS) * 86_400_000 + Math.floor(i / DAYS) * 1000);
-        const key = archiveObjectKey({
-          prefix: "",
-          service: "usr-contact-svc",
-          deletedAt,
-          deletionType: i % 3 === 0 ? "ttl" : "manual",
-          partitionKey: { S: `CUSTOMER#${String(i).padStart(6, "0")}#`.padEnd(KEY_CHARS, "p") },
-          sortKey: { S: `PROFILE#${String(i % 97)}#`.padEnd(KEY_CHARS, "s") },
-          eventId: `event-${i}`,
-        });
-        return s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(0), ContentLength: 0 }));
-      }),
-    ),
-  );
-}, 900_000);
+  // Seeded as the server started: the bucket lists every object through the SDK.
+  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "usr-contact-svc/", MaxKeys: 1 }));
+  expect(listed.KeyCount).toBe(1);
+}, 300_000);
 
 afterAll(async () => {
   await moto?.stop();

@@ -1,6 +1,6 @@
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutBucketVersioningCommand, PutObjectCommand, PutObjectRetentionCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { DynamoDBRecord } from "aws-lambda";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, it, type ExpectStatic } from "vitest";
 import type { AttributeMap } from "../../lib/archive/attribute-value";
 import { readDayManifest } from "../../lib/archive/sealed-store";
 import { sealDay } from "../../lib/archive/sealer";
@@ -84,18 +84,18 @@ function withReplica(config: LazarusConfig, replica: string, failureBucketReplic
   };
 }
 
-async function eraseInSource(s3: S3Client, config: LazarusConfig, key: string, at: Date): Promise<void> {
+async function eraseInSource(s3: S3Client, config: LazarusConfig, key: string, at: Date, expect: ExpectStatic): Promise<void> {
   const result = await eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => at);
   expect(result.outcome).toBe("succeeded");
 }
 
 /** The archive's scheduled re-check of due erasures, which marks each one it finds clean (the marker replicates). */
-async function recheckInSource(s3: S3Client, config: LazarusConfig, now = recheckTime()): Promise<void> {
+async function recheckInSource(s3: S3Client, config: LazarusConfig, expect: ExpectStatic, now = recheckTime()): Promise<void> {
   const result = await recheckErasures(s3, config, { now });
   expect(result.remaining).toEqual([]);
 }
 
-async function seal(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: { year: number; month: number; day: number }): Promise<void> {
+async function seal(s3: S3Client, config: LazarusConfig, service: ServiceConfig, day: { year: number; month: number; day: number }, expect: ExpectStatic): Promise<void> {
   const report = await sealDay(s3, config, service, day, { now: ERASED_AT, manifestPageRows: 10 });
   expect(report.outcome).not.toBe("failed");
 }
@@ -152,32 +152,29 @@ async function putFailedBatch(s3: S3Client, bucket: string, service: ServiceConf
   return key;
 }
 
-describe("the replica eraser", () => {
-  let s3: S3Client;
-  let config: LazarusConfig;
-  let replica: LazarusConfig;
-  let service: ServiceConfig;
-  let replicaBucket: string;
-  let replicaFailures: string;
-  let replication: Replication;
-  let failures: string;
+/**
+ * An archive, its failed-batch bucket and their replicas, for one test: the tests run at once
+ * (much of their time is waiting on moto, and one waits out an Object Lock retention), and
+ * each sweep of the replica sees only its own test's erasures.
+ */
+async function replicatedArchive() {
+  const fixture = await sealingFixture("replica-source", { failures: true });
+  const { s3, service } = fixture;
+  const failures = fixture.failures!;
+  const replicaBucket = await versionedBucket(s3, "replica-copy");
+  const replicaFailures = await versionedBucket(s3, "replica-failures");
+  const config = withReplica(fixture.config, replicaBucket, { [failures]: replicaFailures });
+  const replication = new Replication(s3, [
+    { source: config.archive.bucket, replica: replicaBucket },
+    { source: failures, replica: replicaFailures },
+  ]);
+  return { s3, service, failures, replicaBucket, replicaFailures, config, replica: replicaConfig(config), replication };
+}
 
-  beforeAll(async () => {
-    const fixture = await sealingFixture("replica-source", { failures: true });
-    s3 = fixture.s3;
-    failures = fixture.failures!;
-    service = fixture.service;
-    replicaBucket = await versionedBucket(s3, "replica-copy");
-    replicaFailures = await versionedBucket(s3, "replica-failures");
-    config = withReplica(fixture.config, replicaBucket, { [fixture.failures!]: replicaFailures });
-    replica = replicaConfig(config);
-    replication = new Replication(s3, [
-      { source: config.archive.bucket, replica: replicaBucket },
-      { source: fixture.failures!, replica: replicaFailures },
-    ]);
-  });
+describe.concurrent("the replica eraser", () => {
 
-  it("removes every version of an erased subject from the replica, in sealed and open days and failed batches, and leaves another customer as it was", async () => {
+  it("removes every version of an erased subject from the replica, in sealed and open days and failed batches, and leaves another customer as it was", async ({ expect }) => {
+    const { s3, service, failures, replicaBucket, replicaFailures, config, replica, replication } = await replicatedArchive();
     const SUBJECT = "SUBJ#77";
     const CONTROL = "SUBJ#770";
     const sealedDay = { year: 2024, month: 3, day: 5 };
@@ -204,7 +201,7 @@ describe("the replica eraser", () => {
     const controlCalls = async () => (await allVersions(s3, replicaBucket, `${config.archive.prefix}_attribution/`)).filter((v) => v.includes(encodeURIComponent(CONTROL)) || v.includes(CONTROL));
     // Replication copies records as they are archived, then what sealing writes (its deletes stay behind).
     await replication.catchUp();
-    await seal(s3, config, service, sealedDay);
+    await seal(s3, config, service, sealedDay, expect);
     expect((await readDayManifest(s3, config, service, sealedDay))?.parts).toHaveLength(1);
     await replication.catchUp();
 
@@ -214,9 +211,9 @@ describe("the replica eraser", () => {
     expect(controlCallsBefore).toHaveLength(1);
     const sealedBefore = await readDay(s3, replica, service, sealedDay);
 
-    await eraseInSource(s3, config, SUBJECT, ERASED_AT);
+    await eraseInSource(s3, config, SUBJECT, ERASED_AT, expect);
     expect(await findTraces(s3, [config.archive.bucket], needles(SUBJECT))).toEqual([]);
-    await recheckInSource(s3, config);
+    await recheckInSource(s3, config, expect);
     await replication.catchUp();
     // The test can fail: before the eraser runs, the replica still holds the subject in objects, entries, bundles and the failed batch.
     const before = await findTraces(s3, [replicaBucket, replicaFailures], needles(SUBJECT));
@@ -252,38 +249,41 @@ describe("the replica eraser", () => {
     expect(await allVersions(s3, replicaBucket)).toEqual(versionsBefore);
     // A sweep with nothing to apply costs one LIST of the ledger and one of the markers per service.
     expect(requests.counts).toEqual({ ListObjectsV2Command: 2 });
-  });
+  }, 240_000);
 
-  it("erases at once when the ledger entry arrives before the rest of the erasure, and marks it applied only after the settle time", async () => {
+  it("erases at once when the ledger entry arrives before the rest of the erasure, and marks it applied only after the settle time", async ({ expect }) => {
+    const { s3, service, replicaBucket, config, replica, replication } = await replicatedArchive();
     const SUBJECT = "SUBJ#88";
     const day = { year: 2024, month: 4, day: 10 };
     await archiveAll(s3, config, service, [...deletionsOfDay(day, 12, "D"), personRecord(SUBJECT, "SESSION-1", "2024-04-10T06:00:00Z"), personRecord(SUBJECT, "SESSION-2", "2024-04-10T07:00:00Z")]);
     await replication.catchUp();
-    await seal(s3, config, service, day);
+    await seal(s3, config, service, day, expect);
     await replication.catchUp();
     const others = (await readDay(s3, replica, service, day)).images.filter((i) => !i.includes(SUBJECT));
 
     const erasedAt = new Date("2024-09-02T00:00:00Z");
-    await eraseInSource(s3, config, SUBJECT, erasedAt);
+    await eraseInSource(s3, config, SUBJECT, erasedAt, expect);
     // Only the ledger has replicated so far: the eraser blanks the bundle in the replica itself.
     await replication.catchUp((key) => key.includes("/_erasures/"));
     const early = await applyReplicaErasures(s3, config, { now: new Date(erasedAt.getTime() + 60_000) });
     expect(early.summary.remaining).toEqual([]);
     expect(early.erasures).toEqual([expect.objectContaining({ state: "settling", records: 2 })]);
     expect(await findTraces(s3, [replicaBucket], needles(SUBJECT))).toEqual([]);
-    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(1);
+    // Not marked applied yet: the replica has no marker of it.
+    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(0);
 
     // The source's rewritten bundle and manifest arrive later; the daily sweep after the settle time finishes and marks it.
-    await recheckInSource(s3, config);
+    await recheckInSource(s3, config, expect);
     await replication.catchUp();
     const sweep = await applyReplicaErasures(s3, config, { now: afterRecheck() });
     expect(sweep.erasures).toEqual([expect.objectContaining({ state: "applied" })]);
     expect(await findTraces(s3, [replicaBucket], needles(SUBJECT))).toEqual([]);
     expect((await readDay(s3, replica, service, day)).images).toEqual(others);
-    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(2);
-  });
+    expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(1);
+  }, 240_000);
 
-  it("finds a long key that object names show only hashed, through the ledger's name alias", async () => {
+  it("finds a long key that object names show only hashed, through the ledger's name alias", async ({ expect }) => {
+    const { s3, service, replicaBucket, config, replica, replication } = await replicatedArchive();
     const SUBJECT = `LONG#${"x".repeat(240)}-subject`;
     const CONTROL = `LONG#${"x".repeat(240)}-control`;
     const day = { year: 2024, month: 5, day: 20 };
@@ -293,8 +293,8 @@ describe("the replica eraser", () => {
     expect(controlBefore).toHaveLength(1);
 
     const erasedAt = new Date("2024-09-03T00:00:00Z");
-    await eraseInSource(s3, config, SUBJECT, erasedAt);
-    await recheckInSource(s3, config);
+    await eraseInSource(s3, config, SUBJECT, erasedAt, expect);
+    await recheckInSource(s3, config, expect);
     await replication.catchUp();
     // The name shows the key's first 150 characters and a hash; the object holds it whole.
     const subjectNeedles = [...needles(SUBJECT), SUBJECT.slice(0, 150)].filter((n) => !CONTROL.includes(n));
@@ -306,8 +306,9 @@ describe("the replica eraser", () => {
     expect(await findTraces(s3, [replicaBucket], subjectNeedles)).toEqual([]);
     expect(await findTraces(s3, [replicaBucket], values(SUBJECT))).toEqual([]);
     expect(await lookUp(s3, replica, service, CONTROL)).toEqual(controlBefore);
-  });
-  it("deletes older versions of job files that hold the subject, keeps the entry settling while the current one does, and leaves other customers' job files byte for byte", async () => {
+  }, 240_000);
+  it("deletes older versions of job files that hold the subject, keeps the entry settling while the current one does, and leaves other customers' job files byte for byte", async ({ expect }) => {
+    const { s3, service, replicaBucket, config, replication } = await replicatedArchive();
     const SUBJECT = "SUBJ#55";
     const CONTROL = "SUBJ#550";
     const dynamodb = createDynamoDBClient({ region: config.region });
@@ -330,7 +331,7 @@ describe("the replica eraser", () => {
     expect(Object.keys(otherBefore).length).toBeGreaterThan(1);
 
     const erasedAt = new Date("2024-09-04T00:00:00Z");
-    await eraseInSource(s3, config, SUBJECT, erasedAt);
+    await eraseInSource(s3, config, SUBJECT, erasedAt, expect);
     // Everything but the source's rewrites of the job files has replicated.
     await replication.catchUp((key) => !key.includes("/_jobs/"));
     const jobTraces = async () => (await findTraces(s3, [replicaBucket], needles(SUBJECT))).filter((t) => t.key.startsWith(jobsPrefix));
@@ -350,7 +351,7 @@ describe("the replica eraser", () => {
 
     // Past the settle time with the rewrite still missing, the run says so instead of marking the erasure applied.
     // The archive's re-check has run and its marker replicated, the rewrite of the job files has not.
-    await recheckInSource(s3, config);
+    await recheckInSource(s3, config, expect);
     await replication.catchUp((key) => !key.includes("/_jobs/"));
     const late = await applyReplicaErasures(s3, config, { now: afterRecheck() });
     expect(late.erasures).toEqual([expect.objectContaining({ state: "incomplete" })]);
@@ -376,14 +377,15 @@ describe("the replica eraser", () => {
     }
     if (process.env.LAZARUS_PRINT_REQUESTS) console.log(JSON.stringify(requests.counts));
   }, 240_000);
-  it("settles on the archive's re-check, not on the clock: a late record sealed into a bundle before the re-check ran is still removed from the replica", async () => {
+  it("settles on the archive's re-check, not on the clock: a late record sealed into a bundle before the re-check ran is still removed from the replica", async ({ expect }) => {
+    const { s3, service, replicaBucket, config, replica, replication } = await replicatedArchive();
     const SUBJECT = "SUBJ#66";
     const day = { year: 2024, month: 9, day: 5 };
     const erasedAt = new Date("2024-09-05T12:00:00Z");
     await archiveAll(s3, config, service, [...deletionsOfDay(day, 6, "L"), personRecord(SUBJECT, "SESSION-1", "2024-09-05T06:00:00Z")]);
     await replication.catchUp();
     const others = (await readDay(s3, replica, service, day)).images.filter((i) => !i.includes(SUBJECT));
-    await eraseInSource(s3, config, SUBJECT, erasedAt);
+    await eraseInSource(s3, config, SUBJECT, erasedAt, expect);
     // An archiver instance whose list of erased keys predates the erasure archives a record of the subject deleted before it.
     await archiveAll(s3, config, service, [personRecord(SUBJECT, "SESSION-2", "2024-09-05T11:00:00Z")]);
     await replication.catchUp();
@@ -400,7 +402,7 @@ describe("the replica eraser", () => {
     expect((await findTraces(s3, [replicaBucket], needles(SUBJECT))).some((t) => t.key.includes("/_sealed/"))).toBe(true);
 
     // The re-check runs in the archive and marks the erasure; until the replication allowance has passed since, the replica waits.
-    await recheckInSource(s3, config);
+    await recheckInSource(s3, config, expect);
     await replication.catchUp();
     const waiting = await applyReplicaErasures(s3, config, { now: new Date(recheckTime().getTime() + 3_600_000) });
     expect(waiting.erasures).toEqual([expect.objectContaining({ state: "settling" })]);
@@ -411,12 +413,13 @@ describe("the replica eraser", () => {
     expect((await readDay(s3, replica, service, day)).images).toEqual(others);
   }, 240_000);
 
-  it("reports an erasure whose re-check never reaches the replica, a day after it was due, instead of waiting silently", async () => {
+  it("reports an erasure whose re-check never reaches the replica, a day after it was due, instead of waiting silently", async ({ expect }) => {
+    const { s3, service, config, replication } = await replicatedArchive();
     const SUBJECT = "SUBJ#44";
     await archiveAll(s3, config, service, [personRecord(SUBJECT, "SESSION-1", "2024-07-01T06:00:00Z")]);
     await replication.catchUp();
     const erasedAt = new Date("2024-09-06T00:00:00Z");
-    await eraseInSource(s3, config, SUBJECT, erasedAt);
+    await eraseInSource(s3, config, SUBJECT, erasedAt, expect);
     await replication.catchUp();
     const due = await applyReplicaErasures(s3, config, { now: new Date(erasedAt.getTime() + 2 * DAY_MS) });
     expect(due.erasures).toEqual([expect.objectContaining({ state: "settling", records: 1 })]);
@@ -424,14 +427,14 @@ describe("the replica eraser", () => {
     expect(overdue.erasures).toEqual([expect.objectContaining({ state: "incomplete" })]);
     expect(overdue.summary.remaining).toEqual([{ location: expect.stringMatching(/^usr-session-svc erasure /), reason: expect.stringContaining("the archive's re-check of this erasure has not reached the replica") }]);
     // Once it has, the next sweep marks it applied.
-    await recheckInSource(s3, config);
+    await recheckInSource(s3, config, expect);
     await replication.catchUp();
     expect((await applyReplicaErasures(s3, config, { now: afterRecheck() })).erasures).toEqual([expect.objectContaining({ state: "applied" })]);
   }, 240_000);
 });
 
-describe("the replica eraser and Object Lock in the replica", () => {
-  it("reports a locked version pending until its retention ends, never applied, and the next sweep finishes it", async () => {
+describe.concurrent("the replica eraser and Object Lock in the replica", () => {
+  it("reports a locked version pending until its retention ends, never applied, and the next sweep finishes it", async ({ expect }) => {
     const fixture = await sealingFixture("replica-lock-source");
     const { s3, service } = fixture;
     const replicaBucket = await versionedBucket(s3, "replica-locked", { objectLock: true });
@@ -444,7 +447,7 @@ describe("the replica eraser and Object Lock in the replica", () => {
     const until = new Date(Date.now() + 20_000);
     await s3.send(new PutObjectRetentionCommand({ Bucket: replicaBucket, Key: lockedKey!, Retention: { Mode: "GOVERNANCE", RetainUntilDate: until } }));
 
-    await eraseInSource(s3, config, SUBJECT, ERASED_AT);
+    await eraseInSource(s3, config, SUBJECT, ERASED_AT, expect);
     await replication.catchUp();
     // Past the earliest settle time (the source's re-check window and the replication allowance), before the re-check is overdue.
     const first = await applyReplicaErasures(s3, config, { now: new Date(ERASED_AT.getTime() + replicaSettleMs(service) + 60_000) });
@@ -457,10 +460,10 @@ describe("the replica eraser and Object Lock in the replica", () => {
     expect(await objectCount(s3, replicaBucket, `${config.archive.prefix}${REPLICA_MARKER_SEGMENT}/`)).toBe(0);
 
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, until.getTime() - Date.now() + 1_000)));
-    await recheckInSource(s3, config);
+    await recheckInSource(s3, config, expect);
     await replication.catchUp();
     const sweep = await applyReplicaErasures(s3, config, { now: afterRecheck() });
     expect(sweep.erasures).toEqual([expect.objectContaining({ state: "applied", records: 1 })]);
     expect(await findTraces(s3, [replicaBucket], needles(SUBJECT))).toEqual([]);
-  });
+  }, 240_000);
 });

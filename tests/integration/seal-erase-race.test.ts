@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, type ExpectStatic } from "vitest";
 import { formatDay, type CalendarDay } from "../../lib/archive/archive-input";
 import { CLOCK_MARGIN_MS, DayLeaseLostError, dayLeaseKey, takeDayLease, takeDayLeases } from "../../lib/archive/day-lease";
 import { createS3Client } from "../../lib/aws/clients";
@@ -30,27 +30,27 @@ const LEASE_MS = 3_000;
 /** A killed holder's lease, judged by S3's clock: its length, the margin, and a second for S3's whole-second stamps. */
 const LEASE_RUNS_OUT_MS = LEASE_MS + CLOCK_MARGIN_MS + 1_200;
 
+type Archive = { s3: S3Client; config: LazarusConfig; service: ServiceConfig; failures: string; configPath: string };
+
+/** An archive of its own: the races and kills each take one, so they run at once (all of a day's leases are checked released). */
+async function archive(): Promise<Archive> {
+  const fixture = await sealingFixture("seal-erase-race", { failures: true });
+  return { ...fixture, failures: fixture.failures!, configPath: fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-erase-"))) };
+}
+
 let s3: S3Client;
 let config: LazarusConfig;
 let service: ServiceConfig;
-let failures: string;
-let configPath: string;
-const processes = new StepKiller("the holder");
 
 beforeAll(async () => {
-  const fixture = await sealingFixture("seal-erase-race", { failures: true });
-  ({ s3, config, service } = fixture);
-  failures = fixture.failures!;
-  configPath = fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-erase-")));
+  ({ s3, config, service } = await archive());
 });
 
-afterEach(() => processes.cleanUp());
-
-function erase(key: string, hooks: ErasureHooks = {}): Promise<ErasureResult> {
+function erase({ s3, config }: Archive, key: string, hooks: ErasureHooks = {}): Promise<ErasureResult> {
   return eraseSubject(s3, config, { query: { match: "exact", key }, mode: "erase", confirmation: confirmationText("erase", key), actor: officer }, () => NOW, hooks);
 }
 
-function seal(day: CalendarDay, onStep?: (step: SealStep) => Promise<void> | void): Promise<DaySealReport> {
+function seal({ s3, config, service }: Archive, day: CalendarDay, onStep?: (step: SealStep) => Promise<void> | void): Promise<DaySealReport> {
   return sealDay(s3, config, service, day, { now: NOW, manifestPageRows: 10, lease: { leaseMs: LEASE_MS }, ...(onStep ? { onStep } : {}) });
 }
 
@@ -71,7 +71,7 @@ function gate<T extends string>(at: T) {
   };
 }
 
-async function dayWithSubject(day: CalendarDay, subject: string, tag: string) {
+async function dayWithSubject({ s3, config, service }: Archive, day: CalendarDay, subject: string, tag: string, expect: ExpectStatic) {
   await archiveAll(s3, config, service, [
     ...deletionsOfDay(day, 16, tag),
     personRecord(subject, "SESSION-a", `${formatDay(day)}T07:00:00Z`),
@@ -82,7 +82,7 @@ async function dayWithSubject(day: CalendarDay, subject: string, tag: string) {
   return withoutSubject(before, subject, { ttl: 1, manual: 1 });
 }
 
-async function expectErasedAndIntact(day: CalendarDay, subject: string, expected: Awaited<ReturnType<typeof dayWithSubject>>, tag: string) {
+async function expectErasedAndIntact({ s3, config, service, failures }: Archive, day: CalendarDay, subject: string, expected: Awaited<ReturnType<typeof dayWithSubject>>, tag: string, expect: ExpectStatic) {
   expect(await findTraces(s3, [config.archive.bucket, failures], personNeedles(subject))).toEqual([]);
   expect(await readDay(s3, config, service, day)).toEqual(expected);
   expect(await lookUp(s3, config, service, subject)).toEqual([]);
@@ -270,80 +270,92 @@ describe("the day lease trusts S3's clock, not the machines'", () => {
   }, 30_000);
 });
 
-describe("a seal and an erasure of the same day, started together", () => {
-  it("seal first: the erasure waits for the seal, then takes the subject out of the new bundle", async () => {
+describe.concurrent("a seal and an erasure of the same day, started together", () => {
+  it("seal first: the erasure waits for the seal, then takes the subject out of the new bundle", async ({ expect }) => {
+    const own = await archive();
+    const { s3, config, service } = own;
     const day = { year: 2024, month: 5, day: 7 };
     const SUBJECT = "RACE#1";
-    const expected = await dayWithSubject(day, SUBJECT, "R1");
+    const expected = await dayWithSubject(own, day, SUBJECT, "R1", expect);
     // The sealer has read the day's objects and written its bundle when the erasure starts.
     const paused = gate<SealStep>("bundle-written");
-    const sealing = seal(day, paused.hook);
+    const sealing = seal(own, day, paused.hook);
     await paused.reached;
-    const erasing = erase(SUBJECT, { lease: { waitMs: 30_000, pollMs: 100 } });
+    const erasing = erase(own, SUBJECT, { lease: { waitMs: 30_000, pollMs: 100 } });
     await new Promise((r) => setTimeout(r, 500));
     paused.open();
 
     const sealed = await sealing;
     const result = await erasing;
 
-    await expectErasedAndIntact(day, SUBJECT, expected, "R1");
+    await expectErasedAndIntact(own, day, SUBJECT, expected, "R1", expect);
     expect(sealed.outcome).toBe("sealed");
     expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 2, sealedRecordsRemoved: 2, bundlesRewritten: 1, remaining: [] } });
     expect(await readDayManifest(s3, config, service, day)).toMatchObject({ records: 16 });
-  }, 120_000);
+  }, 240_000);
 
-  it("erasure first: the seal finds the day busy and leaves it for the next run, which seals what the erasure left", async () => {
+  it("erasure first: the seal finds the day busy and leaves it for the next run, which seals what the erasure left", async ({ expect }) => {
+    const own = await archive();
+    const { s3, config, service } = own;
     const day = { year: 2024, month: 5, day: 8 };
     const SUBJECT = "RACE#2";
-    const expected = await dayWithSubject(day, SUBJECT, "R2");
+    const expected = await dayWithSubject(own, day, SUBJECT, "R2", expect);
     // The erasure has planned (the day is open) and holds the lease when the seal starts.
     const paused = gate<ErasureStep>("leases-taken");
-    const erasing = erase(SUBJECT, { onStep: paused.hook });
+    const erasing = erase(own, SUBJECT, { onStep: paused.hook });
     await paused.reached;
-    const busy = await seal(day);
+    const busy = await seal(own, day);
     paused.open();
     const result = await erasing;
     // The next run seals the day without the subject.
     const run = await sealService(s3, config, service, { now: NOW, manifestPageRows: 10 });
 
-    await expectErasedAndIntact(day, SUBJECT, expected, "R2");
+    await expectErasedAndIntact(own, day, SUBJECT, expected, "R2", expect);
     expect(result).toMatchObject({ outcome: "succeeded", summary: { records: 2, remaining: [] } });
     expect(busy).toMatchObject({ outcome: "busy", newlySealed: 0 });
     expect(busy.problem).toBe(`busy, will seal on the next run: day 2024-05-08 of ${service.name} is being edited by an erasure`);
     expect(run.days.find((d) => d.date === "2024-05-08")).toMatchObject({ outcome: "sealed", newlySealed: 16 });
-  }, 120_000);
+  }, 240_000);
 });
 
-describe("a holder killed mid-way", () => {
-  it("an erasure killed holding the lease: the seal is busy until the lease runs out, then seals, and erasing again finishes", async () => {
+describe.concurrent("a holder killed mid-way", () => {
+  it("an erasure killed holding the lease: the seal is busy until the lease runs out, then seals, and erasing again finishes", async ({ expect, onTestFinished }) => {
+    const own = await archive();
+    const { configPath } = own;
+    const processes = new StepKiller("the holder");
+    onTestFinished(() => processes.cleanUp());
     const day = { year: 2024, month: 5, day: 9 };
     const SUBJECT = "RACE#3";
-    const expected = await dayWithSubject(day, SUBJECT, "R3");
+    const expected = await dayWithSubject(own, day, SUBJECT, "R3", expect);
     await processes.killAt("tests/support/erase-process.ts", [configPath, SUBJECT, "objects-deleted", String(LEASE_MS)], "objects-deleted");
 
-    expect((await seal(day)).outcome).toBe("busy");
+    expect((await seal(own, day)).outcome).toBe("busy");
     await new Promise((r) => setTimeout(r, LEASE_RUNS_OUT_MS));
-    expect(await seal(day)).toMatchObject({ outcome: "sealed", newlySealed: 16 });
-    expect(await erase(SUBJECT)).toMatchObject({ outcome: "succeeded", summary: { remaining: [] } });
-    await expectErasedAndIntact(day, SUBJECT, expected, "R3");
+    expect(await seal(own, day)).toMatchObject({ outcome: "sealed", newlySealed: 16 });
+    expect(await erase(own, SUBJECT)).toMatchObject({ outcome: "succeeded", summary: { remaining: [] } });
+    await expectErasedAndIntact(own, day, SUBJECT, expected, "R3", expect);
   }, 240_000);
 
-  it("a seal killed after its bundle: the erasure refuses while the lease lives, then removes the uncommitted bundle and the subject", async () => {
+  it("a seal killed after its bundle: the erasure refuses while the lease lives, then removes the uncommitted bundle and the subject", async ({ expect, onTestFinished }) => {
+    const own = await archive();
+    const { s3, config, service, failures, configPath } = own;
+    const processes = new StepKiller("the holder");
+    onTestFinished(() => processes.cleanUp());
     const day = { year: 2024, month: 5, day: 10 };
     const SUBJECT = "RACE#4";
-    const expected = await dayWithSubject(day, SUBJECT, "R4");
+    const expected = await dayWithSubject(own, day, SUBJECT, "R4", expect);
     await processes.killAt("tests/support/seal-process.ts", [configPath, formatDay(day), "entries-written", "1000", String(LEASE_MS)], "entries-written");
 
-    const refused = await erase(SUBJECT, { lease: { waitMs: 200, pollMs: 50 } });
+    const refused = await erase(own, SUBJECT, { lease: { waitMs: 200, pollMs: 50 } });
     expect(refused).toMatchObject({ outcome: "refused", code: "busy", message: `Nothing was erased: day 2024-05-10 of ${service.name} is being sealed; try again in a minute.` });
     // Nothing was done: the subject is still found by key, and not in the ledger.
     expect(await lookUp(s3, config, service, SUBJECT)).toHaveLength(2);
 
     await new Promise((r) => setTimeout(r, LEASE_RUNS_OUT_MS));
-    expect(await erase(SUBJECT)).toMatchObject({ outcome: "succeeded", summary: { records: 2, remaining: [] } });
+    expect(await erase(own, SUBJECT)).toMatchObject({ outcome: "succeeded", summary: { records: 2, remaining: [] } });
     // The seal's uncommitted bundle held the subject; the erasure removed it, and the next seal bundles the rest.
     expect(await findTraces(s3, [config.archive.bucket, failures], personNeedles(SUBJECT))).toEqual([]);
-    expect(await seal(day)).toMatchObject({ outcome: "sealed", newlySealed: 16 });
-    await expectErasedAndIntact(day, SUBJECT, expected, "R4");
+    expect(await seal(own, day)).toMatchObject({ outcome: "sealed", newlySealed: 16 });
+    await expectErasedAndIntact(own, day, SUBJECT, expected, "R4", expect);
   }, 240_000);
 });

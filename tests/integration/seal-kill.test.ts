@@ -2,12 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import { formatDay } from "../../lib/archive/archive-input";
 import { CLOCK_MARGIN_MS } from "../../lib/archive/day-lease";
 import { dayPrefix } from "../../lib/archive/layout";
 import { sealDay, type SealStep } from "../../lib/archive/sealer";
-import type { LazarusConfig, ServiceConfig } from "../../lib/config/schema";
 import { archiveAll, deletionsOfDay, lookUp, readDay, sealingFixture } from "../support/sealing";
 import { StepKiller } from "../support/kill-at-step";
 
@@ -29,43 +28,38 @@ const KILL_POINTS: { step: SealStep; label: string }[] = [
   { step: "objects-deleted", label: "midway through the deletes" },
 ];
 
-let s3: S3Client;
-let config: LazarusConfig;
-let service: ServiceConfig;
-let configPath: string;
-const processes = new StepKiller("the sealing process");
-
-beforeAll(async () => {
-  const fixture = await sealingFixture("seal-kill");
-  ({ s3, config, service } = fixture);
-  configPath = fixture.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-kill-")));
-});
-
-afterEach(() => processes.cleanUp());
+/** Each kill test has a bucket of its own, so they run at once: most of their time is a killed seal's lease running out. */
+async function fixture() {
+  const made = await sealingFixture("seal-kill");
+  return { ...made, configPath: made.configPath(mkdtempSync(join(tmpdir(), "lazarus-seal-kill-"))) };
+}
 
 /** A killed seal holds its day's lease until it runs out: a short one here, waited out before sealing again. Long enough that a live seal renews it in time on a loaded machine (a renewal every third of it). */
 const KILLED_LEASE_MS = 5_000;
 
-async function sealUntilKilled(date: string, step: SealStep): Promise<void> {
+async function sealUntilKilled(processes: StepKiller, configPath: string, date: string, step: SealStep): Promise<void> {
   await processes.killAt("tests/support/seal-process.ts", [configPath, date, step, String(DELETE_BATCH), String(KILLED_LEASE_MS)], step);
   // Judged by S3's clock: its length, the margin, and a second for S3's whole-second stamps.
   await new Promise((resolve) => setTimeout(resolve, KILLED_LEASE_MS + CLOCK_MARGIN_MS + 1_200));
 }
 
-async function objectVersions(prefix: string): Promise<number> {
-  const out = await s3.send(new ListObjectVersionsCommand({ Bucket: config.archive.bucket, Prefix: prefix }));
+async function objectVersions(s3: S3Client, bucket: string, prefix: string): Promise<number> {
+  const out = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: prefix }));
   return (out.Versions ?? []).length + (out.DeleteMarkers ?? []).length;
 }
 
-describe("a sealing process killed", () => {
+describe.concurrent("a sealing process killed", () => {
   KILL_POINTS.forEach(({ step, label }, i) => {
-    it(`${label}: every record reads once, and sealing again completes`, async () => {
+    it(`${label}: every record reads once, and sealing again completes`, async ({ expect, onTestFinished }) => {
+      const { s3, config, service, configPath } = await fixture();
+      const processes = new StepKiller("the sealing process");
+      onTestFinished(() => processes.cleanUp());
       const day = { year: 2024, month: 6, day: i + 1 };
       await archiveAll(s3, config, service, deletionsOfDay(day, RECORDS, `K${i}`));
       const before = await readDay(s3, config, service, day);
       expect(before.names).toHaveLength(RECORDS);
 
-      await sealUntilKilled(formatDay(day), step);
+      await sealUntilKilled(processes, configPath, formatDay(day), step);
       expect(await readDay(s3, config, service, day)).toEqual(before);
       expect(await lookUp(s3, config, service, `K${i}#3`)).toEqual([before.images[before.names.findIndex((n) => n.includes(`_K${i}#3_`))]]);
 
@@ -73,7 +67,7 @@ describe("a sealing process killed", () => {
       expect(report.outcome).not.toBe("failed");
       expect(report.records).toBe(RECORDS);
       expect(await readDay(s3, config, service, day)).toEqual(before);
-      expect(await objectVersions(dayPrefix(config.archive.prefix, service.name, day))).toBe(0);
-    });
+      expect(await objectVersions(s3, config.archive.bucket, dayPrefix(config.archive.prefix, service.name, day))).toBe(0);
+    }, 180_000);
   });
 });

@@ -3,9 +3,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 /**
  * Runs one of the tests/support step scripts in a process of its own until it prints
  * "at <step>", then kills it with SIGKILL, as a crash or a Lambda timeout would.
+ * Tests that run at once each make their own, so a clean-up only touches its own children.
  */
 export class StepKiller {
-  private child: ChildProcess | undefined;
+  private readonly children = new Set<ChildProcess>();
 
   constructor(private readonly what: string) {}
 
@@ -14,7 +15,8 @@ export class StepKiller {
       env: process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    this.child = child;
+    this.children.add(child);
+    child.once("exit", () => this.children.delete(child));
     let stderr = "";
     child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
     await new Promise<void>((resolve, reject) => {
@@ -28,8 +30,8 @@ export class StepKiller {
     await exited;
   }
 
-  /** For afterEach: a process a failed test left running. */
+  /** For a test's end: a process a failed test left running. */
   cleanUp(): void {
-    if (this.child && this.child.exitCode === null) this.child.kill("SIGKILL");
+    for (const child of this.children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }
 }
