@@ -62,6 +62,8 @@ export default defineConfig({
           hookTimeout: 60_000,
           // One moto_server is shared; files use their own buckets and tables.
           fileParallelism: true,
+          // Kill tests run side by side, each waiting out its own lease: let all of a file's start at once.
+          maxConcurrency: 8,
         },
       },
       {
