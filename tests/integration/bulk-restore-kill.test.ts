@@ -33,7 +33,8 @@ import { removeRecord } from "../support/stream-events";
 const ITEMS = 230;
 const CHUNK = 50;
 const KILL_AFTER_ITEMS = 70;
-const LEASE_MS = 1_500;
+/** Long enough that the dead runner's lease is still live when the next server's sweep looks, however loaded the machine. */
+const LEASE_MS = 5_000;
 const admin: SessionUser = { id: "u-admin", email: "admin@example.com", name: "Ada Admin", role: "admin" };
 
 let region: string;
@@ -165,10 +166,11 @@ async function killAndResume(sealed: boolean, expect: ExpectStatic, onTestFinish
     // The next server never saw the plan: a sealed day's images come from their bundle ranges again.
     forgetPlanImages(job.id);
     const deps: RunnerDeps = { s3, dynamodb: survivor, config, leaseMs: LEASE_MS, backoff: { maxAttempts: 8, baseMs: 1, maxMs: 20 } };
+    const sweptAt = Date.now();
     const early = await resumeOrphanedJobs(deps);
     expect(early.resumed).toEqual([]);
     expect(early.nextCheckAt).not.toBeNull();
-    expect(early.nextCheckAt!.getTime()).toBeGreaterThan(Date.now());
+    expect(early.nextCheckAt!.getTime()).toBeGreaterThan(sweptAt);
 
     await sleep(early.nextCheckAt!.getTime() - Date.now() + 100);
     // Writes the dead process had in flight have landed by now.

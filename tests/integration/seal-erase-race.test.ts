@@ -25,8 +25,8 @@ import { findTraces } from "../support/trace-scan";
 
 const NOW = new Date("2024-09-01T00:00:00Z");
 const officer = { id: "u-compliance", email: "cora@example.com", name: "Cora Compliance", role: "compliance" } as const;
-/** Short leases, so the kill tests wait seconds for a crashed holder's lease to run out, not minutes. */
-const LEASE_MS = 3_000;
+/** Short leases, so the kill tests wait seconds for a crashed holder's lease to run out, not minutes; long enough that a live holder renews in time on a loaded machine while other tests run beside it. */
+const LEASE_MS = 5_000;
 /** A killed holder's lease, judged by S3's clock: its length, the margin, and a second for S3's whole-second stamps. */
 const LEASE_RUNS_OUT_MS = LEASE_MS + CLOCK_MARGIN_MS + 1_200;
 
