@@ -35,9 +35,7 @@ export default defineConfig({
   use: {
     baseURL,
     screenshot: "only-on-failure",
-    // Recording a trace of every test to keep the failures' costs about a sixth of the run;
-    // in CI a failure keeps its screenshot and error, and `--trace on` records one locally.
-    trace: process.env.CI ? "off" : "retain-on-failure",
+    trace: "retain-on-failure",
     launchOptions: {
       executablePath: chromium,
       args: [
