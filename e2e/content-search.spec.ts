@@ -42,6 +42,55 @@ test.describe("support finds a deleted profile by its email address alone", () =
     await dynamodb.send(new DeleteItemCommand({ TableName: "usr-contact", Key: { PK: { S: restorable.partitionKey }, SK: { S: restorable.sortKey! } } }));
   });
 
+  test("keeps what was typed before the page came alive", async ({ page }) => {
+    // Hold the page's scripts (not its styles, which hold back the first paint) so the form is
+    // typed into as the server rendered it, before React hydrates it.
+    let release!: () => void;
+    const scriptsHeld = new Promise<void>((resolve) => (release = resolve));
+    await page.route((url) => url.pathname.startsWith("/_next/static/") && url.pathname.endsWith(".js"), async (route) => {
+      await scriptsHeld;
+      await route.continue();
+    });
+    await page.goto("/search", { waitUntil: "domcontentloaded" });
+    const form = page.getByRole("form", { name: "Find deletions by content" });
+    const typed = { path: "email", value: WALKTHROUGH_EMAIL, from: "2026-09-03T03:04", to: "2026-11-28T07:08", who: "support-desk" };
+    await form.getByLabel("Attribute path").fill(typed.path);
+    await form.getByLabel("Value").fill(typed.value);
+    await form.getByLabel("From (UTC)").fill(typed.from);
+    await form.getByLabel("To (UTC, minute included)").fill(typed.to);
+    await form.getByLabel("Deleted by (role, caller or ARN)").fill(typed.who);
+    await form.getByLabel("Ignore case").uncheck();
+    // Until the form can run its search, its button cannot send the form the browser's way.
+    const search = form.getByRole("button", { name: "Search content" });
+    await expect(search).toBeDisabled();
+
+    release();
+    await page.waitForFunction(() => {
+      const element = document.querySelector('form[aria-label="Find deletions by content"]');
+      return element !== null && Object.keys(element).some((key) => key.startsWith("__reactFiber"));
+    });
+    // A render after hydration (a second condition row) must not put the defaults back.
+    await form.getByRole("button", { name: "Add a condition" }).click();
+    await expect(form.getByRole("group", { name: "Condition 2" })).toBeVisible();
+    await expect(form.getByLabel("Attribute path").first()).toHaveValue(typed.path);
+    await expect(form.getByLabel("Value").first()).toHaveValue(typed.value);
+    await expect(form.getByLabel("From (UTC)")).toHaveValue(typed.from);
+    await expect(form.getByLabel("To (UTC, minute included)")).toHaveValue(typed.to);
+    await expect(form.getByLabel("Deleted by (role, caller or ARN)")).toHaveValue(typed.who);
+    await expect(form.getByLabel("Ignore case").first()).not.toBeChecked();
+
+    // And the search asks for exactly what was typed.
+    await form.getByRole("button", { name: "Remove condition 2" }).click();
+    const request = page.waitForRequest((r) => r.url().endsWith("/api/search/content") && r.method() === "POST");
+    await search.click();
+    expect((await request).postDataJSON()).toMatchObject({
+      conditions: [{ path: typed.path, op: "equals", value: typed.value, caseInsensitive: false }],
+      from: `${typed.from}Z`,
+      to: `${typed.to}Z`,
+      principal: { value: typed.who, match: "contains" },
+    });
+  });
+
   test("fits a phone screen", async ({ page }) => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto("/search");

@@ -17,6 +17,7 @@ import { ScrollRegion } from "@/components/ui/scroll-region";
 import { busyButtonProps, useFocusRequest } from "../ui/focus-management";
 import { progressStep, StatusRegion, useThrottledAnnouncement } from "../ui/status-region";
 import { AthenaUsageNote } from "./athena-usage";
+import { useAdoptTypedValues, useHydrated } from "../ui/before-hydration";
 
 const field = "rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm";
 const OPERATOR_LABELS: Record<Operator, string> = {
@@ -106,6 +107,21 @@ export function ContentSearch({
   const nextId = useRef(2);
   const focus = useFocusRequest();
   const searchButtonRef = useRef<HTMLButtonElement>(null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const hydrated = useHydrated();
+  // Only the first condition row and the window are on the server-rendered page.
+  useAdoptTypedValues(formRef, {
+    "condition-1-path": (path) => update(1, { path }),
+    "condition-1-op": (op) => update(1, { op: op as Operator }),
+    "condition-1-value": (value) => update(1, { value }),
+    "condition-1-case": (checked) => update(1, { caseInsensitive: checked === "true" }),
+    from: setFrom,
+    to: setTo,
+    service: setService,
+    deletionType: (type) => setDeletionType(type as "any" | "ttl" | "manual"),
+    who: setWho,
+    whoMatch: (match) => setWhoMatch(match as "contains" | "equals"),
+  });
 
   const update = (id: number, patch: Partial<ConditionRow>) => setRows((all) => all.map((r) => (r.id === id ? { ...r, ...patch } : r)));
 
@@ -223,18 +239,18 @@ export function ContentSearch({
       <h2 id="content-heading" className="text-lg font-semibold">
         Search by content
       </h2>
-      <form onSubmit={run} aria-label="Find deletions by content" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
+      <form ref={formRef} onSubmit={run} aria-label="Find deletions by content" className="space-y-3 rounded-md border border-slate-200 bg-white p-4">
         <fieldset className="space-y-2">
           <legend className="text-sm font-medium">Conditions (all must hold)</legend>
           {rows.map((row, i) => (
             <div key={row.id} className="flex flex-wrap items-end gap-2" role="group" aria-label={`Condition ${i + 1}`}>
               <label className="flex min-w-0 flex-1 basis-40 flex-col gap-1 text-xs">
                 Attribute path
-                <input value={row.path} onChange={(e) => update(row.id, { path: e.target.value })} placeholder="email, address.city, lines[0].sku" className={`${field} font-mono`} autoComplete="off" spellCheck={false} maxLength={512} />
+                <input data-field={`condition-${row.id}-path`} value={row.path} onChange={(e) => update(row.id, { path: e.target.value })} placeholder="email, address.city, lines[0].sku" className={`${field} font-mono`} autoComplete="off" spellCheck={false} maxLength={512} />
               </label>
               <label className="flex flex-col gap-1 text-xs">
                 Operator
-                <select value={row.op} onChange={(e) => update(row.id, { op: e.target.value as Operator })} className={field}>
+                <select data-field={`condition-${row.id}-op`} value={row.op} onChange={(e) => update(row.id, { op: e.target.value as Operator })} className={field}>
                   {(Object.keys(OPERATOR_LABELS) as Operator[]).map((op) => (
                     <option key={op} value={op}>
                       {OPERATOR_LABELS[op]}
@@ -246,10 +262,10 @@ export function ContentSearch({
                 <>
                   <label className="flex min-w-0 flex-1 basis-40 flex-col gap-1 text-xs">
                     Value
-                    <input value={row.value} onChange={(e) => update(row.id, { value: e.target.value })} className={`${field} font-mono`} autoComplete="off" spellCheck={false} maxLength={1024} />
+                    <input data-field={`condition-${row.id}-value`} value={row.value} onChange={(e) => update(row.id, { value: e.target.value })} className={`${field} font-mono`} autoComplete="off" spellCheck={false} maxLength={1024} />
                   </label>
                   <label className="flex items-center gap-1.5 py-1.5 text-xs">
-                    <input type="checkbox" checked={row.caseInsensitive} onChange={(e) => update(row.id, { caseInsensitive: e.target.checked })} />
+                    <input type="checkbox" data-field={`condition-${row.id}-case`} checked={row.caseInsensitive} onChange={(e) => update(row.id, { caseInsensitive: e.target.checked })} />
                     Ignore case
                   </label>
                 </>
@@ -278,17 +294,17 @@ export function ContentSearch({
         <div className="flex flex-wrap items-end gap-3">
           <label className="flex flex-col gap-1 text-sm font-medium">
             From (UTC)
-            <input type="datetime-local" value={from} onChange={(e) => setFrom(e.target.value)} className={field} required />
+            <input type="datetime-local" data-field="from" value={from} onChange={(e) => setFrom(e.target.value)} className={field} required />
             <span className="text-xs font-normal text-slate-600">{localTime(from)} your time</span>
           </label>
           <label className="flex flex-col gap-1 text-sm font-medium">
             To (UTC, minute included)
-            <input type="datetime-local" value={to} onChange={(e) => setTo(e.target.value)} className={field} required />
+            <input type="datetime-local" data-field="to" value={to} onChange={(e) => setTo(e.target.value)} className={field} required />
             <span className="text-xs font-normal text-slate-600">{localTime(to)} your time</span>
           </label>
           <label className="flex flex-col gap-1 text-sm font-medium">
             Service
-            <select value={service} onChange={(e) => setService(e.target.value)} className={field}>
+            <select data-field="service" value={service} onChange={(e) => setService(e.target.value)} className={field}>
               <option value="all">All services</option>
               {services.map((s) => (
                 <option key={s} value={s}>
@@ -299,7 +315,7 @@ export function ContentSearch({
           </label>
           <label className="flex flex-col gap-1 text-sm font-medium">
             Deletion type
-            <select value={deletionType} onChange={(e) => setDeletionType(e.target.value as "any" | "ttl" | "manual")} className={field}>
+            <select data-field="deletionType" value={deletionType} onChange={(e) => setDeletionType(e.target.value as "any" | "ttl" | "manual")} className={field}>
               <option value="any">Any</option>
               <option value="manual">Manual</option>
               <option value="ttl">TTL expiry</option>
@@ -307,17 +323,17 @@ export function ContentSearch({
           </label>
           <label className="flex min-w-0 flex-1 basis-48 flex-col gap-1 text-sm font-medium">
             Deleted by (role, caller or ARN)
-            <input value={who} onChange={(e) => setWho(e.target.value)} placeholder="order-cleanup-job" className={`${field} font-mono`} autoComplete="off" spellCheck={false} maxLength={2048} />
+            <input data-field="who" value={who} onChange={(e) => setWho(e.target.value)} placeholder="order-cleanup-job" className={`${field} font-mono`} autoComplete="off" spellCheck={false} maxLength={2048} />
           </label>
           <label className="flex flex-col gap-1 text-sm font-medium">
             Match the caller
-            <select value={whoMatch} onChange={(e) => setWhoMatch(e.target.value as "contains" | "equals")} className={field}>
+            <select data-field="whoMatch" value={whoMatch} onChange={(e) => setWhoMatch(e.target.value as "contains" | "equals")} className={field}>
               <option value="contains">contains</option>
               <option value="equals">equals (a role: all its sessions)</option>
             </select>
           </label>
           {/* The search button stays while a search runs (a button that disappears takes focus with it). */}
-          <button ref={searchButtonRef} type="submit" {...busyButtonProps(status === "running")} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 aria-disabled:opacity-60">
+          <button ref={searchButtonRef} type="submit" disabled={!hydrated} {...busyButtonProps(status === "running")} className="inline-flex items-center gap-1.5 rounded-md bg-indigo-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-indigo-800 disabled:opacity-60 aria-disabled:opacity-60">
             <Search aria-hidden="true" className="size-4" />
             Search content
           </button>
