@@ -1,25 +1,40 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type ViteUserConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
 // `server-only` throws outside Next's server build; tests run the same modules in plain Node.
 const alias = { "server-only": fileURLToPath(new URL("./tests/support/server-only-stub.ts", import.meta.url)), "@": root };
 
 const UNIT_TEST_DIRS = ["lib", "infra/archiver", "scripts", "tests/unit", "components"];
-const unitInclude = UNIT_TEST_DIRS.flatMap((dir) => [`${dir}/**/*.test.ts`, `${dir}/**/*.test.tsx`]);
+const INTEGRATION_TEST_DIRS = ["tests/integration"];
+const testFilesIn = (dirs: string[]) =>
+  dirs.flatMap((dir) =>
+    readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+      .filter((file) => /\.test\.tsx?$/.test(file))
+      .map((file) => join(dir, file)),
+  );
+const REPLACES =
+  /vi\.(mock|doMock|spyOn|stubGlobal|stubEnv|useFakeTimers)\(|mockClient\(|process\.env(\.\w+|\[[^\]]+\]) =|delete process\.env|\(globalThis as [^)]*\)\.\w+ =|globalThis\.\w+ =/;
 /**
- * Unit test files that replace a module, an SDK client, a global, the environment or the
- * clock. Each runs in a fresh module graph: shared with other files, what it replaced leaks
- * into them.
+ * Test files that replace a module, an SDK client, a global, the environment or the clock
+ * (or set a global a module reads when it loads).
+ * Each runs in a fresh module graph: shared with other files, what it replaced leaks into them.
  */
-const unitFilesThatReplace = UNIT_TEST_DIRS.flatMap((dir) =>
-  readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
-    .filter((file) => /\.test\.tsx?$/.test(file))
-    .map((file) => join(dir, file))
-    .filter((file) => /vi\.(mock|doMock|spyOn|stubGlobal|stubEnv|useFakeTimers)\(|mockClient\(|process\.env\.\w+ =/.test(readFileSync(join(root, file), "utf8"))),
-);
+const filesThatReplace = (dirs: string[]) => testFilesIn(dirs).filter((file) => REPLACES.test(readFileSync(join(root, file), "utf8")));
+const unitInclude = UNIT_TEST_DIRS.flatMap((dir) => [`${dir}/**/*.test.ts`, `${dir}/**/*.test.tsx`]);
+const unitFilesThatReplace = filesThatReplace(UNIT_TEST_DIRS);
+const integrationFilesThatReplace = filesThatReplace(INTEGRATION_TEST_DIRS);
+
+const integration = {
+  environment: "node",
+  globalSetup: ["tests/support/moto-global-setup.ts"],
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+  // Kill tests run side by side, each waiting out its own lease: let all of a file's start at once.
+  maxConcurrency: 8,
+} satisfies ViteUserConfig["test"];
 
 export default defineConfig({
   test: {
@@ -51,19 +66,24 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
+      // Each integration project starts its own moto_server; files use their own buckets and tables.
       {
         resolve: { alias },
         test: {
+          ...integration,
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],
-          environment: "node",
-          globalSetup: ["tests/support/moto-global-setup.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
-          // One moto_server is shared; files use their own buckets and tables.
-          fileParallelism: true,
-          // Kill tests run side by side, each waiting out its own lease: let all of a file's start at once.
-          maxConcurrency: 8,
+          exclude: integrationFilesThatReplace,
+          // As in the unit project: loading the SDK once per worker, not once per file.
+          isolate: false,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          ...integration,
+          name: "integration-isolated",
+          include: integrationFilesThatReplace,
         },
       },
       {

@@ -280,6 +280,17 @@ function banner(server: ConsoleServer, options: DemoOptions, endpoint: string, p
   ].join("\n");
 }
 
+/** Builds the console for `next start`, unless --skip-build finds an up-to-date build in .next. */
+async function buildUnlessReusable(cwd: string, options: DemoOptions, env: NodeJS.ProcessEnv): Promise<void> {
+  const stale = staleBuildReason(cwd);
+  if (options.skipBuild && !stale) {
+    log("using the existing build in .next (--skip-build)");
+    return;
+  }
+  log(options.skipBuild ? `building the console anyway: ${stale}` : "building the console (next build; --skip-build reuses an up-to-date build)");
+  await buildConsole({ cwd, env, write: console.log });
+}
+
 async function main(): Promise<void> {
   const options = readOptions();
   if (!options) {
@@ -297,6 +308,12 @@ async function main(): Promise<void> {
   // The console refuses shorter ones; say so now rather than on the sign-in page.
   if (password.length < 8) throw new DemoArgumentError("LAZARUS_DEMO_PASSWORD must be at least 8 characters");
   const endpoint = await startStack(config, options);
+  const cwd = process.cwd();
+  const publicUrl = `http://localhost:${options.port}`;
+  const consoleEnv = { region: config.region, endpoint, publicUrl, configFile: resolve(configPath()), demoPassword: password };
+  // The build needs nothing the seed writes, and seeding mostly waits on moto_server: build meanwhile.
+  const built = options.seedOnly ? undefined : buildUnlessReusable(cwd, options, localConsoleEnvironment(consoleEnv));
+  built?.catch(() => undefined); // awaited below; a failure then stops the demo
   const seededAt = new Date();
   await seed(config, endpoint, options.scale, seededAt);
   if (options.seedOnly) {
@@ -304,23 +321,15 @@ async function main(): Promise<void> {
     return;
   }
 
-  const cwd = process.cwd();
-  const publicUrl = `http://localhost:${options.port}`;
   const oidc = options.sso ? await startSso(options, publicUrl) : undefined;
-  const env = localConsoleEnvironment({ region: config.region, endpoint, publicUrl, configFile: resolve(configPath()), demoPassword: password, ...(oidc ? { oidc } : {}) });
+  const env = localConsoleEnvironment({ ...consoleEnv, ...(oidc ? { oidc } : {}) });
   if (options.alertsWebhook) {
     const receiver = await startAlertReceiver(log);
     stops.push({ name: "the alert receiver", stop: receiver.stop });
     env[ALERT_WEBHOOK_ENV] = receiver.url;
     log(`alerts go to the local webhook receiver ${receiver.url}; each is printed here`);
   }
-  const stale = staleBuildReason(cwd);
-  if (options.skipBuild && !stale) {
-    log("using the existing build in .next (--skip-build)");
-  } else {
-    log(options.skipBuild ? `building the console anyway: ${stale}` : "building the console (next build; --skip-build reuses an up-to-date build)");
-    await buildConsole({ cwd, env, write: console.log });
-  }
+  await built;
 
   log(`starting the console on ${options.host}:${options.port}`);
   const server = await startConsole({ cwd, env, host: options.host, port: options.port, write: console.log });
