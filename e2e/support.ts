@@ -19,7 +19,10 @@ export function storageStateFor(role: DemoRole): string {
 
 /** Screenshots of the main screens, kept with the run's results. */
 export async function saveScreenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join("test-results", "screens", `${name}.png`), fullPage: true });
+  // A full-page capture in headless Chromium can wait for a frame that never comes (once in a
+  // CI run, for the whole 60 s test timeout): bounded, and tried once more before it fails.
+  const options = { path: join("test-results", "screens", `${name}.png`), fullPage: true, timeout: 15_000 };
+  await page.screenshot(options).catch(() => page.screenshot(options));
 }
 
 /** Fails when the page is wider than the window, so that it would scroll sideways. */
