@@ -31,10 +31,19 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
   expect(widths.document, `${page.url()} is ${widths.document}px wide at ${widths.viewport}px`).toBeLessThanOrEqual(widths.viewport);
 }
 
+/**
+ * axe for the page. In axe's legacy mode it runs once in the page itself, instead of in each
+ * frame with the results combined in a new blank page: the same rules and results for a
+ * console that has no frames, at about half the cost (docs/BENCHMARKS.md).
+ */
+export async function axeOn(page: Page) {
+  const { default: AxeBuilder } = await import("@axe-core/playwright");
+  return new AxeBuilder({ page }).setLegacyMode();
+}
+
 /** Fails on serious or critical accessibility violations, listing them. */
 export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
-  const { default: AxeBuilder } = await import("@axe-core/playwright");
-  const results = await new AxeBuilder({ page }).analyze();
+  const results = await (await axeOn(page)).analyze();
   const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   if (summary.length > 0) throw new Error(`accessibility violations on ${page.url()}:\n${summary.join("\n")}`);
