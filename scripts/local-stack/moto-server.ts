@@ -1,5 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
 import { stopProcessGroup } from "../process-group";
 
 /**
@@ -46,10 +47,27 @@ async function waitUntilReady(endpoint: string, child: ChildProcess, timeoutMs: 
   throw new MotoServerError(`moto_server did not answer ${endpoint}/moto-api/ within ${timeoutMs} ms:\n${output()}`);
 }
 
+/** moto's server with less work per request (moto-server.py), run by the python3 that has moto. */
+const QUIETER_SERVER = fileURLToPath(new URL("./moto-server.py", import.meta.url));
+let pythonHasMoto: boolean | undefined;
+
+/**
+ * LAZARUS_MOTO_SERVER when set; else moto-server.py when `python3` can import moto's server;
+ * else `moto_server` as installed (a pipx or virtualenv install that python3 does not see).
+ */
+function defaultCommand(): string {
+  if (process.env.LAZARUS_MOTO_SERVER) return process.env.LAZARUS_MOTO_SERVER;
+  pythonHasMoto ??=
+    spawnSync("python3", ["-c", "import importlib.util as u, sys; sys.exit(0 if u.find_spec('moto') and u.find_spec('flask') else 1)"], {
+      stdio: "ignore",
+    }).status === 0;
+  return pythonHasMoto ? QUIETER_SERVER : "moto_server";
+}
+
 export async function startMotoServer(options: { port?: number; host?: string; command?: string; timeoutMs?: number } = {}): Promise<MotoServer> {
   const host = options.host ?? "127.0.0.1";
   const port = options.port ?? (await freePort());
-  const command = options.command ?? process.env.LAZARUS_MOTO_SERVER ?? "moto_server";
+  const command = options.command ?? defaultCommand();
   const child = spawn(command, ["-H", host, "-p", String(port)], {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
