@@ -26,9 +26,7 @@ export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results/e2e",
   fullyParallel: false,
-  // Two workers: single sign-on's specs (consoles of their own, no writes) beside the rest,
-  // which share the demo's data and run one file at a time in the other worker.
-  workers: 2,
+  workers: 1,
   retries: 0,
   forbidOnly: Boolean(process.env.CI),
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
@@ -54,11 +52,10 @@ export default defineConfig({
     },
   },
   projects: [
-    { name: "sign-in", testMatch: /auth\.setup\.ts$/, workers: 1 },
-    { name: "chromium", testMatch: /.*\.spec\.ts$/, testIgnore: /sso\.spec\.ts$/, dependencies: ["sign-in"], workers: 1 },
+    { name: "sign-in", testMatch: /auth\.setup\.ts$/ },
+    { name: "chromium", testMatch: /.*\.spec\.ts$/, testIgnore: /sso\.spec\.ts$/, dependencies: ["sign-in"] },
     // Single sign-on starts consoles of its own (e2e/sso-support.ts) and needs none of the demo users' sessions.
-    // It signs in through the provider only, which writes no audit entry, and changes no data.
-    { name: "sso", testMatch: /sso\.spec\.ts$/, workers: 1 },
+    { name: "sso", testMatch: /sso\.spec\.ts$/ },
   ],
   webServer: {
     command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port ${motoPort}`,
