@@ -101,8 +101,9 @@ test.describe("the restore time is picked in UTC, against the window", () => {
 
     await page.getByLabel("A date and time (UTC)").check();
     const picker = page.getByLabel("Date and time (UTC, to the second)");
-    // It opens at the latest restorable second, inside the window.
-    await expect(picker).toHaveValue(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    // It opens at the latest restorable second, inside the window. Chromium reads the value
+    // back without its seconds when they are :00, which the form takes as well.
+    await expect(picker).toHaveValue(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/);
 
     await picker.fill("2020-01-15T12:00:00");
     // Noon UTC is 07:00 in New York in January.
