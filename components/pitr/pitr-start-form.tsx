@@ -1,12 +1,13 @@
 "use client";
 
-import { useState } from "react";
+import { useRef, useState } from "react";
 import { useRouter } from "next/navigation";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { fetchJson, errorMessage } from "@/components/query/api-client";
 import { MessagePanel } from "@/components/ui/message-panel";
 import { startPitrBodySchema, type PitrJob } from "@/lib/pitr/pitr-types";
-import { PitrTimePicker, RestorableWindow, utcPickerToIso } from "./pitr-time-picker";
+import { useAdoptTypedValues } from "@/components/ui/before-hydration";
+import { PitrTimePicker, RestorableWindow, pickerBounds, utcPickerToIso } from "./pitr-time-picker";
 
 interface WindowInfo {
   service: string;
@@ -24,9 +25,17 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
   const router = useRouter();
   const [service, setService] = useState(services[0]?.name ?? "");
   const [mode, setMode] = useState<"latest" | "time">("latest");
-  const [time, setTime] = useState("");
+  // Null until the picker is changed: it then shows the latest restorable second of the chosen table's window.
+  const [time, setTime] = useState<string | null>(null);
   const [target, setTarget] = useState("");
   const [confirmed, setConfirmed] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  useAdoptTypedValues(formRef, {
+    service: setService,
+    "mode-time": (checked) => checked === "true" && setMode("time"),
+    target: setTarget,
+    confirmed: (checked) => setConfirmed(checked === "true"),
+  });
 
   const windowQuery = useQuery({
     queryKey: ["pitr-window", service],
@@ -35,7 +44,9 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
   });
   const suggested = windowQuery.data?.suggestedTarget ?? "";
   const targetTable = target || suggested;
-  const body = { service, time: mode === "latest" ? "latest" : utcPickerToIso(time), targetTable };
+  const pickerWindow = windowQuery.data?.enabled ? { earliest: windowQuery.data.earliest, latest: windowQuery.data.latest } : null;
+  const shownTime = time ?? (pickerWindow ? (pickerBounds(pickerWindow)?.max ?? "") : "");
+  const body = { service, time: mode === "latest" ? "latest" : utcPickerToIso(shownTime), targetTable };
   const parsed = startPitrBodySchema.safeParse(body);
 
   const start = useMutation({
@@ -45,6 +56,7 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
 
   return (
     <form
+      ref={formRef}
       className="space-y-4 rounded-md border border-slate-200 p-4"
       aria-labelledby="pitr-start-heading"
       onSubmit={(event) => {
@@ -60,7 +72,7 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
         <label htmlFor="pitr-service" className="text-sm font-medium">
           Service and table
         </label>
-        <select id="pitr-service" className={inputClass} value={service} onChange={(e) => { setService(e.target.value); setTarget(""); }}>
+        <select id="pitr-service" data-field="service" className={inputClass} value={service} onChange={(e) => { setService(e.target.value); setTarget(""); }}>
           {services.map((s) => (
             <option key={s.name} value={s.name}>
               {s.name} ({s.table})
@@ -85,38 +97,25 @@ export function PitrStartForm({ services }: { services: { name: string; table: s
             <input type="radio" name="pitr-mode" checked={mode === "latest"} onChange={() => setMode("latest")} /> The latest restorable time
           </label>
           <label className="flex items-center gap-2">
-            <input
-              type="radio"
-              name="pitr-mode"
-              checked={mode === "time"}
-              onChange={() => {
-                setMode("time");
-                // Start from the latest restorable second, so the picker opens inside the window.
-                if (!time && windowQuery.data?.latest) setTime(windowQuery.data.latest.slice(0, 19));
-              }}
-            />{" "}
+            <input type="radio" name="pitr-mode" data-field="mode-time" checked={mode === "time"} onChange={() => setMode("time")} />{" "}
             A date and time (UTC)
           </label>
         </div>
       </fieldset>
       {mode === "time" ? (
-        <PitrTimePicker
-          value={time}
-          onChange={setTime}
-          window={windowQuery.data?.enabled ? { earliest: windowQuery.data.earliest, latest: windowQuery.data.latest } : null}
-        />
+        <PitrTimePicker value={shownTime} onChange={setTime} window={pickerWindow} />
       ) : null}
       <div>
         <label htmlFor="pitr-target" className="text-sm font-medium">
           New table name
         </label>
-        <input id="pitr-target" className={inputClass} value={targetTable} onChange={(e) => setTarget(e.target.value)} />
+        <input id="pitr-target" data-field="target" className={inputClass} value={targetTable} onChange={(e) => setTarget(e.target.value)} />
       </div>
-      {!parsed.success && (mode === "time" ? time !== "" : true) && targetTable !== "" ? (
+      {!parsed.success && (mode === "time" ? shownTime !== "" : true) && targetTable !== "" ? (
         <p className="text-sm text-red-800">{parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`).join("; ")}</p>
       ) : null}
       <label className="flex items-start gap-2 text-sm">
-        <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} className="mt-1" />
+        <input type="checkbox" data-field="confirmed" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} className="mt-1" />
         <span>
           I understand this creates table <strong>{targetTable || "…"}</strong>, billed like any table, and that the restore is written to the audit log.
         </span>

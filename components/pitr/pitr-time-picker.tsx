@@ -2,7 +2,7 @@
 
 import { formatRelative, formatUtc } from "@/components/format/time";
 import { MessagePanel } from "@/components/ui/message-panel";
-import { restoreTimeProblem } from "@/lib/pitr/pitr-window";
+import { restoreTimeProblem, wholeSecondBounds } from "@/lib/pitr/pitr-window";
 
 /** A datetime-local value read as UTC ("2024-03-05T10:29" or with seconds) to "2024-03-05T10:29:59Z"; "" if it is not one. */
 export function utcPickerToIso(value: string): string {
@@ -23,6 +23,12 @@ export function localText(iso: string): string {
 export function isInsideWindow(iso: string, window: { earliest: string | null; latest: string | null }): boolean {
   if (!window.earliest || !window.latest) return true;
   return restoreTimeProblem("", { enabled: true, earliest: new Date(window.earliest), latest: new Date(window.latest) }, new Date(iso)) === undefined;
+}
+
+/** The whole seconds the picker offers, as datetime-local values; null when none fits or the window is unknown. */
+export function pickerBounds(window: { earliest: string | null; latest: string | null }): { min: string; max: string } | null {
+  const bounds = wholeSecondBounds({ earliest: window.earliest ? new Date(window.earliest) : null, latest: window.latest ? new Date(window.latest) : null });
+  return bounds ? { min: bounds.first.toISOString().slice(0, 19), max: bounds.last.toISOString().slice(0, 19) } : null;
 }
 
 /** The restorable window in words: both ends in UTC, how long ago, and in local time. */
@@ -57,6 +63,8 @@ export function RestorableWindow({ earliest, latest, now }: { earliest: string |
 export function PitrTimePicker({ value, onChange, window }: { value: string; onChange: (value: string) => void; window: { earliest: string | null; latest: string | null } | null }) {
   const iso = utcPickerToIso(value);
   const outside = iso !== "" && window !== null && !isInsideWindow(iso, window);
+  const bounds = window ? pickerBounds(window) : null;
+  const tooShort = window?.earliest && window.latest && !bounds ? { earliest: window.earliest, latest: window.latest } : null;
   return (
     <div className="space-y-2">
       <label htmlFor="pitr-time" className="text-sm font-medium">
@@ -67,8 +75,8 @@ export function PitrTimePicker({ value, onChange, window }: { value: string; onC
         type="datetime-local"
         step={1}
         value={value}
-        min={window?.earliest ? window.earliest.slice(0, 19) : undefined}
-        max={window?.latest ? window.latest.slice(0, 19) : undefined}
+        min={bounds?.min}
+        max={bounds?.max}
         onChange={(e) => onChange(e.target.value)}
         aria-describedby="pitr-time-local"
         className="mt-1 block w-full max-w-xs rounded-md border border-slate-300 px-3 py-2 text-sm"
@@ -76,6 +84,14 @@ export function PitrTimePicker({ value, onChange, window }: { value: string; onC
       <p id="pitr-time-local" className="text-xs text-slate-600">
         {iso ? `${formatUtc(iso)}, that is ${localText(iso)}.` : "The time is read as UTC, not your local time."}
       </p>
+      {tooShort ? (
+        <MessagePanel tone="warning" title="No whole second to restore to yet" headingLevel={3}>
+          <p>
+            The restorable window, from {formatUtc(tooShort.earliest)} to {formatUtc(tooShort.latest)}, is shorter than a second, and a restore time is
+            named to the second. Choose the latest restorable time instead, or wait a moment for the window to grow.
+          </p>
+        </MessagePanel>
+      ) : null}
       {outside ? (
         <MessagePanel tone="warning" title="Outside the restorable window" headingLevel={3} role="alert">
           <p>

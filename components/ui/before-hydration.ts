@@ -4,14 +4,15 @@ import { useEffect, useSyncExternalStore, type RefObject } from "react";
 
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
-/** What a field holds as its state sees it: a checkbox's checkedness, any other field's value. */
-const currentValue = (field: Field) => (field instanceof HTMLInputElement && field.type === "checkbox" ? String(field.checked) : field.value);
+/** What a field holds as its state sees it: a checkbox's or radio button's checkedness, any other field's value. */
+const currentValue = (field: Field) =>
+  field instanceof HTMLInputElement && (field.type === "checkbox" || field.type === "radio") ? String(field.checked) : field.value;
 
 /**
  * A server-rendered form can be typed into before React hydrates it. React leaves those
  * values in the page but not in state, so the next render would put the defaults back.
  * On mount, the current value of each field marked `data-field="<name>"` is handed to its
- * setter (checkboxes as "true" / "false"); after that, changes arrive through the fields'
+ * setter (checkboxes and radio buttons as "true" / "false"); after that, changes arrive through the fields'
  * own handlers. A data attribute rather than `name`, so that a form submitted before
  * hydration does not put its fields into the page's URL.
  */

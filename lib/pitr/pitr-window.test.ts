@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { restoreTimeProblem } from "./pitr-window";
+import { restoreTimeProblem, wholeSecondBounds } from "./pitr-window";
 import { startPitrBodySchema, suggestTargetName } from "./pitr-types";
 
 const window = { enabled: true, earliest: new Date("2024-03-01T10:00:00.250Z"), latest: new Date("2024-03-05T10:25:00.000Z") };
@@ -16,6 +16,25 @@ describe("restoreTimeProblem", () => {
   });
   it("refuses any time, latest included, when PITR is off", () => {
     expect(restoreTimeProblem("orders", { enabled: false, earliest: null, latest: null }, "latest")).toMatch(/not enabled/);
+  });
+});
+
+describe("wholeSecondBounds", () => {
+  it("rounds the earliest end up and the latest down to whole seconds, each accepted by restoreTimeProblem", () => {
+    const bounds = wholeSecondBounds(window);
+    expect(bounds).toEqual({ first: new Date("2024-03-01T10:00:01Z"), last: new Date("2024-03-05T10:25:00Z") });
+    expect(restoreTimeProblem("orders", window, bounds!.first)).toBeUndefined();
+    expect(restoreTimeProblem("orders", window, bounds!.last)).toBeUndefined();
+  });
+  it("is null when no whole second fits, as on a table whose recovery was just enabled", () => {
+    const fresh = { enabled: true, earliest: new Date("2026-12-07T12:57:19.400Z"), latest: new Date("2026-12-07T12:57:19.900Z") };
+    expect(wholeSecondBounds(fresh)).toBeNull();
+    expect(restoreTimeProblem("orders", fresh, new Date("2026-12-07T12:57:19Z"))).toMatch(/outside/);
+    expect(wholeSecondBounds({ earliest: new Date("2026-12-07T12:57:19.400Z"), latest: new Date("2026-12-07T12:57:20.000Z") })).toEqual({
+      first: new Date("2026-12-07T12:57:20Z"),
+      last: new Date("2026-12-07T12:57:20Z"),
+    });
+    expect(wholeSecondBounds({ earliest: null, latest: null })).toBeNull();
   });
 });
 

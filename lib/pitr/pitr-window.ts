@@ -22,3 +22,15 @@ export function restoreTimeProblem(table: string, window: RestorableWindow, time
   }
   return undefined;
 }
+
+/**
+ * The whole seconds a restore can name: the earliest end rounded up to its second, the
+ * latest rounded down. Null when the window is not known or no whole second fits in it
+ * (a table whose recovery was enabled less than a second before the latest end).
+ */
+export function wholeSecondBounds(window: { earliest: Date | null; latest: Date | null }): { first: Date; last: Date } | null {
+  if (!window.earliest || !window.latest) return null;
+  const first = new Date(Math.ceil(window.earliest.getTime() / 1000) * 1000);
+  const last = new Date(Math.floor(window.latest.getTime() / 1000) * 1000);
+  return first.getTime() <= last.getTime() ? { first, last } : null;
+}
