@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERASURE_RECHECK_FUNCTION_NAME } from "../lib/erasure-recheck-schedule";
-import { actionsOf, logicalIdOf, onlyResource, renderArn, resourcesOf, resourcesOfType, statementsOf, synthStack, tempOutdir, testConfig } from "./fixtures";
+import { actionsOf, logicalIdOf, onlyResource, renderArn, resourcesOf, resourcesOfType, statementsOf, synthStack, testConfig } from "./fixtures";
 
 const byName = (r: { Properties: Record<string, unknown> }) => r.Properties.FunctionName === ERASURE_RECHECK_FUNCTION_NAME;
 
@@ -58,21 +56,4 @@ describe("erasure re-check schedule", () => {
     expect(on("s3:DeleteObjectVersion", "Deny")).toEqual([`${archive}/deleted/_audit/*`, `${archive}/deleted/_erasures/*`]);
     for (const action of statements.flatMap(actionsOf)) expect(action).not.toContain("*");
   });
-
-  it("bundles the console's re-check code with server-only emptied, and the services' config but not the sign-in rules", () => {
-    const outdir = tempOutdir();
-    const bundled = synthStack(testConfig((raw) => {
-      raw.auth = { roles: { admin: { emails: ["root-admin@example.com"] } } };
-    }), { bundle: true, outdir });
-    const [, fn] = onlyResource(bundled.template, "AWS::Lambda::Function", byName);
-    const assetDir = join(outdir, `asset.${(fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "")}`);
-    const map = JSON.parse(readFileSync(join(assetDir, "index.js.map"), "utf8")) as { sources: string[] };
-    expect(map.sources.some((s) => s.endsWith("lib/erasure/erasure-recheck.ts"))).toBe(true);
-    // server-only's default entry throws at import; under the react-server condition it is empty and leaves nothing in the bundle.
-    expect(map.sources.filter((s) => s.includes("server-only"))).toEqual([]);
-    const code = readFileSync(join(assetDir, "index.js"), "utf8");
-    expect(code).not.toContain("This module cannot be imported from a Client Component module");
-    expect(code).toContain("test-archive");
-    expect(code).not.toContain("root-admin@example.com");
-  }, 300_000);
 });

@@ -1,9 +1,7 @@
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../lib/config/load";
 import { SEALING_ERRORS_ALARM, SEALING_FUNCTION_NAME, SEALING_LAG_ALARM } from "../lib/sealing-schedule";
-import { actionsOf, logicalIdOf, onlyResource, renderArn, resourcesOf, resourcesOfType, statementsOf, synthStack, tempOutdir, testConfig, type Statement } from "./fixtures";
+import { actionsOf, logicalIdOf, onlyResource, renderArn, resourcesOf, resourcesOfType, statementsOf, synthStack, testConfig, type Statement } from "./fixtures";
 
 const TOPIC = "arn:aws:sns:eu-west-1:${AWS::AccountId}:lazarus-alarms-test-archive";
 const byName = (r: { Properties: Record<string, unknown> }) => r.Properties.FunctionName === SEALING_FUNCTION_NAME;
@@ -139,21 +137,4 @@ describe("the sealing schedule", () => {
     expect(quiet.flatMap(resourcesOf).map(renderArn).filter((r) => r.includes("_alerts/"))).toEqual([`${archive}/deleted/_alerts/*`]);
     expect(quiet.filter((s) => resourcesOf(s).map(renderArn).includes(`${archive}/deleted/_alerts/*`)).map((s) => s.Effect)).toEqual(["Deny"]);
   });
-
-  it("bundles npm run seal's code with server-only emptied, and the services' config but not the sign-in rules", () => {
-    const outdir = tempOutdir();
-    const bundled = synthStack(testConfig((raw) => {
-      raw.auth = { roles: { admin: { emails: ["root-admin@example.com"] } } };
-    }), { bundle: true, outdir });
-    const [, fn] = onlyResource(bundled.template, "AWS::Lambda::Function", byName);
-    const assetDir = join(outdir, `asset.${(fn.Properties.Code as { S3Key: string }).S3Key.replace(/\.zip$/, "")}`);
-    const map = JSON.parse(readFileSync(join(assetDir, "index.js.map"), "utf8")) as { sources: string[] };
-    expect(map.sources.some((s) => s.endsWith("lib/archive/seal-run.ts"))).toBe(true);
-    expect(map.sources.some((s) => s.endsWith("lib/archive/sealer.ts"))).toBe(true);
-    expect(map.sources.some((s) => s.endsWith("lib/alerts/event-alerts.ts"))).toBe(true);
-    expect(map.sources.filter((s) => s.includes("server-only"))).toEqual([]);
-    const code = readFileSync(join(assetDir, "index.js"), "utf8");
-    expect(code).toContain("test-archive");
-    expect(code).not.toContain("root-admin@example.com");
-  }, 300_000);
 });

@@ -1,5 +1,3 @@
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { Match } from "aws-cdk-lib/assertions";
 import { describe, expect, it } from "vitest";
 import { streamArnContextKey } from "../lib/app-context";
@@ -14,7 +12,6 @@ import {
   serviceAt,
   statementsOf,
   synthStack,
-  tempOutdir,
   testConfig,
   type Resource,
 } from "./fixtures";
@@ -114,20 +111,6 @@ describe("archiver function", () => {
     expect(logGroup.Properties.RetentionInDays).toBeGreaterThan(0);
     expect(logicalIdOf(template, "AWS::Logs::LogGroup", (r) => r.Properties.LogGroupName === "/aws/lambda/archiver-contact")).toBe(logGroupId);
   });
-
-  it("is bundled with the local esbuild from infra/archiver/handler.ts into a code asset", () => {
-    const outdir = tempOutdir();
-    const template = synthStack(testConfig(), { bundle: true, outdir }).services;
-    const [, fn] = onlyResource(template, "AWS::Lambda::Function", byFunctionName("archiver-contact"));
-    const code = fn.Properties.Code as { S3Key: string };
-    expect(code.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
-    const assetDir = join(outdir, `asset.${code.S3Key.replace(/\.zip$/, "")}`);
-    expect(readdirSync(assetDir).sort()).toEqual(["index.js", "index.js.map"]);
-    const map = JSON.parse(readFileSync(join(assetDir, "index.js.map"), "utf8")) as { sources: string[] };
-    expect(map.sources.some((s) => s.endsWith("infra/archiver/handler.ts"))).toBe(true);
-    expect(map.sources.some((s) => s.endsWith("lib/archive/archiver.ts"))).toBe(true);
-    expect(readFileSync(join(assetDir, "index.js"), "utf8")).toMatch(/^process\.setSourceMapsEnabled\(true\);/);
-  }, 120_000);
 });
 
 describe("archiver permissions", () => {
