@@ -1,6 +1,6 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { makeFixtures, pagesFor, visit, type Fixtures, type PageRole } from "./console-pages";
-import { axeOn, expectNoHorizontalOverflow, saveScreenshot, storageStateFor } from "./support";
+import { axeViolations, expectNoHorizontalOverflow, saveScreenshot, storageStateFor } from "./support";
 
 /**
  * Every page of the console, opened once for each role, and checked on each screen for
@@ -37,7 +37,7 @@ const SCREENS: Screen[] = [
 const [DESKTOP] = SCREENS;
 
 async function expectNoA11yViolations(page: Page): Promise<void> {
-  const { violations } = await (await axeOn(page)).withTags(WCAG_TAGS).analyze();
+  const violations = await axeViolations(page, { tags: WCAG_TAGS });
   const report = violations.map((v) =>
     [
       `${v.id} (${v.impact ?? "no impact"}): ${v.help} — ${v.helpUrl}`,

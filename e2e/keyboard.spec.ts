@@ -1,7 +1,7 @@
 import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
-import { axeOn, demoDynamoDB, storageStateFor } from "./support";
+import { axeViolations, demoDynamoDB, storageStateFor } from "./support";
 
 /**
  * Keyboard-only journeys (docs/ACCESSIBILITY.md, "Focus and announcements"): only Tab,
@@ -187,7 +187,7 @@ test.describe("an admin reaches the less used pages through More", () => {
     await expect(more).toHaveAttribute("aria-expanded", "true");
     await page.keyboard.press("Tab");
     await expect(nav.getByRole("link", { name: "Incidents" })).toBeFocused();
-    const { violations } = await (await axeOn(page)).include("header").withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+    const violations = await axeViolations(page, { include: "header", tags: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] });
     expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`)).toEqual([]);
     await page.keyboard.press("Escape");
     await expect(more).toHaveAttribute("aria-expanded", "false");

@@ -1,6 +1,8 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { expect, type Page } from "@playwright/test";
+import type { Result as AxeResult } from "axe-core";
 import { DEMO_INCIDENT } from "../scripts/demo/fixtures";
 
 export type DemoRole = "viewer" | "support" | "compliance" | "admin";
@@ -31,20 +33,34 @@ export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
   expect(widths.document, `${page.url()} is ${widths.document}px wide at ${widths.viewport}px`).toBeLessThanOrEqual(widths.viewport);
 }
 
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
 /**
- * axe for the page. In axe's legacy mode it runs once in the page itself, instead of in each
- * frame with the results combined in a new blank page: the same rules and results for a
- * console that has no frames, at about half the cost (docs/BENCHMARKS.md).
+ * axe-core's violations on the page, or only within `include` (a CSS selector), with axe's
+ * own `axe.run`: all its rules, or only those with one of `tags`. axe is put into a page
+ * once and reused after a resize, and only the violations come back. The console has no
+ * frames, so this is what @axe-core/playwright's legacy mode runs, without injecting axe
+ * twice per call and returning every pass and inapplicable rule too: about half the cost
+ * (docs/BENCHMARKS.md).
  */
-export async function axeOn(page: Page) {
-  const { default: AxeBuilder } = await import("@axe-core/playwright");
-  return new AxeBuilder({ page }).setLegacyMode();
+export async function axeViolations(page: Page, { tags, include }: { tags?: string[]; include?: string } = {}): Promise<AxeResult[]> {
+  if (!(await page.evaluate(() => "axe" in window))) {
+    await page.evaluate(`${AXE_SOURCE};axe.configure({ allowedOrigins: ["<same_origin>"], branding: { application: "playwright" } });`);
+  }
+  return page.evaluate(
+    ({ tags, include }) => {
+      const { axe } = window as unknown as { axe: typeof import("axe-core") };
+      return axe
+        .run({ include: include ? [include] : [], exclude: [] }, tags ? { runOnly: { type: "tag", values: tags } } : {})
+        .then((results) => results.violations);
+    },
+    { tags, include },
+  );
 }
 
 /** Fails on serious or critical accessibility violations, listing them. */
 export async function expectNoSeriousA11yViolations(page: Page): Promise<void> {
-  const results = await (await axeOn(page)).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const serious = (await axeViolations(page)).filter((v) => v.impact === "serious" || v.impact === "critical");
   const summary = serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
   if (summary.length > 0) throw new Error(`accessibility violations on ${page.url()}:\n${summary.join("\n")}`);
 }
