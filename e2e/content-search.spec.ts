@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { WALKTHROUGH, WALKTHROUGH_EMAIL } from "../scripts/demo/fixtures";
-import { demoDynamoDB, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { demoDynamoDB, expectNoSeriousA11yViolations, holdScriptsUntilReleased, saveScreenshot, storageStateFor } from "./support";
 
 const { restorable } = WALKTHROUGH;
 
@@ -43,14 +43,8 @@ test.describe("support finds a deleted profile by its email address alone", () =
   });
 
   test("keeps what was typed before the page came alive", async ({ page }) => {
-    // Hold the page's scripts (not its styles, which hold back the first paint) so the form is
-    // typed into as the server rendered it, before React hydrates it.
-    let release!: () => void;
-    const scriptsHeld = new Promise<void>((resolve) => (release = resolve));
-    await page.route((url) => url.pathname.startsWith("/_next/static/") && url.pathname.endsWith(".js"), async (route) => {
-      await scriptsHeld;
-      await route.continue();
-    });
+    // The form is typed into as the server rendered it, before React hydrates it.
+    const hydrate = await holdScriptsUntilReleased(page);
     await page.goto("/search", { waitUntil: "domcontentloaded" });
     const form = page.getByRole("form", { name: "Find deletions by content" });
     const typed = { path: "email", value: WALKTHROUGH_EMAIL, from: "2026-09-03T03:04", to: "2026-11-28T07:08", who: "support-desk" };
@@ -64,11 +58,7 @@ test.describe("support finds a deleted profile by its email address alone", () =
     const search = form.getByRole("button", { name: "Search content" });
     await expect(search).toBeDisabled();
 
-    release();
-    await page.waitForFunction(() => {
-      const element = document.querySelector('form[aria-label="Find deletions by content"]');
-      return element !== null && Object.keys(element).some((key) => key.startsWith("__reactFiber"));
-    });
+    await hydrate('form[aria-label="Find deletions by content"]');
     // A render after hydration (a second condition row) must not put the defaults back.
     await form.getByRole("button", { name: "Add a condition" }).click();
     await expect(form.getByRole("group", { name: "Condition 2" })).toBeVisible();

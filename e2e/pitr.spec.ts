@@ -1,7 +1,7 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
 import { expect, test, type Locator } from "@playwright/test";
 import { wholeSecondBounds } from "../lib/pitr/pitr-window";
-import { demoDynamoDB, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { demoDynamoDB, expectNoSeriousA11yViolations, holdScriptsUntilReleased, saveScreenshot, storageStateFor } from "./support";
 
 /**
  * An admin restores the demo's service-order table to the latest restorable time,
@@ -133,24 +133,15 @@ test.describe("the restore time is picked in UTC, against the window", () => {
   });
 
   test("a table, a time and the confirmation chosen before the page came alive are kept", async ({ page }) => {
-    // Hold the page's scripts so the choices are made on the server-rendered form, before React hydrates it.
-    let release!: () => void;
-    const scriptsHeld = new Promise<void>((resolve) => (release = resolve));
-    await page.route((url) => url.pathname.startsWith("/_next/static/") && url.pathname.endsWith(".js"), async (route) => {
-      await scriptsHeld;
-      await route.continue();
-    });
+    // The choices are made on the server-rendered form, before React hydrates it.
+    const hydrate = await holdScriptsUntilReleased(page);
     await page.goto("/pitr", { waitUntil: "domcontentloaded" });
     const form = page.getByRole("form", { name: "Start a point-in-time restore" });
     await form.getByLabel("Service and table").selectOption("usr-contact-svc");
     await form.getByLabel("A date and time (UTC)").check();
     await form.getByRole("checkbox", { name: /I understand this creates table/ }).check();
 
-    release();
-    await page.waitForFunction(() => {
-      const element = document.querySelector('form[aria-labelledby="pitr-start-heading"]');
-      return element !== null && Object.keys(element).some((key) => key.startsWith("__reactFiber"));
-    });
+    await hydrate('form[aria-labelledby="pitr-start-heading"]');
     // The window, the suggested name and the picker are the chosen table's, and the picker opens inside its window.
     await expect(form.getByLabel("Service and table")).toHaveValue("usr-contact-svc");
     await expect(form.getByTestId("pitr-window")).toBeVisible();

@@ -27,6 +27,27 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
   await page.screenshot(options).catch(() => page.screenshot(options));
 }
 
+/**
+ * Holds the page's scripts (not its styles, which hold back the first paint), so a test can
+ * use a form as the server rendered it, before React hydrates it. The returned function
+ * lets the scripts load and waits until React has taken over `selector`.
+ */
+export async function holdScriptsUntilReleased(page: Page): Promise<(selector: string) => Promise<void>> {
+  let release!: () => void;
+  const scriptsHeld = new Promise<void>((resolve) => (release = resolve));
+  await page.route((url) => url.pathname.startsWith("/_next/static/") && url.pathname.endsWith(".js"), async (route) => {
+    await scriptsHeld;
+    await route.continue();
+  });
+  return async (selector) => {
+    release();
+    await page.waitForFunction((selector) => {
+      const element = document.querySelector(selector);
+      return element !== null && Object.keys(element).some((key) => key.startsWith("__reactFiber"));
+    }, selector);
+  };
+}
+
 /** Fails when the page is wider than the window, so that it would scroll sideways. */
 export async function expectNoHorizontalOverflow(page: Page): Promise<void> {
   const widths = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, viewport: window.innerWidth }));
