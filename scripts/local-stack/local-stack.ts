@@ -33,7 +33,7 @@ export interface LocalStackOptions {
   /** The function each service's mapping invokes; the real archiver by default. */
   handler?: (service: ServiceConfig, target: ArchiverTarget) => StreamHandler;
   runner?: Pick<StreamMappingRunnerOptions, "pollIntervalMs" | "idlePollIntervalMs" | "retryDelayMs" | "functionTimeoutMs" | "now">;
-  sweeper?: { intervalMs?: number; now?: () => Date };
+  sweeper?: { intervalMs?: number; idleIntervalMs?: number; now?: () => Date };
   /** Seals closed days at start and then every intervalMs (docs/LOCAL-STACK.md); `false` leaves every day open. */
   sealer?: { intervalMs?: number; now?: () => Date } | false;
   log?: (message: string) => void;

@@ -146,8 +146,13 @@ export interface TtlSweeperOptions {
   config: LazarusConfig;
   dynamodb: DynamoDBClient;
   ledger: TtlDeletionLedger;
-  /** Time between the end of one sweep and the start of the next. */
+  /** The shortest time between the end of one sweep and the start of the next. */
   intervalMs?: number;
+  /**
+   * The longest: a sweep waits for the earliest expiry it saw, and no longer than this for
+   * items written since with an expiry already past or sooner. At least `intervalMs`.
+   */
+  idleIntervalMs?: number;
   now?: () => Date;
   log?: (message: string) => void;
 }
@@ -159,6 +164,8 @@ export interface SweepResult {
   deleted: number;
   /** Expired when scanned, but changed or deleted by someone else before the sweeper's delete. */
   skipped: number;
+  /** The earliest expiry (epoch seconds) among the items not yet expired; undefined if none. */
+  nextExpiry?: number;
 }
 
 export interface TtlSweeper {
@@ -169,6 +176,7 @@ export interface TtlSweeper {
 
 export function startTtlSweeper(options: TtlSweeperOptions): TtlSweeper {
   const intervalMs = options.intervalMs ?? 1_000;
+  const idleIntervalMs = Math.max(intervalMs, options.idleIntervalMs ?? 10_000);
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const services = options.config.services.filter((s) => s.table.ttlAttribute);
@@ -183,15 +191,18 @@ export function startTtlSweeper(options: TtlSweeperOptions): TtlSweeper {
     return next;
   };
 
-  const schedule = () => {
+  const schedule = (delayMs: number) => {
     if (stopped) return;
     timer = setTimeout(() => {
       sweepOnce()
-        .catch((e: Error) => log(`TTL sweep failed: ${e.name}: ${e.message}`))
-        .finally(schedule);
-    }, intervalMs);
+        .then((results) => schedule(nextSweepDelay(results, now().getTime(), intervalMs, idleIntervalMs)))
+        .catch((e: Error) => {
+          log(`TTL sweep failed: ${e.name}: ${e.message}`);
+          schedule(intervalMs);
+        });
+    }, delayMs);
   };
-  if (services.length > 0) schedule();
+  if (services.length > 0) schedule(intervalMs);
 
   return {
     sweepOnce,
@@ -232,7 +243,12 @@ async function sweepTable(
       result.scanned += 1;
       const ttl = item[ttlAttribute];
       const nowSeconds = now().getTime() / 1000;
-      if (!ttl || !isExpired(ttl, nowSeconds)) continue;
+      if (!ttl) continue;
+      const expiresAt = ttl.N === undefined ? NaN : Number(ttl.N);
+      if (!isExpired(ttl, nowSeconds)) {
+        if (expiresAt >= nowSeconds) result.nextExpiry = Math.min(result.nextExpiry ?? Infinity, expiresAt);
+        continue;
+      }
       result.expired += 1;
       const key = Object.fromEntries(keyNames.map((k) => [k, item[k] as SdkAttributeValue]));
       const isDeleted = await deleteExpired(dynamodb, ledger, table, key, { attribute: ttlAttribute, value: ttl }, nowSeconds);
@@ -245,6 +261,19 @@ async function sweepTable(
     log(`TTL sweep ${service.name}: deleted ${result.deleted} expired item(s)${result.skipped ? `, ${result.skipped} changed meanwhile` : ""}`);
   }
   return result;
+}
+
+/**
+ * Until the earliest expiry a sweep saw, within the sweeper's shortest and longest
+ * intervals. The delete's condition compares with whole seconds, so an item can be
+ * deleted from the second after its TTL. After a sweep that had to skip an item, the
+ * shortest interval: it may be deletable then.
+ */
+export function nextSweepDelay(results: SweepResult[], nowMs: number, intervalMs: number, idleIntervalMs: number): number {
+  if (results.some((r) => r.skipped > 0)) return intervalMs;
+  const next = Math.min(...results.map((r) => r.nextExpiry ?? Infinity));
+  const untilDeletable = (Math.floor(next) + 1) * 1000 - nowMs;
+  return Math.min(idleIntervalMs, Math.max(intervalMs, untilDeletable));
 }
 
 function isExpired(ttl: SdkAttributeValue, nowSeconds: number): ttl is SdkAttributeValue.NMember {

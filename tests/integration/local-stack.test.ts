@@ -21,7 +21,7 @@ describe("local stack: deletions reach the archive", () => {
   it("archives every manual and TTL deletion exactly once, with its deletion type, and leaves live items alone", async () => {
     const { endpoint, region } = motoEnv();
     const config = localStackConfig({ batchSize: 4 });
-    const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 100 } });
+    const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 100, idleIntervalMs: 100 } });
     stacks.push(stack);
     const table = config.services[0]!.table.name;
     const dynamodb = createDynamoDBClient({ region });
@@ -80,6 +80,40 @@ describe("local stack: deletions reach the archive", () => {
       principalId: "dynamodb.amazonaws.com",
     });
     for (const pk of Object.keys(live)) expect(await exists(pk), pk).toBe(true);
+  });
+
+  it("sweeps again when the earliest item it saw expires, well before its longest interval", async () => {
+    const { endpoint, region } = motoEnv();
+    const config = localStackConfig({});
+    const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 3_600_000 } });
+    stacks.push(stack);
+    const table = config.services[0]!.table.name;
+    const dynamodb = createDynamoDBClient({ region });
+    const exists = async (pk: string) =>
+      Boolean((await dynamodb.send(new GetItemCommand({ TableName: table, Key: { PK: { S: pk }, SK: { S: "profile" } } }))).Item);
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: item("expires-soon", { expiresAt: { N: String(nowSeconds() + 2) } }) }));
+    await dynamodb.send(new PutItemCommand({ TableName: table, Item: item("expires-later", { expiresAt: { N: String(nowSeconds() + 3_600) } }) }));
+
+    const sweeps: number[] = [];
+    const sweeperClient = createDynamoDBClient({ region });
+    sweeperClient.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === "ScanCommand") sweeps.push(Date.now());
+        return next(args);
+      },
+      { step: "initialize", name: "countSweeps" },
+    );
+    const started = Date.now();
+    const sweeper = startTtlSweeper({ config, dynamodb: sweeperClient, ledger: stack.ledger, intervalMs: 100, idleIntervalMs: 60_000 });
+    try {
+      await waitFor("the item to be deleted when it expires", async () => ((await exists("expires-soon")) ? undefined : true), 10_000);
+    } finally {
+      await sweeper.stop();
+    }
+    // One sweep saw it before it expired, the next came once it had: not one a second, nor one a minute later.
+    expect(sweeps.length).toBe(2);
+    expect(sweeps[1]! - started).toBeLessThan(5_000);
+    expect(await exists("expires-later")).toBe(true);
   });
 
   it("labels a manual delete of an expired item manual, waits for a TTL delete in flight, and keeps an item whose TTL was extended meanwhile", async () => {
