@@ -1,5 +1,5 @@
 import { Template } from "aws-cdk-lib/assertions";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseConfig } from "../../lib/config/load";
 import type { LazarusConfig } from "../../lib/config/schema";
 import { createLazarusApp } from "../lib/app-context";
@@ -42,6 +42,9 @@ const SIZES = [1, 40, 200] as const;
 const sealingPolicySizes = new Map<number, number>();
 
 describe.each(SIZES)("a fleet of %i services", (count) => {
+  // A 200-service synth took 94 s of a test's 120 in a whole CI run: it gets an allowance of its own.
+  beforeAll(() => void fleetOf(count), 300_000);
+
   it("deploys as a foundation stack and archivers stacks, every one under CloudFormation's resource limit", () => {
     const { config, templates } = fleetOf(count);
     const expected = [FOUNDATION_STACK_ID, ...servicesByStack(config).map((g) => archiversStackId(g.index))];
