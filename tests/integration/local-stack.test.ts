@@ -13,6 +13,15 @@ afterEach(async () => {
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
+/** A stack whose own sweeper never runs: the test drives one it controls. */
+async function stackDrivingItsOwnSweeper() {
+  const { endpoint, region } = motoEnv();
+  const config = localStackConfig({});
+  const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 3_600_000 } });
+  stacks.push(stack);
+  return { stack, config, region, table: config.services[0]!.table.name, dynamodb: createDynamoDBClient({ region }) };
+}
+
 function item(pk: string, extra: Record<string, AttributeValue> = {}): Record<string, AttributeValue> {
   return { PK: { S: pk }, SK: { S: "profile" }, name: { S: `name of ${pk}` }, ...extra };
 }
@@ -83,12 +92,7 @@ describe("local stack: deletions reach the archive", () => {
   });
 
   it("sweeps again when the earliest item it saw expires, well before its longest interval", async () => {
-    const { endpoint, region } = motoEnv();
-    const config = localStackConfig({});
-    const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 3_600_000 } });
-    stacks.push(stack);
-    const table = config.services[0]!.table.name;
-    const dynamodb = createDynamoDBClient({ region });
+    const { stack, config, region, table, dynamodb } = await stackDrivingItsOwnSweeper();
     const exists = async (pk: string) =>
       Boolean((await dynamodb.send(new GetItemCommand({ TableName: table, Key: { PK: { S: pk }, SK: { S: "profile" } } }))).Item);
     await dynamodb.send(new PutItemCommand({ TableName: table, Item: item("expires-soon", { expiresAt: { N: String(nowSeconds() + 2) } }) }));
@@ -117,13 +121,7 @@ describe("local stack: deletions reach the archive", () => {
   });
 
   it("labels a manual delete of an expired item manual, waits for a TTL delete in flight, and keeps an item whose TTL was extended meanwhile", async () => {
-    const { endpoint, region } = motoEnv();
-    const config = localStackConfig({});
-    // The stack's own sweeper never runs here; the test drives one it controls.
-    const stack = await startLocalStack({ config, endpoint, runner: FAST_RUNNER, sweeper: { intervalMs: 3_600_000 } });
-    stacks.push(stack);
-    const table = config.services[0]!.table.name;
-    const dynamodb = createDynamoDBClient({ region });
+    const { stack, config, region, table, dynamodb } = await stackDrivingItsOwnSweeper();
     const s3 = createS3Client({ region });
     const expired = { expiresAt: { N: String(nowSeconds() - 60) } };
     await dynamodb.send(new PutItemCommand({ TableName: table, Item: item("deleted-by-hand-first", expired) }));
