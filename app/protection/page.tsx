@@ -6,6 +6,7 @@ import { toUserFacingError } from "@/lib/http/error-response";
 import { buildProtectionReport } from "@/lib/protection/protection-report";
 import { protectionClients, protectionReportOptions } from "@/lib/protection/protection-clients";
 import { ProtectionTable } from "@/components/protection/protection-views";
+import { RecheckButton } from "@/components/protection/recheck-button";
 import { TrafficLight } from "@/components/protection/traffic-light";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { ErrorPanel } from "@/components/ui/message-panel";
@@ -37,7 +38,7 @@ export default async function ProtectionPage() {
         <p className="flex flex-wrap items-center gap-2 text-sm text-slate-700">
           Fleet: <TrafficLight light={report.status} /> checked {new Date(report.generatedAt).toISOString().replace("T", " ").slice(0, 19)} UTC (AWS answers are reused for up
           to 30 seconds). PITR coverage policy: {report.thresholds.pitrCoverageDays} days; recovery period policy: {report.thresholds.pitrRecoveryPeriodDays} days; seal lag amber past{" "}
-          {report.thresholds.sealLagThresholdDays} days.
+          {report.thresholds.sealLagThresholdDays} days. <RecheckButton />
         </p>
       </PageHeader>
       <ProtectionTable report={report} canReplayDlq={can(access.user.role, "dlq")} />

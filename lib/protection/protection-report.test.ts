@@ -5,7 +5,7 @@ import { LambdaClient, ListEventSourceMappingsCommand } from "@aws-sdk/client-la
 import { ChangeMessageVisibilityBatchCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CloudWatchClient, DescribeAlarmsCommand, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { buildProtectionReport, failureArrival, forgetDlqAnswers } from "./protection-report";
+import { buildProtectionReport, failureArrival, forgetAnswers, forgetDlqAnswers } from "./protection-report";
 import { TtlCache } from "./ttl-cache";
 import { protectionTestConfig } from "./test-config";
 
@@ -67,6 +67,28 @@ describe("buildProtectionReport", () => {
     await buildProtectionReport(clients, config, { now, cache });
     expect(ddb.commandCalls(DescribeContinuousBackupsCommand).length).toBe(2);
     expect(cw.commandCalls(DescribeAlarmsCommand).length).toBe(1);
+  });
+
+  it("Check again: one service's answers are asked afresh and the other's stay cached, or the whole fleet's", async () => {
+    const cache = new TtlCache(30_000);
+    await buildProtectionReport(clients, config, { now, cache });
+    const [contact, orders] = config.services;
+    const describedTables = () => ddb.commandCalls(DescribeTableCommand).map((c) => c.args[0].input.TableName);
+    expect(describedTables()).toEqual([contact!.table.name, orders!.table.name]);
+    // Deletion protection turned off behind the console's back.
+    ddb.on(DescribeTableCommand, { TableName: contact!.table.name }).resolves({ Table: { TableName: contact!.table.name, DeletionProtectionEnabled: false } });
+    const protectionOf = (report: Awaited<ReturnType<typeof buildProtectionReport>>) => report.services[0]!.checks.find((c) => c.id === "deletion-protection")!.status;
+    expect(protectionOf(await buildProtectionReport(clients, config, { now, cache }))).toBe("green");
+
+    forgetAnswers({ service: contact! }, cache);
+    expect(protectionOf(await buildProtectionReport(clients, config, { now, cache }))).toBe("red");
+    expect(describedTables()).toEqual([contact!.table.name, orders!.table.name, contact!.table.name]);
+    expect(ddb.commandCalls(DescribeContinuousBackupsCommand)).toHaveLength(3);
+    expect(cw.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
+
+    forgetAnswers("fleet", cache);
+    await buildProtectionReport(clients, config, { now, cache });
+    expect(describedTables()).toEqual([contact!.table.name, orders!.table.name, contact!.table.name, contact!.table.name, orders!.table.name]);
   });
 
   it("concurrent reports share one request per describe", async () => {

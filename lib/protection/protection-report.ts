@@ -115,6 +115,24 @@ export function forgetDlqAnswers(service: ServiceConfig, cache: TtlCache = share
   else cache.invalidate(`failures:${d.bucket}:`);
 }
 
+/**
+ * "Check again": the next report asks AWS afresh for one service's answers (its table,
+ * function, seal state, failure destination and the fleet's alarms), or for the whole
+ * fleet's. The describe throttles still pace the calls, however often people ask.
+ */
+export function forgetAnswers(target: { service: ServiceConfig } | "fleet", cache: TtlCache = sharedCache): void {
+  if (target === "fleet") {
+    cache.clear();
+    return;
+  }
+  const { service } = target;
+  for (const key of ["table", "pitr", "ttl"]) cache.invalidate(`${key}:${service.table.name}`);
+  for (const key of ["mappings", "iterator-age"]) cache.invalidate(`${key}:${service.archiver.functionName}`);
+  cache.invalidate(`seal-lag:${service.name}`);
+  cache.invalidate("alarms:");
+  forgetDlqAnswers(service, cache);
+}
+
 async function fetched<T>(load: () => Promise<T>): Promise<Fetched<T>> {
   try {
     return { ok: true, value: await load() };

@@ -158,6 +158,7 @@ describe("route handlers", () => {
     [join("app", "api", "pitr"), "pitr"],
     [join("app", "api", "dlq"), "dlq"],
     [join("app", "api", "protection", "[service]", "fixes"), "protection:change"],
+    [join("app", "api", "protection", "recheck"), "archive:read"],
     [join("app", "api", "approvals"), "approvals"],
     [join("app", "api", "incidents"), "incidents"],
     [join("app", "api", "drills", "evidence"), "drills"],

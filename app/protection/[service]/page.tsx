@@ -7,6 +7,7 @@ import { toUserFacingError } from "@/lib/http/error-response";
 import { buildProtectionReport } from "@/lib/protection/protection-report";
 import { protectionClients, protectionReportOptions } from "@/lib/protection/protection-clients";
 import { ServiceProtectionDetail } from "@/components/protection/protection-views";
+import { RecheckButton } from "@/components/protection/recheck-button";
 import { ForbiddenPanel } from "@/components/ui/forbidden-panel";
 import { ErrorPanel } from "@/components/ui/message-panel";
 import { PageHeader } from "@/components/ui/page-header";
@@ -37,7 +38,12 @@ export default async function ServiceProtectionPage({ params }: { params: Promis
   const detail = report.services[0];
   return (
     <>
-      <PageHeader title={`Protection of ${service.name}`} crumbs={crumbs} />
+      <PageHeader title={`Protection of ${service.name}`} crumbs={crumbs}>
+        <p className="flex flex-wrap items-center gap-2 text-sm text-slate-700">
+          Checked {new Date(report.generatedAt).toISOString().replace("T", " ").slice(0, 19)} UTC (AWS answers are reused for up to 30 seconds).{" "}
+          <RecheckButton service={service.name} />
+        </p>
+      </PageHeader>
       {detail ? <ServiceProtectionDetail service={detail} canFix={can(access.user.role, "protection:change")} /> : null}
     </>
   );
