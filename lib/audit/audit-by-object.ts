@@ -35,7 +35,8 @@ export async function indexAuditEntry(
     new PutObjectCommand({
       Bucket: config.archive.bucket,
       Key: key,
-      Body: "",
+      // Bytes, not "": the SDK sends no Content-Length for an empty string and warns of a stream of unknown length.
+      Body: new Uint8Array(0),
       IfNoneMatch: "*",
       ContentMD5: EMPTY_MD5,
       ...(retention ? { ObjectLockMode: retention.mode, ObjectLockRetainUntilDate: retention.retainUntil } : {}),

@@ -221,6 +221,28 @@ describe("the audit log newest first, and by archive object", () => {
   });
 });
 
+describe("the by-object marker", () => {
+  it("is sent as an empty object of known length, so the SDK does not take it for a stream of unknown length", async () => {
+    const bucket = uniqueName("audit-marker");
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const watched = createS3Client({ region });
+    const sent: { key: string; contentLength: string | undefined }[] = [];
+    watched.middlewareStack.add(
+      (next, context) => async (args) => {
+        const request = args.request as { path?: string; headers?: Record<string, string> };
+        if (context.commandName === "PutObjectCommand") sent.push({ key: request.path ?? "", contentLength: request.headers?.["content-length"] });
+        return next(args);
+      },
+      { step: "finalizeRequest", name: "recordPutObjectLength" },
+    );
+    await appendAuditEntry(watched, configFor({ bucket }), { ...entry("op-marker", "succeeded"), action: "restore", archiveKey: `${PREFIX}usr-contact-svc/2024/04/01/m.json`, table: "usr-contact" }, at("08:00:00.000"));
+    expect(sent).toHaveLength(2);
+    const marker = sent.find((s) => s.key.includes("/_audit/_by-object/"));
+    expect(marker?.contentLength).toBe("0");
+    expect(Number(sent.find((s) => s !== marker)?.contentLength)).toBeGreaterThan(0);
+  });
+});
+
 describe("a busy day newest first", () => {
   let bucket: string;
   let busy: LazarusConfig;
