@@ -170,11 +170,17 @@ export const test = base.extend<object, { sso: SsoWorld }>({
         const wrongCallbackEnv = misconfigured(wrongCallback, CLIENTS.wrongCallback);
         const cwd = process.cwd();
         const start = (env: NodeJS.ProcessEnv, port: number) => startConsole({ cwd, env, host: "127.0.0.1", port, write, timeoutMs: 180_000 });
-        servers.push(await start(directEnv, PORTS.direct));
-        servers.push(await start(proxiedEnv, PORTS.proxied));
-        servers.push(await start(noScopeEnv, PORTS.noScope));
-        servers.push(await start(wrongSecretEnv, PORTS.wrongSecret));
-        servers.push(await start(wrongCallbackEnv, PORTS.wrongCallback));
+        // Started side by side: each mostly waits for its own process to come up.
+        const started = await Promise.allSettled([
+          start(directEnv, PORTS.direct),
+          start(proxiedEnv, PORTS.proxied),
+          start(noScopeEnv, PORTS.noScope),
+          start(wrongSecretEnv, PORTS.wrongSecret),
+          start(wrongCallbackEnv, PORTS.wrongCallback),
+        ]);
+        for (const outcome of started) if (outcome.status === "fulfilled") servers.push(outcome.value);
+        const failed = started.find((outcome) => outcome.status === "rejected");
+        if (failed) throw failed.reason;
         proxy = await startForwardingProxy(PORTS.proxy, PORTS.proxied);
         await provide({ idp, direct, proxied, noScope, wrongSecret, wrongCallback, logFile });
       } finally {
