@@ -16,22 +16,22 @@ async function roleRecordCount(page: Page, day: string): Promise<number> {
   return body.records.length;
 }
 
-/** Every row of the virtualised table, scrolled through: key and "Deleted by" text. */
+/** Every row of the virtualised table, scrolled through: key and "Deleted by" text, read in the page one screen at a time. */
 async function allRows(page: Page, day: string): Promise<Map<string, string>> {
   const region = page.getByRole("region", { name: `Deletions on ${day}` });
   const rows = new Map<string, string>();
   for (let step = 0; step < 200; step += 1) {
-    for (const row of await region.locator("tbody tr").all()) {
-      const cells = row.locator("td");
-      const key = (await row.getByRole("link").first().textContent()) ?? "";
-      // The "Deleted by" cell is the one before the size.
-      rows.set(key, ((await cells.nth((await cells.count()) - 2).textContent()) ?? "").trim());
-    }
-    const atEnd = await region.evaluate((el) => {
-      const end = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
+    const { shown, atEnd } = await region.evaluate((el) => {
+      const shown = [...el.querySelectorAll("tbody tr")].map((row) => {
+        const cells = row.querySelectorAll("td");
+        // The key is the row's first link; the "Deleted by" cell is the one before the size.
+        return [row.querySelector("a[href]")?.textContent ?? "", (cells[cells.length - 2]?.textContent ?? "").trim()] as const;
+      });
+      const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - 1;
       el.scrollTop += el.clientHeight / 2;
-      return end;
+      return { shown, atEnd };
     });
+    for (const [key, deletedBy] of shown) rows.set(key, deletedBy);
     if (atEnd) break;
     await page.waitForTimeout(100);
   }
