@@ -6,6 +6,7 @@ import { auditedOperation } from "../audit/audited-operation";
 import type { SessionUser } from "../auth/roles";
 import type { LazarusConfig, ServiceConfig } from "../config/schema";
 import { toUserFacingError } from "../http/error-response";
+import { answerKey } from "./answer-keys";
 import type { ProtectionFix } from "./protection-types";
 import type { TtlCache } from "./ttl-cache";
 
@@ -65,8 +66,8 @@ export async function applyProtectionFix(
           await clients.dynamodb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: true }));
         }
       } finally {
-        cache?.invalidate(`pitr:${table}`);
-        cache?.invalidate(`table:${table}`);
+        cache?.invalidate(answerKey.pitr(table));
+        cache?.invalidate(answerKey.table(table));
       }
     },
     {

@@ -39,6 +39,7 @@ import { sealLag } from "../archive/seal-lag";
 import { assertSealingAllowed } from "../archive/sealer";
 import { processWide } from "../runtime/process-wide";
 import { TtlCache } from "./ttl-cache";
+import { answerApi, answerKey } from "./answer-keys";
 import { alertInBackground } from "../alerts/alerts";
 import { alertProtectionReport } from "../alerts/event-alerts";
 import { worstLight, type ProtectionReport, type ServiceProtection } from "./protection-types";
@@ -100,7 +101,7 @@ const throttles = processWide(
 );
 
 function rateLimited<T>(key: string, load: () => Promise<T>): Promise<T> {
-  const throttle = throttles.get(key.slice(0, key.indexOf(":")));
+  const throttle = throttles.get(answerApi(key));
   return throttle ? throttle(load) : load();
 }
 
@@ -111,8 +112,8 @@ export function protectionCache(): TtlCache {
 /** After a DLQ discard or replay deleted a failure, the next report reads the service's destination again. */
 export function forgetDlqAnswers(service: ServiceConfig, cache: TtlCache = sharedCache): void {
   const d = service.onFailure;
-  if (d.type === "sqs") for (const key of ["queue-depth", "queue-peek", "queue-age"]) cache.invalidate(`${key}:${d.queueName}`);
-  else cache.invalidate(`failures:${d.bucket}:`);
+  if (d.type === "sqs") for (const key of [answerKey.queueDepth, answerKey.queuePeek, answerKey.queueAge]) cache.invalidate(key(d.queueName));
+  else cache.invalidate(answerKey.failures(d.bucket));
 }
 
 /**
@@ -126,10 +127,10 @@ export function forgetAnswers(target: { service: ServiceConfig } | "fleet", cach
     return;
   }
   const { service } = target;
-  for (const key of ["table", "pitr", "ttl"]) cache.invalidate(`${key}:${service.table.name}`);
-  for (const key of ["mappings", "iterator-age"]) cache.invalidate(`${key}:${service.archiver.functionName}`);
-  cache.invalidate(`seal-lag:${service.name}`);
-  cache.invalidate("alarms:");
+  for (const key of [answerKey.table, answerKey.pitr, answerKey.ttl]) cache.invalidate(key(service.table.name));
+  for (const key of [answerKey.mappings, answerKey.iteratorAge]) cache.invalidate(key(service.archiver.functionName));
+  cache.invalidate(answerKey.sealLag(service.name));
+  cache.invalidate(answerKey.alarms());
   forgetDlqAnswers(service, cache);
 }
 
@@ -173,7 +174,7 @@ export async function buildProtectionReport(
     const found: MetricAlarm[] = [];
     for (let i = 0; i < alarmNames.length; i += 100) {
       const names = alarmNames.slice(i, i + 100);
-      const answer = await call(`alarms:${names.join(",")}`, () => clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names, MaxRecords: 100 })));
+      const answer = await call(answerKey.alarms(names), () => clients.cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: names, MaxRecords: 100 })));
       found.push(...(answer.MetricAlarms ?? []));
     }
     return found;
@@ -209,16 +210,16 @@ async function serviceProtection(
   const { call, now } = context;
   const table = service.table.name;
   const [described, backups, ttl] = await Promise.all([
-    fetched<DescribeTableCommandOutput>(() => call(`table:${table}`, () => clients.dynamodb.send(new DescribeTableCommand({ TableName: table })))),
+    fetched<DescribeTableCommandOutput>(() => call(answerKey.table(table), () => clients.dynamodb.send(new DescribeTableCommand({ TableName: table })))),
     fetched<DescribeContinuousBackupsCommandOutput>(() =>
-      call(`pitr:${table}`, () => clients.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: table }))),
+      call(answerKey.pitr(table), () => clients.dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: table }))),
     ),
-    fetched<DescribeTimeToLiveCommandOutput>(() => call(`ttl:${table}`, () => clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table })))),
+    fetched<DescribeTimeToLiveCommandOutput>(() => call(answerKey.ttl(table), () => clients.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table })))),
   ]);
   const streamArn = described.ok ? described.value.Table?.LatestStreamArn : undefined;
 
   const mappings = await fetched(async () => {
-    const found = await call(`mappings:${service.archiver.functionName}`, () => listMappings(clients.lambda, service.archiver.functionName));
+    const found = await call(answerKey.mappings(service.archiver.functionName), () => listMappings(clients.lambda, service.archiver.functionName));
     // A mapping on an older stream of the table (before a stream was re-enabled) reads nothing.
     const onStream = streamArn ? found.filter((m) => m.EventSourceArn === streamArn) : found.filter((m) => m.EventSourceArn?.includes(`:table/${table}/stream/`));
     if (onStream.length > 0) return { mappings: onStream, source: undefined };
@@ -228,7 +229,7 @@ async function serviceProtection(
   const mapping = mappings.ok ? mappings.value.mappings[0] : undefined;
 
   const iteratorAge = fetched(() =>
-    call(`iterator-age:${service.archiver.functionName}`, () =>
+    call(answerKey.iteratorAge(service.archiver.functionName), () =>
       metricMaximums(clients.cloudwatch, {
         namespace: "AWS/Lambda",
         metric: "IteratorAge",
@@ -242,7 +243,7 @@ async function serviceProtection(
 
   const dlq = dlqInput(clients, service, mapping, { call, now });
 
-  const seal = fetched(() => call(`seal-lag:${service.name}`, () => sealState(clients.s3, config, service, now)));
+  const seal = fetched(() => call(answerKey.sealLag(service.name), () => sealState(clients.s3, config, service, now)));
 
   const [iteratorAgeMs, dlqValue, alarms, sealValue] = await Promise.all([iteratorAge, dlq, context.alarms, seal]);
   context.dlqDepths.set(service.name, dlqDepth(dlqValue));
@@ -325,14 +326,14 @@ async function dlqInput(
       type: "s3",
       bucket: destination.bucket,
       prefix,
-      objects: await fetched(() => call(`failures:${destination.bucket}:${prefix}`, () => listFailureObjects(clients.s3, destination.bucket, prefix, now))),
+      objects: await fetched(() => call(answerKey.failures(destination.bucket, prefix), () => listFailureObjects(clients.s3, destination.bucket, prefix, now))),
     };
   }
   const queueName = destination.queueName;
-  const url = await fetched(() => call(`queue-url:${queueName}`, async () => (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? ""));
+  const url = await fetched(() => call(answerKey.queueUrl(queueName), async () => (await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? ""));
   if (!url.ok) return { type: "sqs", queueName, attributes: url, oldestAgeSeconds: { ok: true, value: null }, sample: null };
   const attributes = await fetched(() =>
-    call(`queue-depth:${queueName}`, async () => {
+    call(answerKey.queueDepth(queueName), async () => {
       const answer = await clients.sqs.send(
         new GetQueueAttributesCommand({ QueueUrl: url.value, AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"] }),
       );
@@ -343,7 +344,7 @@ async function dlqInput(
     }),
   );
   const oldestAgeSeconds = fetched(() =>
-    call(`queue-age:${queueName}`, async () => {
+    call(answerKey.queueAge(queueName), async () => {
       const points = await metricMaximums(clients.cloudwatch, {
         namespace: "AWS/SQS",
         metric: "ApproximateAgeOfOldestMessage",
@@ -356,7 +357,7 @@ async function dlqInput(
     }),
   );
   const hasMessages = attributes.ok && attributes.value.visible > 0;
-  const sample = hasMessages ? await fetched(() => call(`queue-peek:${queueName}`, () => peekFailures(clients.sqs, url.value, now))) : null;
+  const sample = hasMessages ? await fetched(() => call(answerKey.queuePeek(queueName), () => peekFailures(clients.sqs, url.value, now))) : null;
   return { type: "sqs", queueName, attributes, oldestAgeSeconds: await oldestAgeSeconds, sample };
 }
 
