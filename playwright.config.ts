@@ -21,6 +21,9 @@ const port = Number(process.env.LAZARUS_E2E_PORT);
 process.env.LAZARUS_E2E_MOTO_PORT ??= String(port + 1000);
 const motoPort = Number(process.env.LAZARUS_E2E_MOTO_PORT);
 const baseURL = `http://localhost:${port}`;
+// The demo seeds its history relative to this moment and the specs read the same one
+// (e2e/support.ts demoNow), so a run that crosses midnight UTC still agrees on the days.
+process.env.LAZARUS_E2E_DEMO_NOW ??= new Date().toISOString();
 
 export default defineConfig({
   testDir: "e2e",
@@ -58,7 +61,7 @@ export default defineConfig({
     { name: "sso", testMatch: /sso\.spec\.ts$/ },
   ],
   webServer: {
-    command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port ${motoPort}`,
+    command: `npx tsx --conditions=react-server scripts/demo.ts --scale small --port ${port} --moto-port ${motoPort} --now ${process.env.LAZARUS_E2E_DEMO_NOW}`,
     url: `${baseURL}/signin`,
     // Seeding, sealing the closed days and `next build` take several minutes on a small, busy machine.
     timeout: 1_200_000,

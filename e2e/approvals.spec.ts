@@ -1,6 +1,6 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
-import { demoPassword, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { demoNow, demoPassword, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 /**
  * Four-eyes approval in the demo, whose config puts bulk restores and erasures of
@@ -11,7 +11,7 @@ import { demoPassword, expectNoHorizontalOverflow, expectNoSeriousA11yViolations
 const SECOND_ADMIN = "admin2@demo.lazarus";
 
 function daysAgo(n: number): string {
-  return new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  return new Date(demoNow().getTime() - n * 86_400_000).toISOString().slice(0, 10);
 }
 
 async function signInAsSecondAdmin(browser: Browser): Promise<Page> {

@@ -1,6 +1,6 @@
 import { expect, type Browser, type Page } from "@playwright/test";
 import { DEMO_SERVICES, WALKTHROUGH, WALKTHROUGH_EMAIL, walkthroughDeletedAt, type WalkthroughDeletion } from "../scripts/demo/fixtures";
-import { storageStateFor, type DemoRole } from "./support";
+import { demoNow, storageStateFor, type DemoRole } from "./support";
 
 /**
  * Every page of the console, with what it takes to reach the state worth checking
@@ -27,7 +27,7 @@ export interface ConsolePage {
   reach?: (page: Page) => Promise<void>;
 }
 
-const now = new Date();
+const now = demoNow();
 const { changed, glacier, restorable } = WALKTHROUGH;
 const day = (deletions: readonly WalkthroughDeletion[]) => walkthroughDeletedAt(deletions[0]!, now).toISOString().slice(0, 10);
 /** A point-in-time restore made for the run: a small table, restored into one of its own. */

@@ -13,6 +13,13 @@ export function demoPassword(): string {
   return password;
 }
 
+/** The moment the demo's history was seeded relative to: playwright.config.ts pins it for the demo and the specs alike. */
+export function demoNow(): Date {
+  const raw = process.env.LAZARUS_E2E_DEMO_NOW;
+  if (!raw) throw new Error("LAZARUS_E2E_DEMO_NOW is not set: playwright.config.ts sets it and passes it to the demo as --now");
+  return new Date(raw);
+}
+
 export function storageStateFor(role: DemoRole): string {
   const dir = join("e2e", ".auth");
   mkdirSync(dir, { recursive: true });
@@ -104,7 +111,7 @@ export async function demoSqs() {
 
 /** The demo incident's UTC day (YYYY-MM-DD): a bad clean-up job deleted scheduled orders on it. */
 export function demoIncidentDay(): string {
-  const day = new Date();
+  const day = demoNow();
   day.setUTCDate(day.getUTCDate() - DEMO_INCIDENT.daysAgo);
   return day.toISOString().slice(0, 10);
 }

@@ -49,6 +49,8 @@ with months of deletions, builds the console and serves it with demo sign-in, un
                       starting one; the demo then starts no moto_server, runner or sweeper
   --alerts-webhook    send the console's alerts to a local webhook receiver that prints
                       them in this log (docs/ALERTS.md)
+  --now <time>        seed and seal as of this UTC time (ISO 8601, not in the future;
+                      default: the current time), so a history can be seeded again alike
 
 Environment: LAZARUS_CONFIG (default ./lazarus.config.json), LAZARUS_DEMO_PASSWORD
 (default "${DEFAULT_DEMO_PASSWORD}").`;
@@ -77,6 +79,8 @@ interface DemoOptions {
   idpPort: number;
   seedOnly: boolean;
   endpoint?: string;
+  /** The moment the seeded history is relative to. */
+  now: Date;
 }
 
 function readPort(flag: string, flagValue: string | undefined, envName: string, fallback: number, min: number): number {
@@ -115,6 +119,7 @@ function readOptions(): DemoOptions | undefined {
       "seed-only": { type: "boolean", default: false },
       endpoint: { type: "string" },
       "alerts-webhook": { type: "boolean", default: false },
+      now: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
     strict: true,
@@ -134,8 +139,20 @@ function readOptions(): DemoOptions | undefined {
     idpPort: readPort("--idp-port", values["idp-port"], "LAZARUS_IDP_PORT", DEFAULT_IDP_PORT, 1),
     seedOnly: values["seed-only"],
     alertsWebhook: values["alerts-webhook"],
+    now: readNow(values.now),
     ...(endpoint ? { endpoint } : {}),
   };
+}
+
+/** A seeded history in the future would show deletions that have not happened. */
+function readNow(raw: string | undefined): Date {
+  const current = new Date();
+  if (raw === undefined) return current;
+  const parsed = z.iso.datetime({ offset: true }).safeParse(raw);
+  if (!parsed.success) throw new DemoArgumentError(`--now must be a UTC date and time such as 2026-12-07T23:59:00Z, not "${raw}"`);
+  const now = new Date(parsed.data);
+  if (now.getTime() > current.getTime()) throw new DemoArgumentError(`--now must not be in the future: ${raw} is after ${current.toISOString()}`);
+  return now;
 }
 
 const log = (message: string) => console.log(`${new Date().toISOString()} ${message}`);
@@ -205,7 +222,7 @@ async function seed(config: LazarusConfig, endpoint: string, scale: DemoScale, n
   try {
     log(`seeding the demo history (${scale} scale)`);
     // The same sealing the local stack runs on its timer, done now so the console opens on sealed and open days.
-    const report = await seedDemo({ config, clients, scale, now, log, seal: () => sealClosedDays(clients.s3, config, { log }) });
+    const report = await seedDemo({ config, clients, scale, now, log, seal: () => sealClosedDays(clients.s3, config, { now, log }) });
     const a = report.archive;
     log(
       `seeded in ${(report.durationMs / 1_000).toFixed(1)} s: ${a.deletions} deletions (${a.ttl} TTL, ${a.manual} manual) ` +
@@ -314,7 +331,7 @@ async function main(): Promise<void> {
   // The build needs nothing the seed writes, and seeding mostly waits on moto_server: build meanwhile.
   const built = options.seedOnly ? undefined : buildUnlessReusable(cwd, options, localConsoleEnvironment(consoleEnv));
   built?.catch(() => undefined); // awaited below; a failure then stops the demo
-  const seededAt = new Date();
+  const seededAt = options.now;
   await seed(config, endpoint, options.scale, seededAt);
   if (options.seedOnly) {
     await shutdown(0, options.endpoint ? "seeded" : "seeded; stopping the local stack (--seed-only)");

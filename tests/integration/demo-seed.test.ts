@@ -384,5 +384,10 @@ describe.concurrent("npm run demo -- --seed-only --endpoint", () => {
     const remote = await runDemo(["--seed-only", "--endpoint", "https://s3.amazonaws.com"]);
     expect(remote.status).toBe(2);
     expect(remote.output).toMatch(/--endpoint must be a local stack/);
+    const [notATime, future] = await Promise.all([runDemo(["--now", "yesterday"]), runDemo(["--now", "2999-01-01T00:00:00Z"])]);
+    expect(notATime.status).toBe(2);
+    expect(notATime.output).toMatch(/--now must be a UTC date and time such as .*, not "yesterday"/);
+    expect(future.status).toBe(2);
+    expect(future.output).toMatch(/--now must not be in the future: 2999-01-01T00:00:00Z is after 20\d\d-/);
   });
 });
