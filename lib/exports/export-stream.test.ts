@@ -82,4 +82,25 @@ describe("export stream", () => {
     expect(onAbort).toHaveBeenCalledWith(expect.objectContaining({ kind: "cancelled" }));
     expect(produced).toBeLessThan(5);
   });
+
+  it("a download cancelled while a batch is being read is reported once, as cancelled", async () => {
+    let release: () => void = () => {};
+    async function* slow() {
+      yield [["1"]];
+      await new Promise<void>((resolve) => (release = resolve));
+      yield [["2"]];
+    }
+    const onAbort = vi.fn(async () => {});
+    const stream = createExportStream({ format: "csv", headers: ["n"], batches: slow(), onComplete: async () => {}, onAbort });
+    const reader = stream.getReader();
+    await reader.read();
+    await reader.read();
+    // The next pull now waits on the second batch; the reader leaves, then the batch arrives.
+    await new Promise((resolve) => setImmediate(resolve));
+    const cancelled = reader.cancel();
+    release();
+    await cancelled;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(onAbort.mock.calls).toEqual([[expect.objectContaining({ kind: "cancelled" })]]);
+  });
 });

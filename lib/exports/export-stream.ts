@@ -60,6 +60,7 @@ export function createExportStream(options: ExportStreamOptions): ReadableStream
   let byteCount = 0;
   let headerSent = false;
   let finished = false;
+  let cancelled = false;
 
   const emit = (controller: ReadableStreamDefaultController<Uint8Array>, text: string) => {
     if (text.length === 0) return;
@@ -80,6 +81,8 @@ export function createExportStream(options: ExportStreamOptions): ReadableStream
           // Skip empty batches so each pull hands out bytes (or ends the stream).
           for (;;) {
             const next = await iterator.next();
+            // Cancelled while this batch was read: the batch has nowhere to go, and the abort is reported.
+            if (cancelled) return;
             if (next.done) {
               finished = true;
               await options.onComplete({ rowCount, byteCount, sha256: hash.digest("hex") });
@@ -92,6 +95,7 @@ export function createExportStream(options: ExportStreamOptions): ReadableStream
             return;
           }
         } catch (error) {
+          if (cancelled) return;
           finished = true;
           await options.onAbort({ kind: "failed", message: error instanceof Error ? error.message : String(error), rowsSoFar: rowCount }).catch(() => {});
           controller.error(error);
@@ -100,6 +104,7 @@ export function createExportStream(options: ExportStreamOptions): ReadableStream
       async cancel() {
         if (finished) return;
         finished = true;
+        cancelled = true;
         await iterator.return?.();
         await options.onAbort({ kind: "cancelled", message: "the download was cancelled", rowsSoFar: rowCount }).catch(() => {});
       },

@@ -215,6 +215,28 @@ describe("POST /api/search/content", () => {
     expect(logged).toContain("sha256:");
   });
 
+  it("a reader that goes away midway is audited once, as cancelled", async () => {
+    as("support");
+    const errors = vi.spyOn(console, "error");
+    const response = await invokeRoute(contentSearch, "/api/search/content", { method: "POST", body: { ...window, conditions: [{ path: "name", op: "exists" }] } });
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    // The first line read, the stream asks the search for the next one; the reader leaves meanwhile.
+    await new Promise((resolve) => setImmediate(resolve));
+    await reader.cancel();
+    // What the read under way does once it comes back would be written within a few milliseconds.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const today = new Date().toISOString().slice(0, 10);
+    const entries = [];
+    for await (const entry of scanAuditEntries(s3, config, { from: today, to: today })) if (entry.action === "content-search" && entry.actor.id === "test:support") entries.push(entry);
+    expect(entries.map((e) => [e.outcome, e.message])).toEqual([
+      ["started", expect.any(String)],
+      ["succeeded", "cancelled by the user"],
+    ]);
+    expect(errors.mock.calls.flat().join("\n")).not.toMatch(/unexpected error/);
+    errors.mockRestore();
+  });
+
   it("refuses bad conditions with 400 naming the field, before scanning", async () => {
     as("support");
     const bad = await callRoute(contentSearch, "/api/search/content", { method: "POST", body: { ...window, conditions: [{ path: "name", op: "like", value: "x" }] } });

@@ -25,10 +25,14 @@ export const POST = route({ permission: "archive:read", body: contentSearchSchem
     signal: request.signal,
     ...(athena ? { engine: (query: ContentSearch) => searchWithAthena(s3, athena, config, query, { signal: request.signal }) } : {}),
   });
+  // A reader that goes away (a tab navigated elsewhere) cancels while a read is under way;
+  // that read's answer then has nowhere to go, and the audit already says "cancelled".
+  let cancelled = false;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const next = await events.next();
+        if (cancelled) return;
         if (next.done) {
           controller.close();
           return;
@@ -44,6 +48,7 @@ export const POST = route({ permission: "archive:read", body: contentSearchSchem
           });
         }
       } catch (error) {
+        if (cancelled) return;
         const facing = toUserFacingError(error);
         await audit.finish("failed", facing.message);
         controller.enqueue(encoder.encode(`${JSON.stringify({ type: "error", status: facing.status, message: facing.message })}\n`));
@@ -51,6 +56,7 @@ export const POST = route({ permission: "archive:read", body: contentSearchSchem
       }
     },
     async cancel() {
+      cancelled = true;
       await events.return(undefined);
       await audit.finish("succeeded", "cancelled by the user", { outcome: "cancelled" });
     },
