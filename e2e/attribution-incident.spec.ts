@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { parseCsv } from "../lib/exports/csv-read";
 import { DEMO_INCIDENT, DEMO_SERVICES, WALKTHROUGH } from "../scripts/demo/fixtures";
 import { DEMO_PRINCIPALS } from "../scripts/demo/principals";

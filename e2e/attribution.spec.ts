@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_PRINCIPALS } from "../scripts/demo/principals";
 import { WALKTHROUGH } from "../scripts/demo/fixtures";
 import { expectNoSeriousA11yViolations, storageStateFor } from "./support";

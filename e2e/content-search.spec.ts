@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DeleteItemCommand } from "@aws-sdk/client-dynamodb";
 import { WALKTHROUGH, WALKTHROUGH_EMAIL } from "../scripts/demo/fixtures";
 import { demoDynamoDB, expectNoSeriousA11yViolations, holdScriptsUntilReleased, saveScreenshot, storageStateFor } from "./support";

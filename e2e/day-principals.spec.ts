@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_INCIDENT, DEMO_SERVICES } from "../scripts/demo/fixtures";
 import { DEMO_PRINCIPALS } from "../scripts/demo/principals";
 import { demoIncidentDay, expectNoSeriousA11yViolations, storageStateFor } from "./support";

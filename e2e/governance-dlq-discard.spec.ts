@@ -1,5 +1,5 @@
 import { GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand } from "@aws-sdk/client-sqs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { demoSqs, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 /**

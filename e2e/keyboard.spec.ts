@@ -1,5 +1,6 @@
 import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
 import { axeViolations, demoDynamoDB, storageStateFor } from "./support";
 

@@ -1,4 +1,5 @@
-import { expect, test, type Locator } from "@playwright/test";
+import type { Locator } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { WALKTHROUGH } from "../scripts/demo/fixtures";
 import { expectNoHorizontalOverflow, saveScreenshot, storageStateFor } from "./support";
 

@@ -1,5 +1,6 @@
 import { DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
-import { expect, test, type Locator } from "@playwright/test";
+import type { Locator } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { wholeSecondBounds } from "../lib/pitr/pitr-window";
 import { demoDynamoDB, expectNoSeriousA11yViolations, holdScriptsUntilReleased, saveScreenshot, storageStateFor } from "./support";
 

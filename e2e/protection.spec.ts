@@ -1,5 +1,5 @@
 import { UpdateTableCommand } from "@aws-sdk/client-dynamodb";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
 import { demoDynamoDB, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { WALKTHROUGH } from "../scripts/demo/fixtures";
 import { demoPassword, saveScreenshot, storageStateFor } from "./support";
 

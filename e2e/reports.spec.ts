@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
 import { parseCsv } from "../lib/exports/csv-read";
 import { expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";

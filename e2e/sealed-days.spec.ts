@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_SERVICES, WALKTHROUGH, walkthroughDeletedAt } from "../scripts/demo/fixtures";
 import { demoNow, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { parseCsv } from "../lib/exports/csv-read";
 import { DEMO_INCIDENT, DEMO_SERVICES, WALKTHROUGH } from "../scripts/demo/fixtures";
 import { DEMO_PRINCIPALS } from "../scripts/demo/principals";

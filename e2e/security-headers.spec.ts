@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
 import { storageStateFor } from "./support";
 
@@ -35,7 +36,8 @@ test("another site cannot frame the console", async ({ page, baseURL }) => {
 });
 
 test.describe("every page under the policy", () => {
-  test.use({ storageState: storageStateFor("admin") });
+  // Its init script and exposed function stay with a tab: this test's tab is its own.
+  test.use({ storageState: storageStateFor("admin"), ownTab: true });
 
   test("renders and hydrates with no violation, charts included", async ({ page }) => {
     // Ten pages and a click-through in one test, so one list of violations covers them all.
