@@ -8,6 +8,10 @@ import { storageStateFor } from "./support";
  * and no page (charts included) has anything refused by the policy.
  */
 
+// The tests here change their tab (a route to a foreign site, an init script that watches
+// for violations), which would stay with a shared tab: each has a tab of its own.
+test.use({ ownTab: true });
+
 /** Every CSP violation the page reports, collected from the moment it starts. */
 async function watchViolations(page: Page): Promise<string[]> {
   const violations: string[] = [];
@@ -36,8 +40,7 @@ test("another site cannot frame the console", async ({ page, baseURL }) => {
 });
 
 test.describe("every page under the policy", () => {
-  // Its init script and exposed function stay with a tab: this test's tab is its own.
-  test.use({ storageState: storageStateFor("admin"), ownTab: true });
+  test.use({ storageState: storageStateFor("admin") });
 
   test("renders and hydrates with no violation, charts included", async ({ page }) => {
     // Ten pages and a click-through in one test, so one list of violations covers them all.

@@ -1,7 +1,8 @@
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { join, resolve } from "node:path";
-import { expect, test as base, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test as base } from "./fixtures";
 import { localConsoleEnvironment } from "../scripts/demo/console-env";
 import { startConsole, type ConsoleServer } from "../scripts/demo/next-server";
 import { startLocalIdp, type LocalIdp } from "../scripts/local-idp/local-idp";

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { expect, type Page } from "@playwright/test";
+import { expect, type Page, type Route } from "@playwright/test";
 import type { Result as AxeResult } from "axe-core";
 import { DEMO_INCIDENT } from "../scripts/demo/fixtures";
 
@@ -42,16 +42,20 @@ export async function saveScreenshot(page: Page, name: string): Promise<void> {
 export async function holdScriptsUntilReleased(page: Page): Promise<(selector: string) => Promise<void>> {
   let release!: () => void;
   const scriptsHeld = new Promise<void>((resolve) => (release = resolve));
-  await page.route((url) => url.pathname.startsWith("/_next/static/") && url.pathname.endsWith(".js"), async (route) => {
+  const isScript = (url: URL) => url.pathname.startsWith("/_next/static/") && url.pathname.endsWith(".js");
+  const hold = async (route: Route) => {
     await scriptsHeld;
     await route.continue();
-  });
+  };
+  await page.route(isScript, hold);
   return async (selector) => {
     release();
     await page.waitForFunction((selector) => {
       const element = document.querySelector(selector);
       return element !== null && Object.keys(element).some((key) => key.startsWith("__reactFiber"));
     }, selector);
+    // A route left on the tab would outlive the test in a shared tab (e2e/fixtures.ts).
+    await page.unroute(isScript, hold);
   };
 }
 
