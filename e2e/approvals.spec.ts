@@ -1,7 +1,7 @@
 import type { Browser, Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { DEMO_SERVICES } from "../scripts/demo/fixtures";
-import { demoNow, demoPassword, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
+import { demoDay, demoPassword, expectNoHorizontalOverflow, expectNoSeriousA11yViolations, saveScreenshot, storageStateFor } from "./support";
 
 /**
  * Four-eyes approval in the demo, whose config puts bulk restores and erasures of
@@ -11,9 +11,6 @@ import { demoNow, demoPassword, expectNoHorizontalOverflow, expectNoSeriousA11yV
 
 const SECOND_ADMIN = "admin2@demo.lazarus";
 
-function daysAgo(n: number): string {
-  return new Date(demoNow().getTime() - n * 86_400_000).toISOString().slice(0, 10);
-}
 
 async function signInAsSecondAdmin(browser: Browser): Promise<Page> {
   // Contexts made in a test inherit its `use` options: without an empty state this one would be admin A again.
@@ -35,8 +32,8 @@ test.describe("a bulk restore under four-eyes approval", () => {
     await page.goto("/bulk-restore");
     const form = page.getByRole("form", { name: "New bulk restore" });
     await form.getByLabel("Service").selectOption(DEMO_SERVICES.units);
-    await form.getByLabel("From day (UTC)").fill(daysAgo(90));
-    await form.getByLabel("To day (UTC)").fill(daysAgo(6));
+    await form.getByLabel("From day (UTC)").fill(demoDay(90));
+    await form.getByLabel("To day (UTC)").fill(demoDay(6));
     await form.getByLabel("Deletion type").selectOption("manual");
     await form.getByRole("button", { name: "Plan the restore" }).click();
     await expect(page.getByRole("heading", { name: "Plan" })).toBeVisible({ timeout: 60_000 });
@@ -111,7 +108,7 @@ test.describe("a rejection, by keyboard focus", () => {
     const headers = { Origin: baseURL!, "Content-Type": "application/json" };
     const planned = await page.request.post("/api/bulk-restore/plan", {
       headers,
-      data: { selection: { kind: "filter", service: DEMO_SERVICES.units, from: daysAgo(90), to: daysAgo(6), type: "manual" } },
+      data: { selection: { kind: "filter", service: DEMO_SERVICES.units, from: demoDay(90), to: demoDay(6), type: "manual" } },
     });
     expect(planned.status(), await planned.text()).toBe(201);
     const { job } = (await planned.json()) as { job: { id: string } };

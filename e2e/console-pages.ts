@@ -1,6 +1,6 @@
 import { expect, type Browser, type Page } from "@playwright/test";
 import { DEMO_SERVICES, WALKTHROUGH, WALKTHROUGH_EMAIL, walkthroughDeletedAt, type WalkthroughDeletion } from "../scripts/demo/fixtures";
-import { demoNow, storageStateFor, type DemoRole } from "./support";
+import { demoDay, demoNow, storageStateFor, type DemoRole } from "./support";
 
 /**
  * Every page of the console, with what it takes to reach the state worth checking
@@ -121,9 +121,6 @@ export async function visit(page: Page, consolePage: ConsolePage & { isForbidden
   await page.waitForLoadState("networkidle");
 }
 
-function daysAgo(n: number): string {
-  return new Date(now.getTime() - n * 86_400_000).toISOString().slice(0, 10);
-}
 
 /**
  * A planned bulk restore of unt-svc and the approval request its run asks for (the demo's
@@ -136,7 +133,7 @@ export async function makeFixtures(browser: Browser, baseURL: string): Promise<F
     const headers = { Origin: baseURL, "Content-Type": "application/json" };
     const planned = await context.request.post("/api/bulk-restore/plan", {
       headers,
-      data: { selection: { kind: "filter", service: DEMO_SERVICES.units, from: daysAgo(90), to: daysAgo(6), type: "manual" } },
+      data: { selection: { kind: "filter", service: DEMO_SERVICES.units, from: demoDay(90), to: demoDay(6), type: "manual" } },
     });
     expect(planned.status(), await planned.text()).toBe(201);
     const { job } = (await planned.json()) as { job: { id: string } };

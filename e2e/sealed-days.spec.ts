@@ -21,7 +21,7 @@ const openDay = walkthroughDeletedAt(open.deletions[0]!, now).toISOString().slic
 // Past midnight UTC one more day is due than when the demo sealed. Until the local stack's
 // sealer (every 10 minutes) seals it, the lag is still 0 but the service is no longer "up to date".
 const SEAL_LAG_ZERO_STATE = /(Up to date \(lag 0 days\)|Lag 0 days)$/;
-const SEAL_LAG_ZERO = /^Sealing: Protected: (Up to date \(lag 0 days\)|Lag 0 days)$/;
+const SEAL_LAG_ZERO = new RegExp(`^Sealing: Protected: ${SEAL_LAG_ZERO_STATE.source}`);
 
 for (const { width, height, label } of [
   { width: 1280, height: 900, label: "desktop" },

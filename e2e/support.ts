@@ -113,9 +113,14 @@ export async function demoSqs() {
   return new SQSClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${port}`, credentials: { accessKeyId: "local", secretAccessKey: "local" } });
 }
 
+/** The UTC day (YYYY-MM-DD) `daysAgo` days before the demo's seeding moment. */
+export function demoDay(daysAgo: number): string {
+  const day = demoNow();
+  day.setUTCDate(day.getUTCDate() - daysAgo);
+  return day.toISOString().slice(0, 10);
+}
+
 /** The demo incident's UTC day (YYYY-MM-DD): a bad clean-up job deleted scheduled orders on it. */
 export function demoIncidentDay(): string {
-  const day = demoNow();
-  day.setUTCDate(day.getUTCDate() - DEMO_INCIDENT.daysAgo);
-  return day.toISOString().slice(0, 10);
+  return demoDay(DEMO_INCIDENT.daysAgo);
 }
